@@ -1,0 +1,201 @@
+/*
+ * neardup.h: find near-duplicate documents and the passages they share.
+ *
+ * The only public header of libneardup. A caller fills an nd_options, makes an
+ * nd_corpus, adds documents (files, directories or bytes in memory), runs it,
+ * and reads the pairs, clusters and passages from the nd_result, or lets the
+ * writers print them as CSV or JSONL.
+ *
+ *     nd_options opts = ND_OPTIONS_INIT;
+ *     nd_corpus *corpus = NULL;
+ *     nd_result *result = NULL;
+ *     if (nd_corpus_new(&corpus, &opts) == 0 && nd_corpus_add_path(corpus, "docs") == 0 &&
+ *         nd_corpus_run(corpus, &result) == 0)
+ *         nd_write_pairs(result, stdout, ND_FORMAT_CSV);
+ *     nd_result_free(result);
+ *     nd_corpus_free(corpus);
+ *
+ * Every function returning int returns 0 on success or a negative ND_E* code.
+ * Byte offsets (_off, _start, _end) are into the ORIGINAL bytes of a document,
+ * 0-based, end exclusive. No ICU or xxHash type appears here.
+ */
+#ifndef NEARDUP_H
+#define NEARDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ND_VERSION_STRING "0.1.0"
+
+enum nd_error_code {
+    ND_OK = 0,
+    ND_ENOMEM = -1,  /* an allocation failed */
+    ND_EIO = -2,     /* reading or writing a file failed */
+    ND_EUTF8 = -3,   /* invalid UTF-8 where --strict forbids it */
+    ND_EFORMAT = -4, /* input is not what it claims to be (binary, bad record) */
+    ND_EINVAL = -5,  /* a caller's argument or option is out of range */
+    ND_EICU = -6,    /* ICU reported a failure */
+};
+
+typedef enum { ND_NORMALIZE_NONE, ND_NORMALIZE_BASIC, ND_NORMALIZE_FULL } nd_normalize_mode;
+typedef enum { ND_ENGINE_FAST, ND_ENGINE_ICU } nd_engine;
+typedef enum { ND_UNIT_WORD, ND_UNIT_CHAR } nd_shingle_unit;
+typedef enum { ND_VERIFY_EXACT, ND_VERIFY_ESTIMATE } nd_verify_mode;
+typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
+typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL } nd_format;
+
+#define ND_OPTIONS_VERSION 1
+
+/* Options of a run. Start from ND_OPTIONS_INIT and change what you need. */
+typedef struct nd_options {
+    int version;                  /* ND_OPTIONS_VERSION */
+    nd_normalize_mode normalize;  /* full: NFKC casefold, marks removed, letters folded */
+    nd_engine engine;             /* fast: ICU answers memoized per code point; icu: reference */
+    nd_shingle_unit shingle_unit; /* words (default) or character n-grams */
+    int shingle_k;                /* words per shingle, >= 1 */
+    int char_ngram;               /* code points per shingle with ND_UNIT_CHAR */
+    int num_perm;                 /* MinHash signature length, 16..1024 */
+    uint64_t seed;                /* seed of the MinHash permutation */
+    double threshold;             /* Jaccard similarity that makes a pair, (0, 1] */
+    int bands, rows;              /* LSH banding; 0 = chosen from threshold */
+    nd_verify_mode verify;        /* exact Jaccard (default) or the MinHash estimate */
+    nd_keep_rule keep;            /* which member of a cluster is kept */
+    int passages;                 /* 1: also find shared passages */
+    int max_gap;                  /* words that may differ inside one passage */
+    int min_passage;              /* fewest words of a reported passage */
+    int max_df;                   /* shingles in more documents are ignored for passages */
+    int strict;                   /* 1: invalid UTF-8 makes a document an error */
+    int threads;                  /* worker threads, 0 = all cores */
+} nd_options;
+
+#define ND_OPTIONS_INIT                                                                    \
+    {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
+     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 3, 8, 50, 0, 1}
+
+/* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
+int nd_options_check(const nd_options *opts, const char **why);
+
+/* ---------------------------------------------------------------- diagnostics */
+
+typedef enum { ND_DIAG_WARNING, ND_DIAG_ERROR } nd_diag_level;
+
+/* One message about one input. path is the file (or id), offset a byte offset into it or
+ * -1 when none applies. All pointers are borrowed for the duration of the callback. */
+typedef struct nd_diag {
+    nd_diag_level level;
+    int code;            /* an ND_E* code */
+    const char *path;
+    int64_t offset;
+    const char *message;
+} nd_diag;
+
+typedef void (*nd_diag_fn)(const nd_diag *diag, void *payload);
+
+/* ---------------------------------------------------------------- the corpus */
+
+typedef struct nd_corpus nd_corpus;
+
+/* Makes an empty corpus with a copy of *opts (NULL: ND_OPTIONS_INIT). */
+int nd_corpus_new(nd_corpus **out, const nd_options *opts);
+void nd_corpus_free(nd_corpus *corpus); /* NULL is fine */
+
+/* Where warnings and per-document errors go; by default they are dropped. */
+void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
+
+/* Adds a file (id = path as given) or every regular file below a directory, in sorted
+ * order (id = path relative to that directory). Problems with single files are reported
+ * through the diag callback and counted; the return value is an error only when the
+ * path itself cannot be used. */
+int nd_corpus_add_path(nd_corpus *corpus, const char *path);
+
+/* Adds a document held in memory; id and bytes are copied. */
+int nd_corpus_add_memory(nd_corpus *corpus, const char *id, const void *bytes, size_t len);
+
+size_t nd_corpus_size(const nd_corpus *corpus);
+
+/* ---------------------------------------------------------------- results */
+
+typedef struct nd_result nd_result;
+
+/* Runs the whole pipeline. The corpus must outlive the result. */
+int nd_corpus_run(nd_corpus *corpus, nd_result **out);
+void nd_result_free(nd_result *result); /* NULL is fine */
+
+typedef struct nd_pair {
+    uint32_t doc_a, doc_b;   /* document indices, doc_a < doc_b (input order) */
+    double jaccard;          /* exact Jaccard of the shingle sets */
+    double jaccard_est;      /* MinHash estimate */
+    uint32_t shared;         /* shingles in both */
+    uint32_t cluster;        /* 1-based cluster number */
+} nd_pair;
+
+typedef struct nd_member {
+    uint32_t cluster; /* 1-based, numbered in input order of the first member */
+    uint32_t doc;
+    uint32_t size;
+    uint32_t representative; /* the kept document of this cluster */
+} nd_member;
+
+typedef struct nd_passage {
+    uint32_t doc_a, doc_b;             /* doc_a <= doc_b; equal for a repeat inside one */
+    uint64_t a_start, a_end;           /* bytes of doc_a's original text */
+    uint64_t b_start, b_end;
+    uint32_t words_a, words_b;
+    double score;                      /* share of aligned words that match */
+} nd_passage;
+
+typedef enum {
+    ND_STAGE_SCAN,   /* read, normalize, tokenize, shingle, sign */
+    ND_STAGE_LSH,    /* band records sorted into candidate pairs */
+    ND_STAGE_VERIFY, /* exact Jaccard of candidates */
+    ND_STAGE_CLUSTER,
+    ND_STAGE_PASSAGES,
+    ND_STAGE_COUNT
+} nd_stage;
+
+typedef struct nd_stats {
+    uint64_t n_docs, n_bytes, n_tokens, n_shingles;
+    uint64_t n_empty;          /* documents without a word */
+    uint64_t n_skipped;        /* binary or unreadable documents */
+    uint64_t n_invalid_utf8;   /* documents with invalid UTF-8 (replaced by U+FFFD) */
+    uint64_t n_candidates, n_pairs, n_clusters, n_duplicates;
+    uint64_t n_passages, n_capped_shingles;
+    int bands, rows;
+    double seconds[ND_STAGE_COUNT];
+} nd_stats;
+
+const nd_stats *nd_result_stats(const nd_result *result);
+size_t nd_result_n_pairs(const nd_result *result);
+const nd_pair *nd_result_pair(const nd_result *result, size_t i);
+size_t nd_result_n_members(const nd_result *result);
+const nd_member *nd_result_member(const nd_result *result, size_t i);
+size_t nd_result_n_passages(const nd_result *result);
+const nd_passage *nd_result_passage(const nd_result *result, size_t i);
+
+/* The id of document doc, borrowed until nd_corpus_free. */
+const char *nd_corpus_doc_id(const nd_corpus *corpus, uint32_t doc);
+
+/* ---------------------------------------------------------------- writers */
+
+/* Each writes a header (CSV) and one record per row; ND_EIO when the stream fails. */
+int nd_write_pairs(const nd_result *result, FILE *out, nd_format format);
+int nd_write_clusters(const nd_result *result, FILE *out, nd_format format);
+int nd_write_remove(const nd_result *result, FILE *out, nd_format format);
+/* with_text: add text_a and text_b, the original text of the two spans. */
+int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int with_text);
+
+/* ---------------------------------------------------------------- versions */
+
+const char *nd_version(void);
+/* "neardup X (ICU Y, xxHash Z)" into buf. */
+void nd_version_details(char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NEARDUP_H */

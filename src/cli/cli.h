@@ -1,0 +1,51 @@
+/*
+ * cli.h: what the command line asked for, and the run that carries it out.
+ */
+#ifndef ND_CLI_H
+#define ND_CLI_H
+
+#include "neardup.h"
+
+#include <stdbool.h>
+
+enum {
+    ND_EXIT_OK = 0,
+    ND_EXIT_FOUND = 1,    /* with --exit-code: duplicates or passages found */
+    ND_EXIT_USAGE = 2,
+    ND_EXIT_INPUT = 3,    /* some input could not be read; the rest was processed */
+    ND_EXIT_OUTPUT = 4,   /* an output could not be written */
+    ND_EXIT_INTERNAL = 5, /* out of memory, ICU failure */
+};
+
+typedef struct cli_config {
+    const char *pairs, *clusters, *remove, *passages; /* output paths or NULL */
+    nd_format format;
+    bool passage_text;
+    bool exit_code;
+    int verbosity; /* 0 quiet, 1 summary, 2 listing */
+    const char *files_from;
+    bool files_from_nul;
+    const char *const *paths;
+    size_t n_paths;
+} cli_config;
+
+#define CLI_CONFIG_INIT {NULL, NULL, NULL, NULL, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
+
+int cli_run(const nd_options *opts, const cli_config *cfg);
+
+/* ------------------------------------------------------------ outputs */
+
+typedef struct cli_output {
+    const char *path; /* as given; "-" is stdout */
+    char *tmp_path;   /* the temporary file renamed over path when complete, or NULL */
+    FILE *fp;
+} cli_output;
+
+/* Opens an output: regular files are written under a temporary name beside
+ * them; stdout, devices and pipes are written directly. */
+int cli_output_open(cli_output *o, const char *path);
+/* Closes it; with ok, renames the temporary file into place; otherwise removes it.
+ * Returns 0 or ND_EIO (the message is printed). */
+int cli_output_close(cli_output *o, bool ok);
+
+#endif

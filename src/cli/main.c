@@ -1,0 +1,228 @@
+/*
+ * main.c: the neardup command line, a thin layer over libneardup.
+ *
+ * Parses options into an nd_options, adds the inputs, runs the corpus and
+ * writes the outputs. Data goes to stdout or the named files; messages,
+ * warnings and the summary go to stderr.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "neardup.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_PAIRS = CHAR_MAX + 1, OPT_CLUSTERS, OPT_REMOVE, OPT_PASSAGES, OPT_FORMAT,
+    OPT_NO_PASSAGE_TEXT, OPT_THRESHOLD, OPT_SHINGLE, OPT_SHINGLE_UNIT, OPT_CHAR_NGRAM,
+    OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
+    OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
+    OPT_FILES0_FROM, OPT_EXIT_CODE,
+};
+
+static const struct option longopts[] = {
+    {"pairs", required_argument, NULL, OPT_PAIRS},
+    {"clusters", required_argument, NULL, OPT_CLUSTERS},
+    {"remove", required_argument, NULL, OPT_REMOVE},
+    {"passages", required_argument, NULL, OPT_PASSAGES},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"no-passage-text", no_argument, NULL, OPT_NO_PASSAGE_TEXT},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"shingle", required_argument, NULL, OPT_SHINGLE},
+    {"shingle-unit", required_argument, NULL, OPT_SHINGLE_UNIT},
+    {"char-ngram", required_argument, NULL, OPT_CHAR_NGRAM},
+    {"num-perm", required_argument, NULL, OPT_NUM_PERM},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"bands", required_argument, NULL, OPT_BANDS},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"verify", required_argument, NULL, OPT_VERIFY},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"normalize", required_argument, NULL, OPT_NORMALIZE},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"max-gap", required_argument, NULL, OPT_MAX_GAP},
+    {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
+    {"max-df", required_argument, NULL, OPT_MAX_DF},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"files0-from", required_argument, NULL, OPT_FILES0_FROM},
+    {"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(void)
+{
+    fputs(
+        "Usage: neardup [OPTION]... PATH...\n"
+        "Find near-duplicate documents and the passages they share.\n"
+        "PATH is a file or a directory (walked recursively, in sorted order).\n"
+        "\n"
+        "Outputs (with none, pairs go to stdout; FILE may be - for stdout):\n"
+        "      --pairs=FILE         doc_a,doc_b,jaccard,jaccard_est,shared_shingles,cluster\n"
+        "      --clusters=FILE      cluster,doc,size,representative\n"
+        "      --remove=FILE        doc,duplicate_of,jaccard: what to delete\n"
+        "      --passages=FILE      shared passages with byte and character offsets\n"
+        "      --no-passage-text    leave text_a/text_b out of the passages\n"
+        "      --format=FMT         csv (default) or jsonl, for every output\n"
+        "      --exit-code          exit 1 when duplicates or passages were found\n"
+        "\n"
+        "Inputs:\n"
+        "      --files-from=FILE    read paths from FILE, one per line (- for stdin)\n"
+        "      --files0-from=FILE   read NUL-separated paths from FILE (- for stdin)\n"
+        "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
+        "\n"
+        "Matching:\n"
+        "      --threshold=J        Jaccard similarity of a near-duplicate pair (0.8)\n"
+        "      --normalize=MODE     full (default), basic (NFKC + case folding) or none\n"
+        "      --engine=E           fast (default) or icu (plain ICU calls, the reference)\n"
+        "      --shingle=K          words per shingle (5)\n"
+        "      --shingle-unit=U     word (default) or char\n"
+        "      --char-ngram=N       code points per shingle with --shingle-unit=char (5)\n"
+        "      --num-perm=N         MinHash signature length, 16..1024 (128)\n"
+        "      --seed=N             MinHash seed (1)\n"
+        "      --bands=B --rows=R   LSH banding (default: chosen from the threshold)\n"
+        "      --verify=V           exact (default) or estimate\n"
+        "      --keep=K             first (default) or longest: the kept document of a cluster\n"
+        "\n"
+        "Passages:\n"
+        "      --max-gap=N          differing words bridged inside a passage (3)\n"
+        "      --min-passage=N      fewest words of a reported passage (8)\n"
+        "      --max-df=N           ignore shingles found in more than N documents (50)\n"
+        "\n"
+        "Other:\n"
+        "      --threads=N          worker threads, 0 = all cores (default 0)\n"
+        "  -q, --quiet              no summary, only errors\n"
+        "  -v, --verbose            also list pairs and passages on stderr\n"
+        "  -h, --help               show this help and exit\n"
+        "  -V, --version            show the versions of neardup, ICU and xxHash\n"
+        "\n"
+        "Exit status: 0 success; 1 duplicates found (only with --exit-code);\n"
+        "2 usage error; 3 some input could not be read; 4 an output could not be written;\n"
+        "5 internal error (out of memory, ICU failure).\n",
+        stdout);
+}
+
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("neardup: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'neardup --help' for more information.\n", stderr);
+    exit(ND_EXIT_USAGE);
+}
+
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    const long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        usage_error("--%s: '%s' is not a whole number from %ld to %ld", opt, s, lo, hi);
+    return v;
+}
+
+static double parse_real(const char *opt, const char *s, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        usage_error("--%s: '%s' is not a number from %g to %g", opt, s, lo, hi);
+    return v;
+}
+
+/* The index of s in words (NULL-terminated), or a usage error. */
+static int parse_word(const char *opt, const char *s, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (!strcmp(s, words[i]))
+            return i;
+    usage_error("--%s: unknown value '%s'", opt, s);
+    return -1;
+}
+
+static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
+{
+    static const char *const formats[] = {"csv", "jsonl", NULL};
+    static const char *const units[] = {"word", "char", NULL};
+    static const char *const verifies[] = {"exact", "estimate", NULL};
+    static const char *const keeps[] = {"first", "longest", NULL};
+    static const char *const norms[] = {"none", "basic", "full", NULL};
+    static const char *const engines[] = {"fast", "icu", NULL};
+    switch (c) {
+    case OPT_PAIRS: cfg->pairs = arg; break;
+    case OPT_CLUSTERS: cfg->clusters = arg; break;
+    case OPT_REMOVE: cfg->remove = arg; break;
+    case OPT_PASSAGES: cfg->passages = arg; o->passages = 1; break;
+    case OPT_FORMAT: cfg->format = (nd_format)parse_word("format", arg, formats); break;
+    case OPT_NO_PASSAGE_TEXT: cfg->passage_text = false; break;
+    case OPT_THRESHOLD: o->threshold = parse_real("threshold", arg, 1e-9, 1); break;
+    case OPT_SHINGLE: o->shingle_k = (int)parse_long("shingle", arg, 1, 64); break;
+    case OPT_SHINGLE_UNIT:
+        o->shingle_unit = (nd_shingle_unit)parse_word("shingle-unit", arg, units);
+        break;
+    case OPT_CHAR_NGRAM: o->char_ngram = (int)parse_long("char-ngram", arg, 1, 64); break;
+    case OPT_NUM_PERM: o->num_perm = (int)parse_long("num-perm", arg, 16, 1024); break;
+    case OPT_SEED: o->seed = (uint64_t)parse_long("seed", arg, 0, LONG_MAX); break;
+    case OPT_BANDS: o->bands = (int)parse_long("bands", arg, 1, 1024); break;
+    case OPT_ROWS: o->rows = (int)parse_long("rows", arg, 1, 1024); break;
+    case OPT_VERIFY: o->verify = (nd_verify_mode)parse_word("verify", arg, verifies); break;
+    case OPT_KEEP: o->keep = (nd_keep_rule)parse_word("keep", arg, keeps); break;
+    case OPT_NORMALIZE: o->normalize = (nd_normalize_mode)parse_word("normalize", arg, norms); break;
+    case OPT_ENGINE: o->engine = (nd_engine)parse_word("engine", arg, engines); break;
+    case OPT_MAX_GAP: o->max_gap = (int)parse_long("max-gap", arg, 0, 1000); break;
+    case OPT_MIN_PASSAGE: o->min_passage = (int)parse_long("min-passage", arg, 1, 1000000); break;
+    case OPT_MAX_DF: o->max_df = (int)parse_long("max-df", arg, 2, 1000000); break;
+    case OPT_STRICT: o->strict = 1; break;
+    case OPT_THREADS: o->threads = (int)parse_long("threads", arg, 0, 1024); break;
+    case OPT_FILES_FROM: cfg->files_from = arg; cfg->files_from_nul = false; break;
+    case OPT_FILES0_FROM: cfg->files_from = arg; cfg->files_from_nul = true; break;
+    case OPT_EXIT_CODE: cfg->exit_code = true; break;
+    case 'q': cfg->verbosity = 0; break;
+    case 'v': cfg->verbosity = 2; break;
+    case 'h': usage(); exit(ND_EXIT_OK);
+    case 'V': {
+        char buf[128];
+        nd_version_details(buf, sizeof(buf));
+        printf("%s\n", buf);
+        exit(ND_EXIT_OK);
+    }
+    default:
+        fputs("Try 'neardup --help' for more information.\n", stderr);
+        exit(ND_EXIT_USAGE);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    nd_options opts = ND_OPTIONS_INIT;
+    cli_config cfg = CLI_CONFIG_INIT;
+    opts.threads = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1)
+        parse_option(c, optarg, &opts, &cfg);
+    if ((opts.bands == 0) != (opts.rows == 0))
+        usage_error("--bands and --rows go together");
+    if (opts.bands && (long)opts.bands * opts.rows > opts.num_perm)
+        usage_error("--bands x --rows is %d, more than --num-perm %d", opts.bands * opts.rows,
+                    opts.num_perm);
+    const char *why;
+    if (nd_options_check(&opts, &why) < 0)
+        usage_error("bad option: %s", why);
+    if (optind == argc && !cfg.files_from)
+        usage_error("no input: name files or directories, or use --files-from");
+    cfg.paths = (const char *const *)argv + optind;
+    cfg.n_paths = (size_t)(argc - optind);
+    return cli_run(&opts, &cfg);
+}

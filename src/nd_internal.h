@@ -1,0 +1,99 @@
+/*
+ * nd_internal.h: the records that pass between the stages, and small helpers.
+ *
+ * Data flows one way:
+ *   input    -> nd_doc (id, where its bytes live)
+ *   scan     -> per document: sorted shingle set, MinHash signature, tokens
+ *   lsh      -> candidate pairs (nd_pair_key)
+ *   verify   -> nd_pair with exact and estimated Jaccard
+ *   cluster  -> nd_member rows and cluster numbers on the pairs
+ *   passages -> nd_passage from the tokens of documents sharing rare shingles
+ *   output   -> CSV / JSONL
+ * A document's number is its position in input order, never a thread's doing.
+ */
+#ifndef ND_INTERNAL_H
+#define ND_INTERNAL_H
+
+#include "neardup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- memory */
+
+/* Grows *p (of elements of size elem) so that it holds at least need elements. */
+int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
+#define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
+
+/* ---------------------------------------------------------------- documents */
+
+typedef enum {
+    ND_DOC_PENDING,
+    ND_DOC_OK,
+    ND_DOC_EMPTY,   /* no word at all */
+    ND_DOC_SKIPPED, /* unreadable or binary */
+} nd_doc_status;
+
+/* A word of a document: where it is in the original bytes, and a hash of its
+ * normalized form. */
+typedef struct nd_token {
+    uint32_t start, end;
+    uint64_t hash;
+} nd_token;
+
+typedef struct nd_doc {
+    char *id;
+    char *path;          /* file to read, or NULL when the bytes are in mem */
+    unsigned char *mem;
+    size_t mem_len;
+    uint64_t n_bytes;
+    uint32_t n_tokens;
+    uint32_t n_shingles; /* distinct */
+    uint64_t *shingles;  /* sorted, distinct */
+    nd_token *tokens;    /* kept only when passages are wanted */
+    nd_doc_status status;
+    int error;             /* why it was skipped: an ND_E* code */
+    int error_errno;       /* errno of a failed read */
+    int64_t first_invalid; /* byte offset of the first invalid UTF-8 byte or NUL, or -1 */
+    bool invalid_utf8;
+} nd_doc;
+
+struct nd_corpus {
+    nd_options opts;
+    nd_doc *docs;
+    size_t n_docs, cap_docs;
+    nd_diag_fn diag;
+    void *diag_payload;
+};
+
+/* Reports a diagnostic through the corpus's callback. */
+void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Loads the original bytes of a document into *bytes (owned by caller, free()). */
+int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
+
+/* A document's bytes are binary (not text) when they hold a NUL byte. */
+bool nd_bytes_look_binary(const unsigned char *bytes, size_t len);
+
+/* ---------------------------------------------------------------- pairs */
+
+typedef struct nd_pair_key {
+    uint32_t a, b; /* a < b */
+} nd_pair_key;
+
+struct nd_result {
+    const nd_corpus *corpus;
+    nd_stats stats;
+    nd_pair *pairs;
+    size_t n_pairs;
+    nd_member *members;
+    size_t n_members;
+    nd_passage *passages;
+    size_t n_passages;
+};
+
+double nd_seconds_now(void);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * output.c: results -> CSV (RFC 4180) or JSONL, with the same keys.
+ *
+ * CSV: a header row even when there are no rows, every string field quoted
+ * (a quote doubled inside), numbers bare, CRLF line ends, UTF-8 without BOM.
+ * JSONL: one object per line with the CSV header's names as keys.
+ * Text that is not valid UTF-8 (an id, a passage of a broken file) is written
+ * with U+FFFD in place of each bad byte, so the output is always valid UTF-8;
+ * the byte offsets still refer to the original bytes.
+ */
+#include "nd_internal.h"
+#include "utf8.h"
+#include "verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct table {
+    FILE *out;
+    nd_format format;
+    const char *const *cols;
+    int col;
+} table;
+
+static void table_begin(table *t, FILE *out, nd_format format, const char *const *cols)
+{
+    *t = (table){out, format, cols, 0};
+    if (format != ND_FORMAT_CSV)
+        return;
+    for (int i = 0; cols[i]; i++)
+        fprintf(out, "%s%s", i ? "," : "", cols[i]);
+    fputs("\r\n", out);
+}
+
+static void field_start(table *t)
+{
+    if (t->format == ND_FORMAT_CSV)
+        fputs(t->col ? "," : "", t->out);
+    else
+        fprintf(t->out, "%s\"%s\":", t->col ? "," : "{", t->cols[t->col]);
+    t->col++;
+}
+
+static void table_end_row(table *t)
+{
+    fputs(t->format == ND_FORMAT_CSV ? "\r\n" : "}\n", t->out);
+    t->col = 0;
+}
+
+/* Writes s[0..len) as a quoted CSV field or a JSON string. */
+static void put_text(table *t, const unsigned char *s, size_t len)
+{
+    FILE *out = t->out;
+    const bool csv = t->format == ND_FORMAT_CSV;
+    field_start(t);
+    fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        int used, bad;
+        const uint32_t c = nd_utf8_decode(s + i, len - i, &used, &bad);
+        if (bad)
+            fputs("\xEF\xBF\xBD", out);
+        else if (csv && c == '"')
+            fputs("\"\"", out);
+        else if (!csv && (c == '"' || c == '\\'))
+            fprintf(out, "\\%c", (int)c);
+        else if (!csv && c < 0x20)
+            fprintf(out, "\\u%04x", (unsigned)c);
+        else
+            fwrite(s + i, 1, (size_t)used, out);
+        i += (size_t)used;
+    }
+    fputc('"', out);
+}
+
+static void put_str(table *t, const char *s)
+{
+    put_text(t, (const unsigned char *)s, strlen(s));
+}
+
+static void put_u64(table *t, uint64_t v)
+{
+    field_start(t);
+    fprintf(t->out, "%llu", (unsigned long long)v);
+}
+
+static void put_real(table *t, double v)
+{
+    field_start(t);
+    fprintf(t->out, "%.4f", v);
+}
+
+static int finish(FILE *out)
+{
+    return fflush(out) != 0 || ferror(out) ? ND_EIO : 0;
+}
+
+static const char *doc_id(const nd_result *r, uint32_t doc)
+{
+    return r->corpus->docs[doc].id;
+}
+
+int nd_write_pairs(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc_a", "doc_b", "jaccard", "jaccard_est",
+                                       "shared_shingles", "cluster", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const nd_pair *p = &r->pairs[i];
+        put_str(&t, doc_id(r, p->doc_a));
+        put_str(&t, doc_id(r, p->doc_b));
+        put_real(&t, p->jaccard);
+        put_real(&t, p->jaccard_est);
+        put_u64(&t, p->shared);
+        put_u64(&t, p->cluster);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_write_clusters(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"cluster", "doc", "size", "representative", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_members; i++) {
+        const nd_member *m = &r->members[i];
+        put_u64(&t, m->cluster);
+        put_str(&t, doc_id(r, m->doc));
+        put_u64(&t, m->size);
+        put_u64(&t, m->doc == m->representative);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc", "duplicate_of", "jaccard", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_members; i++) {
+        const nd_member *m = &r->members[i];
+        if (m->doc == m->representative)
+            continue;
+        const nd_doc *a = &r->corpus->docs[m->doc], *b = &r->corpus->docs[m->representative];
+        put_str(&t, a->id);
+        put_str(&t, b->id);
+        put_real(&t, nd_jaccard(a->shingles, a->n_shingles, b->shingles, b->n_shingles, NULL));
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+/* The bytes of one document, loaded once for all the passages that name it. */
+typedef struct doc_cache {
+    uint32_t doc;
+    unsigned char *bytes;
+    size_t len;
+    bool loaded;
+} doc_cache;
+
+static int cache_get(const nd_result *r, doc_cache *cache, uint32_t doc)
+{
+    if (cache->loaded && cache->doc == doc)
+        return 0;
+    free(cache->bytes);
+    cache->loaded = false;
+    const int rc = nd_doc_load(r->corpus, &r->corpus->docs[doc], &cache->bytes, &cache->len);
+    if (rc < 0)
+        return rc;
+    cache->doc = doc;
+    cache->loaded = true;
+    return 0;
+}
+
+static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_cache *ca,
+                       doc_cache *cb, bool with_text)
+{
+    int rc = cache_get(r, ca, p->doc_a);
+    if (rc == 0)
+        rc = cache_get(r, cb, p->doc_b);
+    if (rc < 0)
+        return rc;
+    if (p->a_end > ca->len || p->b_end > cb->len)
+        return ND_EIO; /* the file changed since it was read */
+    put_str(t, doc_id(r, p->doc_a));
+    put_u64(t, p->a_start);
+    put_u64(t, p->a_end);
+    put_str(t, doc_id(r, p->doc_b));
+    put_u64(t, p->b_start);
+    put_u64(t, p->b_end);
+    const uint64_t a_char = nd_utf8_count(ca->bytes, p->a_start);
+    const uint64_t b_char = nd_utf8_count(cb->bytes, p->b_start);
+    put_u64(t, a_char);
+    put_u64(t, a_char + nd_utf8_count(ca->bytes + p->a_start, p->a_end - p->a_start));
+    put_u64(t, b_char);
+    put_u64(t, b_char + nd_utf8_count(cb->bytes + p->b_start, p->b_end - p->b_start));
+    put_u64(t, p->words_a);
+    put_u64(t, p->words_b);
+    put_real(t, p->score);
+    if (with_text) {
+        put_text(t, ca->bytes + p->a_start, p->a_end - p->a_start);
+        put_text(t, cb->bytes + p->b_start, p->b_end - p->b_start);
+    }
+    table_end_row(t);
+    return 0;
+}
+
+int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_text)
+{
+    static const char *const cols[] = {
+        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
+        "b_char_start", "b_char_end", "words_a", "words_b", "score", "text_a", "text_b", NULL};
+    static const char *const cols_no_text[] = {
+        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
+        "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
+    table t;
+    doc_cache ca = {0}, cb = {0};
+    int rc = 0;
+    table_begin(&t, out, format, with_text ? cols : cols_no_text);
+    for (size_t i = 0; i < r->n_passages && rc == 0; i++)
+        rc = put_passage(&t, r, &r->passages[i], &ca, &cb, with_text);
+    free(ca.bytes);
+    free(cb.bytes);
+    return rc < 0 ? rc : finish(out);
+}

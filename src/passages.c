@@ -1,0 +1,400 @@
+/*
+ * passages.c: shared passages by rare-shingle seeds, diagonal runs and chaining.
+ *
+ * HOW IT WORKS
+ *
+ * 1. Seeds. Every word k-shingle of every document becomes a record
+ *    (hash, doc, position). Sorting the records groups the occurrences of a
+ *    shingle; each two occurrences in one group are a seed (doc_a, doc_b,
+ *    pos_a, pos_b), in one document too (a repeated title). A shingle in
+ *    more than max_df documents (boilerplate: "leave a comment", a site
+ *    footer) is ignored and counted: without the cap one footer in n
+ *    documents would cost n^2/2 seeds.
+ * 2. Runs. Seeds sorted by (doc pair, diagonal pos_b - pos_a, pos_a) fall
+ *    into runs of consecutive positions on one diagonal: a stretch of
+ *    identical words, at least k long.
+ * 3. Chaining. Runs of a document pair sorted by pos_a are chained into one
+ *    passage while both gaps (words between the end of the passage and the
+ *    start of the next run, in each document) are at most max_gap: a few
+ *    inserted, deleted or changed words do not split a passage. Each
+ *    passage is then extended word by word while the words still agree.
+ * 4. Repeats inside one document. A run whose two sides overlap (a text
+ *    repeated back to back, period d = pos_b - pos_a) is a tandem repeat:
+ *    it is reported as each later copy against the first, and runs on
+ *    diagonals that are multiples of d inside it are the same repeat seen
+ *    again, so they are dropped. Spans of one document never overlap.
+ * 5. Passages shorter than min_passage words on either side are dropped;
+ *    score = 2 x matched words / (words_a + words_b).
+ *
+ * Cost: n shingle records, sorted (O(n log n), 16 bytes each), plus the
+ * seeds, which the max_df cap bounds by max_df^2 / 2 per distinct shingle,
+ * and in practice track the amount of text actually shared.
+ */
+#include "passages.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+typedef struct shingle_record {
+    uint64_t hash;
+    uint32_t doc, pos;
+} shingle_record;
+
+typedef struct seed {
+    uint32_t doc_a, doc_b, pos_a, pos_b;
+} seed;
+
+typedef struct run {
+    uint32_t a0, a1, b0, b1; /* token ranges, end exclusive */
+} run;
+
+typedef struct span {
+    uint32_t a0, a1, b0, b1;
+    uint32_t matched;
+} span;
+
+typedef struct tandem {
+    uint32_t start, end, period;
+} tandem;
+
+/* a growable list of passages */
+typedef struct passage_list {
+    nd_passage *items;
+    size_t n, cap;
+} passage_list;
+
+/* ---------------------------------------------------------------- seeds */
+
+static int compare_shingle_records(const void *pa, const void *pb)
+{
+    const shingle_record *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static int64_t diagonal(const seed *s)
+{
+    return (int64_t)s->pos_b - (int64_t)s->pos_a;
+}
+
+static int compare_seeds(const void *pa, const void *pb)
+{
+    const seed *a = pa, *b = pb;
+    if (a->doc_a != b->doc_a)
+        return a->doc_a < b->doc_a ? -1 : 1;
+    if (a->doc_b != b->doc_b)
+        return a->doc_b < b->doc_b ? -1 : 1;
+    const int64_t da = diagonal(a), db = diagonal(b);
+    if (da != db)
+        return da < db ? -1 : 1;
+    return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
+}
+
+static int collect_shingles(const nd_token_seq *docs, size_t n_docs, int k,
+                            shingle_record **out, size_t *n_out)
+{
+    size_t n = 0, cap = 0;
+    uint64_t window[64];
+    *out = NULL;
+    for (size_t d = 0; d < n_docs; d++) {
+        const nd_token_seq *seq = &docs[d];
+        if (seq->n < (uint32_t)k)
+            continue;
+        if (ND_GROW(*out, cap, n + seq->n - (size_t)k + 1) < 0)
+            return ND_ENOMEM;
+        for (uint32_t p = 0; p + (uint32_t)k <= seq->n; p++) {
+            for (int i = 0; i < k; i++)
+                window[i] = seq->toks[p + (uint32_t)i].hash;
+            (*out)[n++] = (shingle_record){XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
+        }
+    }
+    qsort(*out, n, sizeof(**out), compare_shingle_records);
+    *n_out = n;
+    return 0;
+}
+
+/* Appends the seeds of one shingle's occurrences rec[lo..hi), unless too common. */
+static int seeds_of_group(const shingle_record *rec, size_t lo, size_t hi, int max_df,
+                          seed **seeds, size_t *n, size_t *cap, uint64_t *n_capped)
+{
+    size_t df = 1;
+    for (size_t i = lo + 1; i < hi; i++)
+        df += rec[i].doc != rec[i - 1].doc;
+    if (df > (size_t)max_df || hi - lo > 4 * (size_t)max_df) {
+        (*n_capped)++;
+        return 0;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        for (size_t j = i + 1; j < hi; j++) {
+            if (ND_GROW(*seeds, *cap, *n + 1) < 0)
+                return ND_ENOMEM;
+            (*seeds)[(*n)++] = (seed){rec[i].doc, rec[j].doc, rec[i].pos, rec[j].pos};
+        }
+    }
+    return 0;
+}
+
+static int find_seeds(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
+                      seed **seeds, size_t *n_seeds, uint64_t *n_capped)
+{
+    shingle_record *rec;
+    size_t n_rec, cap = 0;
+    int rc = collect_shingles(docs, n_docs, p->k, &rec, &n_rec);
+    *seeds = NULL;
+    *n_seeds = 0;
+    for (size_t lo = 0, hi; rc == 0 && lo < n_rec; lo = hi) {
+        for (hi = lo + 1; hi < n_rec && rec[hi].hash == rec[lo].hash; hi++)
+            ;
+        if (hi - lo >= 2)
+            rc = seeds_of_group(rec, lo, hi, p->max_df, seeds, n_seeds, &cap, n_capped);
+    }
+    free(rec);
+    if (rc == 0)
+        qsort(*seeds, *n_seeds, sizeof(**seeds), compare_seeds);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- runs */
+
+/* Merges the seeds of one doc pair (sorted by diagonal, pos_a) into runs. */
+static int seeds_to_runs(const seed *s, size_t n, int k, run **runs, size_t *n_runs, size_t *cap)
+{
+    *n_runs = 0;
+    for (size_t i = 0; i < n;) {
+        const int64_t d = diagonal(&s[i]);
+        run r = {s[i].pos_a, s[i].pos_a + (uint32_t)k, s[i].pos_b, s[i].pos_b + (uint32_t)k};
+        size_t j = i + 1;
+        /* a seed continues the run while its k words touch or overlap it */
+        while (j < n && diagonal(&s[j]) == d && s[j].pos_a <= r.a1) {
+            r.a1 = s[j].pos_a + (uint32_t)k;
+            r.b1 = s[j].pos_b + (uint32_t)k;
+            j++;
+        }
+        if (ND_GROW(*runs, *cap, *n_runs + 1) < 0)
+            return ND_ENOMEM;
+        (*runs)[(*n_runs)++] = r;
+        i = j;
+    }
+    return 0;
+}
+
+static int compare_runs(const void *pa, const void *pb)
+{
+    const run *a = pa, *b = pb;
+    if (a->a0 != b->a0)
+        return a->a0 < b->a0 ? -1 : 1;
+    return (a->b0 > b->b0) - (a->b0 < b->b0);
+}
+
+/* ---------------------------------------------------------------- chaining */
+
+static bool run_follows(const span *p, const run *r, int max_gap)
+{
+    if (r->a0 < p->a0 || r->b0 < p->b0 || r->a1 <= p->a1 || r->b1 <= p->b1)
+        return false;
+    const int64_t gap_a = (int64_t)r->a0 - p->a1, gap_b = (int64_t)r->b0 - p->b1;
+    const int64_t drift = gap_a > gap_b ? gap_a - gap_b : gap_b - gap_a;
+    return gap_a <= max_gap && gap_b <= max_gap && drift <= max_gap;
+}
+
+static void span_absorb(span *p, const run *r)
+{
+    const uint32_t new_words = r->a1 - (r->a0 > p->a1 ? r->a0 : p->a1);
+    p->matched += new_words;
+    p->a1 = r->a1;
+    p->b1 = r->b1;
+}
+
+/* Chains runs (sorted by a0) into spans; each run joins the latest span it follows. */
+static int chain_runs(const run *runs, size_t n, int max_gap, span **spans, size_t *n_spans,
+                      size_t *cap)
+{
+    *n_spans = 0;
+    for (size_t i = 0; i < n; i++) {
+        span *host = NULL;
+        for (size_t j = *n_spans; j-- > 0;) {
+            if ((*spans)[j].a1 + (uint32_t)max_gap < runs[i].a0)
+                continue;
+            if (run_follows(&(*spans)[j], &runs[i], max_gap)) {
+                host = &(*spans)[j];
+                break;
+            }
+        }
+        if (host) {
+            span_absorb(host, &runs[i]);
+            continue;
+        }
+        if (ND_GROW(*spans, *cap, *n_spans + 1) < 0)
+            return ND_ENOMEM;
+        const run *r = &runs[i];
+        (*spans)[(*n_spans)++] = (span){r->a0, r->a1, r->b0, r->b1, r->a1 - r->a0};
+    }
+    return 0;
+}
+
+/* Grows a span word by word while the words on both sides still agree. */
+static void extend_span(span *s, const nd_token_seq *a, const nd_token_seq *b, bool same_doc)
+{
+    while (s->a0 > 0 && s->b0 > 0 && a->toks[s->a0 - 1].hash == b->toks[s->b0 - 1].hash &&
+           (!same_doc || s->a0 - 1 != s->b0 - 1)) {
+        s->a0--, s->b0--, s->matched++;
+    }
+    while (s->a1 < a->n && s->b1 < b->n && a->toks[s->a1].hash == b->toks[s->b1].hash &&
+           (!same_doc || s->a1 < s->b0)) {
+        s->a1++, s->b1++, s->matched++;
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+static int emit(passage_list *out, const nd_token_seq *docs, uint32_t da, uint32_t db,
+                const span *s, int min_passage)
+{
+    const uint32_t wa = s->a1 - s->a0, wb = s->b1 - s->b0;
+    if (wa < (uint32_t)min_passage || wb < (uint32_t)min_passage)
+        return 0;
+    if (ND_GROW(out->items, out->cap, out->n + 1) < 0)
+        return ND_ENOMEM;
+    const nd_token *ta = docs[da].toks, *tb = docs[db].toks;
+    uint32_t matched = s->matched < wa ? s->matched : wa;
+    if (matched > wb)
+        matched = wb;
+    out->items[out->n++] = (nd_passage){
+        .doc_a = da, .doc_b = db,
+        .a_start = ta[s->a0].start, .a_end = ta[s->a1 - 1].end,
+        .b_start = tb[s->b0].start, .b_end = tb[s->b1 - 1].end,
+        .words_a = wa, .words_b = wb,
+        .score = 2.0 * matched / (double)(wa + wb),
+    };
+    return 0;
+}
+
+/* A tandem repeat [a0, b1) of period d = b0 - a0: each later copy against the first. */
+static int emit_tandem(passage_list *out, const nd_token_seq *docs, uint32_t d, const span *s,
+                       int min_passage)
+{
+    const uint32_t period = s->b0 - s->a0;
+    for (uint32_t copy = s->a0 + period; copy + period <= s->b1; copy += period) {
+        const span one = {s->a0, s->a0 + period, copy, copy + period, period};
+        const int rc = emit(out, docs, d, d, &one, min_passage);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static bool inside_tandem(const tandem *t, size_t n, const span *s)
+{
+    const uint32_t d = s->b0 - s->a0;
+    for (size_t i = 0; i < n; i++)
+        if (d % t[i].period == 0 && s->a0 >= t[i].start && s->b1 <= t[i].end)
+            return true;
+    return false;
+}
+
+/* Spans of one document, in order of increasing diagonal (the runs were). */
+static int emit_self(passage_list *out, const nd_token_seq *docs, uint32_t d, span *spans,
+                     size_t n, int min_passage)
+{
+    tandem *tandems = NULL;
+    size_t n_tandems = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        span *s = &spans[i];
+        if (inside_tandem(tandems, n_tandems, s))
+            continue;
+        if (s->a1 <= s->b0) {
+            rc = emit(out, docs, d, d, s, min_passage);
+            continue;
+        }
+        if (ND_GROW(tandems, cap, n_tandems + 1) < 0) {
+            rc = ND_ENOMEM;
+            break;
+        }
+        tandems[n_tandems++] = (tandem){s->a0, s->b1, s->b0 - s->a0};
+        rc = emit_tandem(out, docs, d, s, min_passage);
+    }
+    free(tandems);
+    return rc;
+}
+
+static int compare_spans_by_diagonal(const void *pa, const void *pb)
+{
+    const span *a = pa, *b = pb;
+    const int64_t da = (int64_t)a->b0 - a->a0, db = (int64_t)b->b0 - b->a0;
+    if (da != db)
+        return da < db ? -1 : 1;
+    return (a->a0 > b->a0) - (a->a0 < b->a0);
+}
+
+/* All passages of one document pair from its seeds s[0..n). */
+static int pair_passages(passage_list *out, const nd_token_seq *docs, const seed *s, size_t n,
+                         const nd_passage_params *p, run **runs, size_t *runs_cap, span **spans,
+                         size_t *spans_cap)
+{
+    const uint32_t da = s[0].doc_a, db = s[0].doc_b;
+    size_t n_runs, n_spans;
+    int rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
+    if (rc < 0)
+        return rc;
+    qsort(*runs, n_runs, sizeof(**runs), compare_runs);
+    rc = chain_runs(*runs, n_runs, p->max_gap, spans, &n_spans, spans_cap);
+    for (size_t i = 0; rc == 0 && i < n_spans; i++)
+        extend_span(&(*spans)[i], &docs[da], &docs[db], da == db);
+    if (rc < 0)
+        return rc;
+    if (da == db) {
+        qsort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
+        return emit_self(out, docs, da, *spans, n_spans, p->min_passage);
+    }
+    for (size_t i = 0; rc == 0 && i < n_spans; i++)
+        rc = emit(out, docs, da, db, &(*spans)[i], p->min_passage);
+    return rc;
+}
+
+static int compare_passages(const void *pa, const void *pb)
+{
+    const nd_passage *a = pa, *b = pb;
+    if (a->doc_a != b->doc_a)
+        return a->doc_a < b->doc_a ? -1 : 1;
+    if (a->doc_b != b->doc_b)
+        return a->doc_b < b->doc_b ? -1 : 1;
+    if (a->a_start != b->a_start)
+        return a->a_start < b->a_start ? -1 : 1;
+    return (a->b_start > b->b_start) - (a->b_start < b->b_start);
+}
+
+int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
+                     nd_passage **out, size_t *n_out, uint64_t *n_capped)
+{
+    seed *seeds;
+    size_t n_seeds, runs_cap = 0, spans_cap = 0;
+    run *runs = NULL;
+    span *spans = NULL;
+    passage_list list = {0};
+    *n_capped = 0;
+    int rc = find_seeds(docs, n_docs, p, &seeds, &n_seeds, n_capped);
+    for (size_t lo = 0, hi; rc == 0 && lo < n_seeds; lo = hi) {
+        for (hi = lo + 1; hi < n_seeds && seeds[hi].doc_a == seeds[lo].doc_a &&
+                          seeds[hi].doc_b == seeds[lo].doc_b;
+             hi++)
+            ;
+        rc = pair_passages(&list, docs, seeds + lo, hi - lo, p, &runs, &runs_cap, &spans,
+                           &spans_cap);
+    }
+    free(seeds);
+    free(runs);
+    free(spans);
+    if (rc < 0) {
+        free(list.items);
+        return rc;
+    }
+    qsort(list.items, list.n, sizeof(*list.items), compare_passages);
+    *out = list.items;
+    *n_out = list.n;
+    return 0;
+}

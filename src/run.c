@@ -1,0 +1,243 @@
+/*
+ * run.c: drives the stages over a corpus, one after the other.
+ *
+ *   scan (threads) -> report problems in input order -> LSH -> verify
+ *   -> cluster -> passages
+ * Each stage reads the records of the one before and writes its own; the
+ * seconds of each are kept in the stats.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cluster.h"
+#include "lsh.h"
+#include "nd_internal.h"
+#include "passages.h"
+#include "scan.h"
+#include "verify.h"
+#include "minhash.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- scan */
+
+typedef struct scan_job {
+    nd_corpus *corpus;
+    uint32_t *sigs;
+    atomic_size_t next;
+    atomic_int rc;
+} scan_job;
+
+static void *scan_worker(void *arg)
+{
+    scan_job *job = arg;
+    nd_corpus *c = job->corpus;
+    nd_scanner *s;
+    int rc = nd_scanner_new(&s, &c->opts);
+    while (rc == 0 && atomic_load(&job->rc) == 0) {
+        const size_t i = atomic_fetch_add(&job->next, 1);
+        if (i >= c->n_docs)
+            break;
+        rc = nd_scan_doc(s, c, &c->docs[i], job->sigs + i * (size_t)c->opts.num_perm);
+    }
+    if (rc < 0)
+        atomic_store(&job->rc, rc);
+    nd_scanner_free(s);
+    return NULL;
+}
+
+static int thread_count(const nd_options *o, size_t n_docs)
+{
+    long n = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if ((size_t)n > n_docs)
+        n = n_docs ? (long)n_docs : 1;
+    return (int)n;
+}
+
+static int scan_all(nd_corpus *c, uint32_t *sigs)
+{
+    scan_job job = {.corpus = c, .sigs = sigs};
+    atomic_init(&job.next, 0);
+    atomic_init(&job.rc, 0);
+    const int n = thread_count(&c->opts, c->n_docs);
+    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+    if (!tids)
+        return ND_ENOMEM;
+    int started = 0;
+    for (; started < n - 1; started++)
+        if (pthread_create(&tids[started], NULL, scan_worker, &job) != 0)
+            break;
+    scan_worker(&job);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    return atomic_load(&job.rc);
+}
+
+/* Problems found while scanning, reported in input order whatever the threads did. */
+static void report_scan(const nd_corpus *c, nd_stats *st)
+{
+    for (size_t i = 0; i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        const char *where = d->path ? d->path : d->id;
+        st->n_bytes += d->n_bytes;
+        st->n_tokens += d->n_tokens;
+        st->n_shingles += d->n_shingles;
+        if (d->status == ND_DOC_EMPTY)
+            st->n_empty++;
+        if (d->invalid_utf8) {
+            st->n_invalid_utf8++;
+            nd_report(c, d->error == ND_EUTF8 ? ND_DIAG_ERROR : ND_DIAG_WARNING, ND_EUTF8, where,
+                      d->first_invalid, "invalid UTF-8%s",
+                      d->error == ND_EUTF8 ? ", document skipped (--strict)"
+                                           : ", read as U+FFFD");
+        }
+        if (d->status != ND_DOC_SKIPPED)
+            continue;
+        st->n_skipped++;
+        if (d->error == ND_EFORMAT)
+            nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, where, d->first_invalid,
+                      "NUL byte: binary file, skipped");
+        else if (d->error == ND_EIO)
+            nd_report(c, ND_DIAG_ERROR, ND_EIO, where, -1, "%s", strerror(d->error_errno));
+        else if (d->error == ND_EINVAL)
+            nd_report(c, ND_DIAG_ERROR, ND_EINVAL, where, -1, "larger than 4 GiB, skipped");
+    }
+}
+
+/* ---------------------------------------------------------------- pairs */
+
+static int find_pairs(const nd_corpus *c, const uint32_t *sigs, nd_result *r)
+{
+    const nd_options *o = &c->opts;
+    uint32_t *docs = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*docs));
+    size_t n_ok = 0, n_cand, cap = 0;
+    nd_pair_key *cand;
+    if (!docs)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (c->docs[i].status == ND_DOC_OK)
+            docs[n_ok++] = (uint32_t)i;
+    double t0 = nd_seconds_now();
+    int rc = nd_lsh_candidates(sigs, docs, n_ok, o->num_perm, r->stats.bands, r->stats.rows, &cand,
+                               &n_cand);
+    free(docs);
+    r->stats.seconds[ND_STAGE_LSH] = nd_seconds_now() - t0;
+    if (rc < 0)
+        return rc;
+    t0 = nd_seconds_now();
+    r->stats.n_candidates = n_cand;
+    for (size_t i = 0; i < n_cand && rc == 0; i++) {
+        const nd_doc *a = &c->docs[cand[i].a], *b = &c->docs[cand[i].b];
+        size_t shared;
+        const double j = nd_jaccard(a->shingles, a->n_shingles, b->shingles, b->n_shingles, &shared);
+        const double est = nd_minhash_estimate(sigs + cand[i].a * (size_t)o->num_perm,
+                                               sigs + cand[i].b * (size_t)o->num_perm, o->num_perm);
+        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
+            continue;
+        if (ND_GROW(r->pairs, cap, r->n_pairs + 1) < 0)
+            rc = ND_ENOMEM;
+        else
+            r->pairs[r->n_pairs++] = (nd_pair){cand[i].a, cand[i].b, j, est, (uint32_t)shared, 0};
+    }
+    free(cand);
+    r->stats.n_pairs = r->n_pairs;
+    r->stats.seconds[ND_STAGE_VERIFY] = nd_seconds_now() - t0;
+    return rc;
+}
+
+static int find_clusters(const nd_corpus *c, nd_result *r)
+{
+    const double t0 = nd_seconds_now();
+    uint64_t *len = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*len));
+    size_t n_clusters = 0;
+    if (!len)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        len[i] = c->docs[i].n_bytes;
+    const int rc = nd_cluster(c->n_docs, len, c->opts.keep, r->pairs, r->n_pairs, &r->members,
+                              &r->n_members, &n_clusters);
+    free(len);
+    r->stats.n_clusters = n_clusters;
+    r->stats.n_duplicates = r->n_members - n_clusters;
+    r->stats.seconds[ND_STAGE_CLUSTER] = nd_seconds_now() - t0;
+    return rc;
+}
+
+static int find_passages(const nd_corpus *c, nd_result *r)
+{
+    const double t0 = nd_seconds_now();
+    nd_token_seq *seqs = calloc(c->n_docs ? c->n_docs : 1, sizeof(*seqs));
+    if (!seqs)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (c->docs[i].tokens)
+            seqs[i] = (nd_token_seq){c->docs[i].tokens, c->docs[i].n_tokens};
+    const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap, c->opts.min_passage,
+                                 c->opts.max_df};
+    const int rc = nd_find_passages(seqs, c->n_docs, &p, &r->passages, &r->n_passages,
+                                    &r->stats.n_capped_shingles);
+    free(seqs);
+    r->stats.n_passages = r->n_passages;
+    r->stats.seconds[ND_STAGE_PASSAGES] = nd_seconds_now() - t0;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+int nd_corpus_run(nd_corpus *c, nd_result **out)
+{
+    const nd_options *o = &c->opts;
+    nd_result *r = calloc(1, sizeof(*r));
+    uint32_t *sigs = calloc(c->n_docs ? c->n_docs : 1, (size_t)o->num_perm * sizeof(*sigs));
+    int rc = (!r || !sigs) ? ND_ENOMEM : 0;
+    *out = NULL;
+    if (rc == 0) {
+        r->corpus = c;
+        r->stats.n_docs = c->n_docs;
+        r->stats.bands = o->bands;
+        r->stats.rows = o->rows;
+        if (!o->bands)
+            nd_lsh_params(o->threshold, o->num_perm, &r->stats.bands, &r->stats.rows);
+        const double t0 = nd_seconds_now();
+        rc = scan_all(c, sigs);
+        r->stats.seconds[ND_STAGE_SCAN] = nd_seconds_now() - t0;
+    }
+    if (rc == 0) {
+        report_scan(c, &r->stats);
+        rc = find_pairs(c, sigs, r);
+    }
+    if (rc == 0)
+        rc = find_clusters(c, r);
+    if (rc == 0 && o->passages)
+        rc = find_passages(c, r);
+    free(sigs);
+    if (rc < 0) {
+        nd_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void nd_result_free(nd_result *r)
+{
+    if (!r)
+        return;
+    free(r->pairs);
+    free(r->members);
+    free(r->passages);
+    free(r);
+}
+
+const nd_stats *nd_result_stats(const nd_result *r) { return &r->stats; }
+size_t nd_result_n_pairs(const nd_result *r) { return r->n_pairs; }
+const nd_pair *nd_result_pair(const nd_result *r, size_t i) { return &r->pairs[i]; }
+size_t nd_result_n_members(const nd_result *r) { return r->n_members; }
+const nd_member *nd_result_member(const nd_result *r, size_t i) { return &r->members[i]; }
+size_t nd_result_n_passages(const nd_result *r) { return r->n_passages; }
+const nd_passage *nd_result_passage(const nd_result *r, size_t i) { return &r->passages[i]; }

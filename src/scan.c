@@ -1,0 +1,183 @@
+/*
+ * scan.c: one document through normalize -> tokenize -> shingle -> MinHash.
+ *
+ * Takes an nd_doc (where its bytes are). Produces its distinct shingle set
+ * (sorted), its signature and, when passages are wanted, its words. The
+ * document's bytes and normalized text live only while it is scanned.
+ */
+#include "scan.h"
+
+#include "minhash.h"
+#include "normalize.h"
+#include "shingle.h"
+#include "tokenize.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/utf16.h>
+
+struct nd_scanner {
+    const nd_options *opts;
+    nd_normalizer *normalizer;
+    nd_tokenizer *tokenizer;
+    nd_normtext text;
+    nd_token *toks;
+    size_t toks_cap;
+    nd_span16 *norm;
+    size_t norm_cap;
+    uint64_t *units; /* word hashes */
+    size_t units_cap;
+    uint32_t *cps; /* code points, for character shingles */
+    size_t cps_cap;
+};
+
+int nd_scanner_new(nd_scanner **out, const nd_options *opts)
+{
+    nd_scanner *s = calloc(1, sizeof(*s));
+    if (!s)
+        return ND_ENOMEM;
+    s->opts = opts;
+    int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
+    if (rc == 0)
+        rc = nd_tokenizer_new(&s->tokenizer);
+    if (rc < 0) {
+        nd_scanner_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void nd_scanner_free(nd_scanner *s)
+{
+    if (!s)
+        return;
+    nd_normalizer_free(s->normalizer);
+    nd_tokenizer_free(s->tokenizer);
+    nd_normtext_dispose(&s->text);
+    free(s->toks);
+    free(s->norm);
+    free(s->units);
+    free(s->cps);
+    free(s);
+}
+
+/* The code points of the words, joined by one space: the text of character shingles. */
+static int word_code_points(nd_scanner *s, size_t n_toks, size_t *n_out)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < n_toks; t++) {
+        const nd_span16 w = s->norm[t];
+        if (ND_GROW(s->cps, s->cps_cap, n + (size_t)(w.end_u16 - w.start_u16) + 1) < 0)
+            return ND_ENOMEM;
+        if (t > 0)
+            s->cps[n++] = ' ';
+        for (int32_t i = w.start_u16; i < w.end_u16;) {
+            UChar32 c;
+            U16_NEXT(s->text.text, i, w.end_u16, c);
+            s->cps[n++] = (uint32_t)c;
+        }
+    }
+    *n_out = n;
+    return 0;
+}
+
+/* The shingle hashes of the scanned words, into a new array *out of *n entries. */
+static int make_shingles(nd_scanner *s, size_t n_toks, uint64_t **out, size_t *n)
+{
+    const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
+    size_t n_units = n_toks;
+    int rc = 0;
+    if (chars) {
+        rc = word_code_points(s, n_toks, &n_units);
+    } else if (ND_GROW(s->units, s->units_cap, n_toks) < 0) {
+        rc = ND_ENOMEM;
+    } else {
+        for (size_t i = 0; i < n_toks; i++)
+            s->units[i] = s->toks[i].hash;
+    }
+    if (rc < 0)
+        return rc;
+    const int k = chars ? s->opts->char_ngram : s->opts->shingle_k;
+    *n = nd_shingle_count(n_units, k);
+    *out = malloc(*n * sizeof(**out));
+    if (!*out)
+        return ND_ENOMEM;
+    if (chars)
+        nd_shingle_chars(s->cps, n_units, k, *out);
+    else
+        nd_shingle_hashes(s->units, n_units, k, *out);
+    return 0;
+}
+
+static int keep_tokens(nd_scanner *s, nd_doc *d, size_t n_toks)
+{
+    d->tokens = malloc(n_toks * sizeof(*d->tokens));
+    if (!d->tokens)
+        return ND_ENOMEM;
+    memcpy(d->tokens, s->toks, n_toks * sizeof(*d->tokens));
+    return 0;
+}
+
+static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
+                      uint32_t *sig)
+{
+    size_t n_toks, n_sh;
+    uint64_t *sh;
+    const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
+    int rc = nd_normalize(s->normalizer, bytes, len, &s->text);
+    if (rc < 0)
+        return rc;
+    d->invalid_utf8 = s->text.n_invalid > 0;
+    d->first_invalid = s->text.first_invalid;
+    if (d->invalid_utf8 && s->opts->strict) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EUTF8;
+        return 0;
+    }
+    rc = nd_tokenize(s->tokenizer, &s->text, &s->toks, &n_toks, &s->toks_cap,
+                     chars ? &s->norm : NULL, &s->norm_cap);
+    if (rc < 0)
+        return rc;
+    d->n_tokens = (uint32_t)n_toks;
+    if (n_toks == 0) {
+        d->status = ND_DOC_EMPTY;
+        return 0;
+    }
+    if ((rc = make_shingles(s, n_toks, &sh, &n_sh)) < 0)
+        return rc;
+    d->n_shingles = (uint32_t)nd_shingle_set(sh, n_sh);
+    d->shingles = sh;
+    nd_minhash_sign(sh, d->n_shingles, s->opts->num_perm, s->opts->seed, sig);
+    d->status = ND_DOC_OK;
+    return s->opts->passages && !chars ? keep_tokens(s, d, n_toks) : 0;
+}
+
+int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
+{
+    unsigned char *bytes;
+    size_t len;
+    int rc = nd_doc_load(c, d, &bytes, &len);
+    if (rc == ND_ENOMEM)
+        return rc;
+    if (rc < 0) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = rc;
+        d->error_errno = errno;
+        return 0;
+    }
+    d->n_bytes = len;
+    if (len >= UINT32_MAX) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EINVAL;
+    } else if (nd_bytes_look_binary(bytes, len)) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EFORMAT;
+        d->first_invalid = (int64_t)((const unsigned char *)memchr(bytes, 0, len) - bytes);
+    } else {
+        rc = scan_bytes(s, d, bytes, len, sig);
+    }
+    free(bytes);
+    return rc;
+}

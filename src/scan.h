@@ -1,0 +1,23 @@
+/*
+ * scan.h: stages 1-4 for one document: read, normalize, tokenize, shingle, sign.
+ *
+ * A scanner holds what one thread needs (ICU objects and scratch buffers);
+ * scanning document i writes only document i's record and signature slot,
+ * so threads never share a write and results do not depend on scheduling.
+ */
+#ifndef ND_SCAN_H
+#define ND_SCAN_H
+
+#include "nd_internal.h"
+
+typedef struct nd_scanner nd_scanner;
+
+int nd_scanner_new(nd_scanner **out, const nd_options *opts);
+void nd_scanner_free(nd_scanner *s);
+
+/* Fills d (status, counts, shingle set, tokens) and sig[0..num_perm).
+ * Problems with the document itself are recorded in d, not returned;
+ * the return value is < 0 only for ND_ENOMEM / ND_EICU. */
+int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);
+
+#endif

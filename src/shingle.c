@@ -1,0 +1,49 @@
+/*
+ * shingle.c: consecutive units -> shingle hashes, and the shingle set.
+ */
+#include "shingle.h"
+
+#include <stdlib.h>
+#include <xxhash.h>
+
+void nd_shingle_hashes(const uint64_t *units, size_t n, int k, uint64_t *out)
+{
+    if (n == 0)
+        return;
+    if (n < (size_t)k) {
+        out[0] = XXH3_64bits(units, n * sizeof(*units));
+        return;
+    }
+    for (size_t i = 0; i + (size_t)k <= n; i++)
+        out[i] = XXH3_64bits(units + i, (size_t)k * sizeof(*units));
+}
+
+void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out)
+{
+    if (n == 0)
+        return;
+    if (n < (size_t)k) {
+        out[0] = XXH3_64bits(cps, n * sizeof(*cps));
+        return;
+    }
+    for (size_t i = 0; i + (size_t)k <= n; i++)
+        out[i] = XXH3_64bits(cps + i, (size_t)k * sizeof(*cps));
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t nd_shingle_set(uint64_t *h, size_t n)
+{
+    if (n < 2)
+        return n;
+    qsort(h, n, sizeof(*h), compare_u64);
+    size_t w = 1;
+    for (size_t i = 1; i < n; i++)
+        if (h[i] != h[w - 1])
+            h[w++] = h[i];
+    return w;
+}

@@ -1,0 +1,35 @@
+/*
+ * tokenize.h: stage 2, normalized UTF-16 -> words with original byte ranges.
+ *
+ * Takes an nd_normtext. Produces one nd_token per word or number segment of
+ * ICU's word BreakIterator (rule status >= UBRK_WORD_NONE_LIMIT: numbers,
+ * letters, kana, ideographs; spaces and punctuation are dropped), with the
+ * original bytes it spans and the XXH3 hash of its normalized UTF-16 form.
+ * Dictionary-based segmentation (Chinese, Japanese, Thai, Lao, Khmer,
+ * Myanmar) comes from ICU's word break rules.
+ */
+#ifndef ND_TOKENIZE_H
+#define ND_TOKENIZE_H
+
+#include "nd_internal.h"
+#include "normalize.h"
+
+typedef struct nd_tokenizer nd_tokenizer;
+
+int nd_tokenizer_new(nd_tokenizer **out);
+void nd_tokenizer_free(nd_tokenizer *tk);
+
+/* Where a word lies in the normalized text (UTF-16 units, end exclusive). */
+typedef struct nd_span16 {
+    int32_t start_u16, end_u16;
+} nd_span16;
+
+/* Replaces *toks[0..*n) with the words of t (the arrays grow as needed). When norm
+ * is not NULL, (*norm)[i] gets word i's place in the normalized text. */
+int nd_tokenize(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks, size_t *n, size_t *cap,
+                nd_span16 **norm, size_t *norm_cap);
+
+/* The hash of a token's normalized text (UTF-16 units). */
+uint64_t nd_token_hash(const UChar *units, int32_t len);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * test_cli.c: the neardup command end to end, on the seed corpus and on bad input.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S000 "000_0890706d309c6b14.txt"
+#define S001 "001_6b51f63e2d89280f.txt"
+#define S002 "002_bf468212468ea075.txt"
+#define S003 "003_55340620ea89ea1d.txt"
+
+static csv_table parse_or_fail(const char *text)
+{
+    csv_table t;
+    cr_assert_not_null(text);
+    cr_assert_eq(csv_parse(text, &t), 0, "output is not valid CSV:\n%s", text);
+    return t;
+}
+
+Test(cli, seeds_one_pair_at_threshold_0_3)
+{
+    cli_result r = run_cli("-q --threshold 0.3 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    csv_table t = parse_or_fail(r.out);
+    cr_assert_eq(t.n_rows, 2, "expected the header and one pair, got:\n%s", r.out);
+    cr_assert_str_eq(csv_get(&t, 1, "doc_a"), S000);
+    cr_assert_str_eq(csv_get(&t, 1, "doc_b"), S001);
+    const double j = atof(csv_get(&t, 1, "jaccard"));
+    cr_assert(j > 0.315 && j < 0.325, "J(000,001) = %f, expected about 0.322", j);
+    cr_assert_str_eq(csv_get(&t, 1, "shared_shingles"), "222");
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
+
+Test(cli, seeds_no_pair_at_threshold_0_5)
+{
+    cli_result r = run_cli("-q --threshold 0.5 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0);
+    csv_table t = parse_or_fail(r.out);
+    cr_assert_eq(t.n_rows, 1, "only the header expected:\n%s", r.out);
+    cr_assert_eq(csv_column(&t, "jaccard_est"), 3);
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
+
+/* The hand-verified passages of shared/eval/seeds_expected.md, byte for byte. */
+Test(cli, seeds_passages_exact_offsets)
+{
+    static const struct {
+        const char *a;
+        int a0, a1;
+        const char *b;
+        int b0, b1;
+    } want[] = {
+        {S000, 1999, 4723, S001, 2983, 5715}, {S000, 1131, 1737, S002, 1411, 2041},
+        {S003, 0, 110, S003, 112, 222},       {S003, 0, 110, S003, 223, 333},
+        {S003, 0, 110, S003, 336, 446},
+    };
+    cli_result r = run_cli("-q --passages - --pairs /dev/null '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    csv_table t = parse_or_fail(r.out);
+    cr_assert_eq(t.n_rows, 6, "5 passages expected:\n%s", r.out);
+    for (size_t i = 0; i < 5; i++) {
+        cr_expect_str_eq(csv_get(&t, i + 1, "doc_a"), want[i].a);
+        cr_expect_eq(atoi(csv_get(&t, i + 1, "a_start")), want[i].a0, "row %zu", i);
+        cr_expect_eq(atoi(csv_get(&t, i + 1, "a_end")), want[i].a1, "row %zu", i);
+        cr_expect_str_eq(csv_get(&t, i + 1, "doc_b"), want[i].b);
+        cr_expect_eq(atoi(csv_get(&t, i + 1, "b_start")), want[i].b0, "row %zu", i);
+        cr_expect_eq(atoi(csv_get(&t, i + 1, "b_end")), want[i].b1, "row %zu", i);
+    }
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
+
+/* text_a is exactly the original bytes [a_start, a_end) of doc_a. */
+Test(cli, passage_text_slices_original_bytes)
+{
+    cli_result r = run_cli("-q --passages - --pairs /dev/null '%s'", SEEDS_DIR);
+    csv_table t = parse_or_fail(r.out);
+    for (size_t i = 1; i < t.n_rows; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", SEEDS_DIR, csv_get(&t, i, "doc_a"));
+        char *bytes = read_file(path, NULL);
+        const int a0 = atoi(csv_get(&t, i, "a_start")), a1 = atoi(csv_get(&t, i, "a_end"));
+        const char *text = csv_get(&t, i, "text_a");
+        cr_assert_eq(strlen(text), (size_t)(a1 - a0));
+        cr_assert_eq(memcmp(bytes + a0, text, (size_t)(a1 - a0)), 0, "row %zu", i);
+        free(bytes);
+    }
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
+
+Test(cli, same_output_with_one_and_two_threads)
+{
+    cli_result one = run_cli("-q --threshold 0.3 --threads 1 --passages - '%s'", SEEDS_DIR);
+    cli_result two = run_cli("-q --threshold 0.3 --threads 2 --passages - '%s'", SEEDS_DIR);
+    cr_assert_eq(one.status, 0);
+    cr_assert_str_eq(one.out, two.out);
+    cli_result_dispose(&one);
+    cli_result_dispose(&two);
+}
+
+Test(cli, jsonl_has_the_csv_keys)
+{
+    cli_result r = run_cli("-q --threshold 0.3 --format jsonl '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "{\"doc_a\":\"" S000 "\",\"doc_b\":\"" S001 "\",\"jaccard\":0.32"));
+    cr_assert(strstr(r.out, "\"shared_shingles\":222,\"cluster\":1}\n"));
+    cli_result_dispose(&r);
+}
+
+Test(cli, missing_file_is_named_and_others_still_processed)
+{
+    cli_result r = run_cli("-q --threshold 0.3 /nonexistent/file.txt '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 3, "exit status 3 expected for an input error");
+    cr_assert(strstr(r.err, "/nonexistent/file.txt"), "stderr: %s", r.err);
+    cr_assert(strstr(r.out, S000 "\",\"" S001), "the pair is still reported: %s", r.out);
+    cli_result_dispose(&r);
+}
+
+Test(cli, binary_and_invalid_utf8_are_reported_with_offsets)
+{
+    char *dir = make_temp_dir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/a.bin", dir);
+    write_file(path, "PNG\0\1\2", 6);
+    snprintf(path, sizeof(path), "%s/b.txt", dir);
+    write_file(path, "good words here \xC0\xAF and more", 27);
+    cli_result r = run_cli("-q '%s'", dir);
+    cr_assert_eq(r.status, 0, "warnings only: %s", r.err);
+    cr_assert(strstr(r.err, "a.bin:3: warning: NUL byte"), "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "b.txt:16: warning: invalid UTF-8"), "stderr: %s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("-q --strict '%s'", dir);
+    cr_assert_eq(r.status, 3, "--strict makes invalid UTF-8 an error");
+    cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(cli, usage_errors_exit_2)
+{
+    cli_result r = run_cli("--threshold 2 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "--threshold"));
+    cli_result_dispose(&r);
+    r = run_cli("--bands 10 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cli_result_dispose(&r);
+    r = run_cli("%s", "");
+    cr_assert_eq(r.status, 2);
+    cli_result_dispose(&r);
+}
+
+Test(cli, help_and_version_go_to_stdout)
+{
+    cli_result r = run_cli("--help");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "Usage: neardup"));
+    cli_result_dispose(&r);
+    r = run_cli("--version");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "ICU 72") || strstr(r.out, "ICU "));
+    cr_assert(strstr(r.out, "xxHash"));
+    cli_result_dispose(&r);
+}
+
+Test(cli, unwritable_output_fails_without_partial_file)
+{
+    cli_result r = run_cli("-q --pairs /nonexistent-dir/pairs.csv '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 4);
+    cr_assert(strstr(r.err, "/nonexistent-dir/pairs.csv"));
+    cli_result_dispose(&r);
+}
+
+Test(cli, files_from_lists)
+{
+    char *dir = make_temp_dir();
+    char list[512], list0[512];
+    snprintf(list, sizeof(list), "%s/list", dir);
+    snprintf(list0, sizeof(list0), "%s/list0", dir);
+    char text[2048];
+    const int n = snprintf(text, sizeof(text), "%s\n%s\n", SEED(S000), SEED(S001));
+    write_file(list, text, (size_t)n);
+    for (int i = 0; i < n; i++)
+        if (text[i] == '\n')
+            text[i] = '\0';
+    write_file(list0, text, (size_t)n);
+    cli_result r = run_cli("-q --threshold 0.3 --files-from '%s'", list);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, SEED(S000)), "ids are paths as given: %s", r.out);
+    cli_result r0 = run_cli("-q --threshold 0.3 --files0-from '%s'", list0);
+    cr_assert_str_eq(r.out, r0.out);
+    cli_result_dispose(&r);
+    cli_result_dispose(&r0);
+    remove_tree(dir);
+    free(dir);
+}
