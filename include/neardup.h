@@ -66,7 +66,8 @@ typedef struct nd_options {
     nd_verify_mode verify;        /* exact Jaccard (default) or the MinHash estimate */
     nd_keep_rule keep;            /* which member of a cluster is kept */
     int passages;                 /* 1: also find shared passages */
-    int max_gap;                  /* words that may differ inside one passage */
+    int max_gap;                  /* words that may differ inside one passage (6 = shingle + 1:
+                                     two edits closer than a shingle leave no seed between) */
     int min_passage;              /* fewest words of a reported passage */
     int max_df;                   /* shingles in more documents are ignored for passages */
     int strict;                   /* 1: invalid UTF-8 makes a document an error */
@@ -75,7 +76,7 @@ typedef struct nd_options {
 
 #define ND_OPTIONS_INIT                                                                    \
     {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
-     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 3, 8, 50, 0, 1}
+     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1}
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
 int nd_options_check(const nd_options *opts, const char **why);

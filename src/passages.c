@@ -18,6 +18,9 @@
  *    start of the next run, in each document) are at most max_gap: a few
  *    inserted, deleted or changed words do not split a passage. Each
  *    passage is then extended word by word while the words still agree.
+ *    Then, between two documents, spans whose extents touch in both (within
+ *    max_gap words) are merged until none touch: sentences of a passage that
+ *    were reordered become one passage covering the whole reused region.
  * 4. Repeats inside one document. A run whose two sides overlap (a text
  *    repeated back to back, period d = pos_b - pos_a) is a tandem repeat:
  *    it is reported as each later copy against the first, and runs on
@@ -236,6 +239,44 @@ static int chain_runs(const run *runs, size_t n, int max_gap, span **spans, size
     return 0;
 }
 
+/* Two spans are one region when their extents touch (within gap words) in both
+ * documents, whatever their order: this joins sentences that were reordered. */
+static bool spans_touch(const span *x, const span *y, uint32_t gap)
+{
+    return x->a0 <= y->a1 + gap && y->a0 <= x->a1 + gap && x->b0 <= y->b1 + gap &&
+           y->b0 <= x->b1 + gap;
+}
+
+static void span_merge(span *x, const span *y)
+{
+    x->a0 = x->a0 < y->a0 ? x->a0 : y->a0;
+    x->a1 = x->a1 > y->a1 ? x->a1 : y->a1;
+    x->b0 = x->b0 < y->b0 ? x->b0 : y->b0;
+    x->b1 = x->b1 > y->b1 ? x->b1 : y->b1;
+    x->matched += y->matched;
+}
+
+/* Merges touching spans until none touch. Spans of a pair are few after chaining;
+ * past MAX_BOX_SPANS (two long near-duplicates) the quadratic pass is skipped. */
+#define MAX_BOX_SPANS 4096
+static void merge_touching(span *s, size_t *n, int max_gap)
+{
+    if (*n > MAX_BOX_SPANS)
+        return;
+    for (bool merged = true; merged;) {
+        merged = false;
+        for (size_t i = 0; i < *n; i++) {
+            for (size_t j = i + 1; j < *n; j++) {
+                if (!spans_touch(&s[i], &s[j], (uint32_t)max_gap))
+                    continue;
+                span_merge(&s[i], &s[j]);
+                s[j--] = s[--*n];
+                merged = true;
+            }
+        }
+    }
+}
+
 /* Grows a span word by word while the words on both sides still agree. */
 static void extend_span(span *s, const nd_token_seq *a, const nd_token_seq *b, bool same_doc)
 {
@@ -351,6 +392,7 @@ static int pair_passages(passage_list *out, const nd_token_seq *docs, const seed
         qsort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
         return emit_self(out, docs, da, *spans, n_spans, p->min_passage);
     }
+    merge_touching(*spans, &n_spans, p->max_gap);
     for (size_t i = 0; rc == 0 && i < n_spans; i++)
         rc = emit(out, docs, da, db, &(*spans)[i], p->min_passage);
     return rc;

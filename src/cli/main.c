@@ -94,7 +94,7 @@ static void usage(void)
         "      --keep=K             first (default) or longest: the kept document of a cluster\n"
         "\n"
         "Passages:\n"
-        "      --max-gap=N          differing words bridged inside a passage (3)\n"
+        "      --max-gap=N          differing words bridged inside a passage (6)\n"
         "      --min-passage=N      fewest words of a reported passage (8)\n"
         "      --max-df=N           ignore shingles found in more than N documents (50)\n"
         "\n"
