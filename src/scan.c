@@ -40,7 +40,7 @@ int nd_scanner_new(nd_scanner **out, const nd_options *opts)
     s->opts = opts;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
-        rc = nd_tokenizer_new(&s->tokenizer);
+        rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST);
     if (rc < 0) {
         nd_scanner_free(s);
         return rc;

@@ -14,9 +14,12 @@
 #include "nd_internal.h"
 #include "normalize.h"
 
+#include <stdbool.h>
+
 typedef struct nd_tokenizer nd_tokenizer;
 
-int nd_tokenizer_new(nd_tokenizer **out);
+/* fast: split simple text with tables taken from ICU (identical results), else ICU only. */
+int nd_tokenizer_new(nd_tokenizer **out, bool fast);
 void nd_tokenizer_free(nd_tokenizer *tk);
 
 /* Where a word lies in the normalized text (UTF-16 units, end exclusive). */

@@ -1,0 +1,230 @@
+/*
+ * test_engines.c: the fast engine gives exactly what plain ICU gives.
+ *
+ * The fast engine memoizes ICU's normalization per code point and splits
+ * words with classes taken from ICU; both must be invisible: same normalized
+ * text, same offset map, same tokens, on every script.
+ */
+#include "normalize.h"
+#include "tokenize.h"
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Code points to draw from: many scripts, marks, controls, punctuation of every kind. */
+static const uint32_t pool[] = {
+    'a', 'b', 'Z', 'e', '1', '9', '0', ' ', ' ', ' ', '\n', '\r', '\t', '.', ',', ':', ';', '\'',
+    '"', '-', '_', '!', '?', '(', '/', '@', '#', '$', '%',
+    0x0627, 0x0628, 0x062A, 0x0644, 0x0645, 0x0646, 0x0647, 0x0648, 0x064A, 0x0629, 0x0649,
+    0x0623, 0x0625, 0x0622, 0x0671, 0x0624, 0x0626, 0x064B, 0x064E, 0x0651, 0x0652, 0x0670,
+    0x0640, 0x0660, 0x0665, 0x06F4, 0x060C, 0x061F, 0x066B, 0x066C, 0x06A9, 0x06CC, 0xFE8D,
+    0xFEFB, 0xFDFA, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x00AD, 0x00E9, 0x0301,
+    0x00DF, 0x0130, 0x03A3, 0x03C2, 0x0416, 0x0436, 0x05D0, 0x05F3, 0x05F4, 0x4E2D, 0x6587,
+    0x3042, 0x30AB, 0x30FC, 0x0E20, 0x0E32, 0x0E29, 0xAC00, 0x1100, 0x1161, 0xFF21, 0xFB01,
+    0x2019, 0x2018, 0x201C, 0x201D, 0x00AB, 0x00BB, 0x2026, 0x2014, 0x00A0, 0x2009, 0x1F600,
+    0x1F1FA, 0x1F1F8, 0x2764, 0xFE0F, 0x0915, 0x093F, 0x094D, 0x1D400, 0x20000, 0x2160,
+};
+
+/* Only what the fast path models: the random texts drawn from it never fall back to ICU. */
+static const uint32_t simple_pool[] = {
+    'a', 'b', 'Z', 'e', '1', '9', '0', ' ', ' ', '\n', '.', ',', ':', ';', '\'', '"', '-', '@',
+    '!', '(', 0x0627, 0x0628, 0x0644, 0x0645, 0x0646, 0x0629, 0x0649, 0x0623, 0x0640, 0x0660,
+    0x060C, 0x061F, 0x066B, 0x066C, 0x00E9, 0x00DF, 0x03A3, 0x0436, 0x2019, 0x201C, 0x00AB,
+    0x2026, 0x00A0, 0xFF21, 0xFB01, 0x2160, 0x00B7, 0x0387, 0x2024, 0xFE52, 0xFF0E, 0x037E,
+};
+
+static uint64_t rng_state;
+static uint64_t next_random(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static size_t put_utf8(uint32_t c, unsigned char *out)
+{
+    if (c < 0x80) {
+        out[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (unsigned char)(0xC0 | c >> 6);
+        out[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | c >> 12);
+        out[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+        out[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | c >> 18);
+    out[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+    out[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+    out[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Random text of n code points from p, in runs of one "script" so that words form. */
+static size_t random_text_from(const uint32_t *p, size_t n_pool, unsigned char *out, size_t n_cps)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n_cps; i++) {
+        const uint64_t r = next_random();
+        const size_t base = (size_t)(r % n_pool);
+        const size_t near = (base + (size_t)(r >> 32) % 4) % n_pool;
+        len += put_utf8(p[r & 1 ? base : near], out + len);
+    }
+    return len;
+}
+
+static size_t random_text(unsigned char *out, size_t n_cps)
+{
+    return random_text_from(pool, sizeof(pool) / sizeof(pool[0]), out, n_cps);
+}
+
+typedef struct engine {
+    nd_normalizer *nz;
+    nd_tokenizer *tk;
+    nd_normtext text;
+    nd_token *toks;
+    size_t n_toks, cap;
+} engine;
+
+static void engine_open(engine *e, nd_normalize_mode mode, bool fast)
+{
+    memset(e, 0, sizeof(*e));
+    cr_assert_eq(nd_normalizer_new(&e->nz, mode, fast ? ND_ENGINE_FAST : ND_ENGINE_ICU), 0);
+    cr_assert_eq(nd_tokenizer_new(&e->tk, fast), 0);
+}
+
+static void engine_close(engine *e)
+{
+    nd_normalizer_free(e->nz);
+    nd_tokenizer_free(e->tk);
+    nd_normtext_dispose(&e->text);
+    free(e->toks);
+}
+
+static void engine_run(engine *e, const unsigned char *bytes, size_t len)
+{
+    cr_assert_eq(nd_normalize(e->nz, bytes, len, &e->text), 0);
+    cr_assert_eq(nd_tokenize(e->tk, &e->text, &e->toks, &e->n_toks, &e->cap, NULL, NULL), 0);
+}
+
+/* Same normalized text, offset map and tokens from both engines. */
+static void expect_same(engine *fast, engine *icu, const unsigned char *bytes, size_t len,
+                        const char *what)
+{
+    engine_run(fast, bytes, len);
+    engine_run(icu, bytes, len);
+    cr_assert_eq(fast->text.len, icu->text.len, "%s: normalized length", what);
+    const size_t n = (size_t)fast->text.len;
+    cr_assert_eq(memcmp(fast->text.text, icu->text.text, n * sizeof(UChar)), 0, "%s", what);
+    cr_assert_eq(memcmp(fast->text.src_start, icu->text.src_start, n * 4), 0, "%s", what);
+    cr_assert_eq(memcmp(fast->text.src_end, icu->text.src_end, n * 4), 0, "%s", what);
+    cr_assert_eq(fast->n_toks, icu->n_toks, "%s: token count %zu vs %zu", what, fast->n_toks,
+                 icu->n_toks);
+    for (size_t i = 0; i < fast->n_toks; i++) {
+        cr_assert_eq(fast->toks[i].start, icu->toks[i].start, "%s: token %zu", what, i);
+        cr_assert_eq(fast->toks[i].end, icu->toks[i].end, "%s: token %zu", what, i);
+        cr_assert_eq(fast->toks[i].hash, icu->toks[i].hash, "%s: token %zu", what, i);
+    }
+}
+
+static void compare_random(nd_normalize_mode mode, uint64_t seed)
+{
+    engine fast, icu;
+    unsigned char buf[4 * 400];
+    engine_open(&fast, mode, true);
+    engine_open(&icu, mode, false);
+    rng_state = seed;
+    for (int doc = 0; doc < 3000; doc++) {
+        const size_t len = random_text(buf, 1 + (size_t)(next_random() % 399));
+        char what[64];
+        snprintf(what, sizeof(what), "mode %d, random document %d", (int)mode, doc);
+        expect_same(&fast, &icu, buf, len, what);
+    }
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
+Test(engines, random_multiscript_full)
+{
+    compare_random(ND_NORMALIZE_FULL, 1);
+}
+
+Test(engines, random_multiscript_basic)
+{
+    compare_random(ND_NORMALIZE_BASIC, 2);
+}
+
+Test(engines, random_multiscript_none)
+{
+    compare_random(ND_NORMALIZE_NONE, 3);
+}
+
+/* Random texts the fast path handles alone: its splitting rules against ICU's. */
+Test(engines, random_fast_path_texts)
+{
+    engine fast, icu;
+    unsigned char buf[4 * 400];
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    rng_state = 4;
+    for (int doc = 0; doc < 5000; doc++) {
+        const size_t len = random_text_from(simple_pool, sizeof(simple_pool) / sizeof(*simple_pool),
+                                            buf, 1 + (size_t)(next_random() % 399));
+        char what[64];
+        snprintf(what, sizeof(what), "simple random document %d", doc);
+        expect_same(&fast, &icu, buf, len, what);
+    }
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
+/* Texts that stay on the fast path (letters, digits, punctuation of alphabetic scripts). */
+Test(engines, fast_path_texts)
+{
+    static const char *const texts[] = {
+        "The U.S. economy grew 3.5% in 2019, didn't it? Yes: 1,000,000.5 jobs...",
+        "e.g. a.b.c 1.2.3 a:b 1:2 l'homme 12'34 a,b 1,2 end.",
+        "قال الرئيس، في 3 آب 2017: «إنها 1٬000 كلمة» أليس كذلك؟",
+        "Россия и США: переговоры 2.0 — итоги. Ελλάδα, 3,14.",
+    };
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]), texts[i]);
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
+/* Every seed article and every document of the planted corpora when they are built. */
+Test(engines, seed_corpus)
+{
+    static const char *const seeds[] = {
+        "000_0890706d309c6b14.txt", "001_6b51f63e2d89280f.txt", "002_bf468212468ea075.txt",
+        "003_55340620ea89ea1d.txt", "004_4c56812b56ce6aa5.txt",
+    };
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    for (size_t i = 0; i < 5; i++) {
+        char path[1024];
+        size_t len;
+        snprintf(path, sizeof(path), "%s/%s", SEEDS_DIR, seeds[i]);
+        char *bytes = read_file(path, &len);
+        cr_assert_not_null(bytes);
+        expect_same(&fast, &icu, (const unsigned char *)bytes, len, seeds[i]);
+        cr_assert_gt(fast.n_toks, 300, "a seed article has hundreds of words");
+        free(bytes);
+    }
+    engine_close(&fast);
+    engine_close(&icu);
+}
