@@ -201,14 +201,17 @@ int nd_corpus_add_path(nd_corpus *c, const char *path)
 
 /* ---------------------------------------------------------------- reading */
 
-static int read_all(int fd, unsigned char **bytes, size_t *len)
+static int read_all(int fd, unsigned char **buf, size_t *cap, size_t *len)
 {
-    size_t cap = 0, n = 0;
-    *bytes = NULL;
+    struct stat st;
+    size_t n = 0;
+    /* a regular file's size is known: one read of the right size, no regrowth */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+        return ND_ENOMEM;
     for (;;) {
-        if (ND_GROW(*bytes, cap, n + 65536) < 0)
+        if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
             return ND_ENOMEM;
-        const ssize_t got = read(fd, *bytes + n, cap - n);
+        const ssize_t got = read(fd, *buf + n, *cap - n);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -221,24 +224,32 @@ static int read_all(int fd, unsigned char **bytes, size_t *len)
     return 0;
 }
 
-int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
+int nd_doc_read(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
+                size_t *len)
 {
     (void)c;
     if (!d->path) {
-        *bytes = malloc(d->mem_len ? d->mem_len : 1);
-        if (!*bytes)
+        if (ND_GROW(*buf, *cap, d->mem_len + 1) < 0)
             return ND_ENOMEM;
-        memcpy(*bytes, d->mem, d->mem_len);
+        memcpy(*buf, d->mem, d->mem_len);
         *len = d->mem_len;
         return 0;
     }
     const int fd = open(d->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ND_EIO;
-    const int rc = read_all(fd, bytes, len);
+    const int rc = read_all(fd, buf, cap, len);
     const int saved = errno;
     close(fd);
     errno = saved;
+    return rc;
+}
+
+int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
+{
+    size_t cap = 0;
+    *bytes = NULL;
+    const int rc = nd_doc_read(c, d, bytes, &cap, len);
     if (rc < 0) {
         free(*bytes);
         *bytes = NULL;

@@ -49,8 +49,9 @@ typedef struct nd_doc {
     size_t mem_len;
     uint64_t n_bytes;
     uint32_t n_tokens;
-    uint32_t n_shingles; /* distinct */
-    uint64_t *shingles;  /* sorted, distinct */
+    uint32_t n_shingles; /* entries in shingles */
+    uint64_t *shingles;  /* in text order until made a set by nd_doc_shingle_set */
+    bool shingles_are_set;
     nd_token *tokens;    /* kept only when passages are wanted */
     nd_doc_status status;
     int error;             /* why it was skipped: an ND_E* code */
@@ -73,6 +74,14 @@ void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *pa
 
 /* Loads the original bytes of a document into *bytes (owned by caller, free()). */
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
+
+/* The same into a buffer the caller reuses (*buf of *cap bytes, grown as needed). */
+int nd_doc_read(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
+                size_t *len);
+
+/* Sorts a document's shingles and drops repeats, once: only documents that meet a
+ * candidate pair pay for it. */
+void nd_doc_shingle_set(nd_doc *d);
 
 /* A document's bytes are binary (not text) when they hold a NUL byte. */
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len);

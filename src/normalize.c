@@ -27,6 +27,9 @@
  * code point are the common case (every Arabic letter, every ASCII byte), so
  * after warm-up a document costs one table look-up per character, and the
  * result is identical to the ICU engine by construction (tests check it).
+ * Longer chunks (a letter with its harakat, a Latin letter with a combining
+ * accent) go through a small cache keyed by the chunk's text: the same few
+ * hundred combinations recur across a corpus.
  */
 #include "normalize.h"
 
@@ -46,6 +49,14 @@
 #define MEMO_LONG (1ull << 61)
 #define MEMO_LEN_SHIFT 48
 
+/* A cached chunk: up to CHUNK_MAX units in, up to CHUNK_MAX units out. */
+#define CHUNK_MAX 8
+#define CHUNK_CACHE_SIZE 4096 /* a power of two */
+typedef struct chunk_entry {
+    UChar in[CHUNK_MAX], out[CHUNK_MAX];
+    uint8_t in_len, out_len; /* in_len 0: empty slot */
+} chunk_entry;
+
 struct nd_normalizer {
     nd_normalize_mode mode;
     nd_engine engine;
@@ -56,7 +67,8 @@ struct nd_normalizer {
     uint32_t chunk_start, chunk_end; /* original bytes of the chunk */
     int chunk_cps;
     UChar32 chunk_first;
-    uint64_t *memo; /* 65536 entries, fast engine only */
+    uint64_t *memo;             /* 65536 entries, fast engine only */
+    chunk_entry *chunk_cache;   /* CHUNK_CACHE_SIZE entries, fast engine only */
 };
 
 int nd_normalizer_new(nd_normalizer **out, nd_normalize_mode mode, nd_engine engine)
@@ -74,9 +86,13 @@ int nd_normalizer_new(nd_normalizer **out, nd_normalize_mode mode, nd_engine eng
         free(nz);
         return ND_EICU;
     }
-    if (engine == ND_ENGINE_FAST && !(nz->memo = calloc(65536, sizeof(uint64_t)))) {
-        free(nz);
-        return ND_ENOMEM;
+    if (engine == ND_ENGINE_FAST) {
+        nz->memo = calloc(65536, sizeof(uint64_t));
+        nz->chunk_cache = calloc(CHUNK_CACHE_SIZE, sizeof(chunk_entry));
+        if (!nz->memo || !nz->chunk_cache) {
+            nd_normalizer_free(nz);
+            return ND_ENOMEM;
+        }
     }
     *out = nz;
     return 0;
@@ -90,6 +106,7 @@ void nd_normalizer_free(nd_normalizer *nz)
     free(nz->tmp_a);
     free(nz->tmp_b);
     free(nz->memo);
+    free(nz->chunk_cache);
     free(nz);
 }
 
@@ -128,9 +145,10 @@ static int out_reserve(nd_normtext *t, size_t extra)
     return 0;
 }
 
-static int out_append(nd_normtext *t, const UChar *units, int32_t n, uint32_t start, uint32_t end)
+static inline int out_append(nd_normtext *t, const UChar *units, int32_t n, uint32_t start,
+                             uint32_t end)
 {
-    if (out_reserve(t, (size_t)n) < 0)
+    if ((size_t)t->len + (size_t)n > t->cap && out_reserve(t, (size_t)n) < 0)
         return ND_ENOMEM;
     for (int32_t i = 0; i < n; i++) {
         t->text[t->len] = units[i];
@@ -240,6 +258,33 @@ static bool has_boundary_before(nd_normalizer *nz, UChar32 c)
     return unorm2_hasBoundaryBefore(nz->nfkc_cf, c);
 }
 
+/* The cache slot of a chunk's text. */
+static chunk_entry *cache_slot(nd_normalizer *nz, const UChar *in, int32_t len)
+{
+    uint32_t h = 2166136261u;
+    for (int32_t i = 0; i < len; i++)
+        h = (h ^ in[i]) * 16777619u;
+    return &nz->chunk_cache[h & (CHUNK_CACHE_SIZE - 1)];
+}
+
+/* Appends the normalization of a chunk of several code points, cached when short. */
+static int append_long_chunk(nd_normalizer *nz, nd_normtext *out, const UChar *in, int32_t len)
+{
+    chunk_entry *e = nz->chunk_cache && len <= CHUNK_MAX ? cache_slot(nz, in, len) : NULL;
+    if (e && e->in_len == len && !memcmp(e->in, in, (size_t)len * sizeof(UChar)))
+        return out_append(out, e->out, e->out_len, nz->chunk_start, nz->chunk_end);
+    const int32_t n = normalize_chunk(nz, in, len);
+    if (n < 0)
+        return n;
+    if (e && n <= CHUNK_MAX) {
+        memcpy(e->in, in, (size_t)len * sizeof(UChar));
+        memcpy(e->out, nz->tmp_a, (size_t)n * sizeof(UChar));
+        e->in_len = (uint8_t)len;
+        e->out_len = (uint8_t)n;
+    }
+    return out_append(out, nz->tmp_a, n, nz->chunk_start, nz->chunk_end);
+}
+
 /* ---------------------------------------------------------------- chunks */
 
 static int flush_chunk(nd_normalizer *nz, nd_normtext *out)
@@ -263,13 +308,13 @@ static int flush_chunk(nd_normalizer *nz, nd_normtext *out)
             return out_append(out, units, n, nz->chunk_start, nz->chunk_end);
         }
     }
-    const int32_t n = normalize_chunk(nz, nz->chunk, len);
-    return n < 0 ? n : out_append(out, nz->tmp_a, n, nz->chunk_start, nz->chunk_end);
+    return append_long_chunk(nz, out, nz->chunk, len);
 }
 
-static int chunk_add(nd_normalizer *nz, UChar32 c, uint32_t start, uint32_t end)
+static inline int chunk_add(nd_normalizer *nz, UChar32 c, uint32_t start, uint32_t end)
 {
-    if (ND_GROW(nz->chunk, nz->chunk_cap, (size_t)nz->chunk_len + 2) < 0)
+    if ((size_t)nz->chunk_len + 2 > nz->chunk_cap &&
+        ND_GROW(nz->chunk, nz->chunk_cap, (size_t)nz->chunk_len + 2) < 0)
         return ND_ENOMEM;
     if (nz->chunk_len == 0) {
         nz->chunk_start = start;
@@ -298,7 +343,23 @@ int nd_normalize(nd_normalizer *nz, const uint8_t *bytes, size_t len, nd_normtex
     out->n_invalid = 0;
     out->first_invalid = -1;
     nz->chunk_len = 0;
+    /* most texts normalize to at most one unit per byte: one reservation */
+    if (out_reserve(out, len + 64) < 0)
+        return ND_ENOMEM;
     for (size_t i = 0; i < len;) {
+        /* an ASCII byte followed by ASCII is a chunk of its own: lower-case it */
+        if (bytes[i] < 0x80 && (i + 1 == len || bytes[i + 1] < 0x80) &&
+            nz->mode != ND_NORMALIZE_NONE) {
+            int rc = flush_chunk(nz, out);
+            const UChar c = bytes[i];
+            const UChar lower = (UChar)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            if (rc == 0)
+                rc = out_append(out, &lower, 1, (uint32_t)i, (uint32_t)i + 1);
+            if (rc < 0)
+                return rc;
+            i++;
+            continue;
+        }
         int used, bad;
         const UChar32 c = (UChar32)nd_utf8_decode(bytes + i, len - i, &used, &bad);
         if (bad)

@@ -111,7 +111,7 @@ static void report_scan(const nd_corpus *c, nd_stats *st)
 
 /* ---------------------------------------------------------------- pairs */
 
-static int find_pairs(const nd_corpus *c, const uint32_t *sigs, nd_result *r)
+static int find_pairs(nd_corpus *c, const uint32_t *sigs, nd_result *r)
 {
     const nd_options *o = &c->opts;
     uint32_t *docs = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*docs));
@@ -132,8 +132,10 @@ static int find_pairs(const nd_corpus *c, const uint32_t *sigs, nd_result *r)
     t0 = nd_seconds_now();
     r->stats.n_candidates = n_cand;
     for (size_t i = 0; i < n_cand && rc == 0; i++) {
-        const nd_doc *a = &c->docs[cand[i].a], *b = &c->docs[cand[i].b];
+        nd_doc *a = &c->docs[cand[i].a], *b = &c->docs[cand[i].b];
         size_t shared;
+        nd_doc_shingle_set(a);
+        nd_doc_shingle_set(b);
         const double j = nd_jaccard(a->shingles, a->n_shingles, b->shingles, b->n_shingles, &shared);
         const double est = nd_minhash_estimate(sigs + cand[i].a * (size_t)o->num_perm,
                                                sigs + cand[i].b * (size_t)o->num_perm, o->num_perm);

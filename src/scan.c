@@ -30,6 +30,8 @@ struct nd_scanner {
     size_t units_cap;
     uint32_t *cps; /* code points, for character shingles */
     size_t cps_cap;
+    unsigned char *bytes; /* the document being scanned */
+    size_t bytes_cap;
 };
 
 int nd_scanner_new(nd_scanner **out, const nd_options *opts)
@@ -60,6 +62,7 @@ void nd_scanner_free(nd_scanner *s)
     free(s->norm);
     free(s->units);
     free(s->cps);
+    free(s->bytes);
     free(s);
 }
 
@@ -147,18 +150,18 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size
     }
     if ((rc = make_shingles(s, n_toks, &sh, &n_sh)) < 0)
         return rc;
-    d->n_shingles = (uint32_t)nd_shingle_set(sh, n_sh);
+    d->n_shingles = (uint32_t)n_sh;
     d->shingles = sh;
-    nd_minhash_sign(sh, d->n_shingles, s->opts->num_perm, s->opts->seed, sig);
+    nd_minhash_sign(sh, n_sh, s->opts->num_perm, s->opts->seed, sig);
     d->status = ND_DOC_OK;
     return s->opts->passages && !chars ? keep_tokens(s, d, n_toks) : 0;
 }
 
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
 {
-    unsigned char *bytes;
     size_t len;
-    int rc = nd_doc_load(c, d, &bytes, &len);
+    int rc = nd_doc_read(c, d, &s->bytes, &s->bytes_cap, &len);
+    const unsigned char *bytes = s->bytes;
     if (rc == ND_ENOMEM)
         return rc;
     if (rc < 0) {
@@ -178,6 +181,5 @@ int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
     } else {
         rc = scan_bytes(s, d, bytes, len, sig);
     }
-    free(bytes);
     return rc;
 }

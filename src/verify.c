@@ -7,6 +7,17 @@
  */
 #include "verify.h"
 
+#include "nd_internal.h"
+#include "shingle.h"
+
+void nd_doc_shingle_set(nd_doc *d)
+{
+    if (d->shingles_are_set)
+        return;
+    d->n_shingles = (uint32_t)nd_shingle_set(d->shingles, d->n_shingles);
+    d->shingles_are_set = true;
+}
+
 size_t nd_intersect_count(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
     size_t i = 0, j = 0, shared = 0;
