@@ -48,6 +48,7 @@ typedef enum { ND_UNIT_WORD, ND_UNIT_CHAR } nd_shingle_unit;
 typedef enum { ND_VERIFY_EXACT, ND_VERIFY_ESTIMATE } nd_verify_mode;
 typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
 typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL } nd_format;
+typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL } nd_input_format;
 
 #define ND_OPTIONS_VERSION 1
 
@@ -72,11 +73,14 @@ typedef struct nd_options {
     int max_df;                   /* shingles in more documents are ignored for passages */
     int strict;                   /* 1: invalid UTF-8 makes a document an error */
     int threads;                  /* worker threads, 0 = all cores */
+    nd_input_format input_format; /* auto: JSONL and gzip/zstd recognized by content */
+    const char *id_key;           /* JSONL: key of the id, dotted for nested ("meta.id") */
+    const char *text_key;         /* JSONL: key of the text */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                    \
     {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
-     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1}
+     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text"}
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
 int nd_options_check(const nd_options *opts, const char **why);
@@ -109,9 +113,12 @@ void nd_corpus_free(nd_corpus *corpus); /* NULL is fine */
 void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
 
 /* Adds a file (id = path as given) or every regular file below a directory, in sorted
- * order (id = path relative to that directory). Problems with single files are reported
- * through the diag callback and counted; the return value is an error only when the
- * path itself cannot be used. */
+ * order (id = path relative to that directory); "-" reads standard input. A JSONL file
+ * (plain, gzip or zstd; recognized by content when named, by its name inside a
+ * directory) adds one document per line, whose id is its id key (or FILE:LINE) and
+ * whose text is its text key; offsets then refer to that decoded text. Problems with
+ * single files are reported through the diag callback and counted; the return value is
+ * an error only when the path itself cannot be used. */
 int nd_corpus_add_path(nd_corpus *corpus, const char *path);
 
 /* Adds a document held in memory; id and bytes are copied. */
@@ -189,6 +196,10 @@ int nd_write_clusters(const nd_result *result, FILE *out, nd_format format);
 int nd_write_remove(const nd_result *result, FILE *out, nd_format format);
 /* with_text: add text_a and text_b, the original text of the two spans. */
 int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int with_text);
+/* The original JSONL lines of the kept documents (those in no cluster, and each cluster's
+ * representative), byte for byte with their newline, in input order; documents that are
+ * not JSONL lines are left out. */
+int nd_write_kept_lines(const nd_result *result, FILE *out);
 
 /* ---------------------------------------------------------------- versions */
 

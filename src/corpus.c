@@ -78,6 +78,14 @@ int nd_corpus_new(nd_corpus **out, const nd_options *opts)
     if (!c)
         return ND_ENOMEM;
     c->opts = *opts;
+    c->id_key = strdup(opts->id_key ? opts->id_key : "id");
+    c->text_key = strdup(opts->text_key ? opts->text_key : "text");
+    if (!c->id_key || !c->text_key) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.id_key = c->id_key;
+    c->opts.text_key = c->text_key;
     *out = c;
     return 0;
 }
@@ -89,12 +97,18 @@ void nd_corpus_free(nd_corpus *c)
     for (size_t i = 0; i < c->n_docs; i++) {
         nd_doc *d = &c->docs[i];
         free(d->id);
-        free(d->path);
-        free(d->mem);
         free(d->shingles);
         free(d->tokens);
+        free(d->error_text);
     }
+    for (size_t i = 0; i < c->n_sources; i++) {
+        free(c->sources[i].path);
+        free(c->sources[i].data);
+    }
+    free(c->sources);
     free(c->docs);
+    free(c->id_key);
+    free(c->text_key);
     free(c);
 }
 

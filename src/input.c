@@ -1,5 +1,5 @@
 /*
- * input.c: stage 0, paths -> documents.
+ * input.c: stage 0, paths -> documents, and reading a document's text.
  *
  * A file given by name becomes one document whose id is the path as given.
  * A directory is walked recursively in byte order of names (not locale
@@ -7,16 +7,26 @@
  * file below it becomes a document whose id is its path relative to that
  * directory. Symlinks are followed, and a directory already on the current
  * walk (a symlink loop) is reported and not entered again.
- * Only ids and paths are stored here: bytes are read when a stage needs them.
+ *
+ * JSONL (one JSON object per line, plain or gzip/zstd compressed) adds one
+ * document per line. A file named on the command line is recognized by its
+ * content; inside a directory, only names ending in .jsonl, .json, .gz or
+ * .zst are opened to look (so that a directory of plain articles costs no
+ * extra open per file). Plain JSONL is only cut into lines here: each line
+ * is parsed by the scan thread that reads it. Compressed files and stdin are
+ * decompressed into memory once.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "nd_internal.h"
+#include "decompress.h"
+#include "jsonl.h"
 #include "utf8.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,38 +50,263 @@ static char *copy_string(const char *s)
     return c ? memcpy(c, s, n) : NULL;
 }
 
-static int add_doc(nd_corpus *c, const char *id, const char *path)
+/* ---------------------------------------------------------------- sources, documents */
+
+/* Adds a source; takes ownership of data (may be NULL). */
+static int add_source(nd_corpus *c, const char *path, unsigned char *data, size_t len,
+                      uint32_t *out)
+{
+    if (c->n_sources >= UINT32_MAX || ND_GROW(c->sources, c->cap_sources, c->n_sources + 1) < 0) {
+        free(data);
+        return ND_ENOMEM;
+    }
+    nd_source *s = &c->sources[c->n_sources];
+    if (!(s->path = copy_string(path))) {
+        free(data);
+        return ND_ENOMEM;
+    }
+    s->data = data;
+    s->data_len = len;
+    *out = (uint32_t)c->n_sources++;
+    return 0;
+}
+
+static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind kind,
+                   uint64_t offset, uint32_t length, uint32_t line)
 {
     if (ND_GROW(c->docs, c->cap_docs, c->n_docs + 1) < 0)
         return ND_ENOMEM;
     nd_doc *d = &c->docs[c->n_docs];
     memset(d, 0, sizeof(*d));
-    d->id = copy_string(id);
-    d->path = path ? copy_string(path) : NULL;
-    if (!d->id || (path && !d->path)) {
-        free(d->id);
-        free(d->path);
+    if (id && !(d->id = copy_string(id)))
         return ND_ENOMEM;
-    }
+    d->source = source;
+    d->kind = kind;
+    d->offset = offset;
+    d->length = length;
+    d->line = line;
+    d->first_invalid = -1;
     c->n_docs++;
     return 0;
 }
 
 int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
 {
-    int rc = add_doc(c, id, NULL);
+    unsigned char *copy = malloc(len ? len : 1);
+    uint32_t src;
+    if (!copy)
+        return ND_ENOMEM;
+    memcpy(copy, bytes, len);
+    const int rc = add_source(c, id, copy, len, &src);
+    return rc < 0 ? rc : add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+}
+
+const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
+{
+    return c->sources[d->source].path;
+}
+
+/* ---------------------------------------------------------------- JSONL */
+
+static bool all_space(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+/* One document per non-blank line of bytes[0..len), which start at base in the source. */
+static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, size_t len,
+                     uint64_t base, uint32_t *line_no)
+{
+    size_t start = 0;
+    while (start < len) {
+        const unsigned char *nl = memchr(bytes + start, '\n', len - start);
+        const size_t end = nl ? (size_t)(nl - bytes) : len;
+        ++*line_no;
+        if (end - start > UINT32_MAX) {
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)(base + start),
+                      "line %u longer than 4 GiB, skipped", *line_no);
+        } else if (!all_space(bytes + start, end - start)) {
+            const int rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, base + start,
+                                   (uint32_t)(end - start), *line_no);
+            if (rc < 0)
+                return rc;
+        }
+        start = end + 1;
+    }
+    return 0;
+}
+
+/* Cuts a plain JSONL file into lines, reading it in blocks (it is never held whole). */
+static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
+{
+    enum { BLOCK = 1 << 20 };
+    unsigned char *buf = malloc(BLOCK);
+    uint64_t base = 0;
+    size_t have = 0;
+    uint32_t line_no = 0;
+    int rc = buf ? 0 : ND_ENOMEM;
+    while (rc == 0) {
+        const ssize_t got = read(fd, buf + have, BLOCK - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, (int64_t)(base + have),
+                      "%s", strerror(errno));
+            break;
+        }
+        have += (size_t)got;
+        const unsigned char *last_nl = have ? memrchr(buf, '\n', have) : NULL;
+        size_t done = last_nl ? (size_t)(last_nl - buf) + 1 : 0;
+        if (got == 0 || (!last_nl && have == BLOCK))
+            done = have; /* the end, or one line longer than a block: let scan read it */
+        rc = add_lines(c, src, buf, done, base, &line_no);
+        if (got == 0)
+            break;
+        memmove(buf, buf + done, have - done);
+        base += done;
+        have -= done;
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    const size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool name_says_archive(const char *path)
+{
+    return ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".gz") ||
+           ends_with(path, ".zst");
+}
+
+/* Whether the first line of bytes[0..len) is a JSON object. */
+static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
+                       bytes[i] == '\n'))
+        i++;
+    if (i == len || bytes[i] != '{')
+        return false;
+    const unsigned char *nl = memchr(bytes + i, '\n', len - i);
+    return nd_jsonl_is_object(bytes + i, nl ? (size_t)(nl - bytes) - i : len - i);
+}
+
+static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
+
+/* A source held in memory (stdin, a decompressed file): JSONL lines or one document. */
+static int add_memory_source(nd_corpus *c, const char *path, const char *id, unsigned char *data,
+                             size_t len)
+{
+    const nd_input_format f = c->opts.input_format;
+    const bool jsonl = f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(data, len));
+    uint32_t src, line_no = 0;
+    int rc = add_source(c, path, data, len, &src);
     if (rc < 0)
         return rc;
-    nd_doc *d = &c->docs[c->n_docs - 1];
-    d->mem = malloc(len ? len : 1);
-    if (!d->mem) {
-        free(d->id);
-        c->n_docs--;
-        return ND_ENOMEM;
+    if (jsonl)
+        return add_lines(c, src, data, len, 0, &line_no);
+    return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+}
+
+/* Reads a compressed file whole, decompresses it, and adds what it holds. */
+static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id,
+                          nd_compression kind)
+{
+    unsigned char *raw = NULL, *data = NULL;
+    size_t cap = 0, len = 0, n = 0;
+    int64_t bad = -1;
+    int rc = read_fd(fd, &raw, &cap, &len);
+    if (rc == ND_EIO) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        free(raw);
+        return 0;
     }
-    memcpy(d->mem, bytes, len);
-    d->mem_len = len;
-    return 0;
+    if (rc == 0)
+        rc = nd_decompress(kind, raw, len, &data, &n, &bad);
+    free(raw);
+    if (rc == ND_EFORMAT) {
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, path, bad,
+                  "truncated or corrupt %s stream; the %zu bytes before it are kept",
+                  kind == ND_GZIP ? "gzip" : "zstd", n);
+        rc = 0;
+    }
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    return add_memory_source(c, path, id, data, n);
+}
+
+/* Adds one file: sniffed for JSONL and compression when sniff, else one text document. */
+static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
+{
+    const nd_input_format f = c->opts.input_format;
+    uint32_t src;
+    if (!sniff && f != ND_INPUT_JSONL) {
+        const int rc = add_source(c, path, NULL, 0, &src);
+        return rc < 0 ? rc : add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+    }
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        return 0;
+    }
+    unsigned char head[4096];
+    const ssize_t got = pread(fd, head, sizeof(head), 0);
+    const size_t n = got > 0 ? (size_t)got : 0;
+    const nd_compression kind = nd_sniff_compression(head, n);
+    int rc;
+    if (kind != ND_PLAIN) {
+        rc = add_compressed(c, fd, path, id, kind);
+    } else if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, n))) {
+        rc = add_source(c, path, NULL, 0, &src);
+        if (rc == 0)
+            rc = add_jsonl_file(c, fd, src);
+    } else {
+        rc = add_source(c, path, NULL, 0, &src);
+        if (rc == 0)
+            rc = add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+    }
+    close(fd);
+    return rc;
+}
+
+static int add_stdin(nd_corpus *c)
+{
+    unsigned char *data = NULL, *plain = NULL;
+    size_t cap = 0, len = 0, n = 0;
+    int64_t bad = -1;
+    int rc = read_fd(STDIN_FILENO, &data, &cap, &len);
+    if (rc == ND_EIO) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, "-", -1, "%s", strerror(errno));
+        free(data);
+        return ND_EIO;
+    }
+    const nd_compression kind = nd_sniff_compression(data, len);
+    if (rc == 0 && kind != ND_PLAIN) {
+        rc = nd_decompress(kind, data, len, &plain, &n, &bad);
+        free(data);
+        if (rc == ND_EFORMAT) {
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, "-", bad, "truncated or corrupt stream");
+            rc = 0;
+        }
+        data = plain;
+        len = n;
+    }
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    return add_memory_source(c, "-", "-", data, len);
 }
 
 /* ---------------------------------------------------------------- directories */
@@ -155,7 +390,7 @@ static int walk_entry(nd_corpus *c, const char *path, const char *rel, const wal
         nd_report(c, ND_DIAG_WARNING, ND_EINVAL, path, -1, "not a regular file, skipped");
         return 0;
     }
-    return add_doc(c, rel, path);
+    return add_file(c, path, rel, name_says_archive(path));
 }
 
 static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up)
@@ -189,6 +424,8 @@ static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame
 int nd_corpus_add_path(nd_corpus *c, const char *path)
 {
     struct stat st;
+    if (!strcmp(path, "-"))
+        return add_stdin(c);
     if (stat(path, &st) < 0) {
         nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
         return ND_EIO;
@@ -196,17 +433,18 @@ int nd_corpus_add_path(nd_corpus *c, const char *path)
     if (S_ISDIR(st.st_mode))
         return walk(c, path, NULL, NULL);
     /* a named FIFO or device is read like a file: the user asked for it */
-    return add_doc(c, path, path);
+    return add_file(c, path, path, S_ISREG(st.st_mode));
 }
 
 /* ---------------------------------------------------------------- reading */
 
-static int read_all(int fd, unsigned char **buf, size_t *cap, size_t *len)
+static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
 {
     struct stat st;
     size_t n = 0;
     /* a regular file's size is known: one read of the right size, no regrowth */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
         return ND_ENOMEM;
     for (;;) {
         if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
@@ -224,21 +462,71 @@ static int read_all(int fd, unsigned char **buf, size_t *cap, size_t *len)
     return 0;
 }
 
-int nd_doc_read(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
-                size_t *len)
+void nd_reader_dispose(nd_reader *r)
 {
-    (void)c;
-    if (!d->path) {
-        if (ND_GROW(*buf, *cap, d->mem_len + 1) < 0)
-            return ND_ENOMEM;
-        memcpy(*buf, d->mem, d->mem_len);
-        *len = d->mem_len;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->line);
+    *r = (nd_reader)ND_READER_INIT;
+}
+
+/* The bytes of a JSONL line into r->line. */
+int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (s->data) {
+        *line = s->data + d->offset;
         return 0;
     }
-    const int fd = open(d->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0 || r->fd_source != d->source) {
+        if (r->fd >= 0)
+            close(r->fd);
+        r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        r->fd_source = d->source;
+        if (r->fd < 0)
+            return ND_EIO;
+    }
+    if (ND_GROW(r->line, r->line_cap, (size_t)d->length + 1) < 0)
+        return ND_ENOMEM;
+    size_t done = 0;
+    while (done < d->length) {
+        const ssize_t got = pread(r->fd, r->line + done, d->length - done, (off_t)(d->offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO; /* the file shrank since it was listed */
+            return ND_EIO;
+        }
+        done += (size_t)got;
+    }
+    *line = r->line;
+    return 0;
+}
+
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                size_t *cap, size_t *len, char **id, char *why, size_t why_len)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (d->kind == ND_DOC_JSONL_LINE) {
+        const unsigned char *line;
+        const int rc = nd_doc_line(c, r, d, &line);
+        if (rc < 0)
+            return rc;
+        return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
+                              why_len);
+    }
+    if (s->data) {
+        if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data, s->data_len);
+        *len = s->data_len;
+        return 0;
+    }
+    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ND_EIO;
-    const int rc = read_all(fd, buf, cap, len);
+    const int rc = read_fd(fd, buf, cap, len);
     const int saved = errno;
     close(fd);
     errno = saved;
@@ -247,9 +535,12 @@ int nd_doc_read(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t
 
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
 {
+    nd_reader r = ND_READER_INIT;
     size_t cap = 0;
+    char why[256];
     *bytes = NULL;
-    const int rc = nd_doc_read(c, d, bytes, &cap, len);
+    const int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
+    nd_reader_dispose(&r);
     if (rc < 0) {
         free(*bytes);
         *bytes = NULL;

@@ -42,11 +42,26 @@ typedef struct nd_token {
     uint64_t hash;
 } nd_token;
 
+/* Where documents come from: a file, or bytes held in memory (a decompressed
+ * archive, stdin, or a document given by a caller). */
+typedef struct nd_source {
+    char *path;          /* for reading (when data is NULL) and for messages */
+    unsigned char *data; /* the source's bytes when held in memory, else NULL */
+    size_t data_len;
+} nd_source;
+
+typedef enum {
+    ND_DOC_WHOLE,      /* the whole source is the document */
+    ND_DOC_JSONL_LINE, /* one JSON line of the source; the text is one of its keys */
+} nd_doc_kind;
+
 typedef struct nd_doc {
-    char *id;
-    char *path;          /* file to read, or NULL when the bytes are in mem */
-    unsigned char *mem;
-    size_t mem_len;
+    char *id;            /* for JSONL, set when the line is read (scan) */
+    uint32_t source;     /* index into the corpus's sources */
+    nd_doc_kind kind;
+    uint64_t offset;     /* JSONL: the line's byte offset in the source */
+    uint32_t length;     /* JSONL: the line's length, without its newline */
+    uint32_t line;       /* JSONL: 1-based line number */
     uint64_t n_bytes;
     uint32_t n_tokens;
     uint32_t n_shingles; /* entries in shingles */
@@ -57,13 +72,17 @@ typedef struct nd_doc {
     int error;             /* why it was skipped: an ND_E* code */
     int error_errno;       /* errno of a failed read */
     int64_t first_invalid; /* byte offset of the first invalid UTF-8 byte or NUL, or -1 */
+    char *error_text;      /* what was wrong with a JSONL line, or NULL */
     bool invalid_utf8;
 } nd_doc;
 
 struct nd_corpus {
     nd_options opts;
+    char *id_key, *text_key; /* owned copies of the options' keys */
     nd_doc *docs;
     size_t n_docs, cap_docs;
+    nd_source *sources;
+    size_t n_sources, cap_sources;
     nd_diag_fn diag;
     void *diag_payload;
 };
@@ -72,12 +91,30 @@ struct nd_corpus {
 void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Loads the original bytes of a document into *bytes (owned by caller, free()). */
+/* A reader of document text, one per thread: it keeps the JSONL file it read last open. */
+typedef struct nd_reader {
+    int fd;
+    uint32_t fd_source;
+    unsigned char *line; /* a JSONL line being parsed */
+    size_t line_cap;
+} nd_reader;
+#define ND_READER_INIT {-1, 0, NULL, 0}
+void nd_reader_dispose(nd_reader *r);
+
+/* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,
+ * grown as needed). For a JSONL line, *id gets the line's id (malloc'd) when id is not
+ * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong). */
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                size_t *cap, size_t *len, char **id, char *why, size_t why_len);
+
+/* The original bytes of a JSONL document's line (borrowed until the next read). */
+int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line);
+
+/* Loads the text of a document into *bytes (owned by caller, free()). */
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
 
-/* The same into a buffer the caller reuses (*buf of *cap bytes, grown as needed). */
-int nd_doc_read(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
-                size_t *len);
+/* The path of the source of a document, for messages. */
+const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);
 
 /* Sorts a document's shingles and drops repeats, once: only documents that meet a
  * candidate pair pay for it. */

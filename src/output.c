@@ -152,6 +152,28 @@ int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
     return finish(out);
 }
 
+int nd_write_kept_lines(const nd_result *r, FILE *out)
+{
+    const nd_corpus *c = r->corpus;
+    bool *dropped = calloc(c->n_docs ? c->n_docs : 1, sizeof(*dropped));
+    nd_reader reader = ND_READER_INIT;
+    int rc = dropped ? 0 : ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < r->n_members; i++)
+        dropped[r->members[i].doc] = r->members[i].doc != r->members[i].representative;
+    for (size_t i = 0; rc == 0 && i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        const unsigned char *line;
+        if (d->kind != ND_DOC_JSONL_LINE || dropped[i] || d->status == ND_DOC_SKIPPED)
+            continue;
+        rc = nd_doc_line(c, &reader, d, &line);
+        if (rc == 0 && (fwrite(line, 1, d->length, out) != d->length || fputc('\n', out) == EOF))
+            rc = ND_EIO;
+    }
+    nd_reader_dispose(&reader);
+    free(dropped);
+    return rc < 0 ? rc : finish(out);
+}
+
 /* The bytes of one document, loaded once for all the passages that name it. */
 typedef struct doc_cache {
     uint32_t doc;

@@ -83,7 +83,11 @@ static void report_scan(const nd_corpus *c, nd_stats *st)
 {
     for (size_t i = 0; i < c->n_docs; i++) {
         const nd_doc *d = &c->docs[i];
-        const char *where = d->path ? d->path : d->id;
+        char where[4096];
+        if (d->kind == ND_DOC_JSONL_LINE)
+            snprintf(where, sizeof(where), "%s:%u", nd_doc_path(c, d), d->line);
+        else
+            snprintf(where, sizeof(where), "%s", nd_doc_path(c, d));
         st->n_bytes += d->n_bytes;
         st->n_tokens += d->n_tokens;
         st->n_shingles += d->n_shingles;
@@ -99,7 +103,9 @@ static void report_scan(const nd_corpus *c, nd_stats *st)
         if (d->status != ND_DOC_SKIPPED)
             continue;
         st->n_skipped++;
-        if (d->error == ND_EFORMAT)
+        if (d->error == ND_EFORMAT && d->error_text)
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, where, -1, "%s, line skipped", d->error_text);
+        else if (d->error == ND_EFORMAT)
             nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, where, d->first_invalid,
                       "NUL byte: binary file, skipped");
         else if (d->error == ND_EIO)

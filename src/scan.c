@@ -5,6 +5,7 @@
  * (sorted), its signature and, when passages are wanted, its words. The
  * document's bytes and normalized text live only while it is scanned.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "scan.h"
 
 #include "minhash.h"
@@ -32,6 +33,7 @@ struct nd_scanner {
     size_t cps_cap;
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
+    nd_reader reader;
 };
 
 int nd_scanner_new(nd_scanner **out, const nd_options *opts)
@@ -40,6 +42,7 @@ int nd_scanner_new(nd_scanner **out, const nd_options *opts)
     if (!s)
         return ND_ENOMEM;
     s->opts = opts;
+    s->reader = (nd_reader)ND_READER_INIT;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
         rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST);
@@ -63,6 +66,7 @@ void nd_scanner_free(nd_scanner *s)
     free(s->units);
     free(s->cps);
     free(s->bytes);
+    nd_reader_dispose(&s->reader);
     free(s);
 }
 
@@ -157,17 +161,34 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size
     return s->opts->passages && !chars ? keep_tokens(s, d, n_toks) : 0;
 }
 
+/* "FILE:LINE", the id of a JSONL line without one. */
+static char *jsonl_fallback_id(const nd_corpus *c, const nd_doc *d)
+{
+    const char *path = nd_doc_path(c, d);
+    char *id = malloc(strlen(path) + 16);
+    if (id)
+        sprintf(id, "%s:%u", path, d->line);
+    return id;
+}
+
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
 {
     size_t len;
-    int rc = nd_doc_read(c, d, &s->bytes, &s->bytes_cap, &len);
+    char why[256], *id = NULL;
+    int rc = nd_doc_read(c, &s->reader, d, &s->bytes, &s->bytes_cap, &len,
+                         d->kind == ND_DOC_JSONL_LINE ? &id : NULL, why, sizeof(why));
     const unsigned char *bytes = s->bytes;
     if (rc == ND_ENOMEM)
         return rc;
+    if (d->kind == ND_DOC_JSONL_LINE && !d->id)
+        d->id = id ? id : jsonl_fallback_id(c, d);
+    else
+        free(id);
     if (rc < 0) {
         d->status = ND_DOC_SKIPPED;
         d->error = rc;
         d->error_errno = errno;
+        d->error_text = rc == ND_EFORMAT ? strdup(why) : NULL;
         return 0;
     }
     d->n_bytes = len;

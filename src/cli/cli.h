@@ -19,6 +19,7 @@ enum {
 
 typedef struct cli_config {
     const char *pairs, *clusters, *remove, *passages; /* output paths or NULL */
+    const char *dedup_out;
     nd_format format;
     bool passage_text;
     bool exit_code;
@@ -29,7 +30,8 @@ typedef struct cli_config {
     size_t n_paths;
 } cli_config;
 
-#define CLI_CONFIG_INIT {NULL, NULL, NULL, NULL, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
+#define CLI_CONFIG_INIT \
+    {NULL, NULL, NULL, NULL, NULL, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
 

@@ -22,7 +22,7 @@ enum {
     OPT_NO_PASSAGE_TEXT, OPT_THRESHOLD, OPT_SHINGLE, OPT_SHINGLE_UNIT, OPT_CHAR_NGRAM,
     OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
     OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
-    OPT_FILES0_FROM, OPT_EXIT_CODE,
+    OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
 };
 
 static const struct option longopts[] = {
@@ -52,6 +52,10 @@ static const struct option longopts[] = {
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"files0-from", required_argument, NULL, OPT_FILES0_FROM},
     {"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+    {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+    {"id-key", required_argument, NULL, OPT_ID_KEY},
+    {"text-key", required_argument, NULL, OPT_TEXT_KEY},
+    {"dedup-out", required_argument, NULL, OPT_DEDUP_OUT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -73,11 +77,18 @@ static void usage(void)
         "      --passages=FILE      shared passages with byte and character offsets\n"
         "      --no-passage-text    leave text_a/text_b out of the passages\n"
         "      --format=FMT         csv (default) or jsonl, for every output\n"
+        "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
+        "                           cluster), byte for byte, in input order\n"
         "      --exit-code          exit 1 when duplicates or passages were found\n"
         "\n"
         "Inputs:\n"
         "      --files-from=FILE    read paths from FILE, one per line (- for stdin)\n"
         "      --files0-from=FILE   read NUL-separated paths from FILE (- for stdin)\n"
+        "      --input-format=F     auto (default), text or jsonl; auto recognizes JSONL and\n"
+        "                           gzip/zstd by content (inside directories: *.jsonl, *.json,\n"
+        "                           *.gz, *.zst only); PATH - reads stdin\n"
+        "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
+        "      --text-key=KEY       JSONL key of the text (text)\n"
         "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
         "\n"
         "Matching:\n"
@@ -160,6 +171,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     static const char *const keeps[] = {"first", "longest", NULL};
     static const char *const norms[] = {"none", "basic", "full", NULL};
     static const char *const engines[] = {"fast", "icu", NULL};
+    static const char *const inputs[] = {"auto", "text", "jsonl", NULL};
     switch (c) {
     case OPT_PAIRS: cfg->pairs = arg; break;
     case OPT_CLUSTERS: cfg->clusters = arg; break;
@@ -189,6 +201,12 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_FILES_FROM: cfg->files_from = arg; cfg->files_from_nul = false; break;
     case OPT_FILES0_FROM: cfg->files_from = arg; cfg->files_from_nul = true; break;
     case OPT_EXIT_CODE: cfg->exit_code = true; break;
+    case OPT_INPUT_FORMAT:
+        o->input_format = (nd_input_format)parse_word("input-format", arg, inputs);
+        break;
+    case OPT_ID_KEY: o->id_key = arg; break;
+    case OPT_TEXT_KEY: o->text_key = arg; break;
+    case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;
     case 'h': usage(); exit(ND_EXIT_OK);

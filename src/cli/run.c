@@ -60,6 +60,12 @@ static int add_listed(nd_corpus *corpus, const char *list, bool nul, diag_counts
 
 typedef int (*writer_fn)(const nd_result *, FILE *, nd_format);
 
+static int write_kept(const nd_result *r, FILE *out, nd_format format)
+{
+    (void)format;
+    return nd_write_kept_lines(r, out);
+}
+
 static int write_one(const char *path, const nd_result *r, const cli_config *cfg, writer_fn write,
                      bool passages)
 {
@@ -77,7 +83,8 @@ static int write_one(const char *path, const nd_result *r, const cli_config *cfg
 static int write_outputs(const nd_result *r, const cli_config *cfg)
 {
     int rc = 0;
-    const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages;
+    const bool none =
+        !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages && !cfg->dedup_out;
     const char *pairs = none ? "-" : cfg->pairs;
     if (pairs && write_one(pairs, r, cfg, nd_write_pairs, false) < 0)
         rc = ND_EIO;
@@ -86,6 +93,8 @@ static int write_outputs(const nd_result *r, const cli_config *cfg)
     if (cfg->remove && write_one(cfg->remove, r, cfg, nd_write_remove, false) < 0)
         rc = ND_EIO;
     if (cfg->passages && write_one(cfg->passages, r, cfg, NULL, true) < 0)
+        rc = ND_EIO;
+    if (cfg->dedup_out && write_one(cfg->dedup_out, r, cfg, write_kept, false) < 0)
         rc = ND_EIO;
     return rc;
 }
