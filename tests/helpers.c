@@ -71,7 +71,7 @@ cli_result run_cli(const char *args_fmt, ...)
     vsnprintf(args, sizeof(args), args_fmt, ap);
     va_end(ap);
     char *dir = make_temp_dir();
-    snprintf(cmd, sizeof(cmd), "%s %s >%s/out 2>%s/err </dev/null", ND_TEST_CLI, args, dir, dir);
+    snprintf(cmd, sizeof(cmd), "%s %s >%s/out 2>%s/err", ND_TEST_CLI, args, dir, dir);
     const int status = system(cmd);
     cli_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
