@@ -48,7 +48,7 @@ typedef enum { ND_UNIT_WORD, ND_UNIT_CHAR } nd_shingle_unit;
 typedef enum { ND_VERIFY_EXACT, ND_VERIFY_ESTIMATE } nd_verify_mode;
 typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
 typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL } nd_format;
-typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL } nd_input_format;
+typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_input_format;
 
 #define ND_OPTIONS_VERSION 1
 
@@ -116,7 +116,10 @@ void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
  * order (id = path relative to that directory); "-" reads standard input. A JSONL file
  * (plain, gzip or zstd; recognized by content when named, by its name inside a
  * directory) adds one document per line, whose id is its id key (or FILE:LINE) and
- * whose text is its text key; offsets then refer to that decoded text. Problems with
+ * whose text is its text key; offsets then refer to that decoded text. A WARC or WET
+ * file (plain or gzip/zstd) adds one document per text record, whose id is its
+ * WARC-Record-ID; offsets then refer to the record's text (its block, or the HTTP
+ * body of a response record). Problems with
  * single files are reported through the diag callback and counted; the return value is
  * an error only when the path itself cannot be used. */
 int nd_corpus_add_path(nd_corpus *corpus, const char *path);
@@ -187,6 +190,8 @@ const nd_passage *nd_result_passage(const nd_result *result, size_t i);
 
 /* The id of document doc, borrowed until nd_corpus_free. */
 const char *nd_corpus_doc_id(const nd_corpus *corpus, uint32_t doc);
+/* The URL of a document from a WARC file (WARC-Target-URI), or NULL. */
+const char *nd_corpus_doc_url(const nd_corpus *corpus, uint32_t doc);
 
 /* ---------------------------------------------------------------- writers */
 

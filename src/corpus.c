@@ -97,6 +97,7 @@ void nd_corpus_free(nd_corpus *c)
     for (size_t i = 0; i < c->n_docs; i++) {
         nd_doc *d = &c->docs[i];
         free(d->id);
+        free(d->url);
         free(d->shingles);
         free(d->tokens);
         free(d->error_text);
@@ -121,6 +122,11 @@ void nd_corpus_set_diag(nd_corpus *c, nd_diag_fn fn, void *payload)
 size_t nd_corpus_size(const nd_corpus *c)
 {
     return c->n_docs;
+}
+
+const char *nd_corpus_doc_url(const nd_corpus *c, uint32_t doc)
+{
+    return doc < c->n_docs ? c->docs[doc].url : NULL;
 }
 
 const char *nd_corpus_doc_id(const nd_corpus *c, uint32_t doc)

@@ -13,14 +13,16 @@
  * content; inside a directory, only names ending in .jsonl, .json, .gz or
  * .zst are opened to look (so that a directory of plain articles costs no
  * extra open per file). Plain JSONL is only cut into lines here: each line
- * is parsed by the scan thread that reads it. Compressed files and stdin are
- * decompressed into memory once.
+ * is parsed by the scan thread that reads it. Compressed files, WARC files
+ * and stdin are read into memory once (decompressed); a WARC record becomes
+ * a slice of that memory.
  */
 #define _GNU_SOURCE
 #include "nd_internal.h"
 #include "decompress.h"
 #include "jsonl.h"
 #include "utf8.h"
+#include "warc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -184,7 +186,54 @@ static bool ends_with(const char *s, const char *suffix)
 static bool name_says_archive(const char *path)
 {
     return ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".gz") ||
-           ends_with(path, ".zst");
+           ends_with(path, ".zst") || ends_with(path, ".warc") || ends_with(path, ".wet");
+}
+
+typedef struct warc_listing {
+    nd_corpus *corpus;
+    uint32_t source;
+} warc_listing;
+
+static int add_warc_record(const nd_warc_record *rec, void *payload)
+{
+    warc_listing *w = payload;
+    nd_corpus *c = w->corpus;
+    if (rec->text_len > UINT32_MAX)
+        return 0;
+    const int rc = add_doc(c, rec->id[0] ? rec->id : NULL, w->source, ND_DOC_SLICE,
+                           rec->text_off, (uint32_t)rec->text_len, 0);
+    if (rc < 0)
+        return rc;
+    nd_doc *d = &c->docs[c->n_docs - 1];
+    if (rec->url[0] && !(d->url = copy_string(rec->url)))
+        return ND_ENOMEM;
+    if (!d->id) {
+        char fallback[64];
+        snprintf(fallback, sizeof(fallback), ":%zu", rec->text_off);
+        const char *path = c->sources[w->source].path;
+        if (!(d->id = malloc(strlen(path) + sizeof(fallback))))
+            return ND_ENOMEM;
+        sprintf(d->id, "%s%s", path, fallback);
+    }
+    return 0;
+}
+
+/* One document per text record of a WARC source held in memory. */
+static int add_warc_records(nd_corpus *c, uint32_t src)
+{
+    const nd_source *s = &c->sources[src];
+    warc_listing w = {c, src};
+    uint64_t skipped;
+    int64_t bad;
+    char why[128];
+    const int rc = nd_warc_walk(s->data, s->data_len, add_warc_record, &w, &skipped, &bad, why,
+                                sizeof(why));
+    if (rc == ND_EFORMAT) {
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, s->path, bad, "%s; the records before it are kept",
+                  why);
+        return 0;
+    }
+    return rc;
 }
 
 /* Whether the first line of bytes[0..len) is a JSON object. */
@@ -207,14 +256,32 @@ static int add_memory_source(nd_corpus *c, const char *path, const char *id, uns
                              size_t len)
 {
     const nd_input_format f = c->opts.input_format;
+    const bool warc = f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(data, len));
     const bool jsonl = f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(data, len));
     uint32_t src, line_no = 0;
     int rc = add_source(c, path, data, len, &src);
     if (rc < 0)
         return rc;
+    if (warc)
+        return add_warc_records(c, src);
     if (jsonl)
         return add_lines(c, src, data, len, 0, &line_no);
     return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+}
+
+/* Reads a file whole into memory and adds what it holds. */
+static int add_whole_file(nd_corpus *c, int fd, const char *path, const char *id)
+{
+    unsigned char *data = NULL;
+    size_t cap = 0, len = 0;
+    const int rc = read_fd(fd, &data, &cap, &len);
+    if (rc == ND_EIO)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+    if (rc < 0) {
+        free(data);
+        return rc == ND_EIO ? 0 : rc;
+    }
+    return add_memory_source(c, path, id, data, len);
 }
 
 /* Reads a compressed file whole, decompresses it, and adds what it holds. */
@@ -251,7 +318,7 @@ static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
 {
     const nd_input_format f = c->opts.input_format;
     uint32_t src;
-    if (!sniff && f != ND_INPUT_JSONL) {
+    if (!sniff && f != ND_INPUT_JSONL && f != ND_INPUT_WARC) {
         const int rc = add_source(c, path, NULL, 0, &src);
         return rc < 0 ? rc : add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
     }
@@ -267,6 +334,8 @@ static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
     int rc;
     if (kind != ND_PLAIN) {
         rc = add_compressed(c, fd, path, id, kind);
+    } else if (f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(head, n))) {
+        rc = add_whole_file(c, fd, path, id);
     } else if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, n))) {
         rc = add_source(c, path, NULL, 0, &src);
         if (rc == 0)
@@ -515,6 +584,13 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
             return rc;
         return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
                               why_len);
+    }
+    if (d->kind == ND_DOC_SLICE) {
+        if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data + d->offset, d->length);
+        *len = d->length;
+        return 0;
     }
     if (s->data) {
         if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)

@@ -53,10 +53,12 @@ typedef struct nd_source {
 typedef enum {
     ND_DOC_WHOLE,      /* the whole source is the document */
     ND_DOC_JSONL_LINE, /* one JSON line of the source; the text is one of its keys */
+    ND_DOC_SLICE,      /* bytes [offset, offset + length) of a source held in memory */
 } nd_doc_kind;
 
 typedef struct nd_doc {
     char *id;            /* for JSONL, set when the line is read (scan) */
+    char *url;           /* WARC-Target-URI, or NULL */
     uint32_t source;     /* index into the corpus's sources */
     nd_doc_kind kind;
     uint64_t offset;     /* JSONL: the line's byte offset in the source */

@@ -139,3 +139,90 @@ Test(input, empty_documents_are_counted)
     cr_assert(strstr(r.err, "2 documents") && strstr(r.err, "2 empty"), "%s", r.err);
     cli_result_dispose(&r);
 }
+
+/* Writes a WARC record of type typ with the given extra header lines and block. */
+static size_t warc_record(char *out, const char *version, const char *typ, const char *headers,
+                          const char *block, size_t block_len)
+{
+    const int n = sprintf(out, "%s\r\nWARC-Type: %s\r\n%sContent-Length: %zu\r\n\r\n", version,
+                          typ, headers, block_len);
+    memcpy(out + n, block, block_len);
+    memcpy(out + (size_t)n + block_len, "\r\n\r\n", 4);
+    return (size_t)n + block_len + 4;
+}
+
+static const char fox[] = "the quick brown fox jumps over the lazy dog again and again";
+
+/* A small WET file: a warcinfo record, then conversion records; WARC/1.0 and 1.1 alike. */
+static size_t make_wet(char *buf, const char *version)
+{
+    size_t n = warc_record(buf, version, "warcinfo", "WARC-Record-ID: <urn:uuid:info>\r\n",
+                           "isPartOf: test\r\n", 16);
+    n += warc_record(buf + n, version, "conversion",
+                     "WARC-Record-ID: <urn:uuid:1>\r\nWARC-Target-URI: http://a.example/\r\n", fox,
+                     sizeof(fox) - 1);
+    char http[512];
+    const int h = sprintf(http, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n%s!", fox);
+    n += warc_record(buf + n, version, "response", "WARC-Record-ID: <urn:uuid:2>\r\n", http,
+                     (size_t)h);
+    n += warc_record(buf + n, version, "response", "WARC-Record-ID: <urn:uuid:3>\r\n",
+                     "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\nPNG", 48);
+    return n;
+}
+
+/* WARC/1.0 and /1.1, plain, one gzip member per record, and one gzip stream. */
+Test(input, warc_and_wet_records)
+{
+    char buf[4096], one[4096];
+    const char *versions[] = {"WARC/1.0", "WARC/1.1"};
+    for (int v = 0; v < 2; v++) {
+        const size_t n = make_wet(buf, versions[v]);
+        write_in_dir("t.wet", buf, n);
+        cli_result r = run_cli("-q --passages - --pairs /dev/null '%s/t.wet'", dir);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert(strstr(r.out, "\"<urn:uuid:1>\",0,59,\"<urn:uuid:2>\",0,59"),
+                  "offsets are into each record's text: %s", r.out);
+        cli_result_dispose(&r);
+    }
+    /* one gzip member per record, as crawls do */
+    size_t n = 0, at = 0;
+    n = make_wet(buf, "WARC/1.1");
+    write_in_dir("t.warc", buf, n);
+    shell("cd '%s' && gzip -c t.warc > single.warc.gz && rm -f multi.warc.gz", dir);
+    for (size_t i = 0; i + 8 <= n; i++) {
+        if (i > at && !memcmp(buf + i, "WARC/1.1", 8)) {
+            memcpy(one, buf + at, i - at);
+            write_in_dir("part", one, i - at);
+            shell("cd '%s' && gzip -c part >> multi.warc.gz", dir);
+            at = i;
+        }
+    }
+    memcpy(one, buf + at, n - at);
+    write_in_dir("part", one, n - at);
+    shell("cd '%s' && gzip -c part >> multi.warc.gz && rm part t.warc", dir);
+    cli_result r = run_cli("-q '%s'", dir);
+    cr_assert(strstr(r.out, "\"<urn:uuid:1>\",\"<urn:uuid:2>\""), "%s", r.out);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* A Content-Length past the end, and a header without its empty line: named with offsets. */
+Test(input, lying_warc_records)
+{
+    char buf[4096];
+    const size_t n = make_wet(buf, "WARC/1.1");
+    const char *second = strstr(buf + 10, "WARC/1.1");
+    write_in_dir("lying.warc", buf, n);
+    shell("sed -i 's/Content-Length: 59/Content-Length: 99999/' '%s/lying.warc'", dir);
+    cli_result r = run_cli("-q '%s/lying.warc'", dir);
+    cr_assert_eq(r.status, 3);
+    char want[128];
+    snprintf(want, sizeof(want), "lying.warc:%td: error: Content-Length 99999 runs past",
+             second - buf);
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    cli_result_dispose(&r);
+    write_in_dir("cut.warc", "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 3\r\n", 52);
+    r = run_cli("-q '%s/cut.warc'", dir);
+    cr_assert(strstr(r.err, "cut.warc:0: error: WARC header without its empty line"), "%s", r.err);
+    cli_result_dispose(&r);
+}

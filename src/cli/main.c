@@ -84,9 +84,9 @@ static void usage(void)
         "Inputs:\n"
         "      --files-from=FILE    read paths from FILE, one per line (- for stdin)\n"
         "      --files0-from=FILE   read NUL-separated paths from FILE (- for stdin)\n"
-        "      --input-format=F     auto (default), text or jsonl; auto recognizes JSONL and\n"
-        "                           gzip/zstd by content (inside directories: *.jsonl, *.json,\n"
-        "                           *.gz, *.zst only); PATH - reads stdin\n"
+        "      --input-format=F     auto (default), text, jsonl or warc; auto recognizes JSONL,\n"
+        "                           WARC/WET and gzip/zstd by content (inside directories:\n"
+        "                           *.jsonl *.json *.warc *.wet *.gz *.zst); PATH - reads stdin\n"
         "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
         "      --text-key=KEY       JSONL key of the text (text)\n"
         "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
@@ -171,7 +171,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     static const char *const keeps[] = {"first", "longest", NULL};
     static const char *const norms[] = {"none", "basic", "full", NULL};
     static const char *const engines[] = {"fast", "icu", NULL};
-    static const char *const inputs[] = {"auto", "text", "jsonl", NULL};
+    static const char *const inputs[] = {"auto", "text", "jsonl", "warc", NULL};
     switch (c) {
     case OPT_PAIRS: cfg->pairs = arg; break;
     case OPT_CLUSTERS: cfg->clusters = arg; break;
