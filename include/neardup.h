@@ -206,6 +206,19 @@ int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int 
  * not JSONL lines are left out. */
 int nd_write_kept_lines(const nd_result *result, FILE *out);
 
+/* A JSON object describing the run: versions of neardup, ICU and xxHash, the options,
+ * the counts, the seconds of each stage and the peak memory of the process. */
+int nd_write_run_info(const nd_result *result, FILE *out);
+
+/* ---------------------------------------------------------------- progress */
+
+/* Called from the scanning threads, at most every 64 documents, with the documents and
+ * bytes scanned so far and the totals (bytes_total 0 when unknown). It must be quick and
+ * thread-safe. */
+typedef void (*nd_progress_fn)(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
+                               void *payload);
+void nd_corpus_set_progress(nd_corpus *corpus, nd_progress_fn fn, void *payload);
+
 /* ---------------------------------------------------------------- versions */
 
 const char *nd_version(void);

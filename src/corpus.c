@@ -119,6 +119,12 @@ void nd_corpus_set_diag(nd_corpus *c, nd_diag_fn fn, void *payload)
     c->diag_payload = payload;
 }
 
+void nd_corpus_set_progress(nd_corpus *c, nd_progress_fn fn, void *payload)
+{
+    c->progress = fn;
+    c->progress_payload = payload;
+}
+
 size_t nd_corpus_size(const nd_corpus *c)
 {
     return c->n_docs;

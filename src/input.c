@@ -236,7 +236,8 @@ static int add_warc_records(nd_corpus *c, uint32_t src)
     return rc;
 }
 
-/* Whether the first line of bytes[0..len) is a JSON object. */
+/* Whether the first line of bytes[0..len) is a JSON object. When the line runs past
+ * len (a long first document), its start must be an object's first key. */
 static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
 {
     size_t i = 0;
@@ -246,7 +247,11 @@ static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
     if (i == len || bytes[i] != '{')
         return false;
     const unsigned char *nl = memchr(bytes + i, '\n', len - i);
-    return nd_jsonl_is_object(bytes + i, nl ? (size_t)(nl - bytes) - i : len - i);
+    if (nl)
+        return nd_jsonl_is_object(bytes + i, (size_t)(nl - bytes) - i);
+    for (i++; i < len && (bytes[i] == ' ' || bytes[i] == '\t'); i++)
+        ;
+    return i < len && bytes[i] == '"';
 }
 
 static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);

@@ -87,6 +87,8 @@ struct nd_corpus {
     size_t n_sources, cap_sources;
     nd_diag_fn diag;
     void *diag_payload;
+    nd_progress_fn progress;
+    void *progress_payload;
 };
 
 /* Reports a diagnostic through the corpus's callback. */

@@ -8,12 +8,14 @@
  * with U+FFFD in place of each bad byte, so the output is always valid UTF-8;
  * the byte offsets still refer to the original bytes.
  */
+#define _DEFAULT_SOURCE
 #include "nd_internal.h"
 #include "utf8.h"
 #include "verify.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef struct table {
     FILE *out;
@@ -47,12 +49,11 @@ static void table_end_row(table *t)
     t->col = 0;
 }
 
-/* Writes s[0..len) as a quoted CSV field or a JSON string. */
-static void put_text(table *t, const unsigned char *s, size_t len)
+/* Writes s[0..len) quoted, as CSV or as a JSON string. */
+static void put_text_raw(table *t, const unsigned char *s, size_t len)
 {
     FILE *out = t->out;
     const bool csv = t->format == ND_FORMAT_CSV;
-    field_start(t);
     fputc('"', out);
     for (size_t i = 0; i < len;) {
         int used, bad;
@@ -70,6 +71,12 @@ static void put_text(table *t, const unsigned char *s, size_t len)
         i += (size_t)used;
     }
     fputc('"', out);
+}
+
+static void put_text(table *t, const unsigned char *s, size_t len)
+{
+    field_start(t);
+    put_text_raw(t, s, len);
 }
 
 static void put_str(table *t, const char *s)
@@ -246,4 +253,63 @@ int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_
     free(ca.bytes);
     free(cb.bytes);
     return rc < 0 ? rc : finish(out);
+}
+
+/* ---------------------------------------------------------------- run info */
+
+static void json_string(FILE *out, const char *s)
+{
+    table t = {out, ND_FORMAT_JSONL, NULL, 1};
+    put_text_raw(&t, (const unsigned char *)s, strlen(s));
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+int nd_write_run_info(const nd_result *r, FILE *out)
+{
+    static const char *const stage_names[ND_STAGE_COUNT] = {"scan", "lsh", "verify", "cluster",
+                                                            "passages"};
+    static const char *const normalize[] = {"none", "basic", "full"};
+    const nd_options *o = &r->corpus->opts;
+    const nd_stats *s = &r->stats;
+    char versions[128], icu[32] = "", xxh[32] = "";
+    nd_version_details(versions, sizeof(versions));
+    sscanf(strstr(versions, "ICU ") + 4, "%31[^,]", icu);
+    sscanf(strstr(versions, "xxHash ") + 7, "%31[^)]", xxh);
+    fprintf(out, "{\"neardup\":\"%s\",\"icu\":\"%s\",\"xxhash\":\"%s\",\n", nd_version(), icu, xxh);
+    fprintf(out,
+            " \"options\":{\"normalize\":\"%s\",\"engine\":\"%s\",\"shingle_unit\":\"%s\","
+            "\"shingle\":%d,\"char_ngram\":%d,\"num_perm\":%d,\"seed\":%llu,\"threshold\":%g,"
+            "\"bands\":%d,\"rows\":%d,\"verify\":\"%s\",\"keep\":\"%s\",\"passages\":%s,"
+            "\"max_gap\":%d,\"min_passage\":%d,\"max_df\":%d,\"strict\":%s,\"threads\":%d,"
+            "\"id_key\":",
+            normalize[o->normalize], o->engine == ND_ENGINE_FAST ? "fast" : "icu",
+            o->shingle_unit == ND_UNIT_WORD ? "word" : "char", o->shingle_k, o->char_ngram,
+            o->num_perm, (unsigned long long)o->seed, o->threshold, s->bands, s->rows,
+            o->verify == ND_VERIFY_EXACT ? "exact" : "estimate",
+            o->keep == ND_KEEP_FIRST ? "first" : "longest", o->passages ? "true" : "false",
+            o->max_gap, o->min_passage, o->max_df, o->strict ? "true" : "false", o->threads);
+    json_string(out, o->id_key);
+    fputs(",\"text_key\":", out);
+    json_string(out, o->text_key);
+    fprintf(out,
+            "},\n \"counts\":{\"documents\":%llu,\"bytes\":%llu,\"words\":%llu,\"shingles\":%llu,"
+            "\"empty\":%llu,\"skipped\":%llu,\"invalid_utf8\":%llu,\"candidate_pairs\":%llu,"
+            "\"pairs\":%llu,\"clusters\":%llu,\"duplicates\":%llu,\"passages\":%llu,"
+            "\"capped_shingles\":%llu},\n \"seconds\":{",
+            (unsigned long long)s->n_docs, (unsigned long long)s->n_bytes,
+            (unsigned long long)s->n_tokens, (unsigned long long)s->n_shingles,
+            (unsigned long long)s->n_empty, (unsigned long long)s->n_skipped,
+            (unsigned long long)s->n_invalid_utf8, (unsigned long long)s->n_candidates,
+            (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
+            (unsigned long long)s->n_duplicates, (unsigned long long)s->n_passages,
+            (unsigned long long)s->n_capped_shingles);
+    for (int i = 0; i < ND_STAGE_COUNT; i++)
+        fprintf(out, "%s\"%s\":%.6f", i ? "," : "", stage_names[i], s->seconds[i]);
+    fprintf(out, "},\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());
+    return finish(out);
 }

@@ -28,7 +28,18 @@ typedef struct scan_job {
     uint32_t *sigs;
     atomic_size_t next;
     atomic_int rc;
+    atomic_uint_fast64_t docs_done, bytes_done;
 } scan_job;
+
+/* Counts a scanned document and, every 64, tells the progress callback. */
+static void count_progress(scan_job *job, const nd_doc *d)
+{
+    const nd_corpus *c = job->corpus;
+    const uint64_t bytes = atomic_fetch_add(&job->bytes_done, d->n_bytes) + d->n_bytes;
+    const uint64_t docs = atomic_fetch_add(&job->docs_done, 1) + 1;
+    if (c->progress && (docs % 64 == 0 || docs == c->n_docs))
+        c->progress(docs, c->n_docs, bytes, c->progress_payload);
+}
 
 static void *scan_worker(void *arg)
 {
@@ -41,6 +52,7 @@ static void *scan_worker(void *arg)
         if (i >= c->n_docs)
             break;
         rc = nd_scan_doc(s, c, &c->docs[i], job->sigs + i * (size_t)c->opts.num_perm);
+        count_progress(job, &c->docs[i]);
     }
     if (rc < 0)
         atomic_store(&job->rc, rc);
@@ -63,6 +75,8 @@ static int scan_all(nd_corpus *c, uint32_t *sigs)
     scan_job job = {.corpus = c, .sigs = sigs};
     atomic_init(&job.next, 0);
     atomic_init(&job.rc, 0);
+    atomic_init(&job.docs_done, 0);
+    atomic_init(&job.bytes_done, 0);
     const int n = thread_count(&c->opts, c->n_docs);
     pthread_t *tids = calloc((size_t)n, sizeof(*tids));
     if (!tids)

@@ -7,6 +7,7 @@
 #include "neardup.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum {
     ND_EXIT_OK = 0,
@@ -19,7 +20,8 @@ enum {
 
 typedef struct cli_config {
     const char *pairs, *clusters, *remove, *passages; /* output paths or NULL */
-    const char *dedup_out;
+    const char *dedup_out, *run_info;
+    int progress; /* 0 never, 1 auto (stderr is a terminal), 2 always */
     nd_format format;
     bool passage_text;
     bool exit_code;
@@ -31,9 +33,21 @@ typedef struct cli_config {
 } cli_config;
 
 #define CLI_CONFIG_INIT \
-    {NULL, NULL, NULL, NULL, NULL, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
+    {NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct cli_progress {
+    double started, last_draw;
+    bool drawn;
+} cli_progress;
+
+void cli_progress_start(cli_progress *p);
+void cli_progress_report(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
+                         void *payload);
+void cli_progress_end(cli_progress *p);
 
 /* ------------------------------------------------------------ outputs */
 

@@ -23,6 +23,7 @@ enum {
     OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
     OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
     OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
+    OPT_RUN_INFO, OPT_PROGRESS,
 };
 
 static const struct option longopts[] = {
@@ -56,6 +57,8 @@ static const struct option longopts[] = {
     {"id-key", required_argument, NULL, OPT_ID_KEY},
     {"text-key", required_argument, NULL, OPT_TEXT_KEY},
     {"dedup-out", required_argument, NULL, OPT_DEDUP_OUT},
+    {"run-info", required_argument, NULL, OPT_RUN_INFO},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -79,6 +82,7 @@ static void usage(void)
         "      --format=FMT         csv (default) or jsonl, for every output\n"
         "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
         "                           cluster), byte for byte, in input order\n"
+        "      --run-info=FILE      JSON: options, versions, counts, seconds per stage, memory\n"
         "      --exit-code          exit 1 when duplicates or passages were found\n"
         "\n"
         "Inputs:\n"
@@ -111,6 +115,7 @@ static void usage(void)
         "\n"
         "Other:\n"
         "      --threads=N          worker threads, 0 = all cores (default 0)\n"
+        "      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
         "  -q, --quiet              no summary, only errors\n"
         "  -v, --verbose            also list pairs and passages on stderr\n"
         "  -h, --help               show this help and exit\n"
@@ -172,6 +177,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     static const char *const norms[] = {"none", "basic", "full", NULL};
     static const char *const engines[] = {"fast", "icu", NULL};
     static const char *const inputs[] = {"auto", "text", "jsonl", "warc", NULL};
+    static const char *const whens[] = {"never", "auto", "always", NULL};
     switch (c) {
     case OPT_PAIRS: cfg->pairs = arg; break;
     case OPT_CLUSTERS: cfg->clusters = arg; break;
@@ -207,6 +213,8 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_ID_KEY: o->id_key = arg; break;
     case OPT_TEXT_KEY: o->text_key = arg; break;
     case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
+    case OPT_RUN_INFO: cfg->run_info = arg; break;
+    case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;
     case 'h': usage(); exit(ND_EXIT_OK);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct diag_counts {
     size_t errors, warnings;
@@ -60,6 +61,12 @@ static int add_listed(nd_corpus *corpus, const char *list, bool nul, diag_counts
 
 typedef int (*writer_fn)(const nd_result *, FILE *, nd_format);
 
+static int write_run_info(const nd_result *r, FILE *out, nd_format format)
+{
+    (void)format;
+    return nd_write_run_info(r, out);
+}
+
 static int write_kept(const nd_result *r, FILE *out, nd_format format)
 {
     (void)format;
@@ -83,8 +90,8 @@ static int write_one(const char *path, const nd_result *r, const cli_config *cfg
 static int write_outputs(const nd_result *r, const cli_config *cfg)
 {
     int rc = 0;
-    const bool none =
-        !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages && !cfg->dedup_out;
+    const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages &&
+                      !cfg->dedup_out && !cfg->run_info;
     const char *pairs = none ? "-" : cfg->pairs;
     if (pairs && write_one(pairs, r, cfg, nd_write_pairs, false) < 0)
         rc = ND_EIO;
@@ -95,6 +102,8 @@ static int write_outputs(const nd_result *r, const cli_config *cfg)
     if (cfg->passages && write_one(cfg->passages, r, cfg, NULL, true) < 0)
         rc = ND_EIO;
     if (cfg->dedup_out && write_one(cfg->dedup_out, r, cfg, write_kept, false) < 0)
+        rc = ND_EIO;
+    if (cfg->run_info && write_one(cfg->run_info, r, cfg, write_run_info, false) < 0)
         rc = ND_EIO;
     return rc;
 }
@@ -166,8 +175,17 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
         nd_corpus_set_diag(corpus, print_diag, &counts);
         rc = add_inputs(corpus, cfg, &counts);
     }
+    cli_progress progress;
+    const bool show = cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 &&
+                                             isatty(STDERR_FILENO));
+    if (rc == 0 && show) {
+        cli_progress_start(&progress);
+        nd_corpus_set_progress(corpus, cli_progress_report, &progress);
+    }
     if (rc == 0)
         rc = nd_corpus_run(corpus, &result);
+    if (show)
+        cli_progress_end(&progress);
     if (rc < 0) {
         fprintf(stderr, "neardup: %s\n", rc == ND_ENOMEM ? "out of memory" : "internal error");
         nd_corpus_free(corpus);
