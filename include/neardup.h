@@ -206,6 +206,10 @@ int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int 
  * not JSONL lines are left out. */
 int nd_write_kept_lines(const nd_result *result, FILE *out);
 
+/* One self-contained HTML page: clusters, pairs, and each passage side by side in its
+ * context, highlighted; right-to-left text shown right, all document text escaped. */
+int nd_write_report_html(const nd_result *result, FILE *out);
+
 /* A JSON object describing the run: versions of neardup, ICU and xxHash, the options,
  * the counts, the seconds of each stage and the peak memory of the process. */
 int nd_write_run_info(const nd_result *result, FILE *out);

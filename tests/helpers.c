@@ -47,6 +47,13 @@ void write_file(const char *path, const void *data, size_t len)
         abort();
 }
 
+int mkdir_p(const char *path)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 char *make_temp_dir(void)
 {
     char *dir = strdup("/tmp/neardup-test-XXXXXX");

@@ -25,6 +25,9 @@ void cli_result_dispose(cli_result *r);
 char *read_file(const char *path, size_t *len);
 void write_file(const char *path, const void *data, size_t len);
 
+/* mkdir -p; 0 on success. */
+int mkdir_p(const char *path);
+
 /* A fresh empty directory under /tmp, removed by remove_tree. */
 char *make_temp_dir(void);
 void remove_tree(const char *dir);

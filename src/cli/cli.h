@@ -20,7 +20,7 @@ enum {
 
 typedef struct cli_config {
     const char *pairs, *clusters, *remove, *passages; /* output paths or NULL */
-    const char *dedup_out, *run_info;
+    const char *dedup_out, *run_info, *report;
     int progress; /* 0 never, 1 auto (stderr is a terminal), 2 always */
     nd_format format;
     bool passage_text;
@@ -33,7 +33,8 @@ typedef struct cli_config {
 } cli_config;
 
 #define CLI_CONFIG_INIT \
-    {NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false, NULL, 0}
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false, \
+     NULL, 0}
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
 

@@ -23,7 +23,7 @@ enum {
     OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
     OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
     OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
-    OPT_RUN_INFO, OPT_PROGRESS,
+    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT,
 };
 
 static const struct option longopts[] = {
@@ -58,6 +58,7 @@ static const struct option longopts[] = {
     {"text-key", required_argument, NULL, OPT_TEXT_KEY},
     {"dedup-out", required_argument, NULL, OPT_DEDUP_OUT},
     {"run-info", required_argument, NULL, OPT_RUN_INFO},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -82,6 +83,7 @@ static void usage(void)
         "      --format=FMT         csv (default) or jsonl, for every output\n"
         "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
         "                           cluster), byte for byte, in input order\n"
+        "      --report=FILE        a self-contained HTML page of clusters, pairs and passages\n"
         "      --run-info=FILE      JSON: options, versions, counts, seconds per stage, memory\n"
         "      --exit-code          exit 1 when duplicates or passages were found\n"
         "\n"
@@ -214,6 +216,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_TEXT_KEY: o->text_key = arg; break;
     case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
     case OPT_RUN_INFO: cfg->run_info = arg; break;
+    case OPT_REPORT: cfg->report = arg; o->passages = 1; break;
     case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;

@@ -61,6 +61,12 @@ static int add_listed(nd_corpus *corpus, const char *list, bool nul, diag_counts
 
 typedef int (*writer_fn)(const nd_result *, FILE *, nd_format);
 
+static int write_report(const nd_result *r, FILE *out, nd_format format)
+{
+    (void)format;
+    return nd_write_report_html(r, out);
+}
+
 static int write_run_info(const nd_result *r, FILE *out, nd_format format)
 {
     (void)format;
@@ -91,7 +97,7 @@ static int write_outputs(const nd_result *r, const cli_config *cfg)
 {
     int rc = 0;
     const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages &&
-                      !cfg->dedup_out && !cfg->run_info;
+                      !cfg->dedup_out && !cfg->run_info && !cfg->report;
     const char *pairs = none ? "-" : cfg->pairs;
     if (pairs && write_one(pairs, r, cfg, nd_write_pairs, false) < 0)
         rc = ND_EIO;
@@ -104,6 +110,8 @@ static int write_outputs(const nd_result *r, const cli_config *cfg)
     if (cfg->dedup_out && write_one(cfg->dedup_out, r, cfg, write_kept, false) < 0)
         rc = ND_EIO;
     if (cfg->run_info && write_one(cfg->run_info, r, cfg, write_run_info, false) < 0)
+        rc = ND_EIO;
+    if (cfg->report && write_one(cfg->report, r, cfg, write_report, false) < 0)
         rc = ND_EIO;
     return rc;
 }

@@ -1,0 +1,150 @@
+/*
+ * test_report.c: the HTML report, checked as text and as Chromium renders it.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char hostile[] =
+    "<script>document.documentElement.setAttribute('data-pwned','1')</script> "
+    "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> "
+    "and then the shared text goes on with many more words after the markup & entities";
+
+static char *dir;
+
+static void setup(void)
+{
+    dir = make_temp_dir();
+    char path[600];
+    snprintf(path, sizeof(path), "%s/docs", dir);
+    cr_assert_eq(mkdir_p(path), 0);
+    snprintf(path, sizeof(path), "%s/docs/x1.txt", dir);
+    write_file(path, hostile, sizeof(hostile) - 1);
+    snprintf(path, sizeof(path), "%s/docs/x2.txt", dir);
+    write_file(path, hostile, sizeof(hostile) - 1);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "cp '%s'/*.txt '%s/docs/'", SEEDS_DIR, dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static void teardown(void)
+{
+    remove_tree(dir);
+    free(dir);
+}
+
+TestSuite(report, .init = setup, .fini = teardown);
+
+static char *make_report(void)
+{
+    cli_result r = run_cli("-q --threshold 0.3 --report '%s/report.html' '%s/docs'", dir, dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    char *html = read_file(path, NULL);
+    cr_assert_not_null(html);
+    return html;
+}
+
+/* Document text is escaped; ids are isolated; text blocks carry dir="auto". */
+Test(report, escaped_and_bidi_markup)
+{
+    char *html = make_report();
+    cr_assert_null(strstr(html, "<script"), "a document's <script> must not be markup");
+    cr_assert_null(strstr(html, "<img"), "a document's <img> must not be markup");
+    cr_assert(strstr(html, "&lt;<mark>script&gt;document.documentElement"), "%s", html);
+    cr_assert(strstr(html, "&amp; entities"));
+    cr_assert(strstr(html, "<bdi>000_0890706d309c6b14.txt</bdi>"));
+    cr_assert(strstr(html, "<div class=\"text\" dir=\"auto\">"));
+    cr_assert(strstr(html, "unicode-bidi:plaintext"));
+    cr_assert(strstr(html, "<mark>"));
+    cr_assert_null(strstr(html, "http://") , "the page loads nothing from outside");
+    cr_assert_null(strstr(html, "https://"), "the page loads nothing from outside");
+    free(html);
+}
+
+static const char *find_chromium(void)
+{
+    static const char *const names[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
+                                        "/usr/bin/google-chrome", NULL};
+    for (int i = 0; names[i]; i++)
+        if (access(names[i], X_OK) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* The check script appended to a copy of the report: it runs after the page has loaded
+ * and writes what it found on the root element, where --dump-dom shows it. */
+static const char probe[] =
+    "<script>\n"
+    "const root = document.documentElement;\n"
+    "const blocks = [...document.querySelectorAll('.text')];\n"
+    "const arabic = blocks.filter(b => /[\\u0600-\\u06FF]/.test(b.textContent.slice(0, 40)));\n"
+    "root.setAttribute('data-marks', document.querySelectorAll('mark').length);\n"
+    "root.setAttribute('data-arabic-blocks', arabic.length);\n"
+    "root.setAttribute('data-arabic-rtl', arabic.filter(b => b.matches(':dir(rtl)') &&\n"
+    "    getComputedStyle(b).unicodeBidi === 'plaintext').length);\n"
+    "root.setAttribute('data-mark-bg', getComputedStyle(document.querySelector('mark'))\n"
+    "    .backgroundColor);\n"
+    "root.setAttribute('data-mark-weight', getComputedStyle(document.querySelector('mark'))\n"
+    "    .fontWeight);\n"
+    "root.setAttribute('data-probe', 'ran');\n"
+    "</script>\n";
+
+static char *attribute(const char *dom, const char *name)
+{
+    static char value[128];
+    char key[64];
+    snprintf(key, sizeof(key), "%s=\"", name);
+    const char *p = strstr(dom, key);
+    if (!p)
+        return NULL;
+    p += strlen(key);
+    const size_t n = strcspn(p, "\"");
+    snprintf(value, sizeof(value), "%.*s", (int)n, p);
+    return value;
+}
+
+/* Rendered by headless Chromium: highlights, Arabic right to left, no document script ran. */
+Test(report, renders_in_chromium)
+{
+    const char *chromium = find_chromium();
+    if (!chromium)
+        cr_skip_test("Chromium is not installed (scripts/deps --test installs Debian's "
+                     "chromium); the rendered report was not checked");
+    char *html = make_report();
+    char *end = strstr(html, "</body>");
+    cr_assert_not_null(end);
+    char path[600], cmd[4096];
+    snprintf(path, sizeof(path), "%s/probe.html", dir);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fwrite(html, 1, (size_t)(end - html), fp);
+    fputs(probe, fp);
+    fputs(end, fp);
+    fclose(fp);
+    snprintf(cmd, sizeof(cmd),
+             "timeout 120 %s --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+             "--disable-background-networking --disable-component-update --disable-sync "
+             "--user-data-dir='%s/profile' --dump-dom 'file://%s' > '%s/dom.html' 2>/dev/null",
+             chromium, dir, path, dir);
+    cr_assert_eq(system(cmd), 0, "chromium failed: %s", cmd);
+    snprintf(path, sizeof(path), "%s/dom.html", dir);
+    char *dom = read_file(path, NULL);
+    cr_assert_not_null(dom);
+    cr_assert_str_eq(attribute(dom, "data-probe"), "ran");
+    cr_assert_null(attribute(dom, "data-pwned"), "a script from a document ran");
+    cr_assert_gt(atoi(attribute(dom, "data-marks")), 10, "every passage side is highlighted");
+    const int arabic = atoi(attribute(dom, "data-arabic-blocks"));
+    cr_assert_geq(arabic, 10, "the seed passages are Arabic");
+    cr_assert_eq(atoi(attribute(dom, "data-arabic-rtl")), arabic, "Arabic blocks render RTL");
+    cr_assert_str_eq(attribute(dom, "data-mark-weight"), "400", "highlights keep the weight");
+    cr_assert_str_neq(attribute(dom, "data-mark-bg"), "rgba(0, 0, 0, 0)");
+    free(dom);
+    free(html);
+}
