@@ -28,6 +28,12 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, compare);
+}
+
 double nd_seconds_now(void)
 {
     struct timespec ts;

@@ -354,6 +354,11 @@ static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
     return rc;
 }
 
+int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len)
+{
+    return add_memory_source(c, path, path, data, len);
+}
+
 static int add_stdin(nd_corpus *c)
 {
     unsigned char *data = NULL, *plain = NULL;
@@ -415,7 +420,7 @@ static int list_names(const char *dir, char ***names, size_t *n)
         (*n)++;
     }
     closedir(dp);
-    qsort(*names, *n, sizeof(**names), compare_names);
+    nd_sort(*names, *n, sizeof(**names), compare_names);
     return 0;
 }
 

@@ -88,7 +88,7 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
 {
     if (n < 2)
         return n;
-    qsort(pairs, n, sizeof(*pairs), compare_pair_keys);
+    nd_sort(pairs, n, sizeof(*pairs), compare_pair_keys);
     size_t w = 1;
     for (size_t i = 1; i < n; i++)
         if (pairs[i].a != pairs[w - 1].a || pairs[i].b != pairs[w - 1].b)
@@ -132,7 +132,7 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
             r->doc = docs[d];
         }
     }
-    qsort(rec, n_rec, sizeof(*rec), compare_band_records);
+    nd_sort(rec, n_rec, sizeof(*rec), compare_band_records);
     for (size_t lo = 0, hi; lo < n_rec && rc == 0; lo = hi) {
         for (hi = lo + 1; hi < n_rec && rec[hi].band == rec[lo].band && rec[hi].hash == rec[lo].hash;
              hi++)

@@ -26,6 +26,9 @@
 int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 #define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
+/* qsort that accepts an empty or NULL array (qsort itself may not be given NULL). */
+void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
+
 /* ---------------------------------------------------------------- documents */
 
 typedef enum {
@@ -90,6 +93,10 @@ struct nd_corpus {
     nd_progress_fn progress;
     void *progress_payload;
 };
+
+/* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC
+ * records or one document, as the corpus's input format says (takes ownership). */
+int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len);
 
 /* Reports a diagnostic through the corpus's callback. */
 void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,

@@ -115,7 +115,7 @@ static int collect_shingles(const nd_token_seq *docs, size_t n_docs, int k,
             (*out)[n++] = (shingle_record){XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
         }
     }
-    qsort(*out, n, sizeof(**out), compare_shingle_records);
+    nd_sort(*out, n, sizeof(**out), compare_shingle_records);
     *n_out = n;
     return 0;
 }
@@ -157,7 +157,7 @@ static int find_seeds(const nd_token_seq *docs, size_t n_docs, const nd_passage_
     }
     free(rec);
     if (rc == 0)
-        qsort(*seeds, *n_seeds, sizeof(**seeds), compare_seeds);
+        nd_sort(*seeds, *n_seeds, sizeof(**seeds), compare_seeds);
     return rc;
 }
 
@@ -382,14 +382,14 @@ static int pair_passages(passage_list *out, const nd_token_seq *docs, const seed
     int rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
     if (rc < 0)
         return rc;
-    qsort(*runs, n_runs, sizeof(**runs), compare_runs);
+    nd_sort(*runs, n_runs, sizeof(**runs), compare_runs);
     rc = chain_runs(*runs, n_runs, p->max_gap, spans, &n_spans, spans_cap);
     for (size_t i = 0; rc == 0 && i < n_spans; i++)
         extend_span(&(*spans)[i], &docs[da], &docs[db], da == db);
     if (rc < 0)
         return rc;
     if (da == db) {
-        qsort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
+        nd_sort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
         return emit_self(out, docs, da, *spans, n_spans, p->min_passage);
     }
     merge_touching(*spans, &n_spans, p->max_gap);
@@ -435,7 +435,7 @@ int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_p
         free(list.items);
         return rc;
     }
-    qsort(list.items, list.n, sizeof(*list.items), compare_passages);
+    nd_sort(list.items, list.n, sizeof(*list.items), compare_passages);
     *out = list.items;
     *n_out = list.n;
     return 0;

@@ -3,6 +3,8 @@
  */
 #include "shingle.h"
 
+#include "nd_internal.h"
+
 #include <stdlib.h>
 #include <xxhash.h>
 
@@ -40,7 +42,7 @@ size_t nd_shingle_set(uint64_t *h, size_t n)
 {
     if (n < 2)
         return n;
-    qsort(h, n, sizeof(*h), compare_u64);
+    nd_sort(h, n, sizeof(*h), compare_u64);
     size_t w = 1;
     for (size_t i = 1; i < n; i++)
         if (h[i] != h[w - 1])
