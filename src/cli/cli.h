@@ -61,6 +61,9 @@ typedef struct cli_output {
 /* Opens an output: regular files are written under a temporary name beside
  * them; stdout, devices and pipes are written directly. */
 int cli_output_open(cli_output *o, const char *path);
+/* Removes the temporary files of open outputs when SIGINT, SIGTERM or SIGHUP arrives. */
+void cli_output_catch_signals(void);
+
 /* Closes it; with ok, renames the temporary file into place; otherwise removes it.
  * Returns 0 or ND_EIO (the message is printed). */
 int cli_output_close(cli_output *o, bool ok);

@@ -251,6 +251,7 @@ int main(int argc, char **argv)
         usage_error("bad option: %s", why);
     if (optind == argc && !cfg.files_from)
         usage_error("no input: name files or directories, or use --files-from");
+    cli_output_catch_signals();
     cfg.paths = (const char *const *)argv + optind;
     cfg.n_paths = (size_t)(argc - optind);
     return cli_run(&opts, &cfg);

@@ -6,29 +6,79 @@
  * fails or is killed leaves the previous file or none, never half of one.
  * stdout, a device or a pipe cannot be replaced by a rename (renaming over
  * /dev/stdout as root would destroy the device node), so they are written
- * directly.
+ * directly. On SIGINT, SIGTERM or SIGHUP the temporary files are removed
+ * before the process dies; after SIGKILL one may stay behind, under its
+ * temporary name, and the output itself is still the previous file or none.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The temporary files being written, for the signal handler. */
+#define MAX_PENDING 16
+static char *volatile pending[MAX_PENDING];
+
+static void remove_pending(int sig)
+{
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (pending[i])
+            unlink(pending[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_output_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = remove_pending;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void track(char *tmp_path, bool add)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    for (int i = 0; i < MAX_PENDING; i++) {
+        if (add && !pending[i]) {
+            pending[i] = tmp_path;
+            break;
+        }
+        if (!add && pending[i] == tmp_path)
+            pending[i] = NULL;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Written through, never renamed over: stdout, devices, pipes, and symlinks (renaming
+ * over /dev/stdout -> /proc/self/fd/1 would replace the link, and with it the device). */
 static bool is_special(const char *path)
 {
     struct stat st;
     if (!strcmp(path, "-"))
         return true;
-    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    return lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 int cli_output_open(cli_output *o, const char *path)
 {
+    struct stat st;
     *o = (cli_output){path, NULL, NULL};
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "neardup: %s: cannot write: is a directory\n", path);
+        return ND_EIO;
+    }
     if (is_special(path)) {
         o->fp = strcmp(path, "-") ? fopen(path, "w") : stdout;
     } else {
@@ -39,6 +89,8 @@ int cli_output_open(cli_output *o, const char *path)
         memcpy(o->tmp_path, path, n);
         memcpy(o->tmp_path + n, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
         const int fd = mkstemp(o->tmp_path);
+        if (fd >= 0)
+            track(o->tmp_path, true);
         if (fd >= 0 && !(o->fp = fdopen(fd, "w")))
             close(fd);
         if (fd >= 0 && o->fp)
@@ -46,8 +98,10 @@ int cli_output_open(cli_output *o, const char *path)
     }
     if (!o->fp) {
         fprintf(stderr, "neardup: %s: cannot write: %s\n", path, strerror(errno));
-        if (o->tmp_path)
+        if (o->tmp_path) {
             unlink(o->tmp_path);
+            track(o->tmp_path, false);
+        }
         free(o->tmp_path);
         o->tmp_path = NULL;
         return ND_EIO;
@@ -74,6 +128,7 @@ int cli_output_close(cli_output *o, bool ok)
         }
         if (!ok || rc < 0)
             unlink(o->tmp_path);
+        track(o->tmp_path, false);
         free(o->tmp_path);
     }
     o->fp = NULL;

@@ -1,0 +1,203 @@
+/*
+ * test_faults.c: outputs are complete or absent, whatever happens to the run.
+ */
+#define _DEFAULT_SOURCE
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir;
+
+/* 150 documents, 30 edited copies of each seed article: thousands of pairs and passages. */
+static void make_corpus(void)
+{
+    static const char *const seeds[] = {
+        "000_0890706d309c6b14.txt", "001_6b51f63e2d89280f.txt", "002_bf468212468ea075.txt",
+        "003_55340620ea89ea1d.txt", "004_4c56812b56ce6aa5.txt"};
+    char path[600];
+    snprintf(path, sizeof(path), "%s/docs", dir);
+    cr_assert_eq(mkdir_p(path), 0);
+    for (int i = 0; i < 150; i++) {
+        char seed[600];
+        size_t len;
+        snprintf(seed, sizeof(seed), "%s/%s", SEEDS_DIR, seeds[i % 5]);
+        char *text = read_file(seed, &len);
+        cr_assert_not_null(text);
+        char *doc = malloc(len + 64);
+        const int n = snprintf(doc, len + 64, "copy %d ", i);
+        memcpy(doc + n, text, len);
+        snprintf(path, sizeof(path), "%s/docs/%03d.txt", dir, i);
+        write_file(path, doc, (size_t)n + len);
+        free(doc);
+        free(text);
+    }
+}
+
+static void setup(void)
+{
+    dir = make_temp_dir();
+}
+
+static void teardown(void)
+{
+    remove_tree(dir);
+    free(dir);
+}
+
+TestSuite(faults, .init = setup, .fini = teardown, .timeout = 600);
+
+static pid_t start_run(const char *out_dir)
+{
+    const pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        char pairs[700], passages[700], docs[700];
+        snprintf(pairs, sizeof(pairs), "--pairs=%s/pairs.csv", out_dir);
+        snprintf(passages, sizeof(passages), "--passages=%s/passages.csv", out_dir);
+        snprintf(docs, sizeof(docs), "%s/docs", dir);
+        freopen("/dev/null", "w", stderr);
+        execl(ND_TEST_CLI, ND_TEST_CLI, "-q", "--threshold=0.5", pairs, passages, docs,
+              (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static double run_seconds(const char *out_dir)
+{
+    struct timespec a, b;
+    int status;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    waitpid(start_run(out_dir), &status, 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+}
+
+/* The file is the old content or exactly the complete new one. */
+static void expect_old_or_complete(const char *path, const char *complete)
+{
+    char *now = read_file(path, NULL);
+    cr_assert_not_null(now, "%s vanished", path);
+    cr_assert(!strcmp(now, "OLD\n") || !strcmp(now, complete),
+              "%s is neither the previous file nor the complete output (%zu bytes)", path,
+              strlen(now));
+    free(now);
+}
+
+/* SIGKILL and SIGINT at random moments: each output is the previous file or the new one. */
+Test(faults, killed_runs_leave_old_or_complete_outputs)
+{
+    char ref[600], out[600], path[700];
+    make_corpus();
+    snprintf(ref, sizeof(ref), "%s/ref", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    cr_assert_eq(mkdir_p(ref), 0);
+    cr_assert_eq(mkdir_p(out), 0);
+    const double seconds = run_seconds(ref);
+    snprintf(path, sizeof(path), "%s/pairs.csv", ref);
+    char *pairs = read_file(path, NULL);
+    snprintf(path, sizeof(path), "%s/passages.csv", ref);
+    char *passages = read_file(path, NULL);
+    cr_assert(strlen(pairs) > 10000 && strlen(passages) > 100000, "a corpus big enough to kill");
+    srand(7);
+    int old = 0, complete = 0;
+    for (int round = 0; round < 24; round++) {
+        char p1[700], p2[700];
+        snprintf(p1, sizeof(p1), "%s/pairs.csv", out);
+        snprintf(p2, sizeof(p2), "%s/passages.csv", out);
+        write_file(p1, "OLD\n", 4);
+        write_file(p2, "OLD\n", 4);
+        const pid_t pid = start_run(out);
+        usleep((useconds_t)(seconds * 1.2e6 * rand() / RAND_MAX));
+        kill(pid, round % 2 ? SIGINT : SIGKILL);
+        waitpid(pid, NULL, 0);
+        expect_old_or_complete(p1, pairs);
+        expect_old_or_complete(p2, passages);
+        char *now = read_file(p2, NULL);
+        old += !strcmp(now, "OLD\n");
+        complete += strcmp(now, "OLD\n") != 0;
+        free(now);
+    }
+    cr_log_info("24 killed runs: %d left the old passages, %d the complete new ones", old,
+                complete);
+    free(pairs);
+    free(passages);
+}
+
+/* SIGINT removes the temporary file of an output being written. */
+Test(faults, interrupted_run_leaves_no_temporary_file)
+{
+    char out[600], cmd[800];
+    make_corpus();
+    snprintf(out, sizeof(out), "%s/out", dir);
+    cr_assert_eq(mkdir_p(out), 0);
+    const double seconds = run_seconds(out);
+    for (int round = 1; round <= 6; round++) {
+        const pid_t pid = start_run(out);
+        usleep((useconds_t)(seconds * 1e6 * round / 7));
+        kill(pid, SIGINT);
+        waitpid(pid, NULL, 0);
+    }
+    snprintf(cmd, sizeof(cmd), "ls -a '%s' | grep -q '\\.tmp\\.'", out);
+    cr_assert_neq(system(cmd), 0, "a temporary file was left behind after SIGINT");
+}
+
+/* A full disk: exit status 4, the path named, and no output file presented as complete. */
+Test(faults, full_disk)
+{
+    char small[600], cmd[1400];
+    make_corpus();
+    snprintf(small, sizeof(small), "%s/small", dir);
+    cr_assert_eq(mkdir_p(small), 0);
+    snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", small);
+    if (system(cmd) != 0)
+        cr_skip_test("cannot mount a small tmpfs here (not root?): full disk not simulated");
+    cli_result r = run_cli("-q --threshold 0.5 --passages '%s/passages.csv' '%s/docs'", small, dir);
+    snprintf(cmd, sizeof(cmd), "umount '%s'", small);
+    cr_expect_eq(r.status, 4, "%s", r.err);
+    cr_expect(strstr(r.err, "passages.csv"), "%s", r.err);
+    cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
+    char path[700];
+    snprintf(path, sizeof(path), "%s/passages.csv", small);
+    cr_expect_neq(access(path, F_OK), 0, "a truncated output was left in place");
+    snprintf(path, sizeof(path), "ls -a '%s' | grep -q tmp", small);
+    cr_expect_neq(system(path), 0, "the temporary file was not removed");
+    cr_assert_eq(system(cmd), 0);
+    cli_result_dispose(&r);
+}
+
+/* /dev/full, a directory, a missing directory: clear errors, exit status 4. */
+Test(faults, unwritable_outputs)
+{
+    const char *paths[] = {"/dev/full", "/tmp", "/nonexistent-dir/x.csv"};
+    const char *why[] = {"No space left on device", "is a directory", "No such file"};
+    for (int i = 0; i < 3; i++) {
+        cli_result r = run_cli("-q --threshold 0.3 --pairs %s '%s'", paths[i], SEEDS_DIR);
+        cr_assert_eq(r.status, 4, "%s: %s", paths[i], r.err);
+        cr_assert(strstr(r.err, paths[i]) && strstr(r.err, why[i]), "%s", r.err);
+        cli_result_dispose(&r);
+    }
+}
+
+/* /dev/stdout is written through, never replaced by a rename (we run as root). */
+Test(faults, device_outputs_are_not_replaced)
+{
+    struct stat before, after;
+    cr_assert_eq(lstat("/dev/stdout", &before), 0);
+    cli_result r = run_cli("-q --threshold 0.3 --pairs /dev/stdout '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "000_0890706d309c6b14.txt"));
+    cr_assert_eq(lstat("/dev/stdout", &after), 0);
+    cr_assert_eq(before.st_mode, after.st_mode);
+    cr_assert_eq(before.st_ino, after.st_ino);
+    cli_result_dispose(&r);
+}
