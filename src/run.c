@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 /* ---------------------------------------------------------------- scan */
 
@@ -129,6 +130,48 @@ static void report_scan(const nd_corpus *c, nd_stats *st)
     }
 }
 
+/* Ids that come from the data (JSONL keys, WARC record ids) may repeat: say so, once
+ * per repeated id, in input order. */
+typedef struct id_slot {
+    uint64_t hash;
+    uint32_t doc;
+} id_slot;
+
+static int compare_id_slots(const void *pa, const void *pb)
+{
+    const id_slot *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static int report_duplicate_ids(const nd_corpus *c)
+{
+    id_slot *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
+    size_t n = 0;
+    if (!slots)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (c->docs[i].id && c->docs[i].kind != ND_DOC_WHOLE)
+            slots[n++] = (id_slot){XXH3_64bits(c->docs[i].id, strlen(c->docs[i].id)), (uint32_t)i};
+    nd_sort(slots, n, sizeof(*slots), compare_id_slots);
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        const char *id = c->docs[slots[lo].doc].id;
+        for (hi = lo + 1; hi < n && slots[hi].hash == slots[lo].hash; hi++)
+            ;
+        size_t same = 1; /* a 64-bit hash collision of different ids is told apart here */
+        while (same < hi - lo && !strcmp(c->docs[slots[lo + same].doc].id, id))
+            same++;
+        if (same > 1)
+            nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, nd_doc_path(c, &c->docs[slots[lo].doc]), -1,
+                      "duplicate id \"%s\": %zu documents (the first two are numbers %u and %u "
+                      "in input order)",
+                      id, same, slots[lo].doc + 1, slots[lo + 1].doc + 1);
+    }
+    free(slots);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- pairs */
 
 static int find_pairs(nd_corpus *c, const uint32_t *sigs, nd_result *r)
@@ -231,6 +274,9 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
     }
     if (rc == 0) {
         report_scan(c, &r->stats);
+        rc = report_duplicate_ids(c);
+    }
+    if (rc == 0) {
         rc = find_pairs(c, sigs, r);
     }
     if (rc == 0)

@@ -226,3 +226,50 @@ Test(input, lying_warc_records)
     cr_assert(strstr(r.err, "cut.warc:0: error: WARC header without its empty line"), "%s", r.err);
     cli_result_dispose(&r);
 }
+
+/* Ids taken from the data may repeat: one warning per repeated id. */
+Test(input, duplicate_ids_reported)
+{
+    static const char lines[] = "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"x\"}\n"
+                                "{\"id\":\"a\",\"text\":\"three\"}\n{\"id\":\"a\",\"text\":\"four\"}\n";
+    write_in_dir("d.jsonl", lines, sizeof(lines) - 1);
+    cli_result r = run_cli("-q '%s/d.jsonl'", dir);
+    cr_assert_eq(r.status, 0, "a warning, not an error: %s", r.err);
+    cr_assert(strstr(r.err, "duplicate id \"a\": 3 documents"), "%s", r.err);
+    cr_assert_null(strstr(r.err, "\"b\""), "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* A 50 MB document without a line break and a 1 MB word: processed, offsets exact. */
+Test(input, huge_documents, .timeout = 300)
+{
+    const size_t big = 50u << 20, word = 1u << 20;
+    char *text = malloc(big);
+    cr_assert_not_null(text);
+    static const char sentence[] = "قال الرئيس إن الاجتماع كان مثمرا and the talks went on ";
+    for (size_t i = 0; i < big; i++)
+        text[i] = sentence[i % (sizeof(sentence) - 1)];
+    text[big - 1] = ' ';
+    write_in_dir("big1.txt", text, big);
+    write_in_dir("big2.txt", text, big);
+    memset(text, 'w', word);
+    memcpy(text + word, " and the end of it all here", 27);
+    write_in_dir("word1.txt", text, word + 27);
+    write_in_dir("word2.txt", text, word + 27);
+    free(text);
+    cli_result r = run_cli("-q --passages - --no-passage-text --pairs /dev/null '%s'", dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    csv_table t;
+    cr_assert_eq(csv_parse(r.out, &t), 0);
+    bool word_found = false;
+    for (size_t i = 1; i < t.n_rows; i++) {
+        if (!strcmp(csv_get(&t, i, "doc_a"), "word1.txt")) {
+            word_found = true;
+            cr_assert_str_eq(csv_get(&t, i, "a_start"), "0", "the 1 MB word starts the passage");
+            cr_assert_str_eq(csv_get(&t, i, "a_end"), "1048603");
+        }
+    }
+    cr_assert(word_found, "%s", r.out);
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
