@@ -97,6 +97,44 @@ static int compare_seeds(const void *pa, const void *pb)
     return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
 }
 
+/* Sorts records by hash with four stable passes of 16 bits (LSD radix): records
+ * are made in (doc, pos) order, so equal hashes keep that order, which is the
+ * order qsort by (hash, doc, pos) would give, in a fraction of the time. */
+static int sort_by_hash(shingle_record *rec, size_t n)
+{
+    if (n < 4096) {
+        nd_sort(rec, n, sizeof(*rec), compare_shingle_records);
+        return 0;
+    }
+    shingle_record *tmp = malloc(n * sizeof(*tmp));
+    size_t *count = malloc(65536 * sizeof(*count));
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return ND_ENOMEM;
+    }
+    shingle_record *from = rec, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[(from[i].hash >> shift) & 0xFFFF]++;
+        for (size_t b = 0, sum = 0; b < 65536; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].hash >> shift) & 0xFFFF]++] = from[i];
+        shingle_record *swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted records are back in rec */
+    free(tmp);
+    free(count);
+    return 0;
+}
+
 static int collect_shingles(const nd_token_seq *docs, size_t n_docs, int k,
                             shingle_record **out, size_t *n_out)
 {
@@ -115,9 +153,8 @@ static int collect_shingles(const nd_token_seq *docs, size_t n_docs, int k,
             (*out)[n++] = (shingle_record){XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
         }
     }
-    nd_sort(*out, n, sizeof(**out), compare_shingle_records);
     *n_out = n;
-    return 0;
+    return sort_by_hash(*out, n);
 }
 
 /* Appends the seeds of one shingle's occurrences rec[lo..hi), unless too common. */
