@@ -76,11 +76,12 @@ typedef struct nd_options {
     nd_input_format input_format; /* auto: JSONL and gzip/zstd recognized by content */
     const char *id_key;           /* JSONL: key of the id, dotted for nested ("meta.id") */
     const char *text_key;         /* JSONL: key of the text */
+    const char *tmpdir;           /* scratch files (NULL: $TMPDIR, else /tmp) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                    \
     {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
-     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text"}
+     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text", NULL}
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
 int nd_options_check(const nd_options *opts, const char **why);

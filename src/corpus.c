@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "nd_internal.h"
+#include "spill.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -92,6 +93,11 @@ int nd_corpus_new(nd_corpus **out, const nd_options *opts)
     }
     c->opts.id_key = c->id_key;
     c->opts.text_key = c->text_key;
+    if (opts->tmpdir && !(c->tmpdir = strdup(opts->tmpdir))) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.tmpdir = c->tmpdir;
     *out = c;
     return 0;
 }
@@ -104,8 +110,6 @@ void nd_corpus_free(nd_corpus *c)
         nd_doc *d = &c->docs[i];
         free(d->id);
         free(d->url);
-        free(d->shingles);
-        free(d->tokens);
         free(d->error_text);
     }
     for (size_t i = 0; i < c->n_sources; i++) {
@@ -116,6 +120,8 @@ void nd_corpus_free(nd_corpus *c)
     free(c->docs);
     free(c->id_key);
     free(c->text_key);
+    free(c->tmpdir);
+    nd_spill_close(c->spill);
     free(c);
 }
 

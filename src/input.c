@@ -21,6 +21,7 @@
 #include "nd_internal.h"
 #include "decompress.h"
 #include "jsonl.h"
+#include "spill.h"
 #include "utf8.h"
 #include "warc.h"
 
@@ -632,6 +633,13 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
         *bytes = NULL;
     }
     return rc;
+}
+
+int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap)
+{
+    if (ND_GROW(*buf, *cap, (size_t)d->n_tokens + 1) < 0)
+        return ND_ENOMEM;
+    return nd_spill_read(c->spill, d->tokens_off, *buf, (size_t)d->n_tokens * sizeof(**buf));
 }
 
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)

@@ -69,10 +69,11 @@ typedef struct nd_doc {
     uint32_t line;       /* JSONL: 1-based line number */
     uint64_t n_bytes;
     uint32_t n_tokens;
-    uint32_t n_shingles; /* entries in shingles */
-    uint64_t *shingles;  /* in text order until made a set by nd_doc_shingle_set */
+    uint32_t n_shingles;   /* entries at shingles_off in the spill file */
+    uint64_t shingles_off; /* text order, until verification sorts them into a set */
     bool shingles_are_set;
-    nd_token *tokens;    /* kept only when passages are wanted */
+    bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
+    uint64_t tokens_off;
     nd_doc_status status;
     int error;             /* why it was skipped: an ND_E* code */
     int error_errno;       /* errno of a failed read */
@@ -88,6 +89,8 @@ struct nd_corpus {
     size_t n_docs, cap_docs;
     nd_source *sources;
     size_t n_sources, cap_sources;
+    char *tmpdir;           /* owned copy of the option, or NULL */
+    struct nd_spill *spill; /* shingle sets and tokens, off the heap */
     nd_diag_fn diag;
     void *diag_payload;
     nd_progress_fn progress;
@@ -127,9 +130,21 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
 /* The path of the source of a document, for messages. */
 const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);
 
-/* Sorts a document's shingles and drops repeats, once: only documents that meet a
- * candidate pair pay for it. */
-void nd_doc_shingle_set(nd_doc *d);
+/* A document's shingle set, read back from the spill file. */
+typedef struct nd_set {
+    uint64_t *h;
+    size_t cap;
+    uint32_t n;
+} nd_set;
+
+/* Reads a document's shingles as a sorted set into *out. The first time, the sort is
+ * written back to the spill file, so only documents that meet a candidate pair pay
+ * for it, and only once. */
+int nd_doc_load_set(nd_corpus *c, nd_doc *d, nd_set *out);
+/* The same without writing back (for a corpus that is no longer changing). */
+int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out);
+/* A document's tokens, read back from the spill file into *buf (grown as needed). */
+int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);
 
 /* A document's bytes are binary (not text) when they hold a NUL byte. */
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len);

@@ -144,19 +144,29 @@ int nd_write_clusters(const nd_result *r, FILE *out, nd_format format)
 int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
 {
     static const char *const cols[] = {"doc", "duplicate_of", "jaccard", NULL};
+    const nd_corpus *c = r->corpus;
+    nd_set sa = {0}, sb = {0};
+    int rc = 0;
     table t;
     table_begin(&t, out, format, cols);
-    for (size_t i = 0; i < r->n_members; i++) {
+    for (size_t i = 0; i < r->n_members && rc == 0; i++) {
         const nd_member *m = &r->members[i];
         if (m->doc == m->representative)
             continue;
-        const nd_doc *a = &r->corpus->docs[m->doc], *b = &r->corpus->docs[m->representative];
+        const nd_doc *a = &c->docs[m->doc], *b = &c->docs[m->representative];
+        rc = nd_doc_read_set(c, a, &sa);
+        if (rc == 0)
+            rc = nd_doc_read_set(c, b, &sb);
+        if (rc < 0)
+            break;
         put_str(&t, a->id);
         put_str(&t, b->id);
-        put_real(&t, nd_jaccard(a->shingles, a->n_shingles, b->shingles, b->n_shingles, NULL));
+        put_real(&t, nd_jaccard(sa.h, sa.n, sb.h, sb.n, NULL));
         table_end_row(&t);
     }
-    return finish(out);
+    free(sa.h);
+    free(sb.h);
+    return rc < 0 ? rc : finish(out);
 }
 
 int nd_write_kept_lines(const nd_result *r, FILE *out)

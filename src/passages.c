@@ -135,14 +135,18 @@ static int sort_by_hash(shingle_record *rec, size_t n)
     return 0;
 }
 
-static int collect_shingles(const nd_token_seq *docs, size_t n_docs, int k,
-                            shingle_record **out, size_t *n_out)
+static int collect_shingles(const nd_token_source *src, int k, shingle_record **out,
+                            size_t *n_out)
 {
     size_t n = 0, cap = 0;
     uint64_t window[64];
     *out = NULL;
-    for (size_t d = 0; d < n_docs; d++) {
-        const nd_token_seq *seq = &docs[d];
+    for (size_t d = 0; d < src->n_docs; d++) {
+        nd_token_seq loaded;
+        const int rc = src->load(src->ctx, 0, (uint32_t)d, &loaded);
+        if (rc < 0)
+            return rc;
+        const nd_token_seq *seq = &loaded;
         if (seq->n < (uint32_t)k)
             continue;
         if (ND_GROW(*out, cap, n + seq->n - (size_t)k + 1) < 0)
@@ -178,12 +182,12 @@ static int seeds_of_group(const shingle_record *rec, size_t lo, size_t hi, int m
     return 0;
 }
 
-static int find_seeds(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
-                      seed **seeds, size_t *n_seeds, uint64_t *n_capped)
+static int find_seeds(const nd_token_source *src, const nd_passage_params *p, seed **seeds,
+                      size_t *n_seeds, uint64_t *n_capped)
 {
     shingle_record *rec;
     size_t n_rec, cap = 0;
-    int rc = collect_shingles(docs, n_docs, p->k, &rec, &n_rec);
+    int rc = collect_shingles(src, p->k, &rec, &n_rec);
     *seeds = NULL;
     *n_seeds = 0;
     for (size_t lo = 0, hi; rc == 0 && lo < n_rec; lo = hi) {
@@ -329,20 +333,25 @@ static void extend_span(span *s, const nd_token_seq *a, const nd_token_seq *b, b
 
 /* ---------------------------------------------------------------- output */
 
-static int emit(passage_list *out, const nd_token_seq *docs, uint32_t da, uint32_t db,
-                const span *s, int min_passage)
+/* The two documents of a pair and their words. */
+typedef struct pair_docs {
+    uint32_t da, db;
+    nd_token_seq a, b;
+} pair_docs;
+
+static int emit(passage_list *out, const pair_docs *pd, const span *s, int min_passage)
 {
     const uint32_t wa = s->a1 - s->a0, wb = s->b1 - s->b0;
     if (wa < (uint32_t)min_passage || wb < (uint32_t)min_passage)
         return 0;
     if (ND_GROW(out->items, out->cap, out->n + 1) < 0)
         return ND_ENOMEM;
-    const nd_token *ta = docs[da].toks, *tb = docs[db].toks;
+    const nd_token *ta = pd->a.toks, *tb = pd->b.toks;
     uint32_t matched = s->matched < wa ? s->matched : wa;
     if (matched > wb)
         matched = wb;
     out->items[out->n++] = (nd_passage){
-        .doc_a = da, .doc_b = db,
+        .doc_a = pd->da, .doc_b = pd->db,
         .a_start = ta[s->a0].start, .a_end = ta[s->a1 - 1].end,
         .b_start = tb[s->b0].start, .b_end = tb[s->b1 - 1].end,
         .words_a = wa, .words_b = wb,
@@ -352,13 +361,12 @@ static int emit(passage_list *out, const nd_token_seq *docs, uint32_t da, uint32
 }
 
 /* A tandem repeat [a0, b1) of period d = b0 - a0: each later copy against the first. */
-static int emit_tandem(passage_list *out, const nd_token_seq *docs, uint32_t d, const span *s,
-                       int min_passage)
+static int emit_tandem(passage_list *out, const pair_docs *pd, const span *s, int min_passage)
 {
     const uint32_t period = s->b0 - s->a0;
     for (uint32_t copy = s->a0 + period; copy + period <= s->b1; copy += period) {
         const span one = {s->a0, s->a0 + period, copy, copy + period, period};
-        const int rc = emit(out, docs, d, d, &one, min_passage);
+        const int rc = emit(out, pd, &one, min_passage);
         if (rc < 0)
             return rc;
     }
@@ -375,8 +383,8 @@ static bool inside_tandem(const tandem *t, size_t n, const span *s)
 }
 
 /* Spans of one document, in order of increasing diagonal (the runs were). */
-static int emit_self(passage_list *out, const nd_token_seq *docs, uint32_t d, span *spans,
-                     size_t n, int min_passage)
+static int emit_self(passage_list *out, const pair_docs *pd, span *spans, size_t n,
+                     int min_passage)
 {
     tandem *tandems = NULL;
     size_t n_tandems = 0, cap = 0;
@@ -386,7 +394,7 @@ static int emit_self(passage_list *out, const nd_token_seq *docs, uint32_t d, sp
         if (inside_tandem(tandems, n_tandems, s))
             continue;
         if (s->a1 <= s->b0) {
-            rc = emit(out, docs, d, d, s, min_passage);
+            rc = emit(out, pd, s, min_passage);
             continue;
         }
         if (ND_GROW(tandems, cap, n_tandems + 1) < 0) {
@@ -394,7 +402,7 @@ static int emit_self(passage_list *out, const nd_token_seq *docs, uint32_t d, sp
             break;
         }
         tandems[n_tandems++] = (tandem){s->a0, s->b1, s->b0 - s->a0};
-        rc = emit_tandem(out, docs, d, s, min_passage);
+        rc = emit_tandem(out, pd, s, min_passage);
     }
     free(tandems);
     return rc;
@@ -410,28 +418,33 @@ static int compare_spans_by_diagonal(const void *pa, const void *pb)
 }
 
 /* All passages of one document pair from its seeds s[0..n). */
-static int pair_passages(passage_list *out, const nd_token_seq *docs, const seed *s, size_t n,
+static int pair_passages(passage_list *out, const nd_token_source *src, const seed *s, size_t n,
                          const nd_passage_params *p, run **runs, size_t *runs_cap, span **spans,
                          size_t *spans_cap)
 {
     const uint32_t da = s[0].doc_a, db = s[0].doc_b;
-    size_t n_runs, n_spans;
-    int rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
+    pair_docs pd = {da, db, {NULL, 0}, {NULL, 0}};
+    size_t n_runs = 0, n_spans = 0;
+    int rc = src->load(src->ctx, 0, da, &pd.a);
+    if (rc == 0)
+        rc = src->load(src->ctx, 1, db, &pd.b);
+    if (rc == 0)
+        rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
     if (rc < 0)
         return rc;
     nd_sort(*runs, n_runs, sizeof(**runs), compare_runs);
     rc = chain_runs(*runs, n_runs, p->max_gap, spans, &n_spans, spans_cap);
     for (size_t i = 0; rc == 0 && i < n_spans; i++)
-        extend_span(&(*spans)[i], &docs[da], &docs[db], da == db);
+        extend_span(&(*spans)[i], &pd.a, &pd.b, da == db);
     if (rc < 0)
         return rc;
     if (da == db) {
         nd_sort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
-        return emit_self(out, docs, da, *spans, n_spans, p->min_passage);
+        return emit_self(out, &pd, *spans, n_spans, p->min_passage);
     }
     merge_touching(*spans, &n_spans, p->max_gap);
     for (size_t i = 0; rc == 0 && i < n_spans; i++)
-        rc = emit(out, docs, da, db, &(*spans)[i], p->min_passage);
+        rc = emit(out, &pd, &(*spans)[i], p->min_passage);
     return rc;
 }
 
@@ -447,8 +460,8 @@ static int compare_passages(const void *pa, const void *pb)
     return (a->b_start > b->b_start) - (a->b_start < b->b_start);
 }
 
-int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
-                     nd_passage **out, size_t *n_out, uint64_t *n_capped)
+int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
+                        nd_passage **out, size_t *n_out, uint64_t *n_capped)
 {
     seed *seeds;
     size_t n_seeds, runs_cap = 0, spans_cap = 0;
@@ -456,13 +469,13 @@ int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_p
     span *spans = NULL;
     passage_list list = {0};
     *n_capped = 0;
-    int rc = find_seeds(docs, n_docs, p, &seeds, &n_seeds, n_capped);
+    int rc = find_seeds(src, p, &seeds, &n_seeds, n_capped);
     for (size_t lo = 0, hi; rc == 0 && lo < n_seeds; lo = hi) {
         for (hi = lo + 1; hi < n_seeds && seeds[hi].doc_a == seeds[lo].doc_a &&
                           seeds[hi].doc_b == seeds[lo].doc_b;
              hi++)
             ;
-        rc = pair_passages(&list, docs, seeds + lo, hi - lo, p, &runs, &runs_cap, &spans,
+        rc = pair_passages(&list, src, seeds + lo, hi - lo, p, &runs, &runs_cap, &spans,
                            &spans_cap);
     }
     free(seeds);
@@ -476,4 +489,20 @@ int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_p
     *out = list.items;
     *n_out = list.n;
     return 0;
+}
+
+/* ---------------------------------------------------------------- in memory */
+
+static int load_from_array(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
+{
+    (void)slot;
+    *out = ((const nd_token_seq *)ctx)[doc];
+    return 0;
+}
+
+int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
+                     nd_passage **out, size_t *n_out, uint64_t *n_capped)
+{
+    const nd_token_source src = {n_docs, load_from_array, (void *)docs};
+    return nd_find_passages_in(&src, p, out, n_out, n_capped);
 }

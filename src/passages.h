@@ -19,8 +19,20 @@ typedef struct nd_passage_params {
     int max_df;      /* a shingle in more documents than this is no seed */
 } nd_passage_params;
 
-/* Finds the passages of docs[0..n_docs) (document numbers are indices).
+/* Where the words of documents come from: load puts document doc's words in *out, valid
+ * until the next load into the same slot (0 or 1: the two documents of a pair). */
+typedef struct nd_token_source {
+    size_t n_docs;
+    int (*load)(void *ctx, int slot, uint32_t doc, nd_token_seq *out);
+    void *ctx;
+} nd_token_source;
+
+/* Finds the passages of the documents of src (document numbers are 0..n_docs).
  * *n_capped gets the number of distinct shingles ignored for max_df. */
+int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
+                        nd_passage **out, size_t *n_out, uint64_t *n_capped);
+
+/* The same for word sequences in memory, docs[0..n_docs). */
 int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
                      nd_passage **out, size_t *n_out, uint64_t *n_capped);
 

@@ -12,9 +12,11 @@
 #include "nd_internal.h"
 #include "passages.h"
 #include "scan.h"
+#include "spill.h"
 #include "verify.h"
 #include "minhash.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -174,11 +176,42 @@ static int report_duplicate_ids(const nd_corpus *c)
 
 /* ---------------------------------------------------------------- pairs */
 
+/* Exact Jaccard of each candidate (sorted by a, so a's set is read once per run of pairs). */
+static int verify_candidates(nd_corpus *c, const uint32_t *sigs, const nd_pair_key *cand,
+                             size_t n_cand, nd_result *r)
+{
+    const nd_options *o = &c->opts;
+    nd_set sa = {0}, sb = {0};
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n_cand && rc == 0; i++) {
+        if (i == 0 || cand[i].a != cand[i - 1].a)
+            rc = nd_doc_load_set(c, &c->docs[cand[i].a], &sa);
+        if (rc == 0)
+            rc = nd_doc_load_set(c, &c->docs[cand[i].b], &sb);
+        if (rc < 0)
+            break;
+        size_t shared;
+        const double j = nd_jaccard(sa.h, sa.n, sb.h, sb.n, &shared);
+        const double est = nd_minhash_estimate(sigs + cand[i].a * (size_t)o->num_perm,
+                                               sigs + cand[i].b * (size_t)o->num_perm, o->num_perm);
+        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
+            continue;
+        if (ND_GROW(r->pairs, cap, r->n_pairs + 1) < 0)
+            rc = ND_ENOMEM;
+        else
+            r->pairs[r->n_pairs++] = (nd_pair){cand[i].a, cand[i].b, j, est, (uint32_t)shared, 0};
+    }
+    free(sa.h);
+    free(sb.h);
+    return rc;
+}
+
 static int find_pairs(nd_corpus *c, const uint32_t *sigs, nd_result *r)
 {
     const nd_options *o = &c->opts;
     uint32_t *docs = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*docs));
-    size_t n_ok = 0, n_cand, cap = 0;
+    size_t n_ok = 0, n_cand;
     nd_pair_key *cand;
     if (!docs)
         return ND_ENOMEM;
@@ -194,21 +227,7 @@ static int find_pairs(nd_corpus *c, const uint32_t *sigs, nd_result *r)
         return rc;
     t0 = nd_seconds_now();
     r->stats.n_candidates = n_cand;
-    for (size_t i = 0; i < n_cand && rc == 0; i++) {
-        nd_doc *a = &c->docs[cand[i].a], *b = &c->docs[cand[i].b];
-        size_t shared;
-        nd_doc_shingle_set(a);
-        nd_doc_shingle_set(b);
-        const double j = nd_jaccard(a->shingles, a->n_shingles, b->shingles, b->n_shingles, &shared);
-        const double est = nd_minhash_estimate(sigs + cand[i].a * (size_t)o->num_perm,
-                                               sigs + cand[i].b * (size_t)o->num_perm, o->num_perm);
-        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
-            continue;
-        if (ND_GROW(r->pairs, cap, r->n_pairs + 1) < 0)
-            rc = ND_ENOMEM;
-        else
-            r->pairs[r->n_pairs++] = (nd_pair){cand[i].a, cand[i].b, j, est, (uint32_t)shared, 0};
-    }
+    rc = verify_candidates(c, sigs, cand, n_cand, r);
     free(cand);
     r->stats.n_pairs = r->n_pairs;
     r->stats.seconds[ND_STAGE_VERIFY] = nd_seconds_now() - t0;
@@ -233,20 +252,44 @@ static int find_clusters(const nd_corpus *c, nd_result *r)
     return rc;
 }
 
+/* Tokens come back from the spill file, into one of two buffers (the two documents of
+ * a pair); a buffer that already holds the document is not read again. */
+typedef struct token_loader {
+    const nd_corpus *corpus;
+    nd_token *buf[2];
+    size_t cap[2];
+    int64_t doc[2];
+} token_loader;
+
+static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
+{
+    token_loader *l = ctx;
+    const nd_doc *d = &l->corpus->docs[doc];
+    *out = (nd_token_seq){NULL, 0};
+    if (!d->has_tokens)
+        return 0;
+    if (l->doc[slot] != (int64_t)doc) {
+        l->doc[slot] = -1;
+        const int rc = nd_doc_load_tokens(l->corpus, d, &l->buf[slot], &l->cap[slot]);
+        if (rc < 0)
+            return rc;
+        l->doc[slot] = doc;
+    }
+    *out = (nd_token_seq){l->buf[slot], d->n_tokens};
+    return 0;
+}
+
 static int find_passages(const nd_corpus *c, nd_result *r)
 {
     const double t0 = nd_seconds_now();
-    nd_token_seq *seqs = calloc(c->n_docs ? c->n_docs : 1, sizeof(*seqs));
-    if (!seqs)
-        return ND_ENOMEM;
-    for (size_t i = 0; i < c->n_docs; i++)
-        if (c->docs[i].tokens)
-            seqs[i] = (nd_token_seq){c->docs[i].tokens, c->docs[i].n_tokens};
+    token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}};
+    const nd_token_source source = {c->n_docs, load_tokens, &loader};
     const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap, c->opts.min_passage,
                                  c->opts.max_df};
-    const int rc = nd_find_passages(seqs, c->n_docs, &p, &r->passages, &r->n_passages,
-                                    &r->stats.n_capped_shingles);
-    free(seqs);
+    const int rc = nd_find_passages_in(&source, &p, &r->passages, &r->n_passages,
+                                       &r->stats.n_capped_shingles);
+    free(loader.buf[0]);
+    free(loader.buf[1]);
     r->stats.n_passages = r->n_passages;
     r->stats.seconds[ND_STAGE_PASSAGES] = nd_seconds_now() - t0;
     return rc;
@@ -269,7 +312,12 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
         if (!o->bands)
             nd_lsh_params(o->threshold, o->num_perm, &r->stats.bands, &r->stats.rows);
         const double t0 = nd_seconds_now();
-        rc = scan_all(c, sigs);
+        rc = c->spill ? 0 : nd_spill_open(&c->spill, c->opts.tmpdir);
+        if (rc == ND_EIO)
+            nd_report(c, ND_DIAG_ERROR, ND_EIO, c->opts.tmpdir ? c->opts.tmpdir : "$TMPDIR",
+                      -1, "cannot create a scratch file: %s", strerror(errno));
+        if (rc == 0)
+            rc = scan_all(c, sigs);
         r->stats.seconds[ND_STAGE_SCAN] = nd_seconds_now() - t0;
     }
     if (rc == 0) {

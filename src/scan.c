@@ -11,6 +11,7 @@
 #include "minhash.h"
 #include "normalize.h"
 #include "shingle.h"
+#include "spill.h"
 #include "tokenize.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ struct nd_scanner {
     size_t units_cap;
     uint32_t *cps; /* code points, for character shingles */
     size_t cps_cap;
+    uint64_t *shingles; /* of the document being scanned */
+    size_t shingles_cap;
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
     nd_reader reader;
@@ -66,6 +69,7 @@ void nd_scanner_free(nd_scanner *s)
     free(s->units);
     free(s->cps);
     free(s->bytes);
+    free(s->shingles);
     nd_reader_dispose(&s->reader);
     free(s);
 }
@@ -90,8 +94,8 @@ static int word_code_points(nd_scanner *s, size_t n_toks, size_t *n_out)
     return 0;
 }
 
-/* The shingle hashes of the scanned words, into a new array *out of *n entries. */
-static int make_shingles(nd_scanner *s, size_t n_toks, uint64_t **out, size_t *n)
+/* The shingle hashes of the scanned words, into s->shingles (*n entries). */
+static int make_shingles(nd_scanner *s, size_t n_toks, size_t *n)
 {
     const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
     size_t n_units = n_toks;
@@ -108,30 +112,25 @@ static int make_shingles(nd_scanner *s, size_t n_toks, uint64_t **out, size_t *n
         return rc;
     const int k = chars ? s->opts->char_ngram : s->opts->shingle_k;
     *n = nd_shingle_count(n_units, k);
-    *out = malloc(*n * sizeof(**out));
-    if (!*out)
+    if (ND_GROW(s->shingles, s->shingles_cap, *n) < 0)
         return ND_ENOMEM;
     if (chars)
-        nd_shingle_chars(s->cps, n_units, k, *out);
+        nd_shingle_chars(s->cps, n_units, k, s->shingles);
     else
-        nd_shingle_hashes(s->units, n_units, k, *out);
+        nd_shingle_hashes(s->units, n_units, k, s->shingles);
     return 0;
 }
 
-static int keep_tokens(nd_scanner *s, nd_doc *d, size_t n_toks)
+static int keep_tokens(nd_scanner *s, const nd_corpus *c, nd_doc *d, size_t n_toks)
 {
-    d->tokens = malloc(n_toks * sizeof(*d->tokens));
-    if (!d->tokens)
-        return ND_ENOMEM;
-    memcpy(d->tokens, s->toks, n_toks * sizeof(*d->tokens));
-    return 0;
+    d->has_tokens = true;
+    return nd_spill_append(c->spill, s->toks, n_toks * sizeof(*s->toks), &d->tokens_off);
 }
 
-static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
-                      uint32_t *sig)
+static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsigned char *bytes,
+                      size_t len, uint32_t *sig)
 {
     size_t n_toks, n_sh;
-    uint64_t *sh;
     const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
     int rc = nd_normalize(s->normalizer, bytes, len, &s->text);
     if (rc < 0)
@@ -152,13 +151,15 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size
         d->status = ND_DOC_EMPTY;
         return 0;
     }
-    if ((rc = make_shingles(s, n_toks, &sh, &n_sh)) < 0)
+    if ((rc = make_shingles(s, n_toks, &n_sh)) < 0)
         return rc;
     d->n_shingles = (uint32_t)n_sh;
-    d->shingles = sh;
-    nd_minhash_sign(sh, n_sh, s->opts->num_perm, s->opts->seed, sig);
+    nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
+    rc = nd_spill_append(c->spill, s->shingles, n_sh * sizeof(*s->shingles), &d->shingles_off);
+    if (rc < 0)
+        return rc;
     d->status = ND_DOC_OK;
-    return s->opts->passages && !chars ? keep_tokens(s, d, n_toks) : 0;
+    return s->opts->passages && !chars ? keep_tokens(s, c, d, n_toks) : 0;
 }
 
 /* "FILE:LINE", the id of a JSONL line without one. */
@@ -200,7 +201,7 @@ int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
         d->error = ND_EFORMAT;
         d->first_invalid = (int64_t)((const unsigned char *)memchr(bytes, 0, len) - bytes);
     } else {
-        rc = scan_bytes(s, d, bytes, len, sig);
+        rc = scan_bytes(s, c, d, bytes, len, sig);
     }
     return rc;
 }

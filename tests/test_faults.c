@@ -201,3 +201,20 @@ Test(faults, device_outputs_are_not_replaced)
     cr_assert_eq(before.st_ino, after.st_ino);
     cli_result_dispose(&r);
 }
+
+/* The scratch file goes to --tmpdir; an unusable one is a clear error, exit status 4. */
+Test(faults, scratch_directory)
+{
+    cli_result r = run_cli("-q --threshold 0.3 --tmpdir '%s' '%s'", dir, SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "000_0890706d309c6b14.txt"));
+    cli_result_dispose(&r);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", dir);
+    cr_assert_eq(system(cmd), 0, "the scratch file is unlinked: nothing stays behind");
+    r = run_cli("-q --tmpdir /nonexistent-scratch '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 4);
+    cr_assert(strstr(r.err, "/nonexistent-scratch: error: cannot create a scratch file"), "%s",
+              r.err);
+    cli_result_dispose(&r);
+}

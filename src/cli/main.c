@@ -23,7 +23,7 @@ enum {
     OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
     OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
     OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
-    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT,
+    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT, OPT_TMPDIR,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +59,7 @@ static const struct option longopts[] = {
     {"dedup-out", required_argument, NULL, OPT_DEDUP_OUT},
     {"run-info", required_argument, NULL, OPT_RUN_INFO},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"tmpdir", required_argument, NULL, OPT_TMPDIR},
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -117,6 +118,8 @@ static void usage(void)
         "\n"
         "Other:\n"
         "      --threads=N          worker threads, 0 = all cores (default 0)\n"
+        "      --tmpdir=DIR         scratch file for shingle sets and words (default $TMPDIR\n"
+        "                           or /tmp; unlinked at once, gone when neardup exits)\n"
         "      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
         "  -q, --quiet              no summary, only errors\n"
         "  -v, --verbose            also list pairs and passages on stderr\n"
@@ -217,6 +220,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
     case OPT_RUN_INFO: cfg->run_info = arg; break;
     case OPT_REPORT: cfg->report = arg; o->passages = 1; break;
+    case OPT_TMPDIR: o->tmpdir = arg; break;
     case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;

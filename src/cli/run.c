@@ -195,7 +195,9 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     if (show)
         cli_progress_end(&progress);
     if (rc < 0) {
-        fprintf(stderr, "neardup: %s\n", rc == ND_ENOMEM ? "out of memory" : "internal error");
+        /* ND_EIO: the scratch file could not be written; the diagnostic said why */
+        if (rc != ND_EIO)
+            fprintf(stderr, "neardup: %s\n", rc == ND_ENOMEM ? "out of memory" : "internal error");
         nd_corpus_free(corpus);
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;
     }
