@@ -1,0 +1,127 @@
+/*
+ * test_output.c: CSV and JSONL writers through the public API, read back.
+ */
+#define _GNU_SOURCE
+#include "helpers.h"
+#include "neardup.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char text[] = "قال الرئيس إن الاجتماع كان مثمرا وبناء في كل المسائل المطروحة";
+static const char *const ids[] = {"خبر, \"عاجل\"\nسطر", "تقرير\r\n\"ثان\", نعم"};
+
+/* A corpus of two identical documents whose ids hold commas, quotes and newlines. */
+static void run(nd_corpus **c, nd_result **r)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    o.threads = 1;
+    cr_assert_eq(nd_corpus_new(c, &o), 0);
+    cr_assert_eq(nd_corpus_add_memory(*c, ids[0], text, sizeof(text) - 1), 0);
+    cr_assert_eq(nd_corpus_add_memory(*c, ids[1], text, sizeof(text) - 1), 0);
+    cr_assert_eq(nd_corpus_run(*c, r), 0);
+}
+
+static char *write_with(int (*writer)(const nd_result *, FILE *, nd_format), const nd_result *r,
+                        nd_format f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    cr_assert_eq(writer(r, out, f), 0);
+    fclose(out);
+    return buf;
+}
+
+/* Every field round-trips through an RFC 4180 parser; strings quoted; CRLF; no BOM. */
+Test(output, csv_round_trip_with_arabic_ids)
+{
+    nd_corpus *c;
+    nd_result *r;
+    run(&c, &r);
+    char *pairs = write_with(nd_write_pairs, r, ND_FORMAT_CSV);
+    cr_assert(!strncmp(pairs, "doc_a,doc_b,jaccard,jaccard_est,shared_shingles,cluster\r\n", 57),
+              "header first, no BOM");
+    cr_assert(strstr(pairs, "\"خبر, \"\"عاجل\"\"\nسطر\""), "quotes doubled inside quotes");
+    csv_table t;
+    cr_assert_eq(csv_parse(pairs, &t), 0);
+    cr_assert_eq(t.n_rows, 2);
+    cr_assert_str_eq(csv_get(&t, 1, "doc_a"), ids[0]);
+    cr_assert_str_eq(csv_get(&t, 1, "doc_b"), ids[1]);
+    cr_assert_str_eq(csv_get(&t, 1, "jaccard"), "1.0000");
+    csv_dispose(&t);
+    char *clusters = write_with(nd_write_clusters, r, ND_FORMAT_CSV);
+    cr_assert_eq(csv_parse(clusters, &t), 0);
+    cr_assert_eq(t.n_rows, 3);
+    cr_assert_str_eq(csv_get(&t, 1, "representative"), "1");
+    cr_assert_str_eq(csv_get(&t, 2, "representative"), "0");
+    cr_assert_str_eq(csv_get(&t, 2, "doc"), ids[1]);
+    csv_dispose(&t);
+    free(pairs);
+    free(clusters);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+static int write_passages_with_text(const nd_result *r, FILE *out, nd_format f)
+{
+    return nd_write_passages(r, out, f, 1);
+}
+
+/* Passages: offsets and text of the original bytes, character offsets in code points. */
+Test(output, passages_csv)
+{
+    nd_corpus *c;
+    nd_result *r;
+    run(&c, &r);
+    char *csv = write_with(write_passages_with_text, r, ND_FORMAT_CSV);
+    csv_table t;
+    cr_assert_eq(csv_parse(csv, &t), 0);
+    cr_assert_eq(t.n_rows, 2, "%s", csv);
+    cr_assert_str_eq(csv_get(&t, 1, "a_start"), "0");
+    char end[32];
+    snprintf(end, sizeof(end), "%zu", sizeof(text) - 1);
+    cr_assert_str_eq(csv_get(&t, 1, "a_end"), end);
+    cr_assert_str_eq(csv_get(&t, 1, "a_char_end"), "61", "61 code points");
+    cr_assert_str_eq(csv_get(&t, 1, "text_a"), text);
+    csv_dispose(&t);
+    free(csv);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+/* JSONL has the CSV keys and escapes quotes, backslashes and control characters. */
+Test(output, jsonl_keys_and_escapes)
+{
+    nd_corpus *c;
+    nd_result *r;
+    run(&c, &r);
+    char *jsonl = write_with(nd_write_pairs, r, ND_FORMAT_JSONL);
+    cr_assert(strstr(jsonl, "{\"doc_a\":\"خبر, \\\"عاجل\\\"\\u000aسطر\",\"doc_b\":\"تقرير\\u000d"
+                            "\\u000a\\\"ثان\\\", نعم\",\"jaccard\":1.0000,"),
+              "%s", jsonl);
+    cr_assert(strstr(jsonl, "\"shared_shingles\":7,\"cluster\":1}\n"), "%s", jsonl);
+    free(jsonl);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+/* An empty result still has its header (CSV) and no rows (JSONL). */
+Test(output, empty_results_keep_the_header)
+{
+    nd_corpus *c;
+    nd_result *r;
+    cr_assert_eq(nd_corpus_new(&c, NULL), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    char *csv = write_with(nd_write_remove, r, ND_FORMAT_CSV);
+    cr_assert_str_eq(csv, "doc,duplicate_of,jaccard\r\n");
+    char *jsonl = write_with(nd_write_remove, r, ND_FORMAT_JSONL);
+    cr_assert_str_eq(jsonl, "");
+    free(csv);
+    free(jsonl);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}

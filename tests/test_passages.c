@@ -1,0 +1,189 @@
+/*
+ * test_passages.c: seeds, runs, gap bridging, repeats inside one document and the
+ * boilerplate cap, on synthetic word sequences (word i of a document spans bytes
+ * [10 i, 10 i + 5), its hash is the word's number in a small vocabulary).
+ */
+#include "passages.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#define MAX_WORDS 400
+
+typedef struct doc {
+    nd_token toks[MAX_WORDS];
+    uint32_t n;
+} doc;
+
+static uint64_t fresh = 1000000;
+
+/* Appends words with the given hashes (0: a word seen nowhere else). */
+static void add(doc *d, const uint64_t *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++, d->n++) {
+        d->toks[d->n].start = d->n * 10;
+        d->toks[d->n].end = d->n * 10 + 5;
+        d->toks[d->n].hash = words[i] ? words[i] : fresh++;
+    }
+}
+
+static void add_filler(doc *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t w = 0;
+        add(d, &w, 1);
+    }
+}
+
+/* Words first .. first + n - 1 of a shared text. */
+static void add_shared(doc *d, uint64_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t w = first + i;
+        add(d, &w, 1);
+    }
+}
+
+static const nd_passage_params params = {5, 6, 8, 50};
+
+static nd_passage *find(doc *docs, size_t n_docs, const nd_passage_params *p, size_t *n,
+                        uint64_t *capped)
+{
+    nd_token_seq seqs[64];
+    for (size_t i = 0; i < n_docs; i++)
+        seqs[i] = (nd_token_seq){docs[i].toks, docs[i].n};
+    nd_passage *out;
+    cr_assert_eq(nd_find_passages(seqs, n_docs, p, &out, n, capped), 0);
+    return out;
+}
+
+/* A shared run of 20 words is found with exact word boundaries on both sides. */
+Test(passages, shared_run_exact_boundaries)
+{
+    static doc d[2];
+    add_filler(&d[0], 30), add_shared(&d[0], 1, 20), add_filler(&d[0], 30);
+    add_filler(&d[1], 7), add_shared(&d[1], 1, 20), add_filler(&d[1], 50);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(p[0].a_start, 300);
+    cr_assert_eq(p[0].a_end, 495, "ends after the last byte of word 49");
+    cr_assert_eq(p[0].b_start, 70);
+    cr_assert_eq(p[0].b_end, 265);
+    cr_assert_eq(p[0].words_a, 20);
+    cr_assert_eq(p[0].score, 1.0);
+    free(p);
+}
+
+/* Two words deleted inside a shared run (as "يوم أمس" in 000 vs 001): one passage. */
+Test(passages, small_deletion_bridged)
+{
+    static doc d[2];
+    add_shared(&d[0], 1, 40), add_filler(&d[0], 2), add_shared(&d[0], 41, 40);
+    add_shared(&d[1], 1, 40), add_shared(&d[1], 41, 40);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 1, "one reused region is one passage");
+    cr_assert_eq(p[0].words_a, 82);
+    cr_assert_eq(p[0].words_b, 80);
+    cr_assert(p[0].score > 0.95 && p[0].score < 1.0);
+    free(p);
+}
+
+/* Reordered sentences of one passage become one passage covering both. */
+Test(passages, reordered_sentences_merged)
+{
+    static doc d[2];
+    add_shared(&d[0], 1, 30), add_shared(&d[0], 31, 30);
+    add_shared(&d[1], 31, 30), add_shared(&d[1], 1, 30);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(p[0].words_a, 60);
+    cr_assert_eq(p[0].words_b, 60);
+    free(p);
+}
+
+/* A gap larger than --max-gap splits the passage. */
+Test(passages, large_gap_splits)
+{
+    static doc d[2];
+    add_shared(&d[0], 1, 20), add_filler(&d[0], 15), add_shared(&d[0], 21, 20);
+    add_shared(&d[1], 1, 20), add_filler(&d[1], 15), add_shared(&d[1], 21, 20);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 2);
+    free(p);
+}
+
+/* A title repeated back to back: each copy against the first, spans never overlap. */
+Test(passages, repeated_title_inside_one_document)
+{
+    static doc d[1];
+    add_shared(&d[0], 1, 12), add_shared(&d[0], 1, 12), add_shared(&d[0], 1, 12);
+    add_shared(&d[0], 1, 12), add_filler(&d[0], 40);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 1, &params, &n, &capped);
+    cr_assert_eq(n, 3, "copies 2, 3 and 4 against the first");
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(p[i].doc_a, 0);
+        cr_assert_eq(p[i].doc_b, 0);
+        cr_assert_eq(p[i].a_start, 0);
+        cr_assert_eq(p[i].a_end, 115);
+        cr_assert_eq(p[i].b_start, 120 * (i + 1));
+        cr_assert_leq(p[i].a_end, p[i].b_start, "spans of one document do not overlap");
+    }
+    free(p);
+}
+
+/* A shingle in more than max-df documents seeds nothing, and is counted. */
+Test(passages, boilerplate_capped)
+{
+    static doc d[12];
+    for (int i = 0; i < 12; i++)
+        add_filler(&d[i], 20), add_shared(&d[i], 500, 15), add_filler(&d[i], 20);
+    const nd_passage_params small_df = {5, 6, 8, 10};
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 12, &small_df, &n, &capped);
+    cr_assert_eq(n, 0, "a footer in 12 documents is not a passage with --max-df 10");
+    cr_assert_eq(capped, 11, "its 11 shingles are counted");
+    free(p);
+    p = find(d, 12, &params, &n, &capped);
+    cr_assert_eq(n, 66, "with --max-df 50 every pair of the 12 shares it");
+    cr_assert_eq(capped, 0);
+    free(p);
+}
+
+/* Shared runs shorter than --min-passage are not reported. */
+Test(passages, short_matches_dropped)
+{
+    static doc d[2];
+    add_filler(&d[0], 10), add_shared(&d[0], 1, 7), add_filler(&d[0], 10);
+    add_filler(&d[1], 10), add_shared(&d[1], 1, 7), add_filler(&d[1], 10);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 0);
+    free(p);
+}
+
+/* A passage at the very start and end of both documents keeps the first and last byte. */
+Test(passages, first_and_last_word)
+{
+    static doc d[2];
+    add_shared(&d[0], 1, 10);
+    add_shared(&d[1], 1, 10);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 2, &params, &n, &capped);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(p[0].a_start, 0);
+    cr_assert_eq(p[0].a_end, 95);
+    free(p);
+}
