@@ -201,3 +201,30 @@ Test(cli, files_from_lists)
     remove_tree(dir);
     free(dir);
 }
+
+/* A passage that starts at byte 0 and ends at the last byte, in files with CRLF lines. */
+Test(cli, passage_offsets_first_last_byte_crlf)
+{
+    static const char a[] = "Shared words begin the file\r\nand go on across CRLF line ends\r\n"
+                            "to the very last word";
+    static const char b[] = "Other text first.\r\nShared words begin the file\r\nand go on across "
+                            "CRLF line ends\r\nto the very last word\r\nthen more.";
+    char *dir = make_temp_dir(), path[600];
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    write_file(path, a, sizeof(a) - 1);
+    snprintf(path, sizeof(path), "%s/b.txt", dir);
+    write_file(path, b, sizeof(b) - 1);
+    cli_result r = run_cli("-q --passages - --pairs /dev/null '%s'", dir);
+    csv_table t = parse_or_fail(r.out);
+    cr_assert_eq(t.n_rows, 2, "%s", r.out);
+    cr_assert_str_eq(csv_get(&t, 1, "a_start"), "0");
+    char end[16];
+    snprintf(end, sizeof(end), "%zu", sizeof(a) - 1);
+    cr_assert_str_eq(csv_get(&t, 1, "a_end"), end, "ends on the last byte of the file");
+    cr_assert_str_eq(csv_get(&t, 1, "b_start"), "19");
+    cr_assert_str_eq(csv_get(&t, 1, "text_a"), a, "CRLF kept inside the passage text");
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
