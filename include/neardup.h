@@ -77,11 +77,13 @@ typedef struct nd_options {
     const char *id_key;           /* JSONL: key of the id, dotted for nested ("meta.id") */
     const char *text_key;         /* JSONL: key of the text */
     const char *tmpdir;           /* scratch files (NULL: $TMPDIR, else /tmp) */
+    uint64_t memory;              /* bytes of sort buffers before spilling to tmpdir (1 GiB) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                    \
     {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
-     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text", NULL}
+     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text", NULL, \
+     1ull << 30}
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
 int nd_options_check(const nd_options *opts, const char **why);
@@ -177,6 +179,7 @@ typedef struct nd_stats {
     uint64_t n_invalid_utf8;   /* documents with invalid UTF-8 (replaced by U+FFFD) */
     uint64_t n_candidates, n_pairs, n_clusters, n_duplicates;
     uint64_t n_passages, n_capped_shingles;
+    uint64_t n_spilled_runs;   /* sorted runs written to tmpdir because of --memory */
     int bands, rows;
     double seconds[ND_STAGE_COUNT];
 } nd_stats;

@@ -69,6 +69,8 @@ int nd_options_check(const nd_options *o, const char **why)
         bad = "max-df: at least 2";
     else if (o->threads < 0 || o->threads > 1024)
         bad = "threads: 0 to 1024";
+    else if (o->memory < 65536)
+        bad = "memory: at least 64K";
     if (why)
         *why = bad;
     return bad ? ND_EINVAL : 0;

@@ -310,14 +310,14 @@ int nd_write_run_info(const nd_result *r, FILE *out)
             "},\n \"counts\":{\"documents\":%llu,\"bytes\":%llu,\"words\":%llu,\"shingles\":%llu,"
             "\"empty\":%llu,\"skipped\":%llu,\"invalid_utf8\":%llu,\"candidate_pairs\":%llu,"
             "\"pairs\":%llu,\"clusters\":%llu,\"duplicates\":%llu,\"passages\":%llu,"
-            "\"capped_shingles\":%llu},\n \"seconds\":{",
+            "\"capped_shingles\":%llu,\"spilled_runs\":%llu},\n \"seconds\":{",
             (unsigned long long)s->n_docs, (unsigned long long)s->n_bytes,
             (unsigned long long)s->n_tokens, (unsigned long long)s->n_shingles,
             (unsigned long long)s->n_empty, (unsigned long long)s->n_skipped,
             (unsigned long long)s->n_invalid_utf8, (unsigned long long)s->n_candidates,
             (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
             (unsigned long long)s->n_duplicates, (unsigned long long)s->n_passages,
-            (unsigned long long)s->n_capped_shingles);
+            (unsigned long long)s->n_capped_shingles, (unsigned long long)s->n_spilled_runs);
     for (int i = 0; i < ND_STAGE_COUNT; i++)
         fprintf(out, "%s\"%s\":%.6f", i ? "," : "", stage_names[i], s->seconds[i]);
     fprintf(out, "},\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());

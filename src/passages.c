@@ -35,6 +35,8 @@
  */
 #include "passages.h"
 
+#include "extsort.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -135,71 +137,97 @@ static int sort_by_hash(shingle_record *rec, size_t n)
     return 0;
 }
 
-static int collect_shingles(const nd_token_source *src, int k, shingle_record **out,
-                            size_t *n_out)
+static int sort_records_by_hash(void *records, size_t n)
 {
-    size_t n = 0, cap = 0;
-    uint64_t window[64];
-    *out = NULL;
-    for (size_t d = 0; d < src->n_docs; d++) {
-        nd_token_seq loaded;
-        const int rc = src->load(src->ctx, 0, (uint32_t)d, &loaded);
-        if (rc < 0)
-            return rc;
-        const nd_token_seq *seq = &loaded;
-        if (seq->n < (uint32_t)k)
-            continue;
-        if (ND_GROW(*out, cap, n + seq->n - (size_t)k + 1) < 0)
-            return ND_ENOMEM;
-        for (uint32_t p = 0; p + (uint32_t)k <= seq->n; p++) {
-            for (int i = 0; i < k; i++)
-                window[i] = seq->toks[p + (uint32_t)i].hash;
-            (*out)[n++] = (shingle_record){XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
-        }
-    }
-    *n_out = n;
-    return sort_by_hash(*out, n);
+    return sort_by_hash(records, n);
 }
 
-/* Appends the seeds of one shingle's occurrences rec[lo..hi), unless too common. */
-static int seeds_of_group(const shingle_record *rec, size_t lo, size_t hi, int max_df,
-                          seed **seeds, size_t *n, size_t *cap, uint64_t *n_capped)
+/* Every shingle of every document, in (doc, pos) order, into the sorter. */
+static int collect_shingles(const nd_token_source *src, int k, nd_extsort *out)
 {
-    size_t df = 1;
-    for (size_t i = lo + 1; i < hi; i++)
-        df += rec[i].doc != rec[i - 1].doc;
-    if (df > (size_t)max_df || hi - lo > 4 * (size_t)max_df) {
+    uint64_t window[64];
+    for (size_t d = 0; d < src->n_docs; d++) {
+        nd_token_seq seq;
+        int rc = src->load(src->ctx, 0, (uint32_t)d, &seq);
+        for (uint32_t p = 0; rc == 0 && p + (uint32_t)k <= seq.n; p++) {
+            for (int i = 0; i < k; i++)
+                window[i] = seq.toks[p + (uint32_t)i].hash;
+            const shingle_record r = {XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
+            rc = nd_extsort_add(out, &r);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return nd_extsort_finish(out);
+}
+
+/* The occurrences of one shingle, gathered while they stream past in hash order. */
+typedef struct shingle_group {
+    shingle_record *rec;
+    size_t n, cap, df;
+    bool capped;
+} shingle_group;
+
+/* Adds the seeds of a finished group, each two occurrences; a group too common counts. */
+static int flush_group(shingle_group *g, nd_extsort *seeds, uint64_t *n_capped)
+{
+    int rc = 0;
+    if (g->capped)
         (*n_capped)++;
+    for (size_t i = 0; !g->capped && rc == 0 && i < g->n; i++)
+        for (size_t j = i + 1; rc == 0 && j < g->n; j++)
+            rc = nd_extsort_add(seeds, &(seed){g->rec[i].doc, g->rec[j].doc, g->rec[i].pos,
+                                               g->rec[j].pos});
+    g->n = g->df = 0;
+    g->capped = false;
+    return rc;
+}
+
+/* One more occurrence; past max_df documents (or 4 x max_df occurrences) the group is
+ * boilerplate and its records are no longer kept, however many follow. */
+static int group_add(shingle_group *g, const shingle_record *r, int max_df)
+{
+    if (g->capped)
+        return 0;
+    g->df += g->n == 0 || g->rec[g->n - 1].doc != r->doc;
+    if (g->df > (size_t)max_df || g->n + 1 > 4 * (size_t)max_df) {
+        g->capped = true;
         return 0;
     }
-    for (size_t i = lo; i < hi; i++) {
-        for (size_t j = i + 1; j < hi; j++) {
-            if (ND_GROW(*seeds, *cap, *n + 1) < 0)
-                return ND_ENOMEM;
-            (*seeds)[(*n)++] = (seed){rec[i].doc, rec[j].doc, rec[i].pos, rec[j].pos};
-        }
-    }
+    if (ND_GROW(g->rec, g->cap, g->n + 1) < 0)
+        return ND_ENOMEM;
+    g->rec[g->n++] = *r;
     return 0;
 }
 
-static int find_seeds(const nd_token_source *src, const nd_passage_params *p, seed **seeds,
-                      size_t *n_seeds, uint64_t *n_capped)
+/* Seeds: each two occurrences of a shingle that is not boilerplate. */
+static int find_seeds(const nd_token_source *src, const nd_passage_params *p, size_t budget,
+                      nd_extsort *seeds, nd_passage_counts *counts)
 {
-    shingle_record *rec;
-    size_t n_rec, cap = 0;
-    int rc = collect_shingles(src, p->k, &rec, &n_rec);
-    *seeds = NULL;
-    *n_seeds = 0;
-    for (size_t lo = 0, hi; rc == 0 && lo < n_rec; lo = hi) {
-        for (hi = lo + 1; hi < n_rec && rec[hi].hash == rec[lo].hash; hi++)
-            ;
-        if (hi - lo >= 2)
-            rc = seeds_of_group(rec, lo, hi, p->max_df, seeds, n_seeds, &cap, n_capped);
+    nd_extsort *rec;
+    shingle_group g = {0};
+    uint64_t hash = 0;
+    const void *next;
+    int rc = nd_extsort_new(&rec, sizeof(shingle_record), compare_shingle_records,
+                            sort_records_by_hash, budget, p->spill);
+    if (rc < 0)
+        return rc;
+    rc = collect_shingles(src, p->k, rec);
+    while (rc == 0 && (rc = nd_extsort_next(rec, &next)) == 1) {
+        const shingle_record *r = next;
+        rc = 0;
+        if (g.n + g.capped > 0 && r->hash != hash)
+            rc = flush_group(&g, seeds, &counts->capped);
+        hash = r->hash;
+        if (rc == 0)
+            rc = group_add(&g, r, p->max_df);
     }
-    free(rec);
-    if (rc == 0)
-        nd_sort(*seeds, *n_seeds, sizeof(**seeds), compare_seeds);
-    return rc;
+    if (rc == 0 && g.n + g.capped > 0)
+        rc = flush_group(&g, seeds, &counts->capped);
+    free(g.rec);
+    counts->spilled += nd_extsort_runs(rec);
+    nd_extsort_free(rec);
+    return rc < 0 ? rc : nd_extsort_finish(seeds);
 }
 
 /* ---------------------------------------------------------------- runs */
@@ -461,24 +489,41 @@ static int compare_passages(const void *pa, const void *pb)
 }
 
 int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
-                        nd_passage **out, size_t *n_out, uint64_t *n_capped)
+                        nd_passage **out, size_t *n_out, nd_passage_counts *counts)
 {
-    seed *seeds;
-    size_t n_seeds, runs_cap = 0, spans_cap = 0;
+    /* the two sorters are both busy while seeds are made: half the memory each */
+    const size_t budget = p->memory && p->spill ? p->memory / 2 : SIZE_MAX / 64;
+    nd_extsort *seeds = NULL;
+    seed *group = NULL;
+    size_t n_group = 0, group_cap = 0, runs_cap = 0, spans_cap = 0;
     run *runs = NULL;
     span *spans = NULL;
     passage_list list = {0};
-    *n_capped = 0;
-    int rc = find_seeds(src, p, &seeds, &n_seeds, n_capped);
-    for (size_t lo = 0, hi; rc == 0 && lo < n_seeds; lo = hi) {
-        for (hi = lo + 1; hi < n_seeds && seeds[hi].doc_a == seeds[lo].doc_a &&
-                          seeds[hi].doc_b == seeds[lo].doc_b;
-             hi++)
-            ;
-        rc = pair_passages(&list, src, seeds + lo, hi - lo, p, &runs, &runs_cap, &spans,
-                           &spans_cap);
+    const void *next;
+    *counts = (nd_passage_counts){0, 0};
+    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, NULL, budget, p->spill);
+    if (rc == 0)
+        rc = find_seeds(src, p, budget, seeds, counts);
+    /* seeds arrive grouped by document pair: each group is one pair's work */
+    while (rc == 0 && (rc = nd_extsort_next(seeds, &next)) >= 0) {
+        const seed *sd = rc == 1 ? next : NULL;
+        rc = 0;
+        if (n_group && (!sd || sd->doc_a != group[0].doc_a || sd->doc_b != group[0].doc_b)) {
+            rc = pair_passages(&list, src, group, n_group, p, &runs, &runs_cap, &spans,
+                               &spans_cap);
+            n_group = 0;
+        }
+        if (!sd)
+            break;
+        if (rc == 0 && ND_GROW(group, group_cap, n_group + 1) < 0)
+            rc = ND_ENOMEM;
+        if (rc == 0)
+            group[n_group++] = *sd;
     }
-    free(seeds);
+    if (seeds)
+        counts->spilled += nd_extsort_runs(seeds);
+    nd_extsort_free(seeds);
+    free(group);
     free(runs);
     free(spans);
     if (rc < 0) {
@@ -504,5 +549,8 @@ int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_p
                      nd_passage **out, size_t *n_out, uint64_t *n_capped)
 {
     const nd_token_source src = {n_docs, load_from_array, (void *)docs};
-    return nd_find_passages_in(&src, p, out, n_out, n_capped);
+    nd_passage_counts counts;
+    const int rc = nd_find_passages_in(&src, p, out, n_out, &counts);
+    *n_capped = counts.capped;
+    return rc;
 }

@@ -17,6 +17,8 @@ typedef struct nd_passage_params {
     int max_gap;     /* differing words bridged inside one passage */
     int min_passage; /* fewest words on each side */
     int max_df;      /* a shingle in more documents than this is no seed */
+    size_t memory;   /* bytes for sorting shingles and seeds */
+    struct nd_spill *spill; /* where sorted runs go past that; NULL: no limit */
 } nd_passage_params;
 
 /* Where the words of documents come from: load puts document doc's words in *out, valid
@@ -27,10 +29,15 @@ typedef struct nd_token_source {
     void *ctx;
 } nd_token_source;
 
-/* Finds the passages of the documents of src (document numbers are 0..n_docs).
- * *n_capped gets the number of distinct shingles ignored for max_df. */
+/* What the passage stage counted. */
+typedef struct nd_passage_counts {
+    uint64_t capped;  /* distinct shingles ignored for max_df */
+    uint64_t spilled; /* sorted runs written to the scratch file */
+} nd_passage_counts;
+
+/* Finds the passages of the documents of src (document numbers are 0..n_docs). */
 int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
-                        nd_passage **out, size_t *n_out, uint64_t *n_capped);
+                        nd_passage **out, size_t *n_out, nd_passage_counts *counts);
 
 /* The same for word sequences in memory, docs[0..n_docs). */
 int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,

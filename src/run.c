@@ -284,10 +284,12 @@ static int find_passages(const nd_corpus *c, nd_result *r)
     const double t0 = nd_seconds_now();
     token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}};
     const nd_token_source source = {c->n_docs, load_tokens, &loader};
-    const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap, c->opts.min_passage,
-                                 c->opts.max_df};
-    const int rc = nd_find_passages_in(&source, &p, &r->passages, &r->n_passages,
-                                       &r->stats.n_capped_shingles);
+    const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap,  c->opts.min_passage,
+                                 c->opts.max_df,    c->opts.memory, c->spill};
+    nd_passage_counts counts = {0, 0};
+    const int rc = nd_find_passages_in(&source, &p, &r->passages, &r->n_passages, &counts);
+    r->stats.n_capped_shingles = counts.capped;
+    r->stats.n_spilled_runs = counts.spilled;
     free(loader.buf[0]);
     free(loader.buf[1]);
     r->stats.n_passages = r->n_passages;

@@ -218,3 +218,27 @@ Test(faults, scratch_directory)
               r.err);
     cli_result_dispose(&r);
 }
+
+/* --memory far below what the corpus needs: sorted runs spill, the output is identical. */
+Test(faults, memory_cap_spills_with_identical_output)
+{
+    make_corpus();
+    cli_result full = run_cli("--threshold 0.5 --passages - --pairs /dev/null '%s/docs'", dir);
+    cli_result tight =
+        run_cli("--memory 64K --tmpdir '%s' --threshold 0.5 --passages - --pairs /dev/null "
+                "'%s/docs'", dir, dir);
+    cr_assert_eq(full.status, 0, "%s", full.err);
+    cr_assert_eq(tight.status, 0, "%s", tight.err);
+    cr_assert(strstr(full.err, " 0 sorted runs spilled"), "%s", full.err);
+    const char *runs = strstr(tight.err, "sorted runs spilled");
+    cr_assert_not_null(runs);
+    while (runs > tight.err && runs[-1] == ' ')
+        runs--;
+    while (runs > tight.err && runs[-1] >= '0' && runs[-1] <= '9')
+        runs--;
+    cr_assert_gt(atoi(runs), 10, "the cap made the sort spill: %s", tight.err);
+    cr_assert_gt(strlen(full.out), 100000);
+    cr_assert_str_eq(tight.out, full.out, "spilling changes nothing in the output");
+    cli_result_dispose(&full);
+    cli_result_dispose(&tight);
+}

@@ -23,7 +23,7 @@ enum {
     OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
     OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
     OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
-    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT, OPT_TMPDIR,
+    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT, OPT_TMPDIR, OPT_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -60,6 +60,7 @@ static const struct option longopts[] = {
     {"run-info", required_argument, NULL, OPT_RUN_INFO},
     {"report", required_argument, NULL, OPT_REPORT},
     {"tmpdir", required_argument, NULL, OPT_TMPDIR},
+    {"memory", required_argument, NULL, OPT_MEMORY},
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -120,6 +121,8 @@ static void usage(void)
         "      --threads=N          worker threads, 0 = all cores (default 0)\n"
         "      --tmpdir=DIR         scratch file for shingle sets and words (default $TMPDIR\n"
         "                           or /tmp; unlinked at once, gone when neardup exits)\n"
+        "      --memory=SIZE        sort buffers of the passage stage before they spill to\n"
+        "                           --tmpdir (K, M, G suffixes; default 1G, at least 64K)\n"
         "      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
         "  -q, --quiet              no summary, only errors\n"
         "  -v, --verbose            also list pairs and passages on stderr\n"
@@ -161,6 +164,25 @@ static double parse_real(const char *opt, const char *s, double lo, double hi)
     if (errno || end == s || *end || !(v >= lo && v <= hi))
         usage_error("--%s: '%s' is not a number from %g to %g", opt, s, lo, hi);
     return v;
+}
+
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    const unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30, end++;
+    if (errno || end == s || *end || v == 0 || v > (UINT64_MAX >> shift) ||
+        (v << shift) < 65536)
+        usage_error("--%s: '%s' is not a size of at least 64K (like 512M or 2G)", opt, s);
+    return (uint64_t)v << shift;
 }
 
 /* The index of s in words (NULL-terminated), or a usage error. */
@@ -221,6 +243,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_RUN_INFO: cfg->run_info = arg; break;
     case OPT_REPORT: cfg->report = arg; o->passages = 1; break;
     case OPT_TMPDIR: o->tmpdir = arg; break;
+    case OPT_MEMORY: o->memory = parse_size("memory", arg); break;
     case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;
