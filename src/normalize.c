@@ -42,13 +42,6 @@
 #include <unicode/unorm2.h>
 #include <unicode/utf16.h>
 
-/* A memo entry: bit 63 filled, bit 62 boundary-before, bit 61 result too long
- * for the entry, bits 48..49 result length (0..3 units), bits 0..47 the units. */
-#define MEMO_FILLED (1ull << 63)
-#define MEMO_BOUNDARY (1ull << 62)
-#define MEMO_LONG (1ull << 61)
-#define MEMO_LEN_SHIFT 48
-
 /* A cached chunk: up to CHUNK_MAX units in, up to CHUNK_MAX units out. */
 #define CHUNK_MAX 8
 #define CHUNK_CACHE_SIZE 4096 /* a power of two */
@@ -228,12 +221,19 @@ static int32_t normalize_chunk(nd_normalizer *nz, const UChar *src, int32_t len)
 
 /* ---------------------------------------------------------------- memo */
 
-static uint64_t memo_entry(nd_normalizer *nz, UChar32 c)
+const uint64_t *nd_normalizer_memo(const nd_normalizer *nz)
 {
-    uint64_t e = nz->memo[c];
-    if (e & MEMO_FILLED)
-        return e;
-    e = MEMO_FILLED;
+    return nz->mode == ND_NORMALIZE_NONE ? NULL : nz->memo;
+}
+
+uint64_t nd_normalizer_memo_fill(nd_normalizer *nz, UChar32 c)
+{
+    uint64_t e = MEMO_FILLED;
+    if (c < 0x80) { /* what nd_normalize does with an ASCII chunk: lower-case it */
+        e |= MEMO_BOUNDARY | (1ull << MEMO_LEN_SHIFT);
+        nz->memo[c] = e | (uint64_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        return nz->memo[c];
+    }
     if (unorm2_hasBoundaryBefore(nz->nfkc_cf, c))
         e |= MEMO_BOUNDARY;
     const UChar unit = (UChar)c;
@@ -247,6 +247,12 @@ static uint64_t memo_entry(nd_normalizer *nz, UChar32 c)
     }
     nz->memo[c] = e;
     return e;
+}
+
+static inline uint64_t memo_entry(nd_normalizer *nz, UChar32 c)
+{
+    const uint64_t e = nz->memo[c];
+    return e & MEMO_FILLED ? e : nd_normalizer_memo_fill(nz, c);
 }
 
 static bool has_boundary_before(nd_normalizer *nz, UChar32 c)
@@ -267,12 +273,13 @@ static chunk_entry *cache_slot(nd_normalizer *nz, const UChar *in, int32_t len)
     return &nz->chunk_cache[h & (CHUNK_CACHE_SIZE - 1)];
 }
 
-/* Appends the normalization of a chunk of several code points, cached when short. */
-static int append_long_chunk(nd_normalizer *nz, nd_normtext *out, const UChar *in, int32_t len)
+int32_t nd_normalize_chunk(nd_normalizer *nz, const UChar *in, int32_t len, const UChar **units)
 {
     chunk_entry *e = nz->chunk_cache && len <= CHUNK_MAX ? cache_slot(nz, in, len) : NULL;
-    if (e && e->in_len == len && !memcmp(e->in, in, (size_t)len * sizeof(UChar)))
-        return out_append(out, e->out, e->out_len, nz->chunk_start, nz->chunk_end);
+    if (e && e->in_len == len && !memcmp(e->in, in, (size_t)len * sizeof(UChar))) {
+        *units = e->out;
+        return e->out_len;
+    }
     const int32_t n = normalize_chunk(nz, in, len);
     if (n < 0)
         return n;
@@ -282,7 +289,16 @@ static int append_long_chunk(nd_normalizer *nz, nd_normtext *out, const UChar *i
         e->in_len = (uint8_t)len;
         e->out_len = (uint8_t)n;
     }
-    return out_append(out, nz->tmp_a, n, nz->chunk_start, nz->chunk_end);
+    *units = nz->tmp_a;
+    return n;
+}
+
+/* Appends the normalization of a chunk of several code points, cached when short. */
+static int append_long_chunk(nd_normalizer *nz, nd_normtext *out, const UChar *in, int32_t len)
+{
+    const UChar *units;
+    const int32_t n = nd_normalize_chunk(nz, in, len, &units);
+    return n < 0 ? n : out_append(out, units, n, nz->chunk_start, nz->chunk_end);
 }
 
 /* ---------------------------------------------------------------- chunks */

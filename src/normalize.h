@@ -37,4 +37,28 @@ int nd_normalize(nd_normalizer *nz, const uint8_t *bytes, size_t len, nd_normtex
 
 void nd_normtext_dispose(nd_normtext *t);
 
+/* ---- for the fast engine's one-pass word splitter (fastwords.c) ----
+ *
+ * A chunk is a code point with a normalization boundary before it and the
+ * code points without one that follow it (combining marks): normalizing
+ * chunk by chunk is normalizing the whole text. The memo holds, for each BMP
+ * code point c, what ICU gives for the chunk made of c alone. */
+
+/* A memo entry: bit 63 filled, bit 62 boundary-before, bit 61 result too long
+ * for the entry, bits 48..49 result length (0..3 units), bits 0..47 the units. */
+#define MEMO_FILLED (1ull << 63)
+#define MEMO_BOUNDARY (1ull << 62)
+#define MEMO_LONG (1ull << 61)
+#define MEMO_LEN_SHIFT 48
+
+/* The memo (65536 entries), or NULL when there is none (ICU engine, mode none). */
+const uint64_t *nd_normalizer_memo(const nd_normalizer *nz);
+
+/* Computes and stores the memo entry of c (an entry without MEMO_FILLED). */
+uint64_t nd_normalizer_memo_fill(nd_normalizer *nz, UChar32 c);
+
+/* Normalizes one chunk in[0..len); *units gets the result (valid until the
+ * next call). Returns its length, or < 0 on error. */
+int32_t nd_normalize_chunk(nd_normalizer *nz, const UChar *in, int32_t len, const UChar **units);
+
 #endif

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "scan.h"
 
+#include "fastwords.h"
 #include "minhash.h"
 #include "normalize.h"
 #include "shingle.h"
@@ -24,6 +25,7 @@ struct nd_scanner {
     nd_normalizer *normalizer;
     nd_tokenizer *tokenizer;
     nd_normtext text;
+    nd_words words; /* the fast engine's one-pass result */
     nd_token *toks;
     size_t toks_cap;
     nd_span16 *norm;
@@ -64,6 +66,7 @@ void nd_scanner_free(nd_scanner *s)
     nd_normalizer_free(s->normalizer);
     nd_tokenizer_free(s->tokenizer);
     nd_normtext_dispose(&s->text);
+    nd_words_dispose(&s->words);
     free(s->toks);
     free(s->norm);
     free(s->units);
@@ -95,7 +98,7 @@ static int word_code_points(nd_scanner *s, size_t n_toks, size_t *n_out)
 }
 
 /* The shingle hashes of the scanned words, into s->shingles (*n entries). */
-static int make_shingles(nd_scanner *s, size_t n_toks, size_t *n)
+static int make_shingles(nd_scanner *s, const nd_token *toks, size_t n_toks, size_t *n)
 {
     const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
     size_t n_units = n_toks;
@@ -106,7 +109,7 @@ static int make_shingles(nd_scanner *s, size_t n_toks, size_t *n)
         rc = ND_ENOMEM;
     } else {
         for (size_t i = 0; i < n_toks; i++)
-            s->units[i] = s->toks[i].hash;
+            s->units[i] = toks[i].hash;
     }
     if (rc < 0)
         return rc;
@@ -121,37 +124,51 @@ static int make_shingles(nd_scanner *s, size_t n_toks, size_t *n)
     return 0;
 }
 
-static int keep_tokens(nd_scanner *s, const nd_corpus *c, nd_doc *d, size_t n_toks)
+/* The words of a document, by the one-pass splitter when it can, else by normalizing then
+ * tokenizing; *toks points at them. Records invalid UTF-8 in d. */
+static int split_words(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
+                       const nd_token **toks, size_t *n_toks)
 {
-    d->has_tokens = true;
-    return nd_spill_append(c->spill, s->toks, n_toks * sizeof(*s->toks), &d->tokens_off);
+    const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
+    int rc = chars ? 0 : nd_fast_words(s->normalizer, bytes, len, &s->words);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        d->invalid_utf8 = s->words.n_invalid > 0;
+        d->first_invalid = s->words.first_invalid;
+        *toks = s->words.toks;
+        *n_toks = s->words.n;
+        return 0;
+    }
+    if ((rc = nd_normalize(s->normalizer, bytes, len, &s->text)) < 0)
+        return rc;
+    d->invalid_utf8 = s->text.n_invalid > 0;
+    d->first_invalid = s->text.first_invalid;
+    rc = nd_tokenize(s->tokenizer, &s->text, &s->toks, n_toks, &s->toks_cap,
+                     chars ? &s->norm : NULL, &s->norm_cap);
+    *toks = s->toks;
+    return rc;
 }
 
 static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsigned char *bytes,
                       size_t len, uint32_t *sig)
 {
     size_t n_toks, n_sh;
-    const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
-    int rc = nd_normalize(s->normalizer, bytes, len, &s->text);
+    const nd_token *toks;
+    int rc = split_words(s, d, bytes, len, &toks, &n_toks);
     if (rc < 0)
         return rc;
-    d->invalid_utf8 = s->text.n_invalid > 0;
-    d->first_invalid = s->text.first_invalid;
     if (d->invalid_utf8 && s->opts->strict) {
         d->status = ND_DOC_SKIPPED;
         d->error = ND_EUTF8;
         return 0;
     }
-    rc = nd_tokenize(s->tokenizer, &s->text, &s->toks, &n_toks, &s->toks_cap,
-                     chars ? &s->norm : NULL, &s->norm_cap);
-    if (rc < 0)
-        return rc;
     d->n_tokens = (uint32_t)n_toks;
     if (n_toks == 0) {
         d->status = ND_DOC_EMPTY;
         return 0;
     }
-    if ((rc = make_shingles(s, n_toks, &n_sh)) < 0)
+    if ((rc = make_shingles(s, toks, n_toks, &n_sh)) < 0)
         return rc;
     d->n_shingles = (uint32_t)n_sh;
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
@@ -159,7 +176,10 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
     if (rc < 0)
         return rc;
     d->status = ND_DOC_OK;
-    return s->opts->passages && !chars ? keep_tokens(s, c, d, n_toks) : 0;
+    if (!s->opts->passages || s->opts->shingle_unit == ND_UNIT_CHAR)
+        return 0;
+    d->has_tokens = true;
+    return nd_spill_append(c->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
 }
 
 /* "FILE:LINE", the id of a JSONL line without one. */

@@ -33,16 +33,6 @@
 #include <unicode/uscript.h>
 #include <xxhash.h>
 
-enum word_class {
-    WC_COMPLEX,    /* needs ICU */
-    WC_SEPARATOR,  /* always a boundary, never part of a word */
-    WC_LETTER,
-    WC_DIGIT,
-    WC_MID_LETTER, /* joins two letters */
-    WC_MID_NUM,    /* joins two digits */
-    WC_MID_BOTH,   /* joins two letters or two digits */
-};
-
 static uint8_t word_classes[0x10000];
 static pthread_once_t word_classes_once = PTHREAD_ONCE_INIT;
 
@@ -157,6 +147,12 @@ int nd_tokenizer_new(nd_tokenizer **out, bool fast)
     return 0;
 }
 
+const uint8_t *nd_word_class_table(void)
+{
+    pthread_once(&word_classes_once, build_word_classes);
+    return word_classes;
+}
+
 void nd_tokenizer_free(nd_tokenizer *tk)
 {
     if (!tk)
@@ -188,17 +184,6 @@ static int add_token(const nd_normtext *t, int32_t start, int32_t end, nd_token 
     return 0;
 }
 
-static bool joins(enum word_class mid, enum word_class before, enum word_class after)
-{
-    if (before != after)
-        return false;
-    if (before == WC_LETTER)
-        return mid == WC_MID_LETTER || mid == WC_MID_BOTH;
-    if (before == WC_DIGIT)
-        return mid == WC_MID_NUM || mid == WC_MID_BOTH;
-    return false;
-}
-
 /* The fast path: 1 when done, 0 when the text needs ICU, < 0 on error. */
 static int tokenize_fast(const nd_normtext *t, nd_token **toks, size_t *n, size_t *cap,
                          nd_span16 **norm, size_t *norm_cap)
@@ -221,7 +206,7 @@ static int tokenize_fast(const nd_normtext *t, nd_token **toks, size_t *n, size_
                 c = next;
                 continue;
             }
-            if (i + 1 < len && joins(next, c, word_classes[text[i + 1]])) {
+            if (i + 1 < len && nd_word_joins(next, c, word_classes[text[i + 1]])) {
                 i++;
                 continue;
             }

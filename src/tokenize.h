@@ -18,6 +18,32 @@
 
 typedef struct nd_tokenizer nd_tokenizer;
 
+/* How the fast path sees a UTF-16 unit of normalized text (see tokenize.c). */
+enum word_class {
+    WC_COMPLEX,    /* needs ICU */
+    WC_SEPARATOR,  /* always a boundary, never part of a word */
+    WC_LETTER,
+    WC_DIGIT,
+    WC_MID_LETTER, /* joins two letters */
+    WC_MID_NUM,    /* joins two digits */
+    WC_MID_BOTH,   /* joins two letters or two digits */
+};
+
+/* The class of every BMP unit, built from ICU's answers on first use. */
+const uint8_t *nd_word_class_table(void);
+
+/* Whether a middle character of class mid joins a unit of class before to one of class after. */
+static inline bool nd_word_joins(int mid, int before, int after)
+{
+    if (before != after)
+        return false;
+    if (before == WC_LETTER)
+        return mid == WC_MID_LETTER || mid == WC_MID_BOTH;
+    if (before == WC_DIGIT)
+        return mid == WC_MID_NUM || mid == WC_MID_BOTH;
+    return false;
+}
+
 /* fast: split simple text with tables taken from ICU (identical results), else ICU only. */
 int nd_tokenizer_new(nd_tokenizer **out, bool fast);
 void nd_tokenizer_free(nd_tokenizer *tk);

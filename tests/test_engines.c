@@ -3,8 +3,10 @@
  *
  * The fast engine memoizes ICU's normalization per code point and splits
  * words with classes taken from ICU; both must be invisible: same normalized
- * text, same offset map, same tokens, on every script.
+ * text, same offset map, same tokens, on every script. Its one-pass splitter
+ * (fastwords.c) must give the same tokens whenever it takes a text on.
  */
+#include "fastwords.h"
 #include "normalize.h"
 #include "tokenize.h"
 #include "helpers.h"
@@ -34,6 +36,7 @@ static const uint32_t simple_pool[] = {
     '!', '(', 0x0627, 0x0628, 0x0644, 0x0645, 0x0646, 0x0629, 0x0649, 0x0623, 0x0640, 0x0660,
     0x060C, 0x061F, 0x066B, 0x066C, 0x00E9, 0x00DF, 0x03A3, 0x0436, 0x2019, 0x201C, 0x00AB,
     0x2026, 0x00A0, 0xFF21, 0xFB01, 0x2160, 0x00B7, 0x0387, 0x2024, 0xFE52, 0xFF0E, 0x037E,
+    0x064E, 0x0651, 0x0301, /* marks: chunks of several code points */
 };
 
 static uint64_t rng_state;
@@ -93,6 +96,7 @@ typedef struct engine {
     nd_normtext text;
     nd_token *toks;
     size_t n_toks, cap;
+    nd_words words;
 } engine;
 
 static void engine_open(engine *e, nd_normalize_mode mode, bool fast)
@@ -108,6 +112,7 @@ static void engine_close(engine *e)
     nd_tokenizer_free(e->tk);
     nd_normtext_dispose(&e->text);
     free(e->toks);
+    nd_words_dispose(&e->words);
 }
 
 static void engine_run(engine *e, const unsigned char *bytes, size_t len)
@@ -116,8 +121,31 @@ static void engine_run(engine *e, const unsigned char *bytes, size_t len)
     cr_assert_eq(nd_tokenize(e->tk, &e->text, &e->toks, &e->n_toks, &e->cap, NULL, NULL), 0);
 }
 
-/* Same normalized text, offset map and tokens from both engines. */
-static void expect_same(engine *fast, engine *icu, const unsigned char *bytes, size_t len,
+/* When the one-pass splitter takes the text on (returns true), the same tokens and
+ * invalid UTF-8 count as the ICU engine's last run. */
+static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned char *bytes,
+                                 size_t len, const char *what)
+{
+    const int rc = nd_fast_words(fast->nz, bytes, len, &fast->words);
+    cr_assert(rc == 0 || rc == 1, "%s: nd_fast_words returned %d", what, rc);
+    if (rc == 0)
+        return false;
+    const nd_words *w = &fast->words;
+    cr_assert_eq(w->n, icu->n_toks, "%s: one pass, token count %zu vs %zu", what, w->n,
+                 icu->n_toks);
+    for (size_t i = 0; i < w->n; i++) {
+        cr_assert_eq(w->toks[i].start, icu->toks[i].start, "%s: one pass, token %zu", what, i);
+        cr_assert_eq(w->toks[i].end, icu->toks[i].end, "%s: one pass, token %zu", what, i);
+        cr_assert_eq(w->toks[i].hash, icu->toks[i].hash, "%s: one pass, token %zu", what, i);
+    }
+    cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", what);
+    cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", what);
+    return true;
+}
+
+/* Same normalized text, offset map and tokens from both engines; returns whether the
+ * one-pass splitter took the text on (and then gave the same tokens). */
+static bool expect_same(engine *fast, engine *icu, const unsigned char *bytes, size_t len,
                         const char *what)
 {
     engine_run(fast, bytes, len);
@@ -134,6 +162,7 @@ static void expect_same(engine *fast, engine *icu, const unsigned char *bytes, s
         cr_assert_eq(fast->toks[i].end, icu->toks[i].end, "%s: token %zu", what, i);
         cr_assert_eq(fast->toks[i].hash, icu->toks[i].hash, "%s: token %zu", what, i);
     }
+    return expect_one_pass_same(fast, icu, bytes, len, what);
 }
 
 static void compare_random(nd_normalize_mode mode, uint64_t seed)
@@ -176,13 +205,15 @@ Test(engines, random_fast_path_texts)
     engine_open(&fast, ND_NORMALIZE_FULL, true);
     engine_open(&icu, ND_NORMALIZE_FULL, false);
     rng_state = 4;
+    int one_pass = 0;
     for (int doc = 0; doc < 5000; doc++) {
         const size_t len = random_text_from(simple_pool, sizeof(simple_pool) / sizeof(*simple_pool),
                                             buf, 1 + (size_t)(next_random() % 399));
         char what[64];
         snprintf(what, sizeof(what), "simple random document %d", doc);
-        expect_same(&fast, &icu, buf, len, what);
+        one_pass += expect_same(&fast, &icu, buf, len, what);
     }
+    cr_expect_gt(one_pass, 4000, "the one-pass splitter took on %d of 5000 simple texts", one_pass);
     engine_close(&fast);
     engine_close(&icu);
 }
@@ -200,7 +231,9 @@ Test(engines, fast_path_texts)
     engine_open(&fast, ND_NORMALIZE_FULL, true);
     engine_open(&icu, ND_NORMALIZE_FULL, false);
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-        expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]), texts[i]);
+        cr_expect(expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]),
+                              texts[i]),
+                  "the one-pass splitter takes on: %s", texts[i]);
     engine_close(&fast);
     engine_close(&icu);
 }
@@ -221,7 +254,8 @@ Test(engines, seed_corpus)
         snprintf(path, sizeof(path), "%s/%s", SEEDS_DIR, seeds[i]);
         char *bytes = read_file(path, &len);
         cr_assert_not_null(bytes);
-        expect_same(&fast, &icu, (const unsigned char *)bytes, len, seeds[i]);
+        cr_expect(expect_same(&fast, &icu, (const unsigned char *)bytes, len, seeds[i]),
+                  "the one-pass splitter takes on %s", seeds[i]);
         cr_assert_gt(fast.n_toks, 300, "a seed article has hundreds of words");
         free(bytes);
     }

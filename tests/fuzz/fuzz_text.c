@@ -4,8 +4,10 @@
  * Invariants: every normalized unit maps to a range inside the input, on
  * UTF-8 boundaries, non-decreasing; every token's range lies inside the input
  * and its ends are on boundaries; and the fast engine gives exactly what
- * plain ICU gives (text, offsets, tokens), in all three normalization modes.
+ * plain ICU gives (text, offsets, tokens), in all three normalization modes,
+ * and so does its one-pass splitter whenever it takes the text on.
  */
+#include "fastwords.h"
 #include "normalize.h"
 #include "tokenize.h"
 #include "utf8.h"
@@ -91,6 +93,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(!memcmp(fast.text.src_end, icu.text.src_end, (size_t)fast.text.len * 4));
         CHECK(fast.n == icu.n);
         CHECK(!fast.n || !memcmp(fast.toks, icu.toks, fast.n * sizeof(nd_token)));
+        nd_words words = {0};
+        const int taken = nd_fast_words(fast.nz, data, size, &words);
+        CHECK(taken == 0 || taken == 1);
+        if (taken) {
+            CHECK(words.n == icu.n);
+            CHECK(!words.n || !memcmp(words.toks, icu.toks, words.n * sizeof(nd_token)));
+            CHECK(words.n_invalid == icu.text.n_invalid);
+            CHECK(words.first_invalid == icu.text.first_invalid);
+        }
+        nd_words_dispose(&words);
         done(&fast);
         done(&icu);
     }

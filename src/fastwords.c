@@ -1,0 +1,306 @@
+/*
+ * fastwords.c: UTF-8 -> words in one pass, with ICU's answers.
+ *
+ * HOW IT WORKS
+ *
+ * The general path writes the whole normalized text with two 32-bit offsets
+ * per UTF-16 unit, then walks it again to find words: 10 bytes written and
+ * read back per character, and a function call per chunk. Here each chunk
+ * (normalize.h) is normalized from the memo (one table look-up for a lone
+ * code point, the chunk cache for a letter with its marks) and its units go
+ * straight into a word state machine that applies the rules of the fast
+ * tokenizer (tokenize.c): a word is a run of letters and digits, a middle
+ * character joins two of the same class. Only the units of the current word
+ * are kept, to hash them when it ends.
+ *
+ * Whatever this path does not model (a supplementary code point, a unit of
+ * class COMPLEX, a chunk longer than CHUNK_UNITS) makes it give up on the
+ * document, which then takes the general path: the results are the same by
+ * construction, and tests compare the two engines on many scripts.
+ */
+#include "fastwords.h"
+
+#include "tokenize.h"
+#include "utf8.h"
+
+#include <stdlib.h>
+#include <unicode/utf16.h>
+/* inlined: a call into the shared library per word costs more than the hash */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define GIVE_UP 1
+/* longer chunks (a letter with many marks) take the general path */
+#define CHUNK_UNITS 32
+
+typedef struct splitter {
+    nd_words *w;
+    const uint8_t *classes;
+    bool in_word, has_mid;
+    uint8_t last_class, mid_class;
+    UChar mid;
+    uint32_t start, end; /* original bytes of the word so far */
+} splitter;
+
+static int grow_word(nd_words *w)
+{
+    return ND_GROW(w->word, w->word_cap, w->word_len + 1);
+}
+
+static inline int push_unit(nd_words *w, UChar u)
+{
+    if (w->word_len == w->word_cap && grow_word(w) < 0)
+        return ND_ENOMEM;
+    w->word[w->word_len++] = u;
+    return 0;
+}
+
+static int finish_word(splitter *sp)
+{
+    nd_words *w = sp->w;
+    sp->in_word = sp->has_mid = false;
+    if (w->n == w->cap && ND_GROW(w->toks, w->cap, w->n + 1) < 0)
+        return ND_ENOMEM;
+    w->toks[w->n++] = (nd_token){
+        .start = sp->start,
+        .end = sp->end,
+        .hash = XXH3_64bits(w->word, w->word_len * sizeof(UChar)),
+    };
+    return 0;
+}
+
+static void start_word(splitter *sp, uint32_t start)
+{
+    sp->in_word = true;
+    sp->start = start;
+    sp->w->word_len = 0;
+}
+
+static inline bool is_word_class(uint8_t cls)
+{
+    return cls == WC_LETTER || cls == WC_DIGIT;
+}
+
+/* One unit of normalized text that came from the original bytes [start, end). */
+static inline int take_unit(splitter *sp, UChar u, uint32_t start, uint32_t end)
+{
+    const uint8_t cls = sp->classes[u];
+    int rc = 0;
+    if (cls == WC_LETTER || cls == WC_DIGIT) {
+        if (!sp->in_word) {
+            start_word(sp, start);
+        } else if (sp->has_mid) {
+            sp->has_mid = false;
+            if (nd_word_joins(sp->mid_class, sp->last_class, cls))
+                rc = push_unit(sp->w, sp->mid);
+            else if ((rc = finish_word(sp)) == 0)
+                start_word(sp, start);
+        }
+        sp->last_class = cls;
+        sp->end = end;
+        return rc < 0 ? rc : push_unit(sp->w, u);
+    }
+    if (cls == WC_COMPLEX)
+        return GIVE_UP;
+    if (sp->in_word && !sp->has_mid && cls != WC_SEPARATOR) {
+        sp->has_mid = true; /* decided by the next unit */
+        sp->mid = u;
+        sp->mid_class = cls;
+        return 0;
+    }
+    return sp->in_word ? finish_word(sp) : 0;
+}
+
+static inline int take_units(splitter *sp, const UChar *units, int32_t n, uint32_t start,
+                             uint32_t end)
+{
+    for (int32_t k = 0; k < n; k++) {
+        const int rc = take_unit(sp, units[k], start, end);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static inline uint64_t memo_of(nd_normalizer *nz, const uint64_t *memo, UChar32 c)
+{
+    const uint64_t e = memo[c];
+    return e & MEMO_FILLED ? e : nd_normalizer_memo_fill(nz, c);
+}
+
+/* Decodes the code point at bytes[i], with a short path for ASCII and two-byte
+ * sequences (Arabic, Cyrillic, Greek, Hebrew, accented Latin). */
+static inline UChar32 decode(const uint8_t *bytes, size_t len, size_t i, int *used, nd_words *w)
+{
+    const uint8_t b0 = bytes[i];
+    if (b0 < 0x80) {
+        *used = 1;
+        return b0;
+    }
+    if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < len && (bytes[i + 1] & 0xC0) == 0x80) {
+        *used = 2;
+        return ((UChar32)(b0 & 0x1F) << 6) | (bytes[i + 1] & 0x3F);
+    }
+    int bad;
+    const UChar32 c = (UChar32)nd_utf8_decode(bytes + i, len - i, used, &bad);
+    if (bad && w->n_invalid++ == 0)
+        w->first_invalid = (int64_t)i;
+    return c;
+}
+
+/* The chunk being gathered: a code point with a boundary before it and its marks. */
+typedef struct chunk {
+    UChar units[CHUNK_UNITS];
+    int32_t n;
+    uint64_t first_entry; /* memo entry of units[0] */
+    uint32_t start, end;
+} chunk;
+
+/* A chunk of several code points, or of one whose result does not fit the memo. */
+static int take_long_chunk(nd_normalizer *nz, splitter *sp, const chunk *ch)
+{
+    const UChar *units;
+    const int32_t n = nd_normalize_chunk(nz, ch->units, ch->n, &units);
+    return n < 0 ? n : take_units(sp, units, n, ch->start, ch->end);
+}
+
+static int take_chunk(nd_normalizer *nz, splitter *sp, const chunk *ch)
+{
+    const uint64_t e = ch->first_entry;
+    if (ch->n > 1 || (e & MEMO_LONG))
+        return take_long_chunk(nz, sp, ch);
+    const UChar units[3] = {(UChar)e, (UChar)(e >> 16), (UChar)(e >> 32)};
+    return take_units(sp, units, (int32_t)((e >> MEMO_LEN_SHIFT) & 3), ch->start, ch->end);
+}
+
+/* The common case of take_chunk, inline: a lone code point that normalizes to one
+ * letter or digit, not after a middle character. Returns false when it is not that case. */
+static inline bool extend_word(splitter *sp, const chunk *ch)
+{
+    const uint64_t e = ch->first_entry;
+    const UChar u = (UChar)e;
+    const uint8_t cls = sp->classes[u];
+    nd_words *w = sp->w;
+    if (ch->n != 1 || (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) != 1ull << MEMO_LEN_SHIFT ||
+        sp->has_mid || !is_word_class(cls) || w->word_len == w->word_cap)
+        return false;
+    if (!sp->in_word)
+        start_word(sp, ch->start);
+    w->word[w->word_len++] = u;
+    sp->last_class = cls;
+    sp->end = ch->end;
+    return true;
+}
+
+/* take_chunk for the places that are not the hot loop. */
+static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
+{
+    const int rc = ch->n > 0 && !extend_word(sp, ch) ? take_chunk(nz, sp, ch) : 0;
+    ch->n = 0;
+    return rc;
+}
+
+static inline UChar ascii_lower(uint8_t b)
+{
+    return (UChar)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+}
+
+/* Appends the letters and digits bytes[from..to) to the current word. */
+static int extend_ascii_word(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
+{
+    nd_words *w = sp->w;
+    const size_t n = to - from;
+    if (w->word_len + n > w->word_cap && ND_GROW(w->word, w->word_cap, w->word_len + n) < 0)
+        return ND_ENOMEM;
+    UChar *dst = w->word + w->word_len;
+    for (size_t k = 0; k < n; k++) /* vectorizes */
+        dst[k] = (UChar)(bytes[from + k] + 32 * ((unsigned)(bytes[from + k] - 'A') < 26u));
+    w->word_len += n;
+    sp->end = (uint32_t)to;
+    sp->last_class = sp->classes[ascii_lower(bytes[to - 1])];
+    return 0;
+}
+
+/* ASCII characters that are chunks of their own (each followed by ASCII), with
+ * runs of letters and digits appended to the word in one go. */
+static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
+{
+    for (size_t k = from; k < to;) {
+        const UChar u = ascii_lower(bytes[k]);
+        int rc = take_unit(sp, u, (uint32_t)k, (uint32_t)k + 1);
+        size_t j = k + 1;
+        if (rc == 0 && is_word_class(sp->classes[u])) {
+            while (j < to && is_word_class(sp->classes[ascii_lower(bytes[j])]))
+                j++;
+            if (j > k + 1)
+                rc = extend_ascii_word(sp, bytes, k + 1, j);
+        }
+        if (rc)
+            return rc;
+        k = j;
+    }
+    return 0;
+}
+
+/* Where the run of ASCII chunks starting at i ends: before the last ASCII byte
+ * ahead of a non-ASCII one (a combining mark may join it), or at len. */
+static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
+{
+    size_t k = i;
+    while (k < len && bytes[k] < 0x80)
+        k++;
+    return k == len ? len : k - 1;
+}
+
+int nd_fast_words(nd_normalizer *nz, const uint8_t *bytes, size_t len, nd_words *w)
+{
+    const uint64_t *memo = nd_normalizer_memo(nz);
+    if (!memo || len > UINT32_MAX - 1)
+        return 0;
+    splitter sp = {.w = w, .classes = nd_word_class_table()};
+    chunk ch = {.n = 0};
+    w->n = 0;
+    w->n_invalid = 0;
+    w->first_invalid = -1;
+    for (size_t i = 0; i < len;) {
+        int used, rc = 0;
+        if (bytes[i] < 0x80 && (i + 1 == len || bytes[i + 1] < 0x80)) {
+            if ((rc = flush_chunk(nz, &sp, &ch)) != 0)
+                return rc == GIVE_UP ? 0 : rc;
+            const size_t end = ascii_run_end(bytes, len, i);
+            if ((rc = take_ascii(&sp, bytes, i, end)) != 0)
+                return rc == GIVE_UP ? 0 : rc;
+            i = end;
+            continue;
+        }
+        const UChar32 c = decode(bytes, len, i, &used, w);
+        if (c >= 0x10000)
+            return 0;
+        const uint64_t e = memo_of(nz, memo, c);
+        if ((e & MEMO_BOUNDARY) || ch.n == 0) {
+            if (ch.n > 0 && !extend_word(&sp, &ch) && (rc = take_chunk(nz, &sp, &ch)) != 0)
+                return rc == GIVE_UP ? 0 : rc;
+            ch.n = 0;
+            ch.first_entry = e;
+            ch.start = (uint32_t)i;
+        } else if (ch.n == CHUNK_UNITS) {
+            return 0;
+        }
+        ch.units[ch.n++] = (UChar)c;
+        i += (size_t)used;
+        ch.end = (uint32_t)i;
+    }
+    int rc = flush_chunk(nz, &sp, &ch);
+    if (rc == 0 && sp.in_word)
+        rc = finish_word(&sp);
+    if (rc < 0)
+        return rc;
+    return rc == GIVE_UP ? 0 : 1;
+}
+
+void nd_words_dispose(nd_words *w)
+{
+    free(w->toks);
+    free(w->word);
+    *w = (nd_words){0};
+}
