@@ -15,6 +15,16 @@ int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key,
                    const char *text_key, unsigned char **text, size_t *text_cap,
                    size_t *text_len, char **id, char *why, size_t why_len);
 
+/* The two readers behind nd_jsonl_parse, for tests. The fast one returns 0,
+ * ND_ENOMEM, or ND_JSONL_DEFER when the line needs jansson (errors included). */
+#define ND_JSONL_DEFER 1
+int nd_jsonl_parse_fast(const unsigned char *line, size_t len, const char *id_key,
+                        const char *text_key, unsigned char **text, size_t *text_cap,
+                        size_t *text_len, char **id);
+int nd_jsonl_parse_jansson(const unsigned char *line, size_t len, const char *id_key,
+                           const char *text_key, unsigned char **text, size_t *text_cap,
+                           size_t *text_len, char **id, char *why, size_t why_len);
+
 /* Whether line[0..len) is a JSON object (the test that recognizes JSONL). */
 bool nd_jsonl_is_object(const unsigned char *line, size_t len);
 

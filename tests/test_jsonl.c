@@ -1,0 +1,123 @@
+/*
+ * test_jsonl.c: the fast JSON reader answers exactly as jansson, or leaves the line to it.
+ */
+#include "jsonl.h"
+#include "nd_internal.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct reading {
+    int rc;
+    unsigned char *text;
+    size_t cap, len;
+    char *id;
+} reading;
+
+static reading read_fast(const char *line, const char *id_key, const char *text_key)
+{
+    reading r = {0};
+    r.rc = nd_jsonl_parse_fast((const unsigned char *)line, strlen(line), id_key, text_key,
+                               &r.text, &r.cap, &r.len, &r.id);
+    return r;
+}
+
+static reading read_jansson(const char *line, const char *id_key, const char *text_key)
+{
+    reading r = {0};
+    char why[256];
+    r.rc = nd_jsonl_parse_jansson((const unsigned char *)line, strlen(line), id_key, text_key,
+                                  &r.text, &r.cap, &r.len, &r.id, why, sizeof(why));
+    return r;
+}
+
+static void reading_free(reading *r)
+{
+    free(r->text);
+    free(r->id);
+}
+
+/* The fast reader answers this line itself, with jansson's text and id. */
+static void expect_fast_answer(const char *line, const char *id_key, const char *text_key)
+{
+    reading fast = read_fast(line, id_key, text_key), slow = read_jansson(line, id_key, text_key);
+    cr_assert_eq(fast.rc, 0, "fast reader answers: %s", line);
+    cr_assert_eq(slow.rc, 0, "jansson accepts: %s", line);
+    cr_assert_eq(fast.len, slow.len, "text length: %s", line);
+    cr_assert_eq(memcmp(fast.text, slow.text, fast.len), 0, "text: %s", line);
+    cr_assert_eq(!fast.id, !slow.id, "id presence: %s", line);
+    if (fast.id)
+        cr_assert_str_eq(fast.id, slow.id, "id: %s", line);
+    reading_free(&fast);
+    reading_free(&slow);
+}
+
+/* The fast reader leaves this line to jansson. */
+static void expect_deferred(const char *line, const char *id_key, const char *text_key)
+{
+    reading fast = read_fast(line, id_key, text_key);
+    cr_assert_eq(fast.rc, ND_JSONL_DEFER, "deferred to jansson: %s", line);
+    reading_free(&fast);
+}
+
+Test(jsonl, fast_reader_gives_jansson_answers)
+{
+    expect_fast_answer("{\"id\": \"a1\", \"text\": \"hello world\"}", "id", "text");
+    expect_fast_answer(" {\"text\":\"\",\"id\":7}\r", "id", "text");
+    expect_fast_answer("{\"id\": -12, \"text\": \"x\", \"n\": [1, 2.5e-3, -0, true, null, {}]}",
+                       "id", "text");
+    expect_fast_answer("{\"text\": \"\\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\u0627 "
+                       "\\ud83d\\ude00\"}",
+                       "id", "text");
+    expect_fast_answer("{\"text\": \"\\u0000 nul inside\"}", "id", "text");
+    expect_fast_answer("{\"text\": \"قال الرئيس «مرحبا»\", \"title\": \"عنوان\"}", "id", "text");
+    expect_fast_answer("{\"meta\": {\"id\": \"m\", \"x\": [\"t\"]}, \"body\": {\"text\": \"b\"}}",
+                       "meta.id", "body.text");
+    expect_fast_answer("{\"doc\": {\"id\": \"both\", \"text\": \"nested\"}}", "doc.id",
+                       "doc.text");
+    expect_fast_answer("{\"id\": null, \"text\": \"no usable id\"}", "nothing", "text");
+}
+
+Test(jsonl, fast_reader_defers_what_it_does_not_model)
+{
+    expect_deferred("{\"text\": \"a\", \"text\": \"b\"}", "id", "text");   /* repeated key */
+    expect_deferred("{\"te\\u0078t\": \"escaped key\"}", "id", "text");
+    expect_deferred("{\"id\": 1.5, \"text\": \"real id\"}", "id", "text");
+    expect_deferred("{\"id\": -0, \"text\": \"minus zero id\"}", "id", "text");
+    expect_deferred("{\"id\": 12345678901234567890, \"text\": \"long id\"}", "id", "text");
+    expect_deferred("{\"id\": \"a\\u0000b\", \"text\": \"nul in id\"}", "id", "text");
+}
+
+Test(jsonl, fast_reader_defers_every_error)
+{
+    static const char *const bad[] = {
+        "", "[]", "\"text\"", "{\"text\": 5}", "{\"other\": \"x\"}", "{\"text\": \"x\"",
+        "{\"text\": \"x\"} trailing", "{\"text\": \"\\ud800\"}", "{\"text\": \"\\udc00 x\"}",
+        "{\"text\": \"\\ud800\\u0041\"}", "{\"text\": \"bad \\x escape\"}",
+        "{\"text\": \"raw\tcontrol\"}", "{\"text\": \"\xc3\x28 invalid utf-8\"}",
+        "{\"text\": \"\xed\xa0\x80 surrogate in utf-8\"}", "{\"text\": \"x\", \"n\": 01}",
+        "{\"text\": \"x\", \"n\": 1.}", "{\"text\": \"x\", \"n\": tru}", "{\"text\": \"x\",}",
+        "{'text': 'x'}", "{\"text\": \"x\", \"n\": [1,]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        expect_deferred(bad[i], "id", "text");
+        reading slow = read_jansson(bad[i], "id", "text");
+        cr_expect_eq(slow.rc, ND_EFORMAT, "jansson reports it: %s", bad[i]);
+        reading_free(&slow);
+    }
+}
+
+Test(jsonl, deep_nesting_goes_to_jansson)
+{
+    char line[1000] = "{\"text\": \"x\", \"deep\": ";
+    for (int i = 0; i < 100; i++)
+        strcat(line, "[");
+    for (int i = 0; i < 100; i++)
+        strcat(line, "]");
+    strcat(line, "}");
+    expect_deferred(line, "id", "text");
+    reading slow = read_jansson(line, "id", "text");
+    cr_expect_eq(slow.rc, 0, "jansson reads 100 levels");
+    reading_free(&slow);
+}
