@@ -35,7 +35,8 @@
 
 typedef struct splitter {
     nd_words *w;
-    const uint8_t *classes;
+    nd_tokenizer *tk;
+    uint8_t *classes; /* ASCII always filled in */
     bool in_word, has_mid;
     uint8_t last_class, mid_class;
     UChar mid;
@@ -84,7 +85,7 @@ static inline bool is_word_class(uint8_t cls)
 /* One unit of normalized text that came from the original bytes [start, end). */
 static inline int take_unit(splitter *sp, UChar u, uint32_t start, uint32_t end)
 {
-    const uint8_t cls = sp->classes[u];
+    const uint8_t cls = nd_word_class(sp->tk, sp->classes, u);
     int rc = 0;
     if (cls == WC_LETTER || cls == WC_DIGIT) {
         if (!sp->in_word) {
@@ -179,7 +180,7 @@ static inline bool extend_word(splitter *sp, const chunk *ch)
 {
     const uint64_t e = ch->first_entry;
     const UChar u = (UChar)e;
-    const uint8_t cls = sp->classes[u];
+    const uint8_t cls = nd_word_class(sp->tk, sp->classes, u);
     nd_words *w = sp->w;
     if (ch->n != 1 || (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) != 1ull << MEMO_LEN_SHIFT ||
         sp->has_mid || !is_word_class(cls) || w->word_len == w->word_cap)
@@ -252,12 +253,14 @@ static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
     return k == len ? len : k - 1;
 }
 
-int nd_fast_words(nd_normalizer *nz, const uint8_t *bytes, size_t len, nd_words *w)
+int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, size_t len,
+                  nd_words *w)
 {
     const uint64_t *memo = nd_normalizer_memo(nz);
-    if (!memo || len > UINT32_MAX - 1)
+    uint8_t *classes = nd_tokenizer_classes(tk);
+    if (!memo || !classes || len > UINT32_MAX - 1)
         return 0;
-    splitter sp = {.w = w, .classes = nd_word_class_table()};
+    splitter sp = {.w = w, .tk = tk, .classes = classes};
     chunk ch = {.n = 0};
     w->n = 0;
     w->n_invalid = 0;

@@ -12,6 +12,7 @@
 
 #include "nd_internal.h"
 #include "normalize.h"
+#include "tokenize.h"
 
 typedef struct nd_words {
     nd_token *toks;
@@ -25,8 +26,10 @@ typedef struct nd_words {
 /* Splits bytes[0..len) into words (w->toks, replaced). Returns 1 when done, 0 when
  * the text holds something only the general path models (a supplementary code
  * point, a character ICU's dictionaries segment, ...; nothing is kept then), and
- * < 0 on error. Needs a normalizer of the fast engine and mode basic or full. */
-int nd_fast_words(nd_normalizer *nz, const uint8_t *bytes, size_t len, nd_words *w);
+ * < 0 on error. Needs a normalizer and a tokenizer of the fast engine, and mode basic
+ * or full. */
+int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, size_t len,
+                  nd_words *w);
 
 void nd_words_dispose(nd_words *w);
 

@@ -18,7 +18,9 @@
 #include <string.h>
 
 #define MAX_DEPTH 64      /* deeper lines go to jansson */
-#define MAX_ID_NUMBER 18  /* an integer id this long or longer goes to jansson */
+/* jansson rejects integers beyond 64 bits and reals beyond a double: a number this
+ * long, or with an exponent of three digits, goes to jansson to decide */
+#define MAX_NUMBER 16
 
 typedef struct cursor {
     const unsigned char *p, *end;
@@ -170,6 +172,8 @@ static int string(cursor *c, out_buf *o)
     }
 }
 
+static int number_syntax(cursor *c, bool *integer);
+
 static bool is_digit(const cursor *c)
 {
     return c->p < c->end && *c->p >= '0' && *c->p <= '9';
@@ -183,6 +187,13 @@ static void digits(cursor *c)
 
 /* A number; *integer tells whether it had no fraction and no exponent. */
 static int number(cursor *c, bool *integer)
+{
+    const unsigned char *start = c->p;
+    const int rc = number_syntax(c, integer);
+    return rc || c->p - start >= MAX_NUMBER ? ND_JSONL_DEFER : 0;
+}
+
+static int number_syntax(cursor *c, bool *integer)
 {
     if (c->p < c->end && *c->p == '-')
         c->p++;
@@ -202,10 +213,13 @@ static int number(cursor *c, bool *integer)
         c->p++;
         if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
             c->p++;
+        const unsigned char *exponent = c->p;
         if (!is_digit(c))
             return ND_JSONL_DEFER;
         digits(c);
         *integer = false;
+        if (c->p - exponent > 2)
+            return ND_JSONL_DEFER;
     }
     return 0;
 }
@@ -251,7 +265,7 @@ static int id_value(cursor *c, found *f)
     bool integer;
     int rc = number(c, &integer);
     const size_t n = (size_t)(c->p - start);
-    if (rc || !integer || n >= MAX_ID_NUMBER || (n == 2 && start[0] == '-' && start[1] == '0'))
+    if (rc || !integer || (n == 2 && start[0] == '-' && start[1] == '0'))
         return ND_JSONL_DEFER;
     if (!(f->id = malloc(n + 1)))
         return ND_ENOMEM;

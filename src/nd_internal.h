@@ -70,8 +70,7 @@ typedef struct nd_doc {
     uint64_t n_bytes;
     uint32_t n_tokens;
     uint32_t n_shingles;   /* entries at shingles_off in the spill file */
-    uint64_t shingles_off; /* text order, until verification sorts them into a set */
-    bool shingles_are_set;
+    uint64_t shingles_off; /* n_shingles hashes in text order */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
     uint64_t tokens_off;
     nd_doc_status status;
@@ -137,11 +136,8 @@ typedef struct nd_set {
     uint32_t n;
 } nd_set;
 
-/* Reads a document's shingles as a sorted set into *out. The first time, the sort is
- * written back to the spill file, so only documents that meet a candidate pair pay
- * for it, and only once. */
-int nd_doc_load_set(nd_corpus *c, nd_doc *d, nd_set *out);
-/* The same without writing back (for a corpus that is no longer changing). */
+/* Reads a document's shingles as a sorted set into *out: only documents that meet a
+ * candidate pair pay for the sort (a radix sort, cheap next to reading them). */
 int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out);
 /* A document's tokens, read back from the spill file into *buf (grown as needed). */
 int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);

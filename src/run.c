@@ -73,6 +73,23 @@ static int thread_count(const nd_options *o, size_t n_docs)
     return (int)n;
 }
 
+/* Runs worker(arg) on n threads, this one included, and waits for them all. */
+static int run_threads(int n, void *(*worker)(void *), void *arg)
+{
+    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+    if (!tids)
+        return ND_ENOMEM;
+    int started = 0;
+    for (; started < n - 1; started++)
+        if (pthread_create(&tids[started], NULL, worker, arg) != 0)
+            break;
+    worker(arg);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    return 0;
+}
+
 static int scan_all(nd_corpus *c, uint32_t *sigs)
 {
     scan_job job = {.corpus = c, .sigs = sigs};
@@ -80,19 +97,8 @@ static int scan_all(nd_corpus *c, uint32_t *sigs)
     atomic_init(&job.rc, 0);
     atomic_init(&job.docs_done, 0);
     atomic_init(&job.bytes_done, 0);
-    const int n = thread_count(&c->opts, c->n_docs);
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-    if (!tids)
-        return ND_ENOMEM;
-    int started = 0;
-    for (; started < n - 1; started++)
-        if (pthread_create(&tids[started], NULL, scan_worker, &job) != 0)
-            break;
-    scan_worker(&job);
-    for (int i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    return atomic_load(&job.rc);
+    const int rc = run_threads(thread_count(&c->opts, c->n_docs), scan_worker, &job);
+    return rc < 0 ? rc : atomic_load(&job.rc);
 }
 
 /* Problems found while scanning, reported in input order whatever the threads did. */
@@ -176,34 +182,109 @@ static int report_duplicate_ids(const nd_corpus *c)
 
 /* ---------------------------------------------------------------- pairs */
 
-/* Exact Jaccard of each candidate (sorted by a, so a's set is read once per run of pairs). */
-static int verify_candidates(nd_corpus *c, const uint32_t *sigs, const nd_pair_key *cand,
-                             size_t n_cand, nd_result *r)
+/* Verification in parallel: the candidates (sorted by a) are cut into fixed blocks;
+ * a thread takes the next block and keeps its pairs apart; the blocks are joined in
+ * order, so the pairs do not depend on the threads. */
+#define VERIFY_BLOCK 256
+
+typedef struct verify_block {
+    nd_pair *pairs;
+    size_t n, cap;
+} verify_block;
+
+typedef struct verify_job {
+    const nd_corpus *corpus;
+    const uint32_t *sigs;
+    const nd_pair_key *cand;
+    size_t n_cand;
+    verify_block *blocks;
+    atomic_size_t next;
+    atomic_int rc;
+} verify_job;
+
+/* Exact Jaccard of each candidate of block b (a's set is read once per run of pairs). */
+static int verify_block_run(verify_job *job, size_t b, nd_set *sa, nd_set *sb)
 {
+    const nd_corpus *c = job->corpus;
     const nd_options *o = &c->opts;
-    nd_set sa = {0}, sb = {0};
-    size_t cap = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n_cand && rc == 0; i++) {
-        if (i == 0 || cand[i].a != cand[i - 1].a)
-            rc = nd_doc_load_set(c, &c->docs[cand[i].a], &sa);
+    const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
+    verify_block *out = &job->blocks[b];
+    for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
+        const nd_pair_key k = job->cand[i];
+        int rc = 0;
+        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a)
+            rc = nd_doc_read_set(c, &c->docs[k.a], sa);
         if (rc == 0)
-            rc = nd_doc_load_set(c, &c->docs[cand[i].b], &sb);
+            rc = nd_doc_read_set(c, &c->docs[k.b], sb);
         if (rc < 0)
-            break;
+            return rc;
         size_t shared;
-        const double j = nd_jaccard(sa.h, sa.n, sb.h, sb.n, &shared);
-        const double est = nd_minhash_estimate(sigs + cand[i].a * (size_t)o->num_perm,
-                                               sigs + cand[i].b * (size_t)o->num_perm, o->num_perm);
+        const double j = nd_jaccard(sa->h, sa->n, sb->h, sb->n, &shared);
+        const double est = nd_minhash_estimate(job->sigs + k.a * (size_t)o->num_perm,
+                                               job->sigs + k.b * (size_t)o->num_perm, o->num_perm);
         if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
-        if (ND_GROW(r->pairs, cap, r->n_pairs + 1) < 0)
-            rc = ND_ENOMEM;
-        else
-            r->pairs[r->n_pairs++] = (nd_pair){cand[i].a, cand[i].b, j, est, (uint32_t)shared, 0};
+        if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
+            return ND_ENOMEM;
+        out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
     }
+    return 0;
+}
+
+static void *verify_worker(void *arg)
+{
+    verify_job *job = arg;
+    nd_set sa = {0}, sb = {0};
+    const size_t n_blocks = (job->n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
+    int rc = 0;
+    while (rc == 0 && atomic_load(&job->rc) == 0) {
+        const size_t b = atomic_fetch_add(&job->next, 1);
+        if (b >= n_blocks)
+            break;
+        rc = verify_block_run(job, b, &sa, &sb);
+    }
+    if (rc < 0)
+        atomic_store(&job->rc, rc);
     free(sa.h);
     free(sb.h);
+    return NULL;
+}
+
+/* Joins the blocks' pairs into r, in block order. */
+static int join_blocks(verify_block *blocks, size_t n_blocks, nd_result *r)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < n_blocks; b++)
+        n += blocks[b].n;
+    r->pairs = malloc((n ? n : 1) * sizeof(*r->pairs));
+    if (!r->pairs)
+        return ND_ENOMEM;
+    for (size_t b = 0; b < n_blocks; b++) {
+        if (blocks[b].n)
+            memcpy(r->pairs + r->n_pairs, blocks[b].pairs, blocks[b].n * sizeof(*r->pairs));
+        r->n_pairs += blocks[b].n;
+    }
+    return 0;
+}
+
+static int verify_candidates(const nd_corpus *c, const uint32_t *sigs, const nd_pair_key *cand,
+                             size_t n_cand, nd_result *r)
+{
+    const size_t n_blocks = (n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
+    verify_job job = {.corpus = c, .sigs = sigs, .cand = cand, .n_cand = n_cand};
+    job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
+    if (!job.blocks)
+        return ND_ENOMEM;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.rc, 0);
+    int rc = run_threads(thread_count(&c->opts, n_blocks), verify_worker, &job);
+    if (rc == 0)
+        rc = atomic_load(&job.rc);
+    if (rc == 0)
+        rc = join_blocks(job.blocks, n_blocks, r);
+    for (size_t b = 0; b < n_blocks; b++)
+        free(job.blocks[b].pairs);
+    free(job.blocks);
     return rc;
 }
 

@@ -130,7 +130,7 @@ static int split_words(nd_scanner *s, nd_doc *d, const unsigned char *bytes, siz
                        const nd_token **toks, size_t *n_toks)
 {
     const bool chars = s->opts->shingle_unit == ND_UNIT_CHAR;
-    int rc = chars ? 0 : nd_fast_words(s->normalizer, bytes, len, &s->words);
+    int rc = chars ? 0 : nd_fast_words(s->normalizer, s->tokenizer, bytes, len, &s->words);
     if (rc < 0)
         return rc;
     if (rc == 1) {

@@ -84,11 +84,6 @@ int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
     return write_at(s->fd, data, len, *offset);
 }
 
-int nd_spill_rewrite(nd_spill *s, uint64_t offset, const void *data, size_t len)
-{
-    return write_at(s->fd, data, len, offset);
-}
-
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
 {
     unsigned char *p = buf;

@@ -21,8 +21,6 @@ void nd_spill_close(nd_spill *s); /* NULL is fine */
 int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset);
 /* Reads len bytes at offset into buf. */
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len);
-/* Overwrites bytes already appended (no growth). */
-int nd_spill_rewrite(nd_spill *s, uint64_t offset, const void *data, size_t len);
 
 /* Bytes appended so far. */
 uint64_t nd_spill_size(nd_spill *s);

@@ -17,6 +17,8 @@
  * point taken from ICU at start-up: the Word_Break property, and for each
  * middle character a probe of ICU's own BreakIterator on "a?a" and "1?1",
  * so that ICU's tailorings (the colon is not MidLetter in ICU) are honoured.
+ * A code point's class is worked out the first time the text holds it (a
+ * table of all 65536 costs ICU a million calls: 20 ms of every run).
  * Whatever the fast path does not model (combining marks, format controls,
  * Hebrew and Katakana rules, emoji, regional indicators, supplementary code
  * points, and the dictionary scripts: Chinese, Japanese, Thai, Lao, Khmer,
@@ -25,7 +27,6 @@
  */
 #include "tokenize.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unicode/uchar.h>
@@ -33,12 +34,10 @@
 #include <unicode/uscript.h>
 #include <xxhash.h>
 
-static uint8_t word_classes[0x10000];
-static pthread_once_t word_classes_once = PTHREAD_ONCE_INIT;
-
 struct nd_tokenizer {
-    UBreakIterator *words;
+    UBreakIterator *words; /* also probes classes, never while it segments a text */
     bool fast;
+    uint8_t *classes;      /* fast path only */
 };
 
 /* How many word segments ICU finds in text (UTF-16). */
@@ -118,15 +117,14 @@ static enum word_class classify(UBreakIterator *bi, UChar32 c)
     return probe_class(bi, (UChar)c);
 }
 
-static void build_word_classes(void)
+uint8_t nd_tokenizer_classify(nd_tokenizer *tk, UChar u)
 {
-    UErrorCode err = U_ZERO_ERROR;
-    UBreakIterator *bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
-    if (U_FAILURE(err))
-        return; /* every class stays COMPLEX: ICU does all the work */
-    for (UChar32 c = 0; c < 0x10000; c++)
-        word_classes[c] = (uint8_t)classify(bi, c);
-    ubrk_close(bi);
+    return tk->classes[u] = (uint8_t)classify(tk->words, u);
+}
+
+uint8_t *nd_tokenizer_classes(nd_tokenizer *tk)
+{
+    return tk->classes;
 }
 
 int nd_tokenizer_new(nd_tokenizer **out, bool fast)
@@ -141,16 +139,14 @@ int nd_tokenizer_new(nd_tokenizer **out, bool fast)
         return ND_EICU;
     }
     tk->fast = fast;
-    if (fast)
-        pthread_once(&word_classes_once, build_word_classes);
+    if (fast && !(tk->classes = calloc(0x10000, 1))) {
+        nd_tokenizer_free(tk);
+        return ND_ENOMEM;
+    }
+    for (UChar u = 0; fast && u < 0x80; u++)
+        nd_tokenizer_classify(tk, u);
     *out = tk;
     return 0;
-}
-
-const uint8_t *nd_word_class_table(void)
-{
-    pthread_once(&word_classes_once, build_word_classes);
-    return word_classes;
 }
 
 void nd_tokenizer_free(nd_tokenizer *tk)
@@ -158,6 +154,7 @@ void nd_tokenizer_free(nd_tokenizer *tk)
     if (!tk)
         return;
     ubrk_close(tk->words);
+    free(tk->classes);
     free(tk);
 }
 
@@ -185,14 +182,16 @@ static int add_token(const nd_normtext *t, int32_t start, int32_t end, nd_token 
 }
 
 /* The fast path: 1 when done, 0 when the text needs ICU, < 0 on error. */
-static int tokenize_fast(const nd_normtext *t, nd_token **toks, size_t *n, size_t *cap,
-                         nd_span16 **norm, size_t *norm_cap)
+static int tokenize_fast(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks, size_t *n,
+                         size_t *cap, nd_span16 **norm, size_t *norm_cap)
 {
     const UChar *text = t->text;
     const int32_t len = t->len;
+    const uint8_t *word_classes = tk->classes;
     for (int32_t i = 0; i < len; i++)
-        if (word_classes[text[i]] == WC_COMPLEX)
+        if (nd_word_class(tk, tk->classes, text[i]) == WC_COMPLEX)
             return 0;
+    /* every unit of the text has its class in the table now */
     for (int32_t i = 0; i < len;) {
         enum word_class c = word_classes[text[i]];
         if (c != WC_LETTER && c != WC_DIGIT) {
@@ -245,7 +244,7 @@ int nd_tokenize(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks, size_t 
     if (t->len == 0)
         return 0;
     if (tk->fast) {
-        const int rc = tokenize_fast(t, toks, n, cap, norm, norm_cap);
+        const int rc = tokenize_fast(tk, t, toks, n, cap, norm, norm_cap);
         if (rc != 0)
             return rc < 0 ? rc : 0;
         *n = 0;

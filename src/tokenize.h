@@ -20,6 +20,7 @@ typedef struct nd_tokenizer nd_tokenizer;
 
 /* How the fast path sees a UTF-16 unit of normalized text (see tokenize.c). */
 enum word_class {
+    WC_UNKNOWN,    /* not asked yet */
     WC_COMPLEX,    /* needs ICU */
     WC_SEPARATOR,  /* always a boundary, never part of a word */
     WC_LETTER,
@@ -29,8 +30,19 @@ enum word_class {
     WC_MID_BOTH,   /* joins two letters or two digits */
 };
 
-/* The class of every BMP unit, built from ICU's answers on first use. */
-const uint8_t *nd_word_class_table(void);
+/* The tokenizer's class table: 65536 entries, WC_UNKNOWN until asked (ASCII is
+ * filled from the start). */
+uint8_t *nd_tokenizer_classes(nd_tokenizer *tk);
+
+/* Reads the class of u off ICU's answers and stores it in the table. */
+uint8_t nd_tokenizer_classify(nd_tokenizer *tk, UChar u);
+
+/* The class of u, asking ICU the first time. */
+static inline uint8_t nd_word_class(nd_tokenizer *tk, uint8_t *classes, UChar u)
+{
+    const uint8_t c = classes[u];
+    return c != WC_UNKNOWN ? c : nd_tokenizer_classify(tk, u);
+}
 
 /* Whether a middle character of class mid joins a unit of class before to one of class after. */
 static inline bool nd_word_joins(int mid, int before, int after)

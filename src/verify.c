@@ -17,20 +17,8 @@ int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out)
         return ND_ENOMEM;
     out->n = d->n_shingles;
     const int rc = nd_spill_read(c->spill, d->shingles_off, out->h, (size_t)out->n * 8);
-    if (rc == 0 && !d->shingles_are_set)
+    if (rc == 0)
         out->n = (uint32_t)nd_shingle_set(out->h, out->n);
-    return rc;
-}
-
-int nd_doc_load_set(nd_corpus *c, nd_doc *d, nd_set *out)
-{
-    const bool was_set = d->shingles_are_set;
-    int rc = nd_doc_read_set(c, d, out);
-    if (rc == 0 && !was_set) {
-        rc = nd_spill_rewrite(c->spill, d->shingles_off, out->h, (size_t)out->n * 8);
-        d->n_shingles = out->n;
-        d->shingles_are_set = true;
-    }
     return rc;
 }
 

@@ -126,7 +126,7 @@ static void engine_run(engine *e, const unsigned char *bytes, size_t len)
 static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned char *bytes,
                                  size_t len, const char *what)
 {
-    const int rc = nd_fast_words(fast->nz, bytes, len, &fast->words);
+    const int rc = nd_fast_words(fast->nz, fast->tk, bytes, len, &fast->words);
     cr_assert(rc == 0 || rc == 1, "%s: nd_fast_words returned %d", what, rc);
     if (rc == 0)
         return false;

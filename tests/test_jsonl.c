@@ -87,6 +87,9 @@ Test(jsonl, fast_reader_defers_what_it_does_not_model)
     expect_deferred("{\"id\": -0, \"text\": \"minus zero id\"}", "id", "text");
     expect_deferred("{\"id\": 12345678901234567890, \"text\": \"long id\"}", "id", "text");
     expect_deferred("{\"id\": \"a\\u0000b\", \"text\": \"nul in id\"}", "id", "text");
+    /* jansson rejects numbers beyond 64-bit integers and doubles, wherever they are */
+    expect_deferred("{\"text\": \"x\", \"n\": -88888888888888888888888}", "id", "text");
+    expect_deferred("{\"text\": \"x\", \"n\": 1e999}", "id", "text");
 }
 
 Test(jsonl, fast_reader_defers_every_error)

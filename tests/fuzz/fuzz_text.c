@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(fast.n == icu.n);
         CHECK(!fast.n || !memcmp(fast.toks, icu.toks, fast.n * sizeof(nd_token)));
         nd_words words = {0};
-        const int taken = nd_fast_words(fast.nz, data, size, &words);
+        const int taken = nd_fast_words(fast.nz, fast.tk, data, size, &words);
         CHECK(taken == 0 || taken == 1);
         if (taken) {
             CHECK(words.n == icu.n);
