@@ -16,6 +16,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_DEPTH 64      /* deeper lines go to jansson */
 /* jansson rejects integers beyond 64 bits and reals beyond a double: a number this
@@ -126,11 +129,47 @@ static int escape(cursor *c, out_buf *o)
     return put_code_point(o, cp);
 }
 
+#ifdef __SSE2__
+/* Whether the 16 bytes at p are all plain: printable ASCII but '"' and '\\', or
+ * two-byte UTF-8 sequences (lead C2..DF, then a continuation byte), none cut by
+ * the block's end; *lead_carry says whether the block before ended with a lead
+ * byte, and gets the same of this block. Most of the text of a news article in
+ * Arabic, Cyrillic, Greek or a Latin script is made of such blocks. */
+static bool plain_block(const unsigned char *p, unsigned *lead_carry)
+{
+    const __m128i b = _mm_loadu_si128((const __m128i *)p);
+    const __m128i sign = _mm_set1_epi8((char)0x80);
+    /* signed compares on b ^ 0x80 give unsigned ones on b */
+    const __m128i u = _mm_xor_si128(b, sign);
+    const __m128i ascii = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8(0x1F ^ 0x80)),
+                                        _mm_cmplt_epi8(u, _mm_set1_epi8(0x00)));
+    const __m128i quote = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+                                       _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+    const __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8((char)0xC0)), sign);
+    const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8((char)(0xC1 ^ 0x80))),
+                                       _mm_cmplt_epi8(u, _mm_set1_epi8((char)(0xE0 ^ 0x80))));
+    const unsigned plain = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(quote, ascii));
+    const unsigned conts = (unsigned)_mm_movemask_epi8(cont);
+    const unsigned leads = (unsigned)_mm_movemask_epi8(lead);
+    if ((plain | conts | leads) != 0xFFFF || conts != (((leads << 1) | *lead_carry) & 0xFFFF))
+        return false;
+    *lead_carry = leads >> 15;
+    return true;
+}
+#endif
+
 /* Moves c->p over plain characters: printable ASCII but '"' and '\\', and valid
- * UTF-8 sequences (two-byte ones, all of Arabic, checked inline). */
+ * UTF-8 sequences. */
 static void plain_run(cursor *c)
 {
     const unsigned char *p = c->p, *const end = c->end;
+#ifdef __SSE2__
+    unsigned lead_carry = 0;
+    while (end - p >= 17 && plain_block(p, &lead_carry))
+        p += 16;
+    if (lead_carry) /* the last block ended inside a sequence: its continuation is next */
+        p--;
+#endif
     while (p < end) {
         const unsigned char b = *p;
         if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {

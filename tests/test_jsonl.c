@@ -124,3 +124,31 @@ Test(jsonl, deep_nesting_goes_to_jansson)
     cr_expect_eq(slow.rc, 0, "jansson reads 100 levels");
     reading_free(&slow);
 }
+
+/* Every byte position of a long string, with a valid or broken sequence put there:
+ * the block-wise check of plain text must agree with jansson across block edges. */
+Test(jsonl, sequences_at_every_position_agree_with_jansson)
+{
+    static const char *const inserts[] = {
+        "\xc3\x28", "\x80", "\xd8", "\xe2\x80\x9c", "\xf0\x9f\x98\x80", "\xc0\xaf", "\"",
+        "\\\\", "\\u0627", "\x1f", "\x7f", "\xed\xa0\x80", "\xd8\xa7",
+    };
+    const char *body = "قال abc الرئيس de «مرحبا» ok قال الرئيس hello world";
+    for (size_t k = 0; k < sizeof(inserts) / sizeof(*inserts); k++) {
+        for (size_t at = 0; at <= strlen(body); at++) {
+            char line[512];
+            snprintf(line, sizeof(line), "{\"text\": \"%.*s%s%s\"}", (int)at, body, inserts[k],
+                     body + at);
+            reading fast = read_fast(line, "id", "text"), slow = read_jansson(line, "id", "text");
+            if (slow.rc != 0) {
+                cr_assert_eq(fast.rc, ND_JSONL_DEFER, "insert %zu at %zu", k, at);
+            } else if (fast.rc == 0) {
+                cr_assert_eq(fast.len, slow.len, "insert %zu at %zu", k, at);
+                cr_assert_eq(memcmp(fast.text, slow.text, fast.len), 0, "insert %zu at %zu", k,
+                             at);
+            }
+            reading_free(&fast);
+            reading_free(&slow);
+        }
+    }
+}
