@@ -25,6 +25,9 @@
 
 #include <stdlib.h>
 #include <unicode/utf16.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 /* inlined: a call into the shared library per word costs more than the hash */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -203,42 +206,50 @@ static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
 
 static inline UChar ascii_lower(uint8_t b)
 {
-    return (UChar)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+    return (UChar)(b + (((unsigned)b - 'A' < 26u) << 5));
 }
 
-/* Appends the letters and digits bytes[from..to) to the current word. */
-static int extend_ascii_word(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
+/* Appends the letters and digits that follow bytes[*k - 1] (the current word's last
+ * unit) before to, lower-cased, in one tight loop. */
+static int take_ascii_word_tail(splitter *sp, const uint8_t *bytes, size_t *k, size_t to)
 {
     nd_words *w = sp->w;
-    const size_t n = to - from;
-    if (w->word_len + n > w->word_cap && ND_GROW(w->word, w->word_cap, w->word_len + n) < 0)
+    const size_t most = w->word_len + (to - *k);
+    if (most > w->word_cap && ND_GROW(w->word, w->word_cap, most) < 0)
         return ND_ENOMEM;
-    UChar *dst = w->word + w->word_len;
-    for (size_t k = 0; k < n; k++) /* vectorizes */
-        dst[k] = (UChar)(bytes[from + k] + 32 * ((unsigned)(bytes[from + k] - 'A') < 26u));
-    w->word_len += n;
-    sp->end = (uint32_t)to;
-    sp->last_class = sp->classes[ascii_lower(bytes[to - 1])];
+    const uint8_t *classes = sp->classes;
+    UChar *word = w->word;
+    size_t n = w->word_len, j = *k;
+    uint8_t cls = sp->last_class;
+    for (; j < to; j++) {
+        const UChar u = ascii_lower(bytes[j]);
+        const uint8_t next = classes[u];
+        if (!is_word_class(next))
+            break;
+        word[n++] = u;
+        cls = next;
+    }
+    if (j > *k) {
+        w->word_len = n;
+        sp->last_class = cls;
+        sp->end = (uint32_t)j;
+        *k = j;
+    }
     return 0;
 }
 
-/* ASCII characters that are chunks of their own (each followed by ASCII), with
- * runs of letters and digits appended to the word in one go. */
+/* ASCII characters that are chunks of their own (each followed by ASCII); a word's
+ * letters and digits after its first go in one go. */
 static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
 {
     for (size_t k = from; k < to;) {
         const UChar u = ascii_lower(bytes[k]);
         int rc = take_unit(sp, u, (uint32_t)k, (uint32_t)k + 1);
-        size_t j = k + 1;
-        if (rc == 0 && is_word_class(sp->classes[u])) {
-            while (j < to && is_word_class(sp->classes[ascii_lower(bytes[j])]))
-                j++;
-            if (j > k + 1)
-                rc = extend_ascii_word(sp, bytes, k + 1, j);
-        }
+        k++;
+        if (rc == 0 && is_word_class(sp->classes[u]))
+            rc = take_ascii_word_tail(sp, bytes, &k, to);
         if (rc)
             return rc;
-        k = j;
     }
     return 0;
 }
@@ -248,6 +259,10 @@ static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to
 static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
 {
     size_t k = i;
+#ifdef __SSE2__
+    while (len - k >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(bytes + k))))
+        k += 16;
+#endif
     while (k < len && bytes[k] < 0x80)
         k++;
     return k == len ? len : k - 1;

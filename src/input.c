@@ -546,11 +546,38 @@ void nd_reader_dispose(nd_reader *r)
 {
     if (r->fd >= 0)
         close(r->fd);
-    free(r->line);
+    free(r->window);
     *r = (nd_reader)ND_READER_INIT;
 }
 
-/* The bytes of a JSONL line into r->line. */
+/* Lines are read a window at a time: the lines of a batch of documents come from
+ * one system call. */
+#define READ_WINDOW (256u << 10)
+
+/* Reads at least need bytes (up to want) at offset into r's window. */
+static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
+{
+    r->window_len = 0;
+    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
+        return ND_ENOMEM;
+    size_t done = 0;
+    while (done < need) {
+        const ssize_t got = pread(r->fd, r->window + done, want - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO; /* the file shrank since it was listed */
+            return ND_EIO;
+        }
+        done += (size_t)got;
+    }
+    r->window_off = offset;
+    r->window_len = done;
+    return 0;
+}
+
+/* The bytes of a JSONL line, from r's window. */
 int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
 {
     const nd_source *s = &c->sources[d->source];
@@ -561,26 +588,21 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
     if (r->fd < 0 || r->fd_source != d->source) {
         if (r->fd >= 0)
             close(r->fd);
+        r->window_len = 0;
         r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
         r->fd_source = d->source;
         if (r->fd < 0)
             return ND_EIO;
     }
-    if (ND_GROW(r->line, r->line_cap, (size_t)d->length + 1) < 0)
-        return ND_ENOMEM;
-    size_t done = 0;
-    while (done < d->length) {
-        const ssize_t got = pread(r->fd, r->line + done, d->length - done, (off_t)(d->offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got == 0)
-                errno = EIO; /* the file shrank since it was listed */
-            return ND_EIO;
-        }
-        done += (size_t)got;
+    const bool in_window = r->window_len > 0 && d->offset >= r->window_off &&
+                           d->offset + d->length <= r->window_off + r->window_len;
+    if (!in_window) {
+        const int rc = fill_window(r, d->offset, d->length,
+                                   d->length > READ_WINDOW ? d->length : READ_WINDOW);
+        if (rc < 0)
+            return rc;
     }
-    *line = r->line;
+    *line = r->window + (d->offset - r->window_off);
     return 0;
 }
 

@@ -108,10 +108,11 @@ void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *pa
 typedef struct nd_reader {
     int fd;
     uint32_t fd_source;
-    unsigned char *line; /* a JSONL line being parsed */
-    size_t line_cap;
+    unsigned char *window; /* bytes [window_off, window_off + window_len) of the file */
+    size_t window_cap, window_len;
+    uint64_t window_off;
 } nd_reader;
-#define ND_READER_INIT {-1, 0, NULL, 0}
+#define ND_READER_INIT {-1, 0, NULL, 0, 0, 0}
 void nd_reader_dispose(nd_reader *r);
 
 /* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,

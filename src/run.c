@@ -44,19 +44,28 @@ static void count_progress(scan_job *job, const nd_doc *d)
         c->progress(docs, c->n_docs, bytes, c->progress_payload);
 }
 
+/* Documents are taken in batches of consecutive ones: JSONL lines next to each other
+ * come from one read, and threads meet at the counter less often. */
+#define SCAN_BATCH 16
+
 static void *scan_worker(void *arg)
 {
     scan_job *job = arg;
     nd_corpus *c = job->corpus;
-    nd_scanner *s;
+    nd_scanner *s = NULL;
     int rc = nd_scanner_new(&s, &c->opts);
     while (rc == 0 && atomic_load(&job->rc) == 0) {
-        const size_t i = atomic_fetch_add(&job->next, 1);
-        if (i >= c->n_docs)
+        const size_t first = atomic_fetch_add(&job->next, SCAN_BATCH);
+        if (first >= c->n_docs)
             break;
-        rc = nd_scan_doc(s, c, &c->docs[i], job->sigs + i * (size_t)c->opts.num_perm);
-        count_progress(job, &c->docs[i]);
+        const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
+        for (size_t i = first; i < end && rc == 0; i++) {
+            rc = nd_scan_doc(s, c, &c->docs[i], job->sigs + i * (size_t)c->opts.num_perm);
+            count_progress(job, &c->docs[i]);
+        }
     }
+    if (rc == 0 && s)
+        rc = nd_scanner_finish(s, c);
     if (rc < 0)
         atomic_store(&job->rc, rc);
     nd_scanner_free(s);

@@ -36,6 +36,7 @@ struct nd_scanner {
     size_t cps_cap;
     uint64_t *shingles; /* of the document being scanned */
     size_t shingles_cap;
+    nd_spill_batch spill; /* shingles and tokens on their way to the scratch file */
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
     nd_reader reader;
@@ -67,6 +68,7 @@ void nd_scanner_free(nd_scanner *s)
     nd_tokenizer_free(s->tokenizer);
     nd_normtext_dispose(&s->text);
     nd_words_dispose(&s->words);
+    nd_spill_batch_dispose(&s->spill);
     free(s->toks);
     free(s->norm);
     free(s->units);
@@ -172,14 +174,20 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
         return rc;
     d->n_shingles = (uint32_t)n_sh;
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
-    rc = nd_spill_append(c->spill, s->shingles, n_sh * sizeof(*s->shingles), &d->shingles_off);
+    rc = nd_spill_batch_add(c->spill, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
+                            &d->shingles_off);
     if (rc < 0)
         return rc;
     d->status = ND_DOC_OK;
     if (!s->opts->passages || s->opts->shingle_unit == ND_UNIT_CHAR)
         return 0;
     d->has_tokens = true;
-    return nd_spill_append(c->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
+    return nd_spill_batch_add(c->spill, &s->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
+}
+
+int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)
+{
+    return nd_spill_batch_flush(c->spill, &s->spill);
 }
 
 /* "FILE:LINE", the id of a JSONL line without one. */

@@ -20,4 +20,8 @@ void nd_scanner_free(nd_scanner *s);
  * the return value is < 0 only for ND_ENOMEM / ND_EICU. */
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);
 
+/* Writes what the scanner still holds for the scratch file; the documents' offsets
+ * into it are valid only after this. */
+int nd_scanner_finish(nd_scanner *s, const nd_corpus *c);
+
 #endif

@@ -84,6 +84,46 @@ int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
     return write_at(s->fd, data, len, *offset);
 }
 
+#define BATCH_BYTES (1u << 20)
+
+int nd_spill_batch_flush(nd_spill *s, nd_spill_batch *b)
+{
+    uint64_t base;
+    if (b->len == 0)
+        return 0;
+    const int rc = nd_spill_append(s, b->data, b->len, &base);
+    for (size_t i = 0; rc == 0 && i < b->n_fixups; i++)
+        *b->fixups[i].offset = base + b->fixups[i].at;
+    b->len = b->n_fixups = 0;
+    return rc;
+}
+
+int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t len,
+                       uint64_t *offset)
+{
+    if (len >= BATCH_BYTES) /* a record this large goes straight to the file */
+        return nd_spill_append(s, data, len, offset);
+    if (b->len + len > BATCH_BYTES) {
+        const int rc = nd_spill_batch_flush(s, b);
+        if (rc < 0)
+            return rc;
+    }
+    if (ND_GROW(b->data, b->cap, b->len + len) < 0 ||
+        ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
+        return ND_ENOMEM;
+    memcpy(b->data + b->len, data, len);
+    b->fixups[b->n_fixups++] = (struct nd_spill_fixup){offset, b->len};
+    b->len += len;
+    return 0;
+}
+
+void nd_spill_batch_dispose(nd_spill_batch *b)
+{
+    free(b->data);
+    free(b->fixups);
+    *b = (nd_spill_batch){0};
+}
+
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
 {
     unsigned char *p = buf;
