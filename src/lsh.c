@@ -11,23 +11,20 @@
  * (equal weights), so that the curve turns at the threshold t.
  * For t = 0.8 and 128 values: b = 9, r = 13.
  *
- * Each document yields b records (band, hash of the band's r values, doc).
- * Sorting the records brings equal bands together; each run of equal
- * (band, hash) gives the pairs of its documents. Sorting flat 16-byte
- * records, instead of a hash map of lists, keeps memory at exactly
- * 16 bytes x b per document and lets a later version sort in runs on disk.
+ * Each document yields b records (band, hash of the band's r values, doc),
+ * made while the document is scanned. Sorting the records brings equal bands
+ * together; each run of equal (band, hash) gives the pairs of its documents.
+ * The records are flat 16-byte values sorted by the external sort: within
+ * --memory they never touch the disk, beyond it they are sorted in runs on
+ * disk and merged, so a million documents need no more memory than the
+ * budget (a hash map of lists would need all of them, and pointers).
  */
 #include "lsh.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xxhash.h>
-
-typedef struct band_record {
-    uint64_t hash;
-    uint32_t band;
-    uint32_t doc;
-} band_record;
 
 /* x^n by squaring: the choice of (b, r) evaluates this half a million times, and
  * pow() made it a visible part of a small run's start-up. */
@@ -77,9 +74,19 @@ void nd_lsh_params(double threshold, int num_perm, int *bands, int *rows)
     }
 }
 
+void nd_lsh_band_records(const uint32_t *sig, uint32_t doc, int bands, int rows,
+                         nd_band_record *out)
+{
+    for (int b = 0; b < bands; b++) {
+        out[b].hash = XXH3_64bits_withSeed(sig + b * rows, (size_t)rows * sizeof(*sig), (uint64_t)b);
+        out[b].band = (uint32_t)b;
+        out[b].doc = doc;
+    }
+}
+
 static int compare_band_records(const void *pa, const void *pb)
 {
-    const band_record *a = pa, *b = pb;
+    const nd_band_record *a = pa, *b = pb;
     if (a->band != b->band)
         return a->band < b->band ? -1 : 1;
     if (a->hash != b->hash)
@@ -107,12 +114,62 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
     return w;
 }
 
-/* Appends the pairs of records[lo..hi), which share one band hash. */
-static int emit_group(const band_record *rec, size_t lo, size_t hi, nd_pair_key **out, size_t *n,
+/* Sorts records by (band, hash, doc) with LSD radix passes of 16 bits (doc, hash,
+ * band), skipping the passes where every record has the same digit. */
+static int sort_band_records(void *records, size_t n)
+{
+    nd_band_record *rec = records;
+    if (n < 4096) {
+        nd_sort(rec, n, sizeof(*rec), compare_band_records);
+        return 0;
+    }
+    nd_band_record *tmp = malloc(n * sizeof(*tmp));
+    size_t *count = malloc(65536 * sizeof(*count));
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return ND_ENOMEM;
+    }
+    nd_band_record *from = rec, *to = tmp;
+    for (int pass = 0; pass < 7; pass++) {
+        /* digits, least significant first: doc (2), hash (4), band (1) */
+#define DIGIT(r) (uint16_t)(pass < 2 ? (r).doc >> (16 * pass) : pass < 6 ? (r).hash >> (16 * (pass - 2)) : (r).band)
+        memset(count, 0, 65536 * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[DIGIT(from[i])]++;
+        if (count[DIGIT(from[0])] == n)
+            continue;
+        for (size_t b = 0, sum = 0; b < 65536; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[DIGIT(from[i])]++] = from[i];
+#undef DIGIT
+        nd_band_record *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != rec)
+        memcpy(rec, from, n * sizeof(*rec));
+    free(tmp);
+    free(count);
+    return 0;
+}
+
+int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill)
+{
+    return nd_extsort_new(out, sizeof(nd_band_record), compare_band_records, sort_band_records,
+                          budget, spill);
+}
+
+/* Appends the pairs of the documents of one group (records with one band hash). */
+static int emit_group(const nd_band_record *rec, size_t n_rec, nd_pair_key **out, size_t *n,
                       size_t *cap)
 {
-    for (size_t i = lo; i < hi; i++) {
-        for (size_t j = i + 1; j < hi; j++) {
+    for (size_t i = 0; i < n_rec; i++) {
+        for (size_t j = i + 1; j < n_rec; j++) {
             if (rec[i].doc == rec[j].doc)
                 continue;
             if (ND_GROW(*out, *cap, *n + 1) < 0)
@@ -123,34 +180,31 @@ static int emit_group(const band_record *rec, size_t lo, size_t hi, nd_pair_key 
     return 0;
 }
 
-int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
-                      int bands, int rows, nd_pair_key **out, size_t *n_out)
+int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out)
 {
-    const size_t n_rec = n_docs * (size_t)bands;
-    band_record *rec = malloc((n_rec ? n_rec : 1) * sizeof(*rec));
-    size_t n = 0, cap = 0;
-    int rc = 0;
+    nd_band_record *group = NULL;
+    size_t n_group = 0, group_cap = 0, n = 0, cap = 0;
+    const void *next;
+    int got, rc = 0;
     *out = NULL;
     *n_out = 0;
-    if (!rec)
-        return ND_ENOMEM;
-    for (size_t d = 0; d < n_docs; d++) {
-        const uint32_t *sig = sigs + docs[d] * (size_t)num_perm;
-        for (int b = 0; b < bands; b++) {
-            band_record *r = &rec[d * (size_t)bands + (size_t)b];
-            r->hash = XXH3_64bits_withSeed(sig + b * rows, (size_t)rows * sizeof(*sig), (uint64_t)b);
-            r->band = (uint32_t)b;
-            r->doc = docs[d];
+    do {
+        got = nd_extsort_next(sorted, &next);
+        const nd_band_record *r = got == 1 ? next : NULL;
+        if (got < 0)
+            rc = got;
+        else if (n_group && (!r || r->band != group[0].band || r->hash != group[0].hash)) {
+            rc = emit_group(group, n_group, out, &n, &cap);
+            n_group = 0;
         }
-    }
-    nd_sort(rec, n_rec, sizeof(*rec), compare_band_records);
-    for (size_t lo = 0, hi; lo < n_rec && rc == 0; lo = hi) {
-        for (hi = lo + 1; hi < n_rec && rec[hi].band == rec[lo].band && rec[hi].hash == rec[lo].hash;
-             hi++)
-            ;
-        rc = emit_group(rec, lo, hi, out, &n, &cap);
-    }
-    free(rec);
+        if (rc == 0 && r) {
+            if (ND_GROW(group, group_cap, n_group + 1) < 0)
+                rc = ND_ENOMEM;
+            else
+                group[n_group++] = *r;
+        }
+    } while (rc == 0 && got == 1);
+    free(group);
     if (rc < 0) {
         free(*out);
         *out = NULL;
@@ -158,4 +212,25 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
     }
     *n_out = nd_pair_keys_unique(*out, n);
     return 0;
+}
+
+int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
+                      int bands, int rows, nd_pair_key **out, size_t *n_out)
+{
+    nd_extsort *sorter;
+    nd_band_record rec[1024];
+    int rc = nd_lsh_sorter_new(&sorter, SIZE_MAX / 2, NULL);
+    if (rc < 0)
+        return rc;
+    for (size_t d = 0; d < n_docs && rc == 0; d++) {
+        nd_lsh_band_records(sigs + docs[d] * (size_t)num_perm, docs[d], bands, rows, rec);
+        for (int b = 0; b < bands && rc == 0; b++)
+            rc = nd_extsort_add(sorter, &rec[b]);
+    }
+    if (rc == 0)
+        rc = nd_extsort_finish(sorter);
+    if (rc == 0)
+        rc = nd_lsh_candidates_sorted(sorter, out, n_out);
+    nd_extsort_free(sorter);
+    return rc;
 }

@@ -8,7 +8,15 @@
 #ifndef ND_LSH_H
 #define ND_LSH_H
 
+#include "extsort.h"
 #include "nd_internal.h"
+
+/* One band of one document's signature. */
+typedef struct nd_band_record {
+    uint64_t hash; /* of the band's rows */
+    uint32_t band;
+    uint32_t doc;
+} nd_band_record;
 
 /* Probability that two documents of similarity s become candidates. */
 double nd_lsh_probability(double s, int bands, int rows);
@@ -17,7 +25,17 @@ double nd_lsh_probability(double s, int bands, int rows);
  * positive and false negative probability integrals around threshold. */
 void nd_lsh_params(double threshold, int num_perm, int *bands, int *rows);
 
-/* sigs holds num_perm values per document number; docs[0..n_docs) are the
+/* The bands records of one signature (out holds bands entries). */
+void nd_lsh_band_records(const uint32_t *sig, uint32_t doc, int bands, int rows,
+                         nd_band_record *out);
+
+/* An external sort for band records, holding up to budget bytes in memory. */
+int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill);
+
+/* The sorted distinct candidate pairs from a finished sorter of band records. */
+int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out);
+
+/* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs) are the
  * (increasing) numbers of the documents to band. Writes the sorted distinct
  * candidate pairs to *out. */
 int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,

@@ -71,6 +71,7 @@ typedef struct nd_doc {
     uint32_t n_tokens;
     uint32_t n_shingles;   /* entries at shingles_off in the spill file */
     uint64_t shingles_off; /* n_shingles hashes in text order */
+    uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
     uint64_t tokens_off;
     nd_doc_status status;

@@ -26,13 +26,63 @@
 
 /* ---------------------------------------------------------------- scan */
 
+/* Where the band records of the scan went in the scratch file: chunks of up to
+ * BAND_CHUNK records, in whatever order the threads wrote them (they are sorted
+ * later, so the order does not show). */
+#define BAND_CHUNK 65536
+
+typedef struct band_chunk {
+    uint64_t offset;
+    size_t n;
+} band_chunk;
+
 typedef struct scan_job {
     nd_corpus *corpus;
-    uint32_t *sigs;
+    int bands, rows;
     atomic_size_t next;
     atomic_int rc;
     atomic_uint_fast64_t docs_done, bytes_done;
+    pthread_mutex_t chunks_lock;
+    band_chunk *chunks;
+    size_t n_chunks, chunks_cap;
 } scan_job;
+
+/* A thread's band records on their way to the scratch file. */
+typedef struct band_buffer {
+    nd_band_record *rec;
+    size_t n;
+} band_buffer;
+
+static int flush_bands(scan_job *job, band_buffer *b)
+{
+    band_chunk chunk = {0, b->n};
+    if (b->n == 0)
+        return 0;
+    int rc = nd_spill_append(job->corpus->spill, b->rec, b->n * sizeof(*b->rec), &chunk.offset);
+    b->n = 0;
+    pthread_mutex_lock(&job->chunks_lock);
+    if (rc == 0 && ND_GROW(job->chunks, job->chunks_cap, job->n_chunks + 1) < 0)
+        rc = ND_ENOMEM;
+    if (rc == 0)
+        job->chunks[job->n_chunks++] = chunk;
+    pthread_mutex_unlock(&job->chunks_lock);
+    return rc;
+}
+
+/* Adds the band records of document i (just scanned, signature sig). */
+static int add_bands(scan_job *job, band_buffer *b, size_t i, const uint32_t *sig)
+{
+    if (job->corpus->docs[i].status != ND_DOC_OK)
+        return 0;
+    if (b->n + (size_t)job->bands > BAND_CHUNK) {
+        const int rc = flush_bands(job, b);
+        if (rc < 0)
+            return rc;
+    }
+    nd_lsh_band_records(sig, (uint32_t)i, job->bands, job->rows, b->rec + b->n);
+    b->n += (size_t)job->bands;
+    return 0;
+}
 
 /* Counts a scanned document and, every 64, tells the progress callback. */
 static void count_progress(scan_job *job, const nd_doc *d)
@@ -53,22 +103,30 @@ static void *scan_worker(void *arg)
     scan_job *job = arg;
     nd_corpus *c = job->corpus;
     nd_scanner *s = NULL;
-    int rc = nd_scanner_new(&s, &c->opts);
+    band_buffer bands = {malloc(BAND_CHUNK * sizeof(nd_band_record)), 0};
+    uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
+    int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
     while (rc == 0 && atomic_load(&job->rc) == 0) {
         const size_t first = atomic_fetch_add(&job->next, SCAN_BATCH);
         if (first >= c->n_docs)
             break;
         const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
         for (size_t i = first; i < end && rc == 0; i++) {
-            rc = nd_scan_doc(s, c, &c->docs[i], job->sigs + i * (size_t)c->opts.num_perm);
+            rc = nd_scan_doc(s, c, &c->docs[i], sig);
+            if (rc == 0)
+                rc = add_bands(job, &bands, i, sig);
             count_progress(job, &c->docs[i]);
         }
     }
-    if (rc == 0 && s)
+    if (rc == 0)
         rc = nd_scanner_finish(s, c);
+    if (rc == 0)
+        rc = flush_bands(job, &bands);
     if (rc < 0)
         atomic_store(&job->rc, rc);
     nd_scanner_free(s);
+    free(bands.rec);
+    free(sig);
     return NULL;
 }
 
@@ -99,15 +157,17 @@ static int run_threads(int n, void *(*worker)(void *), void *arg)
     return 0;
 }
 
-static int scan_all(nd_corpus *c, uint32_t *sigs)
+static int scan_all(scan_job *job)
 {
-    scan_job job = {.corpus = c, .sigs = sigs};
-    atomic_init(&job.next, 0);
-    atomic_init(&job.rc, 0);
-    atomic_init(&job.docs_done, 0);
-    atomic_init(&job.bytes_done, 0);
-    const int rc = run_threads(thread_count(&c->opts, c->n_docs), scan_worker, &job);
-    return rc < 0 ? rc : atomic_load(&job.rc);
+    atomic_init(&job->next, 0);
+    atomic_init(&job->rc, 0);
+    atomic_init(&job->docs_done, 0);
+    atomic_init(&job->bytes_done, 0);
+    pthread_mutex_init(&job->chunks_lock, NULL);
+    const int rc = run_threads(thread_count(&job->corpus->opts, job->corpus->n_docs), scan_worker,
+                               job);
+    pthread_mutex_destroy(&job->chunks_lock);
+    return rc < 0 ? rc : atomic_load(&job->rc);
 }
 
 /* Problems found while scanning, reported in input order whatever the threads did. */
@@ -203,7 +263,6 @@ typedef struct verify_block {
 
 typedef struct verify_job {
     const nd_corpus *corpus;
-    const uint32_t *sigs;
     const nd_pair_key *cand;
     size_t n_cand;
     verify_block *blocks;
@@ -211,8 +270,22 @@ typedef struct verify_job {
     atomic_int rc;
 } verify_job;
 
-/* Exact Jaccard of each candidate of block b (a's set is read once per run of pairs). */
-static int verify_block_run(verify_job *job, size_t b, nd_set *sa, nd_set *sb)
+/* A document's shingle set and signature, read back from the scratch file. */
+typedef struct doc_sketch {
+    nd_set set;
+    uint32_t *sig;
+} doc_sketch;
+
+static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
+{
+    const int rc = nd_doc_read_set(c, d, &k->set);
+    return rc < 0 ? rc
+                  : nd_spill_read(c->spill, d->sig_off, k->sig,
+                                  (size_t)c->opts.num_perm * sizeof(*k->sig));
+}
+
+/* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
+static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
 {
     const nd_corpus *c = job->corpus;
     const nd_options *o = &c->opts;
@@ -222,15 +295,14 @@ static int verify_block_run(verify_job *job, size_t b, nd_set *sa, nd_set *sb)
         const nd_pair_key k = job->cand[i];
         int rc = 0;
         if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a)
-            rc = nd_doc_read_set(c, &c->docs[k.a], sa);
+            rc = read_sketch(c, &c->docs[k.a], ka);
         if (rc == 0)
-            rc = nd_doc_read_set(c, &c->docs[k.b], sb);
+            rc = read_sketch(c, &c->docs[k.b], kb);
         if (rc < 0)
             return rc;
         size_t shared;
-        const double j = nd_jaccard(sa->h, sa->n, sb->h, sb->n, &shared);
-        const double est = nd_minhash_estimate(job->sigs + k.a * (size_t)o->num_perm,
-                                               job->sigs + k.b * (size_t)o->num_perm, o->num_perm);
+        const double j = nd_jaccard(ka->set.h, ka->set.n, kb->set.h, kb->set.n, &shared);
+        const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
         if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
         if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
@@ -243,19 +315,22 @@ static int verify_block_run(verify_job *job, size_t b, nd_set *sa, nd_set *sb)
 static void *verify_worker(void *arg)
 {
     verify_job *job = arg;
-    nd_set sa = {0}, sb = {0};
+    const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
+    doc_sketch ka = {{0}, malloc(sig_bytes)}, kb = {{0}, malloc(sig_bytes)};
     const size_t n_blocks = (job->n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    int rc = 0;
+    int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
     while (rc == 0 && atomic_load(&job->rc) == 0) {
         const size_t b = atomic_fetch_add(&job->next, 1);
         if (b >= n_blocks)
             break;
-        rc = verify_block_run(job, b, &sa, &sb);
+        rc = verify_block_run(job, b, &ka, &kb);
     }
     if (rc < 0)
         atomic_store(&job->rc, rc);
-    free(sa.h);
-    free(sb.h);
+    free(ka.set.h);
+    free(kb.set.h);
+    free(ka.sig);
+    free(kb.sig);
     return NULL;
 }
 
@@ -276,11 +351,11 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_result *r)
     return 0;
 }
 
-static int verify_candidates(const nd_corpus *c, const uint32_t *sigs, const nd_pair_key *cand,
-                             size_t n_cand, nd_result *r)
+static int verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
+                             nd_result *r)
 {
     const size_t n_blocks = (n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.corpus = c, .sigs = sigs, .cand = cand, .n_cand = n_cand};
+    verify_job job = {.corpus = c, .cand = cand, .n_cand = n_cand};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
@@ -297,27 +372,47 @@ static int verify_candidates(const nd_corpus *c, const uint32_t *sigs, const nd_
     return rc;
 }
 
-static int find_pairs(nd_corpus *c, const uint32_t *sigs, nd_result *r)
+/* Candidates from the band records the scan left in the scratch file, sorted within
+ * --memory (beyond it in runs on disk). */
+static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key **cand,
+                           size_t *n_cand, size_t *spilled)
 {
-    const nd_options *o = &c->opts;
-    uint32_t *docs = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*docs));
-    size_t n_ok = 0, n_cand;
+    nd_extsort *sorter;
+    nd_band_record *chunk = malloc(BAND_CHUNK * sizeof(*chunk));
+    int rc = chunk ? nd_lsh_sorter_new(&sorter, c->opts.memory, c->spill) : ND_ENOMEM;
+    if (rc < 0) {
+        free(chunk);
+        return rc;
+    }
+    for (size_t k = 0; k < scan->n_chunks && rc == 0; k++) {
+        const band_chunk *ch = &scan->chunks[k];
+        rc = nd_spill_read(c->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
+        for (size_t i = 0; i < ch->n && rc == 0; i++)
+            rc = nd_extsort_add(sorter, &chunk[i]);
+    }
+    free(chunk);
+    if (rc == 0)
+        rc = nd_extsort_finish(sorter);
+    if (rc == 0)
+        rc = nd_lsh_candidates_sorted(sorter, cand, n_cand);
+    *spilled = nd_extsort_runs(sorter);
+    nd_extsort_free(sorter);
+    return rc;
+}
+
+static int find_pairs(nd_corpus *c, const scan_job *scan, nd_result *r)
+{
+    size_t n_cand, spilled = 0;
     nd_pair_key *cand;
-    if (!docs)
-        return ND_ENOMEM;
-    for (size_t i = 0; i < c->n_docs; i++)
-        if (c->docs[i].status == ND_DOC_OK)
-            docs[n_ok++] = (uint32_t)i;
     double t0 = nd_seconds_now();
-    int rc = nd_lsh_candidates(sigs, docs, n_ok, o->num_perm, r->stats.bands, r->stats.rows, &cand,
-                               &n_cand);
-    free(docs);
+    int rc = band_candidates(c, scan, &cand, &n_cand, &spilled);
+    r->stats.n_spilled_runs += spilled;
     r->stats.seconds[ND_STAGE_LSH] = nd_seconds_now() - t0;
     if (rc < 0)
         return rc;
     t0 = nd_seconds_now();
     r->stats.n_candidates = n_cand;
-    rc = verify_candidates(c, sigs, cand, n_cand, r);
+    rc = verify_candidates(c, cand, n_cand, r);
     free(cand);
     r->stats.n_pairs = r->n_pairs;
     r->stats.seconds[ND_STAGE_VERIFY] = nd_seconds_now() - t0;
@@ -379,7 +474,7 @@ static int find_passages(const nd_corpus *c, nd_result *r)
     nd_passage_counts counts = {0, 0};
     const int rc = nd_find_passages_in(&source, &p, &r->passages, &r->n_passages, &counts);
     r->stats.n_capped_shingles = counts.capped;
-    r->stats.n_spilled_runs = counts.spilled;
+    r->stats.n_spilled_runs += counts.spilled;
     free(loader.buf[0]);
     free(loader.buf[1]);
     r->stats.n_passages = r->n_passages;
@@ -393,8 +488,8 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
 {
     const nd_options *o = &c->opts;
     nd_result *r = calloc(1, sizeof(*r));
-    uint32_t *sigs = calloc(c->n_docs ? c->n_docs : 1, (size_t)o->num_perm * sizeof(*sigs));
-    int rc = (!r || !sigs) ? ND_ENOMEM : 0;
+    scan_job scan = {.corpus = c};
+    int rc = r ? 0 : ND_ENOMEM;
     *out = NULL;
     if (rc == 0) {
         r->corpus = c;
@@ -403,27 +498,28 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
         r->stats.rows = o->rows;
         if (!o->bands)
             nd_lsh_params(o->threshold, o->num_perm, &r->stats.bands, &r->stats.rows);
+        scan.bands = r->stats.bands;
+        scan.rows = r->stats.rows;
         const double t0 = nd_seconds_now();
         rc = c->spill ? 0 : nd_spill_open(&c->spill, c->opts.tmpdir);
         if (rc == ND_EIO)
             nd_report(c, ND_DIAG_ERROR, ND_EIO, c->opts.tmpdir ? c->opts.tmpdir : "$TMPDIR",
                       -1, "cannot create a scratch file: %s", strerror(errno));
         if (rc == 0)
-            rc = scan_all(c, sigs);
+            rc = scan_all(&scan);
         r->stats.seconds[ND_STAGE_SCAN] = nd_seconds_now() - t0;
     }
     if (rc == 0) {
         report_scan(c, &r->stats);
         rc = report_duplicate_ids(c);
     }
-    if (rc == 0) {
-        rc = find_pairs(c, sigs, r);
-    }
+    if (rc == 0)
+        rc = find_pairs(c, &scan, r);
+    free(scan.chunks);
     if (rc == 0)
         rc = find_clusters(c, r);
     if (rc == 0 && o->passages)
         rc = find_passages(c, r);
-    free(sigs);
     if (rc < 0) {
         nd_result_free(r);
         return rc;

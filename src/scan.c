@@ -174,7 +174,10 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
         return rc;
     d->n_shingles = (uint32_t)n_sh;
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
-    rc = nd_spill_batch_add(c->spill, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
+    rc = nd_spill_batch_add(c->spill, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
+                            &d->sig_off);
+    if (rc == 0)
+        rc = nd_spill_batch_add(c->spill, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
                             &d->shingles_off);
     if (rc < 0)
         return rc;

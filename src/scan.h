@@ -15,7 +15,7 @@ typedef struct nd_scanner nd_scanner;
 int nd_scanner_new(nd_scanner **out, const nd_options *opts);
 void nd_scanner_free(nd_scanner *s);
 
-/* Fills d (status, counts, shingle set, tokens) and sig[0..num_perm).
+/* Fills d (status, counts, shingle set, signature, tokens) and sig[0..num_perm).
  * Problems with the document itself are recorded in d, not returned;
  * the return value is < 0 only for ND_ENOMEM / ND_EICU. */
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);

@@ -242,3 +242,23 @@ Test(faults, memory_cap_spills_with_identical_output)
     cli_result_dispose(&full);
     cli_result_dispose(&tight);
 }
+
+/* The LSH band records under a tiny cap: sorted in runs on disk, the same pairs. */
+Test(faults, memory_cap_spills_band_records)
+{
+    make_corpus();
+    /* 512 values: about 100 bands a document, 15,000 records, 4,096 fit in 64K */
+    cli_result full = run_cli("--num-perm 512 --threshold 0.5 --pairs - '%s/docs'", dir);
+    cli_result tight =
+        run_cli("--memory 64K --tmpdir '%s' --num-perm 512 --threshold 0.5 --pairs - '%s/docs'",
+                dir, dir);
+    cr_assert_eq(full.status, 0, "%s", full.err);
+    cr_assert_eq(tight.status, 0, "%s", tight.err);
+    cr_assert(strstr(full.err, " 0 sorted runs spilled"), "%s", full.err);
+    cr_assert_null(strstr(tight.err, " 0 sorted runs spilled"), "the band records spilled: %s",
+                   tight.err);
+    cr_assert_gt(strlen(full.out), 1000, "150 copies of 5 articles make many pairs");
+    cr_assert_str_eq(tight.out, full.out, "spilling changes nothing in the pairs");
+    cli_result_dispose(&full);
+    cli_result_dispose(&tight);
+}

@@ -154,11 +154,10 @@ static void print_summary(const nd_result *r, bool passages)
             (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
             (unsigned long long)s->n_duplicates);
     if (passages)
-        fprintf(stderr,
-                "neardup: %llu passages (%llu common shingles capped by --max-df, %llu sorted "
-                "runs spilled to --tmpdir)\n",
-                (unsigned long long)s->n_passages, (unsigned long long)s->n_capped_shingles,
-                (unsigned long long)s->n_spilled_runs);
+        fprintf(stderr, "neardup: %llu passages (%llu common shingles capped by --max-df)\n",
+                (unsigned long long)s->n_passages, (unsigned long long)s->n_capped_shingles);
+    fprintf(stderr, "neardup: memory: %llu sorted runs spilled to --tmpdir\n",
+            (unsigned long long)s->n_spilled_runs);
     fprintf(stderr,
             "neardup: seconds: scan %.3f, lsh %.3f, verify %.3f, cluster %.3f, passages %.3f, "
             "total %.3f\n",
