@@ -133,9 +133,16 @@ typedef struct doc {
 
 static void doc_put(doc *d, const char *s, size_t n)
 {
+    if (n > SIZE_MAX / 4) /* never: tells the compiler the sizes are sane */
+        abort();
     if (d->len + n + 1 > d->cap) {
         d->cap = (d->len + n + 1) * 2;
-        d->text = realloc(d->text, d->cap);
+        char *text = realloc(d->text, d->cap);
+        if (!text) {
+            fprintf(stderr, "gen_corpus: out of memory\n");
+            exit(1);
+        }
+        d->text = text;
     }
     memcpy(d->text + d->len, s, n);
     d->len += n;
@@ -208,11 +215,13 @@ static void paste_passage(doc *d, const doc *src, rng *r, size_t *at, size_t *le
     const char *nl = memchr(d->text + d->len / 2, '\n', d->len / 2);
     const size_t pos = nl ? (size_t)(nl - d->text) + 1 : d->len;
     doc tail = {0};
-    doc_put(&tail, d->text + pos, d->len - pos);
+    if (pos < d->len)
+        doc_put(&tail, d->text + pos, d->len - pos);
     d->len = pos;
     doc_put(d, p, (size_t)(q - p));
     doc_put(d, "\n", 1);
-    doc_put(d, tail.text, tail.len);
+    if (tail.len)
+        doc_put(d, tail.text, tail.len);
     free(tail.text);
     *at = pos;
     *len = (size_t)(q - p);

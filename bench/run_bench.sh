@@ -5,11 +5,12 @@
 #
 # Builds neardup (Release, -march=native) into build-bench, generates corpora with
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
-# shared passages) into DIR (default /tmp/neardup-bench, out of git), measures this
-# machine's read() and XXH3 speed on the same bytes, then runs neardup R times (default 3)
-# per configuration and prints the medians as a Markdown table: MB/s and documents/s end to
-# end, seconds per stage, peak RSS, and the ratios to read(), to XXH3, to one thread and to
-# the plain-ICU engine. --scaling adds 10k and 100k documents (--scaling-1m: also 1M).
+# shared passages; JSONL, and one file per document) into DIR (default
+# /tmp/neardup-bench, out of git), measures this machine's read() and XXH3 speed on the
+# same bytes, then runs neardup R times (default 3) per configuration and prints the
+# medians as Markdown tables: end to end and per stage, MB/s, documents/s, peak RSS, and
+# the ratios to read(), to XXH3, to one thread and to the plain-ICU engine.
+# --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB).
 set -eu
 cd "$(dirname "$0")/.."
 docs=16000
@@ -33,26 +34,32 @@ cmake --build build-bench -j"$(nproc)" >/dev/null
 bin=build-bench/neardup
 mkdir -p "$dir"
 
-corpus() {  # corpus LANG N -> path of the JSONL file (generated once)
-    f=$dir/$1-$2.jsonl
-    [ -f "$f" ] || build-bench/bench/gen_corpus --docs "$2" --lang "$1" --seed 1 --vocab demo --out "$f"
+corpus() {  # corpus LANG N [files] -> path of the corpus (generated once)
+    format=${3:-jsonl}
+    f=$dir/$1-$2.$format
+    [ -e "$f" ] || build-bench/bench/gen_corpus --docs "$2" --lang "$1" --seed 1 --vocab demo \
+        --format "$format" --out "$f"
     echo "$f"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+per_second() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
 
-# run FILE ARGS... -> "total scan lsh verify cluster passages rss_kib" (medians over runs)
+# run PATH ARGS... -> "wall scan lsh verify cluster passages rss_kib" (medians over runs)
 run() {
     f=$1; shift
     : > "$dir/times"
     i=0
     while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%M" -o "$dir/rss" "$bin" -q --run-info "$dir/info.json" --pairs /dev/null "$@" "$f"
-        python3 - "$dir/info.json" "$(cat "$dir/rss")" >> "$dir/times" <<'PY'
+        /usr/bin/time -f "%e %M" -o "$dir/time" "$bin" -q --run-info "$dir/info.json" \
+            --pairs /dev/null "$@" "$f"
+        python3 - "$dir/info.json" "$dir/time" >> "$dir/times" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["seconds"]
+wall, rss = open(sys.argv[2]).read().split()[-2:]
 t = [s[k] for k in ("scan", "lsh", "verify", "cluster", "passages")]
-print(" ".join("%.4f" % x for x in [sum(t)] + t), sys.argv[2])
+print(wall, " ".join("%.4f" % x for x in t), rss)
 PY
         i=$((i + 1))
     done
@@ -61,52 +68,83 @@ PY
     done | tr '\n' ' '
 }
 
+# the peak RSS of a run on a handful of documents: what neardup needs before any corpus
+startup_rss() {
+    f=$(corpus arabic 10)
+    /usr/bin/time -f "%M" -o "$dir/time" "$bin" -q --threads 2 --pairs /dev/null "$f"
+    cat "$dir/time"
+}
+
 echo "## Machine"
 echo
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo "- memory: $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
 echo "- neardup $(git rev-parse --short HEAD 2>/dev/null || echo '?'), Release, -march=native; medians of $runs runs"
+echo "- times are wall-clock seconds of the whole process (start-up, reading, every stage, writing)"
 echo
 for lang in arabic english; do
     f=$(corpus $lang "$docs")
+    files=$(corpus $lang "$docs" files)
     bytes=$(stat -c %s "$f")
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
     base=$(build-bench/bench/baseline "$f")
     read_mbs=$(echo "$base" | sed 's/.*read_mb_s=\([0-9]*\).*/\1/')
     xxh_mbs=$(echo "$base" | sed 's/.*xxh3_mb_s=\([0-9]*\).*/\1/')
-    echo "## $lang: $docs documents, $mb MB of JSONL (read() $read_mbs MB/s, XXH3 $xxh_mbs MB/s)"
+    echo "## $lang: $docs documents, $mb MB of JSONL (read() $read_mbs MB/s, XXH3 $xxh_mbs MB/s here)"
     echo
-    echo "| configuration | total s | MB/s | docs/s | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
+    echo "| configuration | seconds | MB/s | docs/s | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for conf in "--threads 1" "--threads 2" "--threads 1 --engine icu" "--threads 1 --passages /dev/null" "--threads 2 --passages /dev/null"; do
+    : > "$dir/summary"
+    for conf in "jsonl --threads 1" "jsonl --threads 2" "jsonl --threads 1 --engine icu" \
+        "files --threads 1" "files --threads 2" "jsonl --threads 1 --passages /dev/null" \
+        "jsonl --threads 2 --passages /dev/null"; do
+        input=$f
+        [ "${conf%% *}" = files ] && input=$files
         # shellcheck disable=SC2086
-        set -- $(run "$f" $conf)
-        total=$1
-        mbs=$(awk -v b="$bytes" -v t="$total" 'BEGIN { printf "%.0f", b / 1e6 / t }')
-        dps=$(awk -v n="$docs" -v t="$total" 'BEGIN { printf "%.0f", n / t }')
+        set -- $(run "$input" ${conf#* })
+        mbs=$(per_second "$bytes" "$(awk -v t="$1" 'BEGIN { print t * 1e6 }')")
         printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %s | %s |\n' \
-            "$conf" "$total" "$mbs" "$dps" "$2" "$3" "$4" "$5" "$6" "$(($7 / 1024))" \
-            "$(awk -v a="$mbs" -v b="$read_mbs" 'BEGIN { printf "%.3f", a / b }')" \
-            "$(awk -v a="$mbs" -v b="$xxh_mbs" 'BEGIN { printf "%.3f", a / b }')"
-        echo "$conf $total" >> "$dir/summary-$lang"
+            "$conf" "$1" "$mbs" "$(per_second "$docs" "$1")" "$2" "$3" "$4" "$5" "$6" \
+            "$(($7 / 1024))" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
+        echo "$conf|$*" >> "$dir/summary"
+    done
+    wall() { grep "^$1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f1; }
+    stage() { grep "^jsonl --threads 1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f"$1"; }
+    echo
+    echo "- fast engine over the plain-ICU engine: $(ratio "$(wall 'jsonl --threads 1 --engine icu')" "$(wall 'jsonl --threads 1')")x"
+    echo "- two threads over one: JSONL $(ratio "$(wall 'jsonl --threads 1')" "$(wall 'jsonl --threads 2')")x, files $(ratio "$(wall 'files --threads 1')" "$(wall 'files --threads 2')")x"
+    echo "- passages on top of the document level: $(ratio "$(awk -v a="$(wall 'jsonl --threads 1 --passages /dev/null')" -v b="$(wall 'jsonl --threads 1')" 'BEGIN { print a - b }')" "$(wall 'jsonl --threads 1')")x the document-level time (one thread)"
+    echo
+    echo "| stage (\`jsonl --threads 1\`) | seconds | MB/s | docs/s |"
+    echo "|---|---:|---:|---:|"
+    col=2
+    for name in "read + normalize + words + shingles + MinHash (scan)" "LSH" "verify" "cluster"; do
+        t=$(stage $col)
+        printf '| %s | %.3f | %s | %s |\n' "$name" "$t" \
+            "$(awk -v b="$bytes" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "-" }')" \
+            "$(awk -v n="$docs" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }')"
+        col=$((col + 1))
     done
     echo
 done
 if [ -n "$scaling" ]; then
-    echo "## Scaling (Arabic, --threads 2, documents only)"
+    base_rss=$(startup_rss)
+    echo "## Scaling (Arabic JSONL, --threads 2, document level)"
     echo
-    echo "| documents | MB | seconds | docs/s | peak RSS MiB | RSS bytes per document | time ratio to 10k |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    echo "Start-up peak RSS (10 documents): $((base_rss / 1024)) MiB."
+    echo
+    echo "| documents | MB | seconds | docs/s | peak RSS MiB | RSS beyond start-up, bytes per document | time ratio to 10k | size ratio |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
     first=""
     for n in $scaling; do
         f=$(corpus arabic "$n")
         # shellcheck disable=SC2046
         set -- $(run "$f" --threads 2)
         [ -n "$first" ] || first=$1
-        printf '| %s | %.0f | %.2f | %.0f | %.0f | %.0f | %.1f |\n' "$n" \
+        printf '| %s | %.0f | %.2f | %s | %.0f | %.0f | %.1f | %s |\n' "$n" \
             "$(awk -v b="$(stat -c %s "$f")" 'BEGIN { print b / 1e6 }')" "$1" \
-            "$(awk -v n="$n" -v t="$1" 'BEGIN { print n / t }')" "$(($7 / 1024))" \
-            "$(awk -v r="$7" -v n="$n" 'BEGIN { print r * 1024 / n }')" \
-            "$(awk -v t="$1" -v f="$first" 'BEGIN { print t / f }')"
+            "$(per_second "$n" "$1")" "$(($7 / 1024))" \
+            "$(awk -v r="$7" -v b="$base_rss" -v n="$n" 'BEGIN { print (r - b) * 1024 / n }')" \
+            "$(ratio "$1" "$first")" "$((n / 10000))"
     done
 fi
