@@ -254,6 +254,79 @@ static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to
     return 0;
 }
 
+/* For a code point of two UTF-8 bytes: whether it is a letter or digit standing alone
+ * (a boundary before it, one unit out), and then the unit and its class. */
+#define TWO_BYTE_KNOWN (1u << 31)
+#define TWO_BYTE_LETTER (1u << 30)
+#define TWO_BYTE_CLASS_SHIFT 16
+
+static uint32_t fill_two_byte_entry(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
+                                    UChar32 c)
+{
+    uint32_t *f = &sp->w->two_byte[c];
+    const uint64_t e = memo_of(nz, memo, c);
+    *f = TWO_BYTE_KNOWN;
+    if ((e & MEMO_BOUNDARY) && (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) == 1ull << MEMO_LEN_SHIFT) {
+        const uint8_t cls = nd_word_class(sp->tk, sp->classes, (UChar)e);
+        if (is_word_class(cls))
+            *f |= TWO_BYTE_LETTER | (uint32_t)cls << TWO_BYTE_CLASS_SHIFT | (uint16_t)e;
+    }
+    return *f;
+}
+
+static inline uint32_t two_byte_entry(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
+                                      UChar32 c)
+{
+    const uint32_t f = sp->w->two_byte[c];
+    return f & TWO_BYTE_KNOWN ? f : fill_two_byte_entry(nz, memo, sp, c);
+}
+
+/* The heart of Arabic, Cyrillic or Greek text: ch holds one letter standing alone, and
+ * while the next code point is another (two bytes, a boundary before it, so ch is
+ * complete), ch's letter joins the word and the next one becomes ch. Returns where
+ * the general loop goes on. */
+static size_t take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
+                                    chunk *ch, const uint8_t *bytes, size_t len, size_t i)
+{
+    nd_words *w = sp->w;
+    uint32_t held = two_byte_entry(nz, memo, sp, ch->units[0]);
+    if (!(held & TWO_BYTE_LETTER) || sp->has_mid)
+        return i;
+    /* locals, not w's fields: the stores to the word would make the compiler reload them */
+    UChar *const word = w->word;
+    size_t n = w->word_len;
+    const size_t cap = w->word_cap;
+    const size_t from = i;
+    uint32_t appended = held;
+    while (i + 1 < len && n < cap) {
+        const uint8_t b0 = bytes[i], b1 = bytes[i + 1];
+        if (b0 < 0xC2 || b0 > 0xDF || (b1 & 0xC0) != 0x80)
+            break;
+        const UChar32 c = (UChar32)(b0 & 0x1F) << 6 | (b1 & 0x3F);
+        const uint32_t next = two_byte_entry(nz, memo, sp, c);
+        if (!(next & TWO_BYTE_LETTER))
+            break;
+        if (!sp->in_word) {
+            start_word(sp, ch->start);
+            n = 0;
+        }
+        word[n++] = (UChar)held;
+        ch->start = (uint32_t)i;
+        appended = held;
+        held = next;
+        i += 2;
+    }
+    if (i > from) {
+        w->word_len = n;
+        sp->last_class = (uint8_t)(appended >> TWO_BYTE_CLASS_SHIFT);
+        sp->end = ch->start; /* where the letter now held in ch begins */
+        ch->units[0] = (UChar)(((uint32_t)bytes[i - 2] & 0x1F) << 6 | (bytes[i - 1] & 0x3F));
+        ch->first_entry = memo[ch->units[0]]; /* ch->n stays 1 */
+        ch->end = (uint32_t)i;
+    }
+    return i;
+}
+
 /* Where the run of ASCII chunks starting at i ends: before the last ASCII byte
  * ahead of a non-ASCII one (a combining mark may join it), or at len. */
 static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
@@ -307,6 +380,8 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         ch.units[ch.n++] = (UChar)c;
         i += (size_t)used;
         ch.end = (uint32_t)i;
+        if (ch.n == 1 && c < 0x800 && c >= 0x80)
+            i = take_two_byte_letters(nz, memo, &sp, &ch, bytes, len, i);
     }
     int rc = flush_chunk(nz, &sp, &ch);
     if (rc == 0 && sp.in_word)
