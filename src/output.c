@@ -49,27 +49,45 @@ static void table_end_row(table *t)
     t->col = 0;
 }
 
-/* Writes s[0..len) quoted, as CSV or as a JSON string. */
+/* Whether the code point c (from `used` bytes, `bad` when they were invalid) is written
+ * as it is, or needs an escape or a replacement. */
+static bool plain_char(uint32_t c, int bad, bool csv)
+{
+    if (bad || c == '"')
+        return false;
+    return csv || (c != '\\' && c >= 0x20);
+}
+
+/* Writes s[0..len) quoted, as CSV or as a JSON string; runs of plain characters go
+ * out in one fwrite. */
 static void put_text_raw(table *t, const unsigned char *s, size_t len)
 {
     FILE *out = t->out;
     const bool csv = t->format == ND_FORMAT_CSV;
+    size_t run = 0; /* where the run of plain characters not yet written starts */
     fputc('"', out);
     for (size_t i = 0; i < len;) {
-        int used, bad;
-        const uint32_t c = nd_utf8_decode(s + i, len - i, &used, &bad);
+        int used = 1, bad = 0;
+        uint32_t c = s[i];
+        if (c >= 0x80)
+            c = nd_utf8_decode(s + i, len - i, &used, &bad);
+        if (plain_char(c, bad, csv)) {
+            i += (size_t)used;
+            continue;
+        }
+        fwrite(s + run, 1, i - run, out);
         if (bad)
             fputs("\xEF\xBF\xBD", out);
-        else if (csv && c == '"')
+        else if (csv)
             fputs("\"\"", out);
-        else if (!csv && (c == '"' || c == '\\'))
+        else if (c == '"' || c == '\\')
             fprintf(out, "\\%c", (int)c);
-        else if (!csv && c < 0x20)
-            fprintf(out, "\\u%04x", (unsigned)c);
         else
-            fwrite(s + i, 1, (size_t)used, out);
+            fprintf(out, "\\u%04x", (unsigned)c);
         i += (size_t)used;
+        run = i;
     }
+    fwrite(s + run, 1, len - run, out);
     fputc('"', out);
 }
 

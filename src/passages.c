@@ -27,7 +27,9 @@
  *    diagonals that are multiples of d inside it are the same repeat seen
  *    again, so they are dropped. Spans of one document never overlap.
  * 5. Passages shorter than min_passage words on either side are dropped;
- *    score = 2 x matched words / (words_a + words_b).
+ *    score = 2 x matched words / (words_a + words_b). A pair of documents
+ *    whose chained and merged spans are all shorter than that (most pairs
+ *    meet in one chance shingle) is dropped before its words are read.
  *
  * Cost: n shingle records, sorted (O(n log n), 16 bytes each), plus the
  * seeds, which the max_df cap bounds by max_df^2 / 2 per distinct shingle,
@@ -41,10 +43,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-typedef struct shingle_record {
-    uint64_t hash;
-    uint32_t doc, pos;
-} shingle_record;
+typedef nd_shingle_record shingle_record;
 
 typedef struct seed {
     uint32_t doc_a, doc_b, pos_a, pos_b;
@@ -99,9 +98,12 @@ static int compare_seeds(const void *pa, const void *pb)
     return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
 }
 
-/* Sorts records by hash with four stable passes of 16 bits (LSD radix): records
- * are made in (doc, pos) order, so equal hashes keep that order, which is the
- * order qsort by (hash, doc, pos) would give, in a fraction of the time. */
+/* Sorts records by hash with stable passes of 11 bits (LSD radix): records are made
+ * in (doc, pos) order, so equal hashes keep that order, which is the order qsort by
+ * (hash, doc, pos) would give, in a fraction of the time. 11-bit digits (2048
+ * buckets) keep the scattered writes within the caches, which 16-bit ones do not. */
+#define DIGIT_BITS 11
+#define DIGITS (1u << DIGIT_BITS)
 static int sort_by_hash(shingle_record *rec, size_t n)
 {
     if (n < 4096) {
@@ -109,29 +111,30 @@ static int sort_by_hash(shingle_record *rec, size_t n)
         return 0;
     }
     shingle_record *tmp = malloc(n * sizeof(*tmp));
-    size_t *count = malloc(65536 * sizeof(*count));
+    size_t *count = malloc(DIGITS * sizeof(*count));
     if (!tmp || !count) {
         free(tmp);
         free(count);
         return ND_ENOMEM;
     }
     shingle_record *from = rec, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof(*count));
+    for (int shift = 0; shift < 64; shift += DIGIT_BITS) {
+        memset(count, 0, DIGITS * sizeof(*count));
         for (size_t i = 0; i < n; i++)
-            count[(from[i].hash >> shift) & 0xFFFF]++;
-        for (size_t b = 0, sum = 0; b < 65536; b++) {
+            count[(from[i].hash >> shift) & (DIGITS - 1)]++;
+        for (size_t b = 0, sum = 0; b < DIGITS; b++) {
             const size_t c = count[b];
             count[b] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            to[count[(from[i].hash >> shift) & 0xFFFF]++] = from[i];
+            to[count[(from[i].hash >> shift) & (DIGITS - 1)]++] = from[i];
         shingle_record *swap = from;
         from = to;
         to = swap;
     }
-    /* four passes: the sorted records are back in rec */
+    if (from != rec)
+        memcpy(rec, from, n * sizeof(*rec));
     free(tmp);
     free(count);
     return 0;
@@ -140,6 +143,66 @@ static int sort_by_hash(shingle_record *rec, size_t n)
 static int sort_records_by_hash(void *records, size_t n)
 {
     return sort_by_hash(records, n);
+}
+
+static uint64_t seed_pair_key(const seed *s)
+{
+    return (uint64_t)s->doc_a << 32 | s->doc_b;
+}
+
+static int compare_seeds_in_pair(const void *pa, const void *pb)
+{
+    const seed *a = pa, *b = pb;
+    const int64_t da = diagonal(a), db = diagonal(b);
+    if (da != db)
+        return da < db ? -1 : 1;
+    return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
+}
+
+/* Sorts seeds in compare_seeds order: radix passes over the document pair, then each
+ * pair's seeds by diagonal and position (a pair's seeds are few next to all). */
+static int sort_seeds(void *records, size_t n)
+{
+    seed *s = records;
+    if (n < 4096) {
+        nd_sort(s, n, sizeof(*s), compare_seeds);
+        return 0;
+    }
+    seed *tmp = malloc(n * sizeof(*tmp));
+    size_t *count = malloc(DIGITS * sizeof(*count));
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return ND_ENOMEM;
+    }
+    seed *from = s, *to = tmp;
+    for (int shift = 0; shift < 64; shift += DIGIT_BITS) {
+        memset(count, 0, DIGITS * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[(seed_pair_key(&from[i]) >> shift) & (DIGITS - 1)]++;
+        if (count[(seed_pair_key(&from[0]) >> shift) & (DIGITS - 1)] == n)
+            continue;
+        for (size_t b = 0, sum = 0; b < DIGITS; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(seed_pair_key(&from[i]) >> shift) & (DIGITS - 1)]++] = from[i];
+        seed *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != s)
+        memcpy(s, from, n * sizeof(*s));
+    free(tmp);
+    free(count);
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && seed_pair_key(&s[hi]) == seed_pair_key(&s[lo]); hi++)
+            ;
+        nd_sort(s + lo, hi - lo, sizeof(*s), compare_seeds_in_pair);
+    }
+    return 0;
 }
 
 /* Every shingle of every document, in (doc, pos) order, into the sorter. */
@@ -158,7 +221,7 @@ static int collect_shingles(const nd_token_source *src, int k, nd_extsort *out)
         if (rc < 0)
             return rc;
     }
-    return nd_extsort_finish(out);
+    return 0;
 }
 
 /* The occurrences of one shingle, gathered while they stream past in hash order. */
@@ -212,7 +275,9 @@ static int find_seeds(const nd_token_source *src, const nd_passage_params *p, si
                             sort_records_by_hash, budget, p->spill);
     if (rc < 0)
         return rc;
-    rc = collect_shingles(src, p->k, rec);
+    rc = src->shingles ? src->shingles(src->ctx, rec) : collect_shingles(src, p->k, rec);
+    if (rc == 0)
+        rc = nd_extsort_finish(rec);
     while (rc == 0 && (rc = nd_extsort_next(rec, &next)) == 1) {
         const shingle_record *r = next;
         rc = 0;
@@ -445,6 +510,34 @@ static int compare_spans_by_diagonal(const void *pa, const void *pb)
     return (a->a0 > b->a0) - (a->a0 < b->a0);
 }
 
+static bool long_enough(const span *s, int min_passage)
+{
+    return s->a1 - s->a0 >= (uint32_t)min_passage && s->b1 - s->b0 >= (uint32_t)min_passage;
+}
+
+/* Whether the spans of two documents, merged where they touch, hold one of min_passage
+ * words. Extension only moves the ends of a passage: past a maximal run, words agree
+ * only where shingles were capped as boilerplate. So a pair without such a span has no
+ * passage, and its words need not be read: most pairs of documents meet in one chance
+ * shingle, and reading their words was most of the stage's time. */
+static int may_have_passage(const span *spans, size_t n, const nd_passage_params *p, bool *yes)
+{
+    *yes = false;
+    for (size_t i = 0; i < n && !*yes; i++)
+        *yes = long_enough(&spans[i], p->min_passage);
+    if (*yes || n < 2)
+        return 0;
+    span *merged = malloc(n * sizeof(*merged));
+    if (!merged)
+        return ND_ENOMEM;
+    memcpy(merged, spans, n * sizeof(*merged));
+    merge_touching(merged, &n, p->max_gap);
+    for (size_t i = 0; i < n && !*yes; i++)
+        *yes = long_enough(&merged[i], p->min_passage);
+    free(merged);
+    return 0;
+}
+
 /* All passages of one document pair from its seeds s[0..n). */
 static int pair_passages(passage_list *out, const nd_token_source *src, const seed *s, size_t n,
                          const nd_passage_params *p, run **runs, size_t *runs_cap, span **spans,
@@ -453,19 +546,23 @@ static int pair_passages(passage_list *out, const nd_token_source *src, const se
     const uint32_t da = s[0].doc_a, db = s[0].doc_b;
     pair_docs pd = {da, db, {NULL, 0}, {NULL, 0}};
     size_t n_runs = 0, n_spans = 0;
-    int rc = src->load(src->ctx, 0, da, &pd.a);
-    if (rc == 0)
-        rc = src->load(src->ctx, 1, db, &pd.b);
-    if (rc == 0)
-        rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
+    bool worth_reading = true;
+    int rc = seeds_to_runs(s, n, p->k, runs, &n_runs, runs_cap);
     if (rc < 0)
         return rc;
     nd_sort(*runs, n_runs, sizeof(**runs), compare_runs);
     rc = chain_runs(*runs, n_runs, p->max_gap, spans, &n_spans, spans_cap);
-    for (size_t i = 0; rc == 0 && i < n_spans; i++)
-        extend_span(&(*spans)[i], &pd.a, &pd.b, da == db);
+    if (rc == 0 && da != db)
+        rc = may_have_passage(*spans, n_spans, p, &worth_reading);
+    if (rc < 0 || !worth_reading)
+        return rc;
+    rc = src->load(src->ctx, 0, da, &pd.a);
+    if (rc == 0)
+        rc = src->load(src->ctx, 1, db, &pd.b);
     if (rc < 0)
         return rc;
+    for (size_t i = 0; i < n_spans; i++)
+        extend_span(&(*spans)[i], &pd.a, &pd.b, da == db);
     if (da == db) {
         nd_sort(*spans, n_spans, sizeof(**spans), compare_spans_by_diagonal);
         return emit_self(out, &pd, *spans, n_spans, p->min_passage);
@@ -501,7 +598,7 @@ int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
     passage_list list = {0};
     const void *next;
     *counts = (nd_passage_counts){0, 0};
-    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, NULL, budget, p->spill);
+    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, sort_seeds, budget, p->spill);
     if (rc == 0)
         rc = find_seeds(src, p, budget, seeds, counts);
     /* seeds arrive grouped by document pair: each group is one pair's work */
@@ -548,7 +645,7 @@ static int load_from_array(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
 int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
                      nd_passage **out, size_t *n_out, uint64_t *n_capped)
 {
-    const nd_token_source src = {n_docs, load_from_array, (void *)docs};
+    const nd_token_source src = {n_docs, load_from_array, NULL, (void *)docs};
     nd_passage_counts counts;
     const int rc = nd_find_passages_in(&src, p, out, n_out, &counts);
     *n_capped = counts.capped;

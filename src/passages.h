@@ -21,11 +21,23 @@ typedef struct nd_passage_params {
     struct nd_spill *spill; /* where sorted runs go past that; NULL: no limit */
 } nd_passage_params;
 
+/* One occurrence of a word shingle: the raw material of seeds. */
+typedef struct nd_shingle_record {
+    uint64_t hash;
+    uint32_t doc, pos; /* pos: the shingle's first word */
+} nd_shingle_record;
+
+struct nd_extsort;
+
 /* Where the words of documents come from: load puts document doc's words in *out, valid
- * until the next load into the same slot (0 or 1: the two documents of a pair). */
+ * until the next load into the same slot (0 or 1: the two documents of a pair).
+ * shingles, when not NULL, adds shingle records to the sorter in (doc, pos) order
+ * (with nd_extsort_add); records of shingles that occur once may be left out. When
+ * NULL, the records are made from the words. */
 typedef struct nd_token_source {
     size_t n_docs;
     int (*load)(void *ctx, int slot, uint32_t doc, nd_token_seq *out);
+    int (*shingles)(void *ctx, struct nd_extsort *out);
     void *ctx;
 } nd_token_source;
 

@@ -36,9 +36,17 @@ typedef struct band_chunk {
     size_t n;
 } band_chunk;
 
+/* With passages, the shingle records of each batch of SCAN_BATCH documents go to the
+ * scratch file as one blob; kept by batch number, they read back in (doc, pos) order. */
+typedef struct shingle_blob {
+    uint64_t offset;
+    uint64_t n; /* records */
+} shingle_blob;
+
 typedef struct scan_job {
     nd_corpus *corpus;
     int bands, rows;
+    shingle_blob *blobs; /* one per batch, or NULL without passages */
     atomic_size_t next;
     atomic_int rc;
     atomic_uint_fast64_t docs_done, bytes_done;
@@ -46,6 +54,35 @@ typedef struct scan_job {
     band_chunk *chunks;
     size_t n_chunks, chunks_cap;
 } scan_job;
+
+/* A thread's shingle records of the batch being scanned. */
+typedef struct shingle_buffer {
+    nd_shingle_record *rec;
+    size_t n, cap;
+    nd_spill_batch out;
+} shingle_buffer;
+
+static int add_shingle_records(shingle_buffer *b, const nd_scanner *s, const nd_doc *d,
+                               uint32_t doc)
+{
+    size_t n;
+    const uint64_t *h = nd_scanner_shingles(s, d, &n);
+    if (ND_GROW(b->rec, b->cap, b->n + n) < 0)
+        return ND_ENOMEM;
+    for (size_t p = 0; p < n; p++)
+        b->rec[b->n++] = (nd_shingle_record){h[p], doc, (uint32_t)p};
+    return 0;
+}
+
+static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
+{
+    shingle_blob *blob = &job->blobs[batch];
+    blob->n = b->n;
+    const int rc = nd_spill_batch_add(job->corpus->spill, &b->out, b->rec,
+                                      b->n * sizeof(*b->rec), &blob->offset);
+    b->n = 0;
+    return rc;
+}
 
 /* A thread's band records on their way to the scratch file. */
 typedef struct band_buffer {
@@ -104,6 +141,7 @@ static void *scan_worker(void *arg)
     nd_corpus *c = job->corpus;
     nd_scanner *s = NULL;
     band_buffer bands = {malloc(BAND_CHUNK * sizeof(nd_band_record)), 0};
+    shingle_buffer shingles = {0};
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
     int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
     while (rc == 0 && atomic_load(&job->rc) == 0) {
@@ -115,17 +153,25 @@ static void *scan_worker(void *arg)
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
             if (rc == 0)
                 rc = add_bands(job, &bands, i, sig);
+            if (rc == 0 && job->blobs)
+                rc = add_shingle_records(&shingles, s, &c->docs[i], (uint32_t)i);
             count_progress(job, &c->docs[i]);
         }
+        if (rc == 0 && job->blobs)
+            rc = end_shingle_batch(job, &shingles, first / SCAN_BATCH);
     }
     if (rc == 0)
         rc = nd_scanner_finish(s, c);
     if (rc == 0)
         rc = flush_bands(job, &bands);
+    if (rc == 0)
+        rc = nd_spill_batch_flush(c->spill, &shingles.out);
     if (rc < 0)
         atomic_store(&job->rc, rc);
     nd_scanner_free(s);
     free(bands.rec);
+    free(shingles.rec);
+    nd_spill_batch_dispose(&shingles.out);
     free(sig);
     return NULL;
 }
@@ -438,12 +484,16 @@ static int find_clusters(const nd_corpus *c, nd_result *r)
 }
 
 /* Tokens come back from the spill file, into one of two buffers (the two documents of
- * a pair); a buffer that already holds the document is not read again. */
+ * a pair); a buffer that already holds the document is not read again. Shingle
+ * records come back from the scan's blobs. */
 typedef struct token_loader {
     const nd_corpus *corpus;
     nd_token *buf[2];
     size_t cap[2];
     int64_t doc[2];
+    const struct scan_job *scan;
+    nd_shingle_record *blob;
+    size_t blob_cap;
 } token_loader;
 
 static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
@@ -464,19 +514,74 @@ static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
     return 0;
 }
 
-static int find_passages(const nd_corpus *c, nd_result *r)
+/* The shingle records of batch b (the scan kept them by batch, in (doc, pos) order). */
+static int read_blob(token_loader *l, size_t b)
+{
+    const shingle_blob *blob = &l->scan->blobs[b];
+    if (ND_GROW(l->blob, l->blob_cap, blob->n + 1) < 0)
+        return ND_ENOMEM;
+    return nd_spill_read(l->corpus->spill, blob->offset, l->blob, blob->n * sizeof(*l->blob));
+}
+
+/* Bits of the "seen once" and "seen twice" maps: 8 per record, at most --memory / 8
+ * bytes each; a smaller map only lets more single shingles through. */
+static unsigned seen_map_bits(const nd_corpus *c, uint64_t n_records)
+{
+    unsigned bits = 16;
+    while (bits < 40 && (1ull << bits) < 8 * n_records && (1ull << bits) / 8 < c->opts.memory / 8)
+        bits++;
+    return bits;
+}
+
+/* Feeds the passage stage the records of shingles seen at least twice: a shingle that
+ * occurs once is no seed, and most shingles of a corpus occur once. Two bitmaps indexed
+ * by the top bits of the hash find them in one read; a second read keeps their records
+ * (and, rarely, a single one whose bit another shingle shares). */
+static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
+{
+    token_loader *l = ctx;
+    const nd_corpus *c = l->corpus;
+    const size_t n_blobs = (c->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
+    uint64_t n_records = 0;
+    for (size_t b = 0; b < n_blobs; b++)
+        n_records += l->scan->blobs[b].n;
+    const unsigned bits = seen_map_bits(c, n_records);
+    uint64_t *once = calloc((1ull << bits) / 64, 8), *twice = calloc((1ull << bits) / 64, 8);
+    int rc = once && twice ? 0 : ND_ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t b = 0; b < n_blobs && rc == 0; b++) {
+            rc = read_blob(l, b);
+            for (size_t i = 0; i < l->scan->blobs[b].n && rc == 0; i++) {
+                const uint64_t at = l->blob[i].hash >> (64 - bits), bit = 1ull << (at % 64);
+                if (pass == 0) {
+                    twice[at / 64] |= once[at / 64] & bit;
+                    once[at / 64] |= bit;
+                } else if (twice[at / 64] & bit) {
+                    rc = nd_extsort_add(out, &l->blob[i]);
+                }
+            }
+        }
+    }
+    free(once);
+    free(twice);
+    return rc;
+}
+
+static int find_passages(const nd_corpus *c, const scan_job *scan, nd_result *r)
 {
     const double t0 = nd_seconds_now();
-    token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}};
-    const nd_token_source source = {c->n_docs, load_tokens, &loader};
+    token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}, scan, NULL, 0};
+    const nd_token_source src = {c->n_docs, load_tokens,
+                                 scan->blobs ? feed_repeated_shingles : NULL, &loader};
     const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap,  c->opts.min_passage,
                                  c->opts.max_df,    c->opts.memory, c->spill};
     nd_passage_counts counts = {0, 0};
-    const int rc = nd_find_passages_in(&source, &p, &r->passages, &r->n_passages, &counts);
+    const int rc = nd_find_passages_in(&src, &p, &r->passages, &r->n_passages, &counts);
     r->stats.n_capped_shingles = counts.capped;
     r->stats.n_spilled_runs += counts.spilled;
     free(loader.buf[0]);
     free(loader.buf[1]);
+    free(loader.blob);
     r->stats.n_passages = r->n_passages;
     r->stats.seconds[ND_STAGE_PASSAGES] = nd_seconds_now() - t0;
     return rc;
@@ -500,8 +605,12 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
             nd_lsh_params(o->threshold, o->num_perm, &r->stats.bands, &r->stats.rows);
         scan.bands = r->stats.bands;
         scan.rows = r->stats.rows;
+        if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
+            !(scan.blobs = calloc(c->n_docs / SCAN_BATCH + 1, sizeof(*scan.blobs))))
+            rc = ND_ENOMEM;
         const double t0 = nd_seconds_now();
-        rc = c->spill ? 0 : nd_spill_open(&c->spill, c->opts.tmpdir);
+        if (rc == 0 && !c->spill)
+            rc = nd_spill_open(&c->spill, c->opts.tmpdir);
         if (rc == ND_EIO)
             nd_report(c, ND_DIAG_ERROR, ND_EIO, c->opts.tmpdir ? c->opts.tmpdir : "$TMPDIR",
                       -1, "cannot create a scratch file: %s", strerror(errno));
@@ -519,7 +628,8 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
     if (rc == 0)
         rc = find_clusters(c, r);
     if (rc == 0 && o->passages)
-        rc = find_passages(c, r);
+        rc = find_passages(c, &scan, r);
+    free(scan.blobs);
     if (rc < 0) {
         nd_result_free(r);
         return rc;

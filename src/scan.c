@@ -188,6 +188,15 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
     return nd_spill_batch_add(c->spill, &s->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
 }
 
+const uint64_t *nd_scanner_shingles(const nd_scanner *s, const nd_doc *d, size_t *n)
+{
+    const bool words = s->opts->shingle_unit == ND_UNIT_WORD;
+    *n = words && d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)s->opts->shingle_k
+             ? d->n_shingles
+             : 0;
+    return s->shingles;
+}
+
 int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)
 {
     return nd_spill_batch_flush(c->spill, &s->spill);

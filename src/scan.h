@@ -20,6 +20,10 @@ void nd_scanner_free(nd_scanner *s);
  * the return value is < 0 only for ND_ENOMEM / ND_EICU. */
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);
 
+/* The word shingles of d, the document just scanned, in text order (shingle i starts
+ * at word i); *n is 0 when it has none of k words (too short, or character shingles). */
+const uint64_t *nd_scanner_shingles(const nd_scanner *s, const nd_doc *d, size_t *n);
+
 /* Writes what the scanner still holds for the scratch file; the documents' offsets
  * into it are valid only after this. */
 int nd_scanner_finish(nd_scanner *s, const nd_corpus *c);
