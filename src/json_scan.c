@@ -141,7 +141,7 @@ static bool plain_block(const unsigned char *p, unsigned *lead_carry)
     const __m128i sign = _mm_set1_epi8((char)0x80);
     /* signed compares on b ^ 0x80 give unsigned ones on b */
     const __m128i u = _mm_xor_si128(b, sign);
-    const __m128i ascii = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8(0x1F ^ 0x80)),
+    const __m128i ascii = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8((char)(0x1F ^ 0x80))),
                                         _mm_cmplt_epi8(u, _mm_set1_epi8(0x00)));
     const __m128i quote = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
                                        _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
