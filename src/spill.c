@@ -101,6 +101,10 @@ int nd_spill_batch_flush(nd_spill *s, nd_spill_batch *b)
 int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t len,
                        uint64_t *offset)
 {
+    if (len == 0) { /* nothing to read back: any offset does */
+        *offset = 0;
+        return 0;
+    }
     if (len >= BATCH_BYTES) /* a record this large goes straight to the file */
         return nd_spill_append(s, data, len, offset);
     if (b->len + len > BATCH_BYTES) {
