@@ -1,6 +1,7 @@
 /*
  * test_cli.c: the neardup command end to end, on the seed corpus and on bad input.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "helpers.h"
 
 #include <criterion/criterion.h>
@@ -225,6 +226,75 @@ Test(cli, passage_offsets_first_last_byte_crlf)
     cr_assert_str_eq(csv_get(&t, 1, "text_a"), a, "CRLF kept inside the passage text");
     csv_dispose(&t);
     cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* A JSONL corpus of many batches of documents: edited copies of the seeds (pairs and
+ * passages across batches) and texts in scripts the one-pass splitter hands to ICU. */
+static char *many_documents(char **dir)
+{
+    static const char *const seeds[] = {S000, S001, S002, S003, "004_4c56812b56ce6aa5.txt"};
+    static const char *const others[] = {
+        "北京时间今天上午，国家主席在人民大会堂会见了来访的代表团。",
+        "กรุงเทพฯ วันนี้ นายกรัฐมนตรี แถลงข่าว เรื่อง เศรษฐกิจ",
+        "Москва. Президент России провёл переговоры с делегацией, сообщает агентство.",
+        "Le président a rencontré à l'Élysée la délégation étrangère, selon l'agence. 😀",
+    };
+    *dir = make_temp_dir();
+    char path[600];
+    snprintf(path, sizeof(path), "%s/many.jsonl", *dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 400; i++) {
+        char seed[600];
+        size_t len;
+        snprintf(seed, sizeof(seed), "%s/%s", SEEDS_DIR, seeds[i % 5]);
+        char *text = read_file(seed, &len);
+        cr_assert_not_null(text);
+        fprintf(f, "{\"id\": \"d%03d\", \"text\": \"%s نسخة %d ", i, others[i % 4], i / 7);
+        const size_t cut = i % 3 == 0 ? len / 2 + (size_t)(i % 11) * 40 : len;
+        for (size_t k = 0; k < len; k++) { /* the article, JSON-escaped, cut at a point */
+            const unsigned char c = (unsigned char)text[k];
+            if (k >= cut && (c & 0xC0) != 0x80)
+                break;
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c < 0x20)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+        fputs("\"}\n", f);
+        free(text);
+    }
+    fclose(f);
+    return strdup(path);
+}
+
+/* Byte-identical outputs (pairs with their MinHash estimates, clusters, passages) from
+ * the fast engine and the plain-ICU engine, and from 1, 2 and 3 threads, on a corpus
+ * of 400 documents that spans many scan batches and verification blocks. */
+Test(cli, same_output_for_any_engine_and_threads_on_many_documents, .timeout = 120)
+{
+    char *dir, *corpus = many_documents(&dir);
+    static const char *const runs[] = {"--engine fast --threads 1", "--engine icu --threads 1",
+                                       "--engine fast --threads 2", "--engine fast --threads 3"};
+    char *first = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        cli_result r = run_cli("-q %s --threshold 0.5 --pairs - --clusters - --passages - '%s'",
+                               runs[i], corpus);
+        cr_assert_eq(r.status, 0, "%s: %s", runs[i], r.err);
+        if (!first) {
+            first = strdup(r.out);
+            cr_assert_gt(strlen(first), 10000, "many pairs and passages:\n%s", first);
+        } else {
+            cr_assert_str_eq(r.out, first, "%s differs from %s", runs[i], runs[0]);
+        }
+        cli_result_dispose(&r);
+    }
+    free(first);
+    free(corpus);
     remove_tree(dir);
     free(dir);
 }
