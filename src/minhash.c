@@ -47,19 +47,25 @@ void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, u
 {
     const uint32_t bins = (uint32_t)num_perm;
     const uint64_t key = mix64(seed ^ 0x9E3779B97F4A7C15ull);
-    uint64_t filled[1024 / 64];
-    memset(filled, 0, sizeof(filled));
     for (uint32_t i = 0; i < bins; i++)
         sig[i] = UINT32_MAX;
+    /* UINT32_MAX marks an empty bin, so a value never takes it (a shingle whose low 32
+     * bits are all ones, once in 4 billion, counts as UINT32_MAX - 1); a bitmap of the
+     * filled bins, updated at every shingle, made the loop wait on its own stores */
     for (size_t j = 0; j < n; j++) {
         const uint64_t x = mix64(h[j] ^ key);
-        const uint32_t bin = pick_bin(x, bins), value = (uint32_t)x;
-        if (value < sig[bin])
-            sig[bin] = value;
-        filled[bin / 64] |= 1ull << (bin % 64);
+        const uint32_t bin = pick_bin(x, bins);
+        uint32_t value = (uint32_t)x;
+        value -= value == UINT32_MAX;
+        sig[bin] = value < sig[bin] ? value : sig[bin];
     }
     if (n == 0)
         return;
+    uint64_t filled[1024 / 64]; /* before densification: copies come from these only */
+    memset(filled, 0, sizeof(filled));
+    for (uint32_t i = 0; i < bins; i++)
+        if (sig[i] != UINT32_MAX)
+            filled[i / 64] |= 1ull << (i % 64);
     for (uint32_t i = 0; i < bins; i++) {
         if (filled[i / 64] & (1ull << (i % 64)))
             continue;
