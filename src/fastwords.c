@@ -281,28 +281,39 @@ static inline uint32_t two_byte_entry(nd_normalizer *nz, const uint64_t *memo, s
     return f & TWO_BYTE_KNOWN ? f : fill_two_byte_entry(nz, memo, sp, c);
 }
 
+/* Whether bytes[i..i+1] is a two-byte sequence; *c gets its code point. */
+static inline bool two_byte_at(const uint8_t *bytes, size_t len, size_t i, UChar32 *c)
+{
+    if (i + 1 >= len || bytes[i] < 0xC2 || bytes[i] > 0xDF || (bytes[i + 1] & 0xC0) != 0x80)
+        return false;
+    *c = (UChar32)(bytes[i] & 0x1F) << 6 | (bytes[i + 1] & 0x3F);
+    return true;
+}
+
 /* The heart of Arabic, Cyrillic or Greek text: ch holds one letter standing alone, and
  * while the next code point is another (two bytes, a boundary before it, so ch is
- * complete), ch's letter joins the word and the next one becomes ch. Returns where
- * the general loop goes on. */
-static size_t take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
-                                    chunk *ch, const uint8_t *bytes, size_t len, size_t i)
+ * complete), ch's letter joins the word and the next one becomes ch. An ASCII separator
+ * (a space) between two such letters ends the word there and starts the next. *at
+ * moves to where the general loop goes on. Returns 0 or ND_ENOMEM. */
+static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
+                                 chunk *ch, const uint8_t *bytes, size_t len, size_t *at)
 {
     nd_words *w = sp->w;
+    size_t i = *at;
     uint32_t held = two_byte_entry(nz, memo, sp, ch->units[0]);
     if (!(held & TWO_BYTE_LETTER) || sp->has_mid)
-        return i;
+        return 0;
     /* locals, not w's fields: the stores to the word would make the compiler reload them */
     UChar *const word = w->word;
     size_t n = w->word_len;
     const size_t cap = w->word_cap;
     const size_t from = i;
     uint32_t appended = held;
-    while (i + 1 < len && n < cap) {
-        const uint8_t b0 = bytes[i], b1 = bytes[i + 1];
-        if (b0 < 0xC2 || b0 > 0xDF || (b1 & 0xC0) != 0x80)
+    while (n < cap) {
+        UChar32 c;
+        const bool space = i < len && bytes[i] < 0x80 && sp->classes[bytes[i]] == WC_SEPARATOR;
+        if (!two_byte_at(bytes, len, i + space, &c))
             break;
-        const UChar32 c = (UChar32)(b0 & 0x1F) << 6 | (b1 & 0x3F);
         const uint32_t next = two_byte_entry(nz, memo, sp, c);
         if (!(next & TWO_BYTE_LETTER))
             break;
@@ -311,10 +322,17 @@ static size_t take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, spl
             n = 0;
         }
         word[n++] = (UChar)held;
-        ch->start = (uint32_t)i;
         appended = held;
         held = next;
-        i += 2;
+        if (space) { /* the word ends with the letter held until now */
+            w->word_len = n;
+            sp->end = ch->start + 2;
+            if (finish_word(sp) < 0)
+                return ND_ENOMEM;
+            n = 0;
+        }
+        ch->start = (uint32_t)(i + space);
+        i += 2 + space;
     }
     if (i > from) {
         w->word_len = n;
@@ -324,7 +342,8 @@ static size_t take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, spl
         ch->first_entry = memo[ch->units[0]]; /* ch->n stays 1 */
         ch->end = (uint32_t)i;
     }
-    return i;
+    *at = i;
+    return 0;
 }
 
 /* Where the run of ASCII chunks starting at i ends: before the last ASCII byte
@@ -381,7 +400,8 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         i += (size_t)used;
         ch.end = (uint32_t)i;
         if (ch.n == 1 && c < 0x800 && c >= 0x80)
-            i = take_two_byte_letters(nz, memo, &sp, &ch, bytes, len, i);
+            if ((rc = take_two_byte_letters(nz, memo, &sp, &ch, bytes, len, &i)) < 0)
+                return rc;
     }
     int rc = flush_chunk(nz, &sp, &ch);
     if (rc == 0 && sp.in_word)
