@@ -204,56 +204,6 @@ static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
     return rc;
 }
 
-static inline UChar ascii_lower(uint8_t b)
-{
-    return (UChar)(b + (((unsigned)b - 'A' < 26u) << 5));
-}
-
-/* Appends the letters and digits that follow bytes[*k - 1] (the current word's last
- * unit) before to, lower-cased, in one tight loop. */
-static int take_ascii_word_tail(splitter *sp, const uint8_t *bytes, size_t *k, size_t to)
-{
-    nd_words *w = sp->w;
-    const size_t most = w->word_len + (to - *k);
-    if (most > w->word_cap && ND_GROW(w->word, w->word_cap, most) < 0)
-        return ND_ENOMEM;
-    const uint8_t *classes = sp->classes;
-    UChar *word = w->word;
-    size_t n = w->word_len, j = *k;
-    uint8_t cls = sp->last_class;
-    for (; j < to; j++) {
-        const UChar u = ascii_lower(bytes[j]);
-        const uint8_t next = classes[u];
-        if (!is_word_class(next))
-            break;
-        word[n++] = u;
-        cls = next;
-    }
-    if (j > *k) {
-        w->word_len = n;
-        sp->last_class = cls;
-        sp->end = (uint32_t)j;
-        *k = j;
-    }
-    return 0;
-}
-
-/* ASCII characters that are chunks of their own (each followed by ASCII); a word's
- * letters and digits after its first go in one go. */
-static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
-{
-    for (size_t k = from; k < to;) {
-        const UChar u = ascii_lower(bytes[k]);
-        int rc = take_unit(sp, u, (uint32_t)k, (uint32_t)k + 1);
-        k++;
-        if (rc == 0 && is_word_class(sp->classes[u]))
-            rc = take_ascii_word_tail(sp, bytes, &k, to);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 /* For a code point of two UTF-8 bytes: whether it is a letter or digit standing alone
  * (a boundary before it, one unit out), and then the unit and its class. */
 #define TWO_BYTE_KNOWN (1u << 31)
@@ -279,6 +229,66 @@ static inline uint32_t two_byte_entry(nd_normalizer *nz, const uint64_t *memo, s
 {
     const uint32_t f = sp->w->two_byte[c];
     return f & TWO_BYTE_KNOWN ? f : fill_two_byte_entry(nz, memo, sp, c);
+}
+
+/* Fills the entries of ASCII in the two-byte table (the memo lower-cases ASCII letters),
+ * so the ASCII loops read them without asking. */
+static void fill_ascii_entries(nd_normalizer *nz, const uint64_t *memo, splitter *sp)
+{
+    if (sp->w->two_byte['a'] & TWO_BYTE_KNOWN)
+        return;
+    for (UChar32 c = 0; c < 0x80; c++)
+        two_byte_entry(nz, memo, sp, c);
+}
+
+/* The unit of an ASCII byte: its table entry's for letters and digits, else itself. */
+static inline UChar ascii_unit(uint32_t entry, uint8_t b)
+{
+    return entry & TWO_BYTE_LETTER ? (UChar)entry : b;
+}
+
+/* Appends the letters and digits that follow bytes[*k - 1] (the current word's last
+ * unit) before to, lower-cased, in one tight loop. */
+static int take_ascii_word_tail(splitter *sp, const uint8_t *bytes, size_t *k, size_t to)
+{
+    nd_words *w = sp->w;
+    const size_t most = w->word_len + (to - *k);
+    if (most > w->word_cap && ND_GROW(w->word, w->word_cap, most) < 0)
+        return ND_ENOMEM;
+    const uint32_t *ascii = w->two_byte;
+    UChar *word = w->word;
+    size_t n = w->word_len, j = *k;
+    uint32_t last = 0;
+    for (; j < to; j++) {
+        const uint32_t e = ascii[bytes[j]];
+        if (!(e & TWO_BYTE_LETTER))
+            break;
+        word[n++] = (UChar)e;
+        last = e;
+    }
+    if (j > *k) {
+        w->word_len = n;
+        sp->last_class = (uint8_t)(last >> TWO_BYTE_CLASS_SHIFT);
+        sp->end = (uint32_t)j;
+        *k = j;
+    }
+    return 0;
+}
+
+/* ASCII characters that are chunks of their own (each followed by ASCII); a word's
+ * letters and digits after its first go in one go. */
+static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to)
+{
+    for (size_t k = from; k < to;) {
+        const uint32_t e = sp->w->two_byte[bytes[k]];
+        int rc = take_unit(sp, ascii_unit(e, bytes[k]), (uint32_t)k, (uint32_t)k + 1);
+        k++;
+        if (rc == 0 && (e & TWO_BYTE_LETTER))
+            rc = take_ascii_word_tail(sp, bytes, &k, to);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* Whether bytes[i..i+1] is a two-byte sequence; *c gets its code point. */
@@ -369,6 +379,7 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         return 0;
     splitter sp = {.w = w, .tk = tk, .classes = classes};
     chunk ch = {.n = 0};
+    fill_ascii_entries(nz, memo, &sp);
     w->n = 0;
     w->n_invalid = 0;
     w->first_invalid = -1;
