@@ -460,14 +460,14 @@ static int walk_entry(nd_corpus *c, const char *path, const char *rel, const wal
     }
     if (S_ISDIR(st.st_mode)) {
         if (on_walk(frame, &st)) {
-            nd_report(c, ND_DIAG_WARNING, ND_EINVAL, path, -1,
+            nd_report(c, ND_DIAG_ERROR, ND_EINVAL, path, -1,
                       "directory loop (symlink back to an ancestor), not entered again");
             return 0;
         }
         return walk(c, path, rel, frame);
     }
     if (!S_ISREG(st.st_mode)) {
-        nd_report(c, ND_DIAG_WARNING, ND_EINVAL, path, -1, "not a regular file, skipped");
+        nd_report(c, ND_DIAG_ERROR, ND_EINVAL, path, -1, "not a regular file, skipped");
         return 0;
     }
     return add_file(c, path, rel, name_says_archive(path));

@@ -70,15 +70,12 @@ void remove_tree(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
-cli_result run_cli(const char *args_fmt, ...)
+static cli_result run_cli_v(const char *prefix, const char *args_fmt, va_list ap)
 {
     char args[8192], cmd[16384];
-    va_list ap;
-    va_start(ap, args_fmt);
     vsnprintf(args, sizeof(args), args_fmt, ap);
-    va_end(ap);
     char *dir = make_temp_dir();
-    snprintf(cmd, sizeof(cmd), "%s %s >%s/out 2>%s/err", ND_TEST_CLI, args, dir, dir);
+    snprintf(cmd, sizeof(cmd), "%s%s %s >%s/out 2>%s/err", prefix, ND_TEST_CLI, args, dir, dir);
     const int status = system(cmd);
     cli_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -89,6 +86,24 @@ cli_result run_cli(const char *args_fmt, ...)
     r.err = read_file(path, NULL);
     remove_tree(dir);
     free(dir);
+    return r;
+}
+
+cli_result run_cli(const char *args_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, args_fmt);
+    cli_result r = run_cli_v("", args_fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+cli_result run_cli_prefixed(const char *prefix, const char *args_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, args_fmt);
+    cli_result r = run_cli_v(prefix, args_fmt, ap);
+    va_end(ap);
     return r;
 }
 

@@ -19,6 +19,9 @@ typedef struct cli_result {
 
 /* Runs neardup with a shell-quoted argument string; free with cli_result_dispose. */
 cli_result run_cli(const char *args_fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a command put before the binary (e.g. one dropping privileges). */
+cli_result run_cli_prefixed(const char *prefix, const char *args_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void cli_result_dispose(cli_result *r);
 
 /* Reads a whole file (NUL-terminated copy); *len gets its size. NULL if unreadable. */

@@ -2,11 +2,14 @@
  * test_input.c: the readers: directories, JSONL (plain, gzip, zstd, stdin), bad lines.
  */
 #include "helpers.h"
+#include "neardup.h"
 
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char jsonl[] =
     "{\"id\":\"a\",\"meta\":{\"k\":\"A1\"},\"body\":{\"t\":\"the quick brown fox jumps over the "
@@ -126,6 +129,50 @@ Test(input, directory_walk_ids_and_symlink_loop)
     cli_result r = run_cli("-q '%s'", dir);
     cr_assert(strstr(r.out, "\"a.txt\",\"b/c/z.txt\",1.0000"), "%s", r.out);
     cr_assert(strstr(r.err, "directory loop"), "%s", r.err);
+    cr_assert_eq(r.status, 3, "the loop is an input error: %s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* A FIFO and a device inside a walked directory: named, skipped, the rest processed,
+ * exit status 3. (A device node needs root to make; without it, only the FIFO.) */
+Test(input, fifo_and_device_in_a_directory)
+{
+    const char text[] = "one two three four five six seven eight nine ten";
+    write_in_dir("a.txt", text, sizeof(text) - 1);
+    write_in_dir("b.txt", text, sizeof(text) - 1);
+    shell("mkfifo '%s/pipe' && test -p '%s/pipe'", dir);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "mknod '%s/null' c 1 3 2>/dev/null", dir);
+    const bool device = system(cmd) == 0; /* root, and a container that allows it */
+    cli_result r = run_cli("-q '%s'", dir);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.out, "\"a.txt\",\"b.txt\",1.0000"), "%s", r.out);
+    cr_assert(strstr(r.err, "/pipe: error: not a regular file, skipped"), "%s", r.err);
+    if (device)
+        cr_assert(strstr(r.err, "/null: error: not a regular file, skipped"), "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* A file without read permission (as root, run without CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH, so that permissions apply): named, the rest processed, status 3. */
+Test(input, unreadable_file_is_named)
+{
+    const char text[] = "one two three four five six seven eight nine ten";
+    write_in_dir("a.txt", text, sizeof(text) - 1);
+    write_in_dir("b.txt", text, sizeof(text) - 1);
+    write_in_dir("secret.txt", text, sizeof(text) - 1);
+    shell("chmod 000 '%s/secret.txt' && test -f '%s/secret.txt'", dir);
+    const char *drop = geteuid() == 0 ? "setpriv --bounding-set=-dac_override,-dac_read_search "
+                                        "--inh-caps=-dac_override,-dac_read_search "
+                                      : "";
+    char probe[1024];
+    snprintf(probe, sizeof(probe), "%s sh -c \"! cat '%s/secret.txt'\" 2>/dev/null", drop, dir);
+    if (system(probe) != 0)
+        cr_skip_test("cannot make a file unreadable here (root without setpriv/CAP_SETPCAP)");
+    cli_result r = run_cli_prefixed(drop, "-q '%s'", dir);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, "secret.txt: error: Permission denied"), "%s", r.err);
+    cr_assert(strstr(r.out, "\"a.txt\",\"b.txt\",1.0000"), "%s", r.out);
     cli_result_dispose(&r);
 }
 
@@ -272,4 +319,36 @@ Test(input, huge_documents, .timeout = 300)
     cr_assert(word_found, "%s", r.out);
     csv_dispose(&t);
     cli_result_dispose(&r);
+}
+
+static void gather_diag(const nd_diag *d, void *payload)
+{
+    char *buf = payload;
+    const size_t used = strlen(buf);
+    snprintf(buf + used, 4096 - used, "%s: %s\n", d->path, d->message);
+}
+
+/* A file that vanishes between listing and reading: not something a CLI run can time,
+ * so the library is stopped between the two (nd_corpus_add_path, then nd_corpus_run):
+ * the file is named, counted as skipped, and the other documents are still paired. */
+Test(input, file_vanishing_between_listing_and_reading)
+{
+    const char text[] = "one two three four five six seven eight nine ten";
+    write_in_dir("a.txt", text, sizeof(text) - 1);
+    write_in_dir("b.txt", text, sizeof(text) - 1);
+    write_in_dir("gone.txt", text, sizeof(text) - 1);
+    char diag[4096] = "", gone[512];
+    nd_corpus *c;
+    nd_result *r;
+    cr_assert_eq(nd_corpus_new(&c, NULL), 0);
+    nd_corpus_set_diag(c, gather_diag, diag);
+    cr_assert_eq(nd_corpus_add_path(c, dir), 0);
+    snprintf(gone, sizeof(gone), "%s/gone.txt", dir);
+    cr_assert_eq(unlink(gone), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    cr_assert(strstr(diag, "gone.txt: No such file or directory"), "%s", diag);
+    cr_assert_eq(nd_result_stats(r)->n_skipped, 1);
+    cr_assert_eq(nd_result_n_pairs(r), 1, "a.txt and b.txt are still paired");
+    nd_result_free(r);
+    nd_corpus_free(c);
 }
