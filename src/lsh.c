@@ -21,7 +21,10 @@
  */
 #include "lsh.h"
 
+#include "radix.h"
+
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -114,59 +117,13 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
     return w;
 }
 
-/* The digit of a record for LSD radix pass `pass` of 11 bits: doc (3 passes), hash (6),
- * band (1), least significant first, so the result is in (band, hash, doc) order. */
-#define DIGIT_BITS 11
-#define DIGITS (1u << DIGIT_BITS)
-#define PASSES 10
-static inline uint32_t band_digit(const nd_band_record *r, int pass)
-{
-    if (pass < 3)
-        return (uint32_t)(r->doc >> (DIGIT_BITS * pass)) & (DIGITS - 1);
-    if (pass < 9)
-        return (uint32_t)(r->hash >> (DIGIT_BITS * (pass - 3))) & (DIGITS - 1);
-    return r->band & (DIGITS - 1); /* bands <= num_perm <= 1024 */
-}
-
-/* Sorts records by (band, hash, doc), skipping the passes where every record has the
- * same digit (the high bits of small document numbers). */
+/* Sorts records by (band, hash, doc): the order compare_band_records gives. */
 static int sort_band_records(void *records, size_t n)
 {
-    nd_band_record *rec = records;
-    if (n < 1024) {
-        nd_sort(rec, n, sizeof(*rec), compare_band_records);
-        return 0;
-    }
-    nd_band_record *tmp = malloc(n * sizeof(*tmp));
-    size_t *count = malloc(DIGITS * sizeof(*count));
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return ND_ENOMEM;
-    }
-    nd_band_record *from = rec, *to = tmp;
-    for (int pass = 0; pass < PASSES; pass++) {
-        memset(count, 0, DIGITS * sizeof(*count));
-        for (size_t i = 0; i < n; i++)
-            count[band_digit(&from[i], pass)]++;
-        if (count[band_digit(&from[0], pass)] == n)
-            continue;
-        for (size_t b = 0, sum = 0; b < DIGITS; b++) {
-            const size_t c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[band_digit(&from[i], pass)]++] = from[i];
-        nd_band_record *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != rec)
-        memcpy(rec, from, n * sizeof(*rec));
-    free(tmp);
-    free(count);
-    return 0;
+    static const nd_radix_key keys[] = {{offsetof(nd_band_record, band), 4},
+                                        {offsetof(nd_band_record, hash), 8},
+                                        {offsetof(nd_band_record, doc), 4}};
+    return nd_radix_sort(records, n, sizeof(nd_band_record), keys, 3);
 }
 
 int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill)

@@ -38,7 +38,9 @@
 #include "passages.h"
 
 #include "extsort.h"
+#include "radix.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -98,56 +100,12 @@ static int compare_seeds(const void *pa, const void *pb)
     return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
 }
 
-/* Sorts records by hash with stable passes of 11 bits (LSD radix): records are made
- * in (doc, pos) order, so equal hashes keep that order, which is the order qsort by
- * (hash, doc, pos) would give, in a fraction of the time. 11-bit digits (2048
- * buckets) keep the scattered writes within the caches, which 16-bit ones do not. */
-#define DIGIT_BITS 11
-#define DIGITS (1u << DIGIT_BITS)
-static int sort_by_hash(shingle_record *rec, size_t n)
-{
-    if (n < 4096) {
-        nd_sort(rec, n, sizeof(*rec), compare_shingle_records);
-        return 0;
-    }
-    shingle_record *tmp = malloc(n * sizeof(*tmp));
-    size_t *count = malloc(DIGITS * sizeof(*count));
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return ND_ENOMEM;
-    }
-    shingle_record *from = rec, *to = tmp;
-    for (int shift = 0; shift < 64; shift += DIGIT_BITS) {
-        memset(count, 0, DIGITS * sizeof(*count));
-        for (size_t i = 0; i < n; i++)
-            count[(from[i].hash >> shift) & (DIGITS - 1)]++;
-        for (size_t b = 0, sum = 0; b < DIGITS; b++) {
-            const size_t c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[(from[i].hash >> shift) & (DIGITS - 1)]++] = from[i];
-        shingle_record *swap = from;
-        from = to;
-        to = swap;
-    }
-    if (from != rec)
-        memcpy(rec, from, n * sizeof(*rec));
-    free(tmp);
-    free(count);
-    return 0;
-}
-
+/* Sorts records by hash, stably: records are made in (doc, pos) order, so equal
+ * hashes keep that order, the order of compare_shingle_records. */
 static int sort_records_by_hash(void *records, size_t n)
 {
-    return sort_by_hash(records, n);
-}
-
-static uint64_t seed_pair_key(const seed *s)
-{
-    return (uint64_t)s->doc_a << 32 | s->doc_b;
+    static const nd_radix_key hash = {offsetof(shingle_record, hash), 8};
+    return nd_radix_sort(records, n, sizeof(shingle_record), &hash, 1);
 }
 
 static int compare_seeds_in_pair(const void *pa, const void *pb)
@@ -159,50 +117,19 @@ static int compare_seeds_in_pair(const void *pa, const void *pb)
     return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
 }
 
-/* Sorts seeds in compare_seeds order: radix passes over the document pair, then each
- * pair's seeds by diagonal and position (a pair's seeds are few next to all). */
+/* Sorts seeds in compare_seeds order: by document pair, then each pair's seeds (few
+ * next to all) by diagonal and position. */
 static int sort_seeds(void *records, size_t n)
 {
+    static const nd_radix_key pair[] = {{offsetof(seed, doc_a), 4}, {offsetof(seed, doc_b), 4}};
     seed *s = records;
-    if (n < 4096) {
-        nd_sort(s, n, sizeof(*s), compare_seeds);
-        return 0;
-    }
-    seed *tmp = malloc(n * sizeof(*tmp));
-    size_t *count = malloc(DIGITS * sizeof(*count));
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return ND_ENOMEM;
-    }
-    seed *from = s, *to = tmp;
-    for (int shift = 0; shift < 64; shift += DIGIT_BITS) {
-        memset(count, 0, DIGITS * sizeof(*count));
-        for (size_t i = 0; i < n; i++)
-            count[(seed_pair_key(&from[i]) >> shift) & (DIGITS - 1)]++;
-        if (count[(seed_pair_key(&from[0]) >> shift) & (DIGITS - 1)] == n)
-            continue;
-        for (size_t b = 0, sum = 0; b < DIGITS; b++) {
-            const size_t c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[(seed_pair_key(&from[i]) >> shift) & (DIGITS - 1)]++] = from[i];
-        seed *swap = from;
-        from = to;
-        to = swap;
-    }
-    if (from != s)
-        memcpy(s, from, n * sizeof(*s));
-    free(tmp);
-    free(count);
-    for (size_t lo = 0, hi; lo < n; lo = hi) {
-        for (hi = lo + 1; hi < n && seed_pair_key(&s[hi]) == seed_pair_key(&s[lo]); hi++)
+    const int rc = nd_radix_sort(s, n, sizeof(*s), pair, 2);
+    for (size_t lo = 0, hi; rc == 0 && lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && s[hi].doc_a == s[lo].doc_a && s[hi].doc_b == s[lo].doc_b; hi++)
             ;
         nd_sort(s + lo, hi - lo, sizeof(*s), compare_seeds_in_pair);
     }
-    return 0;
+    return rc;
 }
 
 /* Every shingle of every document, in (doc, pos) order, into the sorter. */

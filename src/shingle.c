@@ -4,9 +4,9 @@
 #include "shingle.h"
 
 #include "nd_internal.h"
+#include "radix.h"
 
 #include <stdlib.h>
-#include <string.h>
 /* inlined: a call into the shared library per shingle costs more than the hash */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -41,49 +41,12 @@ static int compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* LSD radix sort, eight passes of a byte, with all eight histograms counted in one
- * read; a pass where every key has the same byte is skipped. Several times faster
- * than qsort on the few hundred to few thousand hashes of a document. */
-static int radix_sort_u64(uint64_t *h, size_t n)
-{
-    uint64_t *tmp = malloc(n * sizeof(*tmp));
-    size_t(*count)[256] = calloc(8, sizeof(*count));
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return ND_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++)
-        for (int pass = 0; pass < 8; pass++)
-            count[pass][(h[i] >> (8 * pass)) & 0xFF]++;
-    uint64_t *from = h, *to = tmp;
-    for (int pass = 0; pass < 8; pass++) {
-        const int shift = 8 * pass;
-        if (count[pass][(h[0] >> shift) & 0xFF] == n)
-            continue;
-        for (size_t b = 0, sum = 0; b < 256; b++) {
-            const size_t c = count[pass][b];
-            count[pass][b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[pass][(from[i] >> shift) & 0xFF]++] = from[i];
-        uint64_t *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != h)
-        memcpy(h, from, n * sizeof(*h));
-    free(tmp);
-    free(count);
-    return 0;
-}
-
 size_t nd_shingle_set(uint64_t *h, size_t n)
 {
     if (n < 2)
         return n;
-    if (n < 64 || radix_sort_u64(h, n) < 0)
+    static const nd_radix_key value = {0, 8};
+    if (n < 64 || nd_radix_sort(h, n, sizeof(*h), &value, 1) < 0)
         nd_sort(h, n, sizeof(*h), compare_u64);
     size_t w = 1;
     for (size_t i = 1; i < n; i++)

@@ -1,0 +1,25 @@
+/*
+ * radix.h: the LSD radix sort behind every large sort of flat records.
+ *
+ * Shingle sets, LSH band records, passage shingle records and seeds are
+ * millions of fixed-size records with unsigned integer keys: a radix sort
+ * reads and writes each record once per digit and never compares, several
+ * times faster than qsort on them.
+ */
+#ifndef ND_RADIX_H
+#define ND_RADIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An unsigned field of a record: 4 or 8 bytes at offset, in the machine's byte order. */
+typedef struct nd_radix_key {
+    uint16_t offset;
+    uint8_t bytes;
+} nd_radix_key;
+
+/* Sorts n records of size bytes by keys[0] (most significant) to keys[n_keys - 1],
+ * stably: records with equal keys keep their order. Returns 0 or ND_ENOMEM. */
+int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys);
+
+#endif
