@@ -333,16 +333,37 @@ static int member_value(cursor *c, const wanted *w, bool text_here, bool id_here
     return value(c, *c->p == '{' ? &inner : NULL, f);
 }
 
-static int object(cursor *c, const wanted *w, found *f)
+/* Past the opening bracket at c->p; true when the closing one follows (an empty value). */
+static bool open_bracket(cursor *c, unsigned char close)
 {
-    bool seen_text = false, seen_id = false;
     c->p++;
     skip_space(c);
-    if (c->p < c->end && *c->p == '}') {
+    if (c->p < c->end && *c->p == close) {
+        c->p++;
+        return true;
+    }
+    return false;
+}
+
+/* After a member or an element: the closing bracket (*closed) or a comma. */
+static int comma_or_close(cursor *c, unsigned char close, bool *closed)
+{
+    skip_space(c);
+    *closed = c->p < c->end && *c->p == close;
+    if (*closed) {
         c->p++;
         return 0;
     }
-    for (;;) {
+    if (c->p == c->end || *c->p++ != ',')
+        return ND_JSONL_DEFER;
+    skip_space(c);
+    return 0;
+}
+
+static int object(cursor *c, const wanted *w, found *f)
+{
+    bool seen_text = false, seen_id = false, closed = open_bracket(c, '}');
+    while (!closed) {
         if (c->p == c->end || *c->p != '"')
             return ND_JSONL_DEFER;
         const unsigned char *key = c->p + 1;
@@ -363,40 +384,21 @@ static int object(cursor *c, const wanted *w, found *f)
         if (c->p == c->end)
             return ND_JSONL_DEFER;
         rc = text_here || id_here ? member_value(c, w, text_here, id_here, f) : value(c, NULL, f);
-        if (rc)
+        if (rc || (rc = comma_or_close(c, '}', &closed)) != 0)
             return rc;
-        skip_space(c);
-        if (c->p < c->end && *c->p == '}') {
-            c->p++;
-            return 0;
-        }
-        if (c->p == c->end || *c->p++ != ',')
-            return ND_JSONL_DEFER;
-        skip_space(c);
     }
+    return 0;
 }
 
 static int array(cursor *c, found *f)
 {
-    c->p++;
-    skip_space(c);
-    if (c->p < c->end && *c->p == ']') {
-        c->p++;
-        return 0;
-    }
-    for (;;) {
-        const int rc = value(c, NULL, f);
-        if (rc)
+    bool closed = open_bracket(c, ']');
+    while (!closed) {
+        int rc = value(c, NULL, f);
+        if (rc || (rc = comma_or_close(c, ']', &closed)) != 0)
             return rc;
-        skip_space(c);
-        if (c->p < c->end && *c->p == ']') {
-            c->p++;
-            return 0;
-        }
-        if (c->p == c->end || *c->p++ != ',')
-            return ND_JSONL_DEFER;
-        skip_space(c);
     }
+    return 0;
 }
 
 /* Any value at c->p (no leading space); w says what to look for inside an object. */

@@ -26,6 +26,8 @@ void cli_result_dispose(cli_result *r);
 
 /* Reads a whole file (NUL-terminated copy); *len gets its size. NULL if unreadable. */
 char *read_file(const char *path, size_t *len);
+/* The text of seed article i (0..4) of demo/, malloc'd; *len gets its length. */
+char *read_seed(int i, size_t *len);
 void write_file(const char *path, const void *data, size_t len);
 
 /* mkdir -p; 0 on success. */

@@ -234,7 +234,6 @@ Test(cli, passage_offsets_first_last_byte_crlf)
  * passages across batches) and texts in scripts the one-pass splitter hands to ICU. */
 static char *many_documents(char **dir)
 {
-    static const char *const seeds[] = {S000, S001, S002, S003, "004_4c56812b56ce6aa5.txt"};
     static const char *const others[] = {
         "北京时间今天上午，国家主席在人民大会堂会见了来访的代表团。",
         "กรุงเทพฯ วันนี้ นายกรัฐมนตรี แถลงข่าว เรื่อง เศรษฐกิจ",
@@ -247,10 +246,8 @@ static char *many_documents(char **dir)
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     for (int i = 0; i < 400; i++) {
-        char seed[600];
         size_t len;
-        snprintf(seed, sizeof(seed), "%s/%s", SEEDS_DIR, seeds[i % 5]);
-        char *text = read_file(seed, &len);
+        char *text = read_seed(i % 5, &len);
         cr_assert_not_null(text);
         fprintf(f, "{\"id\": \"d%03d\", \"text\": \"%s نسخة %d ", i, others[i % 4], i / 7);
         const size_t cut = i % 3 == 0 ? len / 2 + (size_t)(i % 11) * 40 : len;

@@ -19,17 +19,12 @@ static char *dir;
 /* 150 documents, 30 edited copies of each seed article: thousands of pairs and passages. */
 static void make_corpus(void)
 {
-    static const char *const seeds[] = {
-        "000_0890706d309c6b14.txt", "001_6b51f63e2d89280f.txt", "002_bf468212468ea075.txt",
-        "003_55340620ea89ea1d.txt", "004_4c56812b56ce6aa5.txt"};
     char path[600];
     snprintf(path, sizeof(path), "%s/docs", dir);
     cr_assert_eq(mkdir_p(path), 0);
     for (int i = 0; i < 150; i++) {
-        char seed[600];
         size_t len;
-        snprintf(seed, sizeof(seed), "%s/%s", SEEDS_DIR, seeds[i % 5]);
-        char *text = read_file(seed, &len);
+        char *text = read_seed(i % 5, &len);
         cr_assert_not_null(text);
         char *doc = malloc(len + 64);
         const int n = snprintf(doc, len + 64, "copy %d ", i);
