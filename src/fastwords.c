@@ -204,8 +204,10 @@ static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
     return rc;
 }
 
-/* For a code point of two UTF-8 bytes: whether it is a letter or digit standing alone
- * (a boundary before it, one unit out), and then the unit and its class. */
+/* The table of code points of one or two UTF-8 bytes (below U+0800), filled from the
+ * memo and the word classes on first sight: whether the code point is a letter or
+ * digit standing alone (a boundary before it, one unit out), and then that unit and
+ * its class. */
 #define TWO_BYTE_KNOWN (1u << 31)
 #define TWO_BYTE_LETTER (1u << 30)
 #define TWO_BYTE_CLASS_SHIFT 16
@@ -231,8 +233,9 @@ static inline uint32_t two_byte_entry(nd_normalizer *nz, const uint64_t *memo, s
     return f & TWO_BYTE_KNOWN ? f : fill_two_byte_entry(nz, memo, sp, c);
 }
 
-/* Fills the entries of ASCII in the two-byte table (the memo lower-cases ASCII letters),
- * so the ASCII loops read them without asking. */
+/* Fills the entries of ASCII in the table (the memo lower-cases ASCII letters), so the
+ * ASCII loops read them without asking. Only this fills ASCII entries: the two-byte
+ * loop asks for code points from U+0080 on. */
 static void fill_ascii_entries(nd_normalizer *nz, const uint64_t *memo, splitter *sp)
 {
     if (sp->w->two_byte['a'] & TWO_BYTE_KNOWN)
