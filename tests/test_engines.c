@@ -226,6 +226,10 @@ Test(engines, fast_path_texts)
         "e.g. a.b.c 1.2.3 a:b 1:2 l'homme 12'34 a,b 1,2 end.",
         "قال الرئيس، في 3 آب 2017: «إنها 1٬000 كلمة» أليس كذلك؟",
         "Россия и США: переговоры 2.0 — итоги. Ελλάδα, 3,14.",
+        /* ASCII words longer than the 16-byte blocks of the SSE2 path, across a block's edge */
+        "Supercalifragilisticexpialidocious AND ANTIDISESTABLISHMENTARIANISM x "
+        "12345678901234567890123,456.789 aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 it's "
+        "ab.cdefghijklmnopqrstu 0123456789abcdef:ghij don't@mail.com a1b2c3d4e5f6g7h8i9j0",
     };
     engine fast, icu;
     engine_open(&fast, ND_NORMALIZE_FULL, true);
