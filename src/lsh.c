@@ -153,9 +153,11 @@ int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_ou
     nd_band_record *group = NULL;
     size_t n_group = 0, group_cap = 0, n = 0, cap = 0;
     const void *next;
-    int got, rc = 0;
+    int got, rc = nd_extsort_finish(sorted);
     *out = NULL;
     *n_out = 0;
+    if (rc < 0)
+        return rc;
     do {
         got = nd_extsort_next(sorted, &next);
         const nd_band_record *r = got == 1 ? next : NULL;
@@ -195,8 +197,6 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
         for (int b = 0; b < bands && rc == 0; b++)
             rc = nd_extsort_add(sorter, &rec[b]);
     }
-    if (rc == 0)
-        rc = nd_extsort_finish(sorter);
     if (rc == 0)
         rc = nd_lsh_candidates_sorted(sorter, out, n_out);
     nd_extsort_free(sorter);

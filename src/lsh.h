@@ -32,7 +32,7 @@ void nd_lsh_band_records(const uint32_t *sig, uint32_t doc, int bands, int rows,
 /* An external sort for band records, holding up to budget bytes in memory. */
 int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill);
 
-/* The sorted distinct candidate pairs from a finished sorter of band records. */
+/* Ends adding to a sorter of band records and reads the sorted distinct candidate pairs. */
 int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out);
 
 /* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs) are the

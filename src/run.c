@@ -438,8 +438,6 @@ static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key
     }
     free(chunk);
     if (rc == 0)
-        rc = nd_extsort_finish(sorter);
-    if (rc == 0)
         rc = nd_lsh_candidates_sorted(sorter, cand, n_cand);
     *spilled = nd_extsort_runs(sorter);
     nd_extsort_free(sorter);

@@ -121,6 +121,17 @@ static void engine_run(engine *e, const unsigned char *bytes, size_t len)
     cr_assert_eq(nd_tokenize(e->tk, &e->text, &e->toks, &e->n_toks, &e->cap, NULL, NULL), 0);
 }
 
+static void expect_same_tokens(const nd_token *a, size_t na, const nd_token *b, size_t nb,
+                               const char *what)
+{
+    cr_assert_eq(na, nb, "%s: token count %zu vs %zu", what, na, nb);
+    for (size_t i = 0; i < na; i++) {
+        cr_assert_eq(a[i].start, b[i].start, "%s: token %zu", what, i);
+        cr_assert_eq(a[i].end, b[i].end, "%s: token %zu", what, i);
+        cr_assert_eq(a[i].hash, b[i].hash, "%s: token %zu", what, i);
+    }
+}
+
 /* When the one-pass splitter takes the text on (returns true), the same tokens and
  * invalid UTF-8 count as the ICU engine's last run. */
 static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned char *bytes,
@@ -131,13 +142,9 @@ static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned
     if (rc == 0)
         return false;
     const nd_words *w = &fast->words;
-    cr_assert_eq(w->n, icu->n_toks, "%s: one pass, token count %zu vs %zu", what, w->n,
-                 icu->n_toks);
-    for (size_t i = 0; i < w->n; i++) {
-        cr_assert_eq(w->toks[i].start, icu->toks[i].start, "%s: one pass, token %zu", what, i);
-        cr_assert_eq(w->toks[i].end, icu->toks[i].end, "%s: one pass, token %zu", what, i);
-        cr_assert_eq(w->toks[i].hash, icu->toks[i].hash, "%s: one pass, token %zu", what, i);
-    }
+    char label[300];
+    snprintf(label, sizeof(label), "%s (one pass)", what);
+    expect_same_tokens(w->toks, w->n, icu->toks, icu->n_toks, label);
     cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", what);
     cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", what);
     return true;
@@ -155,13 +162,7 @@ static bool expect_same(engine *fast, engine *icu, const unsigned char *bytes, s
     cr_assert_eq(memcmp(fast->text.text, icu->text.text, n * sizeof(UChar)), 0, "%s", what);
     cr_assert_eq(memcmp(fast->text.src_start, icu->text.src_start, n * 4), 0, "%s", what);
     cr_assert_eq(memcmp(fast->text.src_end, icu->text.src_end, n * 4), 0, "%s", what);
-    cr_assert_eq(fast->n_toks, icu->n_toks, "%s: token count %zu vs %zu", what, fast->n_toks,
-                 icu->n_toks);
-    for (size_t i = 0; i < fast->n_toks; i++) {
-        cr_assert_eq(fast->toks[i].start, icu->toks[i].start, "%s: token %zu", what, i);
-        cr_assert_eq(fast->toks[i].end, icu->toks[i].end, "%s: token %zu", what, i);
-        cr_assert_eq(fast->toks[i].hash, icu->toks[i].hash, "%s: token %zu", what, i);
-    }
+    expect_same_tokens(fast->toks, fast->n_toks, icu->toks, icu->n_toks, what);
     return expect_one_pass_same(fast, icu, bytes, len, what);
 }
 
