@@ -544,15 +544,13 @@ static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
 
 void nd_reader_dispose(nd_reader *r)
 {
+    const size_t read_ahead = r->read_ahead;
     if (r->fd >= 0)
         close(r->fd);
     free(r->window);
     *r = (nd_reader)ND_READER_INIT;
+    r->read_ahead = read_ahead;
 }
-
-/* Lines are read a window at a time: the lines of a batch of documents come from
- * one system call. */
-#define READ_WINDOW (256u << 10)
 
 /* Reads at least need bytes (up to want) at offset into r's window. */
 static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
@@ -598,7 +596,7 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
                            d->offset + d->length <= r->window_off + r->window_len;
     if (!in_window) {
         const int rc = fill_window(r, d->offset, d->length,
-                                   d->length > READ_WINDOW ? d->length : READ_WINDOW);
+                                   d->length > r->read_ahead ? d->length : r->read_ahead);
         if (rc < 0)
             return rc;
     }
@@ -644,7 +642,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
 
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
 {
-    nd_reader r = ND_READER_INIT;
+    nd_reader r = ND_READER_EXACT; /* one document, anywhere in its file */
     size_t cap = 0;
     char why[256];
     *bytes = NULL;

@@ -105,15 +105,20 @@ int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *da
 void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* A reader of document text, one per thread: it keeps the JSONL file it read last open. */
+/* A reader of document text, one per thread: it keeps the JSONL file it read last open,
+ * and reads its lines a window at a time (the lines of a batch of documents in one
+ * system call), or just the line asked for when read_ahead is 0 (lines read in no order). */
 typedef struct nd_reader {
     int fd;
     uint32_t fd_source;
     unsigned char *window; /* bytes [window_off, window_off + window_len) of the file */
     size_t window_cap, window_len;
     uint64_t window_off;
+    size_t read_ahead;
 } nd_reader;
-#define ND_READER_INIT {-1, 0, NULL, 0, 0, 0}
+#define ND_READ_AHEAD (256u << 10)
+#define ND_READER_INIT {-1, 0, NULL, 0, 0, 0, ND_READ_AHEAD}
+#define ND_READER_EXACT {-1, 0, NULL, 0, 0, 0, 0}
 void nd_reader_dispose(nd_reader *r);
 
 /* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,

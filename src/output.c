@@ -231,6 +231,12 @@ static int cache_get(const nd_result *r, doc_cache *cache, uint32_t doc)
     return 0;
 }
 
+/* Code points in s[0..len) of document d (invalid bytes count one each). */
+static uint64_t char_count(const nd_doc *d, const unsigned char *s, size_t len)
+{
+    return d->invalid_utf8 ? nd_utf8_count(s, len) : nd_utf8_count_valid(s, len);
+}
+
 static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_cache *ca,
                        doc_cache *cb, bool with_text)
 {
@@ -247,12 +253,13 @@ static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_ca
     put_str(t, doc_id(r, p->doc_b));
     put_u64(t, p->b_start);
     put_u64(t, p->b_end);
-    const uint64_t a_char = nd_utf8_count(ca->bytes, p->a_start);
-    const uint64_t b_char = nd_utf8_count(cb->bytes, p->b_start);
+    const nd_doc *da = &r->corpus->docs[p->doc_a], *db = &r->corpus->docs[p->doc_b];
+    const uint64_t a_char = char_count(da, ca->bytes, p->a_start);
+    const uint64_t b_char = char_count(db, cb->bytes, p->b_start);
     put_u64(t, a_char);
-    put_u64(t, a_char + nd_utf8_count(ca->bytes + p->a_start, p->a_end - p->a_start));
+    put_u64(t, a_char + char_count(da, ca->bytes + p->a_start, p->a_end - p->a_start));
     put_u64(t, b_char);
-    put_u64(t, b_char + nd_utf8_count(cb->bytes + p->b_start, p->b_end - p->b_start));
+    put_u64(t, b_char + char_count(db, cb->bytes + p->b_start, p->b_end - p->b_start));
     put_u64(t, p->words_a);
     put_u64(t, p->words_b);
     put_real(t, p->score);
