@@ -13,15 +13,14 @@
 #include "passages.h"
 #include "scan.h"
 #include "spill.h"
+#include "threads.h"
 #include "verify.h"
-#include "minhash.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 /* ---------------------------------------------------------------- scan */
@@ -176,33 +175,6 @@ static void *scan_worker(void *arg)
     return NULL;
 }
 
-static int thread_count(const nd_options *o, size_t n_docs)
-{
-    long n = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1)
-        n = 1;
-    if ((size_t)n > n_docs)
-        n = n_docs ? (long)n_docs : 1;
-    return (int)n;
-}
-
-/* Runs worker(arg) on n threads, this one included, and waits for them all. */
-static int run_threads(int n, void *(*worker)(void *), void *arg)
-{
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-    if (!tids)
-        return ND_ENOMEM;
-    int started = 0;
-    for (; started < n - 1; started++)
-        if (pthread_create(&tids[started], NULL, worker, arg) != 0)
-            break;
-    worker(arg);
-    for (int i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    return 0;
-}
-
 static int scan_all(scan_job *job)
 {
     atomic_init(&job->next, 0);
@@ -210,8 +182,8 @@ static int scan_all(scan_job *job)
     atomic_init(&job->docs_done, 0);
     atomic_init(&job->bytes_done, 0);
     pthread_mutex_init(&job->chunks_lock, NULL);
-    const int rc = run_threads(thread_count(&job->corpus->opts, job->corpus->n_docs), scan_worker,
-                               job);
+    const int rc = nd_run_threads(nd_thread_count(&job->corpus->opts, job->corpus->n_docs),
+                                  scan_worker, job);
     pthread_mutex_destroy(&job->chunks_lock);
     return rc < 0 ? rc : atomic_load(&job->rc);
 }
@@ -297,127 +269,6 @@ static int report_duplicate_ids(const nd_corpus *c)
 
 /* ---------------------------------------------------------------- pairs */
 
-/* Verification in parallel: the candidates (sorted by a) are cut into fixed blocks;
- * a thread takes the next block and keeps its pairs apart; the blocks are joined in
- * order, so the pairs do not depend on the threads. */
-#define VERIFY_BLOCK 256
-
-typedef struct verify_block {
-    nd_pair *pairs;
-    size_t n, cap;
-} verify_block;
-
-typedef struct verify_job {
-    const nd_corpus *corpus;
-    const nd_pair_key *cand;
-    size_t n_cand;
-    verify_block *blocks;
-    atomic_size_t next;
-    atomic_int rc;
-} verify_job;
-
-/* A document's shingle set and signature, read back from the scratch file. */
-typedef struct doc_sketch {
-    nd_set set;
-    uint32_t *sig;
-} doc_sketch;
-
-static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
-{
-    const int rc = nd_doc_read_set(c, d, &k->set);
-    return rc < 0 ? rc
-                  : nd_spill_read(c->spill, d->sig_off, k->sig,
-                                  (size_t)c->opts.num_perm * sizeof(*k->sig));
-}
-
-/* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
-static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
-{
-    const nd_corpus *c = job->corpus;
-    const nd_options *o = &c->opts;
-    const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
-    verify_block *out = &job->blocks[b];
-    for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
-        const nd_pair_key k = job->cand[i];
-        int rc = 0;
-        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a)
-            rc = read_sketch(c, &c->docs[k.a], ka);
-        if (rc == 0)
-            rc = read_sketch(c, &c->docs[k.b], kb);
-        if (rc < 0)
-            return rc;
-        size_t shared;
-        const double j = nd_jaccard(ka->set.h, ka->set.n, kb->set.h, kb->set.n, &shared);
-        const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
-        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
-            continue;
-        if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
-            return ND_ENOMEM;
-        out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
-    }
-    return 0;
-}
-
-static void *verify_worker(void *arg)
-{
-    verify_job *job = arg;
-    const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
-    doc_sketch ka = {{0}, malloc(sig_bytes)}, kb = {{0}, malloc(sig_bytes)};
-    const size_t n_blocks = (job->n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
-    while (rc == 0 && atomic_load(&job->rc) == 0) {
-        const size_t b = atomic_fetch_add(&job->next, 1);
-        if (b >= n_blocks)
-            break;
-        rc = verify_block_run(job, b, &ka, &kb);
-    }
-    if (rc < 0)
-        atomic_store(&job->rc, rc);
-    free(ka.set.h);
-    free(kb.set.h);
-    free(ka.sig);
-    free(kb.sig);
-    return NULL;
-}
-
-/* Joins the blocks' pairs into r, in block order. */
-static int join_blocks(verify_block *blocks, size_t n_blocks, nd_result *r)
-{
-    size_t n = 0;
-    for (size_t b = 0; b < n_blocks; b++)
-        n += blocks[b].n;
-    r->pairs = malloc((n ? n : 1) * sizeof(*r->pairs));
-    if (!r->pairs)
-        return ND_ENOMEM;
-    for (size_t b = 0; b < n_blocks; b++) {
-        if (blocks[b].n)
-            memcpy(r->pairs + r->n_pairs, blocks[b].pairs, blocks[b].n * sizeof(*r->pairs));
-        r->n_pairs += blocks[b].n;
-    }
-    return 0;
-}
-
-static int verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
-                             nd_result *r)
-{
-    const size_t n_blocks = (n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.corpus = c, .cand = cand, .n_cand = n_cand};
-    job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
-    if (!job.blocks)
-        return ND_ENOMEM;
-    atomic_init(&job.next, 0);
-    atomic_init(&job.rc, 0);
-    int rc = run_threads(thread_count(&c->opts, n_blocks), verify_worker, &job);
-    if (rc == 0)
-        rc = atomic_load(&job.rc);
-    if (rc == 0)
-        rc = join_blocks(job.blocks, n_blocks, r);
-    for (size_t b = 0; b < n_blocks; b++)
-        free(job.blocks[b].pairs);
-    free(job.blocks);
-    return rc;
-}
-
 /* Candidates from the band records the scan left in the scratch file, sorted within
  * --memory (beyond it in runs on disk). */
 static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key **cand,
@@ -456,7 +307,7 @@ static int find_pairs(nd_corpus *c, const scan_job *scan, nd_result *r)
         return rc;
     t0 = nd_seconds_now();
     r->stats.n_candidates = n_cand;
-    rc = verify_candidates(c, cand, n_cand, r);
+    rc = nd_verify_candidates(c, cand, n_cand, &r->pairs, &r->n_pairs);
     free(cand);
     r->stats.n_pairs = r->n_pairs;
     r->stats.seconds[ND_STAGE_VERIFY] = nd_seconds_now() - t0;

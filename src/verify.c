@@ -1,5 +1,5 @@
 /*
- * verify.c: exact Jaccard by merging two sorted shingle sets.
+ * verify.c: exact Jaccard by merging two sorted shingle sets, on all threads.
  *
  * LSH candidates include false positives; verifying each with the exact
  * Jaccard costs O(|A| + |B|) and makes the reported pairs exact, which is
@@ -7,9 +7,15 @@
  */
 #include "verify.h"
 
+#include "minhash.h"
 #include "nd_internal.h"
 #include "shingle.h"
 #include "spill.h"
+#include "threads.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out)
 {
@@ -44,4 +50,125 @@ double nd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, si
         *shared = both;
     const size_t either = na + nb - both;
     return either ? (double)both / (double)either : 0.0;
+}
+
+/* Verification in parallel: the candidates (sorted by a) are cut into fixed blocks;
+ * a thread takes the next block and keeps its pairs apart; the blocks are joined in
+ * order, so the pairs do not depend on the threads. */
+#define VERIFY_BLOCK 256
+
+typedef struct verify_block {
+    nd_pair *pairs;
+    size_t n, cap;
+} verify_block;
+
+typedef struct verify_job {
+    const nd_corpus *corpus;
+    const nd_pair_key *cand;
+    size_t n_cand;
+    verify_block *blocks;
+    atomic_size_t next;
+    atomic_int rc;
+} verify_job;
+
+/* A document's shingle set and signature, read back from the scratch file. */
+typedef struct doc_sketch {
+    nd_set set;
+    uint32_t *sig;
+} doc_sketch;
+
+static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
+{
+    const int rc = nd_doc_read_set(c, d, &k->set);
+    return rc < 0 ? rc
+                  : nd_spill_read(c->spill, d->sig_off, k->sig,
+                                  (size_t)c->opts.num_perm * sizeof(*k->sig));
+}
+
+/* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
+static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
+{
+    const nd_corpus *c = job->corpus;
+    const nd_options *o = &c->opts;
+    const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
+    verify_block *out = &job->blocks[b];
+    for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
+        const nd_pair_key k = job->cand[i];
+        int rc = 0;
+        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a)
+            rc = read_sketch(c, &c->docs[k.a], ka);
+        if (rc == 0)
+            rc = read_sketch(c, &c->docs[k.b], kb);
+        if (rc < 0)
+            return rc;
+        size_t shared;
+        const double j = nd_jaccard(ka->set.h, ka->set.n, kb->set.h, kb->set.n, &shared);
+        const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
+        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
+            continue;
+        if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
+            return ND_ENOMEM;
+        out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
+    }
+    return 0;
+}
+
+static void *verify_worker(void *arg)
+{
+    verify_job *job = arg;
+    const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
+    doc_sketch ka = {{0}, malloc(sig_bytes)}, kb = {{0}, malloc(sig_bytes)};
+    const size_t n_blocks = (job->n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
+    int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
+    while (rc == 0 && atomic_load(&job->rc) == 0) {
+        const size_t b = atomic_fetch_add(&job->next, 1);
+        if (b >= n_blocks)
+            break;
+        rc = verify_block_run(job, b, &ka, &kb);
+    }
+    if (rc < 0)
+        atomic_store(&job->rc, rc);
+    free(ka.set.h);
+    free(kb.set.h);
+    free(ka.sig);
+    free(kb.sig);
+    return NULL;
+}
+
+/* Joins the blocks' pairs, in block order. */
+static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, size_t *n_pairs)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < n_blocks; b++)
+        n += blocks[b].n;
+    *n_pairs = 0;
+    if (!(*pairs = malloc((n ? n : 1) * sizeof(**pairs))))
+        return ND_ENOMEM;
+    for (size_t b = 0; b < n_blocks; b++) {
+        if (blocks[b].n)
+            memcpy(*pairs + *n_pairs, blocks[b].pairs, blocks[b].n * sizeof(**pairs));
+        *n_pairs += blocks[b].n;
+    }
+    return 0;
+}
+
+int nd_verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
+                         nd_pair **pairs, size_t *n_pairs)
+{
+    const size_t n_blocks = (n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
+    verify_job job = {.corpus = c, .cand = cand, .n_cand = n_cand};
+    job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
+    if (!job.blocks)
+        return ND_ENOMEM;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.rc, 0);
+    int rc = nd_run_threads(nd_thread_count(&c->opts, n_blocks), verify_worker, &job);
+    if (rc == 0)
+        rc = atomic_load(&job.rc);
+    if (rc == 0)
+        rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
+    for (size_t b = 0; b < n_blocks; b++)
+        free(job.blocks[b].pairs);
+    free(job.blocks);
+    return rc;
 }
