@@ -142,17 +142,21 @@ static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, siz
     return 0;
 }
 
-/* Cuts a plain JSONL file into lines, reading it in blocks (it is never held whole). */
+/* Cuts a plain JSONL file into lines, reading it in blocks (it is never held whole; a
+ * line longer than a block is, while it is cut). */
 static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
 {
-    enum { BLOCK = 1 << 20 };
-    unsigned char *buf = malloc(BLOCK);
+    size_t cap = 1 << 20, have = 0;
+    unsigned char *buf = malloc(cap);
     uint64_t base = 0;
-    size_t have = 0;
     uint32_t line_no = 0;
     int rc = buf ? 0 : ND_ENOMEM;
     while (rc == 0) {
-        const ssize_t got = read(fd, buf + have, BLOCK - have);
+        if (have == cap && ND_GROW(buf, cap, have + 1) < 0) {
+            rc = ND_ENOMEM;
+            break;
+        }
+        const ssize_t got = read(fd, buf + have, cap - have);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -162,9 +166,9 @@ static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
         }
         have += (size_t)got;
         const unsigned char *last_nl = have ? memrchr(buf, '\n', have) : NULL;
-        size_t done = last_nl ? (size_t)(last_nl - buf) + 1 : 0;
-        if (got == 0 || (!last_nl && have == BLOCK))
-            done = have; /* the end, or one line longer than a block: let scan read it */
+        const size_t done = got == 0 ? have /* the last line, without a newline */
+                            : last_nl ? (size_t)(last_nl - buf) + 1
+                                      : 0;
         rc = add_lines(c, src, buf, done, base, &line_no);
         if (got == 0)
             break;

@@ -352,3 +352,22 @@ Test(input, file_vanishing_between_listing_and_reading)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+/* A JSONL line longer than the listing's 1 MiB blocks is one document, not pieces. */
+Test(input, jsonl_line_longer_than_a_block)
+{
+    const size_t words = 600000; /* "word " x 600,000: a 3 MB text */
+    char *line = malloc(words * 5 + 128);
+    cr_assert_not_null(line);
+    size_t n = (size_t)sprintf(line, "{\"id\": \"big\", \"text\": \"");
+    for (size_t i = 0; i < words; i++, n += 5)
+        memcpy(line + n, "word ", 5);
+    n += (size_t)sprintf(line + n, "\"}\n{\"id\": \"small\", \"text\": \"a small one\"}\n");
+    write_in_dir("big.jsonl", line, n);
+    free(line);
+    cli_result r = run_cli("-v --pairs /dev/null '%s/big.jsonl'", dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "neardup: 2 documents (3000011 bytes, 600003 words"), "%s", r.err);
+    cr_assert(strstr(r.err, " 0 skipped"), "%s", r.err);
+    cli_result_dispose(&r);
+}
