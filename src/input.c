@@ -111,6 +111,12 @@ const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
 
 /* ---------------------------------------------------------------- JSONL */
 
+/* The length of a UTF-8 byte order mark at the start of bytes[0..len), or 0. */
+static size_t bom_length(const unsigned char *bytes, size_t len)
+{
+    return len >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+}
+
 static bool all_space(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -119,11 +125,13 @@ static bool all_space(const unsigned char *s, size_t n)
     return true;
 }
 
-/* One document per non-blank line of bytes[0..len), which start at base in the source. */
+/* One document per non-blank line of bytes[0..len), which start at base in the source.
+ * A byte order mark at the start of the source (files saved by Windows tools) is not
+ * part of the first line. */
 static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, size_t len,
                      uint64_t base, uint32_t *line_no)
 {
-    size_t start = 0;
+    size_t start = base == 0 ? bom_length(bytes, len) : 0;
     while (start < len) {
         const unsigned char *nl = memchr(bytes + start, '\n', len - start);
         const size_t end = nl ? (size_t)(nl - bytes) : len;
@@ -245,7 +253,7 @@ static int add_warc_records(nd_corpus *c, uint32_t src)
  * len (a long first document), its start must be an object's first key. */
 static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
 {
-    size_t i = 0;
+    size_t i = bom_length(bytes, len);
     while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
                        bytes[i] == '\n'))
         i++;

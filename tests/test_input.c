@@ -371,3 +371,16 @@ Test(input, jsonl_line_longer_than_a_block)
     cr_assert(strstr(r.err, " 0 skipped"), "%s", r.err);
     cli_result_dispose(&r);
 }
+
+/* JSONL saved with a byte order mark (as Windows tools do) is still JSONL, and the mark
+ * is not part of the first line. */
+Test(input, jsonl_with_a_byte_order_mark)
+{
+    const char text[] = "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n"
+                        "{\"id\":\"b\",\"text\":\"one two three four five six seven\"}\n";
+    write_in_dir("bom.jsonl", text, sizeof(text) - 1);
+    cli_result r = run_cli("-q '%s/bom.jsonl'", dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"a\",\"b\",1.0000"), "%s", r.out);
+    cli_result_dispose(&r);
+}
