@@ -197,8 +197,15 @@ Test(cli, files_from_lists)
     cr_assert(strstr(r.out, SEED(S000)), "ids are paths as given: %s", r.out);
     cli_result r0 = run_cli("-q --threshold 0.3 --files0-from '%s'", list0);
     cr_assert_str_eq(r.out, r0.out);
+    /* a list with CRLF line ends, as written on Windows */
+    const int n_crlf = snprintf(text, sizeof(text), "%s\r\n%s\r\n", SEED(S000), SEED(S001));
+    write_file(list, text, (size_t)n_crlf);
+    cli_result rc = run_cli("-q --threshold 0.3 --files-from '%s'", list);
+    cr_assert_eq(rc.status, 0, "%s", rc.err);
+    cr_assert_str_eq(rc.out, r.out);
     cli_result_dispose(&r);
     cli_result_dispose(&r0);
+    cli_result_dispose(&rc);
     remove_tree(dir);
     free(dir);
 }

@@ -45,6 +45,8 @@ static int add_listed(nd_corpus *corpus, const char *list, bool nul, diag_counts
     while (rc != ND_ENOMEM && (n = getdelim(&line, &cap, nul ? '\0' : '\n', fp)) > 0) {
         if (line[n - 1] == (nul ? '\0' : '\n'))
             line[--n] = '\0';
+        if (!nul && n > 0 && line[n - 1] == '\r') /* a list written on Windows */
+            line[--n] = '\0';
         if (n == 0)
             continue;
         rc = nd_corpus_add_path(corpus, line);
