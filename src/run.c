@@ -269,36 +269,109 @@ static int report_duplicate_ids(const nd_corpus *c)
 
 /* ---------------------------------------------------------------- pairs */
 
-/* Candidates from the band records the scan left in the scratch file, sorted within
- * --memory (beyond it in runs on disk). */
+/* LSH on all threads: the bands are dealt into parts (band b to part b % n_parts), each
+ * part's records sorted and grouped by one thread; the parts' candidates are joined and
+ * sorted, so they do not depend on the threads. */
+typedef struct lsh_part {
+    nd_pair_key *cand;
+    size_t n_cand, spilled;
+} lsh_part;
+
+typedef struct lsh_job {
+    const nd_corpus *corpus;
+    const scan_job *scan;
+    lsh_part *parts;
+    int n_parts;
+    atomic_int next;
+    atomic_int rc;
+} lsh_job;
+
+/* The candidates of one part, from the band records the scan left in the scratch file,
+ * sorted within its share of --memory (beyond it in runs on disk). */
+static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
+{
+    const nd_corpus *c = job->corpus;
+    lsh_part *out = &job->parts[part];
+    nd_extsort *sorter;
+    int rc = nd_lsh_sorter_new(&sorter, c->opts.memory / (size_t)job->n_parts, c->spill);
+    if (rc < 0)
+        return rc;
+    for (size_t k = 0; k < job->scan->n_chunks && rc == 0; k++) {
+        const band_chunk *ch = &job->scan->chunks[k];
+        rc = nd_spill_read(c->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
+        for (size_t i = 0; i < ch->n && rc == 0; i++)
+            if (chunk[i].band % (uint32_t)job->n_parts == (uint32_t)part)
+                rc = nd_extsort_add(sorter, &chunk[i]);
+    }
+    if (rc == 0)
+        rc = nd_lsh_candidates_sorted(sorter, &out->cand, &out->n_cand);
+    out->spilled = nd_extsort_runs(sorter);
+    nd_extsort_free(sorter);
+    return rc;
+}
+
+static void *lsh_worker(void *arg)
+{
+    lsh_job *job = arg;
+    nd_band_record *chunk = malloc(BAND_CHUNK * sizeof(*chunk));
+    int rc = chunk ? 0 : ND_ENOMEM;
+    while (rc == 0 && atomic_load(&job->rc) == 0) {
+        const int part = atomic_fetch_add(&job->next, 1);
+        if (part >= job->n_parts)
+            break;
+        rc = part_candidates(job, part, chunk);
+    }
+    if (rc < 0)
+        atomic_store(&job->rc, rc);
+    free(chunk);
+    return NULL;
+}
+
+/* Joins the parts' candidates into one sorted, distinct list. */
+static int join_parts(const lsh_job *job, nd_pair_key **cand, size_t *n_cand, size_t *spilled)
+{
+    size_t n = 0;
+    for (int p = 0; p < job->n_parts; p++)
+        n += job->parts[p].n_cand;
+    if (!(*cand = malloc((n ? n : 1) * sizeof(**cand))))
+        return ND_ENOMEM;
+    *n_cand = 0;
+    for (int p = 0; p < job->n_parts; p++) {
+        const lsh_part *part = &job->parts[p];
+        if (part->n_cand)
+            memcpy(*cand + *n_cand, part->cand, part->n_cand * sizeof(**cand));
+        *n_cand += part->n_cand;
+        *spilled += part->spilled;
+    }
+    *n_cand = nd_pair_keys_unique(*cand, *n_cand);
+    return 0;
+}
+
 static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key **cand,
                            size_t *n_cand, size_t *spilled)
 {
-    nd_extsort *sorter;
-    nd_band_record *chunk = malloc(BAND_CHUNK * sizeof(*chunk));
-    int rc = chunk ? nd_lsh_sorter_new(&sorter, c->opts.memory, c->spill) : ND_ENOMEM;
-    if (rc < 0) {
-        free(chunk);
-        return rc;
-    }
-    for (size_t k = 0; k < scan->n_chunks && rc == 0; k++) {
-        const band_chunk *ch = &scan->chunks[k];
-        rc = nd_spill_read(c->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
-        for (size_t i = 0; i < ch->n && rc == 0; i++)
-            rc = nd_extsort_add(sorter, &chunk[i]);
-    }
-    free(chunk);
+    lsh_job job = {.corpus = c, .scan = scan};
+    job.n_parts = nd_thread_count(&c->opts, (size_t)scan->bands);
+    job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
+    if (!job.parts)
+        return ND_ENOMEM;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.rc, 0);
+    int rc = nd_run_threads(job.n_parts, lsh_worker, &job);
     if (rc == 0)
-        rc = nd_lsh_candidates_sorted(sorter, cand, n_cand);
-    *spilled = nd_extsort_runs(sorter);
-    nd_extsort_free(sorter);
+        rc = atomic_load(&job.rc);
+    if (rc == 0)
+        rc = join_parts(&job, cand, n_cand, spilled);
+    for (int p = 0; p < job.n_parts; p++)
+        free(job.parts[p].cand);
+    free(job.parts);
     return rc;
 }
 
 static int find_pairs(nd_corpus *c, const scan_job *scan, nd_result *r)
 {
-    size_t n_cand, spilled = 0;
-    nd_pair_key *cand;
+    size_t n_cand = 0, spilled = 0;
+    nd_pair_key *cand = NULL;
     double t0 = nd_seconds_now();
     int rc = band_candidates(c, scan, &cand, &n_cand, &spilled);
     r->stats.n_spilled_runs += spilled;
