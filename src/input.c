@@ -21,7 +21,9 @@
 #include "nd_internal.h"
 #include "decompress.h"
 #include "jsonl.h"
+#include "jsonl_cut.h"
 #include "spill.h"
+#include "threads.h"
 #include "utf8.h"
 #include "warc.h"
 
@@ -111,27 +113,13 @@ const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
 
 /* ---------------------------------------------------------------- JSONL */
 
-/* The length of a UTF-8 byte order mark at the start of bytes[0..len), or 0. */
-static size_t bom_length(const unsigned char *bytes, size_t len)
-{
-    return len >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
-}
-
-static bool all_space(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
 /* One document per non-blank line of bytes[0..len), which start at base in the source.
  * A byte order mark at the start of the source (files saved by Windows tools) is not
  * part of the first line. */
 static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, size_t len,
                      uint64_t base, uint32_t *line_no)
 {
-    size_t start = base == 0 ? bom_length(bytes, len) : 0;
+    size_t start = base == 0 ? nd_bom_length(bytes, len) : 0;
     while (start < len) {
         const unsigned char *nl = memchr(bytes + start, '\n', len - start);
         const size_t end = nl ? (size_t)(nl - bytes) : len;
@@ -139,7 +127,7 @@ static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, siz
         if (end - start > UINT32_MAX) {
             nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)(base + start),
                       "line %u longer than 4 GiB, skipped", *line_no);
-        } else if (!all_space(bytes + start, end - start)) {
+        } else if (!nd_blank_line(bytes + start, end - start)) {
             const int rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, base + start,
                                    (uint32_t)(end - start), *line_no);
             if (rc < 0)
@@ -150,42 +138,31 @@ static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, siz
     return 0;
 }
 
-/* Cuts a plain JSONL file into lines, reading it in blocks (it is never held whole; a
- * line longer than a block is, while it is cut). */
+/* A plain JSONL file: one document per non-blank line, the file cut on all threads
+ * (jsonl_cut.c; it is never held whole). */
 static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
 {
-    size_t cap = 1 << 20, have = 0;
-    unsigned char *buf = malloc(cap);
-    uint64_t base = 0;
-    uint32_t line_no = 0;
-    int rc = buf ? 0 : ND_ENOMEM;
-    while (rc == 0) {
-        if (have == cap && ND_GROW(buf, cap, have + 1) < 0) {
+    struct stat st;
+    nd_cut_line *lines;
+    size_t n;
+    uint64_t error_at;
+    const uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    int rc = nd_cut_lines(fd, size, nd_thread_count(&c->opts, SIZE_MAX), &lines, &n, &error_at);
+    const int error = errno;
+    for (size_t i = 0; rc != ND_ENOMEM && i < n; i++) {
+        const nd_cut_line *l = &lines[i];
+        if (l->length > UINT32_MAX)
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
+                      "line %u longer than 4 GiB, skipped", l->line);
+        else if (add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length,
+                         l->line) < 0)
             rc = ND_ENOMEM;
-            break;
-        }
-        const ssize_t got = read(fd, buf + have, cap - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, (int64_t)(base + have),
-                      "%s", strerror(errno));
-            break;
-        }
-        have += (size_t)got;
-        const unsigned char *last_nl = have ? memrchr(buf, '\n', have) : NULL;
-        const size_t done = got == 0 ? have /* the last line, without a newline */
-                            : last_nl ? (size_t)(last_nl - buf) + 1
-                                      : 0;
-        rc = add_lines(c, src, buf, done, base, &line_no);
-        if (got == 0)
-            break;
-        memmove(buf, buf + done, have - done);
-        base += done;
-        have -= done;
     }
-    free(buf);
-    return rc;
+    if (rc == ND_EIO)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, (int64_t)error_at, "%s",
+                  strerror(error));
+    free(lines);
+    return rc == ND_ENOMEM ? rc : 0;
 }
 
 /* ---------------------------------------------------------------- files */
@@ -253,7 +230,7 @@ static int add_warc_records(nd_corpus *c, uint32_t src)
  * len (a long first document), its start must be an object's first key. */
 static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
 {
-    size_t i = bom_length(bytes, len);
+    size_t i = nd_bom_length(bytes, len);
     while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
                        bytes[i] == '\n'))
         i++;

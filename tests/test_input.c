@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,4 +384,71 @@ Test(input, jsonl_with_a_byte_order_mark)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"a\",\"b\",1.0000"), "%s", r.out);
     cli_result_dispose(&r);
+}
+
+/* The diagnostics of a run, without the summary's timings. */
+static char *diagnostics(const char *err)
+{
+    char *out = calloc(strlen(err) + 1, 1);
+    for (const char *line = err; *line;) {
+        const char *end = strchr(line, '\n');
+        const size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        if (strstr(line, ": error: ") && (size_t)(strstr(line, ": error: ") - line) < n)
+            strncat(out, line, n);
+        line += n;
+    }
+    return out;
+}
+
+/* A JSONL file large enough to be cut on two threads gives the documents, ids and line
+ * numbers of one reader: a byte order mark, blank lines, a bad line, a line of 1.5 MB
+ * across the middle of the file (where the second part would start), no final newline.
+ * Documents are random words, every 50th a copy of the one before (so there are pairs). */
+Test(input, jsonl_cut_on_two_threads_as_on_one, .timeout = 120)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/big.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("\xEF\xBB\xBF", f);
+    uint64_t rng = 1, doc_seed = 1;
+    for (int i = 0; i < 1400; i++) {
+        if (i == 700) { /* the long line, after about 4 MB */
+            fputs("{\"id\": \"long\", \"text\": \"", f);
+            for (int k = 0; k < 300000; k++)
+                fputs("word ", f);
+            fputs("\"}\n", f);
+        }
+        if (i % 97 == 10)
+            fputs(i % 2 ? "\n" : "  \t\r\n", f);
+        if (i % 211 == 30)
+            fputs("not json at all\n", f);
+        if (i % 50 != 49)
+            doc_seed = rng; /* else: the same words as the document before */
+        rng = doc_seed;
+        fprintf(f, "{\"id\": \"d%04d\", \"text\": \"", i);
+        for (int w = 0; w < 1000; w++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            fprintf(f, "w%u ", (unsigned)(rng >> 33) % 5000);
+        }
+        fputs(i == 1399 ? "\"}" : "\"}\n", f);
+    }
+    fclose(f);
+    cli_result one = run_cli("--threads 1 -v --pairs - '%s'", path);
+    cli_result two = run_cli("--threads 2 -v --pairs - '%s'", path);
+    cr_assert_eq(one.status, 3, "the bad lines are input errors: %s", one.err);
+    cr_assert_eq(two.status, 3, "%s", two.err);
+    cr_assert_gt(strlen(one.out), 1000, "pairs of copies: %s", one.out);
+    cr_assert_str_eq(two.out, one.out);
+    char *d1 = diagnostics(one.err), *d2 = diagnostics(two.err);
+    cr_assert(strstr(d1, "big.jsonl:32: error: not JSON"), "%s", d1);
+    cr_assert_str_eq(d2, d1);
+    const char *summary = "neardup: 1408 documents ("; /* 1401 and 7 bad lines */
+    cr_assert(strstr(one.err, summary), "%s", one.err);
+    cr_assert_eq(strncmp(strstr(one.err, summary), strstr(two.err, summary), 60), 0,
+                 "same documents, bytes and words: %s", two.err);
+    free(d1);
+    free(d2);
+    cli_result_dispose(&one);
+    cli_result_dispose(&two);
 }
