@@ -71,6 +71,20 @@ PY
     done | tr '\n' ' '
 }
 
+# interleaved PATH -> "median_1_thread median_2_threads": 7 runs of each, alternating, so
+# that the shared machine's slow and fast moments fall on both (the ratio's measure)
+interleaved() {
+    : > "$dir/t1"
+    : > "$dir/t2"
+    for i in 1 2 3 4 5 6 7; do
+        for t in 1 2; do
+            /usr/bin/time -f "%e" -o "$dir/time" "$bin" -q --threads $t --pairs /dev/null "$1"
+            cat "$dir/time" >> "$dir/t$t"
+        done
+    done
+    echo "$(median < "$dir/t1") $(median < "$dir/t2")"
+}
+
 # the peak RSS of a run on a handful of documents: what neardup needs before any corpus
 startup_rss() {
     f=$(corpus arabic 10)
@@ -115,7 +129,10 @@ for lang in arabic english; do
     stage() { grep "^jsonl --threads 1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f"$1"; }
     echo
     echo "- fast engine over the plain-ICU engine: $(ratio "$(wall 'jsonl --threads 1 --engine icu')" "$(wall 'jsonl --threads 1')")x"
-    echo "- two threads over one: JSONL $(ratio "$(wall 'jsonl --threads 1')" "$(wall 'jsonl --threads 2')")x, files $(ratio "$(wall 'files --threads 1')" "$(wall 'files --threads 2')")x"
+    echo "- two threads over one: JSONL $(ratio "$(wall 'jsonl --threads 1')" "$(wall 'jsonl --threads 2')")x, files $(ratio "$(wall 'files --threads 1')" "$(wall 'files --threads 2')")x (rows above)"
+    # shellcheck disable=SC2046
+    set -- $(interleaved "$f")
+    echo "- two threads over one, JSONL, 7 interleaved runs each: $1 s and $2 s (medians), $(ratio "$1" "$2")x"
     echo "- passages on top of the document level: $(ratio "$(awk -v a="$(wall 'jsonl --threads 1 --passages /dev/null')" -v b="$(wall 'jsonl --threads 1')" 'BEGIN { print a - b }')" "$(wall 'jsonl --threads 1')")x the document-level time (one thread)"
     echo
     echo "| stage (\`jsonl --threads 1\`) | seconds | MB/s | docs/s |"
