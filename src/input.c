@@ -113,29 +113,21 @@ const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
 
 /* ---------------------------------------------------------------- JSONL */
 
-/* One document per non-blank line of bytes[0..len), which start at base in the source.
- * A byte order mark at the start of the source (files saved by Windows tools) is not
- * part of the first line. */
-static int add_lines(nd_corpus *c, uint32_t src, const unsigned char *bytes, size_t len,
-                     uint64_t base, uint32_t *line_no)
+/* One document per line cut (a line over 4 GiB is reported and skipped); frees lines. */
+static int add_cut_lines(nd_corpus *c, uint32_t src, nd_cut_line *lines, size_t n)
 {
-    size_t start = base == 0 ? nd_bom_length(bytes, len) : 0;
-    while (start < len) {
-        const unsigned char *nl = memchr(bytes + start, '\n', len - start);
-        const size_t end = nl ? (size_t)(nl - bytes) : len;
-        ++*line_no;
-        if (end - start > UINT32_MAX) {
-            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)(base + start),
-                      "line %u longer than 4 GiB, skipped", *line_no);
-        } else if (!nd_blank_line(bytes + start, end - start)) {
-            const int rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, base + start,
-                                   (uint32_t)(end - start), *line_no);
-            if (rc < 0)
-                return rc;
-        }
-        start = end + 1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const nd_cut_line *l = &lines[i];
+        if (l->length > UINT32_MAX)
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
+                      "line %u longer than 4 GiB, skipped", l->line);
+        else
+            rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length,
+                         l->line);
     }
-    return 0;
+    free(lines);
+    return rc;
 }
 
 /* A plain JSONL file: one document per non-blank line, the file cut on all threads
@@ -147,22 +139,18 @@ static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
     size_t n;
     uint64_t error_at;
     const uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-    int rc = nd_cut_lines(fd, size, nd_thread_count(&c->opts, SIZE_MAX), &lines, &n, &error_at);
+    const int cut = nd_cut_lines(fd, size, nd_thread_count(&c->opts, SIZE_MAX), &lines, &n,
+                                 &error_at);
     const int error = errno;
-    for (size_t i = 0; rc != ND_ENOMEM && i < n; i++) {
-        const nd_cut_line *l = &lines[i];
-        if (l->length > UINT32_MAX)
-            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
-                      "line %u longer than 4 GiB, skipped", l->line);
-        else if (add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length,
-                         l->line) < 0)
-            rc = ND_ENOMEM;
+    if (cut == ND_ENOMEM) {
+        free(lines);
+        return cut;
     }
-    if (rc == ND_EIO)
+    const int rc = add_cut_lines(c, src, lines, n);
+    if (cut == ND_EIO)
         nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, (int64_t)error_at, "%s",
                   strerror(error));
-    free(lines);
-    return rc == ND_ENOMEM ? rc : 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- files */
@@ -253,14 +241,22 @@ static int add_memory_source(nd_corpus *c, const char *path, const char *id, uns
     const nd_input_format f = c->opts.input_format;
     const bool warc = f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(data, len));
     const bool jsonl = f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(data, len));
-    uint32_t src, line_no = 0;
+    uint32_t src;
+    nd_cut_line *lines;
+    size_t n;
     int rc = add_source(c, path, data, len, &src);
     if (rc < 0)
         return rc;
     if (warc)
         return add_warc_records(c, src);
-    if (jsonl)
-        return add_lines(c, src, data, len, 0, &line_no);
+    if (jsonl) {
+        rc = nd_cut_buffer(data, len, &lines, &n);
+        if (rc < 0) {
+            free(lines);
+            return rc;
+        }
+        return add_cut_lines(c, src, lines, n);
+    }
     return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
 }
 

@@ -44,7 +44,7 @@ size_t nd_bom_length(const unsigned char *bytes, size_t len)
     return len >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
 }
 
-bool nd_blank_line(const unsigned char *s, size_t n)
+static bool blank_line(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
@@ -60,7 +60,7 @@ static int split_lines(part *p, const unsigned char *buf, size_t len, uint64_t b
         const unsigned char *nl = memchr(buf + start, '\n', len - start);
         const size_t end = nl ? (size_t)(nl - buf) : len;
         p->n_lines++;
-        if (!nd_blank_line(buf + start, end - start)) {
+        if (!blank_line(buf + start, end - start)) {
             if (ND_GROW(p->lines, p->cap, p->n + 1) < 0)
                 return ND_ENOMEM;
             p->lines[p->n++] = (nd_cut_line){base + start, end - start, p->n_lines};
@@ -199,5 +199,14 @@ int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t
         free(job.parts[t].lines);
     free(job.parts);
     errno = saved;
+    return rc;
+}
+
+int nd_cut_buffer(const unsigned char *bytes, size_t len, nd_cut_line **lines, size_t *n)
+{
+    part p = {.from = 0, .to = len};
+    const int rc = split_lines(&p, bytes, len, 0);
+    *lines = p.lines;
+    *n = p.n;
     return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * jsonl_cut.h: a plain JSONL file -> the byte ranges of its lines, on all threads.
  *
- * Listing a JSONL file means reading all of it to find its newlines: on one
+ * A line holding only spaces, tabs and carriage returns is blank. Listing a
+ * JSONL file means reading all of it to find its newlines: on one
  * thread that is a serial step before every scan. The file is cut into parts
  * at newlines, each part read and split by one thread, and the lines joined
  * in file order, so the documents and their line numbers are those of one
@@ -28,10 +29,10 @@ typedef struct nd_cut_line {
 int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t *n,
                  uint64_t *error_offset);
 
+/* The same for JSONL held in memory (stdin, a decompressed file), on this thread. */
+int nd_cut_buffer(const unsigned char *bytes, size_t len, nd_cut_line **lines, size_t *n);
+
 /* The length of a UTF-8 byte order mark at the start of bytes[0..len), or 0. */
 size_t nd_bom_length(const unsigned char *bytes, size_t len);
-
-/* Whether a line holds only spaces, tabs and carriage returns. */
-bool nd_blank_line(const unsigned char *s, size_t n);
 
 #endif
