@@ -15,7 +15,6 @@
 #include "threads.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +35,7 @@ typedef struct cut_job {
     int fd;
     part *parts;
     int n_parts;
-    atomic_int next;
+    nd_work work; /* the parts; each keeps its own result */
 } cut_job;
 
 size_t nd_bom_length(const unsigned char *bytes, size_t len)
@@ -113,7 +112,7 @@ static int cut_part(int fd, part *p)
 static void *cut_worker(void *arg)
 {
     cut_job *job = arg;
-    for (int t; (t = atomic_fetch_add(&job->next, 1)) < job->n_parts;)
+    for (size_t t; nd_work_take(&job->work, &t);)
         job->parts[t].rc = cut_part(job->fd, &job->parts[t]);
     return NULL;
 }
@@ -189,7 +188,7 @@ int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t
         job.parts[0] = (part){.from = 0, .to = UINT64_MAX};
     }
     if (rc == 0) {
-        atomic_init(&job.next, 0);
+        nd_work_init(&job.work, (size_t)job.n_parts);
         rc = nd_run_threads(job.n_parts, cut_worker, &job);
     }
     if (rc == 0)

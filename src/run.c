@@ -46,8 +46,7 @@ typedef struct scan_job {
     nd_corpus *corpus;
     int bands, rows;
     shingle_blob *blobs; /* one per batch, or NULL without passages */
-    atomic_size_t next;
-    atomic_int rc;
+    nd_work batches;     /* of SCAN_BATCH documents */
     atomic_uint_fast64_t docs_done, bytes_done;
     pthread_mutex_t chunks_lock;
     band_chunk *chunks;
@@ -143,10 +142,8 @@ static void *scan_worker(void *arg)
     shingle_buffer shingles = {0};
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
     int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
-    while (rc == 0 && atomic_load(&job->rc) == 0) {
-        const size_t first = atomic_fetch_add(&job->next, SCAN_BATCH);
-        if (first >= c->n_docs)
-            break;
+    for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
+        const size_t first = batch * SCAN_BATCH;
         const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
         for (size_t i = first; i < end && rc == 0; i++) {
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
@@ -157,7 +154,7 @@ static void *scan_worker(void *arg)
             count_progress(job, &c->docs[i]);
         }
         if (rc == 0 && job->blobs)
-            rc = end_shingle_batch(job, &shingles, first / SCAN_BATCH);
+            rc = end_shingle_batch(job, &shingles, batch);
     }
     if (rc == 0)
         rc = nd_scanner_finish(s, c);
@@ -165,8 +162,7 @@ static void *scan_worker(void *arg)
         rc = flush_bands(job, &bands);
     if (rc == 0)
         rc = nd_spill_batch_flush(c->spill, &shingles.out);
-    if (rc < 0)
-        atomic_store(&job->rc, rc);
+    nd_work_done(&job->batches, rc);
     nd_scanner_free(s);
     free(bands.rec);
     free(shingles.rec);
@@ -177,15 +173,15 @@ static void *scan_worker(void *arg)
 
 static int scan_all(scan_job *job)
 {
-    atomic_init(&job->next, 0);
-    atomic_init(&job->rc, 0);
+    const size_t n_batches = (job->corpus->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
+    nd_work_init(&job->batches, n_batches);
     atomic_init(&job->docs_done, 0);
     atomic_init(&job->bytes_done, 0);
     pthread_mutex_init(&job->chunks_lock, NULL);
-    const int rc = nd_run_threads(nd_thread_count(&job->corpus->opts, job->corpus->n_docs),
-                                  scan_worker, job);
+    const int rc = nd_run_threads(nd_thread_count(&job->corpus->opts, n_batches), scan_worker,
+                                  job);
     pthread_mutex_destroy(&job->chunks_lock);
-    return rc < 0 ? rc : atomic_load(&job->rc);
+    return rc < 0 ? rc : nd_work_result(&job->batches);
 }
 
 /* Problems found while scanning, reported in input order whatever the threads did. */
@@ -282,8 +278,7 @@ typedef struct lsh_job {
     const scan_job *scan;
     lsh_part *parts;
     int n_parts;
-    atomic_int next;
-    atomic_int rc;
+    nd_work work; /* the parts */
 } lsh_job;
 
 /* The candidates of one part, from the band records the scan left in the scratch file,
@@ -315,14 +310,9 @@ static void *lsh_worker(void *arg)
     lsh_job *job = arg;
     nd_band_record *chunk = malloc(BAND_CHUNK * sizeof(*chunk));
     int rc = chunk ? 0 : ND_ENOMEM;
-    while (rc == 0 && atomic_load(&job->rc) == 0) {
-        const int part = atomic_fetch_add(&job->next, 1);
-        if (part >= job->n_parts)
-            break;
-        rc = part_candidates(job, part, chunk);
-    }
-    if (rc < 0)
-        atomic_store(&job->rc, rc);
+    for (size_t part; rc == 0 && nd_work_take(&job->work, &part);)
+        rc = part_candidates(job, (int)part, chunk);
+    nd_work_done(&job->work, rc);
     free(chunk);
     return NULL;
 }
@@ -355,11 +345,10 @@ static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key
     job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
     if (!job.parts)
         return ND_ENOMEM;
-    atomic_init(&job.next, 0);
-    atomic_init(&job.rc, 0);
+    nd_work_init(&job.work, (size_t)job.n_parts);
     int rc = nd_run_threads(job.n_parts, lsh_worker, &job);
     if (rc == 0)
-        rc = atomic_load(&job.rc);
+        rc = nd_work_result(&job.work);
     if (rc == 0)
         rc = join_parts(&job, cand, n_cand, spilled);
     for (int p = 0; p < job.n_parts; p++)

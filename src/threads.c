@@ -33,3 +33,30 @@ int nd_run_threads(int n, void *(*worker)(void *), void *arg)
     free(tids);
     return 0;
 }
+
+void nd_work_init(nd_work *w, size_t n_pieces)
+{
+    atomic_init(&w->next, 0);
+    atomic_init(&w->rc, 0);
+    w->n = n_pieces;
+}
+
+bool nd_work_take(nd_work *w, size_t *piece)
+{
+    if (atomic_load(&w->rc) != 0)
+        return false;
+    *piece = atomic_fetch_add(&w->next, 1);
+    return *piece < w->n;
+}
+
+void nd_work_done(nd_work *w, int rc)
+{
+    int none = 0;
+    if (rc < 0)
+        atomic_compare_exchange_strong(&w->rc, &none, rc);
+}
+
+int nd_work_result(nd_work *w)
+{
+    return atomic_load(&w->rc);
+}

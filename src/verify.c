@@ -13,7 +13,6 @@
 #include "spill.h"
 #include "threads.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,8 +66,7 @@ typedef struct verify_job {
     const nd_pair_key *cand;
     size_t n_cand;
     verify_block *blocks;
-    atomic_size_t next;
-    atomic_int rc;
+    nd_work work; /* the blocks */
 } verify_job;
 
 /* A document's shingle set and signature, read back from the scratch file. */
@@ -118,16 +116,10 @@ static void *verify_worker(void *arg)
     verify_job *job = arg;
     const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
     doc_sketch ka = {{0}, malloc(sig_bytes)}, kb = {{0}, malloc(sig_bytes)};
-    const size_t n_blocks = (job->n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
     int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
-    while (rc == 0 && atomic_load(&job->rc) == 0) {
-        const size_t b = atomic_fetch_add(&job->next, 1);
-        if (b >= n_blocks)
-            break;
+    for (size_t b; rc == 0 && nd_work_take(&job->work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
-    }
-    if (rc < 0)
-        atomic_store(&job->rc, rc);
+    nd_work_done(&job->work, rc);
     free(ka.set.h);
     free(kb.set.h);
     free(ka.sig);
@@ -160,11 +152,10 @@ int nd_verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_c
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
-    atomic_init(&job.next, 0);
-    atomic_init(&job.rc, 0);
+    nd_work_init(&job.work, n_blocks);
     int rc = nd_run_threads(nd_thread_count(&c->opts, n_blocks), verify_worker, &job);
     if (rc == 0)
-        rc = atomic_load(&job.rc);
+        rc = nd_work_result(&job.work);
     if (rc == 0)
         rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
     for (size_t b = 0; b < n_blocks; b++)
