@@ -28,8 +28,7 @@ while [ $# -gt 0 ]; do
         *) sed -n 2,13p "$0"; exit 2 ;;
     esac
 done
-scripts/deps
-command -v /usr/bin/time >/dev/null || { echo "bench: installing time" >&2; apt-get install -y -qq time >/dev/null; }
+scripts/deps --bench
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 bin=build-bench/neardup
