@@ -24,13 +24,12 @@
 #include "utf8.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unicode/utf16.h>
+#include "wordhash.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-/* inlined: a call into the shared library per word costs more than the hash */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #define GIVE_UP 1
 /* longer chunks (a letter with many marks) take the general path */
@@ -68,7 +67,7 @@ static int finish_word(splitter *sp)
     w->toks[w->n++] = (nd_token){
         .start = sp->start,
         .end = sp->end,
-        .hash = XXH3_64bits(w->word, w->word_len * sizeof(UChar)),
+        .hash = nd_token_hash(w->word, (int32_t)w->word_len),
     };
     return 0;
 }
@@ -233,6 +232,36 @@ static inline uint32_t two_byte_entry(nd_normalizer *nz, const uint64_t *memo, s
     return f & TWO_BYTE_KNOWN ? f : fill_two_byte_entry(nz, memo, sp, c);
 }
 
+static inline bool is_ascii_alnum(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Whether ICU's answers for ASCII are the ones take_ascii_blocks builds in: the letters
+ * and digits are [0-9A-Za-z] and at most one more character (ICU counts '@' as a
+ * letter), each normalizes to itself lower-cased, and the only character needing ICU's
+ * own segmentation, if any, is '_'. Sets w->extra_letter. */
+static bool ascii_is_plain(const splitter *sp)
+{
+    nd_words *w = sp->w;
+    w->extra_letter = 0x80; /* no byte of an ASCII run */
+    for (int c = 0; c < 0x80; c++) {
+        const uint8_t cls = sp->classes[c];
+        const int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+        if (cls == WC_COMPLEX && c != '_')
+            return false;
+        if (is_word_class(cls) && !is_ascii_alnum(c) && w->extra_letter != 0x80)
+            return false;
+        if (is_word_class(cls) && !is_ascii_alnum(c))
+            w->extra_letter = (uint8_t)c;
+        else if (is_word_class(cls) != is_ascii_alnum(c))
+            return false;
+        if (is_word_class(cls) && (UChar)w->two_byte[c] != lower)
+            return false;
+    }
+    return true;
+}
+
 /* Fills the entries of ASCII in the table (the memo lower-cases ASCII letters), so the
  * ASCII loops read them without asking. Only this fills ASCII entries: the two-byte
  * loop asks for code points from U+0080 on. */
@@ -242,6 +271,7 @@ static void fill_ascii_entries(nd_normalizer *nz, const uint64_t *memo, splitter
         return;
     for (UChar32 c = 0; c < 0x80; c++)
         two_byte_entry(nz, memo, sp, c);
+    sp->w->ascii_blocks = ascii_is_plain(sp);
 }
 
 /* The unit of an ASCII byte: its table entry's for letters and digits, else itself. */
@@ -292,6 +322,161 @@ static int take_ascii(splitter *sp, const uint8_t *bytes, size_t from, size_t to
             return rc;
     }
     return 0;
+}
+
+/* Bit j of the result: whether p[j] (ASCII, 64 of them) is a letter or a digit
+ * ([0-9A-Za-z] or extra); of *underscores: whether it is '_'. */
+static inline uint64_t alnum_mask(const uint8_t *p, uint8_t extra, uint64_t *underscores)
+{
+    uint64_t letters = 0, under = 0;
+#ifdef __SSE2__
+    for (int q = 0; q < 4; q++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * q));
+        const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                            _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+        const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                            _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        const __m128i other = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)extra));
+        const __m128i word = _mm_or_si128(_mm_or_si128(alpha, digit), other);
+        letters |= (uint64_t)(uint16_t)_mm_movemask_epi8(word) << 16 * q;
+        under |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')))
+                 << 16 * q;
+    }
+#else
+    for (int j = 0; j < 64; j++) {
+        letters |= (uint64_t)(is_ascii_alnum(p[j]) || p[j] == extra) << j;
+        under |= (uint64_t)(p[j] == '_') << j;
+    }
+#endif
+    *underscores = under;
+    return letters;
+}
+
+/* The hash of the ASCII word p[0..n), n <= ND_SHORT_WORD, with 16 bytes readable at p. */
+static inline uint64_t short_ascii_hash(const uint8_t *p, size_t n)
+{
+    uint64_t lo, hi;
+#ifdef __SSE2__
+    static const uint8_t keep[32] = {255, 255, 255, 255, 255, 255, 255, 255,
+                                     255, 255, 255, 255, 255, 255, 255, 255};
+    const __m128i v = _mm_loadu_si128((const __m128i *)p);
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    __m128i lower = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8('a' - 'A')));
+    lower = _mm_and_si128(lower, _mm_loadu_si128((const __m128i *)(keep + 16 - n)));
+    lo = (uint64_t)_mm_cvtsi128_si64(lower);
+    hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(lower, lower));
+#else
+    uint64_t packed[2] = {0, 0};
+    for (size_t j = 0; j < n; j++)
+        packed[j / 8] |= (uint64_t)(p[j] >= 'A' && p[j] <= 'Z' ? p[j] + 32 : p[j]) << 8 * (j % 8);
+    lo = packed[0];
+    hi = packed[1];
+#endif
+    return nd_ascii_word_hash(lo, hi, (uint32_t)n);
+}
+
+/* Records the ASCII word bytes[s, e) (room for it is made). */
+static int add_ascii_word(splitter *sp, const uint8_t *bytes, size_t len, size_t s, size_t e)
+{
+    nd_words *w = sp->w;
+    const size_t n = e - s;
+    uint64_t hash;
+    if (n <= ND_SHORT_WORD && len - s >= 16) {
+        hash = short_ascii_hash(bytes + s, n);
+    } else if (n <= ND_SHORT_WORD) { /* near the end of the text */
+        uint8_t copy[16] = {0};
+        memcpy(copy, bytes + s, n);
+        hash = short_ascii_hash(copy, n);
+    } else {
+        if (n > w->word_cap && ND_GROW(w->word, w->word_cap, n) < 0)
+            return ND_ENOMEM;
+        for (size_t j = 0; j < n; j++)
+            w->word[j] = ascii_unit(w->two_byte[bytes[s + j]], bytes[s + j]);
+        hash = nd_token_hash(w->word, (int32_t)n);
+    }
+    w->toks[w->n++] = (nd_token){.start = (uint32_t)s, .end = (uint32_t)e, .hash = hash};
+    return 0;
+}
+
+static inline bool is_mid_class(uint8_t cls)
+{
+    return cls == WC_MID_LETTER || cls == WC_MID_NUM || cls == WC_MID_BOTH;
+}
+
+/* The words of the ASCII bytes [from, to), for a splitter that holds no word, 64 bytes
+ * at a time: a mask of the letters and digits gives where every word starts and ends
+ * without a branch per byte, and a short word is hashed from its bytes. Where a word
+ * ends on a middle character, the bytes around it decide whether it goes on. *done gets
+ * where the words taken end: a word that reaches `to`, where the bytes after the run
+ * decide, is left for take_ascii (the splitter still holds no word). */
+static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, size_t from,
+                             size_t to, size_t *done)
+{
+    nd_words *w = sp->w;
+    const uint8_t *classes = sp->classes;
+    uint64_t carry = 0, skip_first_start = 0;
+    size_t word_start = from;
+    bool in_word = false;
+    for (size_t b = from; b < to; b += 64) {
+        uint8_t tail[64] = {0};
+        const uint8_t *p = to - b >= 64 ? bytes + b : memcpy(tail, bytes + b, to - b);
+        uint64_t underscores;
+        const uint64_t m = alnum_mask(p, w->extra_letter, &underscores);
+        if (underscores)
+            return GIVE_UP;
+        if (w->n + 33 > w->cap && ND_GROW(w->toks, w->cap, w->n + 33) < 0)
+            return ND_ENOMEM;
+        const uint64_t before = m << 1 | carry;
+        uint64_t starts = m & ~before & ~skip_first_start, ends = ~m & before;
+        carry = m >> 63;
+        skip_first_start = 0;
+        for (;;) {
+            if (!in_word) {
+                if (!starts)
+                    break;
+                word_start = b + (size_t)__builtin_ctzll(starts);
+                starts &= starts - 1;
+                in_word = true;
+            }
+            if (!ends)
+                break;
+            const size_t e = b + (size_t)__builtin_ctzll(ends);
+            ends &= ends - 1;
+            const uint8_t cls = e < to ? classes[bytes[e]] : WC_UNKNOWN;
+            if (e >= to || (is_mid_class(cls) && e + 1 >= to)) {
+                *done = word_start;
+                return 0;
+            }
+            if (is_mid_class(cls) && nd_word_joins(cls, classes[bytes[e - 1]], classes[bytes[e + 1]])) {
+                if (e + 1 - b < 64)
+                    starts &= ~(1ull << (e + 1 - b));
+                else
+                    skip_first_start = 1;
+                continue;
+            }
+            const int rc = add_ascii_word(sp, bytes, len, word_start, e);
+            if (rc < 0)
+                return rc;
+            in_word = false;
+        }
+    }
+    *done = in_word ? word_start : to;
+    return 0;
+}
+
+/* A run of ASCII characters that are chunks of their own. */
+static int take_ascii_run(splitter *sp, const uint8_t *bytes, size_t len, size_t from, size_t to)
+{
+    size_t k = from;
+    int rc = 0;
+    /* a word going on from before the run: byte by byte until it ends */
+    for (; k < to && (sp->in_word || sp->has_mid) && rc == 0; k++)
+        rc = take_ascii(sp, bytes, k, k + 1);
+    if (rc == 0 && k < to && sp->w->ascii_blocks)
+        rc = take_ascii_blocks(sp, bytes, len, k, to, &k);
+    return rc ? rc : take_ascii(sp, bytes, k, to);
 }
 
 /* Whether bytes[i..i+1] is a two-byte sequence; *c gets its code point. */
@@ -392,7 +577,7 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
             if ((rc = flush_chunk(nz, &sp, &ch)) != 0)
                 return rc == GIVE_UP ? 0 : rc;
             const size_t end = ascii_run_end(bytes, len, i);
-            if ((rc = take_ascii(&sp, bytes, i, end)) != 0)
+            if ((rc = take_ascii_run(&sp, bytes, len, i, end)) != 0)
                 return rc == GIVE_UP ? 0 : rc;
             i = end;
             continue;

@@ -27,12 +27,13 @@
  */
 #include "tokenize.h"
 
+#include "wordhash.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unicode/uchar.h>
 #include <unicode/ubrk.h>
 #include <unicode/uscript.h>
-#include <xxhash.h>
 
 struct nd_tokenizer {
     UBreakIterator *words; /* also probes classes, never while it segments a text */
@@ -156,11 +157,6 @@ void nd_tokenizer_free(nd_tokenizer *tk)
     ubrk_close(tk->words);
     free(tk->classes);
     free(tk);
-}
-
-uint64_t nd_token_hash(const UChar *units, int32_t len)
-{
-    return XXH3_64bits(units, (size_t)len * sizeof(UChar));
 }
 
 /* Appends the word [start, end) of t's UTF-16 text. */

@@ -70,7 +70,4 @@ typedef struct nd_span16 {
 int nd_tokenize(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks, size_t *n, size_t *cap,
                 nd_span16 **norm, size_t *norm_cap);
 
-/* The hash of a token's normalized text (UTF-16 units). */
-uint64_t nd_token_hash(const UChar *units, int32_t len);
-
 #endif

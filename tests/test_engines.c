@@ -219,6 +219,55 @@ Test(engines, random_fast_path_texts)
     engine_close(&icu);
 }
 
+/* A random code point of mostly-ASCII text: letters of both cases, digits, spaces, ASCII
+ * punctuation (middle characters among them), and now and then a non-ASCII character
+ * or a combining mark, which ends an ASCII run of the one-pass splitter. */
+static uint32_t random_ascii_heavy(void)
+{
+    static const uint32_t others[] = {'.', ',', ':', ';', '\'', '@', '-', '\n', '"', '(', '!',
+                                      '_', 0x00E9, 0x0301, 0x2019, 0x0628, 0x00A0, 0x0436};
+    const uint64_t r = next_random();
+    const unsigned pick = (unsigned)(r % 100), sub = (unsigned)(r >> 32);
+    if (pick < 64)
+        return (sub % 26) + (sub & 64 ? 'A' : 'a');
+    if (pick < 72)
+        return '0' + sub % 10;
+    if (pick < 88)
+        return ' ';
+    if (pick < 99)
+        return others[sub % 6]; /* ASCII punctuation */
+    return others[sub % (sizeof(others) / sizeof(*others))];
+}
+
+/* Long mostly-ASCII texts: the one-pass splitter's 64-byte blocks (words across their
+ * edges, middle characters at the edges of ASCII runs, words longer than 16 bytes). */
+Test(engines, random_ascii_texts)
+{
+    engine fast, icu;
+    static unsigned char buf[4 * 2000];
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    rng_state = 5;
+    int one_pass = 0;
+    for (int doc = 0; doc < 3000; doc++) {
+        const size_t n_cps = 1 + (size_t)(next_random() % 2000);
+        const bool long_words = doc % 3 == 0; /* fewer spaces: words of 20-40 bytes */
+        size_t len = 0;
+        for (size_t i = 0; i < n_cps; i++) {
+            uint32_t c = random_ascii_heavy();
+            if (long_words && c == ' ' && next_random() % 4)
+                c = 'q';
+            len += put_utf8(c, buf + len);
+        }
+        char what[64];
+        snprintf(what, sizeof(what), "mostly-ASCII random document %d", doc);
+        one_pass += expect_same(&fast, &icu, buf, len, what);
+    }
+    cr_expect_gt(one_pass, 1000, "the one-pass splitter took on %d of 3000 texts", one_pass);
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
 /* Texts that stay on the fast path (letters, digits, punctuation of alphabetic scripts). */
 Test(engines, fast_path_texts)
 {
