@@ -25,17 +25,9 @@
  */
 #include "minhash.h"
 
-#include <string.h>
+#include "nd_internal.h"
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
+#include <string.h>
 
 /* A uniform bin in [0, n) from the top 32 bits of x (Lemire's multiply-shift). */
 static inline uint32_t pick_bin(uint64_t x, uint32_t n)
@@ -46,18 +38,24 @@ static inline uint32_t pick_bin(uint64_t x, uint32_t n)
 void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, uint32_t *sig)
 {
     const uint32_t bins = (uint32_t)num_perm;
-    const uint64_t key = mix64(seed ^ 0x9E3779B97F4A7C15ull);
+    const uint64_t key = nd_mix64(seed ^ 0x9E3779B97F4A7C15ull);
     for (uint32_t i = 0; i < bins; i++)
         sig[i] = UINT32_MAX;
     /* UINT32_MAX marks an empty bin, so a value never takes it (a shingle whose low 32
      * bits are all ones, once in 4 billion, counts as UINT32_MAX - 1); a bitmap of the
-     * filled bins, updated at every shingle, made the loop wait on its own stores */
-    for (size_t j = 0; j < n; j++) {
-        const uint64_t x = mix64(h[j] ^ key);
-        const uint32_t bin = pick_bin(x, bins);
-        uint32_t value = (uint32_t)x;
-        value -= value == UINT32_MAX;
-        sig[bin] = value < sig[bin] ? value : sig[bin];
+     * filled bins, updated at every shingle, made the loop wait on its own stores. The
+     * hashes are mixed a block at a time first, in a loop vector units run. */
+    uint64_t mixed[256];
+    for (size_t from = 0; from < n; from += 256) {
+        const size_t m = n - from < 256 ? n - from : 256;
+        for (size_t j = 0; j < m; j++)
+            mixed[j] = nd_mix64(h[from + j] ^ key);
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t bin = pick_bin(mixed[j], bins);
+            uint32_t value = (uint32_t)mixed[j];
+            value -= value == UINT32_MAX;
+            sig[bin] = value < sig[bin] ? value : sig[bin];
+        }
     }
     if (n == 0)
         return;
@@ -70,7 +68,7 @@ void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, u
         if (filled[i / 64] & (1ull << (i % 64)))
             continue;
         for (uint64_t attempt = 1;; attempt++) {
-            const uint32_t j = pick_bin(mix64(key + ((uint64_t)i << 32) + attempt), bins);
+            const uint32_t j = pick_bin(nd_mix64(key + ((uint64_t)i << 32) + attempt), bins);
             if (filled[j / 64] & (1ull << (j % 64))) {
                 sig[i] = sig[j];
                 break;

@@ -29,6 +29,18 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 /* qsort that accepts an empty or NULL array (qsort itself may not be given NULL). */
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
 
+/* ---------------------------------------------------------------- hashing */
+
+/* splitmix64's finish: one-to-one, every input bit reaches every output bit. */
+static inline uint64_t nd_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ x >> 31;
+}
+
 /* ---------------------------------------------------------------- documents */
 
 typedef enum {

@@ -39,11 +39,11 @@
 
 #include "extsort.h"
 #include "radix.h"
+#include "shingle.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 typedef nd_shingle_record shingle_record;
 
@@ -142,7 +142,7 @@ static int collect_shingles(const nd_token_source *src, int k, nd_extsort *out)
         for (uint32_t p = 0; rc == 0 && p + (uint32_t)k <= seq.n; p++) {
             for (int i = 0; i < k; i++)
                 window[i] = seq.toks[p + (uint32_t)i].hash;
-            const shingle_record r = {XXH3_64bits(window, (size_t)k * 8), (uint32_t)d, p};
+            const shingle_record r = {nd_shingle_hash(window, (size_t)k), (uint32_t)d, p};
             rc = nd_extsort_add(out, &r);
         }
         if (rc < 0)

@@ -8,7 +8,8 @@
 #ifndef ND_WORDHASH_H
 #define ND_WORDHASH_H
 
-#include <stdint.h>
+#include "nd_internal.h"
+
 #include <unicode/utypes.h>
 /* inlined: a call into the shared library per word costs more than the hash */
 #define XXH_INLINE_ALL
@@ -23,12 +24,7 @@
  * UTF-16 units cost a third of the English scan. One-to-one for words of 8 units or less. */
 static inline uint64_t nd_ascii_word_hash(uint64_t lo, uint64_t hi, uint32_t len)
 {
-    uint64_t x = lo * 0x9E3779B97F4A7C15ull ^ hi * 0xC2B2AE3D27D4EB4Full ^ len;
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ x >> 31;
+    return nd_mix64(lo * 0x9E3779B97F4A7C15ull ^ hi * 0xC2B2AE3D27D4EB4Full ^ len);
 }
 
 /* The hash of a token's normalized text (UTF-16 units): nd_ascii_word_hash for a short
