@@ -58,17 +58,35 @@ static inline int push_unit(nd_words *w, UChar u)
     return 0;
 }
 
+/* nd_token_hash of the word being read, whose buffer holds at least ND_PACKED_UNITS
+ * units: a word of that many units or less is packed with vector loads, not a loop. */
+static inline uint64_t word_hash(const nd_words *w)
+{
+#ifdef __SSE2__
+    static const uint16_t keep[16] = {0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF,
+                                      0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF};
+    const size_t n = w->word_len;
+    if (n <= ND_PACKED_UNITS) {
+        __m128i v = _mm_loadu_si128((const __m128i *)w->word);
+        v = _mm_and_si128(v, _mm_loadu_si128((const __m128i *)(keep + ND_PACKED_UNITS - n)));
+        const __m128i high = _mm_and_si128(v, _mm_set1_epi16((short)0xFF80));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(high, _mm_setzero_si128())) == 0xFFFF)
+            v = _mm_packus_epi16(v, _mm_setzero_si128()); /* ASCII: one byte a unit */
+        return nd_packed_word_hash((uint64_t)_mm_cvtsi128_si64(v),
+                                   (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)),
+                                   (uint32_t)n);
+    }
+#endif
+    return nd_token_hash(w->word, (int32_t)w->word_len);
+}
+
 static int finish_word(splitter *sp)
 {
     nd_words *w = sp->w;
     sp->in_word = sp->has_mid = false;
     if (w->n == w->cap && ND_GROW(w->toks, w->cap, w->n + 1) < 0)
         return ND_ENOMEM;
-    w->toks[w->n++] = (nd_token){
-        .start = sp->start,
-        .end = sp->end,
-        .hash = nd_token_hash(w->word, (int32_t)w->word_len),
-    };
+    w->toks[w->n++] = (nd_token){.start = sp->start, .end = sp->end, .hash = word_hash(w)};
     return 0;
 }
 
@@ -374,7 +392,7 @@ static inline uint64_t short_ascii_hash(const uint8_t *p, size_t n)
     lo = packed[0];
     hi = packed[1];
 #endif
-    return nd_ascii_word_hash(lo, hi, (uint32_t)n);
+    return nd_packed_word_hash(lo, hi, (uint32_t)n);
 }
 
 /* Records the ASCII word bytes[s, e) (room for it is made). */
@@ -488,11 +506,26 @@ static inline bool two_byte_at(const uint8_t *bytes, size_t len, size_t i, UChar
     return true;
 }
 
+/* The entry of the two-byte letter at bytes[i] (a letter or digit standing alone, whose
+ * entry is known), or 0. */
+static inline uint32_t two_byte_letter_at(const uint32_t *table, const uint8_t *bytes, size_t len,
+                                          size_t i)
+{
+    if (i + 1 >= len)
+        return 0;
+    const uint32_t b0 = bytes[i], b1 = bytes[i + 1];
+    if ((b0 & 0xE0) != 0xC0 || (b1 & 0xC0) != 0x80 || b0 < 0xC2)
+        return 0;
+    const uint32_t e = table[(b0 & 0x1F) << 6 | (b1 & 0x3F)];
+    return e & TWO_BYTE_LETTER ? e : 0;
+}
+
 /* The heart of Arabic, Cyrillic or Greek text: ch holds one letter standing alone, and
  * while the next code point is another (two bytes, a boundary before it, so ch is
  * complete), ch's letter joins the word and the next one becomes ch. An ASCII separator
- * (a space) between two such letters ends the word there and starts the next. *at
- * moves to where the general loop goes on. Returns 0 or ND_ENOMEM. */
+ * (a space) between two such letters ends the word there and starts the next. The
+ * letters of one word go through a loop of their own, which has nothing else to test.
+ * *at moves to where the general loop goes on. Returns 0 or ND_ENOMEM. */
 static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
                                  chunk *ch, const uint8_t *bytes, size_t len, size_t *at)
 {
@@ -501,43 +534,63 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
     uint32_t held = two_byte_entry(nz, memo, sp, ch->units[0]);
     if (!(held & TWO_BYTE_LETTER) || sp->has_mid)
         return 0;
+    /* room for every letter the rest of the text can hold, so the loops need not ask */
+    if (ND_GROW(w->word, w->word_cap, w->word_len + (len - i) / 2 + 2) < 0)
+        return ND_ENOMEM;
     /* locals, not w's fields: the stores to the word would make the compiler reload them */
     UChar *const word = w->word;
+    const uint32_t *const table = w->two_byte;
     size_t n = w->word_len;
-    const size_t cap = w->word_cap;
     const size_t from = i;
-    uint32_t appended = held;
-    while (n < cap) {
-        UChar32 c;
-        const bool space = i < len && bytes[i] < 0x80 && sp->classes[bytes[i]] == WC_SEPARATOR;
-        if (!two_byte_at(bytes, len, i + space, &c))
-            break;
-        const uint32_t next = two_byte_entry(nz, memo, sp, c);
-        if (!(next & TWO_BYTE_LETTER))
+    uint32_t appended = held, held_start = ch->start, next;
+    for (;;) {
+        size_t next_at = i;
+        bool space = false;
+        if ((next = two_byte_letter_at(table, bytes, len, i)) == 0 && i < len &&
+            bytes[i] < 0x80 && sp->classes[bytes[i]] == WC_SEPARATOR) {
+            next = two_byte_letter_at(table, bytes, len, i + 1);
+            next_at = i + 1;
+            space = true;
+        }
+        if (!next)
             break;
         if (!sp->in_word) {
-            start_word(sp, ch->start);
+            start_word(sp, held_start);
             n = 0;
         }
         word[n++] = (UChar)held;
         appended = held;
-        held = next;
         if (space) { /* the word ends with the letter held until now */
             w->word_len = n;
-            sp->end = ch->start + 2;
+            sp->end = held_start + 2;
             if (finish_word(sp) < 0)
                 return ND_ENOMEM;
             n = 0;
         }
-        ch->start = (uint32_t)(i + space);
-        i += 2 + space;
+        held = next;
+        held_start = (uint32_t)next_at;
+        i = next_at + 2;
+        if ((next = two_byte_letter_at(table, bytes, len, i)) == 0)
+            continue;
+        if (!sp->in_word) {
+            start_word(sp, held_start);
+            n = 0;
+        }
+        do { /* the letters of one word */
+            word[n++] = (UChar)held;
+            appended = held;
+            held = next;
+            held_start = (uint32_t)i;
+            i += 2;
+        } while ((next = two_byte_letter_at(table, bytes, len, i)) != 0);
     }
     if (i > from) {
         w->word_len = n;
         sp->last_class = (uint8_t)(appended >> TWO_BYTE_CLASS_SHIFT);
-        sp->end = ch->start; /* where the letter now held in ch begins */
+        sp->end = held_start; /* where the letter now held in ch begins */
         ch->units[0] = (UChar)(((uint32_t)bytes[i - 2] & 0x1F) << 6 | (bytes[i - 1] & 0x3F));
         ch->first_entry = memo[ch->units[0]]; /* ch->n stays 1 */
+        ch->start = held_start;
         ch->end = (uint32_t)i;
     }
     *at = i;
@@ -567,6 +620,8 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         return 0;
     splitter sp = {.w = w, .tk = tk, .classes = classes};
     chunk ch = {.n = 0};
+    if (w->word_cap < ND_PACKED_UNITS && ND_GROW(w->word, w->word_cap, ND_PACKED_UNITS) < 0)
+        return ND_ENOMEM;
     fill_ascii_entries(nz, memo, &sp);
     w->n = 0;
     w->n_invalid = 0;
