@@ -563,9 +563,9 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
         if (space) { /* the word ends with the letter held until now */
             w->word_len = n;
             sp->end = held_start + 2;
-            if (finish_word(sp) < 0)
-                return ND_ENOMEM;
-            n = 0;
+            ch->n = 0; /* the next word starts afresh, maybe on the short-word path */
+            *at = next_at;
+            return finish_word(sp);
         }
         held = next;
         held_start = (uint32_t)next_at;
@@ -596,6 +596,65 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
     *at = i;
     return 0;
 }
+
+#ifdef __SSE2__
+/* Words of at most 8 two-byte letters, each followed by an ASCII separator, for a
+ * splitter that holds nothing: the bytes of a word are checked, decoded and looked up 16
+ * at a time, without a branch per letter, and its units packed and hashed in registers.
+ * Stops at the first word that is not that (a mark, punctuation, a longer word, ...),
+ * which the general loop takes; *at moves past the words taken. */
+static int take_short_two_byte_words(splitter *sp, const uint8_t *bytes, size_t len, size_t *at)
+{
+    nd_words *w = sp->w;
+    const uint32_t *table = w->two_byte;
+    const __m128i sign = _mm_set1_epi8((char)0x80);
+    size_t i = *at;
+    while (len - i > 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(bytes + i));
+        const unsigned ascii = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
+        const unsigned size = (unsigned)__builtin_ctz(ascii | 0x10000); /* bytes of the word */
+        const uint8_t after = bytes[i + size];
+        if (size == 0 || size % 2 || after >= 0x80 || sp->classes[after] != WC_SEPARATOR)
+            break;
+        /* leads C2..DF at even places, continuation bytes at odd ones (signed compares
+         * on b ^ 0x80 are unsigned ones on b) */
+        const __m128i u = _mm_xor_si128(v, sign);
+        const unsigned leads = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8((char)(0xC1 ^ 0x80))),
+                          _mm_cmplt_epi8(u, _mm_set1_epi8((char)(0xE0 ^ 0x80)))));
+        const unsigned conts = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), sign));
+        const unsigned in_word = (1u << size) - 1;
+        if ((leads & in_word) != (0x5555 & in_word) || (conts & in_word) != (0xAAAA & in_word))
+            break;
+        uint16_t cps[8]; /* code points: 5 bits of the lead, 6 of the continuation */
+        _mm_storeu_si128((__m128i *)cps,
+                         _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x1F)), 6),
+                                      _mm_and_si128(_mm_srli_epi16(v, 8), _mm_set1_epi16(0x3F))));
+        const uint32_t n = size / 2;
+        uint32_t letters = TWO_BYTE_LETTER;
+        uint64_t packed[2] = {0, 0};
+        for (uint32_t k = 0; k < 8; k++) { /* past the word: looked up, then masked */
+            const uint32_t keep = k < n ? UINT32_MAX : 0, e = table[cps[k]];
+            letters &= e | ~keep;
+            packed[k / 4] |= (uint64_t)(uint16_t)(e & keep) << 16 * (k % 4);
+        }
+        /* a letter that normalizes to ASCII (U+017F is 's') would need the byte packing */
+        if (!letters || !((packed[0] | packed[1]) & 0xFF80FF80FF80FF80ull))
+            break;
+        if (w->n == w->cap && ND_GROW(w->toks, w->cap, w->n + 1) < 0)
+            return ND_ENOMEM;
+        w->toks[w->n++] = (nd_token){
+            .start = (uint32_t)i,
+            .end = (uint32_t)(i + size),
+            .hash = nd_packed_word_hash(packed[0], packed[1], n),
+        };
+        i += size + 1;
+    }
+    *at = i;
+    return 0;
+}
+#endif
 
 /* Where the run of ASCII chunks starting at i ends: before the last ASCII byte
  * ahead of a non-ASCII one (a combining mark may join it), or at len. */
@@ -637,6 +696,14 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
             i = end;
             continue;
         }
+#ifdef __SSE2__
+        if (ch.n == 0 && !sp.in_word && !sp.has_mid && bytes[i] >= 0xC2 && bytes[i] < 0xE0) {
+            if ((rc = take_short_two_byte_words(&sp, bytes, len, &i)) < 0)
+                return rc;
+            if (i == len || bytes[i] < 0x80)
+                continue;
+        }
+#endif
         const UChar32 c = decode(bytes, len, i, &used, w);
         if (c >= 0x10000)
             return 0;

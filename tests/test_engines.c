@@ -268,6 +268,29 @@ Test(engines, random_ascii_texts)
     engine_close(&icu);
 }
 
+/* Two-byte words with a sequence cut short, an odd byte or an overlong lead among them:
+ * the short-word path of the one-pass splitter must leave them to the general loop
+ * (which it only tries with 17 bytes ahead: hence the tails). */
+Test(engines, broken_two_byte_words)
+{
+    static const char *const texts[] = {
+        "\xd9\x85\xd8=\xa7 \xd9\x81\xd9\x8a \xd9\x84 tail of twenty bytes", /* before '=' */
+        "\xd9\x85\xd9\x85\xd8 \xd9\x85\xd9\x85 tail of twenty bytes", /* before a space */
+        "\xc1\xa1\xc1\xa2 \xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85 x",
+        "\xd9\x85\x85\xd9 \xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9 ab",
+    };
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "broken text %zu", i);
+        expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]), what);
+    }
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
 /* Texts that stay on the fast path (letters, digits, punctuation of alphabetic scripts). */
 Test(engines, fast_path_texts)
 {
