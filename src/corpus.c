@@ -1,13 +1,14 @@
 /*
  * corpus.c: the nd_corpus handle, options, diagnostics and small helpers.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* madvise, mremap */
 #include "nd_internal.h"
 #include "spill.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unicode/uversion.h>
 #include <xxhash.h>
@@ -27,6 +28,35 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = q;
     *cap = n;
     return 0;
+}
+
+void *nd_scratch_map(size_t n)
+{
+    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE); /* advice: the kernel may refuse it */
+#endif
+    return p;
+}
+
+void *nd_scratch_remap(void *p, size_t n, size_t new_n)
+{
+    void *q = mremap(p, n ? n : 1, new_n, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(q, new_n, MADV_HUGEPAGE);
+#endif
+    return q;
+}
+
+void nd_scratch_unmap(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n ? n : 1);
 }
 
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))

@@ -63,7 +63,7 @@ void nd_extsort_free(nd_extsort *s)
         free(s->runs[i].window);
     free(s->runs);
     free(s->heap);
-    free(s->buf);
+    nd_scratch_unmap(s->buf, s->buf_cap * s->rec);
     free(s);
 }
 
@@ -98,10 +98,13 @@ int nd_extsort_add(nd_extsort *s, const void *record)
         if (rc < 0)
             return rc;
     }
-    if (s->n == s->buf_cap) {
-        size_t grown = s->buf_cap ? 2 * s->buf_cap : 1024;
+    if (!s->buf && (s->buf = nd_scratch_map(s->cap * s->rec)) != NULL)
+        s->buf_cap = s->cap; /* room for the budget, whose pages come as they are written */
+    if (s->n == s->buf_cap) { /* a budget too large to map: doubles, the pages move */
+        size_t grown = s->buf_cap ? 2 * s->buf_cap : (1u << 20) / s->rec + 1;
         grown = grown < s->cap ? grown : s->cap;
-        unsigned char *buf = realloc(s->buf, grown * s->rec);
+        unsigned char *buf = s->buf ? nd_scratch_remap(s->buf, s->buf_cap * s->rec, grown * s->rec)
+                                    : nd_scratch_map(grown * s->rec);
         if (!buf)
             return ND_ENOMEM;
         s->buf = buf;
@@ -177,7 +180,7 @@ int nd_extsort_finish(nd_extsort *s)
     if (s->n_runs == 0)
         return sort_buffer(s);
     int rc = spill_run(s);
-    free(s->buf);
+    nd_scratch_unmap(s->buf, s->buf_cap * s->rec);
     s->buf = NULL;
     s->buf_cap = 0;
     const size_t window = window_records(s);

@@ -16,6 +16,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -158,6 +161,31 @@ static bool plain_block(const unsigned char *p, unsigned *lead_carry)
 }
 #endif
 
+#ifdef __AVX2__
+/* plain_block over 32 bytes, where the machine has AVX2 (a build for this machine). */
+static bool plain_block32(const unsigned char *p, unsigned *lead_carry)
+{
+    const __m256i b = _mm256_loadu_si256((const __m256i *)p);
+    const __m256i sign = _mm256_set1_epi8((char)0x80);
+    const __m256i u = _mm256_xor_si256(b, sign);
+    const __m256i ascii = _mm256_andnot_si256(
+        _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0x20 ^ 0x80)), u), /* below 0x20: not */
+        _mm256_cmpgt_epi8(_mm256_setzero_si256(), u));              /* below 0x80 */
+    const __m256i quote = _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('"')),
+                                          _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
+    const __m256i cont = _mm256_cmpeq_epi8(_mm256_and_si256(b, _mm256_set1_epi8((char)0xC0)), sign);
+    const __m256i lead = _mm256_and_si256(_mm256_cmpgt_epi8(u, _mm256_set1_epi8((char)(0xC1 ^ 0x80))),
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xE0 ^ 0x80)), u));
+    const uint32_t plain = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(quote, ascii));
+    const uint32_t conts = (uint32_t)_mm256_movemask_epi8(cont);
+    const uint32_t leads = (uint32_t)_mm256_movemask_epi8(lead);
+    if ((plain | conts | leads) != UINT32_MAX || conts != ((leads << 1) | *lead_carry))
+        return false;
+    *lead_carry = leads >> 31;
+    return true;
+}
+#endif
+
 /* Moves c->p over plain characters: printable ASCII but '"' and '\\', and valid
  * UTF-8 sequences. */
 static void plain_run(cursor *c)
@@ -165,6 +193,10 @@ static void plain_run(cursor *c)
     const unsigned char *p = c->p, *const end = c->end;
 #ifdef __SSE2__
     unsigned lead_carry = 0;
+#ifdef __AVX2__
+    while (end - p >= 33 && plain_block32(p, &lead_carry))
+        p += 32;
+#endif
     while (end - p >= 17 && plain_block(p, &lead_carry))
         p += 16;
     if (lead_carry) /* the last block ended inside a sequence: its continuation is next */

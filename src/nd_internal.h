@@ -26,6 +26,16 @@
 int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 #define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
+/* Scratch memory of n bytes for a sort, zeroed, mapped by itself and backed by huge
+ * pages where the kernel allows: a growing malloc'd buffer was copied at every
+ * doubling and faulted in 4 KiB at a time, which cost the passage stage a fifth of its
+ * time. Pages are only taken when touched. NULL when it cannot be mapped. */
+void *nd_scratch_map(size_t n);
+/* Moves scratch of n bytes to new_n bytes (its pages, not copies of them); NULL when it
+ * cannot, and p is then still mapped. */
+void *nd_scratch_remap(void *p, size_t n, size_t new_n);
+void nd_scratch_unmap(void *p, size_t n);
+
 /* qsort that accepts an empty or NULL array (qsort itself may not be given NULL). */
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
 

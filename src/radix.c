@@ -67,10 +67,10 @@ int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys
     if (n < 2)
         return 0;
     const int bits = n < 65536 ? 8 : 11;
-    unsigned char *tmp = malloc(n * size);
+    unsigned char *tmp = nd_scratch_map(n * size);
     size_t *count = malloc(((size_t)1 << bits) * sizeof(*count));
     if (!tmp || !count) {
-        free(tmp);
+        nd_scratch_unmap(tmp, n * size);
         free(count);
         return ND_ENOMEM;
     }
@@ -86,7 +86,7 @@ int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys
     }
     if (from != records)
         memcpy(records, from, n * size);
-    free(tmp);
+    nd_scratch_unmap(tmp, n * size);
     free(count);
     return 0;
 }

@@ -457,7 +457,8 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
     for (size_t b = 0; b < n_blobs; b++)
         n_records += l->scan->blobs[b].n;
     const unsigned bits = seen_map_bits(c, n_records);
-    uint64_t *once = calloc((1ull << bits) / 64, 8), *twice = calloc((1ull << bits) / 64, 8);
+    const size_t map_bytes = (size_t)(1ull << bits) / 8;
+    uint64_t *once = nd_scratch_map(map_bytes), *twice = nd_scratch_map(map_bytes);
     int rc = once && twice ? 0 : ND_ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t b = 0; b < n_blobs && rc == 0; b++) {
@@ -473,8 +474,8 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
             }
         }
     }
-    free(once);
-    free(twice);
+    nd_scratch_unmap(once, map_bytes);
+    nd_scratch_unmap(twice, map_bytes);
     return rc;
 }
 
