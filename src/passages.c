@@ -117,17 +117,43 @@ static int compare_seeds_in_pair(const void *pa, const void *pb)
     return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
 }
 
-/* Sorts seeds in compare_seeds order: by document pair, then each pair's seeds (few
- * next to all) by diagonal and position. */
+/* Sorts the seeds of one document pair by diagonal and position. A pair of near-
+ * duplicates has thousands, on few diagonals: a radix sort, whose passes over digits
+ * that are the same in every seed are skipped, beats qsort's calls to a comparison.
+ * The pair's two document numbers are the same in every seed, so their 8 bytes hold
+ * the sort key meanwhile: the diagonal made unsigned, then the position. */
+static int sort_pair_seeds(seed *s, size_t n)
+{
+    if (n < 64) {
+        nd_sort(s, n, sizeof(*s), compare_seeds_in_pair);
+        return 0;
+    }
+    const uint32_t doc_a = s[0].doc_a, doc_b = s[0].doc_b;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t key = (uint64_t)(uint32_t)(s[i].pos_b - s[i].pos_a + 0x80000000u) << 32 |
+                             s[i].pos_a;
+        memcpy(&s[i], &key, sizeof(key));
+    }
+    static const nd_radix_key key = {0, 8};
+    const int rc = nd_radix_sort(s, n, sizeof(*s), &key, 1);
+    for (size_t i = 0; i < n; i++) {
+        s[i].doc_a = doc_a;
+        s[i].doc_b = doc_b;
+    }
+    return rc;
+}
+
+/* Sorts seeds in compare_seeds order: by document pair, then each pair's seeds by
+ * diagonal and position. */
 static int sort_seeds(void *records, size_t n)
 {
     static const nd_radix_key pair[] = {{offsetof(seed, doc_a), 4}, {offsetof(seed, doc_b), 4}};
     seed *s = records;
-    const int rc = nd_radix_sort(s, n, sizeof(*s), pair, 2);
+    int rc = nd_radix_sort(s, n, sizeof(*s), pair, 2);
     for (size_t lo = 0, hi; rc == 0 && lo < n; lo = hi) {
         for (hi = lo + 1; hi < n && s[hi].doc_a == s[lo].doc_a && s[hi].doc_b == s[lo].doc_b; hi++)
             ;
-        nd_sort(s + lo, hi - lo, sizeof(*s), compare_seeds_in_pair);
+        rc = sort_pair_seeds(s + lo, hi - lo);
     }
     return rc;
 }

@@ -62,15 +62,27 @@ static bool radix_pass(const unsigned char *from, unsigned char *to, size_t n, s
     return true;
 }
 
+#define SCRATCH_MAP_MIN (1u << 20)
+
+static void release_scratch(void *p, size_t n, bool mapped)
+{
+    if (mapped)
+        nd_scratch_unmap(p, n);
+    else
+        free(p);
+}
+
 int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys)
 {
     if (n < 2)
         return 0;
     const int bits = n < 65536 ? 8 : 11;
-    unsigned char *tmp = nd_scratch_map(n * size);
+    /* a large scratch mapped by itself (huge pages, no copy of freed heap pages) */
+    const bool mapped = n * size >= SCRATCH_MAP_MIN;
+    unsigned char *tmp = mapped ? nd_scratch_map(n * size) : malloc(n * size);
     size_t *count = malloc(((size_t)1 << bits) * sizeof(*count));
     if (!tmp || !count) {
-        nd_scratch_unmap(tmp, n * size);
+        release_scratch(tmp, n * size, mapped);
         free(count);
         return ND_ENOMEM;
     }
@@ -86,7 +98,7 @@ int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys
     }
     if (from != records)
         memcpy(records, from, n * size);
-    nd_scratch_unmap(tmp, n * size);
+    release_scratch(tmp, n * size, mapped);
     free(count);
     return 0;
 }

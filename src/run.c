@@ -447,7 +447,9 @@ static unsigned seen_map_bits(const nd_corpus *c, uint64_t n_records)
 /* Feeds the passage stage the records of shingles seen at least twice: a shingle that
  * occurs once is no seed, and most shingles of a corpus occur once. Two bitmaps indexed
  * by the top bits of the hash find them in one read; a second read keeps their records
- * (and, rarely, a single one whose bit another shingle shares). */
+ * (and, rarely, a single one whose bit another shingle shares). The two maps are
+ * interleaved, word by word, so that a shingle's two bits share a cache line: the maps
+ * are far larger than the caches, and each look-up is a miss. */
 static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
 {
     token_loader *l = ctx;
@@ -457,25 +459,25 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
     for (size_t b = 0; b < n_blobs; b++)
         n_records += l->scan->blobs[b].n;
     const unsigned bits = seen_map_bits(c, n_records);
-    const size_t map_bytes = (size_t)(1ull << bits) / 8;
-    uint64_t *once = nd_scratch_map(map_bytes), *twice = nd_scratch_map(map_bytes);
-    int rc = once && twice ? 0 : ND_ENOMEM;
+    const size_t map_bytes = (size_t)(1ull << bits) / 8 * 2;
+    uint64_t *seen = nd_scratch_map(map_bytes); /* word 2i: seen once, 2i + 1: twice */
+    int rc = seen ? 0 : ND_ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t b = 0; b < n_blobs && rc == 0; b++) {
             rc = read_blob(l, b);
             for (size_t i = 0; i < l->scan->blobs[b].n && rc == 0; i++) {
                 const uint64_t at = l->blob[i].hash >> (64 - bits), bit = 1ull << (at % 64);
+                uint64_t *once = &seen[at / 64 * 2], *twice = once + 1;
                 if (pass == 0) {
-                    twice[at / 64] |= once[at / 64] & bit;
-                    once[at / 64] |= bit;
-                } else if (twice[at / 64] & bit) {
+                    *twice |= *once & bit;
+                    *once |= bit;
+                } else if (*twice & bit) {
                     rc = nd_extsort_add(out, &l->blob[i]);
                 }
             }
         }
     }
-    nd_scratch_unmap(once, map_bytes);
-    nd_scratch_unmap(twice, map_bytes);
+    nd_scratch_unmap(seen, map_bytes);
     return rc;
 }
 
