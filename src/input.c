@@ -537,6 +537,25 @@ void nd_reader_dispose(nd_reader *r)
     r->read_ahead = read_ahead;
 }
 
+/* A batch's lines further apart than this are read as they come. */
+#define BATCH_READ_MAX (16u << 20)
+
+void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n)
+{
+    /* a fixed read-ahead made each of two threads, which take batches in turn, read
+     * the lines of the other's batches too */
+    r->read_ahead = ND_READ_AHEAD;
+    if (n == 0)
+        return;
+    const nd_doc *first = &docs[0], *last = &docs[n - 1];
+    if (first->kind != ND_DOC_JSONL_LINE || last->kind != ND_DOC_JSONL_LINE ||
+        last->source != first->source || last->offset < first->offset)
+        return;
+    const uint64_t span = last->offset + last->length - first->offset;
+    if (span <= BATCH_READ_MAX)
+        r->read_ahead = (size_t)span;
+}
+
 /* Reads at least need bytes (up to want) at offset into r's window. */
 static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
 {

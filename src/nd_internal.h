@@ -143,6 +143,11 @@ typedef struct nd_reader {
 #define ND_READER_EXACT {-1, 0, NULL, 0, 0, 0, 0}
 void nd_reader_dispose(nd_reader *r);
 
+/* Sets r to read the lines of docs[0..n) (the batch a thread is about to scan) in one
+ * system call, when they are consecutive lines of one JSONL file; else the default
+ * read-ahead. */
+void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n);
+
 /* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,
  * grown as needed). For a JSONL line, *id gets the line's id (malloc'd) when id is not
  * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong). */

@@ -145,6 +145,7 @@ static void *scan_worker(void *arg)
     for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
         const size_t first = batch * SCAN_BATCH;
         const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
+        nd_scanner_expect(s, &c->docs[first], end - first);
         for (size_t i = first; i < end && rc == 0; i++) {
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
             if (rc == 0)

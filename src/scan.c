@@ -202,6 +202,11 @@ int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)
     return nd_spill_batch_flush(c->spill, &s->spill);
 }
 
+void nd_scanner_expect(nd_scanner *s, const nd_doc *docs, size_t n)
+{
+    nd_reader_expect(&s->reader, docs, n);
+}
+
 /* "FILE:LINE", the id of a JSONL line without one. */
 static char *jsonl_fallback_id(const nd_corpus *c, const nd_doc *d)
 {

@@ -18,6 +18,9 @@ void nd_scanner_free(nd_scanner *s);
 /* Fills d (status, counts, shingle set, signature, tokens) and sig[0..num_perm).
  * Problems with the document itself are recorded in d, not returned;
  * the return value is < 0 only for ND_ENOMEM / ND_EICU. */
+/* Reads the lines of docs[0..n), the batch about to be scanned, in one go where it can. */
+void nd_scanner_expect(nd_scanner *s, const nd_doc *docs, size_t n);
+
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);
 
 /* The word shingles of d, the document just scanned, in text order (shingle i starts
