@@ -186,36 +186,48 @@ static bool plain_block32(const unsigned char *p, unsigned *lead_carry)
 }
 #endif
 
-/* Moves c->p over plain characters: printable ASCII but '"' and '\\', and valid
- * UTF-8 sequences. */
+/* How many bytes the plain character at p takes (printable ASCII but '"' and '\\', or a
+ * valid UTF-8 sequence), or 0. */
+static size_t plain_char(const unsigned char *p, const unsigned char *end)
+{
+    const unsigned char b = *p;
+    if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\')
+        return 1;
+    if (b >= 0xC2 && b <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80)
+        return 2;
+    if (b < 0x80)
+        return 0;
+    int used, bad;
+    nd_utf8_decode(p, (size_t)(end - p), &used, &bad);
+    return bad ? 0 : (size_t)used;
+}
+
+/* Moves c->p over plain characters. Blocks of them go at once; where a block is not
+ * all plain (a quote, or a three-byte character such as a curly quote mark), up to 16
+ * bytes go one character at a time, and then blocks again. */
 static void plain_run(cursor *c)
 {
     const unsigned char *p = c->p, *const end = c->end;
-#ifdef __SSE2__
-    unsigned lead_carry = 0;
-#ifdef __AVX2__
-    while (end - p >= 33 && plain_block32(p, &lead_carry))
-        p += 32;
-#endif
-    while (end - p >= 17 && plain_block(p, &lead_carry))
-        p += 16;
-    if (lead_carry) /* the last block ended inside a sequence: its continuation is next */
-        p--;
-#endif
     while (p < end) {
-        const unsigned char b = *p;
-        if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
-            p++;
-        } else if (b >= 0xC2 && b <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
-            p += 2;
-        } else if (b >= 0x80) {
-            int used, bad;
-            nd_utf8_decode(p, (size_t)(end - p), &used, &bad);
-            if (bad)
-                break;
+#ifdef __SSE2__
+        unsigned lead_carry = 0;
+#ifdef __AVX2__
+        while (end - p >= 33 && plain_block32(p, &lead_carry))
+            p += 32;
+#endif
+        while (end - p >= 17 && plain_block(p, &lead_carry))
+            p += 16;
+        if (lead_carry) /* the last block ended inside a sequence: its continuation is next */
+            p--;
+#endif
+        const unsigned char *const stop = end - p > 16 ? p + 16 : end;
+        while (p < stop) {
+            const size_t used = plain_char(p, end);
+            if (used == 0) {
+                c->p = p;
+                return;
+            }
             p += used;
-        } else {
-            break;
         }
     }
     c->p = p;
