@@ -198,25 +198,39 @@ Test(engines, random_multiscript_none)
     compare_random(ND_NORMALIZE_NONE, 3);
 }
 
+/* Compares the engines on n_docs texts that make writes into buf (room for 8000 bytes);
+ * returns how many of them the one-pass splitter took on. */
+static int compare_made(int n_docs, size_t (*make)(unsigned char *buf, int doc), const char *kind)
+{
+    static unsigned char buf[8000];
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    int one_pass = 0;
+    for (int doc = 0; doc < n_docs; doc++) {
+        const size_t len = make(buf, doc);
+        char what[64];
+        snprintf(what, sizeof(what), "%s %d", kind, doc);
+        one_pass += expect_same(&fast, &icu, buf, len, what);
+    }
+    engine_close(&fast);
+    engine_close(&icu);
+    return one_pass;
+}
+
+static size_t make_simple_text(unsigned char *buf, int doc)
+{
+    (void)doc;
+    return random_text_from(simple_pool, sizeof(simple_pool) / sizeof(*simple_pool), buf,
+                            1 + (size_t)(next_random() % 399));
+}
+
 /* Random texts the fast path handles alone: its splitting rules against ICU's. */
 Test(engines, random_fast_path_texts)
 {
-    engine fast, icu;
-    unsigned char buf[4 * 400];
-    engine_open(&fast, ND_NORMALIZE_FULL, true);
-    engine_open(&icu, ND_NORMALIZE_FULL, false);
     rng_state = 4;
-    int one_pass = 0;
-    for (int doc = 0; doc < 5000; doc++) {
-        const size_t len = random_text_from(simple_pool, sizeof(simple_pool) / sizeof(*simple_pool),
-                                            buf, 1 + (size_t)(next_random() % 399));
-        char what[64];
-        snprintf(what, sizeof(what), "simple random document %d", doc);
-        one_pass += expect_same(&fast, &icu, buf, len, what);
-    }
+    const int one_pass = compare_made(5000, make_simple_text, "simple random document");
     cr_expect_gt(one_pass, 4000, "the one-pass splitter took on %d of 5000 simple texts", one_pass);
-    engine_close(&fast);
-    engine_close(&icu);
 }
 
 /* A random code point of mostly-ASCII text: letters of both cases, digits, spaces, ASCII
@@ -239,33 +253,28 @@ static uint32_t random_ascii_heavy(void)
     return others[sub % (sizeof(others) / sizeof(*others))];
 }
 
+/* Up to 2000 code points of mostly-ASCII text; one text in three with fewer spaces, so
+ * that words of 20-40 bytes come up. */
+static size_t make_ascii_text(unsigned char *buf, int doc)
+{
+    const size_t n_cps = 1 + (size_t)(next_random() % 2000);
+    size_t len = 0;
+    for (size_t i = 0; i < n_cps; i++) {
+        uint32_t c = random_ascii_heavy();
+        if (doc % 3 == 0 && c == ' ' && next_random() % 4)
+            c = 'q';
+        len += put_utf8(c, buf + len);
+    }
+    return len;
+}
+
 /* Long mostly-ASCII texts: the one-pass splitter's 64-byte blocks (words across their
  * edges, middle characters at the edges of ASCII runs, words longer than 16 bytes). */
 Test(engines, random_ascii_texts)
 {
-    engine fast, icu;
-    static unsigned char buf[4 * 2000];
-    engine_open(&fast, ND_NORMALIZE_FULL, true);
-    engine_open(&icu, ND_NORMALIZE_FULL, false);
     rng_state = 5;
-    int one_pass = 0;
-    for (int doc = 0; doc < 3000; doc++) {
-        const size_t n_cps = 1 + (size_t)(next_random() % 2000);
-        const bool long_words = doc % 3 == 0; /* fewer spaces: words of 20-40 bytes */
-        size_t len = 0;
-        for (size_t i = 0; i < n_cps; i++) {
-            uint32_t c = random_ascii_heavy();
-            if (long_words && c == ' ' && next_random() % 4)
-                c = 'q';
-            len += put_utf8(c, buf + len);
-        }
-        char what[64];
-        snprintf(what, sizeof(what), "mostly-ASCII random document %d", doc);
-        one_pass += expect_same(&fast, &icu, buf, len, what);
-    }
+    const int one_pass = compare_made(3000, make_ascii_text, "mostly-ASCII random document");
     cr_expect_gt(one_pass, 1000, "the one-pass splitter took on %d of 3000 texts", one_pass);
-    engine_close(&fast);
-    engine_close(&icu);
 }
 
 /* Two-byte words with a sequence cut short, an odd byte or an overlong lead among them:
