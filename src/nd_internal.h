@@ -170,8 +170,8 @@ typedef struct nd_set {
     uint32_t n;
 } nd_set;
 
-/* Reads a document's shingles as a sorted set into *out: only documents that meet a
- * candidate pair pay for the sort (a radix sort, cheap next to reading them). */
+/* Reads a document's shingles as a sorted set into *out (for the similarity of a
+ * cluster's members to the document kept). */
 int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out);
 /* A document's tokens, read back from the spill file into *buf (grown as needed). */
 int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);

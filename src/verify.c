@@ -1,9 +1,11 @@
 /*
- * verify.c: exact Jaccard by merging two sorted shingle sets, on all threads.
+ * verify.c: exact Jaccard of the candidates, on all threads.
  *
  * LSH candidates include false positives; verifying each with the exact
  * Jaccard costs O(|A| + |B|) and makes the reported pairs exact, which is
- * what a user deleting documents needs.
+ * what a user deleting documents needs. The shared shingles are counted with
+ * hash tables (one per document of the pair), not by sorting both sets and
+ * merging them: half the time.
  */
 #include "verify.h"
 
@@ -69,18 +71,111 @@ typedef struct verify_job {
     nd_work work; /* the blocks */
 } verify_job;
 
-/* A document's shingle set and signature, read back from the scratch file. */
+/* A document's distinct shingles in an open-addressing table, to count those another
+ * document shares without sorting either: one probe per shingle, in a table that fits
+ * the caches, where sorting a document's shingles cost more than reading them. Slots
+ * hold hashes, 0 meaning empty (the hash 0 itself is kept aside); the hashes are
+ * uniform, so their top bits are the home slot. */
+typedef struct shingle_table {
+    uint64_t *slot;
+    size_t cap; /* a power of two, at least twice the shingles */
+    int shift;  /* 64 - log2(cap) */
+    uint32_t n; /* distinct hashes */
+    bool has_zero;
+} shingle_table;
+
+static int table_clear(shingle_table *t, size_t n_max)
+{
+    size_t cap = 16;
+    int bits = 4;
+    while (cap < 2 * n_max)
+        cap *= 2, bits++;
+    if (cap > t->cap) {
+        free(t->slot);
+        if (!(t->slot = malloc(cap * sizeof(*t->slot))))
+            return ND_ENOMEM;
+    }
+    t->cap = cap;
+    t->shift = 64 - bits;
+    memset(t->slot, 0, cap * sizeof(*t->slot));
+    t->n = 0;
+    t->has_zero = false;
+    return 0;
+}
+
+/* Adds h; true when it was not there. */
+static inline bool table_add(shingle_table *t, uint64_t h)
+{
+    if (h == 0) {
+        const bool added = !t->has_zero;
+        t->n += added;
+        t->has_zero = true;
+        return added;
+    }
+    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
+        if (t->slot[i] == h)
+            return false;
+        if (t->slot[i] == 0) {
+            t->slot[i] = h;
+            t->n++;
+            return true;
+        }
+    }
+}
+
+static inline bool table_has(const shingle_table *t, uint64_t h)
+{
+    if (h == 0)
+        return t->has_zero;
+    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
+        if (t->slot[i] == h)
+            return true;
+        if (t->slot[i] == 0)
+            return false;
+    }
+}
+
+/* A document's shingles (as the scan wrote them, repeats and all) and signature. */
 typedef struct doc_sketch {
-    nd_set set;
+    uint64_t *h;
+    size_t cap;
     uint32_t *sig;
+    shingle_table table;
 } doc_sketch;
 
 static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
 {
-    const int rc = nd_doc_read_set(c, d, &k->set);
+    if (ND_GROW(k->h, k->cap, (size_t)d->n_shingles + 1) < 0)
+        return ND_ENOMEM;
+    const int rc = nd_spill_read(c->spill, d->shingles_off, k->h, (size_t)d->n_shingles * 8);
     return rc < 0 ? rc
                   : nd_spill_read(c->spill, d->sig_off, k->sig,
                                   (size_t)c->opts.num_perm * sizeof(*k->sig));
+}
+
+/* Document a's table of distinct shingles. */
+static int fill_table(const nd_doc *d, doc_sketch *k)
+{
+    const int rc = table_clear(&k->table, d->n_shingles);
+    for (uint32_t i = 0; rc == 0 && i < d->n_shingles; i++)
+        table_add(&k->table, k->h[i]);
+    return rc;
+}
+
+/* Exact Jaccard of a (in its table) and b: b's distinct shingles go into b's table, and
+ * those new there are looked up in a's. */
+static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, double *j,
+                         size_t *shared)
+{
+    const int rc = table_clear(&kb->table, b->n_shingles);
+    size_t both = 0;
+    for (uint32_t i = 0; rc == 0 && i < b->n_shingles; i++)
+        if (table_add(&kb->table, kb->h[i]))
+            both += table_has(&ka->table, kb->h[i]);
+    const size_t either = ka->table.n + kb->table.n - both;
+    *j = either ? (double)both / (double)either : 0.0;
+    *shared = both;
+    return rc;
 }
 
 /* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
@@ -93,14 +188,19 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
         const nd_pair_key k = job->cand[i];
         int rc = 0;
-        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a)
+        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a) {
             rc = read_sketch(c, &c->docs[k.a], ka);
+            if (rc == 0)
+                rc = fill_table(&c->docs[k.a], ka);
+        }
         if (rc == 0)
             rc = read_sketch(c, &c->docs[k.b], kb);
+        size_t shared = 0;
+        double j = 0;
+        if (rc == 0)
+            rc = exact_jaccard(ka, &c->docs[k.b], kb, &j, &shared);
         if (rc < 0)
             return rc;
-        size_t shared;
-        const double j = nd_jaccard(ka->set.h, ka->set.n, kb->set.h, kb->set.n, &shared);
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
         if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
@@ -115,13 +215,15 @@ static void *verify_worker(void *arg)
 {
     verify_job *job = arg;
     const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
-    doc_sketch ka = {{0}, malloc(sig_bytes)}, kb = {{0}, malloc(sig_bytes)};
+    doc_sketch ka = {.sig = malloc(sig_bytes)}, kb = {.sig = malloc(sig_bytes)};
     int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
     for (size_t b; rc == 0 && nd_work_take(&job->work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
     nd_work_done(&job->work, rc);
-    free(ka.set.h);
-    free(kb.set.h);
+    free(ka.h);
+    free(kb.h);
+    free(ka.table.slot);
+    free(kb.table.slot);
     free(ka.sig);
     free(kb.sig);
     return NULL;
