@@ -30,16 +30,23 @@
  * later, so the order does not show). */
 #define BAND_CHUNK 65536
 
+/* Documents are taken in batches of consecutive ones: JSONL lines next to each other
+ * come from one read, and threads meet at the counter less often. */
+#define SCAN_BATCH 16
+
 typedef struct band_chunk {
     uint64_t offset;
     size_t n;
 } band_chunk;
 
-/* With passages, the shingle records of each batch of SCAN_BATCH documents go to the
- * scratch file as one blob; kept by batch number, they read back in (doc, pos) order. */
+/* With passages, the shingle hashes of each batch of SCAN_BATCH documents go to the
+ * scratch file as one blob, the documents' in order: verification reads a document's
+ * from there, and the passage stage reads the blobs whole, knowing from the documents'
+ * shingle counts which document and position each hash is. (Records with the document
+ * and position in them tripled what the scan wrote.) */
 typedef struct shingle_blob {
     uint64_t offset;
-    uint64_t n; /* records */
+    uint64_t n; /* hashes */
 } shingle_blob;
 
 typedef struct scan_job {
@@ -53,22 +60,21 @@ typedef struct scan_job {
     size_t n_chunks, chunks_cap;
 } scan_job;
 
-/* A thread's shingle records of the batch being scanned. */
+/* A thread's shingle hashes of the batch being scanned. */
 typedef struct shingle_buffer {
-    nd_shingle_record *rec;
+    uint64_t *h;
     size_t n, cap;
     nd_spill_batch out;
 } shingle_buffer;
 
-static int add_shingle_records(shingle_buffer *b, const nd_scanner *s, const nd_doc *d,
-                               uint32_t doc)
+static int add_shingles(shingle_buffer *b, const nd_scanner *s, const nd_doc *d)
 {
-    size_t n;
-    const uint64_t *h = nd_scanner_shingles(s, d, &n);
-    if (ND_GROW(b->rec, b->cap, b->n + n) < 0)
+    const size_t n = d->status == ND_DOC_OK ? d->n_shingles : 0;
+    if (ND_GROW(b->h, b->cap, b->n + n) < 0)
         return ND_ENOMEM;
-    for (size_t p = 0; p < n; p++)
-        b->rec[b->n++] = (nd_shingle_record){h[p], doc, (uint32_t)p};
+    if (n)
+        memcpy(b->h + b->n, nd_scanner_last_shingles(s), n * sizeof(*b->h));
+    b->n += n;
     return 0;
 }
 
@@ -76,10 +82,26 @@ static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
 {
     shingle_blob *blob = &job->blobs[batch];
     blob->n = b->n;
-    const int rc = nd_spill_batch_add(job->corpus->spill, &b->out, b->rec,
-                                      b->n * sizeof(*b->rec), &blob->offset);
+    const int rc = nd_spill_batch_add(job->corpus->spill, &b->out, b->h, b->n * sizeof(*b->h),
+                                      &blob->offset);
     b->n = 0;
     return rc;
+}
+
+/* Where each document's shingles are, once the blobs have their offsets. */
+static void place_shingles(const scan_job *job)
+{
+    nd_corpus *c = job->corpus;
+    uint64_t at = 0;
+    for (size_t i = 0; i < c->n_docs; i++) {
+        if (i % SCAN_BATCH == 0)
+            at = job->blobs[i / SCAN_BATCH].offset;
+        nd_doc *d = &c->docs[i];
+        if (d->status == ND_DOC_OK) {
+            d->shingles_off = at;
+            at += (uint64_t)d->n_shingles * sizeof(uint64_t);
+        }
+    }
 }
 
 /* A thread's band records on their way to the scratch file. */
@@ -129,10 +151,6 @@ static void count_progress(scan_job *job, const nd_doc *d)
         c->progress(docs, c->n_docs, bytes, c->progress_payload);
 }
 
-/* Documents are taken in batches of consecutive ones: JSONL lines next to each other
- * come from one read, and threads meet at the counter less often. */
-#define SCAN_BATCH 16
-
 static void *scan_worker(void *arg)
 {
     scan_job *job = arg;
@@ -142,6 +160,8 @@ static void *scan_worker(void *arg)
     shingle_buffer shingles = {0};
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
     int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
+    if (rc == 0 && job->blobs) /* the batches' blobs keep the shingles */
+        nd_scanner_spill_shingles(s, false);
     for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
         const size_t first = batch * SCAN_BATCH;
         const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
@@ -151,7 +171,7 @@ static void *scan_worker(void *arg)
             if (rc == 0)
                 rc = add_bands(job, &bands, i, sig);
             if (rc == 0 && job->blobs)
-                rc = add_shingle_records(&shingles, s, &c->docs[i], (uint32_t)i);
+                rc = add_shingles(&shingles, s, &c->docs[i]);
             count_progress(job, &c->docs[i]);
         }
         if (rc == 0 && job->blobs)
@@ -166,7 +186,7 @@ static void *scan_worker(void *arg)
     nd_work_done(&job->batches, rc);
     nd_scanner_free(s);
     free(bands.rec);
-    free(shingles.rec);
+    free(shingles.h);
     nd_spill_batch_dispose(&shingles.out);
     free(sig);
     return NULL;
@@ -404,7 +424,7 @@ typedef struct token_loader {
     size_t cap[2];
     int64_t doc[2];
     const struct scan_job *scan;
-    nd_shingle_record *blob;
+    uint64_t *blob;
     size_t blob_cap;
 } token_loader;
 
@@ -426,7 +446,7 @@ static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
     return 0;
 }
 
-/* The shingle records of batch b (the scan kept them by batch, in (doc, pos) order). */
+/* The shingle hashes of batch b (its documents', in order). */
 static int read_blob(token_loader *l, size_t b)
 {
     const shingle_blob *blob = &l->scan->blobs[b];
@@ -443,6 +463,49 @@ static unsigned seen_map_bits(const nd_corpus *c, uint64_t n_records)
     while (bits < 40 && (1ull << bits) < 8 * n_records && (1ull << bits) / 8 < c->opts.memory / 8)
         bits++;
     return bits;
+}
+
+/* Marks hash h in the maps (word 2i: seen once, 2i + 1: twice; bit i of the map). */
+static inline void mark_seen(uint64_t *seen, unsigned bits, uint64_t h)
+{
+    const uint64_t at = h >> (64 - bits), bit = 1ull << (at % 64);
+    uint64_t *once = &seen[at / 64 * 2], *twice = once + 1;
+    *twice |= *once & bit;
+    *once |= bit;
+}
+
+static inline bool seen_twice(const uint64_t *seen, unsigned bits, uint64_t h)
+{
+    const uint64_t at = h >> (64 - bits);
+    return seen[at / 64 * 2 + 1] >> (at % 64) & 1;
+}
+
+/* Goes through the records (hash, document, position) of batch b: with out NULL, marks
+ * them in the maps; else puts those seen twice into out. A document of fewer words than
+ * a shingle has one shingle of them all, which verification counts but no passage
+ * starts from. */
+static int batch_records(const token_loader *l, size_t b, uint64_t *seen, unsigned bits,
+                         struct nd_extsort *out)
+{
+    const nd_corpus *c = l->corpus;
+    const size_t end = (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
+    size_t at = 0;
+    int rc = 0;
+    for (size_t i = b * SCAN_BATCH; i < end && rc == 0; i++) {
+        const nd_doc *d = &c->docs[i];
+        if (d->status != ND_DOC_OK)
+            continue;
+        const bool shingled = d->n_tokens >= (uint32_t)c->opts.shingle_k;
+        for (uint32_t p = 0; shingled && p < d->n_shingles && rc == 0; p++) {
+            const uint64_t h = l->blob[at + p];
+            if (!out)
+                mark_seen(seen, bits, h);
+            else if (seen_twice(seen, bits, h))
+                rc = nd_extsort_add(out, &(nd_shingle_record){h, (uint32_t)i, p});
+        }
+        at += d->n_shingles;
+    }
+    return rc;
 }
 
 /* Feeds the passage stage the records of shingles seen at least twice: a shingle that
@@ -466,16 +529,8 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
     for (int pass = 0; pass < 2; pass++) {
         for (size_t b = 0; b < n_blobs && rc == 0; b++) {
             rc = read_blob(l, b);
-            for (size_t i = 0; i < l->scan->blobs[b].n && rc == 0; i++) {
-                const uint64_t at = l->blob[i].hash >> (64 - bits), bit = 1ull << (at % 64);
-                uint64_t *once = &seen[at / 64 * 2], *twice = once + 1;
-                if (pass == 0) {
-                    *twice |= *once & bit;
-                    *once |= bit;
-                } else if (*twice & bit) {
-                    rc = nd_extsort_add(out, &l->blob[i]);
-                }
-            }
+            if (rc == 0)
+                rc = batch_records(l, b, seen, bits, pass == 0 ? NULL : out);
         }
     }
     nd_scratch_unmap(seen, map_bytes);
@@ -531,6 +586,8 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
                       -1, "cannot create a scratch file: %s", strerror(errno));
         if (rc == 0)
             rc = scan_all(&scan);
+        if (rc == 0 && scan.blobs)
+            place_shingles(&scan);
         r->stats.seconds[ND_STAGE_SCAN] = nd_seconds_now() - t0;
     }
     if (rc == 0) {

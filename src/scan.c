@@ -37,6 +37,7 @@ struct nd_scanner {
     uint64_t *shingles; /* of the document being scanned */
     size_t shingles_cap;
     nd_spill_batch spill; /* shingles and tokens on their way to the scratch file */
+    bool keep_shingles;   /* the caller writes the shingles, not the scanner */
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
     nd_reader reader;
@@ -176,9 +177,9 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
     rc = nd_spill_batch_add(c->spill, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
-    if (rc == 0)
+    if (rc == 0 && !s->keep_shingles)
         rc = nd_spill_batch_add(c->spill, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
-                            &d->shingles_off);
+                                &d->shingles_off);
     if (rc < 0)
         return rc;
     d->status = ND_DOC_OK;
@@ -188,13 +189,14 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
     return nd_spill_batch_add(c->spill, &s->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
 }
 
-const uint64_t *nd_scanner_shingles(const nd_scanner *s, const nd_doc *d, size_t *n)
+const uint64_t *nd_scanner_last_shingles(const nd_scanner *s)
 {
-    const bool words = s->opts->shingle_unit == ND_UNIT_WORD;
-    *n = words && d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)s->opts->shingle_k
-             ? d->n_shingles
-             : 0;
     return s->shingles;
+}
+
+void nd_scanner_spill_shingles(nd_scanner *s, bool spill)
+{
+    s->keep_shingles = !spill;
 }
 
 int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)

@@ -23,9 +23,13 @@ void nd_scanner_expect(nd_scanner *s, const nd_doc *docs, size_t n);
 
 int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig);
 
-/* The word shingles of d, the document just scanned, in text order (shingle i starts
- * at word i); *n is 0 when it has none of k words (too short, or character shingles). */
-const uint64_t *nd_scanner_shingles(const nd_scanner *s, const nd_doc *d, size_t *n);
+/* The shingle hashes of the document just scanned (its n_shingles, when its status is
+ * ND_DOC_OK), in text order: shingle i starts at word i. */
+const uint64_t *nd_scanner_last_shingles(const nd_scanner *s);
+
+/* Whether the scanner writes each document's shingles to the scratch file and sets
+ * its shingles_off (the default); a caller that keeps them itself says false. */
+void nd_scanner_spill_shingles(nd_scanner *s, bool spill);
 
 /* Writes what the scanner still holds for the scratch file; the documents' offsets
  * into it are valid only after this. */
