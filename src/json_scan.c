@@ -233,6 +233,13 @@ static void plain_run(cursor *c)
     c->p = p;
 }
 
+size_t nd_json_plain_length(const unsigned char *s, size_t len)
+{
+    cursor c = {s, s + len, 0};
+    plain_run(&c);
+    return (size_t)(c.p - s);
+}
+
 /* A string, the opening quote at c->p; decoded into o when o is not NULL. */
 static int string(cursor *c, out_buf *o)
 {

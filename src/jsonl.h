@@ -25,6 +25,10 @@ int nd_jsonl_parse_jansson(const unsigned char *line, size_t len, const char *id
                            const char *text_key, unsigned char **text, size_t *text_cap,
                            size_t *text_len, char **id, char *why, size_t why_len);
 
+/* How many bytes at the start of s[0..len) a JSON string holds as they are: printable
+ * ASCII but '"' and '\\', and valid UTF-8 (the writers of CSV and JSONL skip them). */
+size_t nd_json_plain_length(const unsigned char *s, size_t len);
+
 /* Whether line[0..len) is a JSON object (the test that recognizes JSONL). */
 bool nd_jsonl_is_object(const unsigned char *line, size_t len);
 
