@@ -480,11 +480,10 @@ static inline bool seen_twice(const uint64_t *seen, unsigned bits, uint64_t h)
     return seen[at / 64 * 2 + 1] >> (at % 64) & 1;
 }
 
-/* Goes through the records (hash, document, position) of batch b: with out NULL, marks
- * them in the maps; else puts those seen twice into out. A document of fewer words than
- * a shingle has one shingle of them all, which verification counts but no passage
- * starts from. */
-static int batch_records(const token_loader *l, size_t b, uint64_t *seen, unsigned bits,
+/* Goes through the records (hash, document, position) of batch b, whose hashes are in
+ * l->blob: puts those seen twice into out. A document of fewer words than a shingle has
+ * one shingle of them all, which verification counts but no passage starts from. */
+static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, unsigned bits,
                          struct nd_extsort *out)
 {
     const nd_corpus *c = l->corpus;
@@ -498,9 +497,7 @@ static int batch_records(const token_loader *l, size_t b, uint64_t *seen, unsign
         const bool shingled = d->n_tokens >= (uint32_t)c->opts.shingle_k;
         for (uint32_t p = 0; shingled && p < d->n_shingles && rc == 0; p++) {
             const uint64_t h = l->blob[at + p];
-            if (!out)
-                mark_seen(seen, bits, h);
-            else if (seen_twice(seen, bits, h))
+            if (seen_twice(seen, bits, h))
                 rc = nd_extsort_add(out, &(nd_shingle_record){h, (uint32_t)i, p});
         }
         at += d->n_shingles;
@@ -508,12 +505,73 @@ static int batch_records(const token_loader *l, size_t b, uint64_t *seen, unsign
     return rc;
 }
 
+/* The hashes of batch b that start passages (see keep_repeated), appended to h[*n...]. */
+static void batch_hashes(const token_loader *l, size_t b, uint64_t *h, size_t *n)
+{
+    const nd_corpus *c = l->corpus;
+    const size_t end = (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
+    size_t at = 0;
+    for (size_t i = b * SCAN_BATCH; i < end; i++) {
+        const nd_doc *d = &c->docs[i];
+        if (d->status != ND_DOC_OK)
+            continue;
+        if (d->n_tokens >= (uint32_t)c->opts.shingle_k) {
+            memcpy(h + *n, l->blob + at, d->n_shingles * sizeof(*h));
+            *n += d->n_shingles;
+        }
+        at += d->n_shingles;
+    }
+}
+
+/* The maps are filled a round at a time (as many batches as a sixteenth of --memory
+ * holds), each round's hashes dealt out by their top bits first: the hashes of one part
+ * touch one slice of the maps, which fits the caches, where marking them in text order
+ * missed the caches at every hash. */
+#define FEED_PART_BITS 8
+#define FEED_PARTS (1u << FEED_PART_BITS)
+
+typedef struct feed_round {
+    uint64_t *h, *by_part; /* the round's hashes, then dealt out by part */
+    size_t n, cap;
+} feed_round;
+
+/* Reads batches from *b on into the round (at least one), and deals them out. */
+static int gather_round(token_loader *l, size_t n_blobs, size_t *b, feed_round *r)
+{
+    r->n = 0;
+    int rc = 0;
+    for (; *b < n_blobs && rc == 0; ++*b) {
+        const size_t n = l->scan->blobs[*b].n;
+        if (r->n > 0 && r->n + n > r->cap)
+            break;
+        if (n > r->cap) { /* a batch larger than a round: the round grows */
+            nd_scratch_unmap(r->h, r->cap * sizeof(*r->h));
+            nd_scratch_unmap(r->by_part, r->cap * sizeof(*r->h));
+            r->h = nd_scratch_map(n * sizeof(*r->h));
+            r->by_part = nd_scratch_map(n * sizeof(*r->h));
+            r->cap = n;
+            if (!r->h || !r->by_part)
+                return ND_ENOMEM;
+        }
+        rc = read_blob(l, *b);
+        if (rc == 0)
+            batch_hashes(l, *b, r->h, &r->n);
+    }
+    size_t next[FEED_PARTS + 1] = {0};
+    for (size_t i = 0; i < r->n; i++)
+        next[(r->h[i] >> (64 - FEED_PART_BITS)) + 1]++;
+    for (unsigned p = 0; p < FEED_PARTS; p++)
+        next[p + 1] += next[p];
+    for (size_t i = 0; i < r->n; i++)
+        r->by_part[next[r->h[i] >> (64 - FEED_PART_BITS)]++] = r->h[i];
+    return rc;
+}
+
 /* Feeds the passage stage the records of shingles seen at least twice: a shingle that
  * occurs once is no seed, and most shingles of a corpus occur once. Two bitmaps indexed
  * by the top bits of the hash find them in one read; a second read keeps their records
  * (and, rarely, a single one whose bit another shingle shares). The two maps are
- * interleaved, word by word, so that a shingle's two bits share a cache line: the maps
- * are far larger than the caches, and each look-up is a miss. */
+ * interleaved, word by word, so that a shingle's two bits share a cache line. */
 static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
 {
     token_loader *l = ctx;
@@ -525,13 +583,21 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
     const unsigned bits = seen_map_bits(c, n_records);
     const size_t map_bytes = (size_t)(1ull << bits) / 8 * 2;
     uint64_t *seen = nd_scratch_map(map_bytes); /* word 2i: seen once, 2i + 1: twice */
-    int rc = seen ? 0 : ND_ENOMEM;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t b = 0; b < n_blobs && rc == 0; b++) {
-            rc = read_blob(l, b);
-            if (rc == 0)
-                rc = batch_records(l, b, seen, bits, pass == 0 ? NULL : out);
-        }
+    size_t cap = c->opts.memory / 16 / sizeof(uint64_t);
+    cap = cap < n_records + 1 ? cap : n_records + 1;
+    feed_round r = {nd_scratch_map(cap * 8), nd_scratch_map(cap * 8), 0, cap};
+    int rc = seen && r.h && r.by_part ? 0 : ND_ENOMEM;
+    for (size_t b = 0; b < n_blobs && rc == 0;) {
+        rc = gather_round(l, n_blobs, &b, &r);
+        for (size_t i = 0; i < r.n; i++)
+            mark_seen(seen, bits, r.by_part[i]);
+    }
+    nd_scratch_unmap(r.h, r.cap * sizeof(*r.h));
+    nd_scratch_unmap(r.by_part, r.cap * sizeof(*r.h));
+    for (size_t b = 0; b < n_blobs && rc == 0; b++) {
+        rc = read_blob(l, b);
+        if (rc == 0)
+            rc = keep_repeated(l, b, seen, bits, out);
     }
     nd_scratch_unmap(seen, map_bytes);
     return rc;
