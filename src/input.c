@@ -507,21 +507,24 @@ static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
 {
     struct stat st;
     size_t n = 0;
-    /* a regular file's size is known: one read of the right size, no regrowth */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+    /* a regular file's size is known: one read of the right size, no regrowth; and a
+     * read that came back short with all of that size is at the end: no second read to
+     * find it (one cut short by a signal has less) */
+    const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
         return ND_ENOMEM;
     for (;;) {
         if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
             return ND_ENOMEM;
-        const ssize_t got = read(fd, *buf + n, *cap - n);
+        const size_t want = *cap - n;
+        const ssize_t got = read(fd, *buf + n, want);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
             return ND_EIO;
-        if (got == 0)
-            break;
         n += (size_t)got;
+        if (got == 0 || (regular && (size_t)got < want && n >= (size_t)st.st_size))
+            break;
     }
     *len = n;
     return 0;
