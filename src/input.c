@@ -382,13 +382,20 @@ typedef struct walk_frame {
     const struct walk_frame *up;
 } walk_frame;
 
+/* A name in a directory, with its type as the directory says it (DT_UNKNOWN where the
+ * file system does not). */
+typedef struct dir_entry {
+    char *name;
+    unsigned char type;
+} dir_entry;
+
 static int compare_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
 }
 
-/* The names in dir, sorted bytewise, without "." and "..". */
-static int list_names(const char *dir, char ***names, size_t *n)
+/* The entries of dir, sorted bytewise by name, without "." and "..". */
+static int list_names(const char *dir, dir_entry **names, size_t *n)
 {
     DIR *dp = opendir(dir);
     size_t cap = 0;
@@ -399,11 +406,11 @@ static int list_names(const char *dir, char ***names, size_t *n)
     for (struct dirent *e; (e = readdir(dp));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        if (ND_GROW(*names, cap, *n + 1) < 0 || !((*names)[*n] = copy_string(e->d_name))) {
+        if (ND_GROW(*names, cap, *n + 1) < 0 || !((*names)[*n].name = copy_string(e->d_name))) {
             closedir(dp);
             return ND_ENOMEM;
         }
-        (*n)++;
+        (*names)[(*n)++].type = e->d_type;
     }
     closedir(dp);
     nd_sort(*names, *n, sizeof(**names), compare_names);
@@ -435,9 +442,14 @@ static bool on_walk(const walk_frame *f, const struct stat *st)
 
 static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up);
 
-/* One entry of a directory: recurse, add, or report why not. */
-static int walk_entry(nd_corpus *c, const char *path, const char *rel, const walk_frame *frame)
+/* One entry of a directory: recurse, add, or report why not. A regular file, as the
+ * directory tells, is added without asking the file system again (a stat per file was
+ * a fifth of the system calls of a folder of articles). */
+static int walk_entry(nd_corpus *c, const char *path, const char *rel, const walk_frame *frame,
+                      unsigned char type)
 {
+    if (type == DT_REG)
+        return add_file(c, path, rel, name_says_archive(path));
     struct stat st;
     if (stat(path, &st) < 0) {
         nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
@@ -461,7 +473,7 @@ static int walk_entry(nd_corpus *c, const char *path, const char *rel, const wal
 static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up)
 {
     struct stat st;
-    char **names;
+    dir_entry *names;
     size_t n;
     int rc = stat(dir, &st) < 0 ? ND_EIO : list_names(dir, &names, &n);
     if (rc == ND_EIO) {
@@ -472,16 +484,16 @@ static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame
         return rc;
     const walk_frame frame = {st.st_dev, st.st_ino, up};
     for (size_t i = 0; i < n; i++) {
-        char *path = join_path(dir, names[i]);
-        char *sub = rel ? join_path(rel, names[i]) : copy_string(names[i]);
+        char *path = join_path(dir, names[i].name);
+        char *sub = rel ? join_path(rel, names[i].name) : copy_string(names[i].name);
         rc = (!path || !sub) ? ND_ENOMEM : rc;
         if (rc == 0)
-            rc = walk_entry(c, path, sub, &frame);
+            rc = walk_entry(c, path, sub, &frame, names[i].type);
         free(path);
         free(sub);
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
+        free(names[i].name);
     free(names);
     return rc;
 }
