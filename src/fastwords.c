@@ -423,6 +423,13 @@ static inline bool is_mid_class(uint8_t cls)
     return cls == WC_MID_LETTER || cls == WC_MID_NUM || cls == WC_MID_BOTH;
 }
 
+/* Whether the middle character at bytes[e] (class cls, with bytes on both sides) joins
+ * the letters or digits around it. */
+static inline bool mid_joins(const uint8_t *classes, const uint8_t *bytes, size_t e, uint8_t cls)
+{
+    return nd_word_joins(cls, classes[bytes[e - 1]], classes[bytes[e + 1]]);
+}
+
 /* The words of the ASCII bytes [from, to), for a splitter that holds no word, 64 bytes
  * at a time: a mask of the letters and digits gives where every word starts and ends
  * without a branch per byte, and a short word is hashed from its bytes. Where a word
@@ -467,7 +474,7 @@ static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, siz
                 *done = word_start;
                 return 0;
             }
-            if (is_mid_class(cls) && nd_word_joins(cls, classes[bytes[e - 1]], classes[bytes[e + 1]])) {
+            if (is_mid_class(cls) && mid_joins(classes, bytes, e, cls)) {
                 if (e + 1 - b < 64)
                     starts &= ~(1ull << (e + 1 - b));
                 else

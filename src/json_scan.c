@@ -174,8 +174,9 @@ static bool plain_block32(const unsigned char *p, unsigned *lead_carry)
     const __m256i quote = _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('"')),
                                           _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
     const __m256i cont = _mm256_cmpeq_epi8(_mm256_and_si256(b, _mm256_set1_epi8((char)0xC0)), sign);
-    const __m256i lead = _mm256_and_si256(_mm256_cmpgt_epi8(u, _mm256_set1_epi8((char)(0xC1 ^ 0x80))),
-                                          _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xE0 ^ 0x80)), u));
+    const __m256i lead =
+        _mm256_and_si256(_mm256_cmpgt_epi8(u, _mm256_set1_epi8((char)(0xC1 ^ 0x80))),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xE0 ^ 0x80)), u));
     const uint32_t plain = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(quote, ascii));
     const uint32_t conts = (uint32_t)_mm256_movemask_epi8(cont);
     const uint32_t leads = (uint32_t)_mm256_movemask_epi8(lead);
