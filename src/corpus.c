@@ -149,7 +149,7 @@ void nd_corpus_free(nd_corpus *c)
         free(c->sources[i].data);
     }
     free(c->sources);
-    free(c->docs);
+    nd_scratch_unmap(c->docs, c->cap_docs * sizeof(*c->docs));
     free(c->id_key);
     free(c->text_key);
     free(c->tmpdir);
