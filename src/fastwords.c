@@ -418,11 +418,6 @@ static int add_ascii_word(splitter *sp, const uint8_t *bytes, size_t len, size_t
     return 0;
 }
 
-static inline bool is_mid_class(uint8_t cls)
-{
-    return cls == WC_MID_LETTER || cls == WC_MID_NUM || cls == WC_MID_BOTH;
-}
-
 /* Whether the middle character at bytes[e] (class cls, with bytes on both sides) joins
  * the letters or digits around it. */
 static inline bool mid_joins(const uint8_t *classes, const uint8_t *bytes, size_t e, uint8_t cls)
@@ -470,11 +465,11 @@ static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, siz
             const size_t e = b + (size_t)__builtin_ctzll(ends);
             ends &= ends - 1;
             const uint8_t cls = e < to ? classes[bytes[e]] : WC_UNKNOWN;
-            if (e >= to || (is_mid_class(cls) && e + 1 >= to)) {
+            if (e >= to || (nd_is_mid_class(cls) && e + 1 >= to)) {
                 *done = word_start;
                 return 0;
             }
-            if (is_mid_class(cls) && mid_joins(classes, bytes, e, cls)) {
+            if (nd_is_mid_class(cls) && mid_joins(classes, bytes, e, cls)) {
                 if (e + 1 - b < 64)
                     starts &= ~(1ull << (e + 1 - b));
                 else
@@ -502,15 +497,6 @@ static int take_ascii_run(splitter *sp, const uint8_t *bytes, size_t len, size_t
     if (rc == 0 && k < to && sp->w->ascii_blocks)
         rc = take_ascii_blocks(sp, bytes, len, k, to, &k);
     return rc ? rc : take_ascii(sp, bytes, k, to);
-}
-
-/* Whether bytes[i..i+1] is a two-byte sequence; *c gets its code point. */
-static inline bool two_byte_at(const uint8_t *bytes, size_t len, size_t i, UChar32 *c)
-{
-    if (i + 1 >= len || bytes[i] < 0xC2 || bytes[i] > 0xDF || (bytes[i + 1] & 0xC0) != 0x80)
-        return false;
-    *c = (UChar32)(bytes[i] & 0x1F) << 6 | (bytes[i + 1] & 0x3F);
-    return true;
 }
 
 /* The entry of the two-byte letter at bytes[i] (a letter or digit standing alone, whose
@@ -541,16 +527,19 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
     uint32_t held = two_byte_entry(nz, memo, sp, ch->units[0]);
     if (!(held & TWO_BYTE_LETTER) || sp->has_mid)
         return 0;
-    /* room for every letter the rest of the text can hold, so the loops need not ask */
-    if (ND_GROW(w->word, w->word_cap, w->word_len + (len - i) / 2 + 2) < 0)
+    /* room for a long word's letters (the rest of a long one goes through the general
+     * loop, which grows the buffer) */
+    const size_t ahead = (len - i) / 2 + 2;
+    if (ND_GROW(w->word, w->word_cap, w->word_len + (ahead < 4096 ? ahead : 4096)) < 0)
         return ND_ENOMEM;
     /* locals, not w's fields: the stores to the word would make the compiler reload them */
     UChar *const word = w->word;
+    const size_t cap = w->word_cap;
     const uint32_t *const table = w->two_byte;
     size_t n = w->word_len;
     const size_t from = i;
     uint32_t appended = held, held_start = ch->start, next;
-    for (;;) {
+    while (n < cap) {
         size_t next_at = i;
         bool space = false;
         if ((next = two_byte_letter_at(table, bytes, len, i)) == 0 && i < len &&
@@ -589,7 +578,7 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
             held = next;
             held_start = (uint32_t)i;
             i += 2;
-        } while ((next = two_byte_letter_at(table, bytes, len, i)) != 0);
+        } while (n < cap && (next = two_byte_letter_at(table, bytes, len, i)) != 0);
     }
     if (i > from) {
         w->word_len = n;

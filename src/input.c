@@ -86,6 +86,8 @@ static int grow_docs(nd_corpus *c, size_t need)
     size_t cap = c->cap_docs ? c->cap_docs : 1024;
     while (cap < need)
         cap *= 2;
+    if (cap > SIZE_MAX / sizeof(*c->docs))
+        return ND_ENOMEM;
     const size_t old_bytes = c->cap_docs * sizeof(*c->docs), bytes = cap * sizeof(*c->docs);
     nd_doc *docs = c->docs ? nd_scratch_remap(c->docs, old_bytes, bytes) : nd_scratch_map(bytes);
     if (!docs)

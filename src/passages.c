@@ -87,6 +87,15 @@ static int64_t diagonal(const seed *s)
     return (int64_t)s->pos_b - (int64_t)s->pos_a;
 }
 
+static int compare_seeds_in_pair(const void *pa, const void *pb)
+{
+    const seed *a = pa, *b = pb;
+    const int64_t da = diagonal(a), db = diagonal(b);
+    if (da != db)
+        return da < db ? -1 : 1;
+    return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
+}
+
 static int compare_seeds(const void *pa, const void *pb)
 {
     const seed *a = pa, *b = pb;
@@ -94,10 +103,7 @@ static int compare_seeds(const void *pa, const void *pb)
         return a->doc_a < b->doc_a ? -1 : 1;
     if (a->doc_b != b->doc_b)
         return a->doc_b < b->doc_b ? -1 : 1;
-    const int64_t da = diagonal(a), db = diagonal(b);
-    if (da != db)
-        return da < db ? -1 : 1;
-    return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
+    return compare_seeds_in_pair(pa, pb);
 }
 
 /* Sorts records by hash, stably: records are made in (doc, pos) order, so equal
@@ -108,20 +114,12 @@ static int sort_records_by_hash(void *records, size_t n)
     return nd_radix_sort(records, n, sizeof(shingle_record), &hash, 1);
 }
 
-static int compare_seeds_in_pair(const void *pa, const void *pb)
-{
-    const seed *a = pa, *b = pb;
-    const int64_t da = diagonal(a), db = diagonal(b);
-    if (da != db)
-        return da < db ? -1 : 1;
-    return (a->pos_a > b->pos_a) - (a->pos_a < b->pos_a);
-}
-
 /* Sorts the seeds of one document pair by diagonal and position. A pair of near-
  * duplicates has thousands, on few diagonals: a radix sort, whose passes over digits
  * that are the same in every seed are skipped, beats qsort's calls to a comparison.
  * The pair's two document numbers are the same in every seed, so their 8 bytes hold
- * the sort key meanwhile: the diagonal made unsigned, then the position. */
+ * the sort key meanwhile: the diagonal made unsigned (positions are word numbers of a
+ * document under 4 GiB, so they differ by less than 2^31), then the position. */
 static int sort_pair_seeds(seed *s, size_t n)
 {
     if (n < 64) {

@@ -34,6 +34,25 @@
  * come from one read, and threads meet at the counter less often. */
 #define SCAN_BATCH 16
 
+static size_t n_batches(const nd_corpus *c)
+{
+    return (c->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
+}
+
+/* One past the last document of batch b. */
+static size_t batch_end(const nd_corpus *c, size_t b)
+{
+    return (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
+}
+
+/* Whether passages may start from d's shingles: a document of fewer words than a
+ * shingle has one shingle of them all, which verification counts but no passage
+ * starts from. */
+static bool starts_passages(const nd_corpus *c, const nd_doc *d)
+{
+    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
+}
+
 typedef struct band_chunk {
     uint64_t offset;
     size_t n;
@@ -161,10 +180,9 @@ static void *scan_worker(void *arg)
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
     int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
     if (rc == 0 && job->blobs) /* the batches' blobs keep the shingles */
-        nd_scanner_spill_shingles(s, false);
+        nd_scanner_keep_shingles(s);
     for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
-        const size_t first = batch * SCAN_BATCH;
-        const size_t end = first + SCAN_BATCH < c->n_docs ? first + SCAN_BATCH : c->n_docs;
+        const size_t first = batch * SCAN_BATCH, end = batch_end(c, batch);
         nd_scanner_expect(s, &c->docs[first], end - first);
         for (size_t i = first; i < end && rc == 0; i++) {
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
@@ -194,13 +212,12 @@ static void *scan_worker(void *arg)
 
 static int scan_all(scan_job *job)
 {
-    const size_t n_batches = (job->corpus->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
-    nd_work_init(&job->batches, n_batches);
+    nd_work_init(&job->batches, n_batches(job->corpus));
     atomic_init(&job->docs_done, 0);
     atomic_init(&job->bytes_done, 0);
     pthread_mutex_init(&job->chunks_lock, NULL);
-    const int rc = nd_run_threads(nd_thread_count(&job->corpus->opts, n_batches), scan_worker,
-                                  job);
+    const int threads = nd_thread_count(&job->corpus->opts, n_batches(job->corpus));
+    const int rc = nd_run_threads(threads, scan_worker, job);
     pthread_mutex_destroy(&job->chunks_lock);
     return rc < 0 ? rc : nd_work_result(&job->batches);
 }
@@ -481,20 +498,18 @@ static inline bool seen_twice(const uint64_t *seen, unsigned bits, uint64_t h)
 }
 
 /* Goes through the records (hash, document, position) of batch b, whose hashes are in
- * l->blob: puts those seen twice into out. A document of fewer words than a shingle has
- * one shingle of them all, which verification counts but no passage starts from. */
+ * l->blob: puts those seen twice into out. */
 static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, unsigned bits,
                          struct nd_extsort *out)
 {
     const nd_corpus *c = l->corpus;
-    const size_t end = (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
     size_t at = 0;
     int rc = 0;
-    for (size_t i = b * SCAN_BATCH; i < end && rc == 0; i++) {
+    for (size_t i = b * SCAN_BATCH; i < batch_end(c, b) && rc == 0; i++) {
         const nd_doc *d = &c->docs[i];
         if (d->status != ND_DOC_OK)
             continue;
-        const bool shingled = d->n_tokens >= (uint32_t)c->opts.shingle_k;
+        const bool shingled = starts_passages(c, d);
         for (uint32_t p = 0; shingled && p < d->n_shingles && rc == 0; p++) {
             const uint64_t h = l->blob[at + p];
             if (seen_twice(seen, bits, h))
@@ -505,17 +520,16 @@ static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, 
     return rc;
 }
 
-/* The hashes of batch b that start passages (see keep_repeated), appended to h[*n...]. */
+/* The hashes of batch b that start passages, appended to h[*n...]. */
 static void batch_hashes(const token_loader *l, size_t b, uint64_t *h, size_t *n)
 {
     const nd_corpus *c = l->corpus;
-    const size_t end = (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
     size_t at = 0;
-    for (size_t i = b * SCAN_BATCH; i < end; i++) {
+    for (size_t i = b * SCAN_BATCH; i < batch_end(c, b); i++) {
         const nd_doc *d = &c->docs[i];
         if (d->status != ND_DOC_OK)
             continue;
-        if (d->n_tokens >= (uint32_t)c->opts.shingle_k) {
+        if (starts_passages(c, d)) {
             memcpy(h + *n, l->blob + at, d->n_shingles * sizeof(*h));
             *n += d->n_shingles;
         }
@@ -576,7 +590,7 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
 {
     token_loader *l = ctx;
     const nd_corpus *c = l->corpus;
-    const size_t n_blobs = (c->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
+    const size_t n_blobs = n_batches(c);
     uint64_t n_records = 0;
     for (size_t b = 0; b < n_blobs; b++)
         n_records += l->scan->blobs[b].n;
@@ -642,7 +656,7 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
         scan.bands = r->stats.bands;
         scan.rows = r->stats.rows;
         if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
-            !(scan.blobs = calloc(c->n_docs / SCAN_BATCH + 1, sizeof(*scan.blobs))))
+            !(scan.blobs = calloc(n_batches(c) + 1, sizeof(*scan.blobs))))
             rc = ND_ENOMEM;
         const double t0 = nd_seconds_now();
         if (rc == 0 && !c->spill)

@@ -194,9 +194,9 @@ const uint64_t *nd_scanner_last_shingles(const nd_scanner *s)
     return s->shingles;
 }
 
-void nd_scanner_spill_shingles(nd_scanner *s, bool spill)
+void nd_scanner_keep_shingles(nd_scanner *s)
 {
-    s->keep_shingles = !spill;
+    s->keep_shingles = true;
 }
 
 int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)

@@ -44,6 +44,12 @@ static inline uint8_t nd_word_class(nd_tokenizer *tk, uint8_t *classes, UChar u)
     return c != WC_UNKNOWN ? c : nd_tokenizer_classify(tk, u);
 }
 
+/* Whether cls is one of the middle classes, which join what is on both sides. */
+static inline bool nd_is_mid_class(int cls)
+{
+    return cls == WC_MID_LETTER || cls == WC_MID_NUM || cls == WC_MID_BOTH;
+}
+
 /* Whether a middle character of class mid joins a unit of class before to one of class after. */
 static inline bool nd_word_joins(int mid, int before, int after)
 {

@@ -78,7 +78,8 @@ typedef struct verify_job {
  * uniform, so their top bits are the home slot. */
 typedef struct shingle_table {
     uint64_t *slot;
-    size_t cap; /* a power of two, at least twice the shingles */
+    size_t allocated; /* slots */
+    size_t cap;       /* slots in use: a power of two, at least twice the shingles */
     int shift;  /* 64 - log2(cap) */
     uint32_t n; /* distinct hashes */
     bool has_zero;
@@ -90,10 +91,12 @@ static int table_clear(shingle_table *t, size_t n_max)
     int bits = 4;
     while (cap < 2 * n_max)
         cap *= 2, bits++;
-    if (cap > t->cap) {
+    if (cap > t->allocated) {
         free(t->slot);
+        t->allocated = 0;
         if (!(t->slot = malloc(cap * sizeof(*t->slot))))
             return ND_ENOMEM;
+        t->allocated = cap;
     }
     t->cap = cap;
     t->shift = 64 - bits;

@@ -300,6 +300,25 @@ Test(engines, broken_two_byte_words)
     engine_close(&icu);
 }
 
+/* A word of 10,000 two-byte letters: longer than the room the two-byte loop makes at
+ * once, so the general loop goes on with it. */
+Test(engines, very_long_two_byte_word)
+{
+    static unsigned char text[2 * 10000 + 64];
+    size_t len = 0;
+    for (int i = 0; i < 10000; i++)
+        len += put_utf8(i % 7 ? 0x0628 : 0x0645, text + len);
+    memcpy(text + len, " \xd9\x85\xd9\x86 end", 10);
+    len += 10;
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    cr_expect(expect_same(&fast, &icu, text, len, "a word of 10,000 letters"),
+              "the one-pass splitter takes it on");
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
 /* Texts that stay on the fast path (letters, digits, punctuation of alphabetic scripts). */
 Test(engines, fast_path_texts)
 {

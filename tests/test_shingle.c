@@ -3,8 +3,8 @@
  *
  * nd_shingle_hashes computes every shingle of a document at once, a word
  * position at a time; it must give nd_shingle_hash of each window. The
- * shingle set sorts by buckets of the top bits; it must give what qsort and
- * removing repeats give, also on hashes that are not uniform.
+ * shingle set (a radix sort) must give what qsort and removing repeats give,
+ * also on hashes that are not uniform.
  */
 #include "shingle.h"
 
@@ -77,11 +77,11 @@ Test(shingle, set_sorted_and_distinct)
         for (size_t i = 0; i < n; i++) /* one shingle many times, and some others */
             h[i] = i % 3 ? 42 : next_random();
         expect_set(h, n, "repeats");
-        for (size_t i = 0; i < n; i++) /* all in the first bucket: not uniform at all */
+        for (size_t i = 0; i < n; i++) /* small values: not uniform at all */
             h[i] = next_random() >> 40;
         expect_set(h, n, "small values");
     }
-    for (size_t i = 0; i < 200000; i++) /* more buckets than the smallest count */
+    for (size_t i = 0; i < 200000; i++) /* past the radix sort's small-array digits */
         h[i] = next_random() | (i & 1 ? 0 : UINT64_MAX);
     expect_set(h, 200000, "large");
 }
