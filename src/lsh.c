@@ -134,9 +134,9 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
 /* Sorts records by (band, hash, doc): the order compare_band_records gives. */
 static int sort_band_records(void *records, size_t n)
 {
-    static const nd_radix_key keys[] = {{offsetof(nd_band_record, band), 4},
-                                        {offsetof(nd_band_record, hash), 8},
-                                        {offsetof(nd_band_record, doc), 4}};
+    static const nd_radix_key keys[] = {{offsetof(nd_band_record, band), 4, false},
+                                        {offsetof(nd_band_record, hash), 8, true},
+                                        {offsetof(nd_band_record, doc), 4, false}};
     return nd_radix_sort(records, n, sizeof(nd_band_record), keys, 3);
 }
 

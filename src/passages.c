@@ -110,7 +110,7 @@ static int compare_seeds(const void *pa, const void *pb)
  * hashes keep that order, the order of compare_shingle_records. */
 static int sort_records_by_hash(void *records, size_t n)
 {
-    static const nd_radix_key hash = {offsetof(shingle_record, hash), 8};
+    static const nd_radix_key hash = {offsetof(shingle_record, hash), 8, true};
     return nd_radix_sort(records, n, sizeof(shingle_record), &hash, 1);
 }
 
@@ -132,7 +132,7 @@ static int sort_pair_seeds(seed *s, size_t n)
                              s[i].pos_a;
         memcpy(&s[i], &key, sizeof(key));
     }
-    static const nd_radix_key key = {0, 8};
+    static const nd_radix_key key = {0, 8, false};
     const int rc = nd_radix_sort(s, n, sizeof(*s), &key, 1);
     for (size_t i = 0; i < n; i++) {
         s[i].doc_a = doc_a;
@@ -145,7 +145,8 @@ static int sort_pair_seeds(seed *s, size_t n)
  * diagonal and position. */
 static int sort_seeds(void *records, size_t n)
 {
-    static const nd_radix_key pair[] = {{offsetof(seed, doc_a), 4}, {offsetof(seed, doc_b), 4}};
+    static const nd_radix_key pair[] = {{offsetof(seed, doc_a), 4, false},
+                                        {offsetof(seed, doc_b), 4, false}};
     seed *s = records;
     int rc = nd_radix_sort(s, n, sizeof(*s), pair, 2);
     for (size_t lo = 0, hi; rc == 0 && lo < n; lo = hi) {

@@ -9,6 +9,11 @@
  * small arrays (256 counters: a document's few hundred shingles) and 11 bits
  * for large ones (2048 counters keep the scattered writes within the caches,
  * which 16-bit digits do not).
+ *
+ * A key that is a uniform 64-bit hash needs fewer passes: n such hashes are
+ * told apart by their top log2(n) bits plus a margin, so only the digits
+ * covering those are sorted on, and the rare records that agree on them and
+ * differ below are put in order afterwards by comparison.
  */
 #include "radix.h"
 
@@ -72,33 +77,152 @@ static void release_scratch(void *p, size_t n, bool mapped)
         free(p);
 }
 
-int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys)
+/* The sort's two buffers and counters. */
+typedef struct passes {
+    unsigned char *from, *to;
+    size_t n, size, *count;
+    int bits;
+    bool mapped;
+} passes;
+
+static int passes_start(passes *p, void *records, size_t n, size_t size, int bits)
+{
+    /* a large scratch mapped by itself (huge pages, no copy of freed heap pages) */
+    p->mapped = n * size >= SCRATCH_MAP_MIN;
+    p->from = records;
+    p->to = p->mapped ? nd_scratch_map(n * size) : malloc(n * size);
+    p->count = malloc(((size_t)1 << bits) * sizeof(*p->count));
+    p->n = n;
+    p->size = size;
+    p->bits = bits;
+    return p->to && p->count ? 0 : ND_ENOMEM;
+}
+
+static void passes_run(passes *p, const nd_radix_key *k, int shift)
+{
+    if (!radix_pass(p->from, p->to, p->n, p->size, k, shift, p->bits, p->count))
+        return;
+    unsigned char *swap = p->from;
+    p->from = p->to;
+    p->to = swap;
+}
+
+/* Leaves the sorted records in `records` and frees the scratch. */
+static void passes_end(passes *p, void *records)
+{
+    unsigned char *tmp = p->from == records ? p->to : p->from;
+    if (tmp && p->from != records)
+        memcpy(records, p->from, p->n * p->size);
+    release_scratch(tmp, p->n * p->size, p->mapped);
+    free(p->count);
+}
+
+/* For a hash key (the one with .hash set) of n records: the lowest bit sorted on, the
+ * top digits that tell n uniform hashes apart but for a 2^-10 share of them; 0 when
+ * that is all of them, or the sort is small. */
+#define HASH_MARGIN 10
+static int hash_low_bit(size_t n, int bits)
+{
+    int needed = HASH_MARGIN;
+    while (needed < 64 && (size_t)1 << (needed - HASH_MARGIN) < n)
+        needed++;
+    const int digits = (needed + bits - 1) / bits;
+    return n < 65536 || digits * bits >= 64 ? 0 : 64 - digits * bits;
+}
+
+/* The records' order by all keys, for the few records put in order after the passes. */
+static int compare_keys(const unsigned char *a, const unsigned char *b,
+                        const nd_radix_key *keys, int n_keys)
+{
+    for (int k = 0; k < n_keys; k++) {
+        const uint64_t x = key_value(a, &keys[k]), y = key_value(b, &keys[k]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Whether a and b agree on what the passes sorted on: the keys before the hash key
+ * (keys[h]), and its bits from low up. */
+static bool same_sorted_part(const unsigned char *a, const unsigned char *b,
+                             const nd_radix_key *keys, int h, int low)
+{
+    for (int k = 0; k < h; k++)
+        if (key_value(a, &keys[k]) != key_value(b, &keys[k]))
+            return false;
+    return key_value(a, &keys[h]) >> low == key_value(b, &keys[h]) >> low;
+}
+
+#define FEW 32 /* a run this short is put in order by insertion */
+#define MAX_RECORD 64
+#define MAX_KEYS 8
+
+/* Stable insertion sort of a few records by all keys. */
+static void insertion_sort(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys,
+                           int n_keys)
+{
+    unsigned char held[MAX_RECORD];
+    for (size_t i = 1; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && compare_keys(r + (j - 1) * size, r + i * size, keys, n_keys) > 0)
+            j--;
+        if (j == i)
+            continue;
+        memcpy(held, r + i * size, size);
+        memmove(r + (j + 1) * size, r + j * size, (i - j) * size);
+        memcpy(r + j * size, held, size);
+    }
+}
+
+static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys,
+                       int n_keys, bool truncate);
+
+/* After passes that sorted the hash key keys[h] on its bits from low up only: each run
+ * of records that agree on all that is put in order by all keys. */
+static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys,
+                      int n_keys, int h, int low)
+{
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && same_sorted_part(r + lo * size, r + hi * size, keys, h, low);
+             hi++)
+            ;
+        if (hi - lo <= FEW)
+            insertion_sort(r + lo * size, hi - lo, size, keys, n_keys);
+        else if (sort_passes(r + lo * size, hi - lo, size, keys, n_keys, false) < 0)
+            return ND_ENOMEM;
+    }
+    return 0;
+}
+
+/* The LSD passes, least significant key first; with truncate, a hash key's digits
+ * below hash_low_bit are left out and the runs they leave are put in order after. */
+static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys,
+                       int n_keys, bool truncate)
 {
     if (n < 2)
         return 0;
-    const int bits = n < 65536 ? 8 : 11;
-    /* a large scratch mapped by itself (huge pages, no copy of freed heap pages) */
-    const bool mapped = n * size >= SCRATCH_MAP_MIN;
-    unsigned char *tmp = mapped ? nd_scratch_map(n * size) : malloc(n * size);
-    size_t *count = malloc(((size_t)1 << bits) * sizeof(*count));
-    if (!tmp || !count) {
-        release_scratch(tmp, n * size, mapped);
-        free(count);
-        return ND_ENOMEM;
-    }
-    unsigned char *from = records, *to = tmp;
-    for (int k = n_keys - 1; k >= 0; k--) {
-        for (int shift = 0; shift < 8 * keys[k].bytes; shift += bits) {
-            if (!radix_pass(from, to, n, size, &keys[k], shift, bits, count))
-                continue;
-            unsigned char *swap = from;
-            from = to;
-            to = swap;
+    passes p;
+    int rc = passes_start(&p, records, n, size, n < 65536 ? 8 : 11);
+    int h = -1, low = 0;
+    for (int k = n_keys - 1; rc == 0 && k >= 0; k--) {
+        int from = 0;
+        if (truncate && keys[k].hash && (from = hash_low_bit(n, p.bits)) > 0) {
+            h = k;
+            low = from;
         }
+        for (int shift = from; shift < 8 * keys[k].bytes; shift += p.bits)
+            passes_run(&p, &keys[k], shift);
     }
-    if (from != records)
-        memcpy(records, from, n * size);
-    release_scratch(tmp, n * size, mapped);
-    free(count);
-    return 0;
+    passes_end(&p, records);
+    return rc < 0 || h < 0 ? rc : order_runs(records, n, size, keys, n_keys, h, low);
+}
+
+int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys)
+{
+    int n_hashes = 0;
+    for (int k = 0; k < n_keys; k++)
+        n_hashes += keys[k].hash && keys[k].bytes == 8;
+    /* a record too large to hold aside, or two hash keys: every digit is sorted on */
+    return sort_passes(records, n, size, keys, n_keys,
+                       n_hashes == 1 && size <= MAX_RECORD && n_keys <= MAX_KEYS);
 }

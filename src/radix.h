@@ -9,6 +9,7 @@
 #ifndef ND_RADIX_H
 #define ND_RADIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,10 +17,12 @@
 typedef struct nd_radix_key {
     uint16_t offset;
     uint8_t bytes;
+    bool hash; /* 8 bytes of a uniform hash: about half the passes (one such key) */
 } nd_radix_key;
 
 /* Sorts n records of size bytes by keys[0] (most significant) to keys[n_keys - 1],
  * stably: records with equal keys keep their order. Returns 0 or ND_ENOMEM. */
 int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys);
+
 
 #endif

@@ -56,7 +56,7 @@ size_t nd_shingle_set(uint64_t *h, size_t n)
 {
     if (n < 2)
         return n;
-    static const nd_radix_key value = {0, 8};
+    static const nd_radix_key value = {0, 8, true};
     if (n < 64 || nd_radix_sort(h, n, sizeof(*h), &value, 1) < 0)
         nd_sort(h, n, sizeof(*h), compare_u64);
     size_t w = 1;

@@ -1,0 +1,172 @@
+/*
+ * test_radix.c: the radix sort against a stable comparison sort.
+ *
+ * Each record carries its original place, so a comparison on (keys, place)
+ * gives the one stable order. A key marked as a hash is sorted on its top
+ * bits only, and the records that share them are put in order afterwards:
+ * it is tried with hashes that share their top bits (long runs to put in
+ * order), repeated hashes, keys before and after it, and sizes on both sides
+ * of the cut-overs.
+ */
+#include "nd_internal.h"
+#include "radix.h"
+
+#include <criterion/criterion.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct record {
+    uint64_t hash;
+    uint32_t doc, place;
+} record;
+
+static uint64_t rng_state;
+static uint64_t next_random(void)
+{
+    return nd_mix64(rng_state += 0x9E3779B97F4A7C15ull);
+}
+
+static int compare_records(const void *pa, const void *pb)
+{
+    const record *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->place > b->place) - (a->place < b->place);
+}
+
+static int compare_doc_hash(const void *pa, const void *pb)
+{
+    const record *a = pa, *b = pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return compare_records(pa, pb);
+}
+
+/* LSH's order: a small key, the hash, then the document (places tell apart the rest). */
+static int compare_band_hash_doc(const void *pa, const void *pb)
+{
+    const record *a = pa, *b = pb;
+    if (a->doc % 13 != b->doc % 13)
+        return a->doc % 13 < b->doc % 13 ? -1 : 1;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->place > b->place) - (a->place < b->place);
+}
+
+/* n records; `shared` of every 8 take their top 40 bits from a few values, and
+ * `repeats` of every 8 repeat an earlier hash. */
+static record *make_records(size_t n, int shared, int repeats)
+{
+    record *r = malloc(n * sizeof(*r));
+    cr_assert(r);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = next_random();
+        const uint64_t pick = next_random() % 8;
+        if (pick < (uint64_t)shared)
+            h = (next_random() % 4) << 40 ^ (h & 0xFFFFFFFFFFull);
+        else if (pick < (uint64_t)(shared + repeats) && i > 0)
+            h = r[next_random() % i].hash;
+        r[i] = (record){h, (uint32_t)(next_random() % 1000), (uint32_t)i};
+    }
+    return r;
+}
+
+static void check_by_hash(size_t n, int shared, int repeats)
+{
+    record *got = make_records(n, shared, repeats), *want = malloc(n * sizeof(*want));
+    cr_assert(want);
+    memcpy(want, got, n * sizeof(*got));
+    qsort(want, n, sizeof(*want), compare_records);
+    static const nd_radix_key hash = {offsetof(record, hash), 8, true};
+    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(got[i].hash == want[i].hash && got[i].place == want[i].place,
+                  "n %zu shared %d repeats %d: record %zu", n, shared, repeats, i);
+    free(got);
+    free(want);
+}
+
+Test(radix, by_hash_equals_a_stable_sort)
+{
+    rng_state = 7;
+    const size_t sizes[] = {0, 1, 2, 31, 33, 1000, 65535, 65536, 200000, 1500000};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+        check_by_hash(sizes[s], 0, 0);
+        check_by_hash(sizes[s], 0, 4);
+        check_by_hash(sizes[s], 2, 2);
+    }
+}
+
+Test(radix, by_hash_with_most_top_bits_shared)
+{
+    rng_state = 11;
+    check_by_hash(300000, 7, 0); /* runs of ~65,000 records to order below the top bits */
+}
+
+Test(radix, by_hash_of_bare_hashes)
+{
+    rng_state = 13;
+    const size_t n = 400000;
+    uint64_t *got = malloc(n * sizeof(*got)), *want = malloc(n * sizeof(*want));
+    cr_assert(got && want);
+    for (size_t i = 0; i < n; i++)
+        got[i] = want[i] = i % 3 ? next_random() : next_random() >> 30;
+    const nd_radix_key whole = {0, 8, false}, hash = {0, 8, true};
+    cr_assert_eq(nd_radix_sort(want, n, sizeof(*want), &whole, 1), 0);
+    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0);
+    free(got);
+    free(want);
+}
+
+Test(radix, several_keys_equal_a_stable_sort)
+{
+    rng_state = 17;
+    const size_t sizes[] = {2, 100, 70000, 300000};
+    static const nd_radix_key keys[] = {{offsetof(record, doc), 4, false},
+                                        {offsetof(record, hash), 8, false}};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+        const size_t n = sizes[s];
+        record *got = make_records(n, 2, 2), *want = malloc(n * sizeof(*want));
+        cr_assert(want);
+        memcpy(want, got, n * sizeof(*got));
+        qsort(want, n, sizeof(*want), compare_doc_hash);
+        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, 2), 0);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(got[i].place, want[i].place, "n %zu: record %zu", n, i);
+        free(got);
+        free(want);
+    }
+}
+
+Test(radix, hash_between_other_keys)
+{
+    rng_state = 19;
+    typedef struct band_record {
+        uint32_t band;
+        uint32_t pad;
+        uint64_t hash;
+        uint32_t doc, place;
+    } band_record;
+    static const nd_radix_key keys[] = {{offsetof(band_record, band), 4, false},
+                                        {offsetof(band_record, hash), 8, true},
+                                        {offsetof(band_record, doc), 4, false}};
+    const size_t sizes[] = {1000, 70000, 400000};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+        const size_t n = sizes[s];
+        record *r = make_records(n, 2, 3);
+        band_record *got = malloc(n * sizeof(*got));
+        cr_assert(got);
+        for (size_t i = 0; i < n; i++)
+            got[i] = (band_record){r[i].doc % 13, 0, r[i].hash, r[i].doc, r[i].place};
+        qsort(r, n, sizeof(*r), compare_band_hash_doc);
+        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, 3), 0);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(got[i].place, r[i].place, "n %zu: record %zu", n, i);
+        free(got);
+        free(r);
+    }
+}
