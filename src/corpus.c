@@ -30,9 +30,22 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* A mapping of a megabyte or more is rounded up to whole huge pages (2 MiB), which
+ * the kernel places on their boundaries: one page fault per 2 MiB where 4 KiB pages
+ * cost 512 (a radix sort's 1.7 MB scratch: 400 faults, a fifth of the sort on this
+ * virtual machine). */
+#define HUGE_PAGE ((size_t)2 << 20)
+static size_t mapped_size(size_t n)
+{
+    if (n < HUGE_PAGE / 2)
+        return n ? n : 1;
+    return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+}
+
 void *nd_scratch_map(size_t n)
 {
-    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+    n = mapped_size(n);
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
@@ -44,7 +57,8 @@ void *nd_scratch_map(size_t n)
 
 void *nd_scratch_remap(void *p, size_t n, size_t new_n)
 {
-    void *q = mremap(p, n ? n : 1, new_n, MREMAP_MAYMOVE);
+    new_n = mapped_size(new_n);
+    void *q = mremap(p, mapped_size(n), new_n, MREMAP_MAYMOVE);
     if (q == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
@@ -56,7 +70,7 @@ void *nd_scratch_remap(void *p, size_t n, size_t new_n)
 void nd_scratch_unmap(void *p, size_t n)
 {
     if (p)
-        munmap(p, n ? n : 1);
+        munmap(p, mapped_size(n));
 }
 
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))
