@@ -4,7 +4,7 @@
  * Part t starts after the first newline at or after t/n of the file (part 0 at
  * the start), so every part holds whole lines; the last part reads on to the
  * end of the file, whatever its size was when it was listed. Each part is read
- * in 1 MiB blocks with pread (a block grows to hold a longer line), and its
+ * in 256 KiB blocks with pread (a block grows to hold a longer line), and its
  * lines are numbered within the part; joining adds the line counts of the
  * parts before.
  */
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK (1u << 20)
+#define BLOCK (256u << 10) /* stays in the caches between the read and the search */
 #define MIN_PART (4u << 20) /* a smaller part is not worth a thread */
 
 typedef struct part {
