@@ -45,8 +45,17 @@ corpus() {  # corpus LANG N [files] -> path of the corpus (generated once)
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 per_second() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+now() { date +%s.%N; }
+# timed ARGS... -> writes "seconds peak_rss_kib" of one neardup run to $dir/time; the
+# seconds from the clock to the microsecond (time(1)'s own are in hundredths)
+timed() {
+    t0=$(now)
+    /usr/bin/time -f "%M" -o "$dir/rss" "$bin" "$@"
+    t1=$(now)
+    echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(tail -n1 "$dir/rss")" > "$dir/time"
+}
 
-# run PATH ARGS... -> "wall scan lsh verify cluster passages rss_kib" (medians over runs,
+# run PATH ARGS... -> "wall list scan lsh verify cluster passages rss_kib" (medians over runs,
 # after one run not counted, which brings the corpus and the binary into the page cache)
 run() {
     f=$1; shift
@@ -54,31 +63,30 @@ run() {
     : > "$dir/times"
     i=0
     while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%e %M" -o "$dir/time" "$bin" -q --run-info "$dir/info.json" \
-            --pairs /dev/null "$@" "$f"
+        timed -q --run-info "$dir/info.json" --pairs /dev/null "$@" "$f"
         python3 - "$dir/info.json" "$dir/time" >> "$dir/times" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["seconds"]
 wall, rss = open(sys.argv[2]).read().split()[-2:]
-t = [s[k] for k in ("scan", "lsh", "verify", "cluster", "passages")]
+t = [s[k] for k in ("list", "scan", "lsh", "verify", "cluster", "passages")]
 print(wall, " ".join("%.4f" % x for x in t), rss)
 PY
         i=$((i + 1))
     done
-    for col in 1 2 3 4 5 6 7; do
+    for col in 1 2 3 4 5 6 7 8; do
         cut -d' ' -f$col "$dir/times" | median
     done | tr '\n' ' '
 }
 
-# interleaved PATH -> "median_1_thread median_2_threads": 7 runs of each, alternating, so
+# interleaved PATH -> "median_1_thread median_2_threads": 11 runs of each, alternating, so
 # that the shared machine's slow and fast moments fall on both (the ratio's measure)
 interleaved() {
     : > "$dir/t1"
     : > "$dir/t2"
-    for i in 1 2 3 4 5 6 7; do
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do
         for t in 1 2; do
-            /usr/bin/time -f "%e" -o "$dir/time" "$bin" -q --threads $t --pairs /dev/null "$1"
-            cat "$dir/time" >> "$dir/t$t"
+            timed -q --threads $t --pairs /dev/null "$1"
+            cut -d' ' -f1 "$dir/time" >> "$dir/t$t"
         done
     done
     echo "$(median < "$dir/t1") $(median < "$dir/t2")"
@@ -87,8 +95,8 @@ interleaved() {
 # the peak RSS of a run on a handful of documents: what neardup needs before any corpus
 startup_rss() {
     f=$(corpus arabic 10)
-    /usr/bin/time -f "%M" -o "$dir/time" "$bin" -q --threads 2 --pairs /dev/null "$f"
-    cat "$dir/time"
+    timed -q --threads 2 --pairs /dev/null "$f"
+    cut -d' ' -f2 "$dir/time"
 }
 
 echo "## Machine"
@@ -108,8 +116,8 @@ for lang in arabic english; do
     xxh_mbs=$(echo "$base" | sed 's/.*xxh3_mb_s=\([0-9]*\).*/\1/')
     echo "## $lang: $docs documents, $mb MB of JSONL (read() $read_mbs MB/s, XXH3 $xxh_mbs MB/s here)"
     echo
-    echo "| configuration | seconds | MB/s | docs/s | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| configuration | seconds | MB/s | docs/s | list | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     : > "$dir/summary"
     for conf in "jsonl --threads 1" "jsonl --threads 2" "jsonl --threads 1 --engine icu" \
         "files --threads 1" "files --threads 2" "jsonl --threads 1 --passages /dev/null" \
@@ -119,9 +127,9 @@ for lang in arabic english; do
         # shellcheck disable=SC2086
         set -- $(run "$input" ${conf#* })
         mbs=$(per_second "$bytes" "$(awk -v t="$1" 'BEGIN { print t * 1e6 }')")
-        printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %s | %s |\n' \
-            "$conf" "$1" "$mbs" "$(per_second "$docs" "$1")" "$2" "$3" "$4" "$5" "$6" \
-            "$(($7 / 1024))" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
+        printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %s | %s |\n' \
+            "$conf" "$1" "$mbs" "$(per_second "$docs" "$1")" "$2" "$3" "$4" "$5" "$6" "$7" \
+            "$(($8 / 1024))" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
         echo "$conf|$*" >> "$dir/summary"
     done
     wall() { grep "^$1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f1; }
@@ -131,13 +139,13 @@ for lang in arabic english; do
     echo "- two threads over one: JSONL $(ratio "$(wall 'jsonl --threads 1')" "$(wall 'jsonl --threads 2')")x, files $(ratio "$(wall 'files --threads 1')" "$(wall 'files --threads 2')")x (rows above)"
     # shellcheck disable=SC2046
     set -- $(interleaved "$f")
-    echo "- two threads over one, JSONL, 7 interleaved runs each: $1 s and $2 s (medians), $(ratio "$1" "$2")x"
+    echo "- two threads over one, JSONL, 11 interleaved runs each: $1 s and $2 s (medians), $(ratio "$1" "$2")x"
     echo "- passages on top of the document level: $(ratio "$(awk -v a="$(wall 'jsonl --threads 1 --passages /dev/null')" -v b="$(wall 'jsonl --threads 1')" 'BEGIN { print a - b }')" "$(wall 'jsonl --threads 1')")x the document-level time (one thread)"
     echo
     echo "| stage (\`jsonl --threads 1\`) | seconds | MB/s | docs/s |"
     echo "|---|---:|---:|---:|"
     col=2
-    for name in "read + normalize + words + shingles + MinHash (scan)" "LSH" "verify" "cluster"; do
+    for name in "list the input (cut JSONL into lines)" "read + normalize + words + shingles + MinHash (scan)" "LSH" "verify" "cluster"; do
         t=$(stage $col)
         printf '| %s | %.3f | %s | %s |\n' "$name" "$t" \
             "$(awk -v b="$bytes" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "-" }')" \
@@ -162,15 +170,14 @@ if [ -n "$scaling" ]; then
         [ -n "$first" ] || first=$1
         printf '| %s | %.0f | %.2f | %s | %.0f | %.0f | %.1f | %s |\n' "$n" \
             "$(awk -v b="$(stat -c %s "$f")" 'BEGIN { print b / 1e6 }')" "$1" \
-            "$(per_second "$n" "$1")" "$(($7 / 1024))" \
-            "$(awk -v r="$7" -v b="$base_rss" -v n="$n" 'BEGIN { print (r - b) * 1024 / n }')" \
+            "$(per_second "$n" "$1")" "$(($8 / 1024))" \
+            "$(awk -v r="$8" -v b="$base_rss" -v n="$n" 'BEGIN { print (r - b) * 1024 / n }')" \
             "$(ratio "$1" "$first")" "$((n / 10000))"
         last=$f
     done
     echo
     "$bin" -q --threads 2 --pairs "$dir/pairs-default.csv" "$last"
-    /usr/bin/time -f "%e %M" -o "$dir/time" "$bin" --threads 2 --memory 32M \
-        --pairs "$dir/pairs-capped.csv" -v "$last" 2> "$dir/capped.log"
+    timed --threads 2 --memory 32M --pairs "$dir/pairs-capped.csv" -v "$last" 2> "$dir/capped.log"
     same=different
     cmp -s "$dir/pairs-default.csv" "$dir/pairs-capped.csv" && same=identical
     echo "With \`--memory 32M\` on the largest corpus: $(grep -o '[0-9]* sorted runs spilled' "$dir/capped.log"), peak RSS $(($(cut -d' ' -f2 "$dir/time") / 1024)) MiB, $(cut -d' ' -f1 "$dir/time") s; pairs $same to the default run's."

@@ -164,6 +164,7 @@ typedef struct nd_passage {
 } nd_passage;
 
 typedef enum {
+    ND_STAGE_LIST,   /* adding the inputs: folders walked, JSONL files cut into lines */
     ND_STAGE_SCAN,   /* read, normalize, tokenize, shingle, sign */
     ND_STAGE_LSH,    /* band records sorted into candidate pairs */
     ND_STAGE_VERIFY, /* exact Jaccard of candidates */

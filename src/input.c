@@ -116,7 +116,7 @@ static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind ki
     return 0;
 }
 
-int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
+static int add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
 {
     unsigned char *copy = malloc(len ? len : 1);
     uint32_t src;
@@ -519,7 +519,7 @@ static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame
     return rc;
 }
 
-int nd_corpus_add_path(nd_corpus *c, const char *path)
+static int add_path(nd_corpus *c, const char *path)
 {
     struct stat st;
     if (!strcmp(path, "-"))
@@ -705,4 +705,20 @@ int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)
 {
     return memchr(bytes, 0, len) != NULL;
+}
+
+int nd_corpus_add_path(nd_corpus *c, const char *path)
+{
+    const double t0 = nd_seconds_now();
+    const int rc = add_path(c, path);
+    c->list_seconds += nd_seconds_now() - t0;
+    return rc;
+}
+
+int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
+{
+    const double t0 = nd_seconds_now();
+    const int rc = add_memory(c, id, bytes, len);
+    c->list_seconds += nd_seconds_now() - t0;
+    return rc;
 }

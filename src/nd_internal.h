@@ -117,6 +117,7 @@ struct nd_corpus {
     void *diag_payload;
     nd_progress_fn progress;
     void *progress_payload;
+    double list_seconds; /* spent adding inputs */
 };
 
 /* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC

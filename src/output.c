@@ -327,8 +327,8 @@ static long peak_rss_kib(void)
 
 int nd_write_run_info(const nd_result *r, FILE *out)
 {
-    static const char *const stage_names[ND_STAGE_COUNT] = {"scan", "lsh", "verify", "cluster",
-                                                            "passages"};
+    static const char *const stage_names[ND_STAGE_COUNT] = {"list", "scan", "lsh", "verify",
+                                                            "cluster", "passages"};
     static const char *const normalize[] = {"none", "basic", "full"};
     const nd_options *o = &r->corpus->opts;
     const nd_stats *s = &r->stats;

@@ -649,6 +649,7 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
     if (rc == 0) {
         r->corpus = c;
         r->stats.n_docs = c->n_docs;
+        r->stats.seconds[ND_STAGE_LIST] = c->list_seconds;
         r->stats.bands = o->bands;
         r->stats.rows = o->rows;
         if (!o->bands)

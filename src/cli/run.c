@@ -161,9 +161,9 @@ static void print_summary(const nd_result *r, bool passages)
     fprintf(stderr, "neardup: memory: %llu sorted runs spilled to --tmpdir\n",
             (unsigned long long)s->n_spilled_runs);
     fprintf(stderr,
-            "neardup: seconds: scan %.3f, lsh %.3f, verify %.3f, cluster %.3f, passages %.3f, "
-            "total %.3f\n",
-            s->seconds[ND_STAGE_SCAN], s->seconds[ND_STAGE_LSH], s->seconds[ND_STAGE_VERIFY],
+            "neardup: seconds: list %.3f, scan %.3f, lsh %.3f, verify %.3f, cluster %.3f, "
+            "passages %.3f, total %.3f\n",
+            s->seconds[ND_STAGE_LIST], s->seconds[ND_STAGE_SCAN], s->seconds[ND_STAGE_LSH], s->seconds[ND_STAGE_VERIFY],
             s->seconds[ND_STAGE_CLUSTER], s->seconds[ND_STAGE_PASSAGES], total);
 }
 
