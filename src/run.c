@@ -491,11 +491,21 @@ static inline void mark_seen(uint64_t *seen, unsigned bits, uint64_t h)
     *once |= bit;
 }
 
+static inline const uint64_t *twice_word(const uint64_t *seen, unsigned bits, uint64_t h)
+{
+    const uint64_t at = h >> (64 - bits);
+    return &seen[at / 64 * 2 + 1];
+}
+
 static inline bool seen_twice(const uint64_t *seen, unsigned bits, uint64_t h)
 {
     const uint64_t at = h >> (64 - bits);
-    return seen[at / 64 * 2 + 1] >> (at % 64) & 1;
+    return *twice_word(seen, bits, h) >> (at % 64) & 1;
 }
+
+/* Look-ups this far ahead are fetched into the cache early: in text order they miss
+ * it at almost every hash, which was three quarters of the feed's time. */
+#define LOOKUP_AHEAD 16
 
 /* Goes through the records (hash, document, position) of batch b, whose hashes are in
  * l->blob: puts those seen twice into out. */
@@ -503,6 +513,9 @@ static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, 
                          struct nd_extsort *out)
 {
     const nd_corpus *c = l->corpus;
+    const size_t n_hashes = l->scan->blobs[b].n;
+    for (size_t i = 0; i < LOOKUP_AHEAD && i < n_hashes; i++)
+        __builtin_prefetch(twice_word(seen, bits, l->blob[i]));
     size_t at = 0;
     int rc = 0;
     for (size_t i = b * SCAN_BATCH; i < batch_end(c, b) && rc == 0; i++) {
@@ -511,6 +524,8 @@ static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, 
             continue;
         const bool shingled = starts_passages(c, d);
         for (uint32_t p = 0; shingled && p < d->n_shingles && rc == 0; p++) {
+            if (at + p + LOOKUP_AHEAD < n_hashes)
+                __builtin_prefetch(twice_word(seen, bits, l->blob[at + p + LOOKUP_AHEAD]));
             const uint64_t h = l->blob[at + p];
             if (seen_twice(seen, bits, h))
                 rc = nd_extsort_add(out, &(nd_shingle_record){h, (uint32_t)i, p});
