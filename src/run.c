@@ -27,7 +27,8 @@
 
 /* Where the band records of the scan went in the scratch file: chunks of up to
  * BAND_CHUNK records, in whatever order the threads wrote them (they are sorted
- * later, so the order does not show). */
+ * later, so the order does not show), each holding the bands of one LSH part (band b
+ * goes to part b % parts), which reads only its own chunks. */
 #define BAND_CHUNK 65536
 
 /* Documents are taken in batches of consecutive ones: JSONL lines next to each other
@@ -56,6 +57,7 @@ static bool starts_passages(const nd_corpus *c, const nd_doc *d)
 typedef struct band_chunk {
     uint64_t offset;
     size_t n;
+    int part;
 } band_chunk;
 
 /* With passages, the shingle hashes of each batch of SCAN_BATCH documents go to the
@@ -71,6 +73,7 @@ typedef struct shingle_blob {
 typedef struct scan_job {
     nd_corpus *corpus;
     int bands, rows;
+    int lsh_parts;       /* the LSH stage's, one per thread */
     shingle_blob *blobs; /* one per batch, or NULL without passages */
     nd_work batches;     /* of SCAN_BATCH documents */
     atomic_uint_fast64_t docs_done, bytes_done;
@@ -123,15 +126,44 @@ static void place_shingles(const scan_job *job)
     }
 }
 
-/* A thread's band records on their way to the scratch file. */
+/* A thread's band records on their way to the scratch file, one buffer per LSH part
+ * (of BAND_CHUNK / parts records: a thread holds BAND_CHUNK in all). */
 typedef struct band_buffer {
     nd_band_record *rec;
     size_t n;
 } band_buffer;
 
-static int flush_bands(scan_job *job, band_buffer *b)
+typedef struct band_buffers {
+    band_buffer *part;
+    nd_band_record *doc; /* the bands of one document */
+    size_t room;         /* records per part */
+} band_buffers;
+
+static int band_buffers_new(band_buffers *b, const scan_job *job)
 {
-    band_chunk chunk = {0, b->n};
+    const size_t room = BAND_CHUNK / (size_t)job->lsh_parts;
+    b->room = room > 1 ? room : 1;
+    b->part = calloc((size_t)job->lsh_parts, sizeof(*b->part));
+    b->doc = malloc((size_t)job->bands * sizeof(*b->doc));
+    if (!b->part || !b->doc)
+        return ND_ENOMEM;
+    for (int p = 0; p < job->lsh_parts; p++)
+        if (!(b->part[p].rec = malloc(b->room * sizeof(nd_band_record))))
+            return ND_ENOMEM;
+    return 0;
+}
+
+static void band_buffers_free(band_buffers *b, const scan_job *job)
+{
+    for (int p = 0; b->part && p < job->lsh_parts; p++)
+        free(b->part[p].rec);
+    free(b->part);
+    free(b->doc);
+}
+
+static int flush_bands(scan_job *job, band_buffer *b, int part)
+{
+    band_chunk chunk = {0, b->n, part};
     if (b->n == 0)
         return 0;
     int rc = nd_spill_append(job->corpus->spill, b->rec, b->n * sizeof(*b->rec), &chunk.offset);
@@ -146,18 +178,30 @@ static int flush_bands(scan_job *job, band_buffer *b)
 }
 
 /* Adds the band records of document i (just scanned, signature sig). */
-static int add_bands(scan_job *job, band_buffer *b, size_t i, const uint32_t *sig)
+static int add_bands(scan_job *job, band_buffers *b, size_t i, const uint32_t *sig)
 {
     if (job->corpus->docs[i].status != ND_DOC_OK)
         return 0;
-    if (b->n + (size_t)job->bands > BAND_CHUNK) {
-        const int rc = flush_bands(job, b);
-        if (rc < 0)
-            return rc;
+    nd_lsh_band_records(sig, (uint32_t)i, job->bands, job->rows, b->doc);
+    for (int band = 0; band < job->bands; band++) {
+        const int part = band % job->lsh_parts;
+        band_buffer *to = &b->part[part];
+        if (to->n == b->room) {
+            const int rc = flush_bands(job, to, part);
+            if (rc < 0)
+                return rc;
+        }
+        to->rec[to->n++] = b->doc[band];
     }
-    nd_lsh_band_records(sig, (uint32_t)i, job->bands, job->rows, b->rec + b->n);
-    b->n += (size_t)job->bands;
     return 0;
+}
+
+static int flush_all_bands(scan_job *job, band_buffers *b)
+{
+    int rc = 0;
+    for (int p = 0; p < job->lsh_parts && rc == 0; p++)
+        rc = flush_bands(job, &b->part[p], p);
+    return rc;
 }
 
 /* Counts a scanned document and, every 64, tells the progress callback. */
@@ -175,10 +219,12 @@ static void *scan_worker(void *arg)
     scan_job *job = arg;
     nd_corpus *c = job->corpus;
     nd_scanner *s = NULL;
-    band_buffer bands = {malloc(BAND_CHUNK * sizeof(nd_band_record)), 0};
+    band_buffers bands = {0};
     shingle_buffer shingles = {0};
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
-    int rc = bands.rec && sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
+    int rc = band_buffers_new(&bands, job);
+    if (rc == 0)
+        rc = sig ? nd_scanner_new(&s, &c->opts) : ND_ENOMEM;
     if (rc == 0 && job->blobs) /* the batches' blobs keep the shingles */
         nd_scanner_keep_shingles(s);
     for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
@@ -198,12 +244,12 @@ static void *scan_worker(void *arg)
     if (rc == 0)
         rc = nd_scanner_finish(s, c);
     if (rc == 0)
-        rc = flush_bands(job, &bands);
+        rc = flush_all_bands(job, &bands);
     if (rc == 0)
         rc = nd_spill_batch_flush(c->spill, &shingles.out);
     nd_work_done(&job->batches, rc);
     nd_scanner_free(s);
-    free(bands.rec);
+    band_buffers_free(&bands, job);
     free(shingles.h);
     nd_spill_batch_dispose(&shingles.out);
     free(sig);
@@ -331,10 +377,11 @@ static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
         return rc;
     for (size_t k = 0; k < job->scan->n_chunks && rc == 0; k++) {
         const band_chunk *ch = &job->scan->chunks[k];
+        if (ch->part != part)
+            continue;
         rc = nd_spill_read(c->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
         for (size_t i = 0; i < ch->n && rc == 0; i++)
-            if (chunk[i].band % (uint32_t)job->n_parts == (uint32_t)part)
-                rc = nd_extsort_add(sorter, &chunk[i]);
+            rc = nd_extsort_add(sorter, &chunk[i]);
     }
     if (rc == 0)
         rc = nd_lsh_candidates_sorted(sorter, &out->cand, &out->n_cand);
@@ -379,7 +426,7 @@ static int band_candidates(const nd_corpus *c, const scan_job *scan, nd_pair_key
                            size_t *n_cand, size_t *spilled)
 {
     lsh_job job = {.corpus = c, .scan = scan};
-    job.n_parts = nd_thread_count(&c->opts, (size_t)scan->bands);
+    job.n_parts = scan->lsh_parts;
     job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
     if (!job.parts)
         return ND_ENOMEM;
@@ -671,6 +718,7 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
             nd_lsh_params(o->threshold, o->num_perm, &r->stats.bands, &r->stats.rows);
         scan.bands = r->stats.bands;
         scan.rows = r->stats.rows;
+        scan.lsh_parts = nd_thread_count(o, (size_t)scan.bands);
         if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
             !(scan.blobs = calloc(n_batches(c) + 1, sizeof(*scan.blobs))))
             rc = ND_ENOMEM;
