@@ -56,6 +56,7 @@ typedef struct cli_output {
     const char *path; /* as given; "-" is stdout */
     char *tmp_path;   /* the temporary file renamed over path when complete, or NULL */
     FILE *fp;
+    char *buffer;     /* fp's, larger than stdio's own */
 } cli_output;
 
 /* Opens an output: regular files are written under a temporary name beside

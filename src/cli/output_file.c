@@ -92,10 +92,14 @@ static bool is_special(const char *path)
     return lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
+/* stdio's buffer for a file is its block size, 4 KiB: 7,300 write calls for the 30 MB
+ * of passages of the Arabic bench corpus. */
+#define OUTPUT_BUFFER (256u << 10)
+
 int cli_output_open(cli_output *o, const char *path)
 {
     struct stat st;
-    *o = (cli_output){path, NULL, NULL};
+    *o = (cli_output){path, NULL, NULL, NULL};
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "neardup: %s: cannot write: is a directory\n", path);
         return ND_EIO;
@@ -125,6 +129,9 @@ int cli_output_open(cli_output *o, const char *path)
         o->tmp_path = NULL;
         return ND_EIO;
     }
+    /* (glibc keeps its own size when setvbuf is given no buffer) */
+    if (o->fp != stdout && (o->buffer = malloc(OUTPUT_BUFFER)) != NULL)
+        setvbuf(o->fp, o->buffer, _IOFBF, OUTPUT_BUFFER);
     return 0;
 }
 
@@ -137,6 +144,7 @@ int cli_output_close(cli_output *o, bool ok)
         ok = false, rc = ND_EIO;
     if (o->fp != stdout && fclose(o->fp) != 0)
         ok = false, rc = ND_EIO;
+    free(o->buffer);
     if (rc < 0)
         fprintf(stderr, "neardup: %s: write failed: %s\n", o->path, strerror(errno));
     if (o->tmp_path) {
@@ -152,5 +160,6 @@ int cli_output_close(cli_output *o, bool ok)
     }
     o->fp = NULL;
     o->tmp_path = NULL;
+    o->buffer = NULL;
     return rc;
 }
