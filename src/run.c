@@ -599,7 +599,7 @@ static void batch_hashes(const token_loader *l, size_t b, uint64_t *h, size_t *n
     }
 }
 
-/* The maps are filled a round at a time (as many batches as a thirty-second of --memory
+/* The maps are filled a round at a time (as many batches as a sixty-fourth of --memory
  * holds), each round's hashes dealt out by their top bits first: the hashes of one part
  * touch one slice of the maps, which fits the caches, where marking them in text order
  * missed the caches at every hash. */
@@ -659,7 +659,7 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
     const unsigned bits = seen_map_bits(c, n_records);
     const size_t map_bytes = (size_t)(1ull << bits) / 8 * 2;
     uint64_t *seen = nd_scratch_map(map_bytes); /* word 2i: seen once, 2i + 1: twice */
-    size_t cap = c->opts.memory / 32 / sizeof(uint64_t);
+    size_t cap = c->opts.memory / 64 / sizeof(uint64_t);
     cap = cap < n_records + 1 ? cap : n_records + 1;
     feed_round r = {nd_scratch_map(cap * 8), nd_scratch_map(cap * 8), 0, cap};
     int rc = seen && r.h && r.by_part ? 0 : ND_ENOMEM;
