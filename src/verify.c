@@ -75,11 +75,13 @@ typedef struct verify_job {
  * document shares without sorting either: one probe per shingle, in a table that fits
  * the caches, where sorting a document's shingles cost more than reading them. Slots
  * hold hashes, 0 meaning empty (the hash 0 itself is kept aside); the hashes are
- * uniform, so their top bits are the home slot. */
+ * uniform, so their top bits are the home slot. A table is at most a quarter full:
+ * linear probing's clusters at half full made verification half again as slow, and
+ * at a quarter it was still 12% faster than at up to half. */
 typedef struct shingle_table {
     uint64_t *slot;
     size_t allocated; /* slots */
-    size_t cap;       /* slots in use: a power of two, at least twice the shingles */
+    size_t cap;       /* slots in use: a power of two, at least 4 times the shingles */
     int shift;  /* 64 - log2(cap) */
     uint32_t n; /* distinct hashes */
     bool has_zero;
@@ -89,7 +91,7 @@ static int table_clear(shingle_table *t, size_t n_max)
 {
     size_t cap = 16;
     int bits = 4;
-    while (cap < 2 * n_max)
+    while (cap < 4 * n_max)
         cap *= 2, bits++;
     if (cap > t->allocated) {
         free(t->slot);
