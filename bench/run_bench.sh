@@ -7,15 +7,16 @@
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
 # shared passages; JSONL, and one file per document) into DIR (default
 # /tmp/neardup-bench, out of git), measures this machine's read() and XXH3 speed on the
-# same bytes, then runs neardup R times (default 3) per configuration and prints the
-# medians as Markdown tables: end to end and per stage, MB/s, documents/s, peak RSS, and
-# the ratios to read(), to XXH3, to one thread and to the plain-ICU engine.
+# same bytes, then runs neardup R times (default 5) per configuration, in rounds of one run
+# of each, and prints the medians as Markdown tables: end to end and per stage, MB/s,
+# documents/s, peak RSS, and the ratios to read(), to XXH3, to one thread and to the
+# plain-ICU engine.
 # --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB),
 # and a run of the largest under --memory 32M, checked to write the same pairs.
 set -eu
 cd "$(dirname "$0")/.."
 docs=16000
-runs=3
+runs=5
 scaling=""
 dir=/tmp/neardup-bench
 while [ $# -gt 0 ]; do
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
         --scaling) scaling="10000 100000"; shift ;;
         --scaling-1m) scaling="10000 100000 1000000"; shift ;;
         --dir) dir=$2; shift 2 ;;
-        *) sed -n 2,13p "$0"; exit 2 ;;
+        *) sed -n 2,15p "$0"; exit 2 ;;
     esac
 done
 scripts/deps --bench
@@ -55,27 +56,40 @@ timed() {
     echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(tail -n1 "$dir/rss")" > "$dir/time"
 }
 
-# run PATH ARGS... -> "wall list scan lsh verify cluster passages rss_kib" (medians over runs,
-# after one run not counted, which brings the corpus and the binary into the page cache)
-run() {
-    f=$1; shift
-    "$bin" -q --pairs /dev/null "$@" "$f"
-    : > "$dir/times"
-    i=0
-    while [ $i -lt "$runs" ]; do
-        timed -q --run-info "$dir/info.json" --pairs /dev/null "$@" "$f"
-        python3 - "$dir/info.json" "$dir/time" >> "$dir/times" <<'PY'
+# one_run TIMES PATH ARGS...: one run, its "wall list scan lsh verify cluster passages
+# rss_kib" appended to the file TIMES
+one_run() {
+    out=$1 f=$2
+    shift 2
+    timed -q --run-info "$dir/info.json" --pairs /dev/null "$@" "$f"
+    python3 - "$dir/info.json" "$dir/time" >> "$out" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["seconds"]
 wall, rss = open(sys.argv[2]).read().split()[-2:]
 t = [s[k] for k in ("list", "scan", "lsh", "verify", "cluster", "passages")]
 print(wall, " ".join("%.4f" % x for x in t), rss)
 PY
+}
+
+# medians TIMES -> the median of each column
+medians() {
+    for col in 1 2 3 4 5 6 7 8; do
+        cut -d' ' -f$col "$1" | median
+    done | tr '\n' ' '
+}
+
+# run PATH ARGS... -> medians over runs, after one run not counted, which brings the
+# corpus and the binary into the page cache
+run() {
+    f=$1; shift
+    "$bin" -q --pairs /dev/null "$@" "$f"
+    : > "$dir/times"
+    i=0
+    while [ $i -lt "$runs" ]; do
+        one_run "$dir/times" "$f" "$@"
         i=$((i + 1))
     done
-    for col in 1 2 3 4 5 6 7 8; do
-        cut -d' ' -f$col "$dir/times" | median
-    done | tr '\n' ' '
+    medians "$dir/times"
 }
 
 # interleaved PATH -> "median_1_thread median_2_threads": 11 runs of each, alternating, so
@@ -103,9 +117,19 @@ echo "## Machine"
 echo
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo "- memory: $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
-echo "- neardup $(git rev-parse --short HEAD 2>/dev/null || echo '?'), Release, -march=native; medians of $runs runs"
+echo "- neardup $(git rev-parse --short HEAD 2>/dev/null || echo '?'), Release, -march=native; medians of $runs runs, in rounds of one run of each configuration"
 echo "- times are wall-clock seconds of the whole process (start-up, reading, every stage, writing)"
 echo
+confs='jsonl --threads 1
+jsonl --threads 2
+jsonl --threads 1 --engine icu
+files --threads 1
+files --threads 2
+jsonl --threads 1 --passages /dev/null
+jsonl --threads 2 --passages /dev/null'
+n_confs=$(echo "$confs" | wc -l)
+conf_at() { echo "$confs" | sed -n "$1p"; }
+input_of() { if [ "${1%% *}" = files ]; then echo "$files"; else echo "$f"; fi; }
 for lang in arabic english; do
     f=$(corpus $lang "$docs")
     files=$(corpus $lang "$docs" files)
@@ -119,18 +143,38 @@ for lang in arabic english; do
     echo "| configuration | seconds | MB/s | docs/s | list | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     : > "$dir/summary"
-    for conf in "jsonl --threads 1" "jsonl --threads 2" "jsonl --threads 1 --engine icu" \
-        "files --threads 1" "files --threads 2" "jsonl --threads 1 --passages /dev/null" \
-        "jsonl --threads 2 --passages /dev/null"; do
-        input=$f
-        [ "${conf%% *}" = files ] && input=$files
+    # rounds of one run of each configuration, after one run of each not counted: a slow
+    # spell of the shared machine then falls on every configuration, not on one
+    i=1
+    while [ $i -le "$n_confs" ]; do
+        conf=$(conf_at $i)
         # shellcheck disable=SC2086
-        set -- $(run "$input" ${conf#* })
+        "$bin" -q --pairs /dev/null ${conf#* } "$(input_of "$conf")"
+        : > "$dir/times.$i"
+        i=$((i + 1))
+    done
+    round=0
+    while [ $round -lt "$runs" ]; do
+        i=1
+        while [ $i -le "$n_confs" ]; do
+            conf=$(conf_at $i)
+            # shellcheck disable=SC2086
+            one_run "$dir/times.$i" "$(input_of "$conf")" ${conf#* }
+            i=$((i + 1))
+        done
+        round=$((round + 1))
+    done
+    i=1
+    while [ $i -le "$n_confs" ]; do
+        conf=$(conf_at $i)
+        # shellcheck disable=SC2046
+        set -- $(medians "$dir/times.$i")
         mbs=$(per_second "$bytes" "$(awk -v t="$1" 'BEGIN { print t * 1e6 }')")
         printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %s | %s |\n' \
             "$conf" "$1" "$mbs" "$(per_second "$docs" "$1")" "$2" "$3" "$4" "$5" "$6" "$7" \
             "$(($8 / 1024))" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
         echo "$conf|$*" >> "$dir/summary"
+        i=$((i + 1))
     done
     wall() { grep "^$1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f1; }
     stage() { grep "^jsonl --threads 1|" "$dir/summary" | cut -d'|' -f2 | cut -d' ' -f"$1"; }
