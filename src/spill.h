@@ -1,9 +1,11 @@
 /*
- * spill.h: an append-only scratch file for records that need not stay in memory.
+ * spill.h: append-only scratch files for records that need not stay in memory.
  *
- * The file is created in a temporary directory and unlinked at once, so it
+ * Each file is created in a temporary directory and unlinked at once, so it
  * disappears with the process, however that ends. Appends and reads are
- * thread-safe.
+ * thread-safe: a thread appends to a file of its own (one of 16 lanes, by
+ * the order threads first append), so that two threads' writes do not queue
+ * on one file's lock in the kernel; an offset names its file.
  */
 #ifndef ND_SPILL_H
 #define ND_SPILL_H
@@ -40,8 +42,5 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
 /* Writes what the batch holds and fills in the offsets. */
 int nd_spill_batch_flush(nd_spill *s, nd_spill_batch *b);
 void nd_spill_batch_dispose(nd_spill_batch *b);
-
-/* Bytes appended so far. */
-uint64_t nd_spill_size(nd_spill *s);
 
 #endif
