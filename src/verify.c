@@ -142,20 +142,31 @@ static inline bool table_has(const shingle_table *t, uint64_t h)
 
 /* A document's shingles (as the scan wrote them, repeats and all) and signature. */
 typedef struct doc_sketch {
-    uint64_t *h;
+    uint64_t *buf; /* what was read */
     size_t cap;
+    const uint64_t *h; /* the shingles, in buf */
     uint32_t *sig;
     shingle_table table;
 } doc_sketch;
 
+/* The scan writes a document's signature and then its shingles (without passages): when
+ * they lie side by side in the scratch file, one read takes both. */
 static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
 {
-    if (ND_GROW(k->h, k->cap, (size_t)d->n_shingles + 1) < 0)
+    const size_t sig_bytes = (size_t)c->opts.num_perm * sizeof(*k->sig);
+    const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
+    const bool together = d->shingles_off == d->sig_off + sig_bytes && sig_bytes % 8 == 0;
+    const size_t sig_words = together ? sig_bytes / 8 : 0;
+    if (ND_GROW(k->buf, k->cap, sig_words + d->n_shingles + 1) < 0)
         return ND_ENOMEM;
-    const int rc = nd_spill_read(c->spill, d->shingles_off, k->h, (size_t)d->n_shingles * 8);
-    return rc < 0 ? rc
-                  : nd_spill_read(c->spill, d->sig_off, k->sig,
-                                  (size_t)c->opts.num_perm * sizeof(*k->sig));
+    k->h = k->buf + sig_words;
+    if (together) {
+        const int rc = nd_spill_read(c->spill, d->sig_off, k->buf, sig_bytes + h_bytes);
+        memcpy(k->sig, k->buf, sig_bytes);
+        return rc;
+    }
+    const int rc = nd_spill_read(c->spill, d->shingles_off, k->buf, h_bytes);
+    return rc < 0 ? rc : nd_spill_read(c->spill, d->sig_off, k->sig, sig_bytes);
 }
 
 /* Document a's table of distinct shingles. */
@@ -225,8 +236,8 @@ static void *verify_worker(void *arg)
     for (size_t b; rc == 0 && nd_work_take(&job->work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
     nd_work_done(&job->work, rc);
-    free(ka.h);
-    free(kb.h);
+    free(ka.buf);
+    free(kb.buf);
     free(ka.table.slot);
     free(kb.table.slot);
     free(ka.sig);
