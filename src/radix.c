@@ -155,7 +155,6 @@ static bool same_sorted_part(const unsigned char *a, const unsigned char *b,
 
 #define FEW 32 /* a run this short is put in order by insertion */
 #define MAX_RECORD 64
-#define MAX_KEYS 8
 
 /* Stable insertion sort of a few records by all keys. */
 static void insertion_sort(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys,
@@ -224,5 +223,5 @@ int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys
         n_hashes += keys[k].hash && keys[k].bytes == 8;
     /* a record too large to hold aside, or two hash keys: every digit is sorted on */
     return sort_passes(records, n, size, keys, n_keys,
-                       n_hashes == 1 && size <= MAX_RECORD && n_keys <= MAX_KEYS);
+                       n_hashes == 1 && size <= MAX_RECORD);
 }
