@@ -35,27 +35,6 @@ static int compare_records(const void *pa, const void *pb)
     return (a->place > b->place) - (a->place < b->place);
 }
 
-static int compare_doc_hash(const void *pa, const void *pb)
-{
-    const record *a = pa, *b = pb;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return compare_records(pa, pb);
-}
-
-/* LSH's order: a small key, the hash, then the document (places tell apart the rest). */
-static int compare_band_hash_doc(const void *pa, const void *pb)
-{
-    const record *a = pa, *b = pb;
-    if (a->doc % 13 != b->doc % 13)
-        return a->doc % 13 < b->doc % 13 ? -1 : 1;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return (a->place > b->place) - (a->place < b->place);
-}
-
 /* n records; `shared` of every 8 take their top 40 bits from a few values, and
  * `repeats` of every 8 repeat an earlier hash. */
 static record *make_records(size_t n, int shared, int repeats)
@@ -122,51 +101,68 @@ Test(radix, by_hash_of_bare_hashes)
     free(want);
 }
 
-Test(radix, several_keys_equal_a_stable_sort)
+/* Records with a small key before the hash and the document after it, as LSH's. */
+typedef struct band_record {
+    uint32_t band, pad;
+    uint64_t hash;
+    uint32_t doc, place;
+} band_record;
+
+static int compare_doc_hash(const void *pa, const void *pb)
 {
-    rng_state = 17;
-    const size_t sizes[] = {2, 100, 70000, 300000};
-    static const nd_radix_key keys[] = {{offsetof(record, doc), 4, false},
-                                        {offsetof(record, hash), 8, false}};
+    const band_record *a = pa, *b = pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->place > b->place) - (a->place < b->place);
+}
+
+static int compare_band_hash_doc(const void *pa, const void *pb)
+{
+    const band_record *a = pa, *b = pb;
+    if (a->band != b->band)
+        return a->band < b->band ? -1 : 1;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return compare_doc_hash(pa, pb);
+}
+
+/* nd_radix_sort by keys against qsort by compare, on band records of several sizes. */
+static void check_band_records(const nd_radix_key *keys, int n_keys,
+                               int (*compare)(const void *, const void *))
+{
+    const size_t sizes[] = {2, 1000, 70000, 400000};
     for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
         const size_t n = sizes[s];
-        record *got = make_records(n, 2, 2), *want = malloc(n * sizeof(*want));
-        cr_assert(want);
-        memcpy(want, got, n * sizeof(*got));
-        qsort(want, n, sizeof(*want), compare_doc_hash);
-        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, 2), 0);
+        record *r = make_records(n, 2, 3);
+        band_record *got = malloc(n * sizeof(*got)), *want = malloc(n * sizeof(*want));
+        cr_assert(got && want);
+        for (size_t i = 0; i < n; i++)
+            got[i] = want[i] = (band_record){r[i].doc % 13, 0, r[i].hash, r[i].doc, r[i].place};
+        qsort(want, n, sizeof(*want), compare);
+        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, n_keys), 0);
         for (size_t i = 0; i < n; i++)
             cr_assert_eq(got[i].place, want[i].place, "n %zu: record %zu", n, i);
+        free(r);
         free(got);
         free(want);
     }
 }
 
+Test(radix, several_keys_equal_a_stable_sort)
+{
+    rng_state = 17;
+    static const nd_radix_key keys[] = {{offsetof(band_record, doc), 4, false},
+                                        {offsetof(band_record, hash), 8, false}};
+    check_band_records(keys, 2, compare_doc_hash);
+}
+
 Test(radix, hash_between_other_keys)
 {
     rng_state = 19;
-    typedef struct band_record {
-        uint32_t band;
-        uint32_t pad;
-        uint64_t hash;
-        uint32_t doc, place;
-    } band_record;
     static const nd_radix_key keys[] = {{offsetof(band_record, band), 4, false},
                                         {offsetof(band_record, hash), 8, true},
                                         {offsetof(band_record, doc), 4, false}};
-    const size_t sizes[] = {1000, 70000, 400000};
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
-        const size_t n = sizes[s];
-        record *r = make_records(n, 2, 3);
-        band_record *got = malloc(n * sizeof(*got));
-        cr_assert(got);
-        for (size_t i = 0; i < n; i++)
-            got[i] = (band_record){r[i].doc % 13, 0, r[i].hash, r[i].doc, r[i].place};
-        qsort(r, n, sizeof(*r), compare_band_hash_doc);
-        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, 3), 0);
-        for (size_t i = 0; i < n; i++)
-            cr_assert_eq(got[i].place, r[i].place, "n %zu: record %zu", n, i);
-        free(got);
-        free(r);
-    }
+    check_band_records(keys, 3, compare_band_hash_doc);
 }
