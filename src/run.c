@@ -746,6 +746,10 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
     if (rc == 0 && o->passages)
         rc = find_passages(c, &scan, r);
     free(scan.blobs);
+    if (rc == ND_EIO && c->spill && nd_spill_error(c->spill))
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, nd_spill_dir(c->spill), -1,
+                  "cannot write or read the scratch files there: %s",
+                  strerror(nd_spill_error(c->spill)));
     if (rc < 0) {
         nd_result_free(r);
         return rc;

@@ -27,7 +27,16 @@ struct nd_spill {
     uint64_t end[LANES];
     char *dir;
     pthread_mutex_t lock;
+    atomic_int error; /* errno of the first failure, for the message */
 };
+
+/* Keeps the first failure's errno; returns ND_EIO. */
+static int failed(nd_spill *s, int error)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(&s->error, &none, error ? error : EIO);
+    return ND_EIO;
+}
 
 static int thread_lane(void)
 {
@@ -71,6 +80,7 @@ int nd_spill_open(nd_spill **out, const char *dir)
         return ND_EIO;
     }
     pthread_mutex_init(&s->lock, NULL);
+    atomic_init(&s->error, 0);
     *out = s;
     return 0;
 }
@@ -87,7 +97,7 @@ void nd_spill_close(nd_spill *s)
     free(s);
 }
 
-static int write_at(int fd, const void *data, size_t len, uint64_t offset)
+static int write_at(nd_spill *s, int fd, const void *data, size_t len, uint64_t offset)
 {
     const unsigned char *p = data;
     while (len > 0) {
@@ -95,7 +105,7 @@ static int write_at(int fd, const void *data, size_t len, uint64_t offset)
         if (put < 0 && errno == EINTR)
             continue;
         if (put <= 0)
-            return ND_EIO;
+            return failed(s, put < 0 ? errno : ENOSPC);
         p += put, len -= (size_t)put, offset += (uint64_t)put;
     }
     return 0;
@@ -105,14 +115,14 @@ int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
 {
     const int lane = thread_lane();
     pthread_mutex_lock(&s->lock);
-    if (s->fd[lane] < 0)
-        s->fd[lane] = open_unlinked(s->dir);
+    if (s->fd[lane] < 0 && (s->fd[lane] = open_unlinked(s->dir)) < 0)
+        failed(s, errno);
     const int fd = s->fd[lane];
     const uint64_t at = s->end[lane];
     s->end[lane] += len; /* reserve, then write outside the lock */
     pthread_mutex_unlock(&s->lock);
     *offset = (uint64_t)lane << LANE_SHIFT | at;
-    return fd < 0 ? ND_EIO : write_at(fd, data, len, at);
+    return fd < 0 ? ND_EIO : write_at(s, fd, data, len, at);
 }
 
 #define BATCH_BYTES (1u << 20)
@@ -169,8 +179,18 @@ int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
-            return ND_EIO;
+            return failed(s, got < 0 ? errno : EIO);
         p += got, len -= (size_t)got, offset += (uint64_t)got;
     }
     return 0;
+}
+
+int nd_spill_error(nd_spill *s)
+{
+    return atomic_load(&s->error);
+}
+
+const char *nd_spill_dir(const nd_spill *s)
+{
+    return s->dir;
 }

@@ -24,6 +24,11 @@ int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
 /* Reads len bytes at offset into buf. */
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len);
 
+/* After an append or read returned ND_EIO: the errno of the first failure (ENOSPC for a
+ * full disk), and the directory of the files, for the message. */
+int nd_spill_error(nd_spill *s);
+const char *nd_spill_dir(const nd_spill *s);
+
 /* Appends gathered in memory and written in one go: one system call and one
  * lock per megabyte instead of per document. Offsets are filled in at flush. */
 typedef struct nd_spill_batch {

@@ -170,6 +170,30 @@ Test(faults, full_disk)
     cli_result_dispose(&r);
 }
 
+/* A full --tmpdir: exit status 4, the directory named with the reason, no output. */
+Test(faults, full_scratch_directory)
+{
+    char small[600], cmd[1400];
+    make_corpus();
+    snprintf(small, sizeof(small), "%s/scratch", dir);
+    cr_assert_eq(mkdir_p(small), 0);
+    snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", small);
+    if (system(cmd) != 0)
+        cr_skip_test("cannot mount a small tmpfs here (not root?): full disk not simulated");
+    cli_result r = run_cli("-q --threads 2 --tmpdir '%s' --pairs '%s/pairs.csv' --passages "
+                           "'%s/passages.csv' '%s/docs'",
+                           small, dir, dir, dir);
+    snprintf(cmd, sizeof(cmd), "umount '%s'", small);
+    cr_expect_eq(r.status, 4, "%s", r.err);
+    cr_expect(strstr(r.err, small), "the scratch directory is not named: %s", r.err);
+    cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
+    char path[700];
+    snprintf(path, sizeof(path), "%s/pairs.csv", dir);
+    cr_expect_neq(access(path, F_OK), 0, "pairs were written from a failed run");
+    cr_assert_eq(system(cmd), 0);
+    cli_result_dispose(&r);
+}
+
 /* /dev/full, a directory, a missing directory: clear errors, exit status 4. */
 Test(faults, unwritable_outputs)
 {
