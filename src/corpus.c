@@ -1,14 +1,13 @@
 /*
  * corpus.c: the nd_corpus handle, options, diagnostics and small helpers.
  */
-#define _GNU_SOURCE /* madvise, mremap */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
 #include "nd_internal.h"
 #include "spill.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unicode/uversion.h>
 #include <xxhash.h>
@@ -28,49 +27,6 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = q;
     *cap = n;
     return 0;
-}
-
-/* A mapping of a megabyte or more is rounded up to whole huge pages (2 MiB), which
- * the kernel places on their boundaries: one page fault per 2 MiB where 4 KiB pages
- * cost 512 (a radix sort's 1.7 MB scratch: 400 faults, a fifth of the sort on this
- * virtual machine). */
-#define HUGE_PAGE ((size_t)2 << 20)
-static size_t mapped_size(size_t n)
-{
-    if (n < HUGE_PAGE / 2)
-        return n ? n : 1;
-    return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-}
-
-void *nd_scratch_map(size_t n)
-{
-    n = mapped_size(n);
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, n, MADV_HUGEPAGE); /* advice: the kernel may refuse it */
-#endif
-    return p;
-}
-
-void *nd_scratch_remap(void *p, size_t n, size_t new_n)
-{
-    new_n = mapped_size(new_n);
-    void *q = mremap(p, mapped_size(n), new_n, MREMAP_MAYMOVE);
-    if (q == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(q, new_n, MADV_HUGEPAGE);
-#endif
-    return q;
-}
-
-void nd_scratch_unmap(void *p, size_t n)
-{
-    if (p)
-        munmap(p, mapped_size(n));
 }
 
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))
@@ -164,6 +120,7 @@ void nd_corpus_free(nd_corpus *c)
     }
     free(c->sources);
     nd_scratch_unmap(c->docs, c->cap_docs * sizeof(*c->docs));
+    nd_scratch_release();
     free(c->id_key);
     free(c->text_key);
     free(c->tmpdir);

@@ -26,15 +26,21 @@
 int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 #define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
-/* Scratch memory of n bytes for a sort, zeroed, mapped by itself and backed by huge
- * pages where the kernel allows: a growing malloc'd buffer was copied at every
+/* Scratch memory of n bytes for a sort (src/scratch.c), mapped by itself and backed by
+ * huge pages where the kernel allows: a growing malloc'd buffer was copied at every
  * doubling and faulted in 4 KiB at a time, which cost the passage stage a fifth of its
- * time. Pages are only taken when touched. NULL when it cannot be mapped. */
+ * time. Fresh pages are only taken when touched; the contents are undefined (a freed
+ * mapping may be handed out again). NULL when it cannot be mapped. */
 void *nd_scratch_map(size_t n);
+/* The same, zeroed. */
+void *nd_scratch_map_zeroed(size_t n);
 /* Moves scratch of n bytes to new_n bytes (its pages, not copies of them); NULL when it
  * cannot, and p is then still mapped. */
 void *nd_scratch_remap(void *p, size_t n, size_t new_n);
+/* Frees scratch of n bytes (kept for a later nd_scratch_map, a few at most). */
 void nd_scratch_unmap(void *p, size_t n);
+/* Gives back the scratch kept for later. */
+void nd_scratch_release(void);
 
 /* qsort that accepts an empty or NULL array (qsort itself may not be given NULL). */
 void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));

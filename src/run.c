@@ -448,6 +448,7 @@ static int find_pairs(nd_corpus *c, const scan_job *scan, nd_result *r)
     nd_pair_key *cand = NULL;
     double t0 = nd_seconds_now();
     int rc = band_candidates(c, scan, &cand, &n_cand, &spilled);
+    nd_scratch_release(); /* the sorts' memory kept would only add to verification's */
     r->stats.n_spilled_runs += spilled;
     r->stats.seconds[ND_STAGE_LSH] = nd_seconds_now() - t0;
     if (rc < 0)
@@ -658,7 +659,7 @@ static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
         n_records += l->scan->blobs[b].n;
     const unsigned bits = seen_map_bits(c, n_records);
     const size_t map_bytes = (size_t)(1ull << bits) / 8 * 2;
-    uint64_t *seen = nd_scratch_map(map_bytes); /* word 2i: seen once, 2i + 1: twice */
+    uint64_t *seen = nd_scratch_map_zeroed(map_bytes); /* word 2i: once, 2i + 1: twice */
     size_t cap = c->opts.memory / 64 / sizeof(uint64_t);
     cap = cap < n_records + 1 ? cap : n_records + 1;
     feed_round r = {nd_scratch_map(cap * 8), nd_scratch_map(cap * 8), 0, cap};
@@ -689,6 +690,7 @@ static int find_passages(const nd_corpus *c, const scan_job *scan, nd_result *r)
                                  c->opts.max_df,    c->opts.memory, c->spill};
     nd_passage_counts counts = {0, 0};
     const int rc = nd_find_passages_in(&src, &p, &r->passages, &r->n_passages, &counts);
+    nd_scratch_release();
     r->stats.n_capped_shingles = counts.capped;
     r->stats.n_spilled_runs += counts.spilled;
     free(loader.buf[0]);
