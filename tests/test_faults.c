@@ -146,51 +146,58 @@ Test(faults, interrupted_run_leaves_no_temporary_file)
     cr_assert_neq(system(cmd), 0, "a temporary file was left behind after SIGINT");
 }
 
+/* A 64 KiB tmpfs at dir/name (path gets it), or the test is skipped where none can be
+ * mounted; unmount_small takes it away. */
+static void mount_small(const char *name, char *path, size_t len)
+{
+    char cmd[1400];
+    snprintf(path, len, "%s/%s", dir, name);
+    cr_assert_eq(mkdir_p(path), 0);
+    snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", path);
+    if (system(cmd) != 0)
+        cr_skip_test("cannot mount a small tmpfs here (not root?): full disk not simulated");
+}
+
+static void unmount_small(const char *path)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "umount '%s'", path);
+    cr_assert_eq(system(cmd), 0);
+}
+
 /* A full disk: exit status 4, the path named, and no output file presented as complete. */
 Test(faults, full_disk)
 {
-    char small[600], cmd[1400];
+    char small[600], path[700];
     make_corpus();
-    snprintf(small, sizeof(small), "%s/small", dir);
-    cr_assert_eq(mkdir_p(small), 0);
-    snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", small);
-    if (system(cmd) != 0)
-        cr_skip_test("cannot mount a small tmpfs here (not root?): full disk not simulated");
+    mount_small("small", small, sizeof(small));
     cli_result r = run_cli("-q --threshold 0.5 --passages '%s/passages.csv' '%s/docs'", small, dir);
-    snprintf(cmd, sizeof(cmd), "umount '%s'", small);
     cr_expect_eq(r.status, 4, "%s", r.err);
     cr_expect(strstr(r.err, "passages.csv"), "%s", r.err);
     cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
-    char path[700];
     snprintf(path, sizeof(path), "%s/passages.csv", small);
     cr_expect_neq(access(path, F_OK), 0, "a truncated output was left in place");
     snprintf(path, sizeof(path), "ls -a '%s' | grep -q tmp", small);
     cr_expect_neq(system(path), 0, "the temporary file was not removed");
-    cr_assert_eq(system(cmd), 0);
+    unmount_small(small);
     cli_result_dispose(&r);
 }
 
 /* A full --tmpdir: exit status 4, the directory named with the reason, no output. */
 Test(faults, full_scratch_directory)
 {
-    char small[600], cmd[1400];
+    char small[600], path[700];
     make_corpus();
-    snprintf(small, sizeof(small), "%s/scratch", dir);
-    cr_assert_eq(mkdir_p(small), 0);
-    snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", small);
-    if (system(cmd) != 0)
-        cr_skip_test("cannot mount a small tmpfs here (not root?): full disk not simulated");
+    mount_small("scratch", small, sizeof(small));
     cli_result r = run_cli("-q --threads 2 --tmpdir '%s' --pairs '%s/pairs.csv' --passages "
                            "'%s/passages.csv' '%s/docs'",
                            small, dir, dir, dir);
-    snprintf(cmd, sizeof(cmd), "umount '%s'", small);
     cr_expect_eq(r.status, 4, "%s", r.err);
     cr_expect(strstr(r.err, small), "the scratch directory is not named: %s", r.err);
     cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
-    char path[700];
     snprintf(path, sizeof(path), "%s/pairs.csv", dir);
     cr_expect_neq(access(path, F_OK), 0, "pairs were written from a failed run");
-    cr_assert_eq(system(cmd), 0);
+    unmount_small(small);
     cli_result_dispose(&r);
 }
 
