@@ -37,7 +37,7 @@ void *nd_scratch_map_zeroed(size_t n);
 /* Moves scratch of n bytes to new_n bytes (its pages, not copies of them); NULL when it
  * cannot, and p is then still mapped. */
 void *nd_scratch_remap(void *p, size_t n, size_t new_n);
-/* Frees scratch of n bytes (kept for a later nd_scratch_map, a few at most). */
+/* Frees scratch of n bytes (kept for a later nd_scratch_map: the last two freed). */
 void nd_scratch_unmap(void *p, size_t n);
 /* Gives back the scratch kept for later. */
 void nd_scratch_release(void);

@@ -6,12 +6,13 @@
  * page fault per 2 MiB where 4 KiB pages cost 512 (a radix sort's 1.7 MB
  * scratch took 400 faults, a fifth of the sort on this virtual machine).
  *
- * Freed mappings are kept, a few, for the next ones: the kernel zeroes every
- * page it hands out, and on a virtual machine a page it has not touched for a
- * while is also faulted in by the host (a fresh 64 MB took 68 ms to touch, a
- * recycled one 5 ms). A request takes the smallest kept mapping that holds
- * it, trimmed to its size; one that none holds first frees them all, so that
- * kept pages never add to the peak.
+ * The last two freed mappings are kept for the next ones: the kernel zeroes
+ * every page it hands out, and on a virtual machine a page it has not touched
+ * for a while is also faulted in by the host (a fresh 64 MB took 68 ms to
+ * touch, a recycled one 5 ms). A request takes the smallest kept mapping that
+ * holds it, trimmed to its size; one that none holds first frees them all, so
+ * that kept pages do not sit beside a fresh mapping. The run gives them back
+ * after the stages that sort (nd_scratch_release).
  */
 #define _GNU_SOURCE /* madvise, mremap */
 #include "nd_internal.h"
