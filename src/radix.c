@@ -205,7 +205,8 @@ static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key 
     int h = -1, low = 0;
     for (int k = n_keys - 1; rc == 0 && k >= 0; k--) {
         int from = 0;
-        if (truncate && keys[k].hash && (from = hash_low_bit(n, p.bits)) > 0) {
+        if (truncate && keys[k].hash && keys[k].bytes == 8 &&
+            (from = hash_low_bit(n, p.bits)) > 0) {
             h = k;
             low = from;
         }

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define KEPT 2
@@ -31,15 +32,18 @@ static struct kept_mapping {
 static size_t n_kept;
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* What a request of n bytes maps: whole pages, whole huge pages from a megabyte up (so
+ * that a kept mapping is trimmed on a page boundary, and its length is known from n). */
 static size_t mapped_size(size_t n)
 {
-    if (n < HUGE_PAGE / 2)
-        return n ? n : 1;
-    return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    const size_t unit = n < HUGE_PAGE / 2 ? (size_t)sysconf(_SC_PAGESIZE) : HUGE_PAGE;
+    if (n == 0)
+        return unit;
+    return n > SIZE_MAX - unit ? n : (n + unit - 1) & ~(unit - 1);
 }
 
-/* The smallest kept mapping of at least n bytes, trimmed to n, or NULL (and then none
- * is kept any more). */
+/* The smallest kept mapping of at least n bytes (n from mapped_size), trimmed to n, or
+ * NULL (and then none is kept any more). */
 static void *take_kept(size_t n)
 {
     struct kept_mapping all[KEPT], got = {NULL, 0};
@@ -60,15 +64,19 @@ static void *take_kept(size_t n)
     pthread_mutex_unlock(&kept_lock);
     for (size_t i = 0; i < n_all; i++)
         munmap(all[i].p, all[i].n);
-    if (got.p && got.n > n)
-        munmap((unsigned char *)got.p + n, got.n - n);
+    if (got.p && got.n > n && munmap((unsigned char *)got.p + n, got.n - n) != 0) {
+        munmap(got.p, got.n); /* not trimmed: its length would be wrong for its owner */
+        return NULL;
+    }
     return got.p;
 }
 
-void *nd_scratch_map(size_t n)
+/* Scratch of n bytes; *fresh tells whether it came from the kernel (zeroed). */
+static void *map_scratch(size_t n, bool *fresh)
 {
     n = mapped_size(n);
     void *p = take_kept(n);
+    *fresh = p == NULL;
     if (p)
         return p;
     p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
@@ -81,10 +89,17 @@ void *nd_scratch_map(size_t n)
     return p;
 }
 
+void *nd_scratch_map(size_t n)
+{
+    bool fresh;
+    return map_scratch(n, &fresh);
+}
+
 void *nd_scratch_map_zeroed(size_t n)
 {
-    void *p = nd_scratch_map(n);
-    if (p)
+    bool fresh;
+    void *p = map_scratch(n, &fresh);
+    if (p && !fresh) /* a fresh mapping is zero, and its pages untouched until used */
         memset(p, 0, n);
     return p;
 }

@@ -40,10 +40,10 @@ static int failed(nd_spill *s, int error)
 
 static int thread_lane(void)
 {
-    static atomic_int next;
+    static atomic_uint next;
     static _Thread_local int lane = -1;
     if (lane < 0)
-        lane = atomic_fetch_add(&next, 1) % LANES;
+        lane = (int)(atomic_fetch_add(&next, 1) % LANES);
     return lane;
 }
 

@@ -8,6 +8,7 @@
 #include "nd_internal.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MB ((size_t)1 << 20)
@@ -39,6 +40,38 @@ Test(scratch, a_freed_mapping_serves_a_smaller_one)
     memset(grown, 1, 20 * MB);
     nd_scratch_unmap(grown, 20 * MB);
     nd_scratch_release();
+}
+
+/* The mappings of this process, as /proc/self/maps lists them. */
+static size_t count_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    cr_assert_not_null(f);
+    size_t n = 0;
+    for (int c; (c = fgetc(f)) != EOF;)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* A kept mapping given to a request of an odd size under a megabyte is trimmed on a page
+ * boundary: freed and released, nothing of it stays mapped. */
+Test(scratch, a_kept_mapping_trimmed_for_an_odd_size_leaves_nothing)
+{
+    nd_scratch_release();
+    const size_t before = count_mappings();
+    for (int round = 0; round < 3; round++) {
+        unsigned char *big = nd_scratch_map(4 * MB);
+        cr_assert_not_null(big);
+        memset(big, 1, 4 * MB);
+        nd_scratch_unmap(big, 4 * MB);
+        unsigned char *odd = nd_scratch_map_zeroed(40008);
+        cr_assert_not_null(odd);
+        cr_assert(all_bytes(odd, 40008, 0));
+        nd_scratch_unmap(odd, 40008);
+        nd_scratch_release();
+    }
+    cr_assert_leq(count_mappings(), before, "mappings were left behind");
 }
 
 Test(scratch, small_and_odd_sizes)

@@ -144,9 +144,9 @@ int cli_output_close(cli_output *o, bool ok)
         ok = false, rc = ND_EIO;
     if (o->fp != stdout && fclose(o->fp) != 0)
         ok = false, rc = ND_EIO;
-    free(o->buffer);
     if (rc < 0)
         fprintf(stderr, "neardup: %s: write failed: %s\n", o->path, strerror(errno));
+    free(o->buffer); /* after the message: free may change errno */
     if (o->tmp_path) {
         if (ok && rename(o->tmp_path, o->path) != 0) {
             fprintf(stderr, "neardup: %s: cannot rename into place: %s\n", o->path,
