@@ -26,16 +26,17 @@
 int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 #define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
 
-/* Scratch memory of n bytes for a sort (src/scratch.c), mapped by itself and backed by
- * huge pages where the kernel allows: a growing malloc'd buffer was copied at every
- * doubling and faulted in 4 KiB at a time, which cost the passage stage a fifth of its
- * time. Fresh pages are only taken when touched; the contents are undefined (a freed
- * mapping may be handed out again). NULL when it cannot be mapped. */
+/* Scratch memory of n bytes for a sort (src/scratch.c): under a megabyte from malloc,
+ * from a megabyte up mapped by itself and backed by huge pages where the kernel allows
+ * (a growing malloc'd buffer was copied at every doubling and faulted in 4 KiB at a
+ * time, which cost the passage stage a fifth of its time). Fresh pages are only taken
+ * when touched; the contents are undefined (a freed mapping may be handed out again).
+ * The same n is given back to remap and unmap. NULL when there is no memory. */
 void *nd_scratch_map(size_t n);
 /* The same, zeroed. */
 void *nd_scratch_map_zeroed(size_t n);
-/* Moves scratch of n bytes to new_n bytes (its pages, not copies of them); NULL when it
- * cannot, and p is then still mapped. */
+/* Moves scratch of n bytes to new_n bytes (a mapping's pages, not copies of them); NULL
+ * when it cannot, and p is then still valid. */
 void *nd_scratch_remap(void *p, size_t n, size_t new_n);
 /* Frees scratch of n bytes (kept for a later nd_scratch_map: the last two freed). */
 void nd_scratch_unmap(void *p, size_t n);
@@ -170,16 +171,6 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
 /* The path of the source of a document, for messages. */
 const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);
 
-/* A document's shingle set, read back from the spill file. */
-typedef struct nd_set {
-    uint64_t *h;
-    size_t cap;
-    uint32_t n;
-} nd_set;
-
-/* Reads a document's shingles as a sorted set into *out (for the similarity of a
- * cluster's members to the document kept). */
-int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out);
 /* A document's tokens, read back from the spill file into *buf (grown as needed). */
 int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);
 

@@ -178,27 +178,27 @@ int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
 {
     static const char *const cols[] = {"doc", "duplicate_of", "jaccard", NULL};
     const nd_corpus *c = r->corpus;
-    nd_set sa = {0}, sb = {0};
-    int rc = 0;
+    /* each removed document against the one kept, the kept one first: its shingles are
+     * read once for the members of its cluster, which come in a row */
+    nd_pair_key *pairs = malloc((r->n_members ? r->n_members : 1) * sizeof(*pairs));
+    double *j = malloc((r->n_members ? r->n_members : 1) * sizeof(*j));
+    size_t n = 0;
+    int rc = pairs && j ? 0 : ND_ENOMEM;
+    for (size_t i = 0; i < r->n_members && rc == 0; i++)
+        if (r->members[i].doc != r->members[i].representative)
+            pairs[n++] = (nd_pair_key){r->members[i].representative, r->members[i].doc};
+    if (rc == 0)
+        rc = nd_exact_jaccards(c, pairs, n, j);
     table t;
     table_begin(&t, out, format, cols);
-    for (size_t i = 0; i < r->n_members && rc == 0; i++) {
-        const nd_member *m = &r->members[i];
-        if (m->doc == m->representative)
-            continue;
-        const nd_doc *a = &c->docs[m->doc], *b = &c->docs[m->representative];
-        rc = nd_doc_read_set(c, a, &sa);
-        if (rc == 0)
-            rc = nd_doc_read_set(c, b, &sb);
-        if (rc < 0)
-            break;
-        put_str(&t, a->id);
-        put_str(&t, b->id);
-        put_real(&t, nd_jaccard(sa.h, sa.n, sb.h, sb.n, NULL));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        put_str(&t, c->docs[pairs[i].b].id);
+        put_str(&t, c->docs[pairs[i].a].id);
+        put_real(&t, j[i]);
         table_end_row(&t);
     }
-    free(sa.h);
-    free(sb.h);
+    free(pairs);
+    free(j);
     return rc < 0 ? rc : finish(out);
 }
 

@@ -6,7 +6,7 @@
  * records into the other buffer, so every pass is stable and the result is
  * ordered by all keys. A pass whose digit is the same in every record (the
  * high bits of small document numbers) is skipped. Digits have 8 bits for
- * small arrays (256 counters: a document's few hundred shingles) and 11 bits
+ * small arrays (256 counters: the seeds of one pair of documents) and 11 bits
  * for large ones (2048 counters keep the scattered writes within the caches,
  * which 16-bit digits do not).
  *
@@ -67,30 +67,17 @@ static bool radix_pass(const unsigned char *from, unsigned char *to, size_t n, s
     return true;
 }
 
-#define SCRATCH_MAP_MIN (1u << 20)
-
-static void release_scratch(void *p, size_t n, bool mapped)
-{
-    if (mapped)
-        nd_scratch_unmap(p, n);
-    else
-        free(p);
-}
-
 /* The sort's two buffers and counters. */
 typedef struct passes {
     unsigned char *from, *to;
     size_t n, size, *count;
     int bits;
-    bool mapped;
 } passes;
 
 static int passes_start(passes *p, void *records, size_t n, size_t size, int bits)
 {
-    /* a large scratch mapped by itself (huge pages, no copy of freed heap pages) */
-    p->mapped = n * size >= SCRATCH_MAP_MIN;
     p->from = records;
-    p->to = p->mapped ? nd_scratch_map(n * size) : malloc(n * size);
+    p->to = nd_scratch_map(n * size);
     p->count = malloc(((size_t)1 << bits) * sizeof(*p->count));
     p->n = n;
     p->size = size;
@@ -113,7 +100,7 @@ static void passes_end(passes *p, void *records)
     unsigned char *tmp = p->from == records ? p->to : p->from;
     if (tmp && p->from != records)
         memcpy(records, p->from, p->n * p->size);
-    release_scratch(tmp, p->n * p->size, p->mapped);
+    nd_scratch_unmap(tmp, p->n * p->size);
     free(p->count);
 }
 
@@ -131,8 +118,8 @@ static int hash_low_bit(size_t n, int bits)
 }
 
 /* The records' order by all keys, for the few records put in order after the passes. */
-static int compare_keys(const unsigned char *a, const unsigned char *b,
-                        const nd_radix_key *keys, int n_keys)
+static int compare_keys(const unsigned char *a, const unsigned char *b, const nd_radix_key *keys,
+                        int n_keys)
 {
     for (int k = 0; k < n_keys; k++) {
         const uint64_t x = key_value(a, &keys[k]), y = key_value(b, &keys[k]);
@@ -173,13 +160,13 @@ static void insertion_sort(unsigned char *r, size_t n, size_t size, const nd_rad
     }
 }
 
-static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys,
-                       int n_keys, bool truncate);
+static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
+                       bool truncate);
 
 /* After passes that sorted the hash key keys[h] on its bits from low up only: each run
  * of records that agree on all that is put in order by all keys. */
-static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys,
-                      int n_keys, int h, int low)
+static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
+                      int h, int low)
 {
     for (size_t lo = 0, hi; lo < n; lo = hi) {
         for (hi = lo + 1; hi < n && same_sorted_part(r + lo * size, r + hi * size, keys, h, low);
@@ -195,8 +182,8 @@ static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_ke
 
 /* The LSD passes, least significant key first; with truncate, a hash key's digits
  * below hash_low_bit are left out and the runs they leave are put in order after. */
-static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys,
-                       int n_keys, bool truncate)
+static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
+                       bool truncate)
 {
     if (n < 2)
         return 0;
@@ -223,6 +210,5 @@ int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys
     for (int k = 0; k < n_keys; k++)
         n_hashes += keys[k].hash && keys[k].bytes == 8;
     /* a record too large to hold aside, or two hash keys: every digit is sorted on */
-    return sort_passes(records, n, size, keys, n_keys,
-                       n_hashes == 1 && size <= MAX_RECORD);
+    return sort_passes(records, n, size, keys, n_keys, n_hashes == 1 && size <= MAX_RECORD);
 }

@@ -1,7 +1,7 @@
 /*
  * radix.h: the LSD radix sort behind every large sort of flat records.
  *
- * Shingle sets, LSH band records, passage shingle records and seeds are
+ * LSH band records, passage shingle records and seeds are
  * millions of fixed-size records with unsigned integer keys: a radix sort
  * reads and writes each record once per digit and never compares, several
  * times faster than qsort on them.

@@ -1,10 +1,12 @@
 /*
- * scratch.c: memory for sorts and bitmaps, mapped by itself (see nd_internal.h).
+ * scratch.c: memory for sorts, bitmaps and the documents' array (see nd_internal.h).
  *
- * A mapping of a megabyte or more is rounded up to whole huge pages (2 MiB),
- * which the kernel places on their boundaries, and advised to use them: one
- * page fault per 2 MiB where 4 KiB pages cost 512 (a radix sort's 1.7 MB
- * scratch took 400 faults, a fifth of the sort on this virtual machine).
+ * Under a megabyte it comes from malloc: a mapping per small sort would cost a
+ * system call each. From a megabyte up it is a mapping of its own, rounded up to
+ * whole huge pages (2 MiB), which the kernel places on their boundaries, and
+ * advised to use them: one page fault per 2 MiB where 4 KiB pages cost 512 (a
+ * radix sort's 1.7 MB scratch took 400 faults, a fifth of the sort on this
+ * virtual machine).
  *
  * The last two freed mappings are kept for the next ones: the kernel zeroes
  * every page it hands out, and on a virtual machine a page it has not touched
@@ -18,11 +20,12 @@
 #include "nd_internal.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
+#define MAPPED_MIN (HUGE_PAGE / 2) /* below it, malloc */
 #define KEPT 2
 
 static struct kept_mapping {
@@ -32,14 +35,17 @@ static struct kept_mapping {
 static size_t n_kept;
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* What a request of n bytes maps: whole pages, whole huge pages from a megabyte up (so
- * that a kept mapping is trimmed on a page boundary, and its length is known from n). */
+static bool is_mapped(size_t n)
+{
+    return n >= MAPPED_MIN;
+}
+
+/* The length of the mapping for a request of n bytes (n >= MAPPED_MIN): whole huge
+ * pages, so that a kept mapping is trimmed on a page boundary and its length is known
+ * from n. */
 static size_t mapped_size(size_t n)
 {
-    const size_t unit = n < HUGE_PAGE / 2 ? (size_t)sysconf(_SC_PAGESIZE) : HUGE_PAGE;
-    if (n == 0)
-        return unit;
-    return n > SIZE_MAX - unit ? n : (n + unit - 1) & ~(unit - 1);
+    return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 }
 
 /* The smallest kept mapping of at least n bytes (n from mapped_size), trimmed to n, or
@@ -71,7 +77,8 @@ static void *take_kept(size_t n)
     return got.p;
 }
 
-/* Scratch of n bytes; *fresh tells whether it came from the kernel (zeroed). */
+/* A mapping for n bytes (n >= MAPPED_MIN); *fresh tells whether it came from the kernel
+ * (zeroed, its pages untouched). */
 static void *map_scratch(size_t n, bool *fresh)
 {
     n = mapped_size(n);
@@ -79,8 +86,7 @@ static void *map_scratch(size_t n, bool *fresh)
     *fresh = p == NULL;
     if (p)
         return p;
-    p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-             0);
+    p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
@@ -92,11 +98,13 @@ static void *map_scratch(size_t n, bool *fresh)
 void *nd_scratch_map(size_t n)
 {
     bool fresh;
-    return map_scratch(n, &fresh);
+    return is_mapped(n) ? map_scratch(n, &fresh) : malloc(n ? n : 1);
 }
 
 void *nd_scratch_map_zeroed(size_t n)
 {
+    if (!is_mapped(n))
+        return calloc(1, n ? n : 1);
     bool fresh;
     void *p = map_scratch(n, &fresh);
     if (p && !fresh) /* a fresh mapping is zero, and its pages untouched until used */
@@ -106,6 +114,16 @@ void *nd_scratch_map_zeroed(size_t n)
 
 void *nd_scratch_remap(void *p, size_t n, size_t new_n)
 {
+    if (!is_mapped(n) && !is_mapped(new_n))
+        return realloc(p, new_n ? new_n : 1);
+    if (!is_mapped(n) || !is_mapped(new_n)) { /* from malloc to a mapping, or back */
+        void *q = nd_scratch_map(new_n);
+        if (q) {
+            memcpy(q, p, n < new_n ? n : new_n);
+            nd_scratch_unmap(p, n);
+        }
+        return q;
+    }
     new_n = mapped_size(new_n);
     void *q = mremap(p, mapped_size(n), new_n, MREMAP_MAYMOVE);
     if (q == MAP_FAILED)
@@ -120,6 +138,10 @@ void nd_scratch_unmap(void *p, size_t n)
 {
     if (!p)
         return;
+    if (!is_mapped(n)) {
+        free(p);
+        return;
+    }
     struct kept_mapping out = {p, mapped_size(n)};
     pthread_mutex_lock(&kept_lock);
     if (n_kept == KEPT) { /* the oldest goes */

@@ -4,7 +4,6 @@
 #include "shingle.h"
 
 #include "nd_internal.h"
-#include "radix.h"
 
 #include <stdlib.h>
 /* inlined: a call into the shared library per shingle costs more than the hash */
@@ -44,24 +43,4 @@ void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out)
     }
     for (size_t i = 0; i + (size_t)k <= n; i++)
         out[i] = XXH3_64bits(cps + i, (size_t)k * sizeof(*cps));
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-size_t nd_shingle_set(uint64_t *h, size_t n)
-{
-    if (n < 2)
-        return n;
-    static const nd_radix_key value = {0, 8, true};
-    if (n < 64 || nd_radix_sort(h, n, sizeof(*h), &value, 1) < 0)
-        nd_sort(h, n, sizeof(*h), compare_u64);
-    size_t w = 1;
-    for (size_t i = 1; i < n; i++)
-        if (h[i] != h[w - 1])
-            h[w++] = h[i];
-    return w;
 }

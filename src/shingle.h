@@ -49,7 +49,4 @@ void nd_shingle_hashes(const uint64_t *units, size_t n, int k, uint64_t *out);
 /* Same over code points (character n-grams). */
 void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out);
 
-/* Sorts h[0..n) and removes repeats; returns the number of distinct hashes. */
-size_t nd_shingle_set(uint64_t *h, size_t n);
-
 #endif

@@ -18,41 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nd_doc_read_set(const nd_corpus *c, const nd_doc *d, nd_set *out)
-{
-    if (ND_GROW(out->h, out->cap, (size_t)d->n_shingles + 1) < 0)
-        return ND_ENOMEM;
-    out->n = d->n_shingles;
-    const int rc = nd_spill_read(c->spill, d->shingles_off, out->h, (size_t)out->n * 8);
-    if (rc == 0)
-        out->n = (uint32_t)nd_shingle_set(out->h, out->n);
-    return rc;
-}
-
-size_t nd_intersect_count(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
-{
-    size_t i = 0, j = 0, shared = 0;
-    while (i < na && j < nb) {
-        if (a[i] < b[j]) {
-            i++;
-        } else if (a[i] > b[j]) {
-            j++;
-        } else {
-            shared++, i++, j++;
-        }
-    }
-    return shared;
-}
-
-double nd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, size_t *shared)
-{
-    const size_t both = nd_intersect_count(a, na, b, nb);
-    if (shared)
-        *shared = both;
-    const size_t either = na + nb - both;
-    return either ? (double)both / (double)either : 0.0;
-}
-
 /* Verification in parallel: the candidates (sorted by a) are cut into fixed blocks;
  * a thread takes the next block and keeps its pairs apart; the blocks are joined in
  * order, so the pairs do not depend on the threads. */
@@ -82,8 +47,8 @@ typedef struct shingle_table {
     uint64_t *slot;
     size_t allocated; /* slots */
     size_t cap;       /* slots in use: a power of two, at least 4 times the shingles */
-    int shift;  /* 64 - log2(cap) */
-    uint32_t n; /* distinct hashes */
+    int shift;        /* 64 - log2(cap) */
+    uint32_t n;       /* distinct hashes */
     bool has_zero;
 } shingle_table;
 
@@ -140,7 +105,8 @@ static inline bool table_has(const shingle_table *t, uint64_t h)
     }
 }
 
-/* A document's shingles (as the scan wrote them, repeats and all) and signature. */
+/* A document's shingles (as the scan wrote them, repeats and all) and, when sig is not
+ * NULL, its signature. */
 typedef struct doc_sketch {
     uint64_t *buf; /* what was read */
     size_t cap;
@@ -149,13 +115,20 @@ typedef struct doc_sketch {
     shingle_table table;
 } doc_sketch;
 
+static void sketch_dispose(doc_sketch *k)
+{
+    free(k->buf);
+    free(k->table.slot);
+    free(k->sig);
+}
+
 /* The scan writes a document's signature and then its shingles (without passages): when
  * they lie side by side in the scratch file, one read takes both. */
 static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
 {
-    const size_t sig_bytes = (size_t)c->opts.num_perm * sizeof(*k->sig);
+    const size_t sig_bytes = k->sig ? (size_t)c->opts.num_perm * sizeof(*k->sig) : 0;
     const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
-    const bool together = d->shingles_off == d->sig_off + sig_bytes && sig_bytes % 8 == 0;
+    const bool together = k->sig && d->shingles_off == d->sig_off + sig_bytes && sig_bytes % 8 == 0;
     const size_t sig_words = together ? sig_bytes / 8 : 0;
     if (ND_GROW(k->buf, k->cap, sig_words + d->n_shingles + 1) < 0)
         return ND_ENOMEM;
@@ -166,7 +139,7 @@ static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
         return rc;
     }
     const int rc = nd_spill_read(c->spill, d->shingles_off, k->buf, h_bytes);
-    return rc < 0 ? rc : nd_spill_read(c->spill, d->sig_off, k->sig, sig_bytes);
+    return rc < 0 || !k->sig ? rc : nd_spill_read(c->spill, d->sig_off, k->sig, sig_bytes);
 }
 
 /* Document a's table of distinct shingles. */
@@ -194,6 +167,36 @@ static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, 
     return rc;
 }
 
+/* Exact Jaccard of the pair k; a's sketch and table are read only when new_a (pairs
+ * with the same a come in a row). */
+static int pair_jaccard(const nd_corpus *c, nd_pair_key k, bool new_a, doc_sketch *ka,
+                        doc_sketch *kb, double *j, size_t *shared)
+{
+    int rc = 0;
+    if (new_a) {
+        rc = read_sketch(c, &c->docs[k.a], ka);
+        if (rc == 0)
+            rc = fill_table(&c->docs[k.a], ka);
+    }
+    if (rc == 0)
+        rc = read_sketch(c, &c->docs[k.b], kb);
+    return rc < 0 ? rc : exact_jaccard(ka, &c->docs[k.b], kb, j, shared);
+}
+
+int nd_exact_jaccards(const nd_corpus *c, const nd_pair_key *pairs, size_t n, double *j)
+{
+    doc_sketch ka = {0}, kb = {0}; /* no signatures */
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t shared;
+        rc = pair_jaccard(c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, &j[i],
+                          &shared);
+    }
+    sketch_dispose(&ka);
+    sketch_dispose(&kb);
+    return rc;
+}
+
 /* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
 static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
 {
@@ -203,18 +206,10 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     verify_block *out = &job->blocks[b];
     for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
         const nd_pair_key k = job->cand[i];
-        int rc = 0;
-        if (i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a) {
-            rc = read_sketch(c, &c->docs[k.a], ka);
-            if (rc == 0)
-                rc = fill_table(&c->docs[k.a], ka);
-        }
-        if (rc == 0)
-            rc = read_sketch(c, &c->docs[k.b], kb);
         size_t shared = 0;
         double j = 0;
-        if (rc == 0)
-            rc = exact_jaccard(ka, &c->docs[k.b], kb, &j, &shared);
+        const int rc = pair_jaccard(c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
+                                    kb, &j, &shared);
         if (rc < 0)
             return rc;
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
@@ -236,12 +231,8 @@ static void *verify_worker(void *arg)
     for (size_t b; rc == 0 && nd_work_take(&job->work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
     nd_work_done(&job->work, rc);
-    free(ka.buf);
-    free(kb.buf);
-    free(ka.table.slot);
-    free(kb.table.slot);
-    free(ka.sig);
-    free(kb.sig);
+    sketch_dispose(&ka);
+    sketch_dispose(&kb);
     return NULL;
 }
 

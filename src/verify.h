@@ -15,10 +15,8 @@
 int nd_verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
                          nd_pair **pairs, size_t *n_pairs);
 
-/* Number of values in both sorted, distinct arrays. */
-size_t nd_intersect_count(const uint64_t *a, size_t na, const uint64_t *b, size_t nb);
-
-/* |A & B| / |A | B| of two sorted, distinct arrays; 0 when both are empty. */
-double nd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, size_t *shared);
+/* The exact Jaccard of each pair (two scanned documents, in either order) into j[i], as
+ * verification counts it; a document repeated as a in a row is read once. */
+int nd_exact_jaccards(const nd_corpus *c, const nd_pair_key *pairs, size_t n, double *j);
 
 #endif

@@ -101,6 +101,63 @@ Test(radix, by_hash_of_bare_hashes)
     free(want);
 }
 
+static int compare_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A hash key sorted against qsort, on n values made by value(i). */
+static void check_values(size_t n, uint64_t (*value)(size_t), const char *what)
+{
+    uint64_t *got = malloc((n + 1) * sizeof(*got)), *want = malloc((n + 1) * sizeof(*want));
+    cr_assert(got && want);
+    for (size_t i = 0; i < n; i++)
+        got[i] = want[i] = value(i);
+    qsort(want, n, sizeof(*want), compare_u64);
+    static const nd_radix_key hash = {0, 8, true};
+    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0, "%s, %zu values", what, n);
+    free(got);
+    free(want);
+}
+
+static uint64_t uniform(size_t i)
+{
+    (void)i;
+    return next_random();
+}
+
+static uint64_t one_value_many_times(size_t i)
+{
+    return i % 3 ? 42 : next_random();
+}
+
+static uint64_t small_values(size_t i)
+{
+    (void)i;
+    return next_random() >> 40;
+}
+
+static uint64_t half_all_ones(size_t i)
+{
+    return next_random() | (i & 1 ? 0 : UINT64_MAX);
+}
+
+/* Keys flagged as hashes that are not uniform: right, if no faster. */
+Test(radix, hash_keys_that_are_not_uniform)
+{
+    rng_state = 2;
+    for (size_t n = 0; n < 3000; n = n * 3 + 1) {
+        check_values(n, uniform, "uniform");
+        check_values(n, one_value_many_times, "one value many times");
+        check_values(n, small_values, "small values");
+    }
+    check_values(200000, half_all_ones, "half all ones");
+    check_values(200000, one_value_many_times, "one value many times");
+    check_values(200000, small_values, "small values");
+}
+
 /* Records with a small key before the hash and the document after it, as LSH's. */
 typedef struct band_record {
     uint32_t band, pad;

@@ -1,9 +1,11 @@
 /*
- * test_scratch.c: scratch mappings, and the freed ones handed out again.
+ * test_scratch.c: scratch memory, and the freed mappings handed out again.
  *
  * A freed mapping may come back for a smaller request, trimmed to it: its old
  * contents may be there (nd_scratch_map promises nothing), the zeroed variant
  * must clear them, and the mapping must grow and be freed like a fresh one.
+ * Scratch under a megabyte comes from malloc, and keeps its bytes when it
+ * grows past one into a mapping.
  */
 #include "nd_internal.h"
 
@@ -42,36 +44,55 @@ Test(scratch, a_freed_mapping_serves_a_smaller_one)
     nd_scratch_release();
 }
 
-/* The mappings of this process, as /proc/self/maps lists them. */
-static size_t count_mappings(void)
+/* Whether the byte at p is mapped, as /proc/self/maps says. */
+static bool mapped_at(const void *p)
 {
     FILE *f = fopen("/proc/self/maps", "r");
     cr_assert_not_null(f);
-    size_t n = 0;
-    for (int c; (c = fgetc(f)) != EOF;)
-        n += c == '\n';
+    const uintptr_t at = (uintptr_t)p;
+    bool mapped = false;
+    for (unsigned long lo, hi; !mapped && fscanf(f, "%lx-%lx%*[^\n]", &lo, &hi) == 2;)
+        mapped = at >= lo && at < hi;
     fclose(f);
-    return n;
+    return mapped;
 }
 
-/* A kept mapping given to a request of an odd size under a megabyte is trimmed on a page
- * boundary: freed and released, nothing of it stays mapped. */
+/* A kept mapping given to a smaller request of an odd size is trimmed on a page
+ * boundary, and a small request leaves it kept: freed and released, nothing of it
+ * stays mapped. */
 Test(scratch, a_kept_mapping_trimmed_for_an_odd_size_leaves_nothing)
 {
     nd_scratch_release();
-    const size_t before = count_mappings();
-    for (int round = 0; round < 3; round++) {
-        unsigned char *big = nd_scratch_map(4 * MB);
-        cr_assert_not_null(big);
-        memset(big, 1, 4 * MB);
-        nd_scratch_unmap(big, 4 * MB);
-        unsigned char *odd = nd_scratch_map_zeroed(40008);
-        cr_assert_not_null(odd);
-        cr_assert(all_bytes(odd, 40008, 0));
-        nd_scratch_unmap(odd, 40008);
-        nd_scratch_release();
-    }
-    cr_assert_leq(count_mappings(), before, "mappings were left behind");
+    unsigned char *big = nd_scratch_map(8 * MB);
+    cr_assert_not_null(big);
+    memset(big, 1, 8 * MB);
+    nd_scratch_unmap(big, 8 * MB);
+    unsigned char *small = nd_scratch_map_zeroed(40008); /* from malloc */
+    cr_assert_not_null(small);
+    cr_assert(all_bytes(small, 40008, 0));
+    nd_scratch_unmap(small, 40008);
+    unsigned char *odd = nd_scratch_map_zeroed(3 * MB + 40008); /* the kept 8 MB, trimmed */
+    cr_assert_not_null(odd);
+    cr_assert(all_bytes(odd, 3 * MB + 40008, 0));
+    nd_scratch_unmap(odd, 3 * MB + 40008);
+    nd_scratch_release();
+    cr_assert_not(mapped_at(big), "the freed mapping is still there");
+    cr_assert_not(mapped_at(big + 8 * MB - 1), "the end of the trimmed mapping is still there");
+}
+
+Test(scratch, small_scratch_grows_into_a_mapping)
+{
+    unsigned char *p = nd_scratch_map(100000);
+    cr_assert_not_null(p);
+    memset(p, 7, 100000);
+    unsigned char *q = nd_scratch_remap(p, 100000, 500000);
+    cr_assert_not_null(q);
+    memset(q + 100000, 7, 400000);
+    unsigned char *r = nd_scratch_remap(q, 500000, 6 * MB);
+    cr_assert_not_null(r);
+    cr_assert(all_bytes(r, 500000, 7), "growing lost the contents");
+    nd_scratch_unmap(r, 6 * MB);
+    nd_scratch_release();
 }
 
 Test(scratch, small_and_odd_sizes)

@@ -163,8 +163,9 @@ static void print_summary(const nd_result *r, bool passages)
     fprintf(stderr,
             "neardup: seconds: list %.3f, scan %.3f, lsh %.3f, verify %.3f, cluster %.3f, "
             "passages %.3f, total %.3f\n",
-            s->seconds[ND_STAGE_LIST], s->seconds[ND_STAGE_SCAN], s->seconds[ND_STAGE_LSH], s->seconds[ND_STAGE_VERIFY],
-            s->seconds[ND_STAGE_CLUSTER], s->seconds[ND_STAGE_PASSAGES], total);
+            s->seconds[ND_STAGE_LIST], s->seconds[ND_STAGE_SCAN], s->seconds[ND_STAGE_LSH],
+            s->seconds[ND_STAGE_VERIFY], s->seconds[ND_STAGE_CLUSTER],
+            s->seconds[ND_STAGE_PASSAGES], total);
 }
 
 static int add_inputs(nd_corpus *corpus, const cli_config *cfg, diag_counts *counts)
