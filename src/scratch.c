@@ -12,9 +12,10 @@
  * every page it hands out, and on a virtual machine a page it has not touched
  * for a while is also faulted in by the host (a fresh 64 MB took 68 ms to
  * touch, a recycled one 5 ms). A request takes the smallest kept mapping that
- * holds it, trimmed to its size; one that none holds first frees them all, so
- * that kept pages do not sit beside a fresh mapping. The run gives them back
- * after the stages that sort (nd_scratch_release).
+ * holds it, trimmed to its size; one that none holds takes the largest, grown
+ * (mremap keeps its pages, only the part added is fresh), and the others are
+ * freed, so that kept pages never sit unused beside a fresh mapping. The run
+ * gives them back after the stages that sort (nd_scratch_release).
  */
 #define _GNU_SOURCE /* madvise, mremap */
 #include "nd_internal.h"
@@ -48,42 +49,63 @@ static size_t mapped_size(size_t n)
     return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 }
 
-/* The smallest kept mapping of at least n bytes (n from mapped_size), trimmed to n, or
- * NULL (and then none is kept any more). */
-static void *take_kept(size_t n)
+/* Takes the kept mappings out: the smallest of at least n bytes (n from mapped_size),
+ * or else the largest, and frees the others (all of them for n = SIZE_MAX). */
+static struct kept_mapping take_kept(size_t n)
 {
-    struct kept_mapping all[KEPT], got = {NULL, 0};
-    size_t n_all = 0;
+    struct kept_mapping others[KEPT], got = {NULL, 0};
+    size_t n_others = 0;
     pthread_mutex_lock(&kept_lock);
-    size_t best = n_kept;
-    for (size_t i = 0; i < n_kept; i++)
+    size_t best = n_kept, largest = n_kept;
+    for (size_t i = 0; i < n_kept; i++) {
         if (kept[i].n >= n && (best == n_kept || kept[i].n < kept[best].n))
             best = i;
-    if (best < n_kept) {
-        got = kept[best];
-        kept[best] = kept[--n_kept];
-    } else {
-        memcpy(all, kept, n_kept * sizeof(*kept));
-        n_all = n_kept;
-        n_kept = 0;
+        if (largest == n_kept || kept[i].n > kept[largest].n)
+            largest = i;
     }
+    if (best == n_kept && n != SIZE_MAX)
+        best = largest;
+    for (size_t i = 0; i < n_kept; i++) {
+        if (i == best)
+            got = kept[i];
+        else
+            others[n_others++] = kept[i];
+    }
+    n_kept = 0;
     pthread_mutex_unlock(&kept_lock);
-    for (size_t i = 0; i < n_all; i++)
-        munmap(all[i].p, all[i].n);
-    if (got.p && got.n > n && munmap((unsigned char *)got.p + n, got.n - n) != 0) {
-        munmap(got.p, got.n); /* not trimmed: its length would be wrong for its owner */
-        return NULL;
-    }
-    return got.p;
+    for (size_t i = 0; i < n_others; i++)
+        munmap(others[i].p, others[i].n);
+    return got;
 }
 
-/* A mapping for n bytes (n >= MAPPED_MIN); *fresh tells whether it came from the kernel
- * (zeroed, its pages untouched). */
-static void *map_scratch(size_t n, bool *fresh)
+/* A kept mapping made n bytes long (trimmed or grown), or NULL. */
+static void *resize_kept(struct kept_mapping m, size_t n)
+{
+    if (m.n > n && munmap((unsigned char *)m.p + n, m.n - n) != 0) {
+        munmap(m.p, m.n); /* not trimmed: its length would be wrong for its owner */
+        return NULL;
+    }
+    if (m.n >= n)
+        return m.p;
+    void *p = mremap(m.p, m.n, n, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+        munmap(m.p, m.n);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* A mapping for n bytes (n >= MAPPED_MIN); *used tells how many of its first bytes
+ * were used before (the rest is zero, its pages untouched). */
+static void *map_scratch(size_t n, size_t *used)
 {
     n = mapped_size(n);
-    void *p = take_kept(n);
-    *fresh = p == NULL;
+    const struct kept_mapping m = take_kept(n);
+    void *p = m.p ? resize_kept(m, n) : NULL;
+    *used = p ? (m.n < n ? m.n : n) : 0;
     if (p)
         return p;
     p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -97,18 +119,18 @@ static void *map_scratch(size_t n, bool *fresh)
 
 void *nd_scratch_map(size_t n)
 {
-    bool fresh;
-    return is_mapped(n) ? map_scratch(n, &fresh) : malloc(n ? n : 1);
+    size_t used;
+    return is_mapped(n) ? map_scratch(n, &used) : malloc(n ? n : 1);
 }
 
 void *nd_scratch_map_zeroed(size_t n)
 {
     if (!is_mapped(n))
         return calloc(1, n ? n : 1);
-    bool fresh;
-    void *p = map_scratch(n, &fresh);
-    if (p && !fresh) /* a fresh mapping is zero, and its pages untouched until used */
-        memset(p, 0, n);
+    size_t used;
+    void *p = map_scratch(n, &used);
+    if (p) /* the rest is zero, and its pages untouched until used */
+        memset(p, 0, used);
     return p;
 }
 
@@ -160,5 +182,5 @@ void nd_scratch_unmap(void *p, size_t n)
 
 void nd_scratch_release(void)
 {
-    take_kept(SIZE_MAX); /* none holds that much: all are freed */
+    take_kept(SIZE_MAX); /* none holds that much, and none is grown: all are freed */
 }

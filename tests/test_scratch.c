@@ -1,9 +1,10 @@
 /*
  * test_scratch.c: scratch memory, and the freed mappings handed out again.
  *
- * A freed mapping may come back for a smaller request, trimmed to it: its old
- * contents may be there (nd_scratch_map promises nothing), the zeroed variant
- * must clear them, and the mapping must grow and be freed like a fresh one.
+ * A freed mapping may come back for a smaller request, trimmed to it, or for a
+ * larger one, grown: its old contents may be there (nd_scratch_map promises
+ * nothing), the zeroed variant must clear them all, and the mapping must grow
+ * and be freed like a fresh one.
  * Scratch under a megabyte comes from malloc, and keeps its bytes when it
  * grows past one into a mapping.
  */
@@ -78,6 +79,34 @@ Test(scratch, a_kept_mapping_trimmed_for_an_odd_size_leaves_nothing)
     nd_scratch_release();
     cr_assert_not(mapped_at(big), "the freed mapping is still there");
     cr_assert_not(mapped_at(big + 8 * MB - 1), "the end of the trimmed mapping is still there");
+}
+
+/* A request larger than every kept mapping grows the largest, whose pages it keeps (the
+ * part added is zero), and frees the others; the zeroed variant clears the old bytes. */
+Test(scratch, a_larger_request_grows_the_largest_kept_mapping)
+{
+    nd_scratch_release();
+    unsigned char *a = nd_scratch_map(4 * MB), *b = nd_scratch_map(6 * MB);
+    cr_assert(a && b);
+    memset(a, 0xAB, 4 * MB);
+    memset(b, 0xCD, 6 * MB);
+    nd_scratch_unmap(a, 4 * MB);
+    nd_scratch_unmap(b, 6 * MB);
+    unsigned char *g = nd_scratch_map(20 * MB);
+    cr_assert_not_null(g);
+    cr_assert(all_bytes(g, 6 * MB, 0xCD), "the largest kept mapping's pages were not kept");
+    cr_assert(all_bytes(g + 6 * MB, 14 * MB, 0), "the part added was not zero");
+    const bool a_in_g = a >= g && a < g + 20 * MB; /* the grown one may have moved there */
+    cr_assert(a_in_g || !mapped_at(a), "the smaller kept mapping was not freed");
+    memset(g, 0xEF, 20 * MB);
+    nd_scratch_unmap(g, 20 * MB);
+    unsigned char *z = nd_scratch_map_zeroed(30 * MB + 12345);
+    cr_assert_not_null(z);
+    cr_assert(all_bytes(z, 30 * MB + 12345, 0), "a grown mapping held old bytes");
+    nd_scratch_unmap(z, 30 * MB + 12345);
+    nd_scratch_release();
+    cr_assert_not(mapped_at(z), "the grown mapping is still there");
+    cr_assert_not(mapped_at(z + 30 * MB), "its grown part is still there");
 }
 
 Test(scratch, small_scratch_grows_into_a_mapping)
