@@ -204,13 +204,18 @@ static int flush_all_bands(scan_job *job, band_buffers *b)
     return rc;
 }
 
-/* Counts a scanned document and, every 64, tells the progress callback. */
-static void count_progress(scan_job *job, const nd_doc *d)
+/* Counts the scanned documents [first, end) and, every 64, tells the progress callback.
+ * A batch at a time: the threads' counts share a cache line. */
+static void count_progress(scan_job *job, size_t first, size_t end)
 {
     const nd_corpus *c = job->corpus;
-    const uint64_t bytes = atomic_fetch_add(&job->bytes_done, d->n_bytes) + d->n_bytes;
-    const uint64_t docs = atomic_fetch_add(&job->docs_done, 1) + 1;
-    if (c->progress && (docs % 64 == 0 || docs == c->n_docs))
+    uint64_t batch_bytes = 0;
+    for (size_t i = first; i < end; i++)
+        batch_bytes += c->docs[i].n_bytes;
+    const uint64_t n = end - first;
+    const uint64_t bytes = atomic_fetch_add(&job->bytes_done, batch_bytes) + batch_bytes;
+    const uint64_t docs = atomic_fetch_add(&job->docs_done, n) + n;
+    if (c->progress && (docs / 64 != (docs - n) / 64 || docs == c->n_docs))
         c->progress(docs, c->n_docs, bytes, c->progress_payload);
 }
 
@@ -236,8 +241,8 @@ static void *scan_worker(void *arg)
                 rc = add_bands(job, &bands, i, sig);
             if (rc == 0 && job->blobs)
                 rc = add_shingles(&shingles, s, &c->docs[i]);
-            count_progress(job, &c->docs[i]);
         }
+        count_progress(job, first, end);
         if (rc == 0 && job->blobs)
             rc = end_shingle_batch(job, &shingles, batch);
     }

@@ -5,6 +5,7 @@
 #include "neardup.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -451,4 +452,53 @@ Test(input, jsonl_cut_on_two_threads_as_on_one, .timeout = 120)
     free(d2);
     cli_result_dispose(&one);
     cli_result_dispose(&two);
+}
+
+/* What the progress callback was told, from whichever thread called it. */
+typedef struct progress_seen {
+    pthread_mutex_t lock;
+    uint64_t calls, most_docs, bytes_then, total;
+} progress_seen;
+
+static void note_progress(uint64_t docs, uint64_t total, uint64_t bytes, void *payload)
+{
+    progress_seen *p = payload;
+    pthread_mutex_lock(&p->lock);
+    p->calls++;
+    p->total = total;
+    if (docs > p->most_docs) {
+        p->most_docs = docs;
+        p->bytes_then = bytes;
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Progress on two threads: every document and byte counted once, the last call saying
+ * all were scanned, and a call at most every 64 documents on average. */
+Test(input, progress_counts_every_document_once)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threads = 2;
+    nd_corpus *c;
+    nd_result *r;
+    progress_seen seen = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0};
+    uint64_t bytes = 0;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    nd_corpus_set_progress(c, note_progress, &seen);
+    for (int i = 0; i < 1000; i++) {
+        char id[32], text[128];
+        snprintf(id, sizeof(id), "doc%d", i);
+        const int n = snprintf(text, sizeof(text), "document %d says %s", i,
+                               i % 3 ? "one two three four five six" : "seven eight");
+        cr_assert_eq(nd_corpus_add_memory(c, id, text, (size_t)n), 0);
+        bytes += (uint64_t)n;
+    }
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    cr_assert_eq(seen.total, 1000);
+    cr_assert_eq(seen.most_docs, 1000);
+    cr_assert_eq(seen.bytes_then, bytes);
+    cr_assert(seen.calls >= 1000 / 64 && seen.calls <= 1000 / 64 + 2, "%lu calls",
+              (unsigned long)seen.calls);
+    nd_result_free(r);
+    nd_corpus_free(c);
 }
