@@ -213,8 +213,11 @@ static void count_progress(scan_job *job, size_t first, size_t end)
     for (size_t i = first; i < end; i++)
         batch_bytes += c->docs[i].n_bytes;
     const uint64_t n = end - first;
-    const uint64_t bytes = atomic_fetch_add(&job->bytes_done, batch_bytes) + batch_bytes;
+    atomic_fetch_add(&job->bytes_done, batch_bytes);
     const uint64_t docs = atomic_fetch_add(&job->docs_done, n) + n;
+    /* read after the count: a thread adds its bytes before its documents, so the call
+     * that counts the last documents sees all the bytes */
+    const uint64_t bytes = atomic_load(&job->bytes_done);
     if (c->progress && (docs / 64 != (docs - n) / 64 || docs == c->n_docs))
         c->progress(docs, c->n_docs, bytes, c->progress_payload);
 }

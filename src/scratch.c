@@ -49,29 +49,33 @@ static size_t mapped_size(size_t n)
     return n > SIZE_MAX - HUGE_PAGE ? n : (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 }
 
-/* Takes the kept mappings out: the smallest of at least n bytes (n from mapped_size),
- * or else the largest, and frees the others (all of them for n = SIZE_MAX). */
+/* Takes a kept mapping out: the smallest of at least n bytes (n from mapped_size), the
+ * others staying kept; or else the largest, the others being freed (all of them for
+ * n = SIZE_MAX). */
 static struct kept_mapping take_kept(size_t n)
 {
     struct kept_mapping others[KEPT], got = {NULL, 0};
     size_t n_others = 0;
     pthread_mutex_lock(&kept_lock);
-    size_t best = n_kept, largest = n_kept;
+    size_t fits = n_kept, largest = n_kept;
     for (size_t i = 0; i < n_kept; i++) {
-        if (kept[i].n >= n && (best == n_kept || kept[i].n < kept[best].n))
-            best = i;
+        if (kept[i].n >= n && (fits == n_kept || kept[i].n < kept[fits].n))
+            fits = i;
         if (largest == n_kept || kept[i].n > kept[largest].n)
             largest = i;
     }
-    if (best == n_kept && n != SIZE_MAX)
-        best = largest;
-    for (size_t i = 0; i < n_kept; i++) {
-        if (i == best)
-            got = kept[i];
-        else
-            others[n_others++] = kept[i];
+    if (fits < n_kept) {
+        got = kept[fits];
+        kept[fits] = kept[--n_kept];
+    } else {
+        for (size_t i = 0; i < n_kept; i++) {
+            if (i == largest && n != SIZE_MAX)
+                got = kept[i];
+            else
+                others[n_others++] = kept[i];
+        }
+        n_kept = 0;
     }
-    n_kept = 0;
     pthread_mutex_unlock(&kept_lock);
     for (size_t i = 0; i < n_others; i++)
         munmap(others[i].p, others[i].n);
@@ -130,7 +134,7 @@ void *nd_scratch_map_zeroed(size_t n)
     size_t used;
     void *p = map_scratch(n, &used);
     if (p) /* the rest is zero, and its pages untouched until used */
-        memset(p, 0, used);
+        memset(p, 0, used < n ? used : n);
     return p;
 }
 

@@ -109,6 +109,28 @@ Test(scratch, a_larger_request_grows_the_largest_kept_mapping)
     cr_assert_not(mapped_at(z + 30 * MB), "its grown part is still there");
 }
 
+/* A request that a kept mapping holds takes the smallest that does and leaves the other
+ * kept, for the next request. */
+Test(scratch, a_fitting_request_leaves_the_other_mapping_kept)
+{
+    nd_scratch_release();
+    unsigned char *big = nd_scratch_map(8 * MB), *small = nd_scratch_map(4 * MB);
+    cr_assert(big && small);
+    memset(big, 0xAB, 8 * MB);
+    memset(small, 0xCD, 4 * MB);
+    nd_scratch_unmap(big, 8 * MB);
+    nd_scratch_unmap(small, 4 * MB);
+    unsigned char *a = nd_scratch_map(2 * MB); /* the 4 MB, trimmed */
+    cr_assert_not_null(a);
+    cr_assert(all_bytes(a, 2 * MB, 0xCD), "the smallest kept mapping was not taken");
+    unsigned char *b = nd_scratch_map(6 * MB); /* the 8 MB, still kept */
+    cr_assert_not_null(b);
+    cr_assert(all_bytes(b, 6 * MB, 0xAB), "the other kept mapping was freed");
+    nd_scratch_unmap(a, 2 * MB);
+    nd_scratch_unmap(b, 6 * MB);
+    nd_scratch_release();
+}
+
 Test(scratch, small_scratch_grows_into_a_mapping)
 {
     unsigned char *p = nd_scratch_map(100000);
