@@ -35,8 +35,8 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
 void *nd_scratch_map(size_t n);
 /* The same, zeroed. */
 void *nd_scratch_map_zeroed(size_t n);
-/* Moves scratch of n bytes to new_n bytes (a mapping's pages, not copies of them); NULL
- * when it cannot, and p is then still valid. */
+/* Moves scratch of n bytes to new_n bytes (a mapping's pages, not copies of them; p NULL:
+ * new scratch); NULL when it cannot, and p is then still valid. */
 void *nd_scratch_remap(void *p, size_t n, size_t new_n);
 /* Frees scratch of n bytes (kept for a later nd_scratch_map: the last two freed). */
 void nd_scratch_unmap(void *p, size_t n);

@@ -140,6 +140,8 @@ void *nd_scratch_map_zeroed(size_t n)
 
 void *nd_scratch_remap(void *p, size_t n, size_t new_n)
 {
+    if (!p) /* nothing yet, as realloc takes it */
+        return nd_scratch_map(new_n);
     if (!is_mapped(n) && !is_mapped(new_n))
         return realloc(p, new_n ? new_n : 1);
     if (!is_mapped(n) || !is_mapped(new_n)) { /* from malloc to a mapping, or back */

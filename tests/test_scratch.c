@@ -146,6 +146,19 @@ Test(scratch, small_scratch_grows_into_a_mapping)
     nd_scratch_release();
 }
 
+Test(scratch, growing_nothing_maps_anew)
+{
+    unsigned char *p = nd_scratch_remap(NULL, 0, 3 * MB);
+    cr_assert_not_null(p);
+    memset(p, 1, 3 * MB);
+    unsigned char *q = nd_scratch_remap(NULL, 0, 1000);
+    cr_assert_not_null(q);
+    memset(q, 1, 1000);
+    nd_scratch_unmap(p, 3 * MB);
+    nd_scratch_unmap(q, 1000);
+    nd_scratch_release();
+}
+
 Test(scratch, small_and_odd_sizes)
 {
     const size_t sizes[] = {1, 4095, 4097, MB - 1, MB, MB + 1, 5 * MB + 3};
