@@ -115,6 +115,22 @@ int nd_extsort_add(nd_extsort *s, const void *record)
     return 0;
 }
 
+int nd_extsort_add_many(nd_extsort *s, const void *records, size_t n)
+{
+    const unsigned char *r = records;
+    while (n > 0) {
+        const int rc = nd_extsort_add(s, r); /* makes room, spilling or growing */
+        if (rc < 0)
+            return rc;
+        r += s->rec, n--;
+        const size_t room = s->buf_cap - s->n, take = n < room ? n : room;
+        memcpy(s->buf + s->n * s->rec, r, take * s->rec);
+        s->n += take;
+        r += take * s->rec, n -= take;
+    }
+    return 0;
+}
+
 size_t nd_extsort_runs(const nd_extsort *s)
 {
     return s->n_runs;

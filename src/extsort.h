@@ -27,6 +27,8 @@ int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_s
 void nd_extsort_free(nd_extsort *s);
 
 int nd_extsort_add(nd_extsort *s, const void *record);
+/* Adds n records, in order (as n calls of nd_extsort_add, copied in blocks). */
+int nd_extsort_add_many(nd_extsort *s, const void *records, size_t n);
 /* Ends adding; reading starts. */
 int nd_extsort_finish(nd_extsort *s);
 /* The next record in order: 1 and *record (valid until the next call), 0 at the end, or < 0. */

@@ -127,6 +127,14 @@ struct nd_corpus {
     double list_seconds; /* spent adding inputs */
 };
 
+/* Whether passages may start from d's shingles: a document of fewer words than a
+ * shingle has one shingle of them all, which verification counts but no passage starts
+ * from. */
+static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
+{
+    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
+}
+
 /* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC
  * records or one document, as the corpus's input format says (takes ownership). */
 int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len);

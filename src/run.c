@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cluster.h"
+#include "feed.h"
 #include "lsh.h"
 #include "nd_internal.h"
 #include "passages.h"
@@ -46,14 +47,6 @@ static size_t batch_end(const nd_corpus *c, size_t b)
     return (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
 }
 
-/* Whether passages may start from d's shingles: a document of fewer words than a
- * shingle has one shingle of them all, which verification counts but no passage
- * starts from. */
-static bool starts_passages(const nd_corpus *c, const nd_doc *d)
-{
-    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
-}
-
 typedef struct band_chunk {
     uint64_t offset;
     size_t n;
@@ -64,17 +57,12 @@ typedef struct band_chunk {
  * scratch file as one blob, the documents' in order: verification reads a document's
  * from there, and the passage stage reads the blobs whole, knowing from the documents'
  * shingle counts which document and position each hash is. (Records with the document
- * and position in them tripled what the scan wrote.) */
-typedef struct shingle_blob {
-    uint64_t offset;
-    uint64_t n; /* hashes */
-} shingle_blob;
-
+ * and position in them tripled what the scan wrote.) See feed.c for that stage. */
 typedef struct scan_job {
     nd_corpus *corpus;
     int bands, rows;
     int lsh_parts;       /* the LSH stage's, one per thread */
-    shingle_blob *blobs; /* one per batch, or NULL without passages */
+    nd_shingle_blob *blobs; /* one per batch, or NULL without passages */
     nd_work batches;     /* of SCAN_BATCH documents */
     atomic_uint_fast64_t docs_done, bytes_done;
     pthread_mutex_t chunks_lock;
@@ -102,7 +90,7 @@ static int add_shingles(shingle_buffer *b, const nd_scanner *s, const nd_doc *d)
 
 static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
 {
-    shingle_blob *blob = &job->blobs[batch];
+    nd_shingle_blob *blob = &job->blobs[batch];
     blob->n = b->n;
     const int rc = nd_spill_batch_add(job->corpus->spill, &b->out, b->h, b->n * sizeof(*b->h),
                                       &blob->offset);
@@ -497,8 +485,6 @@ typedef struct token_loader {
     size_t cap[2];
     int64_t doc[2];
     const struct scan_job *scan;
-    uint64_t *blob;
-    size_t blob_cap;
 } token_loader;
 
 static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
@@ -519,181 +505,20 @@ static int load_tokens(void *ctx, int slot, uint32_t doc, nd_token_seq *out)
     return 0;
 }
 
-/* The shingle hashes of batch b (its documents', in order). */
-static int read_blob(token_loader *l, size_t b)
+/* The passage stage's records, from the blobs of the scan (feed.c). */
+static int feed_shingles(void *ctx, struct nd_extsort *out)
 {
-    const shingle_blob *blob = &l->scan->blobs[b];
-    if (ND_GROW(l->blob, l->blob_cap, blob->n + 1) < 0)
-        return ND_ENOMEM;
-    return nd_spill_read(l->corpus->spill, blob->offset, l->blob, blob->n * sizeof(*l->blob));
-}
-
-/* Bits of the "seen once" and "seen twice" maps: 8 per record, at most --memory / 8
- * bytes each; a smaller map only lets more single shingles through. */
-static unsigned seen_map_bits(const nd_corpus *c, uint64_t n_records)
-{
-    unsigned bits = 16;
-    while (bits < 40 && (1ull << bits) < 8 * n_records && (1ull << bits) / 8 < c->opts.memory / 8)
-        bits++;
-    return bits;
-}
-
-/* Marks hash h in the maps (word 2i: seen once, 2i + 1: twice; bit i of the map). */
-static inline void mark_seen(uint64_t *seen, unsigned bits, uint64_t h)
-{
-    const uint64_t at = h >> (64 - bits), bit = 1ull << (at % 64);
-    uint64_t *once = &seen[at / 64 * 2], *twice = once + 1;
-    *twice |= *once & bit;
-    *once |= bit;
-}
-
-static inline const uint64_t *twice_word(const uint64_t *seen, unsigned bits, uint64_t h)
-{
-    const uint64_t at = h >> (64 - bits);
-    return &seen[at / 64 * 2 + 1];
-}
-
-static inline bool seen_twice(const uint64_t *seen, unsigned bits, uint64_t h)
-{
-    const uint64_t at = h >> (64 - bits);
-    return *twice_word(seen, bits, h) >> (at % 64) & 1;
-}
-
-/* Look-ups this far ahead are fetched into the cache early: in text order they miss
- * it at almost every hash, which was three quarters of the feed's time. */
-#define LOOKUP_AHEAD 16
-
-/* Goes through the records (hash, document, position) of batch b, whose hashes are in
- * l->blob: puts those seen twice into out. */
-static int keep_repeated(const token_loader *l, size_t b, const uint64_t *seen, unsigned bits,
-                         struct nd_extsort *out)
-{
-    const nd_corpus *c = l->corpus;
-    const size_t n_hashes = l->scan->blobs[b].n;
-    for (size_t i = 0; i < LOOKUP_AHEAD && i < n_hashes; i++)
-        __builtin_prefetch(twice_word(seen, bits, l->blob[i]));
-    size_t at = 0;
-    int rc = 0;
-    for (size_t i = b * SCAN_BATCH; i < batch_end(c, b) && rc == 0; i++) {
-        const nd_doc *d = &c->docs[i];
-        if (d->status != ND_DOC_OK)
-            continue;
-        const bool shingled = starts_passages(c, d);
-        for (uint32_t p = 0; shingled && p < d->n_shingles && rc == 0; p++) {
-            if (at + p + LOOKUP_AHEAD < n_hashes)
-                __builtin_prefetch(twice_word(seen, bits, l->blob[at + p + LOOKUP_AHEAD]));
-            const uint64_t h = l->blob[at + p];
-            if (seen_twice(seen, bits, h))
-                rc = nd_extsort_add(out, &(nd_shingle_record){h, (uint32_t)i, p});
-        }
-        at += d->n_shingles;
-    }
-    return rc;
-}
-
-/* The hashes of batch b that start passages, appended to h[*n...]. */
-static void batch_hashes(const token_loader *l, size_t b, uint64_t *h, size_t *n)
-{
-    const nd_corpus *c = l->corpus;
-    size_t at = 0;
-    for (size_t i = b * SCAN_BATCH; i < batch_end(c, b); i++) {
-        const nd_doc *d = &c->docs[i];
-        if (d->status != ND_DOC_OK)
-            continue;
-        if (starts_passages(c, d)) {
-            memcpy(h + *n, l->blob + at, d->n_shingles * sizeof(*h));
-            *n += d->n_shingles;
-        }
-        at += d->n_shingles;
-    }
-}
-
-/* The maps are filled a round at a time (as many batches as a sixty-fourth of --memory
- * holds), each round's hashes dealt out by their top bits first: the hashes of one part
- * touch one slice of the maps, which fits the caches, where marking them in text order
- * missed the caches at every hash. */
-#define FEED_PART_BITS 8
-#define FEED_PARTS (1u << FEED_PART_BITS)
-
-typedef struct feed_round {
-    uint64_t *h, *by_part; /* the round's hashes, then dealt out by part */
-    size_t n, cap;
-} feed_round;
-
-/* Reads batches from *b on into the round (at least one), and deals them out. */
-static int gather_round(token_loader *l, size_t n_blobs, size_t *b, feed_round *r)
-{
-    r->n = 0;
-    int rc = 0;
-    for (; *b < n_blobs && rc == 0; ++*b) {
-        const size_t n = l->scan->blobs[*b].n;
-        if (r->n > 0 && r->n + n > r->cap)
-            break;
-        if (n > r->cap) { /* a batch larger than a round: the round grows */
-            nd_scratch_unmap(r->h, r->cap * sizeof(*r->h));
-            nd_scratch_unmap(r->by_part, r->cap * sizeof(*r->h));
-            r->h = nd_scratch_map(n * sizeof(*r->h));
-            r->by_part = nd_scratch_map(n * sizeof(*r->h));
-            r->cap = n;
-            if (!r->h || !r->by_part)
-                return ND_ENOMEM;
-        }
-        rc = read_blob(l, *b);
-        if (rc == 0)
-            batch_hashes(l, *b, r->h, &r->n);
-    }
-    size_t next[FEED_PARTS + 1] = {0};
-    for (size_t i = 0; i < r->n; i++)
-        next[(r->h[i] >> (64 - FEED_PART_BITS)) + 1]++;
-    for (unsigned p = 0; p < FEED_PARTS; p++)
-        next[p + 1] += next[p];
-    for (size_t i = 0; i < r->n; i++)
-        r->by_part[next[r->h[i] >> (64 - FEED_PART_BITS)]++] = r->h[i];
-    return rc;
-}
-
-/* Feeds the passage stage the records of shingles seen at least twice: a shingle that
- * occurs once is no seed, and most shingles of a corpus occur once. Two bitmaps indexed
- * by the top bits of the hash find them in one read; a second read keeps their records
- * (and, rarely, a single one whose bit another shingle shares). The two maps are
- * interleaved, word by word, so that a shingle's two bits share a cache line. */
-static int feed_repeated_shingles(void *ctx, struct nd_extsort *out)
-{
-    token_loader *l = ctx;
-    const nd_corpus *c = l->corpus;
-    const size_t n_blobs = n_batches(c);
-    uint64_t n_records = 0;
-    for (size_t b = 0; b < n_blobs; b++)
-        n_records += l->scan->blobs[b].n;
-    const unsigned bits = seen_map_bits(c, n_records);
-    const size_t map_bytes = (size_t)(1ull << bits) / 8 * 2;
-    uint64_t *seen = nd_scratch_map_zeroed(map_bytes); /* word 2i: once, 2i + 1: twice */
-    size_t cap = c->opts.memory / 64 / sizeof(uint64_t);
-    cap = cap < n_records + 1 ? cap : n_records + 1;
-    feed_round r = {nd_scratch_map(cap * 8), nd_scratch_map(cap * 8), 0, cap};
-    int rc = seen && r.h && r.by_part ? 0 : ND_ENOMEM;
-    for (size_t b = 0; b < n_blobs && rc == 0;) {
-        rc = gather_round(l, n_blobs, &b, &r);
-        for (size_t i = 0; i < r.n; i++)
-            mark_seen(seen, bits, r.by_part[i]);
-    }
-    nd_scratch_unmap(r.h, r.cap * sizeof(*r.h));
-    nd_scratch_unmap(r.by_part, r.cap * sizeof(*r.h));
-    for (size_t b = 0; b < n_blobs && rc == 0; b++) {
-        rc = read_blob(l, b);
-        if (rc == 0)
-            rc = keep_repeated(l, b, seen, bits, out);
-    }
-    nd_scratch_unmap(seen, map_bytes);
-    return rc;
+    const token_loader *l = ctx;
+    return nd_feed_repeated_shingles(l->corpus, l->scan->blobs, n_batches(l->corpus), SCAN_BATCH,
+                                     out);
 }
 
 static int find_passages(const nd_corpus *c, const scan_job *scan, nd_result *r)
 {
     const double t0 = nd_seconds_now();
-    token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}, scan, NULL, 0};
-    const nd_token_source src = {c->n_docs, load_tokens,
-                                 scan->blobs ? feed_repeated_shingles : NULL, &loader};
+    token_loader loader = {c, {NULL, NULL}, {0, 0}, {-1, -1}, scan};
+    const nd_token_source src = {c->n_docs, load_tokens, scan->blobs ? feed_shingles : NULL,
+                                 &loader};
     const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap,  c->opts.min_passage,
                                  c->opts.max_df,    c->opts.memory, c->spill};
     nd_passage_counts counts = {0, 0};
@@ -703,7 +528,6 @@ static int find_passages(const nd_corpus *c, const scan_job *scan, nd_result *r)
     r->stats.n_spilled_runs += counts.spilled;
     free(loader.buf[0]);
     free(loader.buf[1]);
-    free(loader.blob);
     r->stats.n_passages = r->n_passages;
     r->stats.seconds[ND_STAGE_PASSAGES] = nd_seconds_now() - t0;
     return rc;
