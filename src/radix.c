@@ -14,10 +14,16 @@
  * told apart by their top log2(n) bits plus a margin, so only the digits
  * covering those are sorted on, and the rare records that agree on them and
  * differ below are put in order afterwards by comparison.
+ *
+ * A large sort may be shared by threads (nd_radix_set_threads): each pass cuts
+ * the records into one piece per thread, counts each piece's digits, gives
+ * each piece its places digit by digit, piece after piece, and scatters the
+ * pieces at once. Records go where a single thread would have put them.
  */
 #include "radix.h"
 
 #include "nd_internal.h"
+#include "threads.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,25 +51,91 @@ static inline void copy_record(unsigned char *to, const unsigned char *from, siz
         memcpy(to, from, size);
 }
 
-/* One stable pass on the digit of key k at shift; false when it was skipped. */
-static bool radix_pass(const unsigned char *from, unsigned char *to, size_t n, size_t size,
-                       const nd_radix_key *k, int shift, int bits, size_t *count)
+/* Sorts of this many records or more are shared by the threads the caller allows. */
+#define SHARED_MIN ((size_t)1 << 18)
+static _Thread_local int sort_threads = 1;
+
+void nd_radix_set_threads(int n)
 {
-    const uint64_t mask = (1u << bits) - 1;
-    memset(count, 0, ((size_t)1 << bits) * sizeof(*count));
-    for (size_t i = 0; i < n; i++)
-        count[(key_value(from + i * size, k) >> shift) & mask]++;
-    if (count[(key_value(from, k) >> shift) & mask] == n)
+    sort_threads = n > 1 ? n : 1;
+}
+
+/* One stable pass on the digit of key k at shift, the records taken in pieces (one per
+ * thread): each piece's digits are counted, the counts turned into places, digit by
+ * digit and piece by piece (which keeps the pass stable), then each piece scattered to
+ * its places. */
+typedef struct pass {
+    const unsigned char *from;
+    unsigned char *to;
+    size_t n, size;
+    const nd_radix_key *k;
+    int shift;
+    uint64_t mask;
+    size_t *count; /* piece t's counts, then places, at count + t * (mask + 1) */
+    size_t pieces;
+    bool scattering;
+    nd_work work;
+} pass;
+
+static void pass_piece(pass *ps, size_t t)
+{
+    const size_t lo = ps->n * t / ps->pieces, hi = ps->n * (t + 1) / ps->pieces;
+    size_t *count = ps->count + t * (ps->mask + 1);
+    const int shift = ps->shift;
+    if (!ps->scattering) {
+        memset(count, 0, (ps->mask + 1) * sizeof(*count));
+        for (size_t i = lo; i < hi; i++)
+            count[(key_value(ps->from + i * ps->size, ps->k) >> shift) & ps->mask]++;
+        return;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        const unsigned char *r = ps->from + i * ps->size;
+        copy_record(ps->to + count[(key_value(r, ps->k) >> shift) & ps->mask]++ * ps->size, r,
+                    ps->size);
+    }
+}
+
+static void *pass_worker(void *arg)
+{
+    pass *ps = arg;
+    for (size_t t; nd_work_take(&ps->work, &t);)
+        pass_piece(ps, t);
+    return NULL;
+}
+
+static void run_pieces(pass *ps)
+{
+    if (ps->pieces == 1) {
+        pass_piece(ps, 0);
+        return;
+    }
+    nd_work_init(&ps->work, ps->pieces);
+    if (nd_run_threads((int)ps->pieces, pass_worker, ps) < 0)
+        pass_worker(ps); /* no thread could start: this one does it all */
+}
+
+/* False when the digit is the same in every record (then nothing moved). */
+static bool radix_pass(pass *ps)
+{
+    ps->scattering = false;
+    run_pieces(ps);
+    const size_t first = (key_value(ps->from, ps->k) >> ps->shift) & ps->mask;
+    size_t with_first = 0;
+    for (size_t t = 0; t < ps->pieces; t++)
+        with_first += ps->count[t * (ps->mask + 1) + first];
+    if (with_first == ps->n)
         return false;
-    for (size_t d = 0, sum = 0; d <= mask; d++) {
-        const size_t c = count[d];
-        count[d] = sum;
-        sum += c;
+    size_t sum = 0;
+    for (size_t d = 0; d <= ps->mask; d++) {
+        for (size_t t = 0; t < ps->pieces; t++) {
+            size_t *c = &ps->count[t * (ps->mask + 1) + d];
+            const size_t here = *c;
+            *c = sum;
+            sum += here;
+        }
     }
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *r = from + i * size;
-        copy_record(to + count[(key_value(r, k) >> shift) & mask]++ * size, r, size);
-    }
+    ps->scattering = true;
+    run_pieces(ps);
     return true;
 }
 
@@ -71,6 +143,7 @@ static bool radix_pass(const unsigned char *from, unsigned char *to, size_t n, s
 typedef struct passes {
     unsigned char *from, *to;
     size_t n, size, *count;
+    size_t pieces;
     int bits;
 } passes;
 
@@ -78,7 +151,8 @@ static int passes_start(passes *p, void *records, size_t n, size_t size, int bit
 {
     p->from = records;
     p->to = nd_scratch_map(n * size);
-    p->count = malloc(((size_t)1 << bits) * sizeof(*p->count));
+    p->pieces = n >= SHARED_MIN ? (size_t)sort_threads : 1;
+    p->count = malloc(p->pieces * ((size_t)1 << bits) * sizeof(*p->count));
     p->n = n;
     p->size = size;
     p->bits = bits;
@@ -87,7 +161,9 @@ static int passes_start(passes *p, void *records, size_t n, size_t size, int bit
 
 static void passes_run(passes *p, const nd_radix_key *k, int shift)
 {
-    if (!radix_pass(p->from, p->to, p->n, p->size, k, shift, p->bits, p->count))
+    pass ps = {p->from, p->to, p->n, p->size, k, shift, ((uint64_t)1 << p->bits) - 1,
+               p->count, p->pieces, false, {0}};
+    if (!radix_pass(&ps))
         return;
     unsigned char *swap = p->from;
     p->from = p->to;

@@ -24,5 +24,9 @@ typedef struct nd_radix_key {
  * stably: records with equal keys keep their order. Returns 0 or ND_ENOMEM. */
 int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys);
 
+/* Lets the sorts that this thread calls share a large sort with up to n threads (1, the
+ * default: on this thread alone). The result is the same. */
+void nd_radix_set_threads(int n);
+
 
 #endif

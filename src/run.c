@@ -12,6 +12,7 @@
 #include "lsh.h"
 #include "nd_internal.h"
 #include "passages.h"
+#include "radix.h"
 #include "scan.h"
 #include "spill.h"
 #include "threads.h"
@@ -522,7 +523,9 @@ static int find_passages(const nd_corpus *c, const scan_job *scan, nd_result *r)
     const nd_passage_params p = {c->opts.shingle_k, c->opts.max_gap,  c->opts.min_passage,
                                  c->opts.max_df,    c->opts.memory, c->spill};
     nd_passage_counts counts = {0, 0};
+    nd_radix_set_threads(nd_thread_count(&c->opts, SIZE_MAX)); /* its large sorts */
     const int rc = nd_find_passages_in(&src, &p, &r->passages, &r->n_passages, &counts);
+    nd_radix_set_threads(1);
     nd_scratch_release();
     r->stats.n_capped_shingles = counts.capped;
     r->stats.n_spilled_runs += counts.spilled;

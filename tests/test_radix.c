@@ -6,7 +6,7 @@
  * bits only, and the records that share them are put in order afterwards:
  * it is tried with hashes that share their top bits (long runs to put in
  * order), repeated hashes, keys before and after it, and sizes on both sides
- * of the cut-overs.
+ * of the cut-overs; and large sorts shared by threads.
  */
 #include "nd_internal.h"
 #include "radix.h"
@@ -222,4 +222,22 @@ Test(radix, hash_between_other_keys)
                                         {offsetof(band_record, hash), 8, true},
                                         {offsetof(band_record, doc), 4, false}};
     check_band_records(keys, 3, compare_band_hash_doc);
+}
+
+/* A large sort shared by two or three threads: the same stable order, for hash keys
+ * (with long runs to order below the top bits), several keys and digits that are the
+ * same in every record (passes skipped). */
+Test(radix, shared_by_threads_equals_a_stable_sort)
+{
+    static const nd_radix_key keys[] = {{offsetof(band_record, band), 4, false},
+                                        {offsetof(band_record, hash), 8, true},
+                                        {offsetof(band_record, doc), 4, false}};
+    for (int threads = 2; threads <= 3; threads++) {
+        nd_radix_set_threads(threads);
+        rng_state = 23;
+        check_by_hash(1500000, 2, 2);
+        check_by_hash(300000, 7, 0);
+        check_band_records(keys, 3, compare_band_hash_doc);
+    }
+    nd_radix_set_threads(1);
 }
