@@ -178,8 +178,14 @@ static int make_room_for_hashes(share *s, size_t n)
     nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
     s->h = nd_scratch_map(n * sizeof(*s->h));
     s->by_part = nd_scratch_map(n * sizeof(*s->h));
-    s->h_cap = s->h && s->by_part ? n : 0;
-    return s->h_cap ? 0 : ND_ENOMEM;
+    s->h_cap = n;
+    if (s->h && s->by_part)
+        return 0;
+    nd_scratch_unmap(s->h, n * sizeof(*s->h)); /* the one that was mapped, if any */
+    nd_scratch_unmap(s->by_part, n * sizeof(*s->h));
+    s->h = s->by_part = NULL;
+    s->h_cap = 0;
+    return ND_ENOMEM;
 }
 
 /* Reads a share's hashes and deals them out by part. */

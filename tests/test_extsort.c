@@ -48,7 +48,7 @@ static size_t sort_through(const rec *r, size_t n, size_t budget, size_t block)
         cr_assert_eq(block == 1 ? nd_extsort_add(s, &r[i]) : nd_extsort_add_many(s, &r[i], m), 0);
     }
     cr_assert_eq(nd_extsort_finish(s), 0);
-    rec *want = malloc(n * sizeof(*want));
+    rec *want = malloc((n ? n : 1) * sizeof(*want));
     cr_assert_not_null(want);
     memcpy(want, r, n * sizeof(*want));
     qsort(want, n, sizeof(*want), compare_recs);

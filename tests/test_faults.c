@@ -246,8 +246,9 @@ Test(faults, scratch_directory)
 }
 
 /* --memory far below what the corpus needs: sorted runs spill, the output is identical;
- * on three threads, the passage feed's rounds (a few batches each, under the cap) are
- * dealt out in three shares, against one thread's single round. */
+ * on three threads, the passage feed reads a round of one batch at a time (each larger
+ * than the cap allows a round), its parts marked by three threads, against one thread's
+ * single round. (Rounds of many batches in three shares: test_cli, three threads.) */
 Test(faults, memory_cap_spills_with_identical_output)
 {
     make_corpus();
