@@ -64,6 +64,7 @@ typedef struct feed {
     share *shares;
     size_t n_shares; /* threads */
     size_t n_mark_pieces;
+    int (*per_share)(const struct feed *, share *); /* what run_shares does to each */
     nd_work work;
 } feed;
 
@@ -167,6 +168,21 @@ static int run_pieces(feed *f, size_t n, void *(*worker)(void *))
     return rc < 0 ? rc : nd_work_result(&f->work);
 }
 
+static void *share_worker(void *arg)
+{
+    feed *f = arg;
+    for (size_t t; nd_work_take(&f->work, &t);)
+        nd_work_done(&f->work, f->per_share(f, &f->shares[t]));
+    return NULL;
+}
+
+/* Does per_share to each share of the round, on all threads. */
+static int run_shares(feed *f, int (*per_share)(const feed *, share *))
+{
+    f->per_share = per_share;
+    return run_pieces(f, f->n_shares, share_worker);
+}
+
 /* ---------------------------------------------------------------- 1. marking */
 
 /* Room for n hashes in the share's two marking buffers. */
@@ -218,14 +234,6 @@ static int read_share(const feed *f, share *s)
     return rc;
 }
 
-static void *read_shares(void *arg)
-{
-    feed *f = arg;
-    for (size_t t; nd_work_take(&f->work, &t);)
-        nd_work_done(&f->work, read_share(f, &f->shares[t]));
-    return NULL;
-}
-
 /* Marks the hashes of parts [p0, p1) from every share. The maps hold at least 2^16 bits
  * a map, so the parts' slices of them are whole words, apart from other parts'. */
 static void mark_parts(feed *f, unsigned p0, unsigned p1)
@@ -251,7 +259,7 @@ static int mark_all(feed *f, uint64_t room)
     int rc = 0;
     for (size_t b = 0; b < f->n_blobs && rc == 0;) {
         b = plan_round(f, b, room);
-        rc = run_pieces(f, f->n_shares, read_shares);
+        rc = run_shares(f, read_share);
         if (rc == 0)
             rc = run_pieces(f, f->n_mark_pieces, mark_ranges);
     }
@@ -307,20 +315,12 @@ static int keep_share(const feed *f, share *s)
     return rc;
 }
 
-static void *keep_shares(void *arg)
-{
-    feed *f = arg;
-    for (size_t t; nd_work_take(&f->work, &t);)
-        nd_work_done(&f->work, keep_share(f, &f->shares[t]));
-    return NULL;
-}
-
 static int keep_all(feed *f, uint64_t room, nd_extsort *out)
 {
     int rc = 0;
     for (size_t b = 0; b < f->n_blobs && rc == 0;) {
         b = plan_round(f, b, room);
-        rc = run_pieces(f, f->n_shares, keep_shares);
+        rc = run_shares(f, keep_share);
         for (size_t t = 0; t < f->n_shares && rc == 0; t++)
             rc = nd_extsort_add_many(out, f->shares[t].kept, f->shares[t].n_kept);
     }

@@ -81,17 +81,27 @@ Test(scratch, a_kept_mapping_trimmed_for_an_odd_size_leaves_nothing)
     cr_assert_not(mapped_at(big + 8 * MB - 1), "the end of the trimmed mapping is still there");
 }
 
+/* Two mappings of na and nb bytes, filled with va and vb, freed (so kept), nothing else
+ * kept; *a and *b say where they were. */
+static void keep_two(size_t na, unsigned char va, unsigned char **a, size_t nb,
+                     unsigned char vb, unsigned char **b)
+{
+    nd_scratch_release();
+    *a = nd_scratch_map(na);
+    *b = nd_scratch_map(nb);
+    cr_assert(*a && *b);
+    memset(*a, va, na);
+    memset(*b, vb, nb);
+    nd_scratch_unmap(*a, na);
+    nd_scratch_unmap(*b, nb);
+}
+
 /* A request larger than every kept mapping grows the largest, whose pages it keeps (the
  * part added is zero), and frees the others; the zeroed variant clears the old bytes. */
 Test(scratch, a_larger_request_grows_the_largest_kept_mapping)
 {
-    nd_scratch_release();
-    unsigned char *a = nd_scratch_map(4 * MB), *b = nd_scratch_map(6 * MB);
-    cr_assert(a && b);
-    memset(a, 0xAB, 4 * MB);
-    memset(b, 0xCD, 6 * MB);
-    nd_scratch_unmap(a, 4 * MB);
-    nd_scratch_unmap(b, 6 * MB);
+    unsigned char *a, *b;
+    keep_two(4 * MB, 0xAB, &a, 6 * MB, 0xCD, &b);
     unsigned char *g = nd_scratch_map(20 * MB);
     cr_assert_not_null(g);
     cr_assert(all_bytes(g, 6 * MB, 0xCD), "the largest kept mapping's pages were not kept");
@@ -113,13 +123,8 @@ Test(scratch, a_larger_request_grows_the_largest_kept_mapping)
  * kept, for the next request. */
 Test(scratch, a_fitting_request_leaves_the_other_mapping_kept)
 {
-    nd_scratch_release();
-    unsigned char *big = nd_scratch_map(8 * MB), *small = nd_scratch_map(4 * MB);
-    cr_assert(big && small);
-    memset(big, 0xAB, 8 * MB);
-    memset(small, 0xCD, 4 * MB);
-    nd_scratch_unmap(big, 8 * MB);
-    nd_scratch_unmap(small, 4 * MB);
+    unsigned char *big, *small;
+    keep_two(8 * MB, 0xAB, &big, 4 * MB, 0xCD, &small);
     unsigned char *a = nd_scratch_map(2 * MB); /* the 4 MB, trimmed */
     cr_assert_not_null(a);
     cr_assert(all_bytes(a, 2 * MB, 0xCD), "the smallest kept mapping was not taken");
