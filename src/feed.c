@@ -185,22 +185,27 @@ static int run_shares(feed *f, int (*per_share)(const feed *, share *))
 
 /* ---------------------------------------------------------------- 1. marking */
 
+/* Frees the marking buffers, whose pages the kept records may take next. */
+static void free_marking_buffers(share *s)
+{
+    nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
+    nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
+    s->h = s->by_part = NULL;
+    s->h_cap = 0;
+}
+
 /* Room for n hashes in the share's two marking buffers. */
 static int make_room_for_hashes(share *s, size_t n)
 {
     if (n <= s->h_cap)
         return 0;
-    nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
-    nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
+    free_marking_buffers(s);
     s->h = nd_scratch_map(n * sizeof(*s->h));
     s->by_part = nd_scratch_map(n * sizeof(*s->h));
     s->h_cap = n;
     if (s->h && s->by_part)
         return 0;
-    nd_scratch_unmap(s->h, n * sizeof(*s->h)); /* the one that was mapped, if any */
-    nd_scratch_unmap(s->by_part, n * sizeof(*s->h));
-    s->h = s->by_part = NULL;
-    s->h_cap = 0;
+    free_marking_buffers(s); /* the one that was mapped, with its size */
     return ND_ENOMEM;
 }
 
@@ -263,13 +268,8 @@ static int mark_all(feed *f, uint64_t room)
         if (rc == 0)
             rc = run_pieces(f, f->n_mark_pieces, mark_ranges);
     }
-    for (size_t t = 0; t < f->n_shares; t++) {
-        share *s = &f->shares[t];
-        nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
-        nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
-        s->h = s->by_part = NULL;
-        s->h_cap = 0;
-    }
+    for (size_t t = 0; t < f->n_shares; t++)
+        free_marking_buffers(&f->shares[t]);
     return rc;
 }
 
@@ -334,8 +334,7 @@ static void free_shares(feed *f)
     for (size_t t = 0; f->shares && t < f->n_shares; t++) {
         share *s = &f->shares[t];
         free(s->blob);
-        nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
-        nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
+        free_marking_buffers(s);
         nd_scratch_unmap(s->kept, s->kept_cap * sizeof(*s->kept));
     }
     free(f->shares);
