@@ -77,21 +77,26 @@ typedef struct pass {
     nd_work work;
 } pass;
 
-static void pass_piece(pass *ps, size_t t)
+static void pass_piece(const pass *ps, size_t t)
 {
-    const size_t lo = ps->n * t / ps->pieces, hi = ps->n * (t + 1) / ps->pieces;
-    size_t *count = ps->count + t * (ps->mask + 1);
+    /* locals: the stores through unsigned char pointers would make the compiler reload
+     * the fields at every record */
+    const unsigned char *const from = ps->from;
+    unsigned char *const to = ps->to;
+    const size_t size = ps->size, lo = ps->n * t / ps->pieces, hi = ps->n * (t + 1) / ps->pieces;
+    const nd_radix_key *const k = ps->k;
     const int shift = ps->shift;
+    const uint64_t mask = ps->mask;
+    size_t *const count = ps->count + t * (mask + 1);
     if (!ps->scattering) {
-        memset(count, 0, (ps->mask + 1) * sizeof(*count));
+        memset(count, 0, (mask + 1) * sizeof(*count));
         for (size_t i = lo; i < hi; i++)
-            count[(key_value(ps->from + i * ps->size, ps->k) >> shift) & ps->mask]++;
+            count[(key_value(from + i * size, k) >> shift) & mask]++;
         return;
     }
     for (size_t i = lo; i < hi; i++) {
-        const unsigned char *r = ps->from + i * ps->size;
-        copy_record(ps->to + count[(key_value(r, ps->k) >> shift) & ps->mask]++ * ps->size, r,
-                    ps->size);
+        const unsigned char *r = from + i * size;
+        copy_record(to + count[(key_value(r, k) >> shift) & mask]++ * size, r, size);
     }
 }
 
@@ -161,7 +166,7 @@ static int passes_start(passes *p, void *records, size_t n, size_t size, int bit
 
 static void passes_run(passes *p, const nd_radix_key *k, int shift)
 {
-    pass ps = {p->from, p->to, p->n, p->size, k, shift, ((uint64_t)1 << p->bits) - 1,
+    pass ps = {p->from,  p->to,     p->n,  p->size, k, shift, ((uint64_t)1 << p->bits) - 1,
                p->count, p->pieces, false, {0}};
     if (!radix_pass(&ps))
         return;
