@@ -243,10 +243,13 @@ static int read_share(const feed *f, share *s)
  * a map, so the parts' slices of them are whole words, apart from other parts'. */
 static void mark_parts(feed *f, unsigned p0, unsigned p1)
 {
+    uint64_t *const maps = f->maps; /* locals: the maps' stores could alias the fields */
+    const unsigned shift = 64 - f->bits;
     for (size_t t = 0; t < f->n_shares; t++) {
-        const share *s = &f->shares[t];
-        for (size_t i = s->part_at[p0]; i < s->part_at[p1]; i++)
-            mark(f->maps, slot_of(f, s->by_part[i]));
+        const uint64_t *const h = f->shares[t].by_part;
+        const size_t end = f->shares[t].part_at[p1];
+        for (size_t i = f->shares[t].part_at[p0]; i < end; i++)
+            mark(maps, h[i] >> shift);
     }
 }
 
