@@ -10,7 +10,8 @@
 # same bytes, then runs neardup R times (default 5) per configuration, in rounds of one run
 # of each, and prints the medians as Markdown tables: end to end and per stage, MB/s,
 # documents/s, peak RSS, and the ratios to read(), to XXH3, to one thread and to the
-# plain-ICU engine.
+# plain-ICU engine; and one-thread runs pinned to each CPU (the CPUs of a virtual machine
+# need not be equally fast).
 # --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB),
 # and a run of the largest under --memory 32M, checked to write the same pairs.
 set -eu
@@ -106,6 +107,27 @@ interleaved() {
     echo "$(median < "$dir/t1") $(median < "$dir/t2")"
 }
 
+# pinned PATH -> "cpu:median ..." of one-thread runs pinned to each CPU (taskset), 5 rounds
+# of one run on each: the CPUs of a virtual machine need not be equally fast, and a
+# speed-up on all of them is bounded by the slower ones
+pinned() {
+    command -v taskset >/dev/null || return 0
+    n=$(nproc)
+    c=0
+    while [ $c -lt "$n" ]; do : > "$dir/cpu$c"; c=$((c + 1)); done
+    for i in 1 2 3 4 5; do
+        c=0
+        while [ $c -lt "$n" ]; do
+            t0=$(now)
+            taskset -c $c "$bin" -q --threads 1 --pairs /dev/null "$1"
+            awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.4f\n", b - a }' >> "$dir/cpu$c"
+            c=$((c + 1))
+        done
+    done
+    c=0
+    while [ $c -lt "$n" ]; do printf '%s:%s ' $c "$(median < "$dir/cpu$c")"; c=$((c + 1)); done
+}
+
 # the peak RSS of a run on a handful of documents: what neardup needs before any corpus
 startup_rss() {
     f=$(corpus arabic 10)
@@ -184,6 +206,8 @@ for lang in arabic english; do
     # shellcheck disable=SC2046
     set -- $(interleaved "$f")
     echo "- two threads over one, JSONL, 11 interleaved runs each: $1 s and $2 s (medians), $(ratio "$1" "$2")x"
+    per_cpu=$(pinned "$f")
+    [ -z "$per_cpu" ] || echo "- one thread pinned to each CPU, JSONL, 5 interleaved runs each (CPU:median seconds): $per_cpu"
     echo "- passages on top of the document level: $(ratio "$(awk -v a="$(wall 'jsonl --threads 1 --passages /dev/null')" -v b="$(wall 'jsonl --threads 1')" 'BEGIN { print a - b }')" "$(wall 'jsonl --threads 1')")x the document-level time (one thread)"
     echo
     echo "| stage (\`jsonl --threads 1\`) | seconds | MB/s | docs/s |"
