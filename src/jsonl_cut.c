@@ -51,85 +51,61 @@ static bool blank_line(const unsigned char *s, size_t n)
     return true;
 }
 
-void nd_cutter_init(nd_cutter *k, int fd, uint64_t from, uint64_t to)
+/* The lines of buf[0..len), which starts at file offset base, into p. */
+static int split_lines(part *p, const unsigned char *buf, size_t len, uint64_t base)
 {
-    *k = (nd_cutter){.fd = fd, .base = from, .at = from, .to = to};
-}
-
-void nd_cutter_dispose(nd_cutter *k)
-{
-    free(k->buf);
-    k->buf = NULL;
-}
-
-/* The lines of buf[0..len), which starts at file offset base, appended to *lines. */
-static int split_lines(nd_cutter *k, const unsigned char *buf, size_t len, nd_cut_line **lines,
-                       size_t *n, size_t *cap)
-{
-    size_t start = k->base == 0 ? nd_bom_length(buf, len) : 0;
+    size_t start = base == 0 ? nd_bom_length(buf, len) : 0;
     while (start < len) {
         const unsigned char *nl = memchr(buf + start, '\n', len - start);
         const size_t end = nl ? (size_t)(nl - buf) : len;
-        k->n_lines++;
+        p->n_lines++;
         if (!blank_line(buf + start, end - start)) {
-            if (ND_GROW(*lines, *cap, *n + 1) < 0)
+            if (ND_GROW(p->lines, p->cap, p->n + 1) < 0)
                 return ND_ENOMEM;
-            (*lines)[(*n)++] = (nd_cut_line){k->base + start, end - start, k->n_lines};
+            p->lines[p->n++] = (nd_cut_line){base + start, end - start, p->n_lines};
         }
         start = end + 1;
     }
     return 0;
 }
 
-int nd_cutter_next(nd_cutter *k, nd_cut_line **lines, size_t *n, size_t *cap)
-{
-    if (k->done)
-        return 0;
-    if (!k->buf && !(k->buf = malloc(k->cap = BLOCK)))
-        return ND_ENOMEM;
-    for (;;) {
-        if (k->have == k->cap && ND_GROW(k->buf, k->cap, k->have + 1) < 0)
-            return ND_ENOMEM;
-        const uint64_t left = k->to - k->at;
-        const size_t want = left < k->cap - k->have ? (size_t)left : k->cap - k->have;
-        const ssize_t got = want ? pread(k->fd, k->buf + k->have, want, (off_t)k->at) : 0;
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            k->error = errno;
-            k->error_at = k->at;
-            k->done = true;
-            return ND_EIO;
-        }
-        k->at += (uint64_t)got;
-        k->have += (size_t)got;
-        const unsigned char *last_nl = k->have ? memrchr(k->buf, '\n', k->have) : NULL;
-        const size_t whole = got == 0 ? k->have /* the end: its last line */
-                             : last_nl ? (size_t)(last_nl - k->buf) + 1
-                                       : 0;
-        k->done = got == 0;
-        if (whole == 0 && !k->done)
-            continue; /* a line longer than the block: read on */
-        const int rc = split_lines(k, k->buf, whole, lines, n, cap);
-        memmove(k->buf, k->buf + whole, k->have - whole);
-        k->base += whole;
-        k->have -= whole;
-        return rc;
-    }
-}
-
 /* Reads part p block by block and splits it into lines. */
 static int cut_part(int fd, part *p)
 {
-    nd_cutter k;
-    nd_cutter_init(&k, fd, p->from, p->to);
-    int rc = 0;
-    while (rc == 0 && !k.done)
-        rc = nd_cutter_next(&k, &p->lines, &p->n, &p->cap);
-    p->n_lines = k.n_lines;
-    p->error = k.error;
-    p->error_at = k.error_at;
-    nd_cutter_dispose(&k);
+    size_t cap = BLOCK, have = 0;
+    unsigned char *buf = malloc(cap);
+    uint64_t base = p->from, at = p->from;
+    int rc = buf ? 0 : ND_ENOMEM;
+    while (rc == 0) {
+        if (have == cap && ND_GROW(buf, cap, have + 1) < 0) {
+            rc = ND_ENOMEM;
+            break;
+        }
+        const uint64_t left = p->to - at;
+        const size_t want = left < cap - have ? (size_t)left : cap - have;
+        const ssize_t got = want ? pread(fd, buf + have, want, (off_t)at) : 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            p->error = errno;
+            p->error_at = at;
+            rc = ND_EIO;
+            break;
+        }
+        at += (uint64_t)got;
+        have += (size_t)got;
+        const unsigned char *last_nl = have ? memrchr(buf, '\n', have) : NULL;
+        const size_t done = got == 0 ? have /* the part's end: its last line */
+                            : last_nl ? (size_t)(last_nl - buf) + 1
+                                      : 0;
+        rc = split_lines(p, buf, done, base);
+        if (got == 0)
+            break;
+        memmove(buf, buf + done, have - done);
+        base += done;
+        have -= done;
+    }
+    free(buf);
     return rc;
 }
 
@@ -227,9 +203,9 @@ int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t
 
 int nd_cut_buffer(const unsigned char *bytes, size_t len, nd_cut_line **lines, size_t *n)
 {
-    nd_cutter k = {0};
-    size_t cap = 0;
-    *lines = NULL;
-    *n = 0;
-    return split_lines(&k, bytes, len, lines, n, &cap);
+    part p = {.from = 0, .to = len};
+    const int rc = split_lines(&p, bytes, len, 0);
+    *lines = p.lines;
+    *n = p.n;
+    return rc;
 }

@@ -29,29 +29,6 @@ typedef struct nd_cut_line {
 int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t *n,
                  uint64_t *error_offset);
 
-/* Cutting bytes [from, to) of a plain file a block at a time (to = UINT64_MAX: to its
- * end, whatever its size then). from must start a line. */
-typedef struct nd_cutter {
-    int fd;
-    uint64_t base;      /* the file offset of buf[0] */
-    uint64_t at, to;    /* the next byte to read, the end */
-    unsigned char *buf; /* a line not yet whole */
-    size_t have, cap;
-    uint32_t n_lines;   /* lines seen, blank ones too */
-    bool done;
-    int error;          /* errno of a failed read, at error_at */
-    uint64_t error_at;
-} nd_cutter;
-
-void nd_cutter_init(nd_cutter *k, int fd, uint64_t from, uint64_t to);
-void nd_cutter_dispose(nd_cutter *k);
-
-/* Appends the non-blank lines of the next block (one at least, unless done: a line
- * longer than a block is read whole) to *lines (*n of them, room for *cap), numbered
- * from the start of the range; k->done after the last. Returns 0, ND_ENOMEM, or ND_EIO
- * (then k->error, k->error_at, and k->done). */
-int nd_cutter_next(nd_cutter *k, nd_cut_line **lines, size_t *n, size_t *cap);
-
 /* The same for JSONL held in memory (stdin, a decompressed file), on this thread. */
 int nd_cut_buffer(const unsigned char *bytes, size_t len, nd_cut_line **lines, size_t *n);
 
