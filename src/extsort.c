@@ -110,10 +110,7 @@ int nd_extsort_add(nd_extsort *s, const void *record)
         s->buf = buf;
         s->buf_cap = grown;
     }
-    if (s->rec == 16) /* the passage stage's records and seeds: a copy the compiler inlines */
-        memcpy(s->buf + s->n * 16, record, 16);
-    else
-        memcpy(s->buf + s->n * s->rec, record, s->rec);
+    nd_copy_record(s->buf + s->n * s->rec, record, s->rec);
     s->n++;
     return 0;
 }

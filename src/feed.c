@@ -105,12 +105,6 @@ static unsigned map_bits(const nd_corpus *c, uint64_t n_hashes)
 
 /* ---------------------------------------------------------------- reading */
 
-static size_t batch_end(const feed *f, size_t b)
-{
-    const size_t end = (b + 1) * f->batch_docs;
-    return end < f->c->n_docs ? end : f->c->n_docs;
-}
-
 /* The hashes of batch b into s->blob. */
 static int read_blob(const feed *f, share *s, size_t b)
 {
@@ -217,8 +211,9 @@ static int read_share(const feed *f, share *s)
     for (size_t b = s->b0; b < s->b1 && rc == 0; b++) {
         if ((rc = read_blob(f, s, b)) < 0)
             break;
+        const size_t end = nd_batch_end(f->c, f->batch_docs, b);
         size_t at = 0;
-        for (size_t i = b * f->batch_docs; i < batch_end(f, b); i++) {
+        for (size_t i = b * f->batch_docs; i < end; i++) {
             const nd_doc *d = &f->c->docs[i];
             if (nd_doc_starts_passages(f->c, d)) {
                 memcpy(s->h + s->n_h, s->blob + at, d->n_shingles * sizeof(*s->h));
@@ -294,8 +289,9 @@ static int keep_batch(const feed *f, share *s, size_t b)
     }
     for (size_t i = 0; i < LOOKUP_AHEAD && i < n; i++)
         __builtin_prefetch(twice_word(f, s->blob[i]));
+    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
     size_t at = 0;
-    for (size_t i = b * f->batch_docs; i < batch_end(f, b); i++) {
+    for (size_t i = b * f->batch_docs; i < end; i++) {
         const nd_doc *d = &f->c->docs[i];
         for (uint32_t p = 0; nd_doc_starts_passages(f->c, d) && p < d->n_shingles; p++) {
             if (at + p + LOOKUP_AHEAD < n)

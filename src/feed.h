@@ -16,6 +16,13 @@ typedef struct nd_shingle_blob {
     uint64_t n;
 } nd_shingle_blob;
 
+/* One past the last document of batch b, of batch_docs documents each. */
+static inline size_t nd_batch_end(const nd_corpus *c, size_t batch_docs, size_t b)
+{
+    const size_t end = (b + 1) * batch_docs;
+    return end < c->n_docs ? end : c->n_docs;
+}
+
 /* Adds to out, in (document, position) order, the records (hash, document, position)
  * of the shingles of c's documents that start passages, but for most of those that
  * occur only once (no seed comes from them). Blob b holds the hashes of documents

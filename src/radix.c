@@ -40,17 +40,6 @@ static inline uint64_t key_value(const unsigned char *record, const nd_radix_key
     return v;
 }
 
-/* Records are copied as 8- or 16-byte values where they are that size. */
-static inline void copy_record(unsigned char *to, const unsigned char *from, size_t size)
-{
-    if (size == 16)
-        memcpy(to, from, 16);
-    else if (size == 8)
-        memcpy(to, from, 8);
-    else
-        memcpy(to, from, size);
-}
-
 /* Sorts of this many records or more are shared by the threads the caller allows. */
 #define SHARED_MIN ((size_t)1 << 18)
 static _Thread_local int sort_threads = 1;
@@ -60,24 +49,24 @@ void nd_radix_set_threads(int n)
     sort_threads = n > 1 ? n : 1;
 }
 
-/* One stable pass on the digit of key k at shift, the records taken in pieces (one per
- * thread): each piece's digits are counted, the counts turned into places, digit by
- * digit and piece by piece (which keeps the pass stable), then each piece scattered to
- * its places. */
-typedef struct pass {
-    const unsigned char *from;
-    unsigned char *to;
+/* A sort's two buffers and counters, and the pass under way: a stable pass on the digit
+ * of key k at shift, the records taken in pieces (one per thread): each piece's digits
+ * are counted, the counts turned into places, digit by digit and piece by piece (which
+ * keeps the pass stable), then each piece scattered to its places. */
+typedef struct passes {
+    unsigned char *from, *to; /* the records, and where the pass puts them */
     size_t n, size;
-    const nd_radix_key *k;
-    int shift;
+    int bits;
     uint64_t mask;
     size_t *count; /* piece t's counts, then places, at count + t * (mask + 1) */
     size_t pieces;
+    const nd_radix_key *k;
+    int shift;
     bool scattering;
     nd_work work;
-} pass;
+} passes;
 
-static void pass_piece(const pass *ps, size_t t)
+static void pass_piece(const passes *ps, size_t t)
 {
     /* locals: the stores through unsigned char pointers would make the compiler reload
      * the fields at every record */
@@ -96,19 +85,19 @@ static void pass_piece(const pass *ps, size_t t)
     }
     for (size_t i = lo; i < hi; i++) {
         const unsigned char *r = from + i * size;
-        copy_record(to + count[(key_value(r, k) >> shift) & mask]++ * size, r, size);
+        nd_copy_record(to + count[(key_value(r, k) >> shift) & mask]++ * size, r, size);
     }
 }
 
 static void *pass_worker(void *arg)
 {
-    pass *ps = arg;
+    passes *ps = arg;
     for (size_t t; nd_work_take(&ps->work, &t);)
         pass_piece(ps, t);
     return NULL;
 }
 
-static void run_pieces(pass *ps)
+static void run_pieces(passes *ps)
 {
     if (ps->pieces == 1) {
         pass_piece(ps, 0);
@@ -120,7 +109,7 @@ static void run_pieces(pass *ps)
 }
 
 /* False when the digit is the same in every record (then nothing moved). */
-static bool radix_pass(pass *ps)
+static bool radix_pass(passes *ps)
 {
     ps->scattering = false;
     run_pieces(ps);
@@ -144,14 +133,6 @@ static bool radix_pass(pass *ps)
     return true;
 }
 
-/* The sort's two buffers and counters. */
-typedef struct passes {
-    unsigned char *from, *to;
-    size_t n, size, *count;
-    size_t pieces;
-    int bits;
-} passes;
-
 static int passes_start(passes *p, void *records, size_t n, size_t size, int bits)
 {
     p->from = records;
@@ -161,14 +142,15 @@ static int passes_start(passes *p, void *records, size_t n, size_t size, int bit
     p->n = n;
     p->size = size;
     p->bits = bits;
+    p->mask = ((uint64_t)1 << bits) - 1;
     return p->to && p->count ? 0 : ND_ENOMEM;
 }
 
 static void passes_run(passes *p, const nd_radix_key *k, int shift)
 {
-    pass ps = {p->from,  p->to,     p->n,  p->size, k, shift, ((uint64_t)1 << p->bits) - 1,
-               p->count, p->pieces, false, {0}};
-    if (!radix_pass(&ps))
+    p->k = k;
+    p->shift = shift;
+    if (!radix_pass(p))
         return;
     unsigned char *swap = p->from;
     p->from = p->to;

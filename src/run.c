@@ -42,12 +42,6 @@ static size_t n_batches(const nd_corpus *c)
     return (c->n_docs + SCAN_BATCH - 1) / SCAN_BATCH;
 }
 
-/* One past the last document of batch b. */
-static size_t batch_end(const nd_corpus *c, size_t b)
-{
-    return (b + 1) * SCAN_BATCH < c->n_docs ? (b + 1) * SCAN_BATCH : c->n_docs;
-}
-
 typedef struct band_chunk {
     uint64_t offset;
     size_t n;
@@ -225,7 +219,7 @@ static void *scan_worker(void *arg)
     if (rc == 0 && job->blobs) /* the batches' blobs keep the shingles */
         nd_scanner_keep_shingles(s);
     for (size_t batch; rc == 0 && nd_work_take(&job->batches, &batch);) {
-        const size_t first = batch * SCAN_BATCH, end = batch_end(c, batch);
+        const size_t first = batch * SCAN_BATCH, end = nd_batch_end(c, SCAN_BATCH, batch);
         nd_scanner_expect(s, &c->docs[first], end - first);
         for (size_t i = first; i < end && rc == 0; i++) {
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
