@@ -130,16 +130,19 @@ static int band_buffers_new(band_buffers *b, const scan_job *job)
     b->doc = malloc((size_t)job->bands * sizeof(*b->doc));
     if (!b->part || !b->doc)
         return ND_ENOMEM;
+    /* one scratch mapping for all parts: see nd_scratch_map */
+    nd_band_record *all = nd_scratch_map(BAND_CHUNK * sizeof(*all));
+    if (!all)
+        return ND_ENOMEM;
     for (int p = 0; p < job->lsh_parts; p++)
-        if (!(b->part[p].rec = malloc(b->room * sizeof(nd_band_record))))
-            return ND_ENOMEM;
+        b->part[p].rec = all + (size_t)p * b->room;
     return 0;
 }
 
-static void band_buffers_free(band_buffers *b, const scan_job *job)
+static void band_buffers_free(band_buffers *b)
 {
-    for (int p = 0; b->part && p < job->lsh_parts; p++)
-        free(b->part[p].rec);
+    if (b->part)
+        nd_scratch_unmap(b->part[0].rec, BAND_CHUNK * sizeof(nd_band_record));
     free(b->part);
     free(b->doc);
 }
@@ -240,7 +243,7 @@ static void *scan_worker(void *arg)
         rc = nd_spill_batch_flush(c->spill, &shingles.out);
     nd_work_done(&job->batches, rc);
     nd_scanner_free(s);
-    band_buffers_free(&bands, job);
+    band_buffers_free(&bands);
     free(shingles.h);
     nd_spill_batch_dispose(&shingles.out);
     free(sig);
@@ -384,12 +387,12 @@ static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
 static void *lsh_worker(void *arg)
 {
     lsh_job *job = arg;
-    nd_band_record *chunk = malloc(BAND_CHUNK * sizeof(*chunk));
+    nd_band_record *chunk = nd_scratch_map(BAND_CHUNK * sizeof(*chunk));
     int rc = chunk ? 0 : ND_ENOMEM;
     for (size_t part; rc == 0 && nd_work_take(&job->work, &part);)
         rc = part_candidates(job, (int)part, chunk);
     nd_work_done(&job->work, rc);
-    free(chunk);
+    nd_scratch_unmap(chunk, BAND_CHUNK * sizeof(*chunk));
     return NULL;
 }
 

@@ -153,8 +153,11 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
         if (rc < 0)
             return rc;
     }
-    if (ND_GROW(b->data, b->cap, b->len + len) < 0 ||
-        ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
+    /* a scratch mapping: its huge pages are reused from stage to stage, where a fresh
+     * malloc's small pages cost a fault each (costly under a hypervisor) */
+    if (!b->data && (b->data = nd_scratch_map(BATCH_BYTES)) != NULL)
+        b->cap = BATCH_BYTES;
+    if (!b->data || ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
         return ND_ENOMEM;
     memcpy(b->data + b->len, data, len);
     b->fixups[b->n_fixups++] = (struct nd_spill_fixup){offset, b->len};
@@ -164,7 +167,7 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
 
 void nd_spill_batch_dispose(nd_spill_batch *b)
 {
-    free(b->data);
+    nd_scratch_unmap(b->data, b->cap);
     free(b->fixups);
     *b = (nd_spill_batch){0};
 }
