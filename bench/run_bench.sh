@@ -7,9 +7,9 @@
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
 # shared passages; JSONL, and one file per document) into DIR (default
 # /tmp/neardup-bench, out of git), measures this machine's read() and XXH3 speed on the
-# same bytes, then runs neardup R times (default 5) per configuration, in rounds of one run
+# same bytes and what fresh memory costs it, then runs neardup R times (default 5) per configuration, in rounds of one run
 # of each, and prints the medians as Markdown tables: end to end and per stage, MB/s,
-# documents/s, peak RSS, and the ratios to read(), to XXH3, to one thread and to the
+# documents/s, peak RSS, system time, and the ratios to read(), to XXH3, to one thread and to the
 # plain-ICU engine; and one-thread runs pinned to each CPU (the CPUs of a virtual machine
 # need not be equally fast).
 # --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB),
@@ -48,17 +48,19 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 per_second() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
 now() { date +%s.%N; }
-# timed ARGS... -> writes "seconds peak_rss_kib" of one neardup run to $dir/time; the
-# seconds from the clock to the microsecond (time(1)'s own are in hundredths)
+# timed ARGS... -> writes "seconds peak_rss_kib system_seconds" of one neardup run to
+# $dir/time; the seconds from the clock to the microsecond (time(1)'s own are in
+# hundredths), the system time (the kernel's, mostly giving the process fresh pages and
+# copying reads and writes) from time(1)
 timed() {
     t0=$(now)
-    /usr/bin/time -f "%M" -o "$dir/rss" "$bin" "$@"
+    /usr/bin/time -f "%M %S" -o "$dir/rss" "$bin" "$@"
     t1=$(now)
     echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(tail -n1 "$dir/rss")" > "$dir/time"
 }
 
 # one_run TIMES PATH ARGS...: one run, its "wall list scan lsh verify cluster passages
-# rss_kib" appended to the file TIMES
+# rss_kib system" appended to the file TIMES
 one_run() {
     out=$1 f=$2
     shift 2
@@ -66,15 +68,15 @@ one_run() {
     python3 - "$dir/info.json" "$dir/time" >> "$out" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["seconds"]
-wall, rss = open(sys.argv[2]).read().split()[-2:]
+wall, rss, system = open(sys.argv[2]).read().split()[-3:]
 t = [s[k] for k in ("list", "scan", "lsh", "verify", "cluster", "passages")]
-print(wall, " ".join("%.4f" % x for x in t), rss)
+print(wall, " ".join("%.4f" % x for x in t), rss, system)
 PY
 }
 
 # medians TIMES -> the median of each column
 medians() {
-    for col in 1 2 3 4 5 6 7 8; do
+    for col in 1 2 3 4 5 6 7 8 9; do
         cut -d' ' -f$col "$1" | median
     done | tr '\n' ' '
 }
@@ -160,10 +162,17 @@ for lang in arabic english; do
     base=$(build-bench/bench/baseline "$f")
     read_mbs=$(echo "$base" | sed 's/.*read_mb_s=\([0-9]*\).*/\1/')
     xxh_mbs=$(echo "$base" | sed 's/.*xxh3_mb_s=\([0-9]*\).*/\1/')
+    fresh_small=$(echo "$base" | sed 's/.*fresh_4k_mb_s=\([0-9]*\).*/\1/')
+    fresh_huge=$(echo "$base" | sed 's/.*fresh_2m_first_mb_s=\([0-9]*\).*/\1/')
+    fresh_again=$(echo "$base" | sed 's/.*fresh_2m_again_mb_s=\([0-9]*\).*/\1/')
     echo "## $lang: $docs documents, $mb MB of JSONL (read() $read_mbs MB/s, XXH3 $xxh_mbs MB/s here)"
     echo
-    echo "| configuration | seconds | MB/s | docs/s | list | scan | lsh | verify | cluster | passages | peak RSS MiB | vs read() | vs XXH3 |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "Fresh memory, first touch of 64 MB here: $fresh_small MB/s in 4 KiB pages; in 2 MiB pages $fresh_huge MB/s the first time in a process, $fresh_again MB/s for pages it just gave back."
+    echo
+    echo "The \"system s\" column is the kernel's time (time(1)): reads, the scratch file's writes, and the fresh pages the process touches."
+    echo
+    echo "| configuration | seconds | MB/s | docs/s | list | scan | lsh | verify | cluster | passages | peak RSS MiB | system s | vs read() | vs XXH3 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     : > "$dir/summary"
     # rounds of one run of each configuration, after one run of each not counted: a slow
     # spell of the shared machine then falls on every configuration, not on one
@@ -192,9 +201,9 @@ for lang in arabic english; do
         # shellcheck disable=SC2046
         set -- $(medians "$dir/times.$i")
         mbs=$(per_second "$bytes" "$(awk -v t="$1" 'BEGIN { print t * 1e6 }')")
-        printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %s | %s |\n' \
+        printf '| `%s` | %.3f | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f | %s | %s |\n' \
             "$conf" "$1" "$mbs" "$(per_second "$docs" "$1")" "$2" "$3" "$4" "$5" "$6" "$7" \
-            "$(($8 / 1024))" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
+            "$(($8 / 1024))" "$9" "$(ratio "$mbs" "$read_mbs")" "$(ratio "$mbs" "$xxh_mbs")"
         echo "$conf|$*" >> "$dir/summary"
         i=$((i + 1))
     done
