@@ -10,6 +10,12 @@
  * current records, each run read through its own window of
  * budget / (runs + 1) bytes (at least 64 records). Ties cannot reorder
  * anything because cmp is a total order on the records.
+ *
+ * A partitioned sorter keeps one buffer per part (the budget bounds them all
+ * together). In memory, a part is sorted when reading reaches it, and its
+ * buffer is freed when reading leaves it: a sort's working space is a part's
+ * size, not the whole, and the records read make room for what the reader
+ * makes of them. Spilling writes each part as a run of its own.
  */
 #include "extsort.h"
 
@@ -25,19 +31,28 @@ typedef struct run_reader {
     size_t in_window, pos; /* records in the window, next one */
 } run_reader;
 
+typedef struct part_buffer {
+    unsigned char *buf;
+    size_t n, cap; /* records in buf, and room for (grows up to the sorter's cap) */
+} part_buffer;
+
 struct nd_extsort {
-    size_t rec, cap; /* record size, records per buffer */
+    size_t rec, cap; /* record size, records held in memory at most */
     nd_compare_fn cmp;
     nd_sort_fn sort;
     nd_spill *spill;
     size_t budget;
-    unsigned char *buf;
-    size_t n, buf_cap;    /* records in buf, and room for (grows up to cap) */
+    nd_part_fn part; /* NULL: one part */
+    const void *part_ctx;
+    part_buffer *parts, one;
+    size_t n_parts;
+    size_t held;      /* records in all parts */
+    size_t read_part; /* in-memory reading: the part being read */
     run_reader *runs;
     size_t n_runs, runs_cap;
     size_t *heap;         /* indices of runs, ordered by their current record */
     size_t heap_n;
-    size_t read_pos;      /* in-memory reading */
+    size_t read_pos;      /* in-memory reading: the next record of the part */
     bool merging;
     bool pending;         /* the head of heap[0] was handed out: advance it first */
 };
@@ -49,10 +64,29 @@ int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_s
     if (!s)
         return ND_ENOMEM;
     *s = (nd_extsort){.rec = record_size, .cmp = cmp, .sort = sort, .spill = spill,
-                      .budget = budget};
+                      .budget = budget, .n_parts = 1};
+    s->parts = &s->one;
     s->cap = budget / record_size < 64 ? 64 : budget / record_size;
     *out = s;
     return 0;
+}
+
+int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const void *ctx)
+{
+    if (!(s->parts = calloc(n_parts, sizeof(*s->parts)))) {
+        s->parts = &s->one;
+        return ND_ENOMEM;
+    }
+    s->n_parts = n_parts;
+    s->part = part;
+    s->part_ctx = ctx;
+    return 0;
+}
+
+static void free_part(const nd_extsort *s, part_buffer *b)
+{
+    nd_scratch_unmap(b->buf, b->cap * s->rec);
+    *b = (part_buffer){NULL, 0, 0};
 }
 
 void nd_extsort_free(nd_extsort *s)
@@ -63,70 +97,119 @@ void nd_extsort_free(nd_extsort *s)
         free(s->runs[i].window);
     free(s->runs);
     free(s->heap);
-    nd_scratch_unmap(s->buf, s->buf_cap * s->rec);
+    for (size_t p = 0; p < s->n_parts; p++)
+        free_part(s, &s->parts[p]);
+    if (s->parts != &s->one)
+        free(s->parts);
     free(s);
 }
 
-static int sort_buffer(nd_extsort *s)
+static int sort_part(const nd_extsort *s, part_buffer *b)
 {
+    if (b->n < 2)
+        return 0;
     if (s->sort)
-        return s->sort(s->buf, s->n);
-    nd_sort(s->buf, s->n, s->rec, s->cmp);
+        return s->sort(b->buf, b->n);
+    nd_sort(b->buf, b->n, s->rec, s->cmp);
     return 0;
 }
 
-/* Sorts the buffer and appends it to the scratch file as a run. */
-static int spill_run(nd_extsort *s)
+/* Sorts each part and appends it to the scratch file as a run. */
+static int spill_runs(nd_extsort *s)
 {
-    if (s->n == 0)
-        return 0;
-    int rc = sort_buffer(s);
-    if (rc < 0 || ND_GROW(s->runs, s->runs_cap, s->n_runs + 1) < 0)
-        return rc < 0 ? rc : ND_ENOMEM;
-    run_reader *r = &s->runs[s->n_runs++];
-    memset(r, 0, sizeof(*r));
-    r->left = s->n;
-    rc = nd_spill_append(s->spill, s->buf, s->n * s->rec, &r->offset);
-    s->n = 0;
+    int rc = 0;
+    for (size_t p = 0; p < s->n_parts && rc == 0; p++) {
+        part_buffer *b = &s->parts[p];
+        if (b->n == 0)
+            continue;
+        rc = sort_part(s, b);
+        if (rc < 0 || ND_GROW(s->runs, s->runs_cap, s->n_runs + 1) < 0)
+            return rc < 0 ? rc : ND_ENOMEM;
+        run_reader *r = &s->runs[s->n_runs++];
+        memset(r, 0, sizeof(*r));
+        r->left = b->n;
+        rc = nd_spill_append(s->spill, b->buf, b->n * s->rec, &r->offset);
+        b->n = 0;
+    }
+    s->held = 0;
     return rc;
+}
+
+/* Room for one more record in b. Its first mapping has room for its share of the budget,
+ * whose pages come as they are written; when that cannot be mapped, or a part outgrows
+ * its share, the mapping doubles and its pages move. */
+static int make_room(nd_extsort *s, part_buffer *b)
+{
+    if (b->n < b->cap)
+        return 0;
+    size_t grown = b->cap ? 2 * b->cap : s->cap / s->n_parts + 1;
+    grown = grown < s->cap ? grown : s->cap;
+    unsigned char *buf = b->buf ? nd_scratch_remap(b->buf, b->cap * s->rec, grown * s->rec)
+                                : nd_scratch_map(grown * s->rec);
+    if (!buf && !b->buf) { /* too large to map: from a megabyte */
+        grown = (1u << 20) / s->rec + 1;
+        grown = grown < s->cap ? grown : s->cap;
+        buf = nd_scratch_map(grown * s->rec);
+    }
+    if (!buf)
+        return ND_ENOMEM;
+    b->buf = buf;
+    b->cap = grown;
+    return 0;
 }
 
 int nd_extsort_add(nd_extsort *s, const void *record)
 {
-    if (s->n == s->cap) {
-        const int rc = spill_run(s);
+    if (s->held == s->cap) {
+        const int rc = spill_runs(s);
         if (rc < 0)
             return rc;
     }
-    if (!s->buf && (s->buf = nd_scratch_map(s->cap * s->rec)) != NULL)
-        s->buf_cap = s->cap; /* room for the budget, whose pages come as they are written */
-    if (s->n == s->buf_cap) { /* a budget too large to map: doubles, the pages move */
-        size_t grown = s->buf_cap ? 2 * s->buf_cap : (1u << 20) / s->rec + 1;
-        grown = grown < s->cap ? grown : s->cap;
-        unsigned char *buf = s->buf ? nd_scratch_remap(s->buf, s->buf_cap * s->rec, grown * s->rec)
-                                    : nd_scratch_map(grown * s->rec);
-        if (!buf)
-            return ND_ENOMEM;
-        s->buf = buf;
-        s->buf_cap = grown;
-    }
-    nd_copy_record(s->buf + s->n * s->rec, record, s->rec);
-    s->n++;
+    part_buffer *b = &s->parts[s->part ? s->part(s->part_ctx, record) : 0];
+    const int rc = make_room(s, b);
+    if (rc < 0)
+        return rc;
+    nd_copy_record(b->buf + b->n * s->rec, record, s->rec);
+    b->n++;
+    s->held++;
     return 0;
+}
+
+/* Adds records to their parts while each fits without spilling or growing; returns how
+ * many. For a sorter of one part they are copied in one go. */
+static size_t add_fitting(nd_extsort *s, const unsigned char *r, size_t n)
+{
+    size_t i = 0;
+    if (!s->part) {
+        part_buffer *b = &s->parts[0];
+        const size_t room = b->cap - b->n < s->cap - s->held ? b->cap - b->n : s->cap - s->held;
+        i = n < room ? n : room;
+        if (i > 0) /* b->buf may be NULL yet */
+            memcpy(b->buf + b->n * s->rec, r, i * s->rec);
+        b->n += i;
+    }
+    for (; s->part && i < n && s->held + i < s->cap; i++, r += s->rec) {
+        part_buffer *b = &s->parts[s->part(s->part_ctx, r)];
+        if (b->n == b->cap)
+            break;
+        nd_copy_record(b->buf + b->n++ * s->rec, r, s->rec);
+    }
+    s->held += i;
+    return i;
 }
 
 int nd_extsort_add_many(nd_extsort *s, const void *records, size_t n)
 {
     const unsigned char *r = records;
     while (n > 0) {
+        const size_t took = add_fitting(s, r, n);
+        r += took * s->rec, n -= took;
+        if (n == 0)
+            break;
         const int rc = nd_extsort_add(s, r); /* makes room, spilling or growing */
         if (rc < 0)
             return rc;
         r += s->rec, n--;
-        const size_t room = s->buf_cap - s->n, take = n < room ? n : room;
-        memcpy(s->buf + s->n * s->rec, r, take * s->rec);
-        s->n += take;
-        r += take * s->rec, n -= take;
     }
     return 0;
 }
@@ -194,11 +277,10 @@ static size_t window_records(const nd_extsort *s)
 int nd_extsort_finish(nd_extsort *s)
 {
     if (s->n_runs == 0)
-        return sort_buffer(s);
-    int rc = spill_run(s);
-    nd_scratch_unmap(s->buf, s->buf_cap * s->rec);
-    s->buf = NULL;
-    s->buf_cap = 0;
+        return sort_part(s, &s->parts[0]); /* the others when reading reaches them */
+    int rc = spill_runs(s);
+    for (size_t p = 0; p < s->n_parts; p++)
+        free_part(s, &s->parts[p]);
     const size_t window = window_records(s);
     if (rc == 0 && !(s->heap = malloc(s->n_runs * sizeof(*s->heap))))
         rc = ND_ENOMEM;
@@ -220,9 +302,21 @@ int nd_extsort_finish(nd_extsort *s)
 int nd_extsort_next(nd_extsort *s, const void **record)
 {
     if (!s->merging) {
-        if (s->read_pos == s->n)
-            return 0;
-        *record = s->buf + s->read_pos++ * s->rec;
+        part_buffer *b = &s->parts[s->read_part];
+        while (s->read_pos == b->n) {
+            if (s->read_part + 1 == s->n_parts)
+                return 0;
+            /* its pages back to the system now (not kept aside): the next part's sort or
+             * the reader's own records take them */
+            nd_scratch_give_back(b->buf, b->cap * s->rec);
+            *b = (part_buffer){NULL, 0, 0};
+            b = &s->parts[++s->read_part];
+            s->read_pos = 0;
+            const int rc = sort_part(s, b);
+            if (rc < 0)
+                return rc;
+        }
+        *record = b->buf + s->read_pos++ * s->rec;
         return 1;
     }
     if (s->pending) {

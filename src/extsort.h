@@ -21,9 +21,17 @@ typedef int (*nd_compare_fn)(const void *, const void *);
  * returns 0 or ND_ENOMEM. */
 typedef int (*nd_sort_fn)(void *records, size_t n);
 
+/* The part of a record, below the number of parts; a record in a later part never
+ * comes before one in an earlier part in cmp's order. */
+typedef size_t (*nd_part_fn)(const void *ctx, const void *record);
+
 /* budget: bytes of records held in memory (at least a few records' worth). */
 int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_sort_fn sort,
                    size_t budget, nd_spill *spill);
+/* Before the first add: the records go to n_parts parts by part(ctx, record), each sorted
+ * on its own and freed once read, so that a sort (a radix sort's second buffer) and the
+ * reader's own records need about a part's memory more, not the whole. */
+int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const void *ctx);
 void nd_extsort_free(nd_extsort *s);
 
 int nd_extsort_add(nd_extsort *s, const void *record);

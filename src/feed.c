@@ -10,10 +10,13 @@
  * find them: bit i of "once" is set by the first hash whose top bits are i, of
  * "twice" by the next. They are interleaved word by word, so that a hash's two
  * bits share a cache line. A single shingle whose bit another one shares gets
- * through too, rarely; the passage stage finds no seed in it.
+ * through too, rarely; the passage stage finds no seed in it. Once every hash is
+ * marked, "twice" is gathered into the first half and the other half freed: the
+ * records kept next need that room.
  *
- * The blobs are read in rounds (as many batches as a sixty-fourth of --memory
- * holds), and each round's batches are dealt to the threads in contiguous shares:
+ * The blobs are read in rounds (as many batches as a 256th of --memory holds:
+ * small, as their buffers' pages are touched afresh while the maps and records
+ * are held), and each round's batches are dealt to the threads in contiguous shares:
  *
  * 1. Marking. Each share's hashes are read and dealt out by their top bits into
  *    parts; then each thread marks a range of parts, taken from every share. The
@@ -58,7 +61,7 @@ typedef struct feed {
     const nd_corpus *c;
     const nd_shingle_blob *blobs;
     size_t n_blobs, batch_docs;
-    uint64_t *maps; /* word 2j: seen once, 2j + 1: seen twice */
+    uint64_t *maps; /* word 2j: seen once, 2j + 1: seen twice; then word j: seen twice */
     size_t map_bytes;
     unsigned bits; /* 2^bits bits per map */
     share *shares;
@@ -83,14 +86,29 @@ static inline void mark(uint64_t *maps, uint64_t slot)
     *once |= bit;
 }
 
+/* After keep_twice_only. */
 static inline const uint64_t *twice_word(const feed *f, uint64_t h)
 {
-    return &f->maps[slot_of(f, h) / 64 * 2 + 1];
+    return &f->maps[slot_of(f, h) / 64];
 }
 
 static inline bool seen_twice(const feed *f, uint64_t h)
 {
     return *twice_word(f, h) >> (slot_of(f, h) % 64) & 1;
+}
+
+/* Gathers the "twice" words into the first half of the maps, and frees the second. */
+static int keep_twice_only(feed *f)
+{
+    const size_t words = f->map_bytes / sizeof(uint64_t) / 2;
+    for (size_t j = 0; j < words; j++)
+        f->maps[j] = f->maps[2 * j + 1]; /* word 2j + 1 >= j is not yet overwritten */
+    uint64_t *twice = nd_scratch_remap(f->maps, f->map_bytes, f->map_bytes / 2);
+    if (!twice)
+        return ND_ENOMEM;
+    f->maps = twice;
+    f->map_bytes /= 2;
+    return 0;
 }
 
 /* Bits per map: 8 per hash, the two maps in at most --memory / 4 (a smaller map only
@@ -352,11 +370,13 @@ int nd_feed_repeated_shingles(const nd_corpus *c, const nd_shingle_blob *blobs, 
     f.n_mark_pieces = 4 * f.n_shares; /* ranges of parts: a thread that is done takes more */
     f.maps = nd_scratch_map_zeroed(f.map_bytes);
     f.shares = calloc(f.n_shares, sizeof(*f.shares));
-    /* a round's hashes (and, when kept, their records) in a sixty-fourth of --memory */
-    const uint64_t room = c->opts.memory / 64 / sizeof(uint64_t);
+    /* a round's hashes (and, when kept, their records) in a 256th of --memory */
+    const uint64_t room = c->opts.memory / 256 / sizeof(uint64_t);
     int rc = f.maps && f.shares ? 0 : ND_ENOMEM;
     if (rc == 0)
         rc = mark_all(&f, room);
+    if (rc == 0)
+        rc = keep_twice_only(&f);
     if (rc == 0)
         rc = keep_all(&f, room / 2, out);
     free_shares(&f);

@@ -41,6 +41,8 @@ void *nd_scratch_map_zeroed(size_t n);
 void *nd_scratch_remap(void *p, size_t n, size_t new_n);
 /* Frees scratch of n bytes (kept for a later nd_scratch_map: the last two freed). */
 void nd_scratch_unmap(void *p, size_t n);
+/* Frees scratch of n bytes now, its pages back to the system. */
+void nd_scratch_give_back(void *p, size_t n);
 /* Gives back the scratch kept for later. */
 void nd_scratch_release(void);
 

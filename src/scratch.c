@@ -186,6 +186,14 @@ void nd_scratch_unmap(void *p, size_t n)
         munmap(out.p, out.n);
 }
 
+void nd_scratch_give_back(void *p, size_t n)
+{
+    if (p && is_mapped(n))
+        munmap(p, mapped_size(n));
+    else
+        free(p);
+}
+
 void nd_scratch_release(void)
 {
     take_kept(SIZE_MAX); /* none holds that much, and none is grown: all are freed */

@@ -1,6 +1,6 @@
 /*
  * test_extsort.c: the external sort, in memory and spilled, records added one by one
- * or in blocks.
+ * or in blocks, in one part or several.
  */
 #include "extsort.h"
 
@@ -34,15 +34,34 @@ static rec *make_recs(size_t n)
     return r;
 }
 
-/* Sorts r[0..n) through an extsort of the given budget, added in blocks of `block`
- * records (1: one by one), and checks the result against qsort's; returns the runs
- * spilled. */
-static size_t sort_through(const rec *r, size_t n, size_t budget, size_t block)
+/* Keys are below 1000: part k of n holds keys [1000 k / n, 1000 (k + 1) / n). */
+static size_t part_of(const void *n_parts, const void *record)
+{
+    return (size_t)(((const rec *)record)->key * *(const size_t *)n_parts / 1000);
+}
+
+/* The most records one call of sort_recs was given. */
+static size_t largest_sort;
+
+static int sort_recs(void *records, size_t n)
+{
+    largest_sort = n > largest_sort ? n : largest_sort;
+    qsort(records, n, sizeof(rec), compare_recs);
+    return 0;
+}
+
+/* Sorts r[0..n) through an extsort of the given budget in `parts` parts (0: not
+ * partitioned), added in blocks of `block` records (1: one by one), and checks the
+ * result against qsort's; returns the runs spilled. */
+static size_t sort_in_parts(const rec *r, size_t n, size_t budget, size_t block, size_t parts)
 {
     nd_spill *spill;
     nd_extsort *s;
+    largest_sort = 0;
     cr_assert_eq(nd_spill_open(&spill, NULL), 0);
-    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, budget, spill), 0);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, sort_recs, budget, spill), 0);
+    if (parts)
+        cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), 0);
     for (size_t i = 0; i < n; i += block) {
         const size_t m = n - i < block ? n - i : block;
         cr_assert_eq(block == 1 ? nd_extsort_add(s, &r[i]) : nd_extsort_add_many(s, &r[i], m), 0);
@@ -69,6 +88,11 @@ static size_t sort_through(const rec *r, size_t n, size_t budget, size_t block)
     return runs;
 }
 
+static size_t sort_through(const rec *r, size_t n, size_t budget, size_t block)
+{
+    return sort_in_parts(r, n, budget, block, 0);
+}
+
 Test(extsort, blocks_sort_as_records_one_by_one)
 {
     const size_t n = 100000;
@@ -86,5 +110,42 @@ Test(extsort, empty_and_single)
     rec *r = make_recs(1);
     cr_assert_eq(sort_through(r, 0, 64 << 10, 5), 0);
     cr_assert_eq(sort_through(r, 1, 64 << 10, 5), 0);
+    free(r);
+}
+
+Test(extsort, parts_sort_as_one)
+{
+    const size_t n = 100000;
+    rec *r = make_recs(n);
+    const size_t blocks[] = {1, 7, 100000}, parts[] = {2, 7, 1000};
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++) {
+        for (size_t j = 0; j < sizeof(parts) / sizeof(*parts); j++) {
+            cr_assert_eq(sort_in_parts(r, n, SIZE_MAX / 64, blocks[i], parts[j]), 0);
+            cr_assert_gt(sort_in_parts(r, n, 64 << 10, blocks[i], parts[j]), 10);
+        }
+    }
+    free(r);
+}
+
+Test(extsort, parts_in_memory_are_sorted_one_at_a_time)
+{
+    const size_t n = 100000;
+    rec *r = make_recs(n);
+    sort_in_parts(r, n, SIZE_MAX / 64, 4096, 1);
+    cr_assert_eq(largest_sort, n, "one part: one sort of everything");
+    sort_in_parts(r, n, SIZE_MAX / 64, 4096, 10);
+    cr_assert_lt(largest_sort, n / 10 + n / 50, "ten parts: a tenth at a time (%zu)",
+                 largest_sort);
+    free(r);
+}
+
+Test(extsort, empty_parts_between_full_ones)
+{
+    const size_t n = 5000;
+    rec *r = make_recs(n);
+    for (size_t i = 0; i < n; i++) /* keys only in the first and last of 7 parts */
+        r[i].key = r[i].key % 2 ? 999 - r[i].key % 100 : r[i].key % 100;
+    cr_assert_eq(sort_in_parts(r, n, SIZE_MAX / 64, 7, 7), 0);
+    cr_assert_gt(sort_in_parts(r, n, 4 << 10, 7, 7), 1);
     free(r);
 }
