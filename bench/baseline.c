@@ -40,11 +40,15 @@ static int compare_doubles(const void *a, const void *b)
 static double fresh_rate(bool huge)
 {
     const double t = now();
-    unsigned char *p = mmap(NULL, FRESH_BYTES, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p =
+        mmap(NULL, FRESH_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return 0;
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
     (void)madvise(p, FRESH_BYTES, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
+    (void)huge;
+#endif
     for (size_t i = 0; i < FRESH_BYTES; i += 4096)
         p[i] = 1;
     const double rate = (double)FRESH_BYTES / 1e6 / (now() - t);
@@ -60,6 +64,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const size_t size = (size_t)st.st_size;
+    double small[5], huge[5];
+    huge[0] = fresh_rate(true); /* before this process has given any memory back */
     unsigned char *buf = malloc(size ? size : 1);
     double read_rate[5], hash_rate[5];
     uint64_t sink = 0;
@@ -67,18 +73,22 @@ int main(int argc, char **argv)
         const int fd = open(argv[1], O_RDONLY);
         double t = now();
         size_t n = 0;
-        for (ssize_t got; n < size && (got = read(fd, buf + n, 1 << 20)) > 0;)
+        while (n < size) {
+            const ssize_t got = read(fd, buf + n, size - n < (1u << 20) ? size - n : (1u << 20));
+            if (got <= 0)
+                break;
             n += (size_t)got;
+        }
         read_rate[round] = (double)n / 1e6 / (now() - t);
         close(fd);
         t = now();
         sink += XXH3_64bits(buf, n);
         hash_rate[round] = (double)n / 1e6 / (now() - t);
     }
-    double small[5], huge[5];
     for (int round = 0; round < 5; round++) {
         small[round] = fresh_rate(false);
-        huge[round] = fresh_rate(true);
+        if (round > 0)
+            huge[round] = fresh_rate(true);
     }
     qsort(read_rate, 5, sizeof(double), compare_doubles);
     qsort(hash_rate, 5, sizeof(double), compare_doubles);

@@ -7,11 +7,11 @@
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
 # shared passages; JSONL, and one file per document) into DIR (default
 # /tmp/neardup-bench, out of git), measures this machine's read() and XXH3 speed on the
-# same bytes and what fresh memory costs it, then runs neardup R times (default 5) per configuration, in rounds of one run
-# of each, and prints the medians as Markdown tables: end to end and per stage, MB/s,
-# documents/s, peak RSS, system time, and the ratios to read(), to XXH3, to one thread and to the
-# plain-ICU engine; and one-thread runs pinned to each CPU (the CPUs of a virtual machine
-# need not be equally fast).
+# same bytes and what fresh memory costs it, then runs neardup R times (default 5) per
+# configuration, in rounds of one run of each, and prints the medians as Markdown
+# tables: end to end and per stage, MB/s, documents/s, peak RSS, system time, and the
+# ratios to read(), to XXH3, to one thread and to the plain-ICU engine; and one-thread
+# runs pinned to each CPU (the CPUs of a virtual machine need not be equally fast).
 # --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB),
 # and a run of the largest under --memory 32M, checked to write the same pairs.
 set -eu
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         --scaling) scaling="10000 100000"; shift ;;
         --scaling-1m) scaling="10000 100000 1000000"; shift ;;
         --dir) dir=$2; shift 2 ;;
-        *) sed -n 2,15p "$0"; exit 2 ;;
+        *) sed -n 2,16p "$0"; exit 2 ;;
     esac
 done
 scripts/deps --bench

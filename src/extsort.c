@@ -15,7 +15,9 @@
  * together). In memory, a part is sorted when reading reaches it, and its
  * buffer is freed when reading leaves it: a sort's working space is a part's
  * size, not the whole, and the records read make room for what the reader
- * makes of them. Spilling writes each part as a run of its own.
+ * makes of them. A spill sorts the parts and writes them one after the other
+ * as one run (they are in order, part after part), so the runs are as many
+ * as without parts.
  */
 #include "extsort.h"
 
@@ -73,6 +75,8 @@ int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_s
 
 int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const void *ctx)
 {
+    if (n_parts == 0 || s->parts != &s->one || s->held > 0 || s->n_runs > 0)
+        return ND_EINVAL;
     if (!(s->parts = calloc(n_parts, sizeof(*s->parts)))) {
         s->parts = &s->one;
         return ND_ENOMEM;
@@ -114,21 +118,23 @@ static int sort_part(const nd_extsort *s, part_buffer *b)
     return 0;
 }
 
-/* Sorts each part and appends it to the scratch file as a run. */
-static int spill_runs(nd_extsort *s)
+/* Sorts the parts and appends them, one after the other, to the scratch file as a run. */
+static int spill_run(nd_extsort *s)
 {
-    int rc = 0;
+    if (s->held == 0)
+        return 0;
+    if (ND_GROW(s->runs, s->runs_cap, s->n_runs + 1) < 0)
+        return ND_ENOMEM;
+    run_reader *r = &s->runs[s->n_runs++];
+    memset(r, 0, sizeof(*r));
+    r->left = s->held;
+    int rc = nd_spill_reserve(s->spill, s->held * s->rec, &r->offset);
+    uint64_t at = r->offset;
     for (size_t p = 0; p < s->n_parts && rc == 0; p++) {
         part_buffer *b = &s->parts[p];
-        if (b->n == 0)
-            continue;
-        rc = sort_part(s, b);
-        if (rc < 0 || ND_GROW(s->runs, s->runs_cap, s->n_runs + 1) < 0)
-            return rc < 0 ? rc : ND_ENOMEM;
-        run_reader *r = &s->runs[s->n_runs++];
-        memset(r, 0, sizeof(*r));
-        r->left = b->n;
-        rc = nd_spill_append(s->spill, b->buf, b->n * s->rec, &r->offset);
+        if ((rc = sort_part(s, b)) == 0 && b->n > 0)
+            rc = nd_spill_write(s->spill, at, b->buf, b->n * s->rec);
+        at += b->n * s->rec;
         b->n = 0;
     }
     s->held = 0;
@@ -161,7 +167,7 @@ static int make_room(nd_extsort *s, part_buffer *b)
 int nd_extsort_add(nd_extsort *s, const void *record)
 {
     if (s->held == s->cap) {
-        const int rc = spill_runs(s);
+        const int rc = spill_run(s);
         if (rc < 0)
             return rc;
     }
@@ -278,7 +284,7 @@ int nd_extsort_finish(nd_extsort *s)
 {
     if (s->n_runs == 0)
         return sort_part(s, &s->parts[0]); /* the others when reading reaches them */
-    int rc = spill_runs(s);
+    int rc = spill_run(s);
     for (size_t p = 0; p < s->n_parts; p++)
         free_part(s, &s->parts[p]);
     const size_t window = window_records(s);

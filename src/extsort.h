@@ -28,9 +28,10 @@ typedef size_t (*nd_part_fn)(const void *ctx, const void *record);
 /* budget: bytes of records held in memory (at least a few records' worth). */
 int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_sort_fn sort,
                    size_t budget, nd_spill *spill);
-/* Before the first add: the records go to n_parts parts by part(ctx, record), each sorted
- * on its own and freed once read, so that a sort (a radix sort's second buffer) and the
- * reader's own records need about a part's memory more, not the whole. */
+/* Before the first add (else ND_EINVAL): the records go to n_parts parts by part(ctx,
+ * record). In memory each part is sorted on its own when reading reaches it and freed
+ * when reading leaves it, so that a sort (a radix sort's second buffer) and the reader's
+ * own records need about a part's memory more, not the whole's. */
 int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const void *ctx);
 void nd_extsort_free(nd_extsort *s);
 

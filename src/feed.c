@@ -14,9 +14,10 @@
  * marked, "twice" is gathered into the first half and the other half freed: the
  * records kept next need that room.
  *
- * The blobs are read in rounds (as many batches as a 256th of --memory holds:
- * small, as their buffers' pages are touched afresh while the maps and records
- * are held), and each round's batches are dealt to the threads in contiguous shares:
+ * The blobs are read in rounds (as many batches as a 256th of --memory holds,
+ * one per thread at least: small, as their buffers' pages are touched afresh
+ * while the maps and records are held), and each round's batches are dealt to
+ * the threads in contiguous shares:
  *
  * 1. Marking. Each share's hashes are read and dealt out by their top bits into
  *    parts; then each thread marks a range of parts, taken from every share. The
@@ -150,14 +151,14 @@ static uint64_t hashes_in(const feed *f, size_t b0, size_t b1)
     return n;
 }
 
-/* Plans the round that starts at batch b (as many batches as `room` hashes hold, one
- * at least) and deals its batches to the shares, about as many hashes each; returns
- * the batch after the round. */
+/* Plans the round that starts at batch b (as many batches as `room` hashes hold, and
+ * one per thread at least) and deals its batches to the shares, about as many hashes
+ * each; returns the batch after the round. */
 static size_t plan_round(feed *f, size_t b, uint64_t room)
 {
     size_t end = b + 1;
     uint64_t total = f->blobs[b].n;
-    while (end < f->n_blobs && total + f->blobs[end].n <= room)
+    while (end < f->n_blobs && (end - b < f->n_shares || total + f->blobs[end].n <= room))
         total += f->blobs[end++].n;
     uint64_t before = 0;
     size_t next = b;

@@ -35,8 +35,8 @@
  * seeds, which the max_df cap bounds by max_df^2 / 2 per distinct shingle,
  * and in practice track the amount of text actually shared. Memory: both
  * sorters hold their records in parts (records by hash, seeds by first
- * document), each sorted when reading reaches it and freed when reading
- * leaves it, so a sort's second buffer is a part's size and the seeds take
+ * document), in memory each sorted when reading reaches it and freed when
+ * reading leaves it, so a sort's second buffer is a part's size and the seeds take
  * the room of the records already read: at 100,000 Arabic documents the peak
  * RSS fell from 508 to 383 MiB, and fresh pages cost much under a hypervisor.
  */
@@ -221,9 +221,9 @@ static int group_add(shingle_group *g, const shingle_record *r, int max_df)
 }
 
 /* The sorters' parts (nd_extsort_partition): records by the top bits of their hash, seeds
- * by their first document. Each part is sorted when reading reaches it, the part before
- * it freed: the sort needs a part's room, not the whole's, and the seeds made from the
- * records read take their pages. */
+ * by their first document. In memory each part is sorted when reading reaches it, the
+ * part before it freed: the sort needs a part's room, not the whole's, and the seeds
+ * made from the records read take their pages. */
 #define RECORD_PART_BITS 2
 #define SEED_PARTS 8
 

@@ -111,7 +111,7 @@ static int write_at(nd_spill *s, int fd, const void *data, size_t len, uint64_t 
     return 0;
 }
 
-int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
+int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset)
 {
     const int lane = thread_lane();
     pthread_mutex_lock(&s->lock);
@@ -119,10 +119,22 @@ int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
         failed(s, errno);
     const int fd = s->fd[lane];
     const uint64_t at = s->end[lane];
-    s->end[lane] += len; /* reserve, then write outside the lock */
+    s->end[lane] += len; /* reserved: written outside the lock */
     pthread_mutex_unlock(&s->lock);
     *offset = (uint64_t)lane << LANE_SHIFT | at;
-    return fd < 0 ? ND_EIO : write_at(s, fd, data, len, at);
+    return fd < 0 ? ND_EIO : 0;
+}
+
+int nd_spill_write(nd_spill *s, uint64_t offset, const void *data, size_t len)
+{
+    return write_at(s, s->fd[offset >> LANE_SHIFT], data, len,
+                    offset & (((uint64_t)1 << LANE_SHIFT) - 1));
+}
+
+int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset)
+{
+    const int rc = nd_spill_reserve(s, len, offset);
+    return rc < 0 ? rc : nd_spill_write(s, *offset, data, len);
 }
 
 #define BATCH_BYTES (1u << 20)

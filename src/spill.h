@@ -21,6 +21,10 @@ void nd_spill_close(nd_spill *s); /* NULL is fine */
 
 /* Appends len bytes; *offset gets where they start. */
 int nd_spill_append(nd_spill *s, const void *data, size_t len, uint64_t *offset);
+/* The same in steps: room for len bytes at *offset, then writes into it (by the thread
+ * that reserved it), e.g. of pieces that are not side by side in memory. */
+int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset);
+int nd_spill_write(nd_spill *s, uint64_t offset, const void *data, size_t len);
 /* Reads len bytes at offset into buf. */
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len);
 

@@ -3,6 +3,7 @@
  * or in blocks, in one part or several.
  */
 #include "extsort.h"
+#include "neardup.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -51,15 +52,17 @@ static int sort_recs(void *records, size_t n)
 }
 
 /* Sorts r[0..n) through an extsort of the given budget in `parts` parts (0: not
- * partitioned), added in blocks of `block` records (1: one by one), and checks the
- * result against qsort's; returns the runs spilled. */
+ * partitioned, and sorted by the comparison alone), added in blocks of `block` records
+ * (1: one by one), and checks the result against qsort's; returns the runs spilled. */
 static size_t sort_in_parts(const rec *r, size_t n, size_t budget, size_t block, size_t parts)
 {
     nd_spill *spill;
     nd_extsort *s;
     largest_sort = 0;
     cr_assert_eq(nd_spill_open(&spill, NULL), 0);
-    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, sort_recs, budget, spill), 0);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, parts ? sort_recs : NULL, budget,
+                                spill),
+                 0);
     if (parts)
         cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), 0);
     for (size_t i = 0; i < n; i += block) {
@@ -119,12 +122,30 @@ Test(extsort, parts_sort_as_one)
     rec *r = make_recs(n);
     const size_t blocks[] = {1, 7, 100000}, parts[] = {2, 7, 1000};
     for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++) {
+        const size_t runs = sort_in_parts(r, n, 64 << 10, blocks[i], 0);
         for (size_t j = 0; j < sizeof(parts) / sizeof(*parts); j++) {
             cr_assert_eq(sort_in_parts(r, n, SIZE_MAX / 64, blocks[i], parts[j]), 0);
-            cr_assert_gt(sort_in_parts(r, n, 64 << 10, blocks[i], parts[j]), 10);
+            cr_assert_eq(sort_in_parts(r, n, 64 << 10, blocks[i], parts[j]), runs,
+                         "a spill is one run, whatever the parts");
         }
     }
     free(r);
+}
+
+Test(extsort, partition_only_before_adding)
+{
+    nd_extsort *s;
+    size_t parts = 2;
+    const rec one = {1, 0, 0};
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, 64 << 10, NULL), 0);
+    cr_assert_eq(nd_extsort_partition(s, 0, part_of, &parts), ND_EINVAL);
+    cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), 0);
+    cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), ND_EINVAL, "twice");
+    nd_extsort_free(s);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, 64 << 10, NULL), 0);
+    cr_assert_eq(nd_extsort_add(s, &one), 0);
+    cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), ND_EINVAL, "after adding");
+    nd_extsort_free(s);
 }
 
 Test(extsort, parts_in_memory_are_sorted_one_at_a_time)
