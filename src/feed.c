@@ -222,25 +222,35 @@ static int make_room_for_hashes(share *s, size_t n)
     return ND_ENOMEM;
 }
 
+/* Reads the hashes of batch b after the share's, straight into s->h, and drops those of
+ * documents that start no passages (few, if any). */
+static int read_batch_hashes(const feed *f, share *s, size_t b)
+{
+    const nd_shingle_blob *blob = &f->blobs[b];
+    const int rc = blob->n == 0 ? 0
+                                : nd_spill_read(f->c->spill, blob->offset, s->h + s->n_h,
+                                                blob->n * sizeof(*s->h));
+    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
+    size_t at = s->n_h;
+    for (size_t i = b * f->batch_docs; i < end && rc == 0; i++) {
+        const nd_doc *d = &f->c->docs[i];
+        if (nd_doc_starts_passages(f->c, d)) {
+            if (s->n_h != at)
+                memmove(s->h + s->n_h, s->h + at, d->n_shingles * sizeof(*s->h));
+            s->n_h += d->n_shingles;
+        }
+        at += hashes_of(d);
+    }
+    return rc;
+}
+
 /* Reads a share's hashes and deals them out by part. */
 static int read_share(const feed *f, share *s)
 {
     int rc = make_room_for_hashes(s, hashes_in(f, s->b0, s->b1));
     s->n_h = 0;
-    for (size_t b = s->b0; b < s->b1 && rc == 0; b++) {
-        if ((rc = read_blob(f, s, b)) < 0)
-            break;
-        const size_t end = nd_batch_end(f->c, f->batch_docs, b);
-        size_t at = 0;
-        for (size_t i = b * f->batch_docs; i < end; i++) {
-            const nd_doc *d = &f->c->docs[i];
-            if (nd_doc_starts_passages(f->c, d)) {
-                memcpy(s->h + s->n_h, s->blob + at, d->n_shingles * sizeof(*s->h));
-                s->n_h += d->n_shingles;
-            }
-            at += hashes_of(d);
-        }
-    }
+    for (size_t b = s->b0; b < s->b1 && rc == 0; b++)
+        rc = read_batch_hashes(f, s, b);
     memset(s->part_at, 0, sizeof(s->part_at));
     for (size_t i = 0; i < s->n_h; i++)
         s->part_at[(s->h[i] >> (64 - PART_BITS)) + 1]++;
