@@ -87,9 +87,10 @@ int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const v
     return 0;
 }
 
-static void free_part(const nd_extsort *s, part_buffer *b)
+/* Frees a part's buffer with release (nd_scratch_unmap, or nd_scratch_give_back). */
+static void free_part(const nd_extsort *s, part_buffer *b, void (*release)(void *, size_t))
 {
-    nd_scratch_unmap(b->buf, b->cap * s->rec);
+    release(b->buf, b->cap * s->rec);
     *b = (part_buffer){NULL, 0, 0};
 }
 
@@ -102,7 +103,7 @@ void nd_extsort_free(nd_extsort *s)
     free(s->runs);
     free(s->heap);
     for (size_t p = 0; p < s->n_parts; p++)
-        free_part(s, &s->parts[p]);
+        free_part(s, &s->parts[p], nd_scratch_unmap);
     if (s->parts != &s->one)
         free(s->parts);
     free(s);
@@ -286,7 +287,7 @@ int nd_extsort_finish(nd_extsort *s)
         return sort_part(s, &s->parts[0]); /* the others when reading reaches them */
     int rc = spill_run(s);
     for (size_t p = 0; p < s->n_parts; p++)
-        free_part(s, &s->parts[p]);
+        free_part(s, &s->parts[p], nd_scratch_unmap);
     const size_t window = window_records(s);
     if (rc == 0 && !(s->heap = malloc(s->n_runs * sizeof(*s->heap))))
         rc = ND_ENOMEM;
@@ -314,8 +315,7 @@ int nd_extsort_next(nd_extsort *s, const void **record)
                 return 0;
             /* its pages back to the system now (not kept aside): the next part's sort or
              * the reader's own records take them */
-            nd_scratch_give_back(b->buf, b->cap * s->rec);
-            *b = (part_buffer){NULL, 0, 0};
+            free_part(s, b, nd_scratch_give_back);
             b = &s->parts[++s->read_part];
             s->read_pos = 0;
             const int rc = sort_part(s, b);

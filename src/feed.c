@@ -74,11 +74,6 @@ typedef struct feed {
 
 /* ---------------------------------------------------------------- the maps */
 
-static inline uint64_t slot_of(const feed *f, uint64_t h)
-{
-    return h >> (64 - f->bits);
-}
-
 static inline void mark(uint64_t *maps, uint64_t slot)
 {
     const uint64_t bit = 1ull << (slot % 64);
@@ -87,15 +82,11 @@ static inline void mark(uint64_t *maps, uint64_t slot)
     *once |= bit;
 }
 
-/* After keep_twice_only. */
-static inline const uint64_t *twice_word(const feed *f, uint64_t h)
+/* The word of "seen twice" that holds hash h's bit, after keep_twice_only (shift: 64 -
+ * bits). */
+static inline const uint64_t *twice_word(const uint64_t *twice, unsigned shift, uint64_t h)
 {
-    return &f->maps[slot_of(f, h) / 64];
-}
-
-static inline bool seen_twice(const feed *f, uint64_t h)
-{
-    return *twice_word(f, h) >> (slot_of(f, h) % 64) & 1;
+    return &twice[(h >> shift) / 64];
 }
 
 /* Gathers the "twice" words into the first half of the maps, and frees the second. */
@@ -124,13 +115,11 @@ static unsigned map_bits(const nd_corpus *c, uint64_t n_hashes)
 
 /* ---------------------------------------------------------------- reading */
 
-/* The hashes of batch b into s->blob. */
-static int read_blob(const feed *f, share *s, size_t b)
+/* The hashes of batch b into to[0..blobs[b].n). */
+static int read_hashes(const feed *f, size_t b, uint64_t *to)
 {
     const nd_shingle_blob *blob = &f->blobs[b];
-    if (ND_GROW(s->blob, s->blob_cap, blob->n + 1) < 0)
-        return ND_ENOMEM;
-    return nd_spill_read(f->c->spill, blob->offset, s->blob, blob->n * sizeof(*s->blob));
+    return blob->n == 0 ? 0 : nd_spill_read(f->c->spill, blob->offset, to, blob->n * sizeof(*to));
 }
 
 /* The hashes a document has in its batch's blob (those of a document that does not start
@@ -226,10 +215,7 @@ static int make_room_for_hashes(share *s, size_t n)
  * documents that start no passages (few, if any). */
 static int read_batch_hashes(const feed *f, share *s, size_t b)
 {
-    const nd_shingle_blob *blob = &f->blobs[b];
-    const int rc = blob->n == 0 ? 0
-                                : nd_spill_read(f->c->spill, blob->offset, s->h + s->n_h,
-                                                blob->n * sizeof(*s->h));
+    const int rc = read_hashes(f, b, s->h + s->n_h);
     const size_t end = nd_batch_end(f->c, f->batch_docs, b);
     size_t at = s->n_h;
     for (size_t i = b * f->batch_docs; i < end && rc == 0; i++) {
@@ -316,20 +302,28 @@ static int keep_batch(const feed *f, share *s, size_t b)
         s->kept = kept;
         s->kept_cap = cap;
     }
+    /* locals: the records' stores could alias the fields, reloaded at every hash */
+    const uint64_t *const blob = s->blob, *const twice = f->maps;
+    const unsigned shift = 64 - f->bits;
+    nd_shingle_record *const kept = s->kept;
+    size_t n_kept = s->n_kept;
     for (size_t i = 0; i < LOOKUP_AHEAD && i < n; i++)
-        __builtin_prefetch(twice_word(f, s->blob[i]));
+        __builtin_prefetch(twice_word(twice, shift, blob[i]));
     const size_t end = nd_batch_end(f->c, f->batch_docs, b);
     size_t at = 0;
     for (size_t i = b * f->batch_docs; i < end; i++) {
         const nd_doc *d = &f->c->docs[i];
-        for (uint32_t p = 0; nd_doc_starts_passages(f->c, d) && p < d->n_shingles; p++) {
+        const uint32_t shingles = nd_doc_starts_passages(f->c, d) ? d->n_shingles : 0;
+        for (uint32_t p = 0; p < shingles; p++) {
             if (at + p + LOOKUP_AHEAD < n)
-                __builtin_prefetch(twice_word(f, s->blob[at + p + LOOKUP_AHEAD]));
-            if (seen_twice(f, s->blob[at + p]))
-                s->kept[s->n_kept++] = (nd_shingle_record){s->blob[at + p], (uint32_t)i, p};
+                __builtin_prefetch(twice_word(twice, shift, blob[at + p + LOOKUP_AHEAD]));
+            const uint64_t h = blob[at + p];
+            if (*twice_word(twice, shift, h) >> ((h >> shift) % 64) & 1)
+                kept[n_kept++] = (nd_shingle_record){h, (uint32_t)i, p};
         }
         at += hashes_of(d);
     }
+    s->n_kept = n_kept;
     return 0;
 }
 
@@ -337,9 +331,12 @@ static int keep_share(const feed *f, share *s)
 {
     int rc = 0;
     s->n_kept = 0;
-    for (size_t b = s->b0; b < s->b1 && rc == 0; b++)
-        if ((rc = read_blob(f, s, b)) == 0)
+    for (size_t b = s->b0; b < s->b1 && rc == 0; b++) {
+        if (ND_GROW(s->blob, s->blob_cap, f->blobs[b].n + 1) < 0)
+            return ND_ENOMEM;
+        if ((rc = read_hashes(f, b, s->blob)) == 0)
             rc = keep_batch(f, s, b);
+    }
     return rc;
 }
 
