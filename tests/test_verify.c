@@ -125,8 +125,8 @@ Test(verify, exact_jaccard_matches_sets_of_shingles)
     cr_assert_eq(nd_result_n_pairs(r), expected);
     for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
         const nd_pair *p = nd_result_pair(r, i);
-        const size_t both = shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b],
-                                            n_set[p->doc_b]);
+        const size_t both =
+            shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b], n_set[p->doc_b]);
         const double j = (double)both / (double)(n_set[p->doc_a] + n_set[p->doc_b] - both);
         cr_assert_eq(p->shared, both, "pair %u,%u", p->doc_a, p->doc_b);
         cr_assert_float_eq(p->jaccard, j, 1e-12, "pair %u,%u", p->doc_a, p->doc_b);
