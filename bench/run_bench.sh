@@ -231,6 +231,16 @@ for lang in arabic english; do
             "$(awk -v n="$docs" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }')"
         col=$((col + 1))
     done
+    outside=$(awk -v w="$(wall 'jsonl --threads 1')" -v a="$(stage 2)" -v b="$(stage 3)" -v c="$(stage 4)" \
+        -v d="$(stage 5)" -v e="$(stage 6)" 'BEGIN { x = w - (a + b + c + d + e); printf "%.3f", (x > 0 ? x : 0) }')
+    printf '| outside the stages: start-up (process, libraries, ICU), writing, exit (freeing the scratch file) | %s | | |\n' "$outside"
+    echo
+    # Amdahl's law on the row above: the part outside the stages does not shrink with threads
+    echo "- the stages alone, one thread: $(awk -v b="$bytes" -v w="$(wall 'jsonl --threads 1')" -v o="$outside" \
+        'BEGIN { printf "%.0f", b / 1e6 / (w - o) }') MB/s; the time outside them is $(awk -v w="$(wall 'jsonl --threads 1')" \
+        -v o="$outside" 'BEGIN { printf "%.0f", 100 * o / w }')% of the run"
+    echo "- two threads can reach at most $(awk -v w="$(wall 'jsonl --threads 1')" -v o="$outside" \
+        'BEGIN { printf "%.2f", w / (o + (w - o) / 2) }')x here: the stages in half their one-thread time, the $outside s outside them unchanged (Amdahl's law on the table above)"
     echo
 done
 if [ -n "$scaling" ]; then
