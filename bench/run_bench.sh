@@ -1,7 +1,7 @@
 #!/bin/sh
 # The benchmark: one command, one run, medians.
 #
-#   bench/run_bench.sh [--docs N] [--runs R] [--scaling] [--scaling-1m] [--dir DIR]
+#   bench/run_bench.sh [--docs N] [--runs R] [--scaling] [--scaling-1m] [--profile] [--dir DIR]
 #
 # Builds neardup (Release, -march=native) into build-bench, generates corpora with
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
@@ -14,12 +14,14 @@
 # runs pinned to each CPU (the CPUs of a virtual machine need not be equally fast).
 # --scaling adds Arabic corpora of 10k and 100k documents (--scaling-1m: also 1M, 6 GB),
 # a run of the largest under --memory 32M, checked to write the same pairs, and one
-# thread against two on 100k documents of each language.
+# thread against two on 100k documents of each language. --profile adds where the time
+# of one-thread runs goes (perf record: the functions with 1.5% of the samples or more).
 set -eu
 cd "$(dirname "$0")/.."
 docs=16000
 runs=5
 scaling=""
+profile=""
 dir=/tmp/neardup-bench
 while [ $# -gt 0 ]; do
     case $1 in
@@ -27,8 +29,9 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --scaling) scaling="10000 100000"; shift ;;
         --scaling-1m) scaling="10000 100000 1000000"; shift ;;
+        --profile) profile=yes; shift ;;
         --dir) dir=$2; shift 2 ;;
-        *) sed -n 2,17p "$0"; exit 2 ;;
+        *) sed -n 2,19p "$0"; exit 2 ;;
     esac
 done
 scripts/deps --bench
@@ -281,5 +284,25 @@ if [ -n "$scaling" ]; then
         # shellcheck disable=SC2046
         set -- $(interleaved "$f" 5)
         echo "- $lang, $(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.0f", b / 1e6 }') MB: $1 s ($(per_second "$(stat -c %s "$f")" "$(awk -v t="$1" 'BEGIN { print t * 1e6 }')") MB/s) and $2 s, $(ratio "$1" "$2")x"
+    done
+fi
+if [ -n "$profile" ]; then
+    echo
+    echo "## Where the time goes (perf record, one thread, $docs documents of JSONL)"
+    for lang in arabic english; do
+        f=$(corpus $lang "$docs")
+        for conf in "--threads 1" "--threads 1 --passages /dev/null"; do
+            # shellcheck disable=SC2086
+            perf record -q -F 2000 -o "$dir/perf.data" "$bin" -q --pairs /dev/null $conf "$f" 2>/dev/null
+            kernel=$(perf report -i "$dir/perf.data" --no-children --stdio --sort dso -q 2>/dev/null |
+                awk '/kernel/ { printf "%s", $1 }')
+            echo
+            echo "\`$lang $conf\`: $kernel of the samples in the kernel."
+            echo
+            echo "| function | share of samples |"
+            echo "|---|---:|"
+            perf report -i "$dir/perf.data" --no-children --stdio --sort symbol --percent-limit 1.5 -q 2>/dev/null |
+                awk 'NF >= 3 { printf "| `%s`%s | %s |\n", $3, ($2 == "[k]" ? " (kernel)" : ""), $1 }'
+        done
     done
 fi
