@@ -35,6 +35,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 scripts/deps --bench
+# perf may be refused to users (Debian's kernels default to perf_event_paranoid=3): say so
+# now, not after the rest of the benchmark
+if [ -n "$profile" ] && ! perf record -q -o /dev/null true 2>/dev/null; then
+    echo "run_bench.sh: --profile needs perf record: run as root, or lower /proc/sys/kernel/perf_event_paranoid" >&2
+    exit 1
+fi
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 bin=build-bench/neardup
@@ -234,15 +240,16 @@ for lang in arabic english; do
             "$(awk -v n="$docs" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }')"
         col=$((col + 1))
     done
-    outside=$(awk -v w="$(wall 'jsonl --threads 1')" -v a="$(stage 2)" -v b="$(stage 3)" -v c="$(stage 4)" \
-        -v d="$(stage 5)" -v e="$(stage 6)" 'BEGIN { x = w - (a + b + c + d + e); printf "%.3f", (x > 0 ? x : 0) }')
+    w1=$(wall 'jsonl --threads 1')
+    outside=$(awk -v w="$w1" -v a="$(stage 2)" -v b="$(stage 3)" -v c="$(stage 4)" -v d="$(stage 5)" \
+        -v e="$(stage 6)" 'BEGIN { x = w - (a + b + c + d + e); printf "%.3f", (x > 0 ? x : 0) }')
     printf '| outside the stages: start-up (process, libraries, ICU), writing, exit (freeing the scratch file) | %s | | |\n' "$outside"
     echo
-    # Amdahl's law on the row above: the part outside the stages does not shrink with threads
-    echo "- the stages alone, one thread: $(awk -v b="$bytes" -v w="$(wall 'jsonl --threads 1')" -v o="$outside" \
-        'BEGIN { printf "%.0f", b / 1e6 / (w - o) }') MB/s; the time outside them is $(awk -v w="$(wall 'jsonl --threads 1')" \
+    echo "- the stages alone, one thread: $(awk -v b="$bytes" -v w="$w1" -v o="$outside" \
+        'BEGIN { printf "%.0f", b / 1e6 / (w - o) }') MB/s; the time outside them is $(awk -v w="$w1" \
         -v o="$outside" 'BEGIN { printf "%.0f", 100 * o / w }')% of the run"
-    echo "- two threads can reach at most $(awk -v w="$(wall 'jsonl --threads 1')" -v o="$outside" \
+    # Amdahl's law on the row above: the part outside the stages does not shrink with threads
+    echo "- two threads can reach at most $(awk -v w="$w1" -v o="$outside" \
         'BEGIN { printf "%.2f", w / (o + (w - o) / 2) }')x here: the stages in half their one-thread time, the $outside s outside them unchanged (Amdahl's law on the table above)"
     echo
 done
