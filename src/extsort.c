@@ -151,8 +151,7 @@ static int make_room(nd_extsort *s, part_buffer *b)
         return 0;
     size_t grown = b->cap ? 2 * b->cap : s->cap / s->n_parts + 1;
     grown = grown < s->cap ? grown : s->cap;
-    unsigned char *buf = b->buf ? nd_scratch_remap(b->buf, b->cap * s->rec, grown * s->rec)
-                                : nd_scratch_map(grown * s->rec);
+    unsigned char *buf = nd_scratch_remap(b->buf, b->cap * s->rec, grown * s->rec);
     if (!buf && !b->buf) { /* too large to map: from a megabyte */
         grown = (1u << 20) / s->rec + 1;
         grown = grown < s->cap ? grown : s->cap;

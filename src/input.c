@@ -89,7 +89,7 @@ static int grow_docs(nd_corpus *c, size_t need)
     if (cap > SIZE_MAX / sizeof(*c->docs))
         return ND_ENOMEM;
     const size_t old_bytes = c->cap_docs * sizeof(*c->docs), bytes = cap * sizeof(*c->docs);
-    nd_doc *docs = c->docs ? nd_scratch_remap(c->docs, old_bytes, bytes) : nd_scratch_map(bytes);
+    nd_doc *docs = nd_scratch_remap(c->docs, old_bytes, bytes);
     if (!docs)
         return ND_ENOMEM;
     c->docs = docs;
