@@ -1,7 +1,7 @@
 /*
  * test_cluster.c: union-find clusters, numbering in input order, the kept document.
  */
-#include "cluster.h"
+#include "pairs/cluster.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

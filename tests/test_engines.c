@@ -6,9 +6,9 @@
  * text, same offset map, same tokens, on every script. Its one-pass splitter
  * (fastwords.c) must give the same tokens whenever it takes a text on.
  */
-#include "fastwords.h"
-#include "normalize.h"
-#include "tokenize.h"
+#include "text/fastwords.h"
+#include "text/normalize.h"
+#include "text/tokenize.h"
 #include "helpers.h"
 
 #include <criterion/criterion.h>

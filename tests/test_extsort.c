@@ -2,7 +2,7 @@
  * test_extsort.c: the external sort, in memory and spilled, records added one by one
  * or in blocks, in one part or several.
  */
-#include "extsort.h"
+#include "common/extsort.h"
 #include "neardup.h"
 
 #include <criterion/criterion.h>

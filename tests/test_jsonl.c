@@ -1,8 +1,8 @@
 /*
  * test_jsonl.c: the fast JSON reader answers exactly as jansson, or leaves the line to it.
  */
-#include "jsonl.h"
-#include "nd_internal.h"
+#include "input/jsonl.h"
+#include "input/corpus.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * test_lsh.c: the banding chosen for a threshold, its S-curve, and candidates by sorting.
  */
-#include "lsh.h"
+#include "pairs/lsh.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /*
  * test_minhash.c: one-permutation MinHash estimates Jaccard within its error.
  */
-#include "minhash.h"
+#include "text/minhash.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * test_normalize.c: every folding rule of "full" normalization, the other modes,
  * and the offset map, with known answers.
  */
-#include "normalize.h"
+#include "text/normalize.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

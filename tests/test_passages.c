@@ -3,7 +3,7 @@
  * boilerplate cap, on synthetic word sequences (word i of a document spans bytes
  * [10 i, 10 i + 5), its hash is the word's number in a small vocabulary).
  */
-#include "passages.h"
+#include "passages/passages.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

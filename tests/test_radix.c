@@ -8,8 +8,8 @@
  * order), repeated hashes, keys before and after it, and sizes on both sides
  * of the cut-overs; and large sorts shared by threads.
  */
-#include "nd_internal.h"
-#include "radix.h"
+#include "input/corpus.h"
+#include "common/radix.h"
 
 #include <criterion/criterion.h>
 #include <stddef.h>

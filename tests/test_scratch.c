@@ -8,7 +8,8 @@
  * Scratch under a megabyte comes from malloc, and keeps its bytes when it
  * grows past one into a mapping.
  */
-#include "nd_internal.h"
+#include "input/corpus.h"
+#include "common/scratch.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * nd_shingle_hashes computes every shingle of a document at once, a word
  * position at a time; it must give nd_shingle_hash of each window.
  */
-#include "shingle.h"
+#include "text/shingle.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

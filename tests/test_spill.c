@@ -5,8 +5,8 @@
  * its offset as it was written, whichever thread wrote it, through single
  * appends and through batches.
  */
-#include "nd_internal.h"
-#include "spill.h"
+#include "input/corpus.h"
+#include "common/spill.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>

@@ -1,8 +1,8 @@
 /*
  * test_tokenize.c: words of many scripts, punctuation dropped, original byte ranges.
  */
-#include "normalize.h"
-#include "tokenize.h"
+#include "text/normalize.h"
+#include "text/tokenize.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

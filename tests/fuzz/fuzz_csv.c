@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "fuzz_pipeline.h"
-#include "utf8.h"
+#include "common/utf8.h"
 #include "../helpers.h"
 
 /* id with each invalid byte replaced by U+FFFD, as the writers do. */

@@ -4,8 +4,8 @@
  * id; on every other line the fast reader must defer. Two key layouts: flat, and
  * dotted paths into nested objects.
  */
-#include "jsonl.h"
-#include "nd_internal.h"
+#include "input/jsonl.h"
+#include "input/corpus.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef ND_FUZZ_PIPELINE_H
 #define ND_FUZZ_PIPELINE_H
 
-#include "nd_internal.h"
+#include "input/corpus.h"
 
 #include <stdio.h>
 #include <stdlib.h>

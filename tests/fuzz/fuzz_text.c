@@ -7,10 +7,10 @@
  * plain ICU gives (text, offsets, tokens), in all three normalization modes,
  * and so does its one-pass splitter whenever it takes the text on.
  */
-#include "fastwords.h"
-#include "normalize.h"
-#include "tokenize.h"
-#include "utf8.h"
+#include "text/fastwords.h"
+#include "text/normalize.h"
+#include "text/tokenize.h"
+#include "common/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,38 @@
+/*
+ * base.c: growing arrays, sorting, the clock.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "common/base.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    if (n > SIZE_MAX / elem)
+        return ND_ENOMEM;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return ND_ENOMEM;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, compare);
+}
+
+double nd_seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

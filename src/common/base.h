@@ -1,0 +1,46 @@
+/*
+ * base.h: helpers every part of neardup uses: growing arrays, sorting, hashing, the clock.
+ */
+#ifndef ND_BASE_H
+#define ND_BASE_H
+
+#include "neardup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Grows *p (of elements of size elem) so that it holds at least need elements. */
+int nd_grow(void **p, size_t *cap, size_t need, size_t elem);
+#define ND_GROW(p, cap, need) nd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
+
+/* qsort that accepts an empty or NULL array (qsort itself may not be given NULL). */
+void nd_sort(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
+
+/* Copies a flat record: the usual sizes of sort records (8 and 16 bytes) as copies the
+ * compiler inlines, where a size known only at run time is a call into libc. */
+static inline void nd_copy_record(void *to, const void *from, size_t size)
+{
+    if (size == 16)
+        memcpy(to, from, 16);
+    else if (size == 8)
+        memcpy(to, from, 8);
+    else
+        memcpy(to, from, size);
+}
+
+/* splitmix64's finish: one-to-one, every input bit reaches every output bit. */
+static inline uint64_t nd_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ x >> 31;
+}
+
+/* Seconds on a monotonic clock, for the stages' timings. */
+double nd_seconds_now(void);
+
+#endif

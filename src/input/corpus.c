@@ -1,0 +1,157 @@
+/*
+ * corpus.c: the nd_corpus handle, options and diagnostics.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
+#include "input/corpus.h"
+#include "common/scratch.h"
+#include "common/spill.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unicode/uversion.h>
+#include <xxhash.h>
+
+int nd_options_check(const nd_options *o, const char **why)
+{
+    const char *bad = NULL;
+    if (o->version != ND_OPTIONS_VERSION)
+        bad = "version (use ND_OPTIONS_INIT)";
+    else if (o->shingle_k < 1 || o->shingle_k > 64)
+        bad = "shingle: 1 to 64 words";
+    else if (o->char_ngram < 1 || o->char_ngram > 64)
+        bad = "char-ngram: 1 to 64 code points";
+    else if (o->num_perm < 16 || o->num_perm > 1024)
+        bad = "num-perm: 16 to 1024";
+    else if (!(o->threshold > 0 && o->threshold <= 1))
+        bad = "threshold: above 0, at most 1";
+    else if (o->bands < 0 || o->rows < 0 || (long)o->bands * o->rows > o->num_perm)
+        bad = "bands x rows: at most num-perm";
+    else if ((o->bands == 0) != (o->rows == 0))
+        bad = "bands and rows go together";
+    else if (o->max_gap < 0 || o->max_gap > 1000)
+        bad = "max-gap: 0 to 1000 words";
+    else if (o->min_passage < 1)
+        bad = "min-passage: at least 1 word";
+    else if (o->passages && o->min_passage < o->shingle_k)
+        bad = "min-passage: at least the shingle length";
+    else if (o->max_df < 2)
+        bad = "max-df: at least 2";
+    else if (o->threads < 0 || o->threads > 1024)
+        bad = "threads: 0 to 1024";
+    else if (o->memory < 65536)
+        bad = "memory: at least 64K";
+    if (why)
+        *why = bad;
+    return bad ? ND_EINVAL : 0;
+}
+
+int nd_corpus_new(nd_corpus **out, const nd_options *opts)
+{
+    const nd_options defaults = ND_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    if (nd_options_check(opts, NULL) < 0)
+        return ND_EINVAL;
+    nd_corpus *c = calloc(1, sizeof(*c));
+    if (!c)
+        return ND_ENOMEM;
+    c->opts = *opts;
+    c->id_key = strdup(opts->id_key ? opts->id_key : "id");
+    c->text_key = strdup(opts->text_key ? opts->text_key : "text");
+    if (!c->id_key || !c->text_key) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.id_key = c->id_key;
+    c->opts.text_key = c->text_key;
+    if (opts->tmpdir && !(c->tmpdir = strdup(opts->tmpdir))) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.tmpdir = c->tmpdir;
+    *out = c;
+    return 0;
+}
+
+void nd_corpus_free(nd_corpus *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_docs; i++) {
+        nd_doc *d = &c->docs[i];
+        free(d->id);
+        free(d->url);
+        free(d->error_text);
+    }
+    for (size_t i = 0; i < c->n_sources; i++) {
+        free(c->sources[i].path);
+        free(c->sources[i].data);
+    }
+    free(c->sources);
+    nd_scratch_unmap(c->docs, c->cap_docs * sizeof(*c->docs));
+    nd_scratch_release();
+    free(c->id_key);
+    free(c->text_key);
+    free(c->tmpdir);
+    nd_spill_close(c->spill);
+    free(c);
+}
+
+void nd_corpus_set_diag(nd_corpus *c, nd_diag_fn fn, void *payload)
+{
+    c->diag = fn;
+    c->diag_payload = payload;
+}
+
+void nd_corpus_set_progress(nd_corpus *c, nd_progress_fn fn, void *payload)
+{
+    c->progress = fn;
+    c->progress_payload = payload;
+}
+
+size_t nd_corpus_size(const nd_corpus *c)
+{
+    return c->n_docs;
+}
+
+const char *nd_corpus_doc_url(const nd_corpus *c, uint32_t doc)
+{
+    return doc < c->n_docs ? c->docs[doc].url : NULL;
+}
+
+const char *nd_corpus_doc_id(const nd_corpus *c, uint32_t doc)
+{
+    return doc < c->n_docs ? c->docs[doc].id : NULL;
+}
+
+void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
+               const char *fmt, ...)
+{
+    if (!c->diag)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    const nd_diag d = {level, code, path, offset, msg};
+    c->diag(&d, c->diag_payload);
+}
+
+const char *nd_version(void)
+{
+    return ND_VERSION_STRING;
+}
+
+void nd_version_details(char *buf, size_t len)
+{
+    UVersionInfo icu;
+    char icu_text[U_MAX_VERSION_STRING_LENGTH];
+    u_getVersion(icu);
+    u_versionToString(icu, icu_text);
+    const unsigned xxh = XXH_versionNumber();
+    snprintf(buf, len, "neardup %s (ICU %s, xxHash %u.%u.%u)", ND_VERSION_STRING, icu_text,
+             xxh / 10000, xxh / 100 % 100, xxh % 100);
+}

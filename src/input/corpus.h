@@ -1,0 +1,130 @@
+/*
+ * corpus.h: the corpus, its sources and documents, and reading a document's text.
+ *
+ * A document's number is its position in input order, never a thread's doing.
+ */
+#ifndef ND_CORPUS_H
+#define ND_CORPUS_H
+
+#include "common/base.h"
+#include "text/tokenize.h"
+
+typedef enum {
+    ND_DOC_PENDING,
+    ND_DOC_OK,
+    ND_DOC_EMPTY,   /* no word at all */
+    ND_DOC_SKIPPED, /* unreadable or binary */
+} nd_doc_status;
+
+/* Where documents come from: a file, or bytes held in memory (a decompressed
+ * archive, stdin, or a document given by a caller). */
+typedef struct nd_source {
+    char *path;          /* for reading (when data is NULL) and for messages */
+    unsigned char *data; /* the source's bytes when held in memory, else NULL */
+    size_t data_len;
+} nd_source;
+
+typedef enum {
+    ND_DOC_WHOLE,      /* the whole source is the document */
+    ND_DOC_JSONL_LINE, /* one JSON line of the source; the text is one of its keys */
+    ND_DOC_SLICE,      /* bytes [offset, offset + length) of a source held in memory */
+} nd_doc_kind;
+
+typedef struct nd_doc {
+    char *id;            /* for JSONL, set when the line is read (scan) */
+    char *url;           /* WARC-Target-URI, or NULL */
+    uint32_t source;     /* index into the corpus's sources */
+    nd_doc_kind kind;
+    uint64_t offset;     /* JSONL: the line's byte offset in the source */
+    uint32_t length;     /* JSONL: the line's length, without its newline */
+    uint32_t line;       /* JSONL: 1-based line number */
+    uint64_t n_bytes;
+    uint32_t n_tokens;
+    uint32_t n_shingles;   /* entries at shingles_off in the spill file */
+    uint64_t shingles_off; /* n_shingles hashes in text order */
+    uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
+    bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
+    uint64_t tokens_off;
+    nd_doc_status status;
+    int error;             /* why it was skipped: an ND_E* code */
+    int error_errno;       /* errno of a failed read */
+    int64_t first_invalid; /* byte offset of the first invalid UTF-8 byte or NUL, or -1 */
+    char *error_text;      /* what was wrong with a JSONL line, or NULL */
+    bool invalid_utf8;
+} nd_doc;
+
+struct nd_corpus {
+    nd_options opts;
+    char *id_key, *text_key; /* owned copies of the options' keys */
+    nd_doc *docs;
+    size_t n_docs, cap_docs;
+    nd_source *sources;
+    size_t n_sources, cap_sources;
+    char *tmpdir;           /* owned copy of the option, or NULL */
+    struct nd_spill *spill; /* shingle sets and tokens, off the heap */
+    nd_diag_fn diag;
+    void *diag_payload;
+    nd_progress_fn progress;
+    void *progress_payload;
+    double list_seconds; /* spent adding inputs */
+};
+
+/* Whether passages may start from d's shingles: a document of fewer words than a
+ * shingle has one shingle of them all, which verification counts but no passage starts
+ * from. */
+static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
+{
+    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
+}
+
+/* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC
+ * records or one document, as the corpus's input format says (takes ownership). */
+int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len);
+
+/* Reports a diagnostic through the corpus's callback. */
+void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A reader of document text, one per thread: it keeps the JSONL file it read last open,
+ * and reads its lines a window at a time (the lines of a batch of documents in one
+ * system call), or just the line asked for when read_ahead is 0 (lines read in no order). */
+typedef struct nd_reader {
+    int fd;
+    uint32_t fd_source;
+    unsigned char *window; /* bytes [window_off, window_off + window_len) of the file */
+    size_t window_cap, window_len;
+    uint64_t window_off;
+    size_t read_ahead;
+} nd_reader;
+#define ND_READ_AHEAD (256u << 10)
+#define ND_READER_INIT {-1, 0, NULL, 0, 0, 0, ND_READ_AHEAD}
+#define ND_READER_EXACT {-1, 0, NULL, 0, 0, 0, 0}
+void nd_reader_dispose(nd_reader *r);
+
+/* Sets r to read the lines of docs[0..n) (the batch a thread is about to scan) in one
+ * system call, when they are consecutive lines of one JSONL file; else the default
+ * read-ahead. */
+void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n);
+
+/* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,
+ * grown as needed). For a JSONL line, *id gets the line's id (malloc'd) when id is not
+ * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong). */
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                size_t *cap, size_t *len, char **id, char *why, size_t why_len);
+
+/* The original bytes of a JSONL document's line (borrowed until the next read). */
+int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line);
+
+/* Loads the text of a document into *bytes (owned by caller, free()). */
+int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
+
+/* The path of the source of a document, for messages. */
+const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);
+
+/* A document's tokens, read back from the spill file into *buf (grown as needed). */
+int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);
+
+/* A document's bytes are binary (not text) when they hold a NUL byte. */
+bool nd_bytes_look_binary(const unsigned char *bytes, size_t len);
+
+#endif

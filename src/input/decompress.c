@@ -1,0 +1,104 @@
+/*
+ * decompress.c: gzip (zlib) and zstd, whole streams into memory.
+ *
+ * A gzip file may hold several members (WARC files compress each record as
+ * its own member) and a zstd file several frames: both loops go on until the
+ * input ends. A stream that ends early is an error naming the compressed byte
+ * offset, and what was decoded before it is kept.
+ */
+#include "input/decompress.h"
+
+#include "input/corpus.h"
+
+#include <stdlib.h>
+#include <zlib.h>
+#include <zstd.h>
+
+nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
+{
+    if (len >= 2 && h[0] == 0x1F && h[1] == 0x8B)
+        return ND_GZIP;
+    if (len >= 4 && h[0] == 0x28 && h[1] == 0xB5 && h[2] == 0x2F && h[3] == 0xFD)
+        return ND_ZSTD;
+    return ND_PLAIN;
+}
+
+static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *n,
+                  size_t *cap, int64_t *bad)
+{
+    z_stream z = {0};
+    int zrc = Z_OK;
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return ND_ENOMEM;
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
+    for (;;) {
+        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0) {
+            inflateEnd(&z);
+            return ND_ENOMEM;
+        }
+        z.next_out = *out + *n;
+        z.avail_out = (uInt)(*cap - *n);
+        zrc = inflate(&z, Z_NO_FLUSH);
+        *n = (size_t)(z.next_out - *out);
+        if (zrc == Z_STREAM_END) {
+            if (z.avail_in == 0)
+                break;
+            inflateReset(&z); /* the next gzip member */
+            continue;
+        }
+        if (zrc == Z_BUF_ERROR && z.avail_in == 0)
+            break; /* the input ended inside a member */
+        if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+            break;
+    }
+    *bad = zrc == Z_STREAM_END ? -1 : (int64_t)(z.next_in - in);
+    inflateEnd(&z);
+    return zrc == Z_STREAM_END ? 0 : ND_EFORMAT;
+}
+
+static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n,
+                  size_t *cap, int64_t *bad)
+{
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    ZSTD_inBuffer src = {in, len, 0};
+    size_t zrc = 0;
+    if (!z)
+        return ND_ENOMEM;
+    while (src.pos < src.size) {
+        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0) {
+            ZSTD_freeDCtx(z);
+            return ND_ENOMEM;
+        }
+        ZSTD_outBuffer dst = {*out, *cap, *n};
+        zrc = ZSTD_decompressStream(z, &dst, &src);
+        *n = dst.pos;
+        if (ZSTD_isError(zrc))
+            break;
+    }
+    /* zrc is 0 exactly when the last frame was complete */
+    while (!ZSTD_isError(zrc) && zrc != 0) {
+        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0)
+            break;
+        ZSTD_outBuffer dst = {*out, *cap, *n};
+        const size_t before = dst.pos;
+        zrc = ZSTD_decompressStream(z, &dst, &src);
+        *n = dst.pos;
+        if (dst.pos == before)
+            break; /* no progress: the input ended inside a frame */
+    }
+    ZSTD_freeDCtx(z);
+    *bad = zrc == 0 ? -1 : (int64_t)src.pos;
+    return zrc == 0 ? 0 : ND_EFORMAT;
+}
+
+int nd_decompress(nd_compression kind, const unsigned char *in, size_t len, unsigned char **out,
+                  size_t *out_len, int64_t *bad_offset)
+{
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    const int rc = kind == ND_GZIP ? gunzip(in, len, out, &n, &cap, bad_offset)
+                                   : unzstd(in, len, out, &n, &cap, bad_offset);
+    *out_len = n;
+    return rc;
+}

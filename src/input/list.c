@@ -1,0 +1,725 @@
+/*
+ * list.c: stage 0, paths -> documents, and reading a document's text.
+ *
+ * A file given by name becomes one document whose id is the path as given.
+ * A directory is walked recursively in byte order of names (not locale
+ * order, so ids and their order are the same on every machine); each regular
+ * file below it becomes a document whose id is its path relative to that
+ * directory. Symlinks are followed, and a directory already on the current
+ * walk (a symlink loop) is reported and not entered again.
+ *
+ * JSONL (one JSON object per line, plain or gzip/zstd compressed) adds one
+ * document per line. A file named on the command line is recognized by its
+ * content; inside a directory, only names ending in .jsonl, .json, .gz or
+ * .zst are opened to look (so that a directory of plain articles costs no
+ * extra open per file). Plain JSONL is only cut into lines here: each line
+ * is parsed by the scan thread that reads it. Compressed files, WARC files
+ * and stdin are read into memory once (decompressed); a WARC record becomes
+ * a slice of that memory.
+ */
+#define _GNU_SOURCE
+#include "input/corpus.h"
+#include "common/scratch.h"
+#include "input/decompress.h"
+#include "input/jsonl.h"
+#include "input/jsonl_cut.h"
+#include "common/spill.h"
+#include "common/threads.h"
+#include "common/utf8.h"
+#include "input/warc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+uint64_t nd_utf8_count(const uint8_t *s, size_t len)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        int used, bad;
+        nd_utf8_decode(s + i, len - i, &used, &bad);
+        i += (size_t)used;
+    }
+    return n;
+}
+
+static char *copy_string(const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    return c ? memcpy(c, s, n) : NULL;
+}
+
+/* ---------------------------------------------------------------- sources, documents */
+
+/* Adds a source; takes ownership of data (may be NULL). */
+static int add_source(nd_corpus *c, const char *path, unsigned char *data, size_t len,
+                      uint32_t *out)
+{
+    if (c->n_sources >= UINT32_MAX || ND_GROW(c->sources, c->cap_sources, c->n_sources + 1) < 0) {
+        free(data);
+        return ND_ENOMEM;
+    }
+    nd_source *s = &c->sources[c->n_sources];
+    if (!(s->path = copy_string(path))) {
+        free(data);
+        return ND_ENOMEM;
+    }
+    s->data = data;
+    s->data_len = len;
+    *out = (uint32_t)c->n_sources++;
+    return 0;
+}
+
+/* Room for need documents. The array has a mapping of its own (huge pages where the
+ * kernel allows), grown by moving its pages: grown by realloc, it was copied at every
+ * doubling and faulted in 4 KiB at a time, 8 ms for 16,000 lines of JSONL. */
+static int grow_docs(nd_corpus *c, size_t need)
+{
+    if (need <= c->cap_docs)
+        return 0;
+    size_t cap = c->cap_docs ? c->cap_docs : 1024;
+    while (cap < need)
+        cap *= 2;
+    if (cap > SIZE_MAX / sizeof(*c->docs))
+        return ND_ENOMEM;
+    const size_t old_bytes = c->cap_docs * sizeof(*c->docs), bytes = cap * sizeof(*c->docs);
+    nd_doc *docs = nd_scratch_remap(c->docs, old_bytes, bytes);
+    if (!docs)
+        return ND_ENOMEM;
+    c->docs = docs;
+    c->cap_docs = cap;
+    return 0;
+}
+
+static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind kind,
+                   uint64_t offset, uint32_t length, uint32_t line)
+{
+    if (grow_docs(c, c->n_docs + 1) < 0)
+        return ND_ENOMEM;
+    nd_doc *d = &c->docs[c->n_docs];
+    memset(d, 0, sizeof(*d));
+    if (id && !(d->id = copy_string(id)))
+        return ND_ENOMEM;
+    d->source = source;
+    d->kind = kind;
+    d->offset = offset;
+    d->length = length;
+    d->line = line;
+    d->first_invalid = -1;
+    c->n_docs++;
+    return 0;
+}
+
+static int add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    uint32_t src;
+    if (!copy)
+        return ND_ENOMEM;
+    memcpy(copy, bytes, len);
+    const int rc = add_source(c, id, copy, len, &src);
+    return rc < 0 ? rc : add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+}
+
+const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
+{
+    return c->sources[d->source].path;
+}
+
+/* ---------------------------------------------------------------- JSONL */
+
+/* One document per line cut (a line over 4 GiB is reported and skipped); frees lines. */
+static int add_cut_lines(nd_corpus *c, uint32_t src, nd_cut_line *lines, size_t n)
+{
+    int rc = grow_docs(c, c->n_docs + n); /* room for them all at once */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const nd_cut_line *l = &lines[i];
+        if (l->length > UINT32_MAX)
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
+                      "line %u longer than 4 GiB, skipped", l->line);
+        else
+            rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length,
+                         l->line);
+    }
+    free(lines);
+    return rc;
+}
+
+/* A plain JSONL file: one document per non-blank line, the file cut on all threads
+ * (jsonl_cut.c; it is never held whole). */
+static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
+{
+    struct stat st;
+    nd_cut_line *lines;
+    size_t n;
+    uint64_t error_at;
+    const uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    const int cut = nd_cut_lines(fd, size, nd_thread_count(&c->opts, SIZE_MAX), &lines, &n,
+                                 &error_at);
+    const int error = errno;
+    if (cut == ND_ENOMEM) {
+        free(lines);
+        return cut;
+    }
+    const int rc = add_cut_lines(c, src, lines, n);
+    if (cut == ND_EIO)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, (int64_t)error_at, "%s",
+                  strerror(error));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    const size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool name_says_archive(const char *path)
+{
+    return ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".gz") ||
+           ends_with(path, ".zst") || ends_with(path, ".warc") || ends_with(path, ".wet");
+}
+
+typedef struct warc_listing {
+    nd_corpus *corpus;
+    uint32_t source;
+} warc_listing;
+
+static int add_warc_record(const nd_warc_record *rec, void *payload)
+{
+    warc_listing *w = payload;
+    nd_corpus *c = w->corpus;
+    if (rec->text_len > UINT32_MAX)
+        return 0;
+    const int rc = add_doc(c, rec->id[0] ? rec->id : NULL, w->source, ND_DOC_SLICE,
+                           rec->text_off, (uint32_t)rec->text_len, 0);
+    if (rc < 0)
+        return rc;
+    nd_doc *d = &c->docs[c->n_docs - 1];
+    if (rec->url[0] && !(d->url = copy_string(rec->url)))
+        return ND_ENOMEM;
+    if (!d->id) {
+        char fallback[64];
+        snprintf(fallback, sizeof(fallback), ":%zu", rec->text_off);
+        const char *path = c->sources[w->source].path;
+        if (!(d->id = malloc(strlen(path) + sizeof(fallback))))
+            return ND_ENOMEM;
+        sprintf(d->id, "%s%s", path, fallback);
+    }
+    return 0;
+}
+
+/* One document per text record of a WARC source held in memory. */
+static int add_warc_records(nd_corpus *c, uint32_t src)
+{
+    const nd_source *s = &c->sources[src];
+    warc_listing w = {c, src};
+    uint64_t skipped;
+    int64_t bad;
+    char why[128];
+    const int rc = nd_warc_walk(s->data, s->data_len, add_warc_record, &w, &skipped, &bad, why,
+                                sizeof(why));
+    if (rc == ND_EFORMAT) {
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, s->path, bad, "%s; the records before it are kept",
+                  why);
+        return 0;
+    }
+    return rc;
+}
+
+/* Whether the first line of bytes[0..len) is a JSON object. When the line runs past
+ * len (a long first document), its start must be an object's first key. */
+static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
+{
+    size_t i = nd_bom_length(bytes, len);
+    while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
+                       bytes[i] == '\n'))
+        i++;
+    if (i == len || bytes[i] != '{')
+        return false;
+    const unsigned char *nl = memchr(bytes + i, '\n', len - i);
+    if (nl)
+        return nd_jsonl_is_object(bytes + i, (size_t)(nl - bytes) - i);
+    for (i++; i < len && (bytes[i] == ' ' || bytes[i] == '\t'); i++)
+        ;
+    return i < len && bytes[i] == '"';
+}
+
+static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
+
+/* A source held in memory (stdin, a decompressed file): JSONL lines or one document. */
+static int add_memory_source(nd_corpus *c, const char *path, const char *id, unsigned char *data,
+                             size_t len)
+{
+    const nd_input_format f = c->opts.input_format;
+    const bool warc = f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(data, len));
+    const bool jsonl = f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(data, len));
+    uint32_t src;
+    nd_cut_line *lines;
+    size_t n;
+    int rc = add_source(c, path, data, len, &src);
+    if (rc < 0)
+        return rc;
+    if (warc)
+        return add_warc_records(c, src);
+    if (jsonl) {
+        rc = nd_cut_buffer(data, len, &lines, &n);
+        if (rc < 0) {
+            free(lines);
+            return rc;
+        }
+        return add_cut_lines(c, src, lines, n);
+    }
+    return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+}
+
+/* Reads a file whole into memory and adds what it holds. */
+static int add_whole_file(nd_corpus *c, int fd, const char *path, const char *id)
+{
+    unsigned char *data = NULL;
+    size_t cap = 0, len = 0;
+    const int rc = read_fd(fd, &data, &cap, &len);
+    if (rc == ND_EIO)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+    if (rc < 0) {
+        free(data);
+        return rc == ND_EIO ? 0 : rc;
+    }
+    return add_memory_source(c, path, id, data, len);
+}
+
+/* Reads a compressed file whole, decompresses it, and adds what it holds. */
+static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id,
+                          nd_compression kind)
+{
+    unsigned char *raw = NULL, *data = NULL;
+    size_t cap = 0, len = 0, n = 0;
+    int64_t bad = -1;
+    int rc = read_fd(fd, &raw, &cap, &len);
+    if (rc == ND_EIO) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        free(raw);
+        return 0;
+    }
+    if (rc == 0)
+        rc = nd_decompress(kind, raw, len, &data, &n, &bad);
+    free(raw);
+    if (rc == ND_EFORMAT) {
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, path, bad,
+                  "truncated or corrupt %s stream; the %zu bytes before it are kept",
+                  kind == ND_GZIP ? "gzip" : "zstd", n);
+        rc = 0;
+    }
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    return add_memory_source(c, path, id, data, n);
+}
+
+/* Adds one file: sniffed for JSONL and compression when sniff, else one text document. */
+static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
+{
+    const nd_input_format f = c->opts.input_format;
+    uint32_t src;
+    if (!sniff && f != ND_INPUT_JSONL && f != ND_INPUT_WARC) {
+        const int rc = add_source(c, path, NULL, 0, &src);
+        return rc < 0 ? rc : add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+    }
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        return 0;
+    }
+    unsigned char head[4096];
+    const ssize_t got = pread(fd, head, sizeof(head), 0);
+    const size_t n = got > 0 ? (size_t)got : 0;
+    const nd_compression kind = nd_sniff_compression(head, n);
+    int rc;
+    if (kind != ND_PLAIN) {
+        rc = add_compressed(c, fd, path, id, kind);
+    } else if (f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(head, n))) {
+        rc = add_whole_file(c, fd, path, id);
+    } else if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, n))) {
+        rc = add_source(c, path, NULL, 0, &src);
+        if (rc == 0)
+            rc = add_jsonl_file(c, fd, src);
+    } else {
+        rc = add_source(c, path, NULL, 0, &src);
+        if (rc == 0)
+            rc = add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+    }
+    close(fd);
+    return rc;
+}
+
+int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len)
+{
+    return add_memory_source(c, path, path, data, len);
+}
+
+static int add_stdin(nd_corpus *c)
+{
+    unsigned char *data = NULL, *plain = NULL;
+    size_t cap = 0, len = 0, n = 0;
+    int64_t bad = -1;
+    int rc = read_fd(STDIN_FILENO, &data, &cap, &len);
+    if (rc == ND_EIO) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, "-", -1, "%s", strerror(errno));
+        free(data);
+        return ND_EIO;
+    }
+    const nd_compression kind = nd_sniff_compression(data, len);
+    if (rc == 0 && kind != ND_PLAIN) {
+        rc = nd_decompress(kind, data, len, &plain, &n, &bad);
+        free(data);
+        if (rc == ND_EFORMAT) {
+            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, "-", bad, "truncated or corrupt stream");
+            rc = 0;
+        }
+        data = plain;
+        len = n;
+    }
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    return add_memory_source(c, "-", "-", data, len);
+}
+
+/* ---------------------------------------------------------------- directories */
+
+typedef struct walk_frame {
+    dev_t dev;
+    ino_t ino;
+    const struct walk_frame *up;
+} walk_frame;
+
+/* A name in a directory, with its type as the directory says it (DT_UNKNOWN where the
+ * file system does not). */
+typedef struct dir_entry {
+    char *name;
+    unsigned char type;
+} dir_entry;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+}
+
+/* The entries of dir, sorted bytewise by name, without "." and "..". */
+static int list_names(const char *dir, dir_entry **names, size_t *n)
+{
+    DIR *dp = opendir(dir);
+    size_t cap = 0;
+    *names = NULL;
+    *n = 0;
+    if (!dp)
+        return ND_EIO;
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (ND_GROW(*names, cap, *n + 1) < 0 || !((*names)[*n].name = copy_string(e->d_name))) {
+            closedir(dp);
+            return ND_ENOMEM;
+        }
+        (*names)[(*n)++].type = e->d_type;
+    }
+    closedir(dp);
+    nd_sort(*names, *n, sizeof(**names), compare_names);
+    return 0;
+}
+
+static char *join_path(const char *a, const char *b)
+{
+    size_t na = strlen(a);
+    const size_t nb = strlen(b);
+    const bool slash = na && a[na - 1] == '/';
+    char *p = malloc(na + nb + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, a, na);
+    if (!slash && na)
+        p[na++] = '/';
+    memcpy(p + na, b, nb + 1);
+    return p;
+}
+
+static bool on_walk(const walk_frame *f, const struct stat *st)
+{
+    for (; f; f = f->up)
+        if (f->dev == st->st_dev && f->ino == st->st_ino)
+            return true;
+    return false;
+}
+
+static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up);
+
+/* One entry of a directory: recurse, add, or report why not. A regular file, as the
+ * directory tells, is added without asking the file system again (a stat per file was
+ * a fifth of the system calls of a folder of articles). */
+static int walk_entry(nd_corpus *c, const char *path, const char *rel, const walk_frame *frame,
+                      unsigned char type)
+{
+    if (type == DT_REG)
+        return add_file(c, path, rel, name_says_archive(path));
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (on_walk(frame, &st)) {
+            nd_report(c, ND_DIAG_ERROR, ND_EINVAL, path, -1,
+                      "directory loop (symlink back to an ancestor), not entered again");
+            return 0;
+        }
+        return walk(c, path, rel, frame);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        nd_report(c, ND_DIAG_ERROR, ND_EINVAL, path, -1, "not a regular file, skipped");
+        return 0;
+    }
+    return add_file(c, path, rel, name_says_archive(path));
+}
+
+static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up)
+{
+    struct stat st;
+    dir_entry *names;
+    size_t n;
+    int rc = stat(dir, &st) < 0 ? ND_EIO : list_names(dir, &names, &n);
+    if (rc == ND_EIO) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, dir, -1, "%s", strerror(errno));
+        return up ? 0 : ND_EIO;
+    }
+    if (rc < 0)
+        return rc;
+    const walk_frame frame = {st.st_dev, st.st_ino, up};
+    for (size_t i = 0; i < n; i++) {
+        char *path = join_path(dir, names[i].name);
+        char *sub = rel ? join_path(rel, names[i].name) : copy_string(names[i].name);
+        rc = (!path || !sub) ? ND_ENOMEM : rc;
+        if (rc == 0)
+            rc = walk_entry(c, path, sub, &frame, names[i].type);
+        free(path);
+        free(sub);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i].name);
+    free(names);
+    return rc;
+}
+
+static int add_path(nd_corpus *c, const char *path)
+{
+    struct stat st;
+    if (!strcmp(path, "-"))
+        return add_stdin(c);
+    if (stat(path, &st) < 0) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        return ND_EIO;
+    }
+    if (S_ISDIR(st.st_mode))
+        return walk(c, path, NULL, NULL);
+    /* a named FIFO or device is read like a file: the user asked for it */
+    return add_file(c, path, path, S_ISREG(st.st_mode));
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
+{
+    struct stat st;
+    size_t n = 0;
+    /* a regular file's size is known: one read of the right size, no regrowth; and a
+     * read that came back short with all of that size is at the end: no second read to
+     * find it (one cut short by a signal has less) */
+    const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+        return ND_ENOMEM;
+    for (;;) {
+        if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
+            return ND_ENOMEM;
+        const size_t want = *cap - n;
+        const ssize_t got = read(fd, *buf + n, want);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ND_EIO;
+        n += (size_t)got;
+        if (got == 0 || (regular && (size_t)got < want && n >= (size_t)st.st_size))
+            break;
+    }
+    *len = n;
+    return 0;
+}
+
+void nd_reader_dispose(nd_reader *r)
+{
+    const size_t read_ahead = r->read_ahead;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->window);
+    *r = (nd_reader)ND_READER_INIT;
+    r->read_ahead = read_ahead;
+}
+
+/* A batch's lines further apart than this are read as they come. */
+#define BATCH_READ_MAX (16u << 20)
+
+void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n)
+{
+    /* a fixed read-ahead made each of two threads, which take batches in turn, read
+     * the lines of the other's batches too */
+    r->read_ahead = ND_READ_AHEAD;
+    if (n == 0)
+        return;
+    const nd_doc *first = &docs[0], *last = &docs[n - 1];
+    if (first->kind != ND_DOC_JSONL_LINE || last->kind != ND_DOC_JSONL_LINE ||
+        last->source != first->source || last->offset < first->offset)
+        return;
+    const uint64_t span = last->offset + last->length - first->offset;
+    if (span <= BATCH_READ_MAX)
+        r->read_ahead = (size_t)span;
+}
+
+/* Reads at least need bytes (up to want) at offset into r's window. */
+static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
+{
+    r->window_len = 0;
+    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
+        return ND_ENOMEM;
+    size_t done = 0;
+    while (done < need) {
+        const ssize_t got = pread(r->fd, r->window + done, want - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO; /* the file shrank since it was listed */
+            return ND_EIO;
+        }
+        done += (size_t)got;
+    }
+    r->window_off = offset;
+    r->window_len = done;
+    return 0;
+}
+
+/* The bytes of a JSONL line, from r's window. */
+int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (s->data) {
+        *line = s->data + d->offset;
+        return 0;
+    }
+    if (r->fd < 0 || r->fd_source != d->source) {
+        if (r->fd >= 0)
+            close(r->fd);
+        r->window_len = 0;
+        r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        r->fd_source = d->source;
+        if (r->fd < 0)
+            return ND_EIO;
+    }
+    const bool in_window = r->window_len > 0 && d->offset >= r->window_off &&
+                           d->offset + d->length <= r->window_off + r->window_len;
+    if (!in_window) {
+        const int rc = fill_window(r, d->offset, d->length,
+                                   d->length > r->read_ahead ? d->length : r->read_ahead);
+        if (rc < 0)
+            return rc;
+    }
+    *line = r->window + (d->offset - r->window_off);
+    return 0;
+}
+
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                size_t *cap, size_t *len, char **id, char *why, size_t why_len)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (d->kind == ND_DOC_JSONL_LINE) {
+        const unsigned char *line;
+        const int rc = nd_doc_line(c, r, d, &line);
+        if (rc < 0)
+            return rc;
+        return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
+                              why_len);
+    }
+    if (d->kind == ND_DOC_SLICE) {
+        if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data + d->offset, d->length);
+        *len = d->length;
+        return 0;
+    }
+    if (s->data) {
+        if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data, s->data_len);
+        *len = s->data_len;
+        return 0;
+    }
+    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ND_EIO;
+    const int rc = read_fd(fd, buf, cap, len);
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
+{
+    nd_reader r = ND_READER_EXACT; /* one document, anywhere in its file */
+    size_t cap = 0;
+    char why[256];
+    *bytes = NULL;
+    const int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
+    nd_reader_dispose(&r);
+    if (rc < 0) {
+        free(*bytes);
+        *bytes = NULL;
+    }
+    return rc;
+}
+
+int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap)
+{
+    if (ND_GROW(*buf, *cap, (size_t)d->n_tokens + 1) < 0)
+        return ND_ENOMEM;
+    return nd_spill_read(c->spill, d->tokens_off, *buf, (size_t)d->n_tokens * sizeof(**buf));
+}
+
+bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)
+{
+    return memchr(bytes, 0, len) != NULL;
+}
+
+int nd_corpus_add_path(nd_corpus *c, const char *path)
+{
+    const double t0 = nd_seconds_now();
+    const int rc = add_path(c, path);
+    c->list_seconds += nd_seconds_now() - t0;
+    return rc;
+}
+
+int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t len)
+{
+    const double t0 = nd_seconds_now();
+    const int rc = add_memory(c, id, bytes, len);
+    c->list_seconds += nd_seconds_now() - t0;
+    return rc;
+}

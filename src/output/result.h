@@ -1,0 +1,20 @@
+/*
+ * result.h: what a run produces and the writers print.
+ */
+#ifndef ND_RESULT_H
+#define ND_RESULT_H
+
+#include "input/corpus.h"
+
+struct nd_result {
+    const nd_corpus *corpus;
+    nd_stats stats;
+    nd_pair *pairs;
+    size_t n_pairs;
+    nd_member *members;
+    size_t n_members;
+    nd_passage *passages;
+    size_t n_passages;
+};
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * writers.c: results -> CSV (RFC 4180) or JSONL, with the same keys.
+ *
+ * CSV: a header row even when there are no rows, every string field quoted
+ * (a quote doubled inside), numbers bare, CRLF line ends, UTF-8 without BOM.
+ * JSONL: one object per line with the CSV header's names as keys.
+ * Text that is not valid UTF-8 (an id, a passage of a broken file) is written
+ * with U+FFFD in place of each bad byte, so the output is always valid UTF-8;
+ * the byte offsets still refer to the original bytes.
+ */
+#define _DEFAULT_SOURCE
+#include "input/jsonl.h"
+#include "output/result.h"
+#include "common/utf8.h"
+#include "pairs/verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+typedef struct table {
+    FILE *out;
+    nd_format format;
+    const char *const *cols;
+    int col;
+} table;
+
+static void table_begin(table *t, FILE *out, nd_format format, const char *const *cols)
+{
+    *t = (table){out, format, cols, 0};
+    if (format != ND_FORMAT_CSV)
+        return;
+    for (int i = 0; cols[i]; i++)
+        fprintf(out, "%s%s", i ? "," : "", cols[i]);
+    fputs("\r\n", out);
+}
+
+/* (fputs and fputc, not fprintf: formatting two strings per field was a third of
+ * writing the passages) */
+static void field_start(table *t)
+{
+    if (t->format == ND_FORMAT_CSV) {
+        if (t->col)
+            fputc(',', t->out);
+    } else {
+        fputs(t->col ? ",\"" : "{\"", t->out);
+        fputs(t->cols[t->col], t->out);
+        fputs("\":", t->out);
+    }
+    t->col++;
+}
+
+static void table_end_row(table *t)
+{
+    fputs(t->format == ND_FORMAT_CSV ? "\r\n" : "}\n", t->out);
+    t->col = 0;
+}
+
+/* Whether the code point c (from `used` bytes, `bad` when they were invalid) is written
+ * as it is, or needs an escape or a replacement. */
+static bool plain_char(uint32_t c, int bad, bool csv)
+{
+    if (bad || c == '"')
+        return false;
+    return csv || (c != '\\' && c >= 0x20);
+}
+
+/* Writes s[0..len) quoted, as CSV or as a JSON string; runs of plain characters go
+ * out in one fwrite. */
+static void put_text_raw(table *t, const unsigned char *s, size_t len)
+{
+    FILE *out = t->out;
+    const bool csv = t->format == ND_FORMAT_CSV;
+    size_t run = 0; /* where the run of plain characters not yet written starts */
+    fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        i += nd_json_plain_length(s + i, len - i); /* what is plain in both formats */
+        if (i == len)
+            break;
+        int used = 1, bad = 0;
+        uint32_t c = s[i];
+        if (c >= 0x80)
+            c = nd_utf8_decode(s + i, len - i, &used, &bad);
+        if (plain_char(c, bad, csv)) {
+            i += (size_t)used;
+            continue;
+        }
+        fwrite(s + run, 1, i - run, out);
+        if (bad)
+            fputs("\xEF\xBF\xBD", out);
+        else if (csv)
+            fputs("\"\"", out);
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", (int)c);
+        else
+            fprintf(out, "\\u%04x", (unsigned)c);
+        i += (size_t)used;
+        run = i;
+    }
+    fwrite(s + run, 1, len - run, out);
+    fputc('"', out);
+}
+
+static void put_text(table *t, const unsigned char *s, size_t len)
+{
+    field_start(t);
+    put_text_raw(t, s, len);
+}
+
+static void put_str(table *t, const char *s)
+{
+    put_text(t, (const unsigned char *)s, strlen(s));
+}
+
+static void put_u64(table *t, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    field_start(t);
+    do
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    fwrite(digits + sizeof(digits) - n, 1, n, t->out);
+}
+
+static void put_real(table *t, double v)
+{
+    field_start(t);
+    fprintf(t->out, "%.4f", v);
+}
+
+static int finish(FILE *out)
+{
+    return fflush(out) != 0 || ferror(out) ? ND_EIO : 0;
+}
+
+static const char *doc_id(const nd_result *r, uint32_t doc)
+{
+    return r->corpus->docs[doc].id;
+}
+
+int nd_write_pairs(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc_a", "doc_b", "jaccard", "jaccard_est",
+                                       "shared_shingles", "cluster", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const nd_pair *p = &r->pairs[i];
+        put_str(&t, doc_id(r, p->doc_a));
+        put_str(&t, doc_id(r, p->doc_b));
+        put_real(&t, p->jaccard);
+        put_real(&t, p->jaccard_est);
+        put_u64(&t, p->shared);
+        put_u64(&t, p->cluster);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_write_clusters(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"cluster", "doc", "size", "representative", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_members; i++) {
+        const nd_member *m = &r->members[i];
+        put_u64(&t, m->cluster);
+        put_str(&t, doc_id(r, m->doc));
+        put_u64(&t, m->size);
+        put_u64(&t, m->doc == m->representative);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc", "duplicate_of", "jaccard", NULL};
+    const nd_corpus *c = r->corpus;
+    /* each removed document against the one kept, the kept one first: its shingles are
+     * read once for the members of its cluster, which come in a row */
+    nd_pair_key *pairs = malloc((r->n_members ? r->n_members : 1) * sizeof(*pairs));
+    double *j = malloc((r->n_members ? r->n_members : 1) * sizeof(*j));
+    size_t n = 0;
+    int rc = pairs && j ? 0 : ND_ENOMEM;
+    for (size_t i = 0; i < r->n_members && rc == 0; i++)
+        if (r->members[i].doc != r->members[i].representative)
+            pairs[n++] = (nd_pair_key){r->members[i].representative, r->members[i].doc};
+    if (rc == 0)
+        rc = nd_exact_jaccards(c, pairs, n, j);
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        put_str(&t, c->docs[pairs[i].b].id);
+        put_str(&t, c->docs[pairs[i].a].id);
+        put_real(&t, j[i]);
+        table_end_row(&t);
+    }
+    free(pairs);
+    free(j);
+    return rc < 0 ? rc : finish(out);
+}
+
+int nd_write_kept_lines(const nd_result *r, FILE *out)
+{
+    const nd_corpus *c = r->corpus;
+    bool *dropped = calloc(c->n_docs ? c->n_docs : 1, sizeof(*dropped));
+    nd_reader reader = ND_READER_INIT;
+    int rc = dropped ? 0 : ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < r->n_members; i++)
+        dropped[r->members[i].doc] = r->members[i].doc != r->members[i].representative;
+    for (size_t i = 0; rc == 0 && i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        const unsigned char *line;
+        if (d->kind != ND_DOC_JSONL_LINE || dropped[i] || d->status == ND_DOC_SKIPPED)
+            continue;
+        rc = nd_doc_line(c, &reader, d, &line);
+        if (rc == 0 && (fwrite(line, 1, d->length, out) != d->length || fputc('\n', out) == EOF))
+            rc = ND_EIO;
+    }
+    nd_reader_dispose(&reader);
+    free(dropped);
+    return rc < 0 ? rc : finish(out);
+}
+
+/* The bytes of one document, loaded once for all the passages that name it, through a
+ * reader that keeps the file open from one document to the next (opening it for every
+ * document was a third of writing the passages). */
+typedef struct doc_cache {
+    nd_reader *reader;
+    uint32_t doc;
+    unsigned char *bytes;
+    size_t len, cap;
+    bool loaded;
+} doc_cache;
+
+static int cache_get(const nd_result *r, doc_cache *cache, uint32_t doc)
+{
+    if (cache->loaded && cache->doc == doc)
+        return 0;
+    cache->loaded = false;
+    char why[256];
+    const int rc = nd_doc_read(r->corpus, cache->reader, &r->corpus->docs[doc], &cache->bytes,
+                               &cache->cap, &cache->len, NULL, why, sizeof(why));
+    if (rc < 0)
+        return rc;
+    cache->doc = doc;
+    cache->loaded = true;
+    return 0;
+}
+
+/* Code points in s[0..len) of document d (invalid bytes count one each). */
+static uint64_t char_count(const nd_doc *d, const unsigned char *s, size_t len)
+{
+    return d->invalid_utf8 ? nd_utf8_count(s, len) : nd_utf8_count_valid(s, len);
+}
+
+static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_cache *ca,
+                       doc_cache *cb, bool with_text)
+{
+    int rc = cache_get(r, ca, p->doc_a);
+    if (rc == 0)
+        rc = cache_get(r, cb, p->doc_b);
+    if (rc < 0)
+        return rc;
+    if (p->a_end > ca->len || p->b_end > cb->len)
+        return ND_EIO; /* the file changed since it was read */
+    put_str(t, doc_id(r, p->doc_a));
+    put_u64(t, p->a_start);
+    put_u64(t, p->a_end);
+    put_str(t, doc_id(r, p->doc_b));
+    put_u64(t, p->b_start);
+    put_u64(t, p->b_end);
+    const nd_doc *da = &r->corpus->docs[p->doc_a], *db = &r->corpus->docs[p->doc_b];
+    const uint64_t a_char = char_count(da, ca->bytes, p->a_start);
+    const uint64_t b_char = char_count(db, cb->bytes, p->b_start);
+    put_u64(t, a_char);
+    put_u64(t, a_char + char_count(da, ca->bytes + p->a_start, p->a_end - p->a_start));
+    put_u64(t, b_char);
+    put_u64(t, b_char + char_count(db, cb->bytes + p->b_start, p->b_end - p->b_start));
+    put_u64(t, p->words_a);
+    put_u64(t, p->words_b);
+    put_real(t, p->score);
+    if (with_text) {
+        put_text(t, ca->bytes + p->a_start, p->a_end - p->a_start);
+        put_text(t, cb->bytes + p->b_start, p->b_end - p->b_start);
+    }
+    table_end_row(t);
+    return 0;
+}
+
+int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_text)
+{
+    static const char *const cols[] = {
+        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
+        "b_char_start", "b_char_end", "words_a", "words_b", "score", "text_a", "text_b", NULL};
+    static const char *const cols_no_text[] = {
+        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
+        "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
+    table t;
+    nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
+    doc_cache ca = {.reader = &reader}, cb = {.reader = &reader};
+    int rc = 0;
+    table_begin(&t, out, format, with_text ? cols : cols_no_text);
+    for (size_t i = 0; i < r->n_passages && rc == 0; i++)
+        rc = put_passage(&t, r, &r->passages[i], &ca, &cb, with_text);
+    free(ca.bytes);
+    free(cb.bytes);
+    nd_reader_dispose(&reader);
+    return rc < 0 ? rc : finish(out);
+}
+
+/* ---------------------------------------------------------------- run info */
+
+static void json_string(FILE *out, const char *s)
+{
+    table t = {out, ND_FORMAT_JSONL, NULL, 1};
+    put_text_raw(&t, (const unsigned char *)s, strlen(s));
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+int nd_write_run_info(const nd_result *r, FILE *out)
+{
+    static const char *const stage_names[ND_STAGE_COUNT] = {"list", "scan", "lsh", "verify",
+                                                            "cluster", "passages"};
+    static const char *const normalize[] = {"none", "basic", "full"};
+    const nd_options *o = &r->corpus->opts;
+    const nd_stats *s = &r->stats;
+    char versions[128], icu[32] = "", xxh[32] = "";
+    nd_version_details(versions, sizeof(versions));
+    sscanf(strstr(versions, "ICU ") + 4, "%31[^,]", icu);
+    sscanf(strstr(versions, "xxHash ") + 7, "%31[^)]", xxh);
+    fprintf(out, "{\"neardup\":\"%s\",\"icu\":\"%s\",\"xxhash\":\"%s\",\n", nd_version(), icu, xxh);
+    fprintf(out,
+            " \"options\":{\"normalize\":\"%s\",\"engine\":\"%s\",\"shingle_unit\":\"%s\","
+            "\"shingle\":%d,\"char_ngram\":%d,\"num_perm\":%d,\"seed\":%llu,\"threshold\":%g,"
+            "\"bands\":%d,\"rows\":%d,\"verify\":\"%s\",\"keep\":\"%s\",\"passages\":%s,"
+            "\"max_gap\":%d,\"min_passage\":%d,\"max_df\":%d,\"strict\":%s,\"threads\":%d,"
+            "\"id_key\":",
+            normalize[o->normalize], o->engine == ND_ENGINE_FAST ? "fast" : "icu",
+            o->shingle_unit == ND_UNIT_WORD ? "word" : "char", o->shingle_k, o->char_ngram,
+            o->num_perm, (unsigned long long)o->seed, o->threshold, s->bands, s->rows,
+            o->verify == ND_VERIFY_EXACT ? "exact" : "estimate",
+            o->keep == ND_KEEP_FIRST ? "first" : "longest", o->passages ? "true" : "false",
+            o->max_gap, o->min_passage, o->max_df, o->strict ? "true" : "false", o->threads);
+    json_string(out, o->id_key);
+    fputs(",\"text_key\":", out);
+    json_string(out, o->text_key);
+    fprintf(out,
+            "},\n \"counts\":{\"documents\":%llu,\"bytes\":%llu,\"words\":%llu,\"shingles\":%llu,"
+            "\"empty\":%llu,\"skipped\":%llu,\"invalid_utf8\":%llu,\"candidate_pairs\":%llu,"
+            "\"pairs\":%llu,\"clusters\":%llu,\"duplicates\":%llu,\"passages\":%llu,"
+            "\"capped_shingles\":%llu,\"spilled_runs\":%llu},\n \"seconds\":{",
+            (unsigned long long)s->n_docs, (unsigned long long)s->n_bytes,
+            (unsigned long long)s->n_tokens, (unsigned long long)s->n_shingles,
+            (unsigned long long)s->n_empty, (unsigned long long)s->n_skipped,
+            (unsigned long long)s->n_invalid_utf8, (unsigned long long)s->n_candidates,
+            (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
+            (unsigned long long)s->n_duplicates, (unsigned long long)s->n_passages,
+            (unsigned long long)s->n_capped_shingles, (unsigned long long)s->n_spilled_runs);
+    for (int i = 0; i < ND_STAGE_COUNT; i++)
+        fprintf(out, "%s\"%s\":%.6f", i ? "," : "", stage_names[i], s->seconds[i]);
+    fprintf(out, "},\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());
+    return finish(out);
+}

@@ -1,0 +1,95 @@
+/*
+ * cluster.c: union-find over verified pairs.
+ *
+ * Union by smaller index keeps every root the first document of its cluster,
+ * so numbering is a function of input order only.
+ */
+#include "pairs/cluster.h"
+
+#include <stdlib.h>
+
+static uint32_t find_root(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static void join(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pair *pairs,
+               size_t n_pairs, nd_member **members, size_t *n_members, size_t *n_clusters)
+{
+    uint32_t *parent = malloc((n_docs ? n_docs : 1) * sizeof(*parent));
+    uint32_t *size = calloc(n_docs ? n_docs : 1, sizeof(*size));
+    uint32_t *number = calloc(n_docs ? n_docs : 1, sizeof(*number));
+    uint32_t *keeper = calloc(n_docs ? n_docs : 1, sizeof(*keeper));
+    size_t n_rows = 0, clusters = 0;
+    *members = NULL;
+    if (!parent || !size || !number || !keeper)
+        goto nomem;
+    for (size_t i = 0; i < n_docs; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t i = 0; i < n_pairs; i++)
+        join(parent, pairs[i].doc_a, pairs[i].doc_b);
+    for (size_t i = 0; i < n_docs; i++) {
+        const uint32_t r = find_root(parent, (uint32_t)i);
+        if (size[r]++ == 0)
+            keeper[r] = r;
+        else if (keep == ND_KEEP_LONGEST && doc_len[i] > doc_len[keeper[r]])
+            keeper[r] = (uint32_t)i;
+    }
+    for (size_t i = 0; i < n_docs; i++) {
+        if (parent[i] == i && size[i] >= 2) {
+            number[i] = (uint32_t)++clusters;
+            n_rows += size[i];
+        }
+    }
+    if (n_rows && !(*members = malloc(n_rows * sizeof(**members))))
+        goto nomem;
+    /* members ordered by cluster: clusters are numbered in root order, and
+     * roots come first in their clusters, so a counting pass places them */
+    size_t *slot = calloc(clusters + 2, sizeof(*slot));
+    if (!slot)
+        goto nomem;
+    for (size_t i = 0; i < n_docs; i++)
+        if (number[i])
+            slot[number[i] + 1] = size[i];
+    for (size_t c = 1; c <= clusters + 1; c++)
+        slot[c] += slot[c - 1];
+    for (size_t i = 0; i < n_docs; i++) {
+        const uint32_t r = find_root(parent, (uint32_t)i);
+        if (!number[r])
+            continue;
+        (*members)[slot[number[r]]++] =
+            (nd_member){number[r], (uint32_t)i, size[r], keeper[r]};
+    }
+    free(slot);
+    for (size_t i = 0; i < n_pairs; i++)
+        pairs[i].cluster = number[find_root(parent, pairs[i].doc_a)];
+    *n_members = n_rows;
+    *n_clusters = clusters;
+    free(parent);
+    free(size);
+    free(number);
+    free(keeper);
+    return 0;
+nomem:
+    free(parent);
+    free(size);
+    free(number);
+    free(keeper);
+    free(*members);
+    *members = NULL;
+    return ND_ENOMEM;
+}

@@ -1,0 +1,17 @@
+/*
+ * cluster.h: stage 7, verified pairs -> clusters with one kept document each.
+ */
+#ifndef ND_CLUSTER_H
+#define ND_CLUSTER_H
+
+#include "input/corpus.h"
+
+/* Joins the pairs (sorted by doc_a, doc_b) into clusters with union-find.
+ * Clusters are numbered from 1 in input order of their first document; each
+ * pair gets its cluster number. *members gets one row per document of a
+ * cluster, ordered by cluster then document. doc_len (bytes) serves
+ * ND_KEEP_LONGEST; ties go to the first document. */
+int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pair *pairs,
+               size_t n_pairs, nd_member **members, size_t *n_members, size_t *n_clusters);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * lsh.h: stage 5, signatures -> candidate pairs by banding.
+ *
+ * Takes the signatures of the documents (num_perm values each). Produces the
+ * distinct pairs (a < b) of documents that agree on all rows of at least one
+ * band.
+ */
+#ifndef ND_LSH_H
+#define ND_LSH_H
+
+#include "common/extsort.h"
+#include "input/corpus.h"
+#include "scan/bands.h"
+
+/* A candidate pair of documents. */
+typedef struct nd_pair_key {
+    uint32_t a, b; /* a < b */
+} nd_pair_key;
+
+/* An external sort for band records, holding up to budget bytes in memory. */
+int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill);
+
+/* Ends adding to a sorter of band records and reads the sorted distinct candidate pairs. */
+int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out);
+
+/* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs) are the
+ * (increasing) numbers of the documents to band. Writes the sorted distinct
+ * candidate pairs to *out. */
+int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
+                      int bands, int rows, nd_pair_key **out, size_t *n_out);
+
+/* Sorts pairs and removes repeats; returns the new count. */
+size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n);
+
+#endif

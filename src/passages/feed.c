@@ -1,0 +1,394 @@
+/*
+ * feed.c: the passage stage's shingle records, read back from the scan, on all threads.
+ *
+ * HOW IT WORKS
+ *
+ * The scan wrote the shingle hashes of each batch of documents as one blob. A
+ * shingle that occurs once is no seed, and most shingles of a corpus occur once,
+ * so only the records (hash, document, position) of the shingles seen at least
+ * twice go to the passage stage. Two bitmaps indexed by the top bits of the hash
+ * find them: bit i of "once" is set by the first hash whose top bits are i, of
+ * "twice" by the next. They are interleaved word by word, so that a hash's two
+ * bits share a cache line. A single shingle whose bit another one shares gets
+ * through too, rarely; the passage stage finds no seed in it. Once every hash is
+ * marked, "twice" is gathered into the first half and the other half freed: the
+ * records kept next need that room.
+ *
+ * The blobs are read in rounds (as many batches as a 256th of --memory holds,
+ * one per thread at least: small, as their buffers' pages are touched afresh
+ * while the maps and records are held), and each round's batches are dealt to
+ * the threads in contiguous shares:
+ *
+ * 1. Marking. Each share's hashes are read and dealt out by their top bits into
+ *    parts; then each thread marks a range of parts, taken from every share. The
+ *    hashes of a part touch one slice of the maps, which the caches hold (marking
+ *    in text order missed them at every hash), and two ranges of parts never touch
+ *    the same word, so no lock is needed. The maps do not depend on the order.
+ * 2. Keeping. Each share's records are looked up in text order, the bitmap words
+ *    fetched 16 hashes ahead (a look-up in text order misses the caches at almost
+ *    every hash: fetching ahead keeps many misses in flight), and those seen twice
+ *    are kept. The shares are then added to the sorter in batch order: records come
+ *    in (document, position) order, whatever the threads did.
+ *
+ * Two threads take the random look-ups of the maps together, which one thread
+ * waits on, and read the blobs side by side.
+ */
+#include "passages/feed.h"
+#include "common/scratch.h"
+
+#include "passages/passages.h"
+#include "common/spill.h"
+#include "common/threads.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PART_BITS 8
+#define PARTS (1u << PART_BITS)
+#define LOOKUP_AHEAD 16
+
+/* The batches [b0, b1) of a round that one thread reads, and what it makes of them. */
+typedef struct share {
+    size_t b0, b1;
+    uint64_t *blob; /* the hashes of the batch being read */
+    size_t blob_cap;
+    uint64_t *h, *by_part; /* marking: the share's hashes, then dealt out by part */
+    size_t n_h, h_cap;
+    size_t part_at[PARTS + 1]; /* where part p starts in by_part */
+    nd_shingle_record *kept;   /* keeping: the records seen twice, in text order */
+    size_t n_kept, kept_cap;
+} share;
+
+typedef struct feed {
+    const nd_corpus *c;
+    const nd_shingle_blob *blobs;
+    size_t n_blobs, batch_docs;
+    uint64_t *maps; /* word 2j: seen once, 2j + 1: seen twice; then word j: seen twice */
+    size_t map_bytes;
+    unsigned bits; /* 2^bits bits per map */
+    share *shares;
+    size_t n_shares; /* threads */
+    size_t n_mark_pieces;
+    int (*per_share)(const struct feed *, share *); /* what run_shares does to each */
+    nd_work work;
+} feed;
+
+/* ---------------------------------------------------------------- the maps */
+
+static inline void mark(uint64_t *maps, uint64_t slot)
+{
+    const uint64_t bit = 1ull << (slot % 64);
+    uint64_t *once = &maps[slot / 64 * 2], *twice = once + 1;
+    *twice |= *once & bit;
+    *once |= bit;
+}
+
+/* The word of "seen twice" that holds hash h's bit, after keep_twice_only (shift: 64 -
+ * bits). */
+static inline const uint64_t *twice_word(const uint64_t *twice, unsigned shift, uint64_t h)
+{
+    return &twice[(h >> shift) / 64];
+}
+
+/* Gathers the "twice" words into the first half of the maps, and frees the second. */
+static int keep_twice_only(feed *f)
+{
+    const size_t words = f->map_bytes / sizeof(uint64_t) / 2;
+    for (size_t j = 0; j < words; j++)
+        f->maps[j] = f->maps[2 * j + 1]; /* word 2j + 1 >= j is not yet overwritten */
+    uint64_t *twice = nd_scratch_remap(f->maps, f->map_bytes, f->map_bytes / 2);
+    if (!twice)
+        return ND_ENOMEM;
+    f->maps = twice;
+    f->map_bytes /= 2;
+    return 0;
+}
+
+/* Bits per map: 8 per hash, the two maps in at most --memory / 4 (a smaller map only
+ * lets more single shingles through). */
+static unsigned map_bits(const nd_corpus *c, uint64_t n_hashes)
+{
+    unsigned bits = 16;
+    while (bits < 40 && (1ull << bits) < 8 * n_hashes && (1ull << bits) / 8 < c->opts.memory / 8)
+        bits++;
+    return bits;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* The hashes of batch b into to[0..blobs[b].n). */
+static int read_hashes(const feed *f, size_t b, uint64_t *to)
+{
+    const nd_shingle_blob *blob = &f->blobs[b];
+    return blob->n == 0 ? 0 : nd_spill_read(f->c->spill, blob->offset, to, blob->n * sizeof(*to));
+}
+
+/* The hashes a document has in its batch's blob (those of a document that does not start
+ * passages are there too, and skipped). */
+static size_t hashes_of(const nd_doc *d)
+{
+    return d->status == ND_DOC_OK ? d->n_shingles : 0;
+}
+
+/* ---------------------------------------------------------------- rounds */
+
+/* Hashes of the batches [b0, b1). */
+static uint64_t hashes_in(const feed *f, size_t b0, size_t b1)
+{
+    uint64_t n = 0;
+    for (size_t b = b0; b < b1; b++)
+        n += f->blobs[b].n;
+    return n;
+}
+
+/* Plans the round that starts at batch b (as many batches as `room` hashes hold, and
+ * one per thread at least) and deals its batches to the shares, about as many hashes
+ * each; returns the batch after the round. */
+static size_t plan_round(feed *f, size_t b, uint64_t room)
+{
+    size_t end = b + 1;
+    uint64_t total = f->blobs[b].n;
+    while (end < f->n_blobs && (end - b < f->n_shares || total + f->blobs[end].n <= room))
+        total += f->blobs[end++].n;
+    uint64_t before = 0;
+    size_t next = b;
+    for (size_t t = 0; t < f->n_shares; t++) {
+        share *s = &f->shares[t];
+        s->b0 = next;
+        const uint64_t upto = total * (t + 1) / f->n_shares;
+        while (next < end && (before < upto || t + 1 == f->n_shares))
+            before += f->blobs[next++].n;
+        s->b1 = next;
+    }
+    return end;
+}
+
+/* Runs worker on all threads for n pieces of work (shares or ranges of parts). */
+static int run_pieces(feed *f, size_t n, void *(*worker)(void *))
+{
+    nd_work_init(&f->work, n);
+    const int rc = nd_run_threads((int)(f->n_shares < n ? f->n_shares : n), worker, f);
+    return rc < 0 ? rc : nd_work_result(&f->work);
+}
+
+static void *share_worker(void *arg)
+{
+    feed *f = arg;
+    for (size_t t; nd_work_take(&f->work, &t);)
+        nd_work_done(&f->work, f->per_share(f, &f->shares[t]));
+    return NULL;
+}
+
+/* Does per_share to each share of the round, on all threads. */
+static int run_shares(feed *f, int (*per_share)(const feed *, share *))
+{
+    f->per_share = per_share;
+    return run_pieces(f, f->n_shares, share_worker);
+}
+
+/* ---------------------------------------------------------------- 1. marking */
+
+/* Frees the marking buffers, whose pages the kept records may take next. */
+static void free_marking_buffers(share *s)
+{
+    nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
+    nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
+    s->h = s->by_part = NULL;
+    s->h_cap = 0;
+}
+
+/* Room for n hashes in the share's two marking buffers. */
+static int make_room_for_hashes(share *s, size_t n)
+{
+    if (n <= s->h_cap)
+        return 0;
+    free_marking_buffers(s);
+    s->h = nd_scratch_map(n * sizeof(*s->h));
+    s->by_part = nd_scratch_map(n * sizeof(*s->h));
+    s->h_cap = n;
+    if (s->h && s->by_part)
+        return 0;
+    free_marking_buffers(s); /* the one that was mapped, with its size */
+    return ND_ENOMEM;
+}
+
+/* Reads the hashes of batch b after the share's, straight into s->h, and drops those of
+ * documents that start no passages (few, if any). */
+static int read_batch_hashes(const feed *f, share *s, size_t b)
+{
+    const int rc = read_hashes(f, b, s->h + s->n_h);
+    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
+    size_t at = s->n_h;
+    for (size_t i = b * f->batch_docs; i < end && rc == 0; i++) {
+        const nd_doc *d = &f->c->docs[i];
+        if (nd_doc_starts_passages(f->c, d)) {
+            if (s->n_h != at)
+                memmove(s->h + s->n_h, s->h + at, d->n_shingles * sizeof(*s->h));
+            s->n_h += d->n_shingles;
+        }
+        at += hashes_of(d);
+    }
+    return rc;
+}
+
+/* Reads a share's hashes and deals them out by part. */
+static int read_share(const feed *f, share *s)
+{
+    int rc = make_room_for_hashes(s, hashes_in(f, s->b0, s->b1));
+    s->n_h = 0;
+    for (size_t b = s->b0; b < s->b1 && rc == 0; b++)
+        rc = read_batch_hashes(f, s, b);
+    memset(s->part_at, 0, sizeof(s->part_at));
+    for (size_t i = 0; i < s->n_h; i++)
+        s->part_at[(s->h[i] >> (64 - PART_BITS)) + 1]++;
+    for (unsigned p = 0; p < PARTS; p++)
+        s->part_at[p + 1] += s->part_at[p];
+    size_t next[PARTS];
+    memcpy(next, s->part_at, sizeof(next));
+    for (size_t i = 0; i < s->n_h; i++)
+        s->by_part[next[s->h[i] >> (64 - PART_BITS)]++] = s->h[i];
+    return rc;
+}
+
+/* Marks the hashes of parts [p0, p1) from every share. The maps hold at least 2^16 bits
+ * a map, so the parts' slices of them are whole words, apart from other parts'. */
+static void mark_parts(feed *f, unsigned p0, unsigned p1)
+{
+    uint64_t *const maps = f->maps; /* locals: the maps' stores could alias the fields */
+    const unsigned shift = 64 - f->bits;
+    for (size_t t = 0; t < f->n_shares; t++) {
+        const uint64_t *const h = f->shares[t].by_part;
+        const size_t end = f->shares[t].part_at[p1];
+        for (size_t i = f->shares[t].part_at[p0]; i < end; i++)
+            mark(maps, h[i] >> shift);
+    }
+}
+
+static void *mark_ranges(void *arg)
+{
+    feed *f = arg;
+    for (size_t r; nd_work_take(&f->work, &r);)
+        mark_parts(f, (unsigned)(r * PARTS / f->n_mark_pieces),
+                   (unsigned)((r + 1) * PARTS / f->n_mark_pieces));
+    return NULL;
+}
+
+static int mark_all(feed *f, uint64_t room)
+{
+    int rc = 0;
+    for (size_t b = 0; b < f->n_blobs && rc == 0;) {
+        b = plan_round(f, b, room);
+        rc = run_shares(f, read_share);
+        if (rc == 0)
+            rc = run_pieces(f, f->n_mark_pieces, mark_ranges);
+    }
+    for (size_t t = 0; t < f->n_shares; t++)
+        free_marking_buffers(&f->shares[t]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- 2. keeping */
+
+/* Keeps the records of batch b (hashes in s->blob) seen twice. */
+static int keep_batch(const feed *f, share *s, size_t b)
+{
+    const size_t n = f->blobs[b].n;
+    const size_t need = s->n_kept + n;
+    if (need > s->kept_cap) {
+        const size_t cap = need > 2 * s->kept_cap ? need : 2 * s->kept_cap;
+        nd_shingle_record *kept =
+            nd_scratch_remap(s->kept, s->kept_cap * sizeof(*s->kept), cap * sizeof(*s->kept));
+        if (!kept)
+            return ND_ENOMEM;
+        s->kept = kept;
+        s->kept_cap = cap;
+    }
+    /* locals: the records' stores could alias the fields, reloaded at every hash */
+    const uint64_t *const blob = s->blob, *const twice = f->maps;
+    const unsigned shift = 64 - f->bits;
+    nd_shingle_record *const kept = s->kept;
+    size_t n_kept = s->n_kept;
+    for (size_t i = 0; i < LOOKUP_AHEAD && i < n; i++)
+        __builtin_prefetch(twice_word(twice, shift, blob[i]));
+    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
+    size_t at = 0;
+    for (size_t i = b * f->batch_docs; i < end; i++) {
+        const nd_doc *d = &f->c->docs[i];
+        const uint32_t shingles = nd_doc_starts_passages(f->c, d) ? d->n_shingles : 0;
+        for (uint32_t p = 0; p < shingles; p++) {
+            if (at + p + LOOKUP_AHEAD < n)
+                __builtin_prefetch(twice_word(twice, shift, blob[at + p + LOOKUP_AHEAD]));
+            const uint64_t h = blob[at + p];
+            if (*twice_word(twice, shift, h) >> ((h >> shift) % 64) & 1)
+                kept[n_kept++] = (nd_shingle_record){h, (uint32_t)i, p};
+        }
+        at += hashes_of(d);
+    }
+    s->n_kept = n_kept;
+    return 0;
+}
+
+static int keep_share(const feed *f, share *s)
+{
+    int rc = 0;
+    s->n_kept = 0;
+    for (size_t b = s->b0; b < s->b1 && rc == 0; b++) {
+        if (ND_GROW(s->blob, s->blob_cap, f->blobs[b].n + 1) < 0)
+            return ND_ENOMEM;
+        if ((rc = read_hashes(f, b, s->blob)) == 0)
+            rc = keep_batch(f, s, b);
+    }
+    return rc;
+}
+
+static int keep_all(feed *f, uint64_t room, nd_extsort *out)
+{
+    int rc = 0;
+    for (size_t b = 0; b < f->n_blobs && rc == 0;) {
+        b = plan_round(f, b, room);
+        rc = run_shares(f, keep_share);
+        for (size_t t = 0; t < f->n_shares && rc == 0; t++)
+            rc = nd_extsort_add_many(out, f->shares[t].kept, f->shares[t].n_kept);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static void free_shares(feed *f)
+{
+    for (size_t t = 0; f->shares && t < f->n_shares; t++) {
+        share *s = &f->shares[t];
+        free(s->blob);
+        free_marking_buffers(s);
+        nd_scratch_unmap(s->kept, s->kept_cap * sizeof(*s->kept));
+    }
+    free(f->shares);
+}
+
+int nd_feed_repeated_shingles(const nd_corpus *c, const nd_shingle_blob *blobs, size_t n_blobs,
+                              size_t batch_docs, nd_extsort *out)
+{
+    if (n_blobs == 0)
+        return 0;
+    feed f = {.c = c, .blobs = blobs, .n_blobs = n_blobs, .batch_docs = batch_docs};
+    const uint64_t n_hashes = hashes_in(&f, 0, n_blobs);
+    f.bits = map_bits(c, n_hashes);
+    f.map_bytes = (size_t)(1ull << f.bits) / 8 * 2;
+    f.n_shares = (size_t)nd_thread_count(&c->opts, n_blobs);
+    f.n_mark_pieces = 4 * f.n_shares; /* ranges of parts: a thread that is done takes more */
+    f.maps = nd_scratch_map_zeroed(f.map_bytes);
+    f.shares = calloc(f.n_shares, sizeof(*f.shares));
+    /* a round's hashes (and, when kept, their records) in a 256th of --memory */
+    const uint64_t room = c->opts.memory / 256 / sizeof(uint64_t);
+    int rc = f.maps && f.shares ? 0 : ND_ENOMEM;
+    if (rc == 0)
+        rc = mark_all(&f, room);
+    if (rc == 0)
+        rc = keep_twice_only(&f);
+    if (rc == 0)
+        rc = keep_all(&f, room / 2, out);
+    free_shares(&f);
+    nd_scratch_unmap(f.maps, f.map_bytes);
+    return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * passages.h: stage 8, word sequences -> passages shared by two documents
+ * (or repeated inside one), as token ranges mapped to original bytes.
+ */
+#ifndef ND_PASSAGES_H
+#define ND_PASSAGES_H
+
+#include "input/corpus.h"
+
+typedef struct nd_token_seq {
+    const nd_token *toks;
+    uint32_t n;
+} nd_token_seq;
+
+typedef struct nd_passage_params {
+    int k;           /* words per seed shingle */
+    int max_gap;     /* differing words bridged inside one passage */
+    int min_passage; /* fewest words on each side */
+    int max_df;      /* a shingle in more documents than this is no seed */
+    size_t memory;   /* bytes for sorting shingles and seeds */
+    struct nd_spill *spill; /* where sorted runs go past that; NULL: no limit */
+} nd_passage_params;
+
+/* One occurrence of a word shingle: the raw material of seeds. */
+typedef struct nd_shingle_record {
+    uint64_t hash;
+    uint32_t doc, pos; /* pos: the shingle's first word */
+} nd_shingle_record;
+
+struct nd_extsort;
+
+/* Where the words of documents come from: load puts document doc's words in *out, valid
+ * until the next load into the same slot (0 or 1: the two documents of a pair).
+ * shingles, when not NULL, adds shingle records to the sorter in (doc, pos) order
+ * (with nd_extsort_add); records of shingles that occur once may be left out. When
+ * NULL, the records are made from the words. */
+typedef struct nd_token_source {
+    size_t n_docs;
+    int (*load)(void *ctx, int slot, uint32_t doc, nd_token_seq *out);
+    int (*shingles)(void *ctx, struct nd_extsort *out);
+    void *ctx;
+} nd_token_source;
+
+/* What the passage stage counted. */
+typedef struct nd_passage_counts {
+    uint64_t capped;  /* distinct shingles ignored for max_df */
+    uint64_t spilled; /* sorted runs written to the scratch file */
+} nd_passage_counts;
+
+/* Finds the passages of the documents of src (document numbers are 0..n_docs). */
+int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
+                        nd_passage **out, size_t *n_out, nd_passage_counts *counts);
+
+/* The same for word sequences in memory, docs[0..n_docs). */
+int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
+                     nd_passage **out, size_t *n_out, uint64_t *n_capped);
+
+#endif

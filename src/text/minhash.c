@@ -1,0 +1,86 @@
+/*
+ * minhash.c: one-permutation hashing with optimal densification.
+ *
+ * HOW IT WORKS
+ *
+ * Classic MinHash applies num_perm hash functions to every shingle and keeps
+ * each one's minimum: 128 multiplications per shingle (the datasketch scheme,
+ * (a*x+b) mod 2^61-1, costs ~240 ns per shingle here). One-permutation hashing
+ * (Li, Owen, Zhang 2012) hashes each shingle once, uses the hash's top bits to
+ * pick one of num_perm bins and keeps the minimum of its low 32 bits per bin:
+ * one hash and one compare per shingle (~2 ns).
+ *
+ * Bins that no shingle fell into (documents with fewer shingles than bins)
+ * are filled by optimal densification (Shrivastava, ICML 2017): empty bin i
+ * copies the value of the first non-empty bin in a probe sequence that
+ * depends only on (i, attempt), the same in every document. Two documents
+ * then agree in a bin with probability J, their Jaccard similarity, so
+ * equal/num_perm is an unbiased estimate with standard error close to
+ * sqrt(J(1-J)/num_perm): 0.035 at J = 0.8 with 128 bins (tests check it).
+ *
+ * Worked example with 4 bins: shingles hashing to bins {0, 0, 2} leave bins 1
+ * and 3 empty; bin 1 probes, say, 3 (empty) then 0 (full) and copies bin 0's
+ * minimum. Every document probes the same way, which is what keeps the
+ * estimate unbiased.
+ */
+#include "text/minhash.h"
+
+#include "common/base.h"
+
+#include <string.h>
+
+/* A uniform bin in [0, n) from the top 32 bits of x (Lemire's multiply-shift). */
+static inline uint32_t pick_bin(uint64_t x, uint32_t n)
+{
+    return (uint32_t)(((x >> 32) * (uint64_t)n) >> 32);
+}
+
+void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, uint32_t *sig)
+{
+    const uint32_t bins = (uint32_t)num_perm;
+    const uint64_t key = nd_mix64(seed ^ 0x9E3779B97F4A7C15ull);
+    for (uint32_t i = 0; i < bins; i++)
+        sig[i] = UINT32_MAX;
+    /* UINT32_MAX marks an empty bin, so a value never takes it (a shingle whose low 32
+     * bits are all ones, once in 4 billion, counts as UINT32_MAX - 1); a bitmap of the
+     * filled bins, updated at every shingle, made the loop wait on its own stores. The
+     * hashes are mixed a block at a time first, in a loop vector units run. */
+    uint64_t mixed[256];
+    for (size_t from = 0; from < n; from += 256) {
+        const size_t m = n - from < 256 ? n - from : 256;
+        for (size_t j = 0; j < m; j++)
+            mixed[j] = nd_mix64(h[from + j] ^ key);
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t bin = pick_bin(mixed[j], bins);
+            uint32_t value = (uint32_t)mixed[j];
+            value -= value == UINT32_MAX;
+            sig[bin] = value < sig[bin] ? value : sig[bin];
+        }
+    }
+    if (n == 0)
+        return;
+    uint64_t filled[1024 / 64]; /* before densification: copies come from these only */
+    memset(filled, 0, sizeof(filled));
+    for (uint32_t i = 0; i < bins; i++)
+        if (sig[i] != UINT32_MAX)
+            filled[i / 64] |= 1ull << (i % 64);
+    for (uint32_t i = 0; i < bins; i++) {
+        if (filled[i / 64] & (1ull << (i % 64)))
+            continue;
+        for (uint64_t attempt = 1;; attempt++) {
+            const uint32_t j = pick_bin(nd_mix64(key + ((uint64_t)i << 32) + attempt), bins);
+            if (filled[j / 64] & (1ull << (j % 64))) {
+                sig[i] = sig[j];
+                break;
+            }
+        }
+    }
+}
+
+double nd_minhash_estimate(const uint32_t *a, const uint32_t *b, int num_perm)
+{
+    int equal = 0;
+    for (int i = 0; i < num_perm; i++)
+        equal += a[i] == b[i];
+    return (double)equal / num_perm;
+}
