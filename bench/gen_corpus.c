@@ -28,6 +28,7 @@
 #define RECENT 256
 #define DOC_BYTES 6000
 
+// clang-format off
 static const char *const english_words[] = {
     "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "was", "with", "he", "it",
     "as", "at", "by", "said", "from", "his", "an", "be", "has", "have", "are", "were", "its",
@@ -51,6 +52,7 @@ static const char *const english_words[] = {
     "law", "rights", "police", "killed", "attack", "attacks", "protest", "protests", "strike",
     "talked", "discussed", "announced", "expected", "continue", "continued", "called", "urged",
     "warned", "denied", "confirmed", "rejected", "accused", "signed", "agreed", "met", "visit"};
+// clang-format on
 
 typedef struct rng {
     uint64_t s;
@@ -288,7 +290,8 @@ int main(int argc, char **argv)
     vocab ar = {0}, en = {0};
     if (!out) {
         fputs("usage: gen_corpus --docs N --lang arabic|english|mixed [--seed S] [--dup-rate R]"
-              " [--passage-rate R] [--format jsonl|files] --out PATH [--vocab DIR]\n", stderr);
+              " [--passage-rate R] [--format jsonl|files] --out PATH [--vocab DIR]\n",
+              stderr);
         return 2;
     }
     vocab_from_dir(&ar, arg_value(argc, argv, "--vocab", "demo"));
@@ -300,7 +303,8 @@ int main(int argc, char **argv)
         return 2;
     }
     FILE *jsonl = NULL;
-    if (!strcmp(format, "jsonl") ? !(jsonl = fopen(out, "wb")) : mkdir(out, 0755) != 0 && errno != EEXIST) {
+    if (!strcmp(format, "jsonl") ? !(jsonl = fopen(out, "wb"))
+                                 : mkdir(out, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "gen_corpus: %s: %s\n", out, strerror(errno));
         return 1;
     }

@@ -18,6 +18,9 @@
  * Every function returning int returns 0 on success or a negative ND_E* code.
  * Byte offsets (_off, _start, _end) are into the ORIGINAL bytes of a document,
  * 0-based, end exclusive. No ICU or xxHash type appears here.
+ *
+ * Every function declared here must carry ND_API: the library is built with
+ * -fvisibility=hidden and exports exactly these (tests/install_check.sh checks it).
  */
 #ifndef NEARDUP_H
 #define NEARDUP_H
@@ -26,11 +29,41 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Marks the exported functions. ND_BUILDING_LIBRARY is defined only while the library
+ * itself is compiled; callers see nothing. */
+#if defined(ND_BUILDING_LIBRARY) && defined(__GNUC__)
+#define ND_API __attribute__((visibility("default")))
+#else
+#define ND_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define ND_VERSION_STRING "0.1.0"
+
+/*
+ * Threads. A corpus, and everything done with it (adding inputs, nd_corpus_run), is
+ * used from one thread at a time; different corpora may be used at the same time on
+ * different threads, as the library keeps no state shared between them. A result is
+ * read-only once nd_corpus_run returned it: any number of threads may read it (and
+ * the ids of its corpus) at once, provided none of them frees it or its corpus. The
+ * diag and progress callbacks may be called from the library's worker threads rather
+ * than from the thread that called the library, progress from several at once: make
+ * them thread-safe. nd_strerror, nd_version and the option table functions may be
+ * called from any thread at any time.
+ *
+ * Lifetimes. Nothing returned by a function here is freed by the caller, except through
+ * nd_corpus_free and nd_result_free:
+ *   - document ids and URLs (nd_corpus_doc_id, nd_corpus_doc_url) live until
+ *     nd_corpus_free of their corpus;
+ *   - the stats, pairs, members and passages of a result (nd_result_stats,
+ *     nd_result_pair, nd_result_member, nd_result_passage) live until nd_result_free;
+ *   - a result refers to its corpus: free the result before the corpus;
+ *   - the strings of nd_strerror and nd_version and the nd_option_info entries are
+ *     static: they live as long as the program.
+ */
 
 enum nd_error_code {
     ND_OK = 0,
@@ -42,6 +75,10 @@ enum nd_error_code {
     ND_EICU = -6,    /* ICU reported a failure */
 };
 
+/* A short English message for an ND_E* code ("out of memory"), "unknown error" for any
+ * other number. The string is static. */
+ND_API const char *nd_strerror(int code);
+
 typedef enum { ND_NORMALIZE_NONE, ND_NORMALIZE_BASIC, ND_NORMALIZE_FULL } nd_normalize_mode;
 typedef enum { ND_ENGINE_FAST, ND_ENGINE_ICU } nd_engine;
 typedef enum { ND_UNIT_WORD, ND_UNIT_CHAR } nd_shingle_unit;
@@ -52,17 +89,18 @@ typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_
 
 #define ND_OPTIONS_VERSION 1
 
-/* Options of a run. Start from ND_OPTIONS_INIT and change what you need. */
+/* Options of a run. Start from ND_OPTIONS_INIT and change what you need. The range,
+ * default and help of each numeric field are in the option table (nd_option_find). */
 typedef struct nd_options {
     int version;                  /* ND_OPTIONS_VERSION */
     nd_normalize_mode normalize;  /* full: NFKC casefold, marks removed, letters folded */
     nd_engine engine;             /* fast: ICU answers memoized per code point; icu: reference */
     nd_shingle_unit shingle_unit; /* words (default) or character n-grams */
-    int shingle_k;                /* words per shingle, >= 1 */
+    int shingle_k;                /* words per shingle ("shingle") */
     int char_ngram;               /* code points per shingle with ND_UNIT_CHAR */
-    int num_perm;                 /* MinHash signature length, 16..1024 */
+    int num_perm;                 /* MinHash signature length */
     uint64_t seed;                /* seed of the MinHash permutation */
-    double threshold;             /* Jaccard similarity that makes a pair, (0, 1] */
+    double threshold;             /* Jaccard similarity that makes a pair */
     int bands, rows;              /* LSH banding; 0 = chosen from threshold */
     nd_verify_mode verify;        /* exact Jaccard (default) or the MinHash estimate */
     nd_keep_rule keep;            /* which member of a cluster is kept */
@@ -72,7 +110,7 @@ typedef struct nd_options {
     int min_passage;              /* fewest words of a reported passage */
     int max_df;                   /* shingles in more documents are ignored for passages */
     int strict;                   /* 1: invalid UTF-8 makes a document an error */
-    int threads;                  /* worker threads, 0 = all cores */
+    int threads;                  /* worker threads, 0 = all cores (the default) */
     nd_input_format input_format; /* auto: JSONL and gzip/zstd recognized by content */
     const char *id_key;           /* JSONL: key of the id, dotted for nested ("meta.id") */
     const char *text_key;         /* JSONL: key of the text */
@@ -80,13 +118,49 @@ typedef struct nd_options {
     uint64_t memory;              /* bytes of sort buffers before spilling to tmpdir (1 GiB) */
 } nd_options;
 
-#define ND_OPTIONS_INIT                                                                    \
-    {ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, \
-     0, 0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 1, ND_INPUT_AUTO, "id", "text", NULL, \
-     1ull << 30}
+#define ND_OPTIONS_INIT                                                                            \
+    {                                                                                              \
+        ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, 0, \
+            0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 0, ND_INPUT_AUTO, "id", "text",     \
+            NULL, 1ull << 30                                                                       \
+    }
 
-/* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option. */
-int nd_options_check(const nd_options *opts, const char **why);
+/* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option: a value
+ * out of its range in the option table gives exactly the option's name there
+ * ("num-perm"; nd_option_find tells its range), other mistakes a short sentence that
+ * begins with the option's name ("bands x rows: at most num-perm"). */
+ND_API int nd_options_check(const nd_options *opts, const char **why);
+
+/* ---------------------------------------------------------------- the option table */
+
+/* The numeric options: their names, ranges, defaults and help, in one table that
+ * nd_options_check, the command line's parsing and its --help all read. */
+
+typedef enum {
+    ND_OPTION_WHOLE, /* a whole number */
+    ND_OPTION_REAL,  /* a real number */
+    ND_OPTION_BYTES, /* a byte count; the command line takes K, M and G (1024-based) */
+} nd_option_kind;
+
+/* One numeric option. Entries are static and only ever gain fields at the end. */
+typedef struct nd_option_info {
+    const char *name; /* as on the command line without "--" ("num-perm") */
+    const char *arg;  /* the placeholder of its value in --help ("N") */
+    nd_option_kind kind;
+    double min, max;  /* accepted: min <= value <= max; max is INFINITY when only the
+                         field's type bounds it */
+    int min_excluded; /* 1: min itself is refused (min < value <= max) */
+    double def;       /* the value in ND_OPTIONS_INIT */
+    const char *help; /* one line for --help, without range or default */
+} nd_option_info;
+
+/* The i-th numeric option, in the order of --help; NULL when i is past the last. */
+ND_API const nd_option_info *nd_option_at(size_t i);
+/* The numeric option of that name ("threads"), or NULL. */
+ND_API const nd_option_info *nd_option_find(const char *name);
+/* 1 when value is within the option's range, else 0 (NaN is never within). Whole
+ * numbers are not checked for a fraction here. */
+ND_API int nd_option_in_range(const nd_option_info *info, double value);
 
 /* ---------------------------------------------------------------- diagnostics */
 
@@ -96,7 +170,7 @@ typedef enum { ND_DIAG_WARNING, ND_DIAG_ERROR } nd_diag_level;
  * -1 when none applies. All pointers are borrowed for the duration of the callback. */
 typedef struct nd_diag {
     nd_diag_level level;
-    int code;            /* an ND_E* code */
+    int code; /* an ND_E* code */
     const char *path;
     int64_t offset;
     const char *message;
@@ -109,11 +183,11 @@ typedef void (*nd_diag_fn)(const nd_diag *diag, void *payload);
 typedef struct nd_corpus nd_corpus;
 
 /* Makes an empty corpus with a copy of *opts (NULL: ND_OPTIONS_INIT). */
-int nd_corpus_new(nd_corpus **out, const nd_options *opts);
-void nd_corpus_free(nd_corpus *corpus); /* NULL is fine */
+ND_API int nd_corpus_new(nd_corpus **out, const nd_options *opts);
+ND_API void nd_corpus_free(nd_corpus *corpus); /* NULL is fine */
 
 /* Where warnings and per-document errors go; by default they are dropped. */
-void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
+ND_API void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
 
 /* Adds a file (id = path as given) or every regular file below a directory, in sorted
  * order (id = path relative to that directory); "-" reads standard input. A JSONL file
@@ -125,42 +199,43 @@ void nd_corpus_set_diag(nd_corpus *corpus, nd_diag_fn fn, void *payload);
  * body of a response record). Problems with
  * single files are reported through the diag callback and counted; the return value is
  * an error only when the path itself cannot be used. */
-int nd_corpus_add_path(nd_corpus *corpus, const char *path);
+ND_API int nd_corpus_add_path(nd_corpus *corpus, const char *path);
 
 /* Adds a document held in memory; id and bytes are copied. */
-int nd_corpus_add_memory(nd_corpus *corpus, const char *id, const void *bytes, size_t len);
+ND_API int nd_corpus_add_memory(nd_corpus *corpus, const char *id, const void *bytes, size_t len);
 
-size_t nd_corpus_size(const nd_corpus *corpus);
+ND_API size_t nd_corpus_size(const nd_corpus *corpus);
 
 /* ---------------------------------------------------------------- results */
 
 typedef struct nd_result nd_result;
 
 /* Runs the whole pipeline. The corpus must outlive the result. */
-int nd_corpus_run(nd_corpus *corpus, nd_result **out);
-void nd_result_free(nd_result *result); /* NULL is fine */
+ND_API int nd_corpus_run(nd_corpus *corpus, nd_result **out);
+ND_API void nd_result_free(nd_result *result); /* NULL is fine */
 
 typedef struct nd_pair {
-    uint32_t doc_a, doc_b;   /* document indices, doc_a < doc_b (input order) */
-    double jaccard;          /* exact Jaccard of the shingle sets */
-    double jaccard_est;      /* MinHash estimate */
-    uint32_t shared;         /* shingles in both */
-    uint32_t cluster;        /* 1-based cluster number */
+    uint32_t doc_a, doc_b; /* document indices, doc_a < doc_b (input order) */
+    double jaccard;        /* exact Jaccard of the shingle sets */
+    double jaccard_est;    /* MinHash estimate */
+    uint32_t shared;       /* shingles in both */
+    uint32_t cluster;      /* 1-based cluster number */
 } nd_pair;
 
 typedef struct nd_member {
     uint32_t cluster; /* 1-based, numbered in input order of the first member */
     uint32_t doc;
     uint32_t size;
-    uint32_t representative; /* the kept document of this cluster */
+    uint32_t kept_doc; /* the document kept for this cluster (the CSV's representative
+                          column is 1 where doc == kept_doc) */
 } nd_member;
 
 typedef struct nd_passage {
-    uint32_t doc_a, doc_b;             /* doc_a <= doc_b; equal for a repeat inside one */
-    uint64_t a_start, a_end;           /* bytes of doc_a's original text */
+    uint32_t doc_a, doc_b;   /* doc_a <= doc_b; equal for a repeat inside one */
+    uint64_t a_start, a_end; /* bytes of doc_a's original text */
     uint64_t b_start, b_end;
     uint32_t words_a, words_b;
-    double score;                      /* share of aligned words that match */
+    double score; /* share of aligned words that match */
 } nd_passage;
 
 typedef enum {
@@ -173,51 +248,84 @@ typedef enum {
     ND_STAGE_COUNT
 } nd_stage;
 
+/* Room for stages in nd_stats.seconds: later stages take unused places, so the array,
+ * and the fields after it, never move. */
+#define ND_STAGE_MAX 16
+
+/*
+ * Counts and timings of a run, owned by the result (nd_result_stats).
+ *
+ * Growing without breaking programs: fields are only ever appended at the end, never
+ * moved, resized or removed, and struct_size is the sizeof(nd_stats) of the library
+ * that filled it. Since the library allocates the struct and callers read it through a
+ * pointer, a program built against this header keeps working with a later library
+ * whose struct is longer; a program built against a later header checks
+ * ND_STATS_HAS(s, field) before reading a field that an older library may lack. Do not
+ * copy the struct by value. (A struct rather than one getter per counter: every count
+ * is read as a plain typed field, seconds and bands alike, from one call.)
+ */
 typedef struct nd_stats {
+    uint32_t struct_size; /* sizeof(nd_stats) of the library */
     uint64_t n_docs, n_bytes, n_tokens, n_shingles;
-    uint64_t n_empty;          /* documents without a word */
-    uint64_t n_skipped;        /* binary or unreadable documents */
-    uint64_t n_invalid_utf8;   /* documents with invalid UTF-8 (replaced by U+FFFD) */
+    uint64_t n_empty;        /* documents without a word */
+    uint64_t n_skipped;      /* binary or unreadable documents */
+    uint64_t n_invalid_utf8; /* documents with invalid UTF-8 (replaced by U+FFFD) */
     uint64_t n_candidates, n_pairs, n_clusters, n_duplicates;
     uint64_t n_passages, n_capped_shingles;
-    uint64_t n_spilled_runs;   /* sorted runs written to tmpdir because of --memory */
+    uint64_t n_spilled_runs; /* sorted runs written to tmpdir because of --memory */
     int bands, rows;
-    double seconds[ND_STAGE_COUNT];
+    double seconds[ND_STAGE_MAX]; /* by nd_stage; 0 for places no stage uses */
+    /* new fields go here, and only here */
 } nd_stats;
 
-const nd_stats *nd_result_stats(const nd_result *result);
-size_t nd_result_n_pairs(const nd_result *result);
-const nd_pair *nd_result_pair(const nd_result *result, size_t i);
-size_t nd_result_n_members(const nd_result *result);
-const nd_member *nd_result_member(const nd_result *result, size_t i);
-size_t nd_result_n_passages(const nd_result *result);
-const nd_passage *nd_result_passage(const nd_result *result, size_t i);
+/* 1 when the library that filled *s has that field (field is a name of nd_stats). */
+#define ND_STATS_HAS(s, field)                                                                     \
+    (offsetof(nd_stats, field) + sizeof((s)->field) <= (size_t)(s)->struct_size)
+
+/* The counts of a run; it lives until nd_result_free. */
+ND_API const nd_stats *nd_result_stats(const nd_result *result);
+/* The rows of a result, i from 0 to n - 1; each pointer lives until nd_result_free. */
+ND_API size_t nd_result_n_pairs(const nd_result *result);
+ND_API const nd_pair *nd_result_pair(const nd_result *result, size_t i);
+ND_API size_t nd_result_n_members(const nd_result *result);
+ND_API const nd_member *nd_result_member(const nd_result *result, size_t i);
+ND_API size_t nd_result_n_passages(const nd_result *result);
+ND_API const nd_passage *nd_result_passage(const nd_result *result, size_t i);
+
+/* The run's memory plan: --memory (nd_options.memory) divided once among the parts of
+ * the pipeline that hold records before they spill to the scratch file, each share
+ * named ("lsh_part_sort", "feed_maps", ...; the last, "total", is the option itself).
+ * nd_result_memory_share returns the i-th name (static) and its bytes in *bytes, or
+ * NULL when i >= nd_result_n_memory_shares. */
+ND_API size_t nd_result_n_memory_shares(const nd_result *result);
+ND_API const char *nd_result_memory_share(const nd_result *result, size_t i, uint64_t *bytes);
 
 /* The id of document doc, borrowed until nd_corpus_free. */
-const char *nd_corpus_doc_id(const nd_corpus *corpus, uint32_t doc);
-/* The URL of a document from a WARC file (WARC-Target-URI), or NULL. */
-const char *nd_corpus_doc_url(const nd_corpus *corpus, uint32_t doc);
+ND_API const char *nd_corpus_doc_id(const nd_corpus *corpus, uint32_t doc);
+/* The URL of a document from a WARC file (WARC-Target-URI), or NULL; borrowed until
+ * nd_corpus_free. */
+ND_API const char *nd_corpus_doc_url(const nd_corpus *corpus, uint32_t doc);
 
 /* ---------------------------------------------------------------- writers */
 
 /* Each writes a header (CSV) and one record per row; ND_EIO when the stream fails. */
-int nd_write_pairs(const nd_result *result, FILE *out, nd_format format);
-int nd_write_clusters(const nd_result *result, FILE *out, nd_format format);
-int nd_write_remove(const nd_result *result, FILE *out, nd_format format);
+ND_API int nd_write_pairs(const nd_result *result, FILE *out, nd_format format);
+ND_API int nd_write_clusters(const nd_result *result, FILE *out, nd_format format);
+ND_API int nd_write_remove(const nd_result *result, FILE *out, nd_format format);
 /* with_text: add text_a and text_b, the original text of the two spans. */
-int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int with_text);
+ND_API int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int with_text);
 /* The original JSONL lines of the kept documents (those in no cluster, and each cluster's
- * representative), byte for byte with their newline, in input order; documents that are
+ * kept_doc), byte for byte with their newline, in input order; documents that are
  * not JSONL lines are left out. */
-int nd_write_kept_lines(const nd_result *result, FILE *out);
+ND_API int nd_write_kept_lines(const nd_result *result, FILE *out);
 
 /* One self-contained HTML page: clusters, pairs, and each passage side by side in its
  * context, highlighted; right-to-left text shown right, all document text escaped. */
-int nd_write_report_html(const nd_result *result, FILE *out);
+ND_API int nd_write_report_html(const nd_result *result, FILE *out);
 
 /* A JSON object describing the run: versions of neardup, ICU and xxHash, the options,
  * the counts, the seconds of each stage and the peak memory of the process. */
-int nd_write_run_info(const nd_result *result, FILE *out);
+ND_API int nd_write_run_info(const nd_result *result, FILE *out);
 
 /* ---------------------------------------------------------------- progress */
 
@@ -226,13 +334,13 @@ int nd_write_run_info(const nd_result *result, FILE *out);
  * thread-safe. */
 typedef void (*nd_progress_fn)(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
                                void *payload);
-void nd_corpus_set_progress(nd_corpus *corpus, nd_progress_fn fn, void *payload);
+ND_API void nd_corpus_set_progress(nd_corpus *corpus, nd_progress_fn fn, void *payload);
 
 /* ---------------------------------------------------------------- versions */
 
-const char *nd_version(void);
+ND_API const char *nd_version(void);
 /* "neardup X (ICU Y, xxHash Z)" into buf. */
-void nd_version_details(char *buf, size_t len);
+ND_API void nd_version_details(char *buf, size_t len);
 
 #ifdef __cplusplus
 }

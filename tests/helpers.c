@@ -91,9 +91,9 @@ static cli_result run_cli_v(const char *prefix, const char *args_fmt, va_list ap
 
 char *read_seed(int i, size_t *len)
 {
-    static const char *const names[] = {
-        "000_0890706d309c6b14.txt", "001_6b51f63e2d89280f.txt", "002_bf468212468ea075.txt",
-        "003_55340620ea89ea1d.txt", "004_4c56812b56ce6aa5.txt"};
+    static const char *const names[] = {"000_0890706d309c6b14.txt", "001_6b51f63e2d89280f.txt",
+                                        "002_bf468212468ea075.txt", "003_55340620ea89ea1d.txt",
+                                        "004_4c56812b56ce6aa5.txt"};
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", SEEDS_DIR, names[i]);
     return read_file(path, len);

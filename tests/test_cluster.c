@@ -20,7 +20,7 @@ Test(cluster, chains_join_and_numbering_follows_input_order)
     for (size_t i = 0; i < 5; i++) {
         cr_expect_eq(m[i].cluster, cluster_of[i], "row %zu", i);
         cr_expect_eq(m[i].doc, doc_of[i], "row %zu", i);
-        cr_expect_eq(m[i].representative, cluster_of[i] == 1 ? 1 : 2, "first document kept");
+        cr_expect_eq(m[i].kept_doc, cluster_of[i] == 1 ? 1 : 2, "first document kept");
         cr_expect_eq(m[i].size, cluster_of[i] == 1 ? 3 : 2);
     }
     cr_assert_eq(pairs[0].cluster, 1);
@@ -37,8 +37,8 @@ Test(cluster, keep_longest)
     nd_member *m;
     size_t n, clusters;
     cr_assert_eq(nd_cluster(5, len, ND_KEEP_LONGEST, pairs, 3, &m, &n, &clusters), 0);
-    cr_assert_eq(m[0].representative, 1);
-    cr_assert_eq(m[3].representative, 3, "a tie keeps the first");
+    cr_assert_eq(m[0].kept_doc, 1);
+    cr_assert_eq(m[3].kept_doc, 3, "a tie keeps the first");
     free(m);
 }
 

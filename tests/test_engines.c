@@ -17,6 +17,7 @@
 #include <string.h>
 
 /* Code points to draw from: many scripts, marks, controls, punctuation of every kind. */
+// clang-format off
 static const uint32_t pool[] = {
     'a', 'b', 'Z', 'e', '1', '9', '0', ' ', ' ', ' ', '\n', '\r', '\t', '.', ',', ':', ';', '\'',
     '"', '-', '_', '!', '?', '(', '/', '@', '#', '$', '%',
@@ -29,8 +30,10 @@ static const uint32_t pool[] = {
     0x2019, 0x2018, 0x201C, 0x201D, 0x00AB, 0x00BB, 0x2026, 0x2014, 0x00A0, 0x2009, 0x1F600,
     0x1F1FA, 0x1F1F8, 0x2764, 0xFE0F, 0x0915, 0x093F, 0x094D, 0x1D400, 0x20000, 0x2160,
 };
+// clang-format on
 
 /* Only what the fast path models: the random texts drawn from it never fall back to ICU. */
+// clang-format off
 static const uint32_t simple_pool[] = {
     'a', 'b', 'Z', 'e', '1', '9', '0', ' ', ' ', '\n', '.', ',', ':', ';', '\'', '"', '-', '@',
     '!', '(', 0x0627, 0x0628, 0x0644, 0x0645, 0x0646, 0x0629, 0x0649, 0x0623, 0x0640, 0x0660,
@@ -38,6 +41,7 @@ static const uint32_t simple_pool[] = {
     0x2026, 0x00A0, 0xFF21, 0xFB01, 0x2160, 0x00B7, 0x0387, 0x2024, 0xFE52, 0xFF0E, 0x037E,
     0x064E, 0x0651, 0x0301, /* marks: chunks of several code points */
 };
+// clang-format on
 
 static uint64_t rng_state;
 static uint64_t next_random(void)
@@ -238,8 +242,9 @@ Test(engines, random_fast_path_texts)
  * or a combining mark, which ends an ASCII run of the one-pass splitter. */
 static uint32_t random_ascii_heavy(void)
 {
-    static const uint32_t others[] = {'.', ',', ':', ';', '\'', '@', '-', '\n', '"', '(', '!',
-                                      '_', 0x00E9, 0x0301, 0x2019, 0x0628, 0x00A0, 0x0436};
+    static const uint32_t others[] = {'.',    ',',    ':',    ';',    '\'',   '@',
+                                      '-',    '\n',   '"',    '(',    '!',    '_',
+                                      0x00E9, 0x0301, 0x2019, 0x0628, 0x00A0, 0x0436};
     const uint64_t r = next_random();
     const unsigned pick = (unsigned)(r % 100), sub = (unsigned)(r >> 32);
     if (pick < 64)
@@ -284,7 +289,7 @@ Test(engines, broken_two_byte_words)
 {
     static const char *const texts[] = {
         "\xd9\x85\xd8=\xa7 \xd9\x81\xd9\x8a \xd9\x84 tail of twenty bytes", /* before '=' */
-        "\xd9\x85\xd9\x85\xd8 \xd9\x85\xd9\x85 tail of twenty bytes", /* before a space */
+        "\xd9\x85\xd9\x85\xd8 \xd9\x85\xd9\x85 tail of twenty bytes",       /* before a space */
         "\xc1\xa1\xc1\xa2 \xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85 x",
         "\xd9\x85\x85\xd9 \xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9\x85\xd9 ab",
     };
@@ -336,9 +341,9 @@ Test(engines, fast_path_texts)
     engine_open(&fast, ND_NORMALIZE_FULL, true);
     engine_open(&icu, ND_NORMALIZE_FULL, false);
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-        cr_expect(expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]),
-                              texts[i]),
-                  "the one-pass splitter takes on: %s", texts[i]);
+        cr_expect(
+            expect_same(&fast, &icu, (const unsigned char *)texts[i], strlen(texts[i]), texts[i]),
+            "the one-pass splitter takes on: %s", texts[i]);
     engine_close(&fast);
     engine_close(&icu);
 }

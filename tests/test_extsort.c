@@ -41,11 +41,14 @@ static size_t part_of(const void *n_parts, const void *record)
     return (size_t)(((const rec *)record)->key * *(const size_t *)n_parts / 1000);
 }
 
+static const nd_sort_env one_thread = {1, NULL};
+
 /* The most records one call of sort_recs was given. */
 static size_t largest_sort;
 
-static int sort_recs(void *records, size_t n)
+static int sort_recs(const nd_sort_env *env, void *records, size_t n)
 {
+    (void)env;
     largest_sort = n > largest_sort ? n : largest_sort;
     qsort(records, n, sizeof(rec), compare_recs);
     return 0;
@@ -59,9 +62,9 @@ static size_t sort_in_parts(const rec *r, size_t n, size_t budget, size_t block,
     nd_spill *spill;
     nd_extsort *s;
     largest_sort = 0;
-    cr_assert_eq(nd_spill_open(&spill, NULL), 0);
-    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, parts ? sort_recs : NULL, budget,
-                                spill),
+    cr_assert_eq(nd_spill_open(&spill, NULL, NULL), 0);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, parts ? sort_recs : NULL,
+                                &one_thread, budget, spill),
                  0);
     if (parts)
         cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), 0);
@@ -137,12 +140,14 @@ Test(extsort, partition_only_before_adding)
     nd_extsort *s;
     size_t parts = 2;
     const rec one = {1, 0, 0};
-    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, 64 << 10, NULL), 0);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, &one_thread, 64 << 10, NULL),
+                 0);
     cr_assert_eq(nd_extsort_partition(s, 0, part_of, &parts), ND_EINVAL);
     cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), 0);
     cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), ND_EINVAL, "twice");
     nd_extsort_free(s);
-    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, 64 << 10, NULL), 0);
+    cr_assert_eq(nd_extsort_new(&s, sizeof(rec), compare_recs, NULL, &one_thread, 64 << 10, NULL),
+                 0);
     cr_assert_eq(nd_extsort_add(s, &one), 0);
     cr_assert_eq(nd_extsort_partition(s, parts, part_of, &parts), ND_EINVAL, "after adding");
     nd_extsort_free(s);
@@ -155,8 +160,7 @@ Test(extsort, parts_in_memory_are_sorted_one_at_a_time)
     sort_in_parts(r, n, SIZE_MAX / 64, 4096, 1);
     cr_assert_eq(largest_sort, n, "one part: one sort of everything");
     sort_in_parts(r, n, SIZE_MAX / 64, 4096, 10);
-    cr_assert_lt(largest_sort, n / 10 + n / 50, "ten parts: a tenth at a time (%zu)",
-                 largest_sort);
+    cr_assert_lt(largest_sort, n / 10 + n / 50, "ten parts: a tenth at a time (%zu)", largest_sort);
     free(r);
 }
 

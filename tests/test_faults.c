@@ -253,10 +253,12 @@ Test(faults, memory_cap_spills_with_identical_output)
 {
     make_corpus();
     cli_result full = run_cli("--threads 1 --threshold 0.5 --passages - --pairs /dev/null "
-                              "'%s/docs'", dir);
+                              "'%s/docs'",
+                              dir);
     cli_result tight =
         run_cli("--threads 3 --memory 64K --tmpdir '%s' --threshold 0.5 --passages - "
-                "--pairs /dev/null '%s/docs'", dir, dir);
+                "--pairs /dev/null '%s/docs'",
+                dir, dir);
     cr_assert_eq(full.status, 0, "%s", full.err);
     cr_assert_eq(tight.status, 0, "%s", tight.err);
     cr_assert(strstr(full.err, " 0 sorted runs spilled"), "%s", full.err);
@@ -279,9 +281,8 @@ Test(faults, memory_cap_spills_band_records)
     make_corpus();
     /* 512 values: about 100 bands a document, 15,000 records, 4,096 fit in 64K */
     cli_result full = run_cli("--num-perm 512 --threshold 0.5 --pairs - '%s/docs'", dir);
-    cli_result tight =
-        run_cli("--memory 64K --tmpdir '%s' --num-perm 512 --threshold 0.5 --pairs - '%s/docs'",
-                dir, dir);
+    cli_result tight = run_cli(
+        "--memory 64K --tmpdir '%s' --num-perm 512 --threshold 0.5 --pairs - '%s/docs'", dir, dir);
     cr_assert_eq(full.status, 0, "%s", full.err);
     cr_assert_eq(tight.status, 0, "%s", tight.err);
     cr_assert(strstr(full.err, " 0 sorted runs spilled"), "%s", full.err);

@@ -74,7 +74,8 @@ Test(input, compressed_and_stdin_jsonl)
 {
     write_in_dir("n.jsonl", jsonl, sizeof(jsonl) - 1);
     shell("gzip -kf '%s/n.jsonl' && zstd -qf '%s/n.jsonl'", dir);
-    shell("cd '%s' && head -c 200 n.jsonl | gzip > multi.gz && tail -c +201 n.jsonl | gzip >> multi.gz",
+    shell("cd '%s' && head -c 200 n.jsonl | gzip > multi.gz && tail -c +201 n.jsonl | gzip >> "
+          "multi.gz",
           dir);
     cli_result plain = run_cli("-q --text-key body.t '%s/n.jsonl'", dir);
     cr_assert(strstr(plain.out, "\"a\",\"b\""), "%s", plain.out);
@@ -193,8 +194,8 @@ Test(input, empty_documents_are_counted)
 static size_t warc_record(char *out, const char *version, const char *typ, const char *headers,
                           const char *block, size_t block_len)
 {
-    const int n = sprintf(out, "%s\r\nWARC-Type: %s\r\n%sContent-Length: %zu\r\n\r\n", version,
-                          typ, headers, block_len);
+    const int n = sprintf(out, "%s\r\nWARC-Type: %s\r\n%sContent-Length: %zu\r\n\r\n", version, typ,
+                          headers, block_len);
     memcpy(out + n, block, block_len);
     memcpy(out + (size_t)n + block_len, "\r\n\r\n", 4);
     return (size_t)n + block_len + 4;
@@ -279,8 +280,9 @@ Test(input, lying_warc_records)
 /* Ids taken from the data may repeat: one warning per repeated id. */
 Test(input, duplicate_ids_reported)
 {
-    static const char lines[] = "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"x\"}\n"
-                                "{\"id\":\"a\",\"text\":\"three\"}\n{\"id\":\"a\",\"text\":\"four\"}\n";
+    static const char lines[] =
+        "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"x\"}\n"
+        "{\"id\":\"a\",\"text\":\"three\"}\n{\"id\":\"a\",\"text\":\"four\"}\n";
     write_in_dir("d.jsonl", lines, sizeof(lines) - 1);
     cli_result r = run_cli("-q '%s/d.jsonl'", dir);
     cr_assert_eq(r.status, 0, "a warning, not an error: %s", r.err);
@@ -378,8 +380,9 @@ Test(input, jsonl_line_longer_than_a_block)
  * is not part of the first line. */
 Test(input, jsonl_with_a_byte_order_mark)
 {
-    const char text[] = "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n"
-                        "{\"id\":\"b\",\"text\":\"one two three four five six seven\"}\n";
+    const char text[] =
+        "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n"
+        "{\"id\":\"b\",\"text\":\"one two three four five six seven\"}\n";
     write_in_dir("bom.jsonl", text, sizeof(text) - 1);
     cli_result r = run_cli("-q '%s/bom.jsonl'", dir);
     cr_assert_eq(r.status, 0, "%s", r.err);

@@ -18,8 +18,8 @@ typedef struct reading {
 static reading read_fast(const char *line, const char *id_key, const char *text_key)
 {
     reading r = {0};
-    r.rc = nd_jsonl_parse_fast((const unsigned char *)line, strlen(line), id_key, text_key,
-                               &r.text, &r.cap, &r.len, &r.id);
+    r.rc = nd_jsonl_parse_fast((const unsigned char *)line, strlen(line), id_key, text_key, &r.text,
+                               &r.cap, &r.len, &r.id);
     return r;
 }
 
@@ -74,14 +74,13 @@ Test(jsonl, fast_reader_gives_jansson_answers)
     expect_fast_answer("{\"text\": \"قال الرئيس «مرحبا»\", \"title\": \"عنوان\"}", "id", "text");
     expect_fast_answer("{\"meta\": {\"id\": \"m\", \"x\": [\"t\"]}, \"body\": {\"text\": \"b\"}}",
                        "meta.id", "body.text");
-    expect_fast_answer("{\"doc\": {\"id\": \"both\", \"text\": \"nested\"}}", "doc.id",
-                       "doc.text");
+    expect_fast_answer("{\"doc\": {\"id\": \"both\", \"text\": \"nested\"}}", "doc.id", "doc.text");
     expect_fast_answer("{\"id\": null, \"text\": \"no usable id\"}", "nothing", "text");
 }
 
 Test(jsonl, fast_reader_defers_what_it_does_not_model)
 {
-    expect_deferred("{\"text\": \"a\", \"text\": \"b\"}", "id", "text");   /* repeated key */
+    expect_deferred("{\"text\": \"a\", \"text\": \"b\"}", "id", "text"); /* repeated key */
     expect_deferred("{\"te\\u0078t\": \"escaped key\"}", "id", "text");
     expect_deferred("{\"id\": 1.5, \"text\": \"real id\"}", "id", "text");
     expect_deferred("{\"id\": -0, \"text\": \"minus zero id\"}", "id", "text");
@@ -95,13 +94,26 @@ Test(jsonl, fast_reader_defers_what_it_does_not_model)
 Test(jsonl, fast_reader_defers_every_error)
 {
     static const char *const bad[] = {
-        "", "[]", "\"text\"", "{\"text\": 5}", "{\"other\": \"x\"}", "{\"text\": \"x\"",
-        "{\"text\": \"x\"} trailing", "{\"text\": \"\\ud800\"}", "{\"text\": \"\\udc00 x\"}",
-        "{\"text\": \"\\ud800\\u0041\"}", "{\"text\": \"bad \\x escape\"}",
-        "{\"text\": \"raw\tcontrol\"}", "{\"text\": \"\xc3\x28 invalid utf-8\"}",
-        "{\"text\": \"\xed\xa0\x80 surrogate in utf-8\"}", "{\"text\": \"x\", \"n\": 01}",
-        "{\"text\": \"x\", \"n\": 1.}", "{\"text\": \"x\", \"n\": tru}", "{\"text\": \"x\",}",
-        "{'text': 'x'}", "{\"text\": \"x\", \"n\": [1,]}",
+        "",
+        "[]",
+        "\"text\"",
+        "{\"text\": 5}",
+        "{\"other\": \"x\"}",
+        "{\"text\": \"x\"",
+        "{\"text\": \"x\"} trailing",
+        "{\"text\": \"\\ud800\"}",
+        "{\"text\": \"\\udc00 x\"}",
+        "{\"text\": \"\\ud800\\u0041\"}",
+        "{\"text\": \"bad \\x escape\"}",
+        "{\"text\": \"raw\tcontrol\"}",
+        "{\"text\": \"\xc3\x28 invalid utf-8\"}",
+        "{\"text\": \"\xed\xa0\x80 surrogate in utf-8\"}",
+        "{\"text\": \"x\", \"n\": 01}",
+        "{\"text\": \"x\", \"n\": 1.}",
+        "{\"text\": \"x\", \"n\": tru}",
+        "{\"text\": \"x\",}",
+        "{'text': 'x'}",
+        "{\"text\": \"x\", \"n\": [1,]}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         expect_deferred(bad[i], "id", "text");
@@ -130,8 +142,8 @@ Test(jsonl, deep_nesting_goes_to_jansson)
 Test(jsonl, sequences_at_every_position_agree_with_jansson)
 {
     static const char *const inserts[] = {
-        "\xc3\x28", "\x80", "\xd8", "\xe2\x80\x9c", "\xf0\x9f\x98\x80", "\xc0\xaf", "\"",
-        "\\\\", "\\u0627", "\x1f", "\x7f", "\xed\xa0\x80", "\xd8\xa7",
+        "\xc3\x28", "\x80",    "\xd8", "\xe2\x80\x9c", "\xf0\x9f\x98\x80", "\xc0\xaf", "\"",
+        "\\\\",     "\\u0627", "\x1f", "\x7f",         "\xed\xa0\x80",     "\xd8\xa7",
     };
     const char *body = "قال abc الرئيس de «مرحبا» ok قال الرئيس hello world";
     for (size_t k = 0; k < sizeof(inserts) / sizeof(*inserts); k++) {
@@ -144,8 +156,7 @@ Test(jsonl, sequences_at_every_position_agree_with_jansson)
                 cr_assert_eq(fast.rc, ND_JSONL_DEFER, "insert %zu at %zu", k, at);
             } else if (fast.rc == 0) {
                 cr_assert_eq(fast.len, slow.len, "insert %zu at %zu", k, at);
-                cr_assert_eq(memcmp(fast.text, slow.text, fast.len), 0, "insert %zu at %zu", k,
-                             at);
+                cr_assert_eq(memcmp(fast.text, slow.text, fast.len), 0, "insert %zu at %zu", k, at);
             }
             reading_free(&fast);
             reading_free(&slow);

@@ -50,7 +50,8 @@ Test(lsh, candidates_by_sorting)
     const uint32_t docs[] = {0, 1, 2, 3, 4};
     for (int d = 0; d < 5; d++)
         for (int i = 0; i < 128; i++)
-            sigs[d * 128 + i] = d % 2 == 0 ? (uint32_t)i : (uint32_t)i * 7919u + (uint32_t)d * 104729u;
+            sigs[d * 128 + i] =
+                d % 2 == 0 ? (uint32_t)i : (uint32_t)i * 7919u + (uint32_t)d * 104729u;
     nd_pair_key *pairs;
     size_t n;
     cr_assert_eq(nd_lsh_candidates(sigs, docs, 5, 128, 9, 13, &pairs, &n), 0);

@@ -44,7 +44,7 @@ static void add_shared(doc *d, uint64_t first, size_t n)
     }
 }
 
-static const nd_passage_params params = {5, 6, 8, 50, 0, NULL};
+static const nd_passage_params params = {5, 6, 8, 50, 0, 0, NULL, {1, NULL}};
 
 static nd_passage *find(doc *docs, size_t n_docs, const nd_passage_params *p, size_t *n,
                         uint64_t *capped)
@@ -147,7 +147,7 @@ Test(passages, boilerplate_capped)
     static doc d[12];
     for (int i = 0; i < 12; i++)
         add_filler(&d[i], 20), add_shared(&d[i], 500, 15), add_filler(&d[i], 20);
-    const nd_passage_params small_df = {5, 6, 8, 10, 0, NULL};
+    const nd_passage_params small_df = {5, 6, 8, 10, 0, 0, NULL, {1, NULL}};
     size_t n;
     uint64_t capped;
     nd_passage *p = find(d, 12, &small_df, &n, &capped);

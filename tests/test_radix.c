@@ -21,6 +21,9 @@ typedef struct record {
     uint32_t doc, place;
 } record;
 
+/* The threads a sort may use: one, but in the test of shared sorts. */
+static nd_sort_env env = {1, NULL};
+
 static uint64_t rng_state;
 static uint64_t next_random(void)
 {
@@ -60,7 +63,7 @@ static void check_by_hash(size_t n, int shared, int repeats)
     memcpy(want, got, n * sizeof(*got));
     qsort(want, n, sizeof(*want), compare_records);
     static const nd_radix_key hash = {offsetof(record, hash), 8, true};
-    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    cr_assert_eq(nd_radix_sort(&env, got, n, sizeof(*got), &hash, 1), 0);
     for (size_t i = 0; i < n; i++)
         cr_assert(got[i].hash == want[i].hash && got[i].place == want[i].place,
                   "n %zu shared %d repeats %d: record %zu", n, shared, repeats, i);
@@ -94,8 +97,8 @@ Test(radix, by_hash_of_bare_hashes)
     for (size_t i = 0; i < n; i++)
         got[i] = want[i] = i % 3 ? next_random() : next_random() >> 30;
     const nd_radix_key whole = {0, 8, false}, hash = {0, 8, true};
-    cr_assert_eq(nd_radix_sort(want, n, sizeof(*want), &whole, 1), 0);
-    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    cr_assert_eq(nd_radix_sort(&env, want, n, sizeof(*want), &whole, 1), 0);
+    cr_assert_eq(nd_radix_sort(&env, got, n, sizeof(*got), &hash, 1), 0);
     cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0);
     free(got);
     free(want);
@@ -116,7 +119,7 @@ static void check_values(size_t n, uint64_t (*value)(size_t), const char *what)
         got[i] = want[i] = value(i);
     qsort(want, n, sizeof(*want), compare_u64);
     static const nd_radix_key hash = {0, 8, true};
-    cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), &hash, 1), 0);
+    cr_assert_eq(nd_radix_sort(&env, got, n, sizeof(*got), &hash, 1), 0);
     cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0, "%s, %zu values", what, n);
     free(got);
     free(want);
@@ -198,7 +201,7 @@ static void check_band_records(const nd_radix_key *keys, int n_keys,
         for (size_t i = 0; i < n; i++)
             got[i] = want[i] = (band_record){r[i].doc % 13, 0, r[i].hash, r[i].doc, r[i].place};
         qsort(want, n, sizeof(*want), compare);
-        cr_assert_eq(nd_radix_sort(got, n, sizeof(*got), keys, n_keys), 0);
+        cr_assert_eq(nd_radix_sort(&env, got, n, sizeof(*got), keys, n_keys), 0);
         for (size_t i = 0; i < n; i++)
             cr_assert_eq(got[i].place, want[i].place, "n %zu: record %zu", n, i);
         free(r);
@@ -233,11 +236,11 @@ Test(radix, shared_by_threads_equals_a_stable_sort)
                                         {offsetof(band_record, hash), 8, true},
                                         {offsetof(band_record, doc), 4, false}};
     for (int threads = 2; threads <= 3; threads++) {
-        nd_radix_set_threads(threads);
+        env.threads = threads;
         rng_state = 23;
         check_by_hash(1500000, 2, 2);
         check_by_hash(300000, 7, 0);
         check_band_records(keys, 3, compare_band_hash_doc);
     }
-    nd_radix_set_threads(1);
+    env.threads = 1;
 }

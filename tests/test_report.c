@@ -63,7 +63,7 @@ Test(report, escaped_and_bidi_markup)
     cr_assert(strstr(html, "<div class=\"text\" dir=\"auto\">"));
     cr_assert(strstr(html, "unicode-bidi:plaintext"));
     cr_assert(strstr(html, "<mark>"));
-    cr_assert_null(strstr(html, "http://") , "the page loads nothing from outside");
+    cr_assert_null(strstr(html, "http://"), "the page loads nothing from outside");
     cr_assert_null(strstr(html, "https://"), "the page loads nothing from outside");
     free(html);
 }

@@ -43,14 +43,14 @@ static void *write_records(void *arg)
     }
     if (w->rc == 0)
         w->rc = nd_spill_batch_flush(w->spill, &batch);
-    nd_spill_batch_dispose(&batch);
+    nd_spill_batch_dispose(w->spill, &batch);
     return NULL;
 }
 
 Test(spill, records_of_many_threads_come_back)
 {
     nd_spill *spill;
-    cr_assert_eq(nd_spill_open(&spill, NULL), 0);
+    cr_assert_eq(nd_spill_open(&spill, NULL, NULL), 0);
     static writer w[THREADS];
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -74,6 +74,6 @@ Test(spill, records_of_many_threads_come_back)
 Test(spill, a_directory_that_is_not_there_fails_at_open)
 {
     nd_spill *spill = NULL;
-    cr_assert_eq(nd_spill_open(&spill, "/nonexistent/neardup"), ND_EIO);
+    cr_assert_eq(nd_spill_open(&spill, "/nonexistent/neardup", NULL), ND_EIO);
     cr_assert_null(spill);
 }

@@ -11,7 +11,7 @@
 
 enum {
     ND_EXIT_OK = 0,
-    ND_EXIT_FOUND = 1,    /* with --exit-code: duplicates or passages found */
+    ND_EXIT_FOUND = 1, /* with --exit-code: duplicates or passages found */
     ND_EXIT_USAGE = 2,
     ND_EXIT_INPUT = 3,    /* some input could not be read; the rest was processed */
     ND_EXIT_OUTPUT = 4,   /* an output could not be written */
@@ -32,9 +32,11 @@ typedef struct cli_config {
     size_t n_paths;
 } cli_config;
 
-#define CLI_CONFIG_INIT \
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false, \
-     NULL, 0}
+#define CLI_CONFIG_INIT                                                                            \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false,   \
+            NULL, 0                                                                                \
+    }
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
 
@@ -56,7 +58,7 @@ typedef struct cli_output {
     const char *path; /* as given; "-" is stdout */
     char *tmp_path;   /* the temporary file renamed over path when complete, or NULL */
     FILE *fp;
-    char *buffer;     /* fp's, larger than stdio's own */
+    char *buffer; /* fp's, larger than stdio's own */
 } cli_output;
 
 /* Opens an output: regular files are written under a temporary name beside

@@ -26,8 +26,7 @@ static void print_diag(const nd_diag *d, void *payload)
         fprintf(stderr, "neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
                 error ? "error" : "warning", d->message);
     else
-        fprintf(stderr, "neardup: %s: %s: %s\n", d->path, error ? "error" : "warning",
-                d->message);
+        fprintf(stderr, "neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
 }
 
 /* Adds every path named in a list file (newline- or NUL-separated). */
@@ -90,8 +89,8 @@ static int write_one(const char *path, const nd_result *r, const cli_config *cfg
     const int rc = passages ? nd_write_passages(r, out.fp, cfg->format, cfg->passage_text)
                             : write(r, out.fp, cfg->format);
     if (rc < 0 && rc != ND_EIO)
-        fprintf(stderr, "neardup: %s: cannot write passages: a document changed or vanished\n",
-                path);
+        fprintf(stderr, "neardup: %s: cannot write: %s\n", path,
+                rc == ND_ENOMEM ? nd_strerror(rc) : "a document changed or vanished");
     return cli_output_close(&out, rc == 0) < 0 || rc < 0 ? ND_EIO : 0;
 }
 
@@ -136,6 +135,18 @@ static void print_listing(const nd_corpus *c, const nd_result *r)
     }
 }
 
+/* Each consumer's share of --memory, as the run planned it. */
+static void print_memory_plan(const nd_result *r)
+{
+    fputs("neardup: memory plan:", stderr);
+    for (size_t i = 0; i < nd_result_n_memory_shares(r); i++) {
+        uint64_t bytes;
+        const char *name = nd_result_memory_share(r, i, &bytes);
+        fprintf(stderr, "%s %s %llu", i ? "," : "", name, (unsigned long long)bytes);
+    }
+    fputc('\n', stderr);
+}
+
 static void print_summary(const nd_result *r, bool passages)
 {
     const nd_stats *s = nd_result_stats(r);
@@ -152,9 +163,8 @@ static void print_summary(const nd_result *r, bool passages)
     fprintf(stderr,
             "neardup: LSH %d bands x %d rows: %llu candidate pairs, %llu verified pairs, "
             "%llu clusters (%llu documents to remove)\n",
-            s->bands, s->rows, (unsigned long long)s->n_candidates,
-            (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
-            (unsigned long long)s->n_duplicates);
+            s->bands, s->rows, (unsigned long long)s->n_candidates, (unsigned long long)s->n_pairs,
+            (unsigned long long)s->n_clusters, (unsigned long long)s->n_duplicates);
     if (passages)
         fprintf(stderr, "neardup: %llu passages (%llu common shingles capped by --max-df)\n",
                 (unsigned long long)s->n_passages, (unsigned long long)s->n_capped_shingles);
@@ -189,8 +199,8 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
         rc = add_inputs(corpus, cfg, &counts);
     }
     cli_progress progress;
-    const bool show = cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 &&
-                                             isatty(STDERR_FILENO));
+    const bool show =
+        cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 && isatty(STDERR_FILENO));
     if (rc == 0 && show) {
         cli_progress_start(&progress);
         nd_corpus_set_progress(corpus, cli_progress_report, &progress);
@@ -202,13 +212,15 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     if (rc < 0) {
         /* ND_EIO: the scratch file could not be written; the diagnostic said why */
         if (rc != ND_EIO)
-            fprintf(stderr, "neardup: %s\n", rc == ND_ENOMEM ? "out of memory" : "internal error");
+            fprintf(stderr, "neardup: %s\n", nd_strerror(rc));
         nd_corpus_free(corpus);
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;
     }
     const bool write_failed = write_outputs(result, cfg) < 0;
-    if (cfg->verbosity >= 2)
+    if (cfg->verbosity >= 2) {
         print_listing(corpus, result);
+        print_memory_plan(result);
+    }
     if (cfg->verbosity >= 1)
         print_summary(result, opts->passages);
     const nd_stats *s = nd_result_stats(result);

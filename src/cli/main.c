@@ -12,18 +12,48 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum {
-    OPT_PAIRS = CHAR_MAX + 1, OPT_CLUSTERS, OPT_REMOVE, OPT_PASSAGES, OPT_FORMAT,
-    OPT_NO_PASSAGE_TEXT, OPT_THRESHOLD, OPT_SHINGLE, OPT_SHINGLE_UNIT, OPT_CHAR_NGRAM,
-    OPT_NUM_PERM, OPT_SEED, OPT_BANDS, OPT_ROWS, OPT_VERIFY, OPT_KEEP, OPT_NORMALIZE, OPT_ENGINE,
-    OPT_MAX_GAP, OPT_MIN_PASSAGE, OPT_MAX_DF, OPT_STRICT, OPT_THREADS, OPT_FILES_FROM,
-    OPT_FILES0_FROM, OPT_EXIT_CODE, OPT_INPUT_FORMAT, OPT_ID_KEY, OPT_TEXT_KEY, OPT_DEDUP_OUT,
-    OPT_RUN_INFO, OPT_PROGRESS, OPT_REPORT, OPT_TMPDIR, OPT_MEMORY,
+    OPT_PAIRS = CHAR_MAX + 1,
+    OPT_CLUSTERS,
+    OPT_REMOVE,
+    OPT_PASSAGES,
+    OPT_FORMAT,
+    OPT_NO_PASSAGE_TEXT,
+    OPT_THRESHOLD,
+    OPT_SHINGLE,
+    OPT_SHINGLE_UNIT,
+    OPT_CHAR_NGRAM,
+    OPT_NUM_PERM,
+    OPT_SEED,
+    OPT_BANDS,
+    OPT_ROWS,
+    OPT_VERIFY,
+    OPT_KEEP,
+    OPT_NORMALIZE,
+    OPT_ENGINE,
+    OPT_MAX_GAP,
+    OPT_MIN_PASSAGE,
+    OPT_MAX_DF,
+    OPT_STRICT,
+    OPT_THREADS,
+    OPT_FILES_FROM,
+    OPT_FILES0_FROM,
+    OPT_EXIT_CODE,
+    OPT_INPUT_FORMAT,
+    OPT_ID_KEY,
+    OPT_TEXT_KEY,
+    OPT_DEDUP_OUT,
+    OPT_RUN_INFO,
+    OPT_PROGRESS,
+    OPT_REPORT,
+    OPT_TMPDIR,
+    OPT_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -69,70 +99,75 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+static void help_option(const char *name);
+
+/* The numeric options' lines come from the library's option table (help_option). */
 static void usage(void)
 {
-    fputs(
-        "Usage: neardup [OPTION]... PATH...\n"
-        "Find near-duplicate documents and the passages they share.\n"
-        "PATH is a file or a directory (walked recursively, in sorted order).\n"
-        "\n"
-        "Outputs (with none, pairs go to stdout; FILE may be - for stdout):\n"
-        "      --pairs=FILE         doc_a,doc_b,jaccard,jaccard_est,shared_shingles,cluster\n"
-        "      --clusters=FILE      cluster,doc,size,representative\n"
-        "      --remove=FILE        doc,duplicate_of,jaccard: what to delete\n"
-        "      --passages=FILE      shared passages with byte and character offsets\n"
-        "      --no-passage-text    leave text_a/text_b out of the passages\n"
-        "      --format=FMT         csv (default) or jsonl, for every output\n"
-        "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
-        "                           cluster), byte for byte, in input order\n"
-        "      --report=FILE        a self-contained HTML page of clusters, pairs and passages\n"
-        "      --run-info=FILE      JSON: options, versions, counts, seconds per stage, memory\n"
-        "      --exit-code          exit 1 when duplicates or passages were found\n"
-        "\n"
-        "Inputs:\n"
-        "      --files-from=FILE    read paths from FILE, one per line (- for stdin)\n"
-        "      --files0-from=FILE   read NUL-separated paths from FILE (- for stdin)\n"
-        "      --input-format=F     auto (default), text, jsonl or warc; auto recognizes JSONL,\n"
-        "                           WARC/WET and gzip/zstd by content (inside directories:\n"
-        "                           *.jsonl *.json *.warc *.wet *.gz *.zst); PATH - reads stdin\n"
-        "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
-        "      --text-key=KEY       JSONL key of the text (text)\n"
-        "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
-        "\n"
-        "Matching:\n"
-        "      --threshold=J        Jaccard similarity of a near-duplicate pair (0.8)\n"
-        "      --normalize=MODE     full (default), basic (NFKC + case folding) or none\n"
-        "      --engine=E           fast (default) or icu (plain ICU calls, the reference)\n"
-        "      --shingle=K          words per shingle (5)\n"
-        "      --shingle-unit=U     word (default) or char\n"
-        "      --char-ngram=N       code points per shingle with --shingle-unit=char (5)\n"
-        "      --num-perm=N         MinHash signature length, 16..1024 (128)\n"
-        "      --seed=N             MinHash seed (1)\n"
-        "      --bands=B --rows=R   LSH banding (default: chosen from the threshold)\n"
-        "      --verify=V           exact (default) or estimate\n"
-        "      --keep=K             first (default) or longest: the kept document of a cluster\n"
-        "\n"
-        "Passages:\n"
-        "      --max-gap=N          differing words bridged inside a passage (6)\n"
-        "      --min-passage=N      fewest words of a reported passage (8)\n"
-        "      --max-df=N           ignore shingles found in more than N documents (50)\n"
-        "\n"
-        "Other:\n"
-        "      --threads=N          worker threads, 0 = all cores (default 0)\n"
-        "      --tmpdir=DIR         scratch file for shingle sets and words (default $TMPDIR\n"
-        "                           or /tmp; unlinked at once, gone when neardup exits)\n"
-        "      --memory=SIZE        sort buffers of the passage stage before they spill to\n"
-        "                           --tmpdir (K, M, G suffixes; default 1G, at least 64K)\n"
-        "      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
-        "  -q, --quiet              no summary, only errors\n"
-        "  -v, --verbose            also list pairs and passages on stderr\n"
-        "  -h, --help               show this help and exit\n"
-        "  -V, --version            show the versions of neardup, ICU and xxHash\n"
-        "\n"
-        "Exit status: 0 success; 1 duplicates found (only with --exit-code);\n"
-        "2 usage error; 3 some input could not be read; 4 an output could not be written;\n"
-        "5 internal error (out of memory, ICU failure).\n",
-        stdout);
+    fputs("Usage: neardup [OPTION]... PATH...\n"
+          "Find near-duplicate documents and the passages they share.\n"
+          "PATH is a file or a directory (walked recursively, in sorted order).\n"
+          "\n"
+          "Outputs (with none, pairs go to stdout; FILE may be - for stdout):\n"
+          "      --pairs=FILE         doc_a,doc_b,jaccard,jaccard_est,shared_shingles,cluster\n"
+          "      --clusters=FILE      cluster,doc,size,representative\n"
+          "      --remove=FILE        doc,duplicate_of,jaccard: what to delete\n"
+          "      --passages=FILE      shared passages with byte and character offsets\n"
+          "      --no-passage-text    leave text_a/text_b out of the passages\n"
+          "      --format=FMT         csv (default) or jsonl, for every output\n"
+          "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
+          "                           cluster), byte for byte, in input order\n"
+          "      --report=FILE        a self-contained HTML page of clusters, pairs and passages\n"
+          "      --run-info=FILE      JSON: options, versions, counts, seconds per stage, memory\n"
+          "      --exit-code          exit 1 when duplicates or passages were found\n"
+          "\n"
+          "Inputs:\n"
+          "      --files-from=FILE    read paths from FILE, one per line (- for stdin)\n"
+          "      --files0-from=FILE   read NUL-separated paths from FILE (- for stdin)\n"
+          "      --input-format=F     auto (default), text, jsonl or warc; auto recognizes JSONL,\n"
+          "                           WARC/WET and gzip/zstd by content (inside directories:\n"
+          "                           *.jsonl *.json *.warc *.wet *.gz *.zst); PATH - reads stdin\n"
+          "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
+          "      --text-key=KEY       JSONL key of the text (text)\n"
+          "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
+          "\n"
+          "Matching:\n",
+          stdout);
+    help_option("threshold");
+    fputs("      --normalize=MODE     full (default), basic (NFKC + case folding) or none\n"
+          "      --engine=E           fast (default) or icu (plain ICU calls, the reference)\n",
+          stdout);
+    help_option("shingle");
+    fputs("      --shingle-unit=U     word (default) or char\n", stdout);
+    help_option("char-ngram");
+    help_option("num-perm");
+    help_option("seed");
+    help_option("bands");
+    help_option("rows");
+    fputs("      --verify=V           exact (default) or estimate\n"
+          "      --keep=K             first (default) or longest: the kept document of a cluster\n"
+          "\n"
+          "Passages:\n",
+          stdout);
+    help_option("max-gap");
+    help_option("min-passage");
+    help_option("max-df");
+    fputs("\nOther:\n", stdout);
+    help_option("threads");
+    fputs("      --tmpdir=DIR         scratch file for shingle sets and words (default $TMPDIR\n"
+          "                           or /tmp; unlinked at once, gone when neardup exits)\n",
+          stdout);
+    help_option("memory");
+    fputs("      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
+          "  -q, --quiet              no summary, only errors\n"
+          "  -v, --verbose            also list pairs and passages on stderr\n"
+          "  -h, --help               show this help and exit\n"
+          "  -V, --version            show the versions of neardup, ICU and xxHash\n"
+          "\n"
+          "Exit status: 0 success; 1 duplicates found (only with --exit-code);\n"
+          "2 usage error; 3 some input could not be read; 4 an output could not be written;\n"
+          "5 internal error (out of memory, ICU failure).\n",
+          stdout);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -146,29 +181,131 @@ static void usage_error(const char *fmt, ...)
     exit(ND_EXIT_USAGE);
 }
 
-static long parse_long(const char *opt, const char *s, long lo, long hi)
+/* ------------------------------------------------ the numeric options, from the library's table */
+
+/* The table's row of a numeric option; every name used here is in it. */
+static const nd_option_info *option_info(const char *name)
 {
+    const nd_option_info *o = nd_option_find(name);
+    if (!o) {
+        fprintf(stderr, "neardup: --%s is missing from the option table\n", name);
+        exit(ND_EXIT_INTERNAL);
+    }
+    return o;
+}
+
+/* A value as --help and the messages show it: %g without an exponent, sizes with the
+ * largest of G, M and K that divides them. */
+static void format_value(const nd_option_info *o, double v, char *buf, size_t len)
+{
+    static const char suffix[] = "GMK";
+    const bool bytes = o->kind == ND_OPTION_BYTES && v >= 1 && v < 0x1p64;
+    for (int i = 0; bytes && i < 3; i++) {
+        const uint64_t unit = 1ull << (30 - 10 * i), u = (uint64_t)v;
+        if (u >= unit && u % unit == 0) {
+            snprintf(buf, len, "%llu%c", (unsigned long long)(u / unit), suffix[i]);
+            return;
+        }
+    }
+    snprintf(buf, len, "%.15g", v);
+}
+
+/* "16..1024", "above 0, at most 1", "at least 64K", or "" when only the type bounds it. */
+static void range_text(const nd_option_info *o, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+    format_value(o, o->min, lo, sizeof(lo));
+    format_value(o, o->max, hi, sizeof(hi));
+    if (isinf(o->max) && !o->min_excluded && o->min <= 0)
+        snprintf(buf, len, "%s", "");
+    else if (isinf(o->max))
+        snprintf(buf, len, "%s %s", o->min_excluded ? "above" : "at least", lo);
+    else if (o->min_excluded)
+        snprintf(buf, len, "above %s, at most %s", lo, hi);
+    else
+        snprintf(buf, len, "%s..%s", lo, hi);
+}
+
+#define HELP_INDENT 27 /* the column where the descriptions of --help begin */
+#define HELP_WIDTH 80
+
+/* Prints word (len bytes) at *col, first on a new line when it would pass HELP_WIDTH. */
+static void help_word(const char *word, size_t len, int *col)
+{
+    if (*col > HELP_INDENT && *col + 1 + (int)len > HELP_WIDTH) {
+        printf("\n%*s", HELP_INDENT, "");
+        *col = HELP_INDENT;
+    } else if (*col > HELP_INDENT) {
+        putchar(' ');
+        ++*col;
+    }
+    printf("%.*s", (int)len, word);
+    *col += (int)len;
+}
+
+/* The --help line of a numeric option: its help, range and default from the table
+ * ("MinHash signature length, 16..1024 (128)"), wrapped; range and default stay together. */
+static void help_option(const char *name)
+{
+    const nd_option_info *o = option_info(name);
+    char range[96], def[32], tail[136];
+    range_text(o, range, sizeof(range));
+    format_value(o, o->def, def, sizeof(def));
+    snprintf(tail, sizeof(tail), "%s%s(%s)", range, *range ? " " : "", def);
+    int col = printf("      --%s=%s", o->name, o->arg);
+    printf("%*s", col < HELP_INDENT ? HELP_INDENT - col : 1, "");
+    col = HELP_INDENT;
+    for (const char *s = o->help; *s;) {
+        const size_t n = strcspn(s, " ");
+        if (n)
+            help_word(s, n, &col);
+        s += n + strspn(s + n, " ");
+    }
+    if (*range)
+        putchar(','), col++;
+    help_word(tail, strlen(tail), &col);
+    putchar('\n');
+}
+
+static void bad_value(const nd_option_info *o, const char *s)
+{
+    static const char *const nouns[] = {"a whole number", "a number", "a size"};
+    char range[96];
+    range_text(o, range, sizeof(range));
+    if (!*range) /* only the type bounds it: say where it starts */
+        snprintf(range, sizeof(range), "at least %.15g", o->min);
+    usage_error("--%s: '%s' is not %s, %s%s", o->name, s, nouns[o->kind], range,
+                o->kind == ND_OPTION_BYTES ? " (like 512M or 2G)" : "");
+}
+
+/* A whole number within the option's range (every whole option of the table starts at 0
+ * or above, so a minus sign is refused rather than wrapped around by strtoull). */
+static uint64_t parse_whole(const char *name, const char *s)
+{
+    const nd_option_info *o = option_info(name);
     char *end;
     errno = 0;
-    const long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        usage_error("--%s: '%s' is not a whole number from %ld to %ld", opt, s, lo, hi);
+    const unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || strchr(s, '-') || !nd_option_in_range(o, (double)v))
+        bad_value(o, s);
     return v;
 }
 
-static double parse_real(const char *opt, const char *s, double lo, double hi)
+static double parse_real(const char *name, const char *s)
 {
+    const nd_option_info *o = option_info(name);
     char *end;
     errno = 0;
     const double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        usage_error("--%s: '%s' is not a number from %g to %g", opt, s, lo, hi);
+    if (errno || end == s || *end || !nd_option_in_range(o, v))
+        bad_value(o, s);
     return v;
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
-static uint64_t parse_size(const char *opt, const char *s)
+static uint64_t parse_size(const char *name, const char *s)
 {
+    const nd_option_info *o = option_info(name);
     char *end;
     errno = 0;
     const unsigned long long v = strtoull(s, &end, 10);
@@ -179,9 +316,9 @@ static uint64_t parse_size(const char *opt, const char *s)
         shift = 20, end++;
     else if (*end == 'G' || *end == 'g')
         shift = 30, end++;
-    if (errno || end == s || *end || v == 0 || v > (UINT64_MAX >> shift) ||
-        (v << shift) < 65536)
-        usage_error("--%s: '%s' is not a size of at least 64K (like 512M or 2G)", opt, s);
+    if (errno || end == s || *end || strchr(s, '-') || v > (UINT64_MAX >> shift) ||
+        !nd_option_in_range(o, (double)(v << shift)))
+        bad_value(o, s);
     return (uint64_t)v << shift;
 }
 
@@ -209,30 +346,41 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_PAIRS: cfg->pairs = arg; break;
     case OPT_CLUSTERS: cfg->clusters = arg; break;
     case OPT_REMOVE: cfg->remove = arg; break;
-    case OPT_PASSAGES: cfg->passages = arg; o->passages = 1; break;
+    case OPT_PASSAGES:
+        cfg->passages = arg;
+        o->passages = 1;
+        break;
     case OPT_FORMAT: cfg->format = (nd_format)parse_word("format", arg, formats); break;
     case OPT_NO_PASSAGE_TEXT: cfg->passage_text = false; break;
-    case OPT_THRESHOLD: o->threshold = parse_real("threshold", arg, 1e-9, 1); break;
-    case OPT_SHINGLE: o->shingle_k = (int)parse_long("shingle", arg, 1, 64); break;
+    case OPT_THRESHOLD: o->threshold = parse_real("threshold", arg); break;
+    case OPT_SHINGLE: o->shingle_k = (int)parse_whole("shingle", arg); break;
     case OPT_SHINGLE_UNIT:
         o->shingle_unit = (nd_shingle_unit)parse_word("shingle-unit", arg, units);
         break;
-    case OPT_CHAR_NGRAM: o->char_ngram = (int)parse_long("char-ngram", arg, 1, 64); break;
-    case OPT_NUM_PERM: o->num_perm = (int)parse_long("num-perm", arg, 16, 1024); break;
-    case OPT_SEED: o->seed = (uint64_t)parse_long("seed", arg, 0, LONG_MAX); break;
-    case OPT_BANDS: o->bands = (int)parse_long("bands", arg, 1, 1024); break;
-    case OPT_ROWS: o->rows = (int)parse_long("rows", arg, 1, 1024); break;
+    case OPT_CHAR_NGRAM: o->char_ngram = (int)parse_whole("char-ngram", arg); break;
+    case OPT_NUM_PERM: o->num_perm = (int)parse_whole("num-perm", arg); break;
+    case OPT_SEED: o->seed = parse_whole("seed", arg); break;
+    case OPT_BANDS: o->bands = (int)parse_whole("bands", arg); break;
+    case OPT_ROWS: o->rows = (int)parse_whole("rows", arg); break;
     case OPT_VERIFY: o->verify = (nd_verify_mode)parse_word("verify", arg, verifies); break;
     case OPT_KEEP: o->keep = (nd_keep_rule)parse_word("keep", arg, keeps); break;
-    case OPT_NORMALIZE: o->normalize = (nd_normalize_mode)parse_word("normalize", arg, norms); break;
+    case OPT_NORMALIZE:
+        o->normalize = (nd_normalize_mode)parse_word("normalize", arg, norms);
+        break;
     case OPT_ENGINE: o->engine = (nd_engine)parse_word("engine", arg, engines); break;
-    case OPT_MAX_GAP: o->max_gap = (int)parse_long("max-gap", arg, 0, 1000); break;
-    case OPT_MIN_PASSAGE: o->min_passage = (int)parse_long("min-passage", arg, 1, 1000000); break;
-    case OPT_MAX_DF: o->max_df = (int)parse_long("max-df", arg, 2, 1000000); break;
+    case OPT_MAX_GAP: o->max_gap = (int)parse_whole("max-gap", arg); break;
+    case OPT_MIN_PASSAGE: o->min_passage = (int)parse_whole("min-passage", arg); break;
+    case OPT_MAX_DF: o->max_df = (int)parse_whole("max-df", arg); break;
     case OPT_STRICT: o->strict = 1; break;
-    case OPT_THREADS: o->threads = (int)parse_long("threads", arg, 0, 1024); break;
-    case OPT_FILES_FROM: cfg->files_from = arg; cfg->files_from_nul = false; break;
-    case OPT_FILES0_FROM: cfg->files_from = arg; cfg->files_from_nul = true; break;
+    case OPT_THREADS: o->threads = (int)parse_whole("threads", arg); break;
+    case OPT_FILES_FROM:
+        cfg->files_from = arg;
+        cfg->files_from_nul = false;
+        break;
+    case OPT_FILES0_FROM:
+        cfg->files_from = arg;
+        cfg->files_from_nul = true;
+        break;
     case OPT_EXIT_CODE: cfg->exit_code = true; break;
     case OPT_INPUT_FORMAT:
         o->input_format = (nd_input_format)parse_word("input-format", arg, inputs);
@@ -241,7 +389,10 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_TEXT_KEY: o->text_key = arg; break;
     case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
     case OPT_RUN_INFO: cfg->run_info = arg; break;
-    case OPT_REPORT: cfg->report = arg; o->passages = 1; break;
+    case OPT_REPORT:
+        cfg->report = arg;
+        o->passages = 1;
+        break;
     case OPT_TMPDIR: o->tmpdir = arg; break;
     case OPT_MEMORY: o->memory = parse_size("memory", arg); break;
     case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
@@ -254,9 +405,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         printf("%s\n", buf);
         exit(ND_EXIT_OK);
     }
-    default:
-        fputs("Try 'neardup --help' for more information.\n", stderr);
-        exit(ND_EXIT_USAGE);
+    default: fputs("Try 'neardup --help' for more information.\n", stderr); exit(ND_EXIT_USAGE);
     }
 }
 
@@ -264,7 +413,6 @@ int main(int argc, char **argv)
 {
     nd_options opts = ND_OPTIONS_INIT;
     cli_config cfg = CLI_CONFIG_INIT;
-    opts.threads = 0;
     int c;
     while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1)
         parse_option(c, optarg, &opts, &cfg);

@@ -92,8 +92,8 @@ static bool is_special(const char *path)
     return lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-/* stdio's buffer for a file is its block size, 4 KiB: 7,300 write calls for the 30 MB
- * of passages of the Arabic bench corpus. */
+/* stdio's buffer for a file is its block size, 4 KiB: a write call per 4 KiB of
+ * passages. */
 #define OUTPUT_BUFFER (256u << 10)
 
 int cli_output_open(cli_output *o, const char *path)

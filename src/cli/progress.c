@@ -38,7 +38,8 @@ void cli_progress_report(uint64_t docs_done, uint64_t docs_total, uint64_t bytes
         const double elapsed = now - p->started > 1e-6 ? now - p->started : 1e-6;
         const double rate = (double)bytes_done / 1e6 / elapsed;
         const double left = docs_done ? elapsed * (double)(docs_total - docs_done) / docs_done : 0;
-        fprintf(stderr, "\r\033[Kneardup: scan %llu/%llu documents, %.1f MB, %.1f MB/s, %.0f s left",
+        fprintf(stderr,
+                "\r\033[Kneardup: scan %llu/%llu documents, %.1f MB, %.1f MB/s, %.0f s left",
                 (unsigned long long)docs_done, (unsigned long long)docs_total,
                 (double)bytes_done / 1e6, rate, left);
         p->last_draw = now;

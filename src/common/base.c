@@ -1,5 +1,5 @@
 /*
- * base.c: growing arrays, sorting, the clock.
+ * base.c: growing arrays, sorting, the clock, the messages of the error codes.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "common/base.h"
@@ -35,4 +35,18 @@ double nd_seconds_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *nd_strerror(int code)
+{
+    switch (code) {
+    case ND_OK: return "success";
+    case ND_ENOMEM: return "out of memory";
+    case ND_EIO: return "reading or writing a file failed";
+    case ND_EUTF8: return "invalid UTF-8";
+    case ND_EFORMAT: return "input is not in the format it claims";
+    case ND_EINVAL: return "invalid argument or option";
+    case ND_EICU: return "ICU failure";
+    default: return "unknown error";
+    }
 }

@@ -28,8 +28,8 @@
 #include <string.h>
 
 typedef struct run_reader {
-    uint64_t offset;       /* of the next record not yet in the window */
-    size_t left;           /* records not yet in the window */
+    uint64_t offset; /* of the next record not yet in the window */
+    size_t left;     /* records not yet in the window */
     unsigned char *window;
     size_t in_window, pos; /* records in the window, next one */
 } run_reader;
@@ -43,6 +43,7 @@ struct nd_extsort {
     size_t rec, cap; /* record size, records held in memory at most */
     nd_compare_fn cmp;
     nd_sort_fn sort;
+    nd_sort_env env;
     nd_spill *spill;
     size_t budget;
     nd_part_fn part; /* NULL: one part */
@@ -53,21 +54,26 @@ struct nd_extsort {
     size_t read_part; /* in-memory reading: the part being read */
     run_reader *runs;
     size_t n_runs, runs_cap;
-    size_t *heap;         /* indices of runs, ordered by their current record */
+    size_t *heap; /* indices of runs, ordered by their current record */
     size_t heap_n;
-    size_t read_pos;      /* in-memory reading: the next record of the part */
+    size_t read_pos; /* in-memory reading: the next record of the part */
     bool merging;
-    bool pending;         /* the head of heap[0] was handed out: advance it first */
+    bool pending; /* the head of heap[0] was handed out: advance it first */
 };
 
 int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_sort_fn sort,
-                   size_t budget, nd_spill *spill)
+                   const nd_sort_env *env, size_t budget, nd_spill *spill)
 {
     nd_extsort *s = calloc(1, sizeof(*s));
     if (!s)
         return ND_ENOMEM;
-    *s = (nd_extsort){.rec = record_size, .cmp = cmp, .sort = sort, .spill = spill,
-                      .budget = budget, .n_parts = 1};
+    *s = (nd_extsort){.rec = record_size,
+                      .cmp = cmp,
+                      .sort = sort,
+                      .env = *env,
+                      .spill = spill,
+                      .budget = budget,
+                      .n_parts = 1};
     s->parts = &s->one;
     s->cap = budget / record_size < 64 ? 64 : budget / record_size;
     *out = s;
@@ -88,10 +94,14 @@ int nd_extsort_partition(nd_extsort *s, size_t n_parts, nd_part_fn part, const v
     return 0;
 }
 
-/* Frees a part's buffer with release (nd_scratch_unmap, or nd_scratch_give_back). */
-static void free_part(const nd_extsort *s, part_buffer *b, void (*release)(void *, size_t))
+/* Frees a part's buffer: kept by the scratch pool, or with give_back its pages back to
+ * the system at once. */
+static void free_part(const nd_extsort *s, part_buffer *b, bool give_back)
 {
-    release(b->buf, b->cap * s->rec);
+    if (give_back)
+        nd_scratch_give_back(b->buf, b->cap * s->rec);
+    else
+        nd_scratch_unmap(s->env.scratch, b->buf, b->cap * s->rec);
     *b = (part_buffer){NULL, 0, 0};
 }
 
@@ -104,7 +114,7 @@ void nd_extsort_free(nd_extsort *s)
     free(s->runs);
     free(s->heap);
     for (size_t p = 0; p < s->n_parts; p++)
-        free_part(s, &s->parts[p], nd_scratch_unmap);
+        free_part(s, &s->parts[p], false);
     if (s->parts != &s->one)
         free(s->parts);
     free(s);
@@ -115,7 +125,7 @@ static int sort_part(const nd_extsort *s, part_buffer *b)
     if (b->n < 2)
         return 0;
     if (s->sort)
-        return s->sort(b->buf, b->n);
+        return s->sort(&s->env, b->buf, b->n);
     nd_sort(b->buf, b->n, s->rec, s->cmp);
     return 0;
 }
@@ -152,11 +162,11 @@ static int make_room(nd_extsort *s, part_buffer *b)
         return 0;
     size_t grown = b->cap ? 2 * b->cap : s->cap / s->n_parts + 1;
     grown = grown < s->cap ? grown : s->cap;
-    unsigned char *buf = nd_scratch_remap(b->buf, b->cap * s->rec, grown * s->rec);
+    unsigned char *buf = nd_scratch_remap(s->env.scratch, b->buf, b->cap * s->rec, grown * s->rec);
     if (!buf && !b->buf) { /* too large to map: from a megabyte */
         grown = (1u << 20) / s->rec + 1;
         grown = grown < s->cap ? grown : s->cap;
-        buf = nd_scratch_map(grown * s->rec);
+        buf = nd_scratch_map(s->env.scratch, grown * s->rec);
     }
     if (!buf)
         return ND_ENOMEM;
@@ -287,7 +297,7 @@ int nd_extsort_finish(nd_extsort *s)
         return sort_part(s, &s->parts[0]); /* the others when reading reaches them */
     int rc = spill_run(s);
     for (size_t p = 0; p < s->n_parts; p++)
-        free_part(s, &s->parts[p], nd_scratch_unmap);
+        free_part(s, &s->parts[p], false);
     const size_t window = window_records(s);
     if (rc == 0 && !(s->heap = malloc(s->n_runs * sizeof(*s->heap))))
         rc = ND_ENOMEM;
@@ -315,7 +325,7 @@ int nd_extsort_next(nd_extsort *s, const void **record)
                 return 0;
             /* its pages back to the system now (not kept aside): the next part's sort or
              * the reader's own records take them */
-            free_part(s, b, nd_scratch_give_back);
+            free_part(s, b, true);
             b = &s->parts[++s->read_part];
             s->read_pos = 0;
             const int rc = sort_part(s, b);

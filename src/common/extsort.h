@@ -10,6 +10,7 @@
 #ifndef ND_EXTSORT_H
 #define ND_EXTSORT_H
 
+#include "common/radix.h"
 #include "common/spill.h"
 
 #include <stddef.h>
@@ -19,15 +20,16 @@ typedef struct nd_extsort nd_extsort;
 typedef int (*nd_compare_fn)(const void *, const void *);
 /* Sorts n records in place by cmp's order (may be faster than qsort, e.g. a radix sort);
  * returns 0 or ND_ENOMEM. */
-typedef int (*nd_sort_fn)(void *records, size_t n);
+typedef int (*nd_sort_fn)(const nd_sort_env *env, void *records, size_t n);
 
 /* The part of a record, below the number of parts; a record in a later part never
  * comes before one in an earlier part in cmp's order. */
 typedef size_t (*nd_part_fn)(const void *ctx, const void *record);
 
-/* budget: bytes of records held in memory (at least a few records' worth). */
+/* budget: bytes of records held in memory (at least a few records' worth); env: the
+ * threads and scratch pool that sort (and the sorter's buffers) may use. */
 int nd_extsort_new(nd_extsort **out, size_t record_size, nd_compare_fn cmp, nd_sort_fn sort,
-                   size_t budget, nd_spill *spill);
+                   const nd_sort_env *env, size_t budget, nd_spill *spill);
 /* Before the first add (else ND_EINVAL): the records go to n_parts parts by part(ctx,
  * record). In memory each part is sorted on its own when reading reaches it and freed
  * when reading leaves it, so that a sort (a radix sort's second buffer) and the reader's

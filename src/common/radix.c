@@ -15,7 +15,7 @@
  * covering those are sorted on, and the rare records that agree on them and
  * differ below are put in order afterwards by comparison.
  *
- * A large sort may be shared by threads (nd_radix_set_threads): each pass cuts
+ * A large sort may be shared by the threads its nd_sort_env allows: each pass cuts
  * the records into one piece per thread, counts each piece's digits, gives
  * each piece its places digit by digit, piece after piece, and scatters the
  * pieces at once. Records go where a single thread would have put them.
@@ -43,12 +43,6 @@ static inline uint64_t key_value(const unsigned char *record, const nd_radix_key
 
 /* Sorts of this many records or more are shared by the threads the caller allows. */
 #define SHARED_MIN ((size_t)1 << 18)
-static _Thread_local int sort_threads = 1;
-
-void nd_radix_set_threads(int n)
-{
-    sort_threads = n > 1 ? n : 1;
-}
 
 /* A sort's two buffers and counters, and the pass under way: a stable pass on the digit
  * of key k at shift, the records taken in pieces (one per thread): each piece's digits
@@ -64,7 +58,7 @@ typedef struct passes {
     const nd_radix_key *k;
     int shift;
     bool scattering;
-    nd_work work;
+    nd_scratch_pool *scratch;
 } passes;
 
 static void pass_piece(const passes *ps, size_t t)
@@ -90,23 +84,20 @@ static void pass_piece(const passes *ps, size_t t)
     }
 }
 
-static void *pass_worker(void *arg)
+static int pass_worker(void *stage, nd_work *work)
 {
-    passes *ps = arg;
-    for (size_t t; nd_work_take(&ps->work, &t);)
+    const passes *ps = stage;
+    for (size_t t; nd_work_take(work, &t);)
         pass_piece(ps, t);
-    return NULL;
+    return 0;
 }
 
 static void run_pieces(passes *ps)
 {
-    if (ps->pieces == 1) {
+    if (ps->pieces == 1)
         pass_piece(ps, 0);
-        return;
-    }
-    nd_work_init(&ps->work, ps->pieces);
-    if (nd_run_threads((int)ps->pieces, pass_worker, ps) < 0)
-        pass_worker(ps); /* no thread could start: this one does it all */
+    else
+        nd_parallel((int)ps->pieces, ps->pieces, pass_worker, ps);
 }
 
 /* False when the digit is the same in every record (then nothing moved). */
@@ -134,11 +125,13 @@ static bool radix_pass(passes *ps)
     return true;
 }
 
-static int passes_start(passes *p, void *records, size_t n, size_t size, int bits)
+static int passes_start(passes *p, const nd_sort_env *env, void *records, size_t n, size_t size,
+                        int bits)
 {
     p->from = records;
-    p->to = nd_scratch_map(n * size);
-    p->pieces = n >= SHARED_MIN ? (size_t)sort_threads : 1;
+    p->scratch = env->scratch;
+    p->to = nd_scratch_map(p->scratch, n * size);
+    p->pieces = n >= SHARED_MIN && env->threads > 1 ? (size_t)env->threads : 1;
     p->count = malloc(p->pieces * ((size_t)1 << bits) * sizeof(*p->count));
     p->n = n;
     p->size = size;
@@ -164,7 +157,7 @@ static void passes_end(passes *p, void *records)
     unsigned char *tmp = p->from == records ? p->to : p->from;
     if (tmp && p->from != records)
         memcpy(records, p->from, p->n * p->size);
-    nd_scratch_unmap(tmp, p->n * p->size);
+    nd_scratch_unmap(p->scratch, tmp, p->n * p->size);
     free(p->count);
 }
 
@@ -224,13 +217,13 @@ static void insertion_sort(unsigned char *r, size_t n, size_t size, const nd_rad
     }
 }
 
-static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
-                       bool truncate);
+static int sort_passes(const nd_sort_env *env, void *records, size_t n, size_t size,
+                       const nd_radix_key *keys, int n_keys, bool truncate);
 
 /* After passes that sorted the hash key keys[h] on its bits from low up only: each run
  * of records that agree on all that is put in order by all keys. */
-static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
-                      int h, int low)
+static int order_runs(const nd_sort_env *env, unsigned char *r, size_t n, size_t size,
+                      const nd_radix_key *keys, int n_keys, int h, int low)
 {
     for (size_t lo = 0, hi; lo < n; lo = hi) {
         for (hi = lo + 1; hi < n && same_sorted_part(r + lo * size, r + hi * size, keys, h, low);
@@ -238,7 +231,7 @@ static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_ke
             ;
         if (hi - lo <= FEW)
             insertion_sort(r + lo * size, hi - lo, size, keys, n_keys);
-        else if (sort_passes(r + lo * size, hi - lo, size, keys, n_keys, false) < 0)
+        else if (sort_passes(env, r + lo * size, hi - lo, size, keys, n_keys, false) < 0)
             return ND_ENOMEM;
     }
     return 0;
@@ -246,13 +239,13 @@ static int order_runs(unsigned char *r, size_t n, size_t size, const nd_radix_ke
 
 /* The LSD passes, least significant key first; with truncate, a hash key's digits
  * below hash_low_bit are left out and the runs they leave are put in order after. */
-static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys,
-                       bool truncate)
+static int sort_passes(const nd_sort_env *env, void *records, size_t n, size_t size,
+                       const nd_radix_key *keys, int n_keys, bool truncate)
 {
     if (n < 2)
         return 0;
     passes p;
-    int rc = passes_start(&p, records, n, size, n < 65536 ? 8 : 11);
+    int rc = passes_start(&p, env, records, n, size, n < 65536 ? 8 : 11);
     int h = -1, low = 0;
     for (int k = n_keys - 1; rc == 0 && k >= 0; k--) {
         int from = 0;
@@ -265,14 +258,15 @@ static int sort_passes(void *records, size_t n, size_t size, const nd_radix_key 
             passes_run(&p, &keys[k], shift);
     }
     passes_end(&p, records);
-    return rc < 0 || h < 0 ? rc : order_runs(records, n, size, keys, n_keys, h, low);
+    return rc < 0 || h < 0 ? rc : order_runs(env, records, n, size, keys, n_keys, h, low);
 }
 
-int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys)
+int nd_radix_sort(const nd_sort_env *env, void *records, size_t n, size_t size,
+                  const nd_radix_key *keys, int n_keys)
 {
     int n_hashes = 0;
     for (int k = 0; k < n_keys; k++)
         n_hashes += keys[k].hash && keys[k].bytes == 8;
     /* a record too large to hold aside, or two hash keys: every digit is sorted on */
-    return sort_passes(records, n, size, keys, n_keys, n_hashes == 1 && size <= MAX_RECORD);
+    return sort_passes(env, records, n, size, keys, n_keys, n_hashes == 1 && size <= MAX_RECORD);
 }

@@ -9,6 +9,8 @@
 #ifndef ND_RADIX_H
 #define ND_RADIX_H
 
+#include "common/scratch.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,13 +22,16 @@ typedef struct nd_radix_key {
     bool hash; /* 8 bytes of a uniform hash: about half the passes (one such key) */
 } nd_radix_key;
 
+/* What a sort may use: up to threads threads for a large sort (the result is the same
+ * for any number), and the scratch pool of its second buffer (NULL: none). */
+typedef struct nd_sort_env {
+    int threads;
+    nd_scratch_pool *scratch;
+} nd_sort_env;
+
 /* Sorts n records of size bytes by keys[0] (most significant) to keys[n_keys - 1],
  * stably: records with equal keys keep their order. Returns 0 or ND_ENOMEM. */
-int nd_radix_sort(void *records, size_t n, size_t size, const nd_radix_key *keys, int n_keys);
-
-/* Lets the sorts that this thread calls share a large sort with up to n threads (1, the
- * default: on this thread alone). The result is the same. */
-void nd_radix_set_threads(int n);
-
+int nd_radix_sort(const nd_sort_env *env, void *records, size_t n, size_t size,
+                  const nd_radix_key *keys, int n_keys);
 
 #endif

@@ -4,18 +4,15 @@
  * Under a megabyte it comes from malloc: a mapping per small sort would cost a
  * system call each. From a megabyte up it is a mapping of its own, rounded up to
  * whole huge pages (2 MiB), which the kernel places on their boundaries, and
- * advised to use them: one page fault per 2 MiB where 4 KiB pages cost 512 (a
- * radix sort's 1.7 MB scratch took 400 faults, a fifth of the sort on this
- * virtual machine).
+ * advised to use them: one page fault per 2 MiB where 4 KiB pages cost 512.
  *
- * The last two freed mappings are kept for the next ones: the kernel zeroes
+ * A pool keeps the last two freed mappings for the next ones: the kernel zeroes
  * every page it hands out, and on a virtual machine a page it has not touched
- * for a while is also faulted in by the host (a fresh 64 MB took 68 ms to
- * touch, a recycled one 5 ms). A request takes the smallest kept mapping that
- * holds it, trimmed to its size; one that none holds takes the largest, grown
- * (mremap keeps its pages, only the part added is fresh), and the others are
- * freed, so that kept pages never sit unused beside a fresh mapping. The run
- * gives them back after the stages that sort (nd_scratch_release).
+ * for a while is also faulted in by the host. A request takes the smallest kept
+ * mapping that holds it, trimmed to its size; one that none holds takes the
+ * largest, grown (mremap keeps its pages, only the part added is fresh), and the
+ * others are freed, so that kept pages never sit unused beside a fresh mapping.
+ * The run gives them back after the stages that sort (nd_scratch_release).
  */
 #define _GNU_SOURCE /* madvise, mremap */
 #include "common/base.h"
@@ -28,14 +25,9 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define MAPPED_MIN (HUGE_PAGE / 2) /* below it, malloc */
-#define KEPT 2
 
-static struct kept_mapping {
-    void *p;
-    size_t n;
-} kept[KEPT];
-static size_t n_kept;
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The pool's kept mappings are of this type (scratch.h declares them opaque in size). */
+typedef struct nd_scratch_kept kept_mapping;
 
 static bool is_mapped(size_t n)
 {
@@ -53,12 +45,15 @@ static size_t mapped_size(size_t n)
 /* Takes a kept mapping out: the smallest of at least n bytes (n from mapped_size), the
  * others staying kept; or else the largest, the others being freed (all of them for
  * n = SIZE_MAX). */
-static struct kept_mapping take_kept(size_t n)
+static kept_mapping take_kept(nd_scratch_pool *pool, size_t n)
 {
-    struct kept_mapping others[KEPT], got = {NULL, 0};
+    kept_mapping others[ND_SCRATCH_KEPT], got = {NULL, 0};
     size_t n_others = 0;
-    pthread_mutex_lock(&kept_lock);
-    size_t fits = n_kept, largest = n_kept;
+    if (!pool)
+        return got;
+    kept_mapping *kept = pool->kept;
+    pthread_mutex_lock(&pool->lock);
+    size_t n_kept = pool->n_kept, fits = n_kept, largest = n_kept;
     for (size_t i = 0; i < n_kept; i++) {
         if (kept[i].n >= n && (fits == n_kept || kept[i].n < kept[fits].n))
             fits = i;
@@ -68,6 +63,7 @@ static struct kept_mapping take_kept(size_t n)
     if (fits < n_kept) {
         got = kept[fits];
         kept[fits] = kept[--n_kept];
+        pool->n_kept = n_kept;
     } else {
         for (size_t i = 0; i < n_kept; i++) {
             if (i == largest && n != SIZE_MAX)
@@ -75,16 +71,16 @@ static struct kept_mapping take_kept(size_t n)
             else
                 others[n_others++] = kept[i];
         }
-        n_kept = 0;
+        pool->n_kept = 0;
     }
-    pthread_mutex_unlock(&kept_lock);
+    pthread_mutex_unlock(&pool->lock);
     for (size_t i = 0; i < n_others; i++)
         munmap(others[i].p, others[i].n);
     return got;
 }
 
 /* A kept mapping made n bytes long (trimmed or grown), or NULL. */
-static void *resize_kept(struct kept_mapping m, size_t n)
+static void *resize_kept(kept_mapping m, size_t n)
 {
     if (m.n > n && munmap((unsigned char *)m.p + n, m.n - n) != 0) {
         munmap(m.p, m.n); /* not trimmed: its length would be wrong for its owner */
@@ -105,10 +101,10 @@ static void *resize_kept(struct kept_mapping m, size_t n)
 
 /* A mapping for n bytes (n >= MAPPED_MIN); *used tells how many of its first bytes
  * were used before (the rest is zero, its pages untouched). */
-static void *map_scratch(size_t n, size_t *used)
+static void *map_scratch(nd_scratch_pool *pool, size_t n, size_t *used)
 {
     n = mapped_size(n);
-    const struct kept_mapping m = take_kept(n);
+    const kept_mapping m = take_kept(pool, n);
     void *p = m.p ? resize_kept(m, n) : NULL;
     *used = p ? (m.n < n ? m.n : n) : 0;
     if (p)
@@ -122,34 +118,34 @@ static void *map_scratch(size_t n, size_t *used)
     return p;
 }
 
-void *nd_scratch_map(size_t n)
+void *nd_scratch_map(nd_scratch_pool *pool, size_t n)
 {
     size_t used;
-    return is_mapped(n) ? map_scratch(n, &used) : malloc(n ? n : 1);
+    return is_mapped(n) ? map_scratch(pool, n, &used) : malloc(n ? n : 1);
 }
 
-void *nd_scratch_map_zeroed(size_t n)
+void *nd_scratch_map_zeroed(nd_scratch_pool *pool, size_t n)
 {
     if (!is_mapped(n))
         return calloc(1, n ? n : 1);
     size_t used;
-    void *p = map_scratch(n, &used);
+    void *p = map_scratch(pool, n, &used);
     if (p) /* the rest is zero, and its pages untouched until used */
         memset(p, 0, used < n ? used : n);
     return p;
 }
 
-void *nd_scratch_remap(void *p, size_t n, size_t new_n)
+void *nd_scratch_remap(nd_scratch_pool *pool, void *p, size_t n, size_t new_n)
 {
     if (!p) /* nothing yet, as realloc takes it */
-        return nd_scratch_map(new_n);
+        return nd_scratch_map(pool, new_n);
     if (!is_mapped(n) && !is_mapped(new_n))
         return realloc(p, new_n ? new_n : 1);
     if (!is_mapped(n) || !is_mapped(new_n)) { /* from malloc to a mapping, or back */
-        void *q = nd_scratch_map(new_n);
+        void *q = nd_scratch_map(pool, new_n);
         if (q) {
             memcpy(q, p, n < new_n ? n : new_n);
-            nd_scratch_unmap(p, n);
+            nd_scratch_unmap(pool, p, n);
         }
         return q;
     }
@@ -163,7 +159,7 @@ void *nd_scratch_remap(void *p, size_t n, size_t new_n)
     return q;
 }
 
-void nd_scratch_unmap(void *p, size_t n)
+void nd_scratch_unmap(nd_scratch_pool *pool, void *p, size_t n)
 {
     if (!p)
         return;
@@ -171,18 +167,23 @@ void nd_scratch_unmap(void *p, size_t n)
         free(p);
         return;
     }
-    struct kept_mapping out = {p, mapped_size(n)};
-    pthread_mutex_lock(&kept_lock);
-    if (n_kept == KEPT) { /* the oldest goes */
-        struct kept_mapping oldest = kept[0];
-        memmove(kept, kept + 1, (KEPT - 1) * sizeof(*kept));
-        kept[KEPT - 1] = out;
+    kept_mapping out = {p, mapped_size(n)};
+    if (!pool) {
+        munmap(out.p, out.n);
+        return;
+    }
+    kept_mapping *kept = pool->kept;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->n_kept == ND_SCRATCH_KEPT) { /* the oldest goes */
+        kept_mapping oldest = kept[0];
+        memmove(kept, kept + 1, (ND_SCRATCH_KEPT - 1) * sizeof(*kept));
+        kept[ND_SCRATCH_KEPT - 1] = out;
         out = oldest;
     } else {
-        kept[n_kept++] = out;
+        kept[pool->n_kept++] = out;
         out.p = NULL;
     }
-    pthread_mutex_unlock(&kept_lock);
+    pthread_mutex_unlock(&pool->lock);
     if (out.p)
         munmap(out.p, out.n);
 }
@@ -195,7 +196,19 @@ void nd_scratch_give_back(void *p, size_t n)
         free(p);
 }
 
-void nd_scratch_release(void)
+int nd_scratch_pool_init(nd_scratch_pool *pool)
 {
-    take_kept(SIZE_MAX); /* none holds that much, and none is grown: all are freed */
+    pool->n_kept = 0;
+    return pthread_mutex_init(&pool->lock, NULL) == 0 ? 0 : ND_ENOMEM;
+}
+
+void nd_scratch_release(nd_scratch_pool *pool)
+{
+    take_kept(pool, SIZE_MAX); /* none holds that much, and none is grown: all are freed */
+}
+
+void nd_scratch_pool_dispose(nd_scratch_pool *pool)
+{
+    nd_scratch_release(pool);
+    pthread_mutex_destroy(&pool->lock);
 }

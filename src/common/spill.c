@@ -16,17 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One file per lane: a thread appends to the lane of its number (threads are numbered
- * as they first append), so that two threads' writes do not queue on one file's
- * lock in the kernel (two scan threads: 4-7% of the run). An offset holds its lane in
- * its top bits. */
+/* One file per lane: a thread appends to the lane its thread id hashes to, so that two
+ * threads' writes seldom queue on one file's lock in the kernel (two threads that
+ * share a lane only share a file). An offset holds its lane in its top bits. */
 #define LANES 16
 #define LANE_SHIFT 59
 
 struct nd_spill {
-    int fd[LANES];  /* -1 until a thread of that lane appends */
+    int fd[LANES]; /* -1 until a thread of that lane appends */
     uint64_t end[LANES];
     char *dir;
+    nd_scratch_pool *scratch; /* of the batches' buffers */
     pthread_mutex_t lock;
     atomic_int error; /* errno of the first failure, for the message */
 };
@@ -41,11 +41,10 @@ static int failed(nd_spill *s, int error)
 
 static int thread_lane(void)
 {
-    static atomic_uint next;
-    static _Thread_local int lane = -1;
-    if (lane < 0)
-        lane = (int)(atomic_fetch_add(&next, 1) % LANES);
-    return lane;
+    const pthread_t self = pthread_self();
+    uint64_t id = 0;
+    memcpy(&id, &self, sizeof(self) < sizeof(id) ? sizeof(self) : sizeof(id));
+    return (int)(nd_mix64(id) % LANES);
 }
 
 static int open_unlinked(const char *dir)
@@ -61,7 +60,7 @@ static int open_unlinked(const char *dir)
     return fd;
 }
 
-int nd_spill_open(nd_spill **out, const char *dir)
+int nd_spill_open(nd_spill **out, const char *dir, nd_scratch_pool *scratch)
 {
     if (!dir)
         dir = getenv("TMPDIR");
@@ -72,6 +71,7 @@ int nd_spill_open(nd_spill **out, const char *dir)
         free(s);
         return ND_ENOMEM;
     }
+    s->scratch = scratch;
     for (int l = 0; l < LANES; l++)
         s->fd[l] = -1;
     s->fd[0] = open_unlinked(dir); /* a directory that cannot take one fails now */
@@ -167,8 +167,8 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
             return rc;
     }
     /* a scratch mapping: its huge pages are reused from stage to stage, where a fresh
-     * malloc's small pages cost a fault each (costly under a hypervisor) */
-    if (!b->data && (b->data = nd_scratch_map(BATCH_BYTES)) != NULL)
+     * malloc's small pages cost a fault each */
+    if (!b->data && (b->data = nd_scratch_map(s->scratch, BATCH_BYTES)) != NULL)
         b->cap = BATCH_BYTES;
     if (!b->data || ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
         return ND_ENOMEM;
@@ -178,9 +178,9 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
     return 0;
 }
 
-void nd_spill_batch_dispose(nd_spill_batch *b)
+void nd_spill_batch_dispose(nd_spill *s, nd_spill_batch *b)
 {
-    nd_scratch_unmap(b->data, b->cap);
+    nd_scratch_unmap(s ? s->scratch : NULL, b->data, b->cap);
     free(b->fixups);
     *b = (nd_spill_batch){0};
 }

@@ -3,12 +3,15 @@
  *
  * Each file is created in a temporary directory and unlinked at once, so it
  * disappears with the process, however that ends. Appends and reads are
- * thread-safe: a thread appends to a file of its own (one of 16 lanes, by
- * the order threads first append), so that two threads' writes do not queue
- * on one file's lock in the kernel; an offset names its file.
+ * thread-safe: a thread appends to one of 16 files (lanes, by a hash of its
+ * thread id), so that two threads' writes seldom queue on one file's lock in
+ * the kernel; an offset names its file. The batches' buffers come from the
+ * scratch pool given at open.
  */
 #ifndef ND_SPILL_H
 #define ND_SPILL_H
+
+#include "common/scratch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +19,7 @@
 typedef struct nd_spill nd_spill;
 
 /* dir NULL: $TMPDIR, else /tmp. */
-int nd_spill_open(nd_spill **out, const char *dir);
+int nd_spill_open(nd_spill **out, const char *dir, nd_scratch_pool *scratch);
 void nd_spill_close(nd_spill *s); /* NULL is fine */
 
 /* Appends len bytes; *offset gets where they start. */
@@ -41,7 +44,7 @@ typedef struct nd_spill_batch {
     struct nd_spill_fixup {
         uint64_t *offset; /* where the record's offset goes */
         size_t at;        /* the record's place in data */
-    } *fixups;
+    } * fixups;
     size_t n_fixups, fixups_cap;
 } nd_spill_batch;
 
@@ -50,6 +53,6 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
                        uint64_t *offset);
 /* Writes what the batch holds and fills in the offsets. */
 int nd_spill_batch_flush(nd_spill *s, nd_spill_batch *b);
-void nd_spill_batch_dispose(nd_spill_batch *b);
+void nd_spill_batch_dispose(nd_spill *s, nd_spill_batch *b);
 
 #endif

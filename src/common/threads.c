@@ -8,37 +8,16 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int nd_thread_count(const nd_options *o, size_t n_items)
-{
-    long n = o->threads ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1)
-        n = 1;
-    if ((size_t)n > n_items)
-        n = n_items ? (long)n_items : 1;
-    return (int)n;
-}
+typedef struct parallel {
+    nd_worker_fn worker;
+    void *stage;
+    nd_work work;
+} parallel;
 
-int nd_run_threads(int n, void *(*worker)(void *), void *arg)
+int nd_threads_wanted(int threads_option)
 {
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-    if (!tids)
-        return ND_ENOMEM;
-    int started = 0;
-    for (; started < n - 1; started++)
-        if (pthread_create(&tids[started], NULL, worker, arg) != 0)
-            break;
-    worker(arg);
-    for (int i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    return 0;
-}
-
-void nd_work_init(nd_work *w, size_t n_pieces)
-{
-    atomic_init(&w->next, 0);
-    atomic_init(&w->rc, 0);
-    w->n = n_pieces;
+    const long n = threads_option > 0 ? threads_option : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
 }
 
 bool nd_work_take(nd_work *w, size_t *piece)
@@ -49,14 +28,38 @@ bool nd_work_take(nd_work *w, size_t *piece)
     return *piece < w->n;
 }
 
-void nd_work_done(nd_work *w, int rc)
+/* Keeps the first failure, which stops the other threads taking pieces. */
+static void work_done(nd_work *w, int rc)
 {
     int none = 0;
     if (rc < 0)
         atomic_compare_exchange_strong(&w->rc, &none, rc);
 }
 
-int nd_work_result(nd_work *w)
+static void *run_worker(void *arg)
 {
-    return atomic_load(&w->rc);
+    parallel *p = arg;
+    work_done(&p->work, p->worker(p->stage, &p->work));
+    return NULL;
+}
+
+int nd_parallel(int threads, size_t n_pieces, nd_worker_fn worker, void *stage)
+{
+    parallel p = {worker, stage, {0}};
+    atomic_init(&p.work.next, 0);
+    atomic_init(&p.work.rc, 0);
+    p.work.n = n_pieces;
+    size_t n = threads > 1 ? (size_t)threads : 1;
+    if (n > n_pieces)
+        n = n_pieces ? n_pieces : 1;
+    pthread_t *tids = n > 1 ? calloc(n - 1, sizeof(*tids)) : NULL;
+    size_t started = 0;
+    for (; tids && started < n - 1; started++)
+        if (pthread_create(&tids[started], NULL, run_worker, &p) != 0)
+            break;
+    run_worker(&p);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    return atomic_load(&p.work.rc);
 }

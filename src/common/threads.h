@@ -1,9 +1,12 @@
 /*
- * threads.h: running a stage's worker on all threads.
+ * threads.h: the one way a stage runs on all threads.
  *
- * A parallel stage hands out fixed pieces of work (batches of documents, blocks
- * of candidates) from an atomic counter and keeps each piece's result in its own
- * place, so what it produces never depends on which thread did what.
+ * A parallel stage cuts its work into fixed pieces (batches of documents, parts of
+ * the band records, blocks of candidates) and calls nd_parallel with a worker. Each
+ * thread runs the worker once: it sets up what it needs, takes pieces from the
+ * shared counter until none is left, keeps each piece's result in that piece's own
+ * place, and returns 0 or a failure. So what a stage produces never depends on which
+ * thread did what.
  */
 #ifndef ND_THREADS_H
 #define ND_THREADS_H
@@ -14,30 +17,25 @@
 #include <stdbool.h>
 
 /* Pieces 0..n-1 handed out from a counter, each to the first thread that asks; the
- * first failure is kept and stops the others from taking more. */
+ * first failure stops the others from taking more. */
 typedef struct nd_work {
     atomic_size_t next;
     atomic_int rc;
     size_t n;
 } nd_work;
 
-void nd_work_init(nd_work *w, size_t n_pieces);
-
 /* Takes the next piece into *piece; false when none is left or a thread failed. */
 bool nd_work_take(nd_work *w, size_t *piece);
 
-/* Records a thread's result: a failure (rc < 0) stops the others; 0 does nothing. */
-void nd_work_done(nd_work *w, int rc);
+/* A stage's worker, run once on each thread: takes pieces with nd_work_take. */
+typedef int (*nd_worker_fn)(void *stage, nd_work *work);
 
-/* 0, or the first failure. */
-int nd_work_result(nd_work *w);
+/* Runs worker(stage, work) on min(threads, n_pieces) threads, this one included (at
+ * least one), over n_pieces pieces. Returns 0 or the first failure of a worker. When
+ * fewer threads could start, the ones started do all the work. */
+int nd_parallel(int threads, size_t n_pieces, nd_worker_fn worker, void *stage);
 
-/* The threads to use for n_items pieces of work: --threads (0: every core), at most
- * one per piece, at least one. */
-int nd_thread_count(const nd_options *o, size_t n_items);
-
-/* Runs worker(arg) on n threads, this one included, and waits for them all. Returns 0
- * or ND_ENOMEM (when fewer threads could start, the ones started do the work). */
-int nd_run_threads(int n, void *(*worker)(void *), void *arg);
+/* The threads that --threads asks for: its value, or every core for 0. */
+int nd_threads_wanted(int threads_option);
 
 #endif

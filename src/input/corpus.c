@@ -3,8 +3,8 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
 #include "input/corpus.h"
+#include "common/options.h"
 #include "common/scratch.h"
-#include "common/spill.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,30 +18,14 @@ int nd_options_check(const nd_options *o, const char **why)
     const char *bad = NULL;
     if (o->version != ND_OPTIONS_VERSION)
         bad = "version (use ND_OPTIONS_INIT)";
-    else if (o->shingle_k < 1 || o->shingle_k > 64)
-        bad = "shingle: 1 to 64 words";
-    else if (o->char_ngram < 1 || o->char_ngram > 64)
-        bad = "char-ngram: 1 to 64 code points";
-    else if (o->num_perm < 16 || o->num_perm > 1024)
-        bad = "num-perm: 16 to 1024";
-    else if (!(o->threshold > 0 && o->threshold <= 1))
-        bad = "threshold: above 0, at most 1";
-    else if (o->bands < 0 || o->rows < 0 || (long)o->bands * o->rows > o->num_perm)
+    else if (nd_options_out_of_range(o)) /* the ranges of the table in common/options.c */
+        bad = nd_options_out_of_range(o);
+    else if ((long)o->bands * o->rows > o->num_perm)
         bad = "bands x rows: at most num-perm";
     else if ((o->bands == 0) != (o->rows == 0))
         bad = "bands and rows go together";
-    else if (o->max_gap < 0 || o->max_gap > 1000)
-        bad = "max-gap: 0 to 1000 words";
-    else if (o->min_passage < 1)
-        bad = "min-passage: at least 1 word";
     else if (o->passages && o->min_passage < o->shingle_k)
         bad = "min-passage: at least the shingle length";
-    else if (o->max_df < 2)
-        bad = "max-df: at least 2";
-    else if (o->threads < 0 || o->threads > 1024)
-        bad = "threads: 0 to 1024";
-    else if (o->memory < 65536)
-        bad = "memory: at least 64K";
     if (why)
         *why = bad;
     return bad ? ND_EINVAL : 0;
@@ -90,12 +74,10 @@ void nd_corpus_free(nd_corpus *c)
         free(c->sources[i].data);
     }
     free(c->sources);
-    nd_scratch_unmap(c->docs, c->cap_docs * sizeof(*c->docs));
-    nd_scratch_release();
+    nd_scratch_unmap(NULL, c->docs, c->cap_docs * sizeof(*c->docs));
     free(c->id_key);
     free(c->text_key);
     free(c->tmpdir);
-    nd_spill_close(c->spill);
     free(c);
 }
 

@@ -31,13 +31,13 @@ typedef enum {
 } nd_doc_kind;
 
 typedef struct nd_doc {
-    char *id;            /* for JSONL, set when the line is read (scan) */
-    char *url;           /* WARC-Target-URI, or NULL */
-    uint32_t source;     /* index into the corpus's sources */
+    char *id;        /* for JSONL, set when the line is read (scan) */
+    char *url;       /* WARC-Target-URI, or NULL */
+    uint32_t source; /* index into the corpus's sources */
     nd_doc_kind kind;
-    uint64_t offset;     /* JSONL: the line's byte offset in the source */
-    uint32_t length;     /* JSONL: the line's length, without its newline */
-    uint32_t line;       /* JSONL: 1-based line number */
+    uint64_t offset; /* JSONL: the line's byte offset in the source */
+    uint32_t length; /* JSONL: the line's length, without its newline */
+    uint32_t line;   /* JSONL: 1-based line number */
     uint64_t n_bytes;
     uint32_t n_tokens;
     uint32_t n_shingles;   /* entries at shingles_off in the spill file */
@@ -60,8 +60,7 @@ struct nd_corpus {
     size_t n_docs, cap_docs;
     nd_source *sources;
     size_t n_sources, cap_sources;
-    char *tmpdir;           /* owned copy of the option, or NULL */
-    struct nd_spill *spill; /* shingle sets and tokens, off the heap */
+    char *tmpdir; /* owned copy of the option, or NULL */
     nd_diag_fn diag;
     void *diag_payload;
     nd_progress_fn progress;
@@ -97,8 +96,14 @@ typedef struct nd_reader {
     size_t read_ahead;
 } nd_reader;
 #define ND_READ_AHEAD (256u << 10)
-#define ND_READER_INIT {-1, 0, NULL, 0, 0, 0, ND_READ_AHEAD}
-#define ND_READER_EXACT {-1, 0, NULL, 0, 0, 0, 0}
+#define ND_READER_INIT                                                                             \
+    {                                                                                              \
+        -1, 0, NULL, 0, 0, 0, ND_READ_AHEAD                                                        \
+    }
+#define ND_READER_EXACT                                                                            \
+    {                                                                                              \
+        -1, 0, NULL, 0, 0, 0, 0                                                                    \
+    }
 void nd_reader_dispose(nd_reader *r);
 
 /* Sets r to read the lines of docs[0..n) (the batch a thread is about to scan) in one
@@ -109,8 +114,8 @@ void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n);
 /* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,
  * grown as needed). For a JSONL line, *id gets the line's id (malloc'd) when id is not
  * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong). */
-int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
-                size_t *cap, size_t *len, char **id, char *why, size_t why_len);
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf, size_t *cap,
+                size_t *len, char **id, char *why, size_t why_len);
 
 /* The original bytes of a JSONL document's line (borrowed until the next read). */
 int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line);
@@ -118,11 +123,11 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
 /* Loads the text of a document into *bytes (owned by caller, free()). */
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
 
+/* Reads what is left of fd into *buf (of *cap bytes, grown as needed): *len bytes. */
+int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
+
 /* The path of the source of a document, for messages. */
 const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);
-
-/* A document's tokens, read back from the spill file into *buf (grown as needed). */
-int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap);
 
 /* A document's bytes are binary (not text) when they hold a NUL byte. */
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len);

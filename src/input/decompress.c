@@ -23,8 +23,8 @@ nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
     return ND_PLAIN;
 }
 
-static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *n,
-                  size_t *cap, int64_t *bad)
+static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
+                  int64_t *bad)
 {
     z_stream z = {0};
     int zrc = Z_OK;
@@ -57,8 +57,8 @@ static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size
     return zrc == Z_STREAM_END ? 0 : ND_EFORMAT;
 }
 
-static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n,
-                  size_t *cap, int64_t *bad)
+static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
+                  int64_t *bad)
 {
     ZSTD_DCtx *z = ZSTD_createDCtx();
     ZSTD_inBuffer src = {in, len, 0};

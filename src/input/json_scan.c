@@ -23,7 +23,7 @@
 #include <emmintrin.h>
 #endif
 
-#define MAX_DEPTH 64      /* deeper lines go to jansson */
+#define MAX_DEPTH 64 /* deeper lines go to jansson */
 /* jansson rejects integers beyond 64 bits and reals beyond a double: a number this
  * long, or with an exponent of three digits, goes to jansson to decide */
 #define MAX_NUMBER 16
@@ -146,8 +146,8 @@ static bool plain_block(const unsigned char *p, unsigned *lead_carry)
     const __m128i u = _mm_xor_si128(b, sign);
     const __m128i ascii = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8((char)(0x1F ^ 0x80))),
                                         _mm_cmplt_epi8(u, _mm_set1_epi8(0x00)));
-    const __m128i quote = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
-                                       _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+    const __m128i quote =
+        _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')), _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
     const __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(b, _mm_set1_epi8((char)0xC0)), sign);
     const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(u, _mm_set1_epi8((char)(0xC1 ^ 0x80))),
                                        _mm_cmplt_epi8(u, _mm_set1_epi8((char)(0xE0 ^ 0x80))));
@@ -170,7 +170,7 @@ static bool plain_block32(const unsigned char *p, unsigned *lead_carry)
     const __m256i u = _mm256_xor_si256(b, sign);
     const __m256i ascii = _mm256_andnot_si256(
         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0x20 ^ 0x80)), u), /* below 0x20: not */
-        _mm256_cmpgt_epi8(_mm256_setzero_si256(), u));              /* below 0x80 */
+        _mm256_cmpgt_epi8(_mm256_setzero_si256(), u));               /* below 0x80 */
     const __m256i quote = _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('"')),
                                           _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
     const __m256i cont = _mm256_cmpeq_epi8(_mm256_and_si256(b, _mm256_set1_epi8((char)0xC0)), sign);

@@ -4,10 +4,10 @@
  * jansson validates the whole line: strict JSON, valid UTF-8, and no lone
  * surrogate escapes (\ud800), so what it hands back is well-formed UTF-8.
  * But it builds every object and string of the line, and on news dumps that
- * costs more than all of neardup's own stages (75 MB/s here). So a line is
+ * costs more than all of neardup's own stages. So a line is
  * first read by a small reader that validates as strictly, decodes only the
  * two values on the id and text paths and skips the rest without building
- * anything (~1 GB/s). Whatever it does not model exactly as jansson does (an
+ * anything. Whatever it does not model exactly as jansson does (an
  * escape in a key, a key repeated on a path, a long or fractional number as
  * id, deep nesting) and every error go to jansson, which also words the
  * messages. The fuzz target checks that whenever the fast reader answers,
@@ -87,9 +87,9 @@ int nd_jsonl_parse_jansson(const unsigned char *line, size_t len, const char *id
     return rc;
 }
 
-int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key,
-                   const char *text_key, unsigned char **text, size_t *text_cap,
-                   size_t *text_len, char **id, char *why, size_t why_len)
+int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key, const char *text_key,
+                   unsigned char **text, size_t *text_cap, size_t *text_len, char **id, char *why,
+                   size_t why_len)
 {
     const int rc = nd_jsonl_parse_fast(line, len, id_key, text_key, text, text_cap, text_len, id);
     if (rc != ND_JSONL_DEFER)

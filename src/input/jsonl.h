@@ -11,9 +11,9 @@
  * (grown in *text_cap) and, when id is not NULL, *id a malloc'd copy of the value at
  * id_key (a string, or a number written as JSON) or NULL when absent. Keys may be dotted
  * paths into nested objects. Returns 0, or ND_EFORMAT with why filled in. */
-int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key,
-                   const char *text_key, unsigned char **text, size_t *text_cap,
-                   size_t *text_len, char **id, char *why, size_t why_len);
+int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key, const char *text_key,
+                   unsigned char **text, size_t *text_cap, size_t *text_len, char **id, char *why,
+                   size_t why_len);
 
 /* The two readers behind nd_jsonl_parse, for tests. The fast one returns 0,
  * ND_ENOMEM, or ND_JSONL_DEFER when the line needs jansson (errors included). */

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK (256u << 10) /* stays in the caches between the read and the search */
+#define BLOCK (256u << 10)  /* stays in the caches between the read and the search */
 #define MIN_PART (4u << 20) /* a smaller part is not worth a thread */
 
 typedef struct part {
@@ -35,7 +35,6 @@ typedef struct cut_job {
     int fd;
     part *parts;
     int n_parts;
-    nd_work work; /* the parts; each keeps its own result */
 } cut_job;
 
 size_t nd_bom_length(const unsigned char *bytes, size_t len)
@@ -95,7 +94,7 @@ static int cut_part(int fd, part *p)
         at += (uint64_t)got;
         have += (size_t)got;
         const unsigned char *last_nl = have ? memrchr(buf, '\n', have) : NULL;
-        const size_t done = got == 0 ? have /* the part's end: its last line */
+        const size_t done = got == 0  ? have /* the part's end: its last line */
                             : last_nl ? (size_t)(last_nl - buf) + 1
                                       : 0;
         rc = split_lines(p, buf, done, base);
@@ -109,12 +108,13 @@ static int cut_part(int fd, part *p)
     return rc;
 }
 
-static void *cut_worker(void *arg)
+/* Each part keeps its own result: join_parts tells the first part's failure. */
+static int cut_worker(void *stage, nd_work *work)
 {
-    cut_job *job = arg;
-    for (size_t t; nd_work_take(&job->work, &t);)
+    cut_job *job = stage;
+    for (size_t t; nd_work_take(work, &t);)
         job->parts[t].rc = cut_part(job->fd, &job->parts[t]);
-    return NULL;
+    return 0;
 }
 
 /* Where the line that holds the byte before `at` ends, plus one (0 for at 0). */
@@ -187,10 +187,8 @@ int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t
         job.n_parts = 1;
         job.parts[0] = (part){.from = 0, .to = UINT64_MAX};
     }
-    if (rc == 0) {
-        nd_work_init(&job.work, (size_t)job.n_parts);
-        rc = nd_run_threads(job.n_parts, cut_worker, &job);
-    }
+    if (rc == 0)
+        rc = nd_parallel(job.n_parts, (size_t)job.n_parts, cut_worker, &job);
     if (rc == 0)
         rc = join_parts(job.parts, job.n_parts, lines, n, error_offset);
     const int saved = errno;

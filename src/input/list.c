@@ -38,17 +38,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-uint64_t nd_utf8_count(const uint8_t *s, size_t len)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < len; n++) {
-        int used, bad;
-        nd_utf8_decode(s + i, len - i, &used, &bad);
-        i += (size_t)used;
-    }
-    return n;
-}
-
 static char *copy_string(const char *s)
 {
     const size_t n = strlen(s) + 1;
@@ -79,7 +68,7 @@ static int add_source(nd_corpus *c, const char *path, unsigned char *data, size_
 
 /* Room for need documents. The array has a mapping of its own (huge pages where the
  * kernel allows), grown by moving its pages: grown by realloc, it was copied at every
- * doubling and faulted in 4 KiB at a time, 8 ms for 16,000 lines of JSONL. */
+ * doubling and faulted in 4 KiB at a time. */
 static int grow_docs(nd_corpus *c, size_t need)
 {
     if (need <= c->cap_docs)
@@ -90,7 +79,7 @@ static int grow_docs(nd_corpus *c, size_t need)
     if (cap > SIZE_MAX / sizeof(*c->docs))
         return ND_ENOMEM;
     const size_t old_bytes = c->cap_docs * sizeof(*c->docs), bytes = cap * sizeof(*c->docs);
-    nd_doc *docs = nd_scratch_remap(c->docs, old_bytes, bytes);
+    nd_doc *docs = nd_scratch_remap(NULL, c->docs, old_bytes, bytes);
     if (!docs)
         return ND_ENOMEM;
     c->docs = docs;
@@ -98,8 +87,8 @@ static int grow_docs(nd_corpus *c, size_t need)
     return 0;
 }
 
-static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind kind,
-                   uint64_t offset, uint32_t length, uint32_t line)
+static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind kind, uint64_t offset,
+                   uint32_t length, uint32_t line)
 {
     if (grow_docs(c, c->n_docs + 1) < 0)
         return ND_ENOMEM;
@@ -145,8 +134,7 @@ static int add_cut_lines(nd_corpus *c, uint32_t src, nd_cut_line *lines, size_t 
             nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
                       "line %u longer than 4 GiB, skipped", l->line);
         else
-            rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length,
-                         l->line);
+            rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length, l->line);
     }
     free(lines);
     return rc;
@@ -161,8 +149,8 @@ static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
     size_t n;
     uint64_t error_at;
     const uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-    const int cut = nd_cut_lines(fd, size, nd_thread_count(&c->opts, SIZE_MAX), &lines, &n,
-                                 &error_at);
+    const int cut =
+        nd_cut_lines(fd, size, nd_threads_wanted(c->opts.threads), &lines, &n, &error_at);
     const int error = errno;
     if (cut == ND_ENOMEM) {
         free(lines);
@@ -200,8 +188,8 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
     nd_corpus *c = w->corpus;
     if (rec->text_len > UINT32_MAX)
         return 0;
-    const int rc = add_doc(c, rec->id[0] ? rec->id : NULL, w->source, ND_DOC_SLICE,
-                           rec->text_off, (uint32_t)rec->text_len, 0);
+    const int rc = add_doc(c, rec->id[0] ? rec->id : NULL, w->source, ND_DOC_SLICE, rec->text_off,
+                           (uint32_t)rec->text_len, 0);
     if (rc < 0)
         return rc;
     nd_doc *d = &c->docs[c->n_docs - 1];
@@ -226,8 +214,8 @@ static int add_warc_records(nd_corpus *c, uint32_t src)
     uint64_t skipped;
     int64_t bad;
     char why[128];
-    const int rc = nd_warc_walk(s->data, s->data_len, add_warc_record, &w, &skipped, &bad, why,
-                                sizeof(why));
+    const int rc =
+        nd_warc_walk(s->data, s->data_len, add_warc_record, &w, &skipped, &bad, why, sizeof(why));
     if (rc == ND_EFORMAT) {
         nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, s->path, bad, "%s; the records before it are kept",
                   why);
@@ -241,8 +229,7 @@ static int add_warc_records(nd_corpus *c, uint32_t src)
 static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
 {
     size_t i = nd_bom_length(bytes, len);
-    while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
-                       bytes[i] == '\n'))
+    while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n'))
         i++;
     if (i == len || bytes[i] != '{')
         return false;
@@ -253,8 +240,6 @@ static bool looks_like_jsonl(const unsigned char *bytes, size_t len)
         ;
     return i < len && bytes[i] == '"';
 }
-
-static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
 
 /* A source held in memory (stdin, a decompressed file): JSONL lines or one document. */
 static int add_memory_source(nd_corpus *c, const char *path, const char *id, unsigned char *data,
@@ -287,7 +272,7 @@ static int add_whole_file(nd_corpus *c, int fd, const char *path, const char *id
 {
     unsigned char *data = NULL;
     size_t cap = 0, len = 0;
-    const int rc = read_fd(fd, &data, &cap, &len);
+    const int rc = nd_read_fd(fd, &data, &cap, &len);
     if (rc == ND_EIO)
         nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
     if (rc < 0) {
@@ -304,7 +289,7 @@ static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id
     unsigned char *raw = NULL, *data = NULL;
     size_t cap = 0, len = 0, n = 0;
     int64_t bad = -1;
-    int rc = read_fd(fd, &raw, &cap, &len);
+    int rc = nd_read_fd(fd, &raw, &cap, &len);
     if (rc == ND_EIO) {
         nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
         free(raw);
@@ -372,7 +357,7 @@ static int add_stdin(nd_corpus *c)
     unsigned char *data = NULL, *plain = NULL;
     size_t cap = 0, len = 0, n = 0;
     int64_t bad = -1;
-    int rc = read_fd(STDIN_FILENO, &data, &cap, &len);
+    int rc = nd_read_fd(STDIN_FILENO, &data, &cap, &len);
     if (rc == ND_EIO) {
         nd_report(c, ND_DIAG_ERROR, ND_EIO, "-", -1, "%s", strerror(errno));
         free(data);
@@ -465,8 +450,8 @@ static bool on_walk(const walk_frame *f, const struct stat *st)
 static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame *up);
 
 /* One entry of a directory: recurse, add, or report why not. A regular file, as the
- * directory tells, is added without asking the file system again (a stat per file was
- * a fifth of the system calls of a folder of articles). */
+ * directory tells, is added without asking the file system again (a stat per file
+ * would be a large share of the system calls of a folder of articles). */
 static int walk_entry(nd_corpus *c, const char *path, const char *rel, const walk_frame *frame,
                       unsigned char type)
 {
@@ -533,179 +518,6 @@ static int add_path(nd_corpus *c, const char *path)
         return walk(c, path, NULL, NULL);
     /* a named FIFO or device is read like a file: the user asked for it */
     return add_file(c, path, path, S_ISREG(st.st_mode));
-}
-
-/* ---------------------------------------------------------------- reading */
-
-static int read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
-{
-    struct stat st;
-    size_t n = 0;
-    /* a regular file's size is known: one read of the right size, no regrowth; and a
-     * read that came back short with all of that size is at the end: no second read to
-     * find it (one cut short by a signal has less) */
-    const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
-        return ND_ENOMEM;
-    for (;;) {
-        if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
-            return ND_ENOMEM;
-        const size_t want = *cap - n;
-        const ssize_t got = read(fd, *buf + n, want);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return ND_EIO;
-        n += (size_t)got;
-        if (got == 0 || (regular && (size_t)got < want && n >= (size_t)st.st_size))
-            break;
-    }
-    *len = n;
-    return 0;
-}
-
-void nd_reader_dispose(nd_reader *r)
-{
-    const size_t read_ahead = r->read_ahead;
-    if (r->fd >= 0)
-        close(r->fd);
-    free(r->window);
-    *r = (nd_reader)ND_READER_INIT;
-    r->read_ahead = read_ahead;
-}
-
-/* A batch's lines further apart than this are read as they come. */
-#define BATCH_READ_MAX (16u << 20)
-
-void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n)
-{
-    /* a fixed read-ahead made each of two threads, which take batches in turn, read
-     * the lines of the other's batches too */
-    r->read_ahead = ND_READ_AHEAD;
-    if (n == 0)
-        return;
-    const nd_doc *first = &docs[0], *last = &docs[n - 1];
-    if (first->kind != ND_DOC_JSONL_LINE || last->kind != ND_DOC_JSONL_LINE ||
-        last->source != first->source || last->offset < first->offset)
-        return;
-    const uint64_t span = last->offset + last->length - first->offset;
-    if (span <= BATCH_READ_MAX)
-        r->read_ahead = (size_t)span;
-}
-
-/* Reads at least need bytes (up to want) at offset into r's window. */
-static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
-{
-    r->window_len = 0;
-    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
-        return ND_ENOMEM;
-    size_t done = 0;
-    while (done < need) {
-        const ssize_t got = pread(r->fd, r->window + done, want - done, (off_t)(offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got == 0)
-                errno = EIO; /* the file shrank since it was listed */
-            return ND_EIO;
-        }
-        done += (size_t)got;
-    }
-    r->window_off = offset;
-    r->window_len = done;
-    return 0;
-}
-
-/* The bytes of a JSONL line, from r's window. */
-int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
-{
-    const nd_source *s = &c->sources[d->source];
-    if (s->data) {
-        *line = s->data + d->offset;
-        return 0;
-    }
-    if (r->fd < 0 || r->fd_source != d->source) {
-        if (r->fd >= 0)
-            close(r->fd);
-        r->window_len = 0;
-        r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
-        r->fd_source = d->source;
-        if (r->fd < 0)
-            return ND_EIO;
-    }
-    const bool in_window = r->window_len > 0 && d->offset >= r->window_off &&
-                           d->offset + d->length <= r->window_off + r->window_len;
-    if (!in_window) {
-        const int rc = fill_window(r, d->offset, d->length,
-                                   d->length > r->read_ahead ? d->length : r->read_ahead);
-        if (rc < 0)
-            return rc;
-    }
-    *line = r->window + (d->offset - r->window_off);
-    return 0;
-}
-
-int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
-                size_t *cap, size_t *len, char **id, char *why, size_t why_len)
-{
-    const nd_source *s = &c->sources[d->source];
-    if (d->kind == ND_DOC_JSONL_LINE) {
-        const unsigned char *line;
-        const int rc = nd_doc_line(c, r, d, &line);
-        if (rc < 0)
-            return rc;
-        return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
-                              why_len);
-    }
-    if (d->kind == ND_DOC_SLICE) {
-        if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
-            return ND_ENOMEM;
-        memcpy(*buf, s->data + d->offset, d->length);
-        *len = d->length;
-        return 0;
-    }
-    if (s->data) {
-        if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)
-            return ND_ENOMEM;
-        memcpy(*buf, s->data, s->data_len);
-        *len = s->data_len;
-        return 0;
-    }
-    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ND_EIO;
-    const int rc = read_fd(fd, buf, cap, len);
-    const int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
-int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
-{
-    nd_reader r = ND_READER_EXACT; /* one document, anywhere in its file */
-    size_t cap = 0;
-    char why[256];
-    *bytes = NULL;
-    const int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
-    nd_reader_dispose(&r);
-    if (rc < 0) {
-        free(*bytes);
-        *bytes = NULL;
-    }
-    return rc;
-}
-
-int nd_doc_load_tokens(const nd_corpus *c, const nd_doc *d, nd_token **buf, size_t *cap)
-{
-    if (ND_GROW(*buf, *cap, (size_t)d->n_tokens + 1) < 0)
-        return ND_ENOMEM;
-    return nd_spill_read(c->spill, d->tokens_off, *buf, (size_t)d->n_tokens * sizeof(**buf));
-}
-
-bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)
-{
-    return memchr(bytes, 0, len) != NULL;
 }
 
 int nd_corpus_add_path(nd_corpus *c, const char *path)

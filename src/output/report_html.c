@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONTEXT_BYTES 240     /* of text shown around a passage, on each side */
+#define CONTEXT_BYTES 240 /* of text shown around a passage, on each side */
 #define MAX_REPORT_PASSAGES 2000
 
 /* Writes s[0..len) escaped for HTML text and attributes, bad UTF-8 as U+FFFD. */
@@ -88,13 +88,14 @@ static void put_clusters(FILE *out, const nd_result *r)
         return;
     }
     fputs("<table class=\"clusters\"><tr><th>cluster</th><th>document</th><th>size</th>"
-          "<th>kept</th></tr>\n", out);
+          "<th>kept</th></tr>\n",
+          out);
     for (size_t i = 0; i < r->n_members; i++) {
         const nd_member *m = &r->members[i];
         fprintf(out, "<tr><td class=\"num\">%u</td><td>", m->cluster);
         put_id(out, r->corpus, m->doc);
         fprintf(out, "</td><td class=\"num\">%u</td><td>%s</td></tr>\n", m->size,
-                m->doc == m->representative ? "kept" : "remove");
+                m->doc == m->kept_doc ? "kept" : "remove");
     }
     fputs("</table>\n", out);
 }
@@ -107,7 +108,8 @@ static void put_pairs(FILE *out, const nd_result *r)
         return;
     }
     fputs("<table class=\"pairs\"><tr><th>document a</th><th>document b</th><th>Jaccard</th>"
-          "<th>estimate</th><th>shared shingles</th><th>cluster</th></tr>\n", out);
+          "<th>estimate</th><th>shared shingles</th><th>cluster</th></tr>\n",
+          out);
     for (size_t i = 0; i < r->n_pairs; i++) {
         const nd_pair *p = &r->pairs[i];
         fputs("<tr><td>", out);
@@ -163,7 +165,8 @@ static int put_passages(FILE *out, const nd_result *r)
     fputs("<h2>Passages</h2>\n", out);
     if (!r->n_passages)
         fputs("<p class=\"note\">No shared passage (or passages were not searched: "
-              "use --passages).</p>\n", out);
+              "use --passages).</p>\n",
+              out);
     const size_t n = r->n_passages < MAX_REPORT_PASSAGES ? r->n_passages : MAX_REPORT_PASSAGES;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const nd_passage *p = &r->passages[i];
@@ -177,9 +180,10 @@ static int put_passages(FILE *out, const nd_result *r)
             rc = ND_EIO;
         if (rc < 0)
             break;
-        fprintf(out, "<section class=\"passage\" id=\"passage-%zu\"><div class=\"meta\">"
-                     "passage %zu &middot; score %.2f</div>\n<div class=\"pair\">\n", i + 1, i + 1,
-                p->score);
+        fprintf(out,
+                "<section class=\"passage\" id=\"passage-%zu\"><div class=\"meta\">"
+                "passage %zu &middot; score %.2f</div>\n<div class=\"pair\">\n",
+                i + 1, i + 1, p->score);
         put_side(out, c, p->doc_a, a, a_len, p->a_start, p->a_end, p->words_a);
         put_side(out, c, p->doc_b, b, b_len, p->b_start, p->b_end, p->words_b);
         fputs("</div></section>\n", out);

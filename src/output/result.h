@@ -4,6 +4,7 @@
 #ifndef ND_RESULT_H
 #define ND_RESULT_H
 
+#include "common/context.h"
 #include "input/corpus.h"
 
 struct nd_result {
@@ -15,6 +16,8 @@ struct nd_result {
     size_t n_members;
     nd_passage *passages;
     size_t n_passages;
+    nd_run_ctx ctx; /* the run's, kept open for the writers */
+    bool has_ctx;
 };
 
 #endif

@@ -35,8 +35,7 @@ static void table_begin(table *t, FILE *out, nd_format format, const char *const
     fputs("\r\n", out);
 }
 
-/* (fputs and fputc, not fprintf: formatting two strings per field was a third of
- * writing the passages) */
+/* (fputs and fputc, not fprintf: formatting every field weighed on the passages) */
 static void field_start(table *t)
 {
     if (t->format == ND_FORMAT_CSV) {
@@ -141,7 +140,7 @@ static const char *doc_id(const nd_result *r, uint32_t doc)
 
 int nd_write_pairs(const nd_result *r, FILE *out, nd_format format)
 {
-    static const char *const cols[] = {"doc_a", "doc_b", "jaccard", "jaccard_est",
+    static const char *const cols[] = {"doc_a",           "doc_b",   "jaccard", "jaccard_est",
                                        "shared_shingles", "cluster", NULL};
     table t;
     table_begin(&t, out, format, cols);
@@ -168,7 +167,7 @@ int nd_write_clusters(const nd_result *r, FILE *out, nd_format format)
         put_u64(&t, m->cluster);
         put_str(&t, doc_id(r, m->doc));
         put_u64(&t, m->size);
-        put_u64(&t, m->doc == m->representative);
+        put_u64(&t, m->doc == m->kept_doc); /* the representative column: 1 or 0 */
         table_end_row(&t);
     }
     return finish(out);
@@ -185,10 +184,10 @@ int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
     size_t n = 0;
     int rc = pairs && j ? 0 : ND_ENOMEM;
     for (size_t i = 0; i < r->n_members && rc == 0; i++)
-        if (r->members[i].doc != r->members[i].representative)
-            pairs[n++] = (nd_pair_key){r->members[i].representative, r->members[i].doc};
+        if (r->members[i].doc != r->members[i].kept_doc)
+            pairs[n++] = (nd_pair_key){r->members[i].kept_doc, r->members[i].doc};
     if (rc == 0)
-        rc = nd_exact_jaccards(c, pairs, n, j);
+        rc = nd_exact_jaccards(r->ctx.spill, c, pairs, n, j);
     table t;
     table_begin(&t, out, format, cols);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -209,7 +208,7 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
     nd_reader reader = ND_READER_INIT;
     int rc = dropped ? 0 : ND_ENOMEM;
     for (size_t i = 0; rc == 0 && i < r->n_members; i++)
-        dropped[r->members[i].doc] = r->members[i].doc != r->members[i].representative;
+        dropped[r->members[i].doc] = r->members[i].doc != r->members[i].kept_doc;
     for (size_t i = 0; rc == 0 && i < c->n_docs; i++) {
         const nd_doc *d = &c->docs[i];
         const unsigned char *line;
@@ -225,8 +224,7 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
 }
 
 /* The bytes of one document, loaded once for all the passages that name it, through a
- * reader that keeps the file open from one document to the next (opening it for every
- * document was a third of writing the passages). */
+ * reader that keeps the file open from one document to the next. */
 typedef struct doc_cache {
     nd_reader *reader;
     uint32_t doc;
@@ -292,12 +290,13 @@ static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_ca
 
 int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_text)
 {
-    static const char *const cols[] = {
-        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
-        "b_char_start", "b_char_end", "words_a", "words_b", "score", "text_a", "text_b", NULL};
+    static const char *const cols[] = {"doc_a",        "a_start",    "a_end",        "doc_b",
+                                       "b_start",      "b_end",      "a_char_start", "a_char_end",
+                                       "b_char_start", "b_char_end", "words_a",      "words_b",
+                                       "score",        "text_a",     "text_b",       NULL};
     static const char *const cols_no_text[] = {
-        "doc_a", "a_start", "a_end", "doc_b", "b_start", "b_end", "a_char_start", "a_char_end",
-        "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
+        "doc_a",      "a_start",      "a_end",      "doc_b",   "b_start", "b_end", "a_char_start",
+        "a_char_end", "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
     table t;
     nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
     doc_cache ca = {.reader = &reader}, cb = {.reader = &reader};
@@ -325,10 +324,12 @@ static long peak_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+_Static_assert(ND_STAGE_COUNT <= ND_STAGE_MAX, "nd_stats.seconds has no room for a new stage");
+
 int nd_write_run_info(const nd_result *r, FILE *out)
 {
-    static const char *const stage_names[ND_STAGE_COUNT] = {"list", "scan", "lsh", "verify",
-                                                            "cluster", "passages"};
+    static const char *const stage_names[ND_STAGE_COUNT] = {"list",   "scan",    "lsh",
+                                                            "verify", "cluster", "passages"};
     static const char *const normalize[] = {"none", "basic", "full"};
     const nd_options *o = &r->corpus->opts;
     const nd_stats *s = &r->stats;
@@ -366,6 +367,12 @@ int nd_write_run_info(const nd_result *r, FILE *out)
             (unsigned long long)s->n_capped_shingles, (unsigned long long)s->n_spilled_runs);
     for (int i = 0; i < ND_STAGE_COUNT; i++)
         fprintf(out, "%s\"%s\":%.6f", i ? "," : "", stage_names[i], s->seconds[i]);
+    fputs("},\n \"memory_plan\":{", out);
+    for (size_t i = 0; i < nd_result_n_memory_shares(r); i++) {
+        uint64_t bytes;
+        const char *name = nd_result_memory_share(r, i, &bytes);
+        fprintf(out, "%s\"%s\":%llu", i ? "," : "", name, (unsigned long long)bytes);
+    }
     fprintf(out, "},\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());
     return finish(out);
 }

@@ -71,8 +71,8 @@ int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pai
         const uint32_t r = find_root(parent, (uint32_t)i);
         if (!number[r])
             continue;
-        (*members)[slot[number[r]]++] =
-            (nd_member){number[r], (uint32_t)i, size[r], keeper[r]};
+        (*members)[slot[number[r]]++] = (nd_member){
+            .cluster = number[r], .doc = (uint32_t)i, .size = size[r], .kept_doc = keeper[r]};
     }
     free(slot);
     for (size_t i = 0; i < n_pairs; i++)
@@ -92,4 +92,18 @@ nomem:
     free(*members);
     *members = NULL;
     return ND_ENOMEM;
+}
+
+int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_member **members,
+                     size_t *n_members, size_t *n_clusters)
+{
+    uint64_t *len = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*len));
+    if (!len)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        len[i] = c->docs[i].n_bytes;
+    const int rc =
+        nd_cluster(c->n_docs, len, c->opts.keep, pairs, n_pairs, members, n_members, n_clusters);
+    free(len);
+    return rc;
 }

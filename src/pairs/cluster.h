@@ -1,5 +1,5 @@
 /*
- * cluster.h: stage 7, verified pairs -> clusters with one kept document each.
+ * cluster.h: the cluster stage, verified pairs -> clusters with one kept document each.
  */
 #ifndef ND_CLUSTER_H
 #define ND_CLUSTER_H
@@ -13,5 +13,9 @@
  * ND_KEEP_LONGEST; ties go to the first document. */
 int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pair *pairs,
                size_t n_pairs, nd_member **members, size_t *n_members, size_t *n_clusters);
+
+/* The cluster stage: nd_cluster over the corpus's documents, kept by its --keep rule. */
+int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_member **members,
+                     size_t *n_members, size_t *n_clusters);
 
 #endif

@@ -14,11 +14,13 @@
 #include "pairs/lsh.h"
 
 #include "common/radix.h"
+#include "common/scratch.h"
+#include "common/spill.h"
+#include "common/threads.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 static int compare_band_records(const void *pa, const void *pb)
 {
@@ -51,17 +53,17 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
 }
 
 /* Sorts records by (band, hash, doc): the order compare_band_records gives. */
-static int sort_band_records(void *records, size_t n)
+static int sort_band_records(const nd_sort_env *env, void *records, size_t n)
 {
     static const nd_radix_key keys[] = {{offsetof(nd_band_record, band), 4, false},
                                         {offsetof(nd_band_record, hash), 8, true},
                                         {offsetof(nd_band_record, doc), 4, false}};
-    return nd_radix_sort(records, n, sizeof(nd_band_record), keys, 3);
+    return nd_radix_sort(env, records, n, sizeof(nd_band_record), keys, 3);
 }
 
-int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill)
+int nd_lsh_sorter_new(nd_extsort **out, const nd_sort_env *env, size_t budget, nd_spill *spill)
 {
-    return nd_extsort_new(out, sizeof(nd_band_record), compare_band_records, sort_band_records,
+    return nd_extsort_new(out, sizeof(nd_band_record), compare_band_records, sort_band_records, env,
                           budget, spill);
 }
 
@@ -122,7 +124,8 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
 {
     nd_extsort *sorter;
     nd_band_record rec[1024];
-    int rc = nd_lsh_sorter_new(&sorter, SIZE_MAX / 2, NULL);
+    const nd_sort_env env = {1, NULL};
+    int rc = nd_lsh_sorter_new(&sorter, &env, SIZE_MAX / 2, NULL);
     if (rc < 0)
         return rc;
     for (size_t d = 0; d < n_docs && rc == 0; d++) {
@@ -133,5 +136,98 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
     if (rc == 0)
         rc = nd_lsh_candidates_sorted(sorter, out, n_out);
     nd_extsort_free(sorter);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the stage */
+
+/* LSH on all threads: the bands are dealt into parts (band b to part b % n_parts), each
+ * part's records sorted and grouped by one thread; the parts' candidates are joined and
+ * sorted, so they do not depend on the threads. */
+typedef struct lsh_part {
+    nd_pair_key *cand;
+    size_t n_cand, spilled;
+} lsh_part;
+
+typedef struct lsh_job {
+    nd_run_ctx *ctx;
+    const nd_scan_out *scan;
+    lsh_part *parts;
+    int n_parts;
+} lsh_job;
+
+/* The candidates of one part, from the band records the scan left in the scratch file,
+ * sorted within its share of --memory (beyond it in runs on disk). */
+static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
+{
+    nd_run_ctx *ctx = job->ctx;
+    lsh_part *out = &job->parts[part];
+    const nd_sort_env env = nd_run_sort_env(ctx, 1); /* the parts sort side by side */
+    nd_extsort *sorter;
+    int rc = nd_lsh_sorter_new(&sorter, &env, ctx->memory.lsh_part_sort, ctx->spill);
+    if (rc < 0)
+        return rc;
+    for (size_t k = 0; k < job->scan->n_chunks && rc == 0; k++) {
+        const nd_band_chunk *ch = &job->scan->chunks[k];
+        if (ch->part != part)
+            continue;
+        rc = nd_spill_read(ctx->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
+        for (size_t i = 0; i < ch->n && rc == 0; i++)
+            rc = nd_extsort_add(sorter, &chunk[i]);
+    }
+    if (rc == 0)
+        rc = nd_lsh_candidates_sorted(sorter, &out->cand, &out->n_cand);
+    out->spilled = nd_extsort_runs(sorter);
+    nd_extsort_free(sorter);
+    return rc;
+}
+
+static int lsh_worker(void *stage, nd_work *work)
+{
+    const lsh_job *job = stage;
+    nd_scratch_pool *scratch = &job->ctx->scratch;
+    nd_band_record *chunk = nd_scratch_map(scratch, ND_BAND_CHUNK * sizeof(*chunk));
+    int rc = chunk ? 0 : ND_ENOMEM;
+    for (size_t part; rc == 0 && nd_work_take(work, &part);)
+        rc = part_candidates(job, (int)part, chunk);
+    nd_scratch_unmap(scratch, chunk, ND_BAND_CHUNK * sizeof(*chunk));
+    return rc;
+}
+
+/* Joins the parts' candidates into one sorted, distinct list. */
+static int join_parts(const lsh_job *job, nd_pair_key **cand, size_t *n_cand, size_t *spilled)
+{
+    size_t n = 0;
+    for (int p = 0; p < job->n_parts; p++)
+        n += job->parts[p].n_cand;
+    if (!(*cand = malloc((n ? n : 1) * sizeof(**cand))))
+        return ND_ENOMEM;
+    *n_cand = 0;
+    for (int p = 0; p < job->n_parts; p++) {
+        const lsh_part *part = &job->parts[p];
+        if (part->n_cand)
+            memcpy(*cand + *n_cand, part->cand, part->n_cand * sizeof(**cand));
+        *n_cand += part->n_cand;
+        *spilled += part->spilled;
+    }
+    *n_cand = nd_pair_keys_unique(*cand, *n_cand);
+    return 0;
+}
+
+int nd_lsh_stage(nd_run_ctx *ctx, const nd_scan_out *scan, nd_candidates *out)
+{
+    lsh_job job = {.ctx = ctx, .scan = scan, .n_parts = ctx->lsh_parts};
+    *out = (nd_candidates){NULL, 0, 0};
+    job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
+    if (!job.parts)
+        return ND_ENOMEM;
+    int rc = nd_parallel(ctx->threads, (size_t)job.n_parts, lsh_worker, &job);
+    if (rc == 0)
+        rc = join_parts(&job, &out->keys, &out->n, &out->spilled_runs);
+    for (int p = 0; p < job.n_parts; p++)
+        free(job.parts[p].cand);
+    free(job.parts);
+    nd_scratch_release(
+        &ctx->scratch); /* the sorts' memory kept would only add to the next stage's */
     return rc;
 }

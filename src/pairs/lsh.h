@@ -11,21 +11,35 @@
 #include "common/extsort.h"
 #include "input/corpus.h"
 #include "scan/bands.h"
+#include "scan/scan.h"
 
 /* A candidate pair of documents. */
 typedef struct nd_pair_key {
     uint32_t a, b; /* a < b */
 } nd_pair_key;
 
+/* The candidates of a run, sorted and distinct. */
+typedef struct nd_candidates {
+    nd_pair_key *keys;
+    size_t n;
+    size_t spilled_runs; /* sorted runs the band sorts wrote to the scratch file */
+} nd_candidates;
+
+/* The LSH stage: the band records the scan left, sorted part by part on all threads
+ * (each part within its share of --memory, beyond it in runs on disk), grouped into
+ * candidate pairs; the parts' candidates joined and sorted, so they do not depend on
+ * the threads. */
+int nd_lsh_stage(nd_run_ctx *ctx, const nd_scan_out *scan, nd_candidates *out);
+
 /* An external sort for band records, holding up to budget bytes in memory. */
-int nd_lsh_sorter_new(nd_extsort **out, size_t budget, nd_spill *spill);
+int nd_lsh_sorter_new(nd_extsort **out, const nd_sort_env *env, size_t budget, nd_spill *spill);
 
 /* Ends adding to a sorter of band records and reads the sorted distinct candidate pairs. */
 int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out);
 
-/* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs) are the
- * (increasing) numbers of the documents to band. Writes the sorted distinct
- * candidate pairs to *out. */
+/* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs)
+ * are the (increasing) numbers of the documents to band. Writes the sorted distinct candidate pairs
+ * to *out. */
 int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
                       int bands, int rows, nd_pair_key **out, size_t *n_out);
 

@@ -5,7 +5,7 @@
  * Jaccard costs O(|A| + |B|) and makes the reported pairs exact, which is
  * what a user deleting documents needs. The shared shingles are counted with
  * hash tables (one per document of the pair), not by sorting both sets and
- * merging them: half the time.
+ * merging them, which is slower (bench/README.md).
  */
 #include "pairs/verify.h"
 
@@ -29,11 +29,11 @@ typedef struct verify_block {
 } verify_block;
 
 typedef struct verify_job {
+    nd_spill *spill;
     const nd_corpus *corpus;
     const nd_pair_key *cand;
     size_t n_cand;
     verify_block *blocks;
-    nd_work work; /* the blocks */
 } verify_job;
 
 /* A document's distinct shingles in an open-addressing table, to count those another
@@ -41,8 +41,7 @@ typedef struct verify_job {
  * the caches, where sorting a document's shingles cost more than reading them. Slots
  * hold hashes, 0 meaning empty (the hash 0 itself is kept aside); the hashes are
  * uniform, so their top bits are the home slot. A table is at most a quarter full:
- * linear probing's clusters at half full made verification half again as slow, and
- * at a quarter it was still 12% faster than at up to half. */
+ * linear probing's clusters grow long at half full. */
 typedef struct shingle_table {
     uint64_t *slot;
     size_t allocated; /* slots */
@@ -124,7 +123,7 @@ static void sketch_dispose(doc_sketch *k)
 
 /* The scan writes a document's signature and then its shingles (without passages): when
  * they lie side by side in the scratch file, one read takes both. */
-static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
+static int read_sketch(nd_spill *spill, const nd_corpus *c, const nd_doc *d, doc_sketch *k)
 {
     const size_t sig_bytes = k->sig ? (size_t)c->opts.num_perm * sizeof(*k->sig) : 0;
     const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
@@ -134,12 +133,12 @@ static int read_sketch(const nd_corpus *c, const nd_doc *d, doc_sketch *k)
         return ND_ENOMEM;
     k->h = k->buf + sig_words;
     if (together) {
-        const int rc = nd_spill_read(c->spill, d->sig_off, k->buf, sig_bytes + h_bytes);
+        const int rc = nd_spill_read(spill, d->sig_off, k->buf, sig_bytes + h_bytes);
         memcpy(k->sig, k->buf, sig_bytes);
         return rc;
     }
-    const int rc = nd_spill_read(c->spill, d->shingles_off, k->buf, h_bytes);
-    return rc < 0 || !k->sig ? rc : nd_spill_read(c->spill, d->sig_off, k->sig, sig_bytes);
+    const int rc = nd_spill_read(spill, d->shingles_off, k->buf, h_bytes);
+    return rc < 0 || !k->sig ? rc : nd_spill_read(spill, d->sig_off, k->sig, sig_bytes);
 }
 
 /* Document a's table of distinct shingles. */
@@ -169,28 +168,29 @@ static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, 
 
 /* Exact Jaccard of the pair k; a's sketch and table are read only when new_a (pairs
  * with the same a come in a row). */
-static int pair_jaccard(const nd_corpus *c, nd_pair_key k, bool new_a, doc_sketch *ka,
-                        doc_sketch *kb, double *j, size_t *shared)
+static int pair_jaccard(nd_spill *spill, const nd_corpus *c, nd_pair_key k, bool new_a,
+                        doc_sketch *ka, doc_sketch *kb, double *j, size_t *shared)
 {
     int rc = 0;
     if (new_a) {
-        rc = read_sketch(c, &c->docs[k.a], ka);
+        rc = read_sketch(spill, c, &c->docs[k.a], ka);
         if (rc == 0)
             rc = fill_table(&c->docs[k.a], ka);
     }
     if (rc == 0)
-        rc = read_sketch(c, &c->docs[k.b], kb);
+        rc = read_sketch(spill, c, &c->docs[k.b], kb);
     return rc < 0 ? rc : exact_jaccard(ka, &c->docs[k.b], kb, j, shared);
 }
 
-int nd_exact_jaccards(const nd_corpus *c, const nd_pair_key *pairs, size_t n, double *j)
+int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
+                      double *j)
 {
     doc_sketch ka = {0}, kb = {0}; /* no signatures */
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t shared;
-        rc = pair_jaccard(c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, &j[i],
-                          &shared);
+        rc = pair_jaccard(spill, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb,
+                          &j[i], &shared);
     }
     sketch_dispose(&ka);
     sketch_dispose(&kb);
@@ -208,8 +208,9 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
         const nd_pair_key k = job->cand[i];
         size_t shared = 0;
         double j = 0;
-        const int rc = pair_jaccard(c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
-                                    kb, &j, &shared);
+        const int rc =
+            pair_jaccard(job->spill, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
+                         kb, &j, &shared);
         if (rc < 0)
             return rc;
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
@@ -222,18 +223,17 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     return 0;
 }
 
-static void *verify_worker(void *arg)
+static int verify_worker(void *stage, nd_work *work)
 {
-    verify_job *job = arg;
+    verify_job *job = stage;
     const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
     doc_sketch ka = {.sig = malloc(sig_bytes)}, kb = {.sig = malloc(sig_bytes)};
     int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
-    for (size_t b; rc == 0 && nd_work_take(&job->work, &b);)
+    for (size_t b; rc == 0 && nd_work_take(work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
-    nd_work_done(&job->work, rc);
     sketch_dispose(&ka);
     sketch_dispose(&kb);
-    return NULL;
+    return rc;
 }
 
 /* Joins the blocks' pairs, in block order. */
@@ -253,18 +253,15 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
     return 0;
 }
 
-int nd_verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
-                         nd_pair **pairs, size_t *n_pairs)
+int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, nd_pair **pairs,
+                    size_t *n_pairs)
 {
-    const size_t n_blocks = (n_cand + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.corpus = c, .cand = cand, .n_cand = n_cand};
+    const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
+    verify_job job = {.spill = ctx->spill, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
-    nd_work_init(&job.work, n_blocks);
-    int rc = nd_run_threads(nd_thread_count(&c->opts, n_blocks), verify_worker, &job);
-    if (rc == 0)
-        rc = nd_work_result(&job.work);
+    int rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
     if (rc == 0)
         rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
     for (size_t b = 0; b < n_blocks; b++)

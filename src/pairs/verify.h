@@ -1,5 +1,5 @@
 /*
- * verify.h: stage 6, candidate pairs -> exact Jaccard of their shingle sets.
+ * verify.h: the verify stage, candidate pairs -> exact Jaccard of their shingle sets.
  */
 #ifndef ND_VERIFY_H
 #define ND_VERIFY_H
@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The candidates (sorted by a, distinct) whose similarity reaches the threshold (exact,
- * or the MinHash estimate with --verify=estimate), as pairs in candidate order with
- * both values; *pairs is malloc'd. Sets and signatures are read from the scratch file. */
-int nd_verify_candidates(const nd_corpus *c, const nd_pair_key *cand, size_t n_cand,
-                         nd_pair **pairs, size_t *n_pairs);
+/* The verify stage: the candidates (sorted by a, distinct) whose similarity reaches the
+ * threshold (exact, or the MinHash estimate with --verify=estimate), as pairs in
+ * candidate order with both values; *pairs is malloc'd. Sets and signatures are read
+ * from the scratch file, blocks of candidates on all threads. */
+int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, nd_pair **pairs,
+                    size_t *n_pairs);
 
 /* The exact Jaccard of each pair (two scanned documents, in either order) into j[i], as
  * verification counts it; a document repeated as a in a row is read once. */
-int nd_exact_jaccards(const nd_corpus *c, const nd_pair_key *pairs, size_t n, double *j);
+int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
+                      double *j);
 
 #endif

@@ -14,7 +14,7 @@
  * marked, "twice" is gathered into the first half and the other half freed: the
  * records kept next need that room.
  *
- * The blobs are read in rounds (as many batches as a 256th of --memory holds,
+ * The blobs are read in rounds (as many batches as their share of --memory holds,
  * one per thread at least: small, as their buffers' pages are touched afresh
  * while the maps and records are held), and each round's batches are dealt to
  * the threads in contiguous shares:
@@ -60,9 +60,10 @@ typedef struct share {
 } share;
 
 typedef struct feed {
+    nd_run_ctx *ctx;
     const nd_corpus *c;
     const nd_shingle_blob *blobs;
-    size_t n_blobs, batch_docs;
+    size_t n_blobs;
     uint64_t *maps; /* word 2j: seen once, 2j + 1: seen twice; then word j: seen twice */
     size_t map_bytes;
     unsigned bits; /* 2^bits bits per map */
@@ -70,7 +71,6 @@ typedef struct feed {
     size_t n_shares; /* threads */
     size_t n_mark_pieces;
     int (*per_share)(const struct feed *, share *); /* what run_shares does to each */
-    nd_work work;
 } feed;
 
 /* ---------------------------------------------------------------- the maps */
@@ -96,7 +96,7 @@ static int keep_twice_only(feed *f)
     const size_t words = f->map_bytes / sizeof(uint64_t) / 2;
     for (size_t j = 0; j < words; j++)
         f->maps[j] = f->maps[2 * j + 1]; /* word 2j + 1 >= j is not yet overwritten */
-    uint64_t *twice = nd_scratch_remap(f->maps, f->map_bytes, f->map_bytes / 2);
+    uint64_t *twice = nd_scratch_remap(&f->ctx->scratch, f->maps, f->map_bytes, f->map_bytes / 2);
     if (!twice)
         return ND_ENOMEM;
     f->maps = twice;
@@ -104,12 +104,13 @@ static int keep_twice_only(feed *f)
     return 0;
 }
 
-/* Bits per map: 8 per hash, the two maps in at most --memory / 4 (a smaller map only
- * lets more single shingles through). */
-static unsigned map_bits(const nd_corpus *c, uint64_t n_hashes)
+/* Bits per map: 8 per hash, the two maps within their share of --memory (a smaller map
+ * only lets more single shingles through). */
+static unsigned map_bits(const nd_run_ctx *ctx, uint64_t n_hashes)
 {
+    const uint64_t map_bytes = ctx->memory.feed_maps / 2;
     unsigned bits = 16;
-    while (bits < 40 && (1ull << bits) < 8 * n_hashes && (1ull << bits) / 8 < c->opts.memory / 8)
+    while (bits < 40 && (1ull << bits) < 8 * n_hashes && (1ull << bits) / 8 < map_bytes)
         bits++;
     return bits;
 }
@@ -120,7 +121,7 @@ static unsigned map_bits(const nd_corpus *c, uint64_t n_hashes)
 static int read_hashes(const feed *f, size_t b, uint64_t *to)
 {
     const nd_shingle_blob *blob = &f->blobs[b];
-    return blob->n == 0 ? 0 : nd_spill_read(f->c->spill, blob->offset, to, blob->n * sizeof(*to));
+    return blob->n == 0 ? 0 : nd_spill_read(f->ctx->spill, blob->offset, to, blob->n * sizeof(*to));
 }
 
 /* The hashes a document has in its batch's blob (those of a document that does not start
@@ -163,52 +164,45 @@ static size_t plan_round(feed *f, size_t b, uint64_t room)
     return end;
 }
 
-/* Runs worker on all threads for n pieces of work (shares or ranges of parts). */
-static int run_pieces(feed *f, size_t n, void *(*worker)(void *))
+static int share_worker(void *stage, nd_work *work)
 {
-    nd_work_init(&f->work, n);
-    const int rc = nd_run_threads((int)(f->n_shares < n ? f->n_shares : n), worker, f);
-    return rc < 0 ? rc : nd_work_result(&f->work);
-}
-
-static void *share_worker(void *arg)
-{
-    feed *f = arg;
-    for (size_t t; nd_work_take(&f->work, &t);)
-        nd_work_done(&f->work, f->per_share(f, &f->shares[t]));
-    return NULL;
+    feed *f = stage;
+    int rc = 0;
+    for (size_t t; rc == 0 && nd_work_take(work, &t);)
+        rc = f->per_share(f, &f->shares[t]);
+    return rc;
 }
 
 /* Does per_share to each share of the round, on all threads. */
 static int run_shares(feed *f, int (*per_share)(const feed *, share *))
 {
     f->per_share = per_share;
-    return run_pieces(f, f->n_shares, share_worker);
+    return nd_parallel((int)f->n_shares, f->n_shares, share_worker, f);
 }
 
 /* ---------------------------------------------------------------- 1. marking */
 
 /* Frees the marking buffers, whose pages the kept records may take next. */
-static void free_marking_buffers(share *s)
+static void free_marking_buffers(nd_scratch_pool *scratch, share *s)
 {
-    nd_scratch_unmap(s->h, s->h_cap * sizeof(*s->h));
-    nd_scratch_unmap(s->by_part, s->h_cap * sizeof(*s->h));
+    nd_scratch_unmap(scratch, s->h, s->h_cap * sizeof(*s->h));
+    nd_scratch_unmap(scratch, s->by_part, s->h_cap * sizeof(*s->h));
     s->h = s->by_part = NULL;
     s->h_cap = 0;
 }
 
 /* Room for n hashes in the share's two marking buffers. */
-static int make_room_for_hashes(share *s, size_t n)
+static int make_room_for_hashes(nd_scratch_pool *scratch, share *s, size_t n)
 {
     if (n <= s->h_cap)
         return 0;
-    free_marking_buffers(s);
-    s->h = nd_scratch_map(n * sizeof(*s->h));
-    s->by_part = nd_scratch_map(n * sizeof(*s->h));
+    free_marking_buffers(scratch, s);
+    s->h = nd_scratch_map(scratch, n * sizeof(*s->h));
+    s->by_part = nd_scratch_map(scratch, n * sizeof(*s->h));
     s->h_cap = n;
     if (s->h && s->by_part)
         return 0;
-    free_marking_buffers(s); /* the one that was mapped, with its size */
+    free_marking_buffers(scratch, s); /* the one that was mapped, with its size */
     return ND_ENOMEM;
 }
 
@@ -217,9 +211,9 @@ static int make_room_for_hashes(share *s, size_t n)
 static int read_batch_hashes(const feed *f, share *s, size_t b)
 {
     const int rc = read_hashes(f, b, s->h + s->n_h);
-    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
+    const size_t end = nd_scan_batch_end(f->c, b);
     size_t at = s->n_h;
-    for (size_t i = b * f->batch_docs; i < end && rc == 0; i++) {
+    for (size_t i = b * ND_SCAN_BATCH; i < end && rc == 0; i++) {
         const nd_doc *d = &f->c->docs[i];
         if (nd_doc_starts_passages(f->c, d)) {
             if (s->n_h != at)
@@ -234,7 +228,7 @@ static int read_batch_hashes(const feed *f, share *s, size_t b)
 /* Reads a share's hashes and deals them out by part. */
 static int read_share(const feed *f, share *s)
 {
-    int rc = make_room_for_hashes(s, hashes_in(f, s->b0, s->b1));
+    int rc = make_room_for_hashes(&f->ctx->scratch, s, hashes_in(f, s->b0, s->b1));
     s->n_h = 0;
     for (size_t b = s->b0; b < s->b1 && rc == 0; b++)
         rc = read_batch_hashes(f, s, b);
@@ -264,13 +258,13 @@ static void mark_parts(feed *f, unsigned p0, unsigned p1)
     }
 }
 
-static void *mark_ranges(void *arg)
+static int mark_ranges(void *stage, nd_work *work)
 {
-    feed *f = arg;
-    for (size_t r; nd_work_take(&f->work, &r);)
+    feed *f = stage;
+    for (size_t r; nd_work_take(work, &r);)
         mark_parts(f, (unsigned)(r * PARTS / f->n_mark_pieces),
                    (unsigned)((r + 1) * PARTS / f->n_mark_pieces));
-    return NULL;
+    return 0;
 }
 
 static int mark_all(feed *f, uint64_t room)
@@ -280,10 +274,10 @@ static int mark_all(feed *f, uint64_t room)
         b = plan_round(f, b, room);
         rc = run_shares(f, read_share);
         if (rc == 0)
-            rc = run_pieces(f, f->n_mark_pieces, mark_ranges);
+            rc = nd_parallel((int)f->n_shares, f->n_mark_pieces, mark_ranges, f);
     }
     for (size_t t = 0; t < f->n_shares; t++)
-        free_marking_buffers(&f->shares[t]);
+        free_marking_buffers(&f->ctx->scratch, &f->shares[t]);
     return rc;
 }
 
@@ -296,8 +290,8 @@ static int keep_batch(const feed *f, share *s, size_t b)
     const size_t need = s->n_kept + n;
     if (need > s->kept_cap) {
         const size_t cap = need > 2 * s->kept_cap ? need : 2 * s->kept_cap;
-        nd_shingle_record *kept =
-            nd_scratch_remap(s->kept, s->kept_cap * sizeof(*s->kept), cap * sizeof(*s->kept));
+        nd_shingle_record *kept = nd_scratch_remap(
+            &f->ctx->scratch, s->kept, s->kept_cap * sizeof(*s->kept), cap * sizeof(*s->kept));
         if (!kept)
             return ND_ENOMEM;
         s->kept = kept;
@@ -310,9 +304,9 @@ static int keep_batch(const feed *f, share *s, size_t b)
     size_t n_kept = s->n_kept;
     for (size_t i = 0; i < LOOKUP_AHEAD && i < n; i++)
         __builtin_prefetch(twice_word(twice, shift, blob[i]));
-    const size_t end = nd_batch_end(f->c, f->batch_docs, b);
+    const size_t end = nd_scan_batch_end(f->c, b);
     size_t at = 0;
-    for (size_t i = b * f->batch_docs; i < end; i++) {
+    for (size_t i = b * ND_SCAN_BATCH; i < end; i++) {
         const nd_doc *d = &f->c->docs[i];
         const uint32_t shingles = nd_doc_starts_passages(f->c, d) ? d->n_shingles : 0;
         for (uint32_t p = 0; p < shingles; p++) {
@@ -357,30 +351,31 @@ static int keep_all(feed *f, uint64_t room, nd_extsort *out)
 
 static void free_shares(feed *f)
 {
+    nd_scratch_pool *scratch = &f->ctx->scratch;
     for (size_t t = 0; f->shares && t < f->n_shares; t++) {
         share *s = &f->shares[t];
         free(s->blob);
-        free_marking_buffers(s);
-        nd_scratch_unmap(s->kept, s->kept_cap * sizeof(*s->kept));
+        free_marking_buffers(scratch, s);
+        nd_scratch_unmap(scratch, s->kept, s->kept_cap * sizeof(*s->kept));
     }
     free(f->shares);
 }
 
-int nd_feed_repeated_shingles(const nd_corpus *c, const nd_shingle_blob *blobs, size_t n_blobs,
-                              size_t batch_docs, nd_extsort *out)
+int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                              nd_extsort *out)
 {
-    if (n_blobs == 0)
+    if (scan->n_batches == 0)
         return 0;
-    feed f = {.c = c, .blobs = blobs, .n_blobs = n_blobs, .batch_docs = batch_docs};
-    const uint64_t n_hashes = hashes_in(&f, 0, n_blobs);
-    f.bits = map_bits(c, n_hashes);
+    feed f = {.ctx = ctx, .c = c, .blobs = scan->blobs, .n_blobs = scan->n_batches};
+    const uint64_t n_hashes = hashes_in(&f, 0, f.n_blobs);
+    f.bits = map_bits(ctx, n_hashes);
     f.map_bytes = (size_t)(1ull << f.bits) / 8 * 2;
-    f.n_shares = (size_t)nd_thread_count(&c->opts, n_blobs);
+    f.n_shares = (size_t)ctx->threads < f.n_blobs ? (size_t)ctx->threads : f.n_blobs;
     f.n_mark_pieces = 4 * f.n_shares; /* ranges of parts: a thread that is done takes more */
-    f.maps = nd_scratch_map_zeroed(f.map_bytes);
+    f.maps = nd_scratch_map_zeroed(&ctx->scratch, f.map_bytes);
     f.shares = calloc(f.n_shares, sizeof(*f.shares));
-    /* a round's hashes (and, when kept, their records) in a 256th of --memory */
-    const uint64_t room = c->opts.memory / 256 / sizeof(uint64_t);
+    /* a round's hashes (and, when kept, their records) */
+    const uint64_t room = ctx->memory.feed_round / sizeof(uint64_t);
     int rc = f.maps && f.shares ? 0 : ND_ENOMEM;
     if (rc == 0)
         rc = mark_all(&f, room);
@@ -389,6 +384,6 @@ int nd_feed_repeated_shingles(const nd_corpus *c, const nd_shingle_blob *blobs, 
     if (rc == 0)
         rc = keep_all(&f, room / 2, out);
     free_shares(&f);
-    nd_scratch_unmap(f.maps, f.map_bytes);
+    nd_scratch_unmap(&ctx->scratch, f.maps, f.map_bytes);
     return rc;
 }

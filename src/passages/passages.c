@@ -37,8 +37,8 @@
  * sorters hold their records in parts (records by hash, seeds by first
  * document), in memory each sorted when reading reaches it and freed when
  * reading leaves it, so a sort's second buffer is a part's size and the seeds take
- * the room of the records already read: at 100,000 Arabic documents the peak
- * RSS fell from 508 to 383 MiB, and fresh pages cost much under a hypervisor.
+ * the room of the records already read (a lower peak, and fewer fresh pages,
+ * which cost much under a hypervisor).
  */
 #include "passages/passages.h"
 
@@ -113,10 +113,10 @@ static int compare_seeds(const void *pa, const void *pb)
 
 /* Sorts records by hash, stably: records are made in (doc, pos) order, so equal
  * hashes keep that order, the order of compare_shingle_records. */
-static int sort_records_by_hash(void *records, size_t n)
+static int sort_records_by_hash(const nd_sort_env *env, void *records, size_t n)
 {
     static const nd_radix_key hash = {offsetof(shingle_record, hash), 8, true};
-    return nd_radix_sort(records, n, sizeof(shingle_record), &hash, 1);
+    return nd_radix_sort(env, records, n, sizeof(shingle_record), &hash, 1);
 }
 
 /* Sorts the seeds of one document pair by diagonal and position. A pair of near-
@@ -125,7 +125,7 @@ static int sort_records_by_hash(void *records, size_t n)
  * The pair's two document numbers are the same in every seed, so their 8 bytes hold
  * the sort key meanwhile: the diagonal made unsigned (positions are word numbers of a
  * document under 4 GiB, so they differ by less than 2^31), then the position. */
-static int sort_pair_seeds(seed *s, size_t n)
+static int sort_pair_seeds(const nd_sort_env *env, seed *s, size_t n)
 {
     if (n < 64) {
         nd_sort(s, n, sizeof(*s), compare_seeds_in_pair);
@@ -133,12 +133,12 @@ static int sort_pair_seeds(seed *s, size_t n)
     }
     const uint32_t doc_a = s[0].doc_a, doc_b = s[0].doc_b;
     for (size_t i = 0; i < n; i++) {
-        const uint64_t key = (uint64_t)(uint32_t)(s[i].pos_b - s[i].pos_a + 0x80000000u) << 32 |
-                             s[i].pos_a;
+        const uint64_t key =
+            (uint64_t)(uint32_t)(s[i].pos_b - s[i].pos_a + 0x80000000u) << 32 | s[i].pos_a;
         memcpy(&s[i], &key, sizeof(key));
     }
     static const nd_radix_key key = {0, 8, false};
-    const int rc = nd_radix_sort(s, n, sizeof(*s), &key, 1);
+    const int rc = nd_radix_sort(env, s, n, sizeof(*s), &key, 1);
     for (size_t i = 0; i < n; i++) {
         s[i].doc_a = doc_a;
         s[i].doc_b = doc_b;
@@ -148,16 +148,16 @@ static int sort_pair_seeds(seed *s, size_t n)
 
 /* Sorts seeds in compare_seeds order: by document pair, then each pair's seeds by
  * diagonal and position. */
-static int sort_seeds(void *records, size_t n)
+static int sort_seeds(const nd_sort_env *env, void *records, size_t n)
 {
     static const nd_radix_key pair[] = {{offsetof(seed, doc_a), 4, false},
                                         {offsetof(seed, doc_b), 4, false}};
     seed *s = records;
-    int rc = nd_radix_sort(s, n, sizeof(*s), pair, 2);
+    int rc = nd_radix_sort(env, s, n, sizeof(*s), pair, 2);
     for (size_t lo = 0, hi; rc == 0 && lo < n; lo = hi) {
         for (hi = lo + 1; hi < n && s[hi].doc_a == s[lo].doc_a && s[hi].doc_b == s[lo].doc_b; hi++)
             ;
-        rc = sort_pair_seeds(s + lo, hi - lo);
+        rc = sort_pair_seeds(env, s + lo, hi - lo);
     }
     return rc;
 }
@@ -196,8 +196,8 @@ static int flush_group(shingle_group *g, nd_extsort *seeds, uint64_t *n_capped)
         (*n_capped)++;
     for (size_t i = 0; !g->capped && rc == 0 && i < g->n; i++)
         for (size_t j = i + 1; rc == 0 && j < g->n; j++)
-            rc = nd_extsort_add(seeds, &(seed){g->rec[i].doc, g->rec[j].doc, g->rec[i].pos,
-                                               g->rec[j].pos});
+            rc = nd_extsort_add(
+                seeds, &(seed){g->rec[i].doc, g->rec[j].doc, g->rec[i].pos, g->rec[j].pos});
     g->n = g->df = 0;
     g->capped = false;
     return rc;
@@ -235,20 +235,25 @@ static size_t record_part(const void *ctx, const void *record)
 
 static size_t seed_part(const void *n_docs, const void *record)
 {
-    return (size_t)((uint64_t)((const seed *)record)->doc_a * SEED_PARTS /
-                    *(const size_t *)n_docs);
+    return (size_t)((uint64_t)((const seed *)record)->doc_a * SEED_PARTS / *(const size_t *)n_docs);
+}
+
+/* A sorter's budget: its share of --memory, or no limit without a scratch file. */
+static size_t budget(const nd_passage_params *p, size_t share)
+{
+    return share && p->spill ? share : SIZE_MAX / 64;
 }
 
 /* Seeds: each two occurrences of a shingle that is not boilerplate. */
-static int find_seeds(const nd_token_source *src, const nd_passage_params *p, size_t budget,
-                      nd_extsort *seeds, nd_passage_counts *counts)
+static int find_seeds(const nd_token_source *src, const nd_passage_params *p, nd_extsort *seeds,
+                      nd_passage_counts *counts)
 {
     nd_extsort *rec;
     shingle_group g = {0};
     uint64_t hash = 0;
     const void *next;
     int rc = nd_extsort_new(&rec, sizeof(shingle_record), compare_shingle_records,
-                            sort_records_by_hash, budget, p->spill);
+                            sort_records_by_hash, &p->sort, budget(p, p->shingle_memory), p->spill);
     if (rc < 0)
         return rc;
     rc = nd_extsort_partition(rec, 1u << RECORD_PART_BITS, record_part, NULL);
@@ -422,10 +427,14 @@ static int emit(passage_list *out, const pair_docs *pd, const span *s, int min_p
     if (matched > wb)
         matched = wb;
     out->items[out->n++] = (nd_passage){
-        .doc_a = pd->da, .doc_b = pd->db,
-        .a_start = ta[s->a0].start, .a_end = ta[s->a1 - 1].end,
-        .b_start = tb[s->b0].start, .b_end = tb[s->b1 - 1].end,
-        .words_a = wa, .words_b = wb,
+        .doc_a = pd->da,
+        .doc_b = pd->db,
+        .a_start = ta[s->a0].start,
+        .a_end = ta[s->a1 - 1].end,
+        .b_start = tb[s->b0].start,
+        .b_end = tb[s->b1 - 1].end,
+        .words_a = wa,
+        .words_b = wb,
         .score = 2.0 * matched / (double)(wa + wb),
     };
     return 0;
@@ -454,8 +463,7 @@ static bool inside_tandem(const tandem *t, size_t n, const span *s)
 }
 
 /* Spans of one document, in order of increasing diagonal (the runs were). */
-static int emit_self(passage_list *out, const pair_docs *pd, span *spans, size_t n,
-                     int min_passage)
+static int emit_self(passage_list *out, const pair_docs *pd, span *spans, size_t n, int min_passage)
 {
     tandem *tandems = NULL;
     size_t n_tandems = 0, cap = 0;
@@ -563,11 +571,9 @@ static int compare_passages(const void *pa, const void *pb)
     return (a->b_start > b->b_start) - (a->b_start < b->b_start);
 }
 
-int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
-                        nd_passage **out, size_t *n_out, nd_passage_counts *counts)
+int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, nd_passage **out,
+                        size_t *n_out, nd_passage_counts *counts)
 {
-    /* the two sorters are both busy while seeds are made: half the memory each */
-    const size_t budget = p->memory && p->spill ? p->memory / 2 : SIZE_MAX / 64;
     nd_extsort *seeds = NULL;
     seed *group = NULL;
     size_t n_group = 0, group_cap = 0, runs_cap = 0, spans_cap = 0;
@@ -576,18 +582,18 @@ int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
     passage_list list = {0};
     const void *next;
     *counts = (nd_passage_counts){0, 0};
-    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, sort_seeds, budget, p->spill);
+    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, sort_seeds, &p->sort,
+                            budget(p, p->seed_memory), p->spill);
     if (rc == 0)
         rc = nd_extsort_partition(seeds, SEED_PARTS, seed_part, &src->n_docs);
     if (rc == 0)
-        rc = find_seeds(src, p, budget, seeds, counts);
+        rc = find_seeds(src, p, seeds, counts);
     /* seeds arrive grouped by document pair: each group is one pair's work */
     while (rc == 0 && (rc = nd_extsort_next(seeds, &next)) >= 0) {
         const seed *sd = rc == 1 ? next : NULL;
         rc = 0;
         if (n_group && (!sd || sd->doc_a != group[0].doc_a || sd->doc_b != group[0].doc_b)) {
-            rc = pair_passages(&list, src, group, n_group, p, &runs, &runs_cap, &spans,
-                               &spans_cap);
+            rc = pair_passages(&list, src, group, n_group, p, &runs, &runs_cap, &spans, &spans_cap);
             n_group = 0;
         }
         if (!sd)

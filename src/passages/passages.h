@@ -5,6 +5,7 @@
 #ifndef ND_PASSAGES_H
 #define ND_PASSAGES_H
 
+#include "common/radix.h"
 #include "input/corpus.h"
 
 typedef struct nd_token_seq {
@@ -13,12 +14,14 @@ typedef struct nd_token_seq {
 } nd_token_seq;
 
 typedef struct nd_passage_params {
-    int k;           /* words per seed shingle */
-    int max_gap;     /* differing words bridged inside one passage */
-    int min_passage; /* fewest words on each side */
-    int max_df;      /* a shingle in more documents than this is no seed */
-    size_t memory;   /* bytes for sorting shingles and seeds */
-    struct nd_spill *spill; /* where sorted runs go past that; NULL: no limit */
+    int k;                  /* words per seed shingle */
+    int max_gap;            /* differing words bridged inside one passage */
+    int min_passage;        /* fewest words on each side */
+    int max_df;             /* a shingle in more documents than this is no seed */
+    size_t shingle_memory;  /* bytes for sorting shingle records, 0: no limit */
+    size_t seed_memory;     /* bytes for sorting seeds (beside the records), 0: no limit */
+    struct nd_spill *spill; /* where sorted runs go past those; NULL: no limit */
+    nd_sort_env sort;       /* threads and scratch of the sorts */
 } nd_passage_params;
 
 /* One occurrence of a word shingle: the raw material of seeds. */
@@ -48,8 +51,8 @@ typedef struct nd_passage_counts {
 } nd_passage_counts;
 
 /* Finds the passages of the documents of src (document numbers are 0..n_docs). */
-int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p,
-                        nd_passage **out, size_t *n_out, nd_passage_counts *counts);
+int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, nd_passage **out,
+                        size_t *n_out, nd_passage_counts *counts);
 
 /* The same for word sequences in memory, docs[0..n_docs). */
 int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,

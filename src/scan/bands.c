@@ -80,9 +80,9 @@ void nd_lsh_band_records(const uint32_t *sig, uint32_t doc, int bands, int rows,
                          nd_band_record *out)
 {
     for (int b = 0; b < bands; b++) {
-        out[b].hash = XXH3_64bits_withSeed(sig + b * rows, (size_t)rows * sizeof(*sig), (uint64_t)b);
+        out[b].hash =
+            XXH3_64bits_withSeed(sig + b * rows, (size_t)rows * sizeof(*sig), (uint64_t)b);
         out[b].band = (uint32_t)b;
         out[b].doc = doc;
     }
 }
-

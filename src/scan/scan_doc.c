@@ -22,6 +22,7 @@
 
 struct nd_scanner {
     const nd_options *opts;
+    nd_spill *out; /* the scratch file */
     nd_normalizer *normalizer;
     nd_tokenizer *tokenizer;
     nd_normtext text;
@@ -43,12 +44,13 @@ struct nd_scanner {
     nd_reader reader;
 };
 
-int nd_scanner_new(nd_scanner **out, const nd_options *opts)
+int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
 {
     nd_scanner *s = calloc(1, sizeof(*s));
     if (!s)
         return ND_ENOMEM;
     s->opts = opts;
+    s->out = spill;
     s->reader = (nd_reader)ND_READER_INIT;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
@@ -69,7 +71,7 @@ void nd_scanner_free(nd_scanner *s)
     nd_tokenizer_free(s->tokenizer);
     nd_normtext_dispose(&s->text);
     nd_words_dispose(&s->words);
-    nd_spill_batch_dispose(&s->spill);
+    nd_spill_batch_dispose(s->out, &s->spill);
     free(s->toks);
     free(s->norm);
     free(s->units);
@@ -153,8 +155,8 @@ static int split_words(nd_scanner *s, nd_doc *d, const unsigned char *bytes, siz
     return rc;
 }
 
-static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsigned char *bytes,
-                      size_t len, uint32_t *sig)
+static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
+                      uint32_t *sig)
 {
     size_t n_toks, n_sh;
     const nd_token *toks;
@@ -175,10 +177,10 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
         return rc;
     d->n_shingles = (uint32_t)n_sh;
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
-    rc = nd_spill_batch_add(c->spill, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
+    rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
     if (rc == 0 && !s->keep_shingles)
-        rc = nd_spill_batch_add(c->spill, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
+        rc = nd_spill_batch_add(s->out, &s->spill, s->shingles, n_sh * sizeof(*s->shingles),
                                 &d->shingles_off);
     if (rc < 0)
         return rc;
@@ -186,7 +188,7 @@ static int scan_bytes(nd_scanner *s, const nd_corpus *c, nd_doc *d, const unsign
     if (!s->opts->passages || s->opts->shingle_unit == ND_UNIT_CHAR)
         return 0;
     d->has_tokens = true;
-    return nd_spill_batch_add(c->spill, &s->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
+    return nd_spill_batch_add(s->out, &s->spill, toks, n_toks * sizeof(*toks), &d->tokens_off);
 }
 
 const uint64_t *nd_scanner_last_shingles(const nd_scanner *s)
@@ -199,9 +201,9 @@ void nd_scanner_keep_shingles(nd_scanner *s)
     s->keep_shingles = true;
 }
 
-int nd_scanner_finish(nd_scanner *s, const nd_corpus *c)
+int nd_scanner_finish(nd_scanner *s)
 {
-    return nd_spill_batch_flush(c->spill, &s->spill);
+    return nd_spill_batch_flush(s->out, &s->spill);
 }
 
 void nd_scanner_expect(nd_scanner *s, const nd_doc *docs, size_t n)
@@ -248,7 +250,7 @@ int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
         d->error = ND_EFORMAT;
         d->first_invalid = (int64_t)((const unsigned char *)memchr(bytes, 0, len) - bytes);
     } else {
-        rc = scan_bytes(s, c, d, bytes, len, sig);
+        rc = scan_bytes(s, d, bytes, len, sig);
     }
     return rc;
 }

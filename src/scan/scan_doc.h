@@ -5,14 +5,16 @@
  * scanning document i writes only document i's record and signature slot,
  * so threads never share a write and results do not depend on scheduling.
  */
-#ifndef ND_SCAN_H
-#define ND_SCAN_H
+#ifndef ND_SCAN_DOC_H
+#define ND_SCAN_DOC_H
 
+#include "common/spill.h"
 #include "input/corpus.h"
 
 typedef struct nd_scanner nd_scanner;
 
-int nd_scanner_new(nd_scanner **out, const nd_options *opts);
+/* A scanner that writes to the scratch file spill. */
+int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill);
 void nd_scanner_free(nd_scanner *s);
 
 /* Reads the lines of docs[0..n), the batch about to be scanned, in one go where it can. */
@@ -33,6 +35,6 @@ void nd_scanner_keep_shingles(nd_scanner *s);
 
 /* Writes what the scanner still holds for the scratch file; the documents' offsets
  * into it are valid only after this. */
-int nd_scanner_finish(nd_scanner *s, const nd_corpus *c);
+int nd_scanner_finish(nd_scanner *s);
 
 #endif

@@ -235,7 +235,8 @@ static uint32_t fill_two_byte_entry(nd_normalizer *nz, const uint64_t *memo, spl
     uint32_t *f = &sp->w->two_byte[c];
     const uint64_t e = memo_of(nz, memo, c);
     *f = TWO_BYTE_KNOWN;
-    if ((e & MEMO_BOUNDARY) && (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) == 1ull << MEMO_LEN_SHIFT) {
+    if ((e & MEMO_BOUNDARY) &&
+        (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) == 1ull << MEMO_LEN_SHIFT) {
         const uint8_t cls = nd_word_class(sp->tk, sp->classes, (UChar)e);
         if (is_word_class(cls))
             *f |= TWO_BYTE_LETTER | (uint32_t)cls << TWO_BYTE_CLASS_SHIFT | (uint16_t)e;
@@ -431,8 +432,8 @@ static inline bool mid_joins(const uint8_t *classes, const uint8_t *bytes, size_
  * ends on a middle character, the bytes around it decide whether it goes on. *done gets
  * where the words taken end: a word that reaches `to`, where the bytes after the run
  * decide, is left for take_ascii (the splitter still holds no word). */
-static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, size_t from,
-                             size_t to, size_t *done)
+static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, size_t from, size_t to,
+                             size_t *done)
 {
     nd_words *w = sp->w;
     const uint8_t *classes = sp->classes;
@@ -519,8 +520,8 @@ static inline uint32_t two_byte_letter_at(const uint32_t *table, const uint8_t *
  * (a space) between two such letters ends the word there and starts the next. The
  * letters of one word go through a loop of their own, which has nothing else to test.
  * *at moves to where the general loop goes on. Returns 0 or ND_ENOMEM. */
-static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
-                                 chunk *ch, const uint8_t *bytes, size_t len, size_t *at)
+static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp, chunk *ch,
+                                 const uint8_t *bytes, size_t len, size_t *at)
 {
     nd_words *w = sp->w;
     size_t i = *at;
@@ -542,8 +543,8 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
     while (n < cap) {
         size_t next_at = i;
         bool space = false;
-        if ((next = two_byte_letter_at(table, bytes, len, i)) == 0 && i < len &&
-            bytes[i] < 0x80 && sp->classes[bytes[i]] == WC_SEPARATOR) {
+        if ((next = two_byte_letter_at(table, bytes, len, i)) == 0 && i < len && bytes[i] < 0x80 &&
+            sp->classes[bytes[i]] == WC_SEPARATOR) {
             next = two_byte_letter_at(table, bytes, len, i + 1);
             next_at = i + 1;
             space = true;

@@ -19,10 +19,10 @@ typedef struct nd_words {
     size_t n, cap;
     UChar *word; /* the normalized units of the word being read */
     size_t word_len, word_cap;
-    uint64_t n_invalid;    /* invalid UTF-8 bytes, each read as U+FFFD */
-    int64_t first_invalid; /* byte offset of the first one, or -1 */
-    bool ascii_blocks;     /* ASCII is as take_ascii_blocks expects (asked of ICU once) */
-    uint8_t extra_letter;  /* the ASCII letter besides [0-9A-Za-z], or 0x80 */
+    uint64_t n_invalid;       /* invalid UTF-8 bytes, each read as U+FFFD */
+    int64_t first_invalid;    /* byte offset of the first one, or -1 */
+    bool ascii_blocks;        /* ASCII is as take_ascii_blocks expects (asked of ICU once) */
+    uint8_t extra_letter;     /* the ASCII letter besides [0-9A-Za-z], or 0x80 */
     uint32_t two_byte[0x800]; /* what fastwords.c knows of U+0000..U+07FF (one or two
                                  UTF-8 bytes), 0 until asked */
 } nd_words;

@@ -5,10 +5,10 @@
  *
  * Classic MinHash applies num_perm hash functions to every shingle and keeps
  * each one's minimum: 128 multiplications per shingle (the datasketch scheme,
- * (a*x+b) mod 2^61-1, costs ~240 ns per shingle here). One-permutation hashing
+ * (a*x+b) mod 2^61-1). One-permutation hashing
  * (Li, Owen, Zhang 2012) hashes each shingle once, uses the hash's top bits to
  * pick one of num_perm bins and keeps the minimum of its low 32 bits per bin:
- * one hash and one compare per shingle (~2 ns).
+ * one hash and one compare per shingle.
  *
  * Bins that no shingle fell into (documents with fewer shingles than bins)
  * are filled by optimal densification (Shrivastava, ICML 2017): empty bin i

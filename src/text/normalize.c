@@ -60,8 +60,8 @@ struct nd_normalizer {
     uint32_t chunk_start, chunk_end; /* original bytes of the chunk */
     int chunk_cps;
     UChar32 chunk_first;
-    uint64_t *memo;             /* 65536 entries, fast engine only */
-    chunk_entry *chunk_cache;   /* CHUNK_CACHE_SIZE entries, fast engine only */
+    uint64_t *memo;           /* 65536 entries, fast engine only */
+    chunk_entry *chunk_cache; /* CHUNK_CACHE_SIZE entries, fast engine only */
 };
 
 int nd_normalizer_new(nd_normalizer **out, nd_normalize_mode mode, nd_engine engine)
@@ -174,13 +174,15 @@ static int32_t icu_apply(const UNormalizer2 *n2, const UChar *src, int32_t len, 
 static UChar32 fold_code_point(UChar32 c)
 {
     switch (c) {
-    case 0x0640: return 0;       /* tatweel */
-    case 0x0671: return 0x0627;  /* alef wasla -> alef */
-    case 0x0649: return 0x064A;  /* alef maksura -> yeh */
-    case 0x0629: return 0x0647;  /* teh marbuta -> heh */
-    case 0x06A9: return 0x0643;  /* keheh -> kaf */
-    case 0x06CC: return 0x064A;  /* farsi yeh -> yeh */
-    case 0x2018: case 0x2019: case 0x02BC: return 0x0027; /* apostrophes */
+    case 0x0640: return 0;      /* tatweel */
+    case 0x0671: return 0x0627; /* alef wasla -> alef */
+    case 0x0649: return 0x064A; /* alef maksura -> yeh */
+    case 0x0629: return 0x0647; /* teh marbuta -> heh */
+    case 0x06A9: return 0x0643; /* keheh -> kaf */
+    case 0x06CC: return 0x064A; /* farsi yeh -> yeh */
+    case 0x2018:
+    case 0x2019:
+    case 0x02BC: return 0x0027; /* apostrophes */
     default: break;
     }
     if (c >= 0x0660 && c <= 0x0669)

@@ -23,8 +23,8 @@ typedef struct nd_normtext {
     uint32_t *src_start, *src_end;
     int32_t len;
     size_t cap;
-    uint64_t n_invalid;     /* invalid UTF-8 bytes, each read as U+FFFD */
-    int64_t first_invalid;  /* byte offset of the first one, or -1 */
+    uint64_t n_invalid;    /* invalid UTF-8 bytes, each read as U+FFFD */
+    int64_t first_invalid; /* byte offset of the first one, or -1 */
 } nd_normtext;
 
 typedef struct nd_normalizer nd_normalizer;

@@ -4,12 +4,10 @@
  * A word shingle is k consecutive words; its hash is a sum of the k 64-bit
  * word hashes, each times its own odd constant, with k added and mixed by
  * splitmix64's finish: k multiplications that do not wait on each other (XXH3
- * over the 8k bytes cost twice as much, and the word hashes are random
- * already). A document of 1..k-1 words gets one shingle of all its words (its
- * own count goes in), so short documents stay comparable and never all
- * collide on an empty set.
- * Character shingles are n consecutive code points of the normalized words
- * joined by one space.
+ * over the 8k bytes costs more, and the word hashes are random already). A document of 1..k-1 words
+ * gets one shingle of all its words (its own count goes in), so short documents stay comparable and
+ * never all collide on an empty set. Character shingles are n consecutive code points of the
+ * normalized words joined by one space.
  */
 #ifndef ND_SHINGLE_H
 #define ND_SHINGLE_H

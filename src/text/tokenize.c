@@ -8,7 +8,7 @@
  *
  * HOW IT WORKS (the fast path)
  *
- * ICU's BreakIterator runs at 40-80 MB/s. But for the text news is made of
+ * ICU's BreakIterator is slow next to the rest of the scan. But for the text news is made of
  * (letters and digits of alphabetic scripts, spaces, punctuation), the
  * Unicode word break rules (UAX #29) reduce to: a word is a maximal run of
  * letters and digits, where a "middle" character (apostrophe, period, comma,
@@ -18,7 +18,7 @@
  * middle character a probe of ICU's own BreakIterator on "a?a" and "1?1",
  * so that ICU's tailorings (the colon is not MidLetter in ICU) are honoured.
  * A code point's class is worked out the first time the text holds it (a
- * table of all 65536 costs ICU a million calls: 20 ms of every run).
+ * table of all 65536 would cost ICU a million calls in every run).
  * Whatever the fast path does not model (combining marks, format controls,
  * Hebrew and Katakana rules, emoji, regional indicators, supplementary code
  * points, and the dictionary scripts: Chinese, Japanese, Thai, Lao, Khmer,
@@ -38,7 +38,7 @@
 struct nd_tokenizer {
     UBreakIterator *words; /* also probes classes, never while it segments a text */
     bool fast;
-    uint8_t *classes;      /* fast path only */
+    uint8_t *classes; /* fast path only */
 };
 
 /* How many word segments ICU finds in text (UTF-16). */
@@ -100,12 +100,19 @@ static bool needs_icu(UChar32 c)
 static bool has_own_rules(UChar32 c)
 {
     switch (u_getIntPropertyValue(c, UCHAR_WORD_BREAK)) {
-    case U_WB_ALETTER: case U_WB_NUMERIC: case U_WB_OTHER: case U_WB_CR: case U_WB_LF:
-    case U_WB_NEWLINE: case U_WB_WSEGSPACE: case U_WB_DOUBLE_QUOTE: case U_WB_MIDLETTER:
-    case U_WB_MIDNUM: case U_WB_MIDNUMLET: case U_WB_SINGLE_QUOTE:
-        return false;
-    default: /* Extend, Format, ZWJ, Hebrew_Letter, Katakana, ExtendNumLet, RI, ... */
-        return true;
+    case U_WB_ALETTER:
+    case U_WB_NUMERIC:
+    case U_WB_OTHER:
+    case U_WB_CR:
+    case U_WB_LF:
+    case U_WB_NEWLINE:
+    case U_WB_WSEGSPACE:
+    case U_WB_DOUBLE_QUOTE:
+    case U_WB_MIDLETTER:
+    case U_WB_MIDNUM:
+    case U_WB_MIDNUMLET:
+    case U_WB_SINGLE_QUOTE: return false;
+    default: /* Extend, Format, ZWJ, Hebrew_Letter, Katakana, ExtendNumLet, RI, ... */ return true;
     }
 }
 

@@ -27,9 +27,9 @@ typedef struct nd_tokenizer nd_tokenizer;
 
 /* How the fast path sees a UTF-16 unit of normalized text (see tokenize.c). */
 enum word_class {
-    WC_UNKNOWN,    /* not asked yet */
-    WC_COMPLEX,    /* needs ICU */
-    WC_SEPARATOR,  /* always a boundary, never part of a word */
+    WC_UNKNOWN,   /* not asked yet */
+    WC_COMPLEX,   /* needs ICU */
+    WC_SEPARATOR, /* always a boundary, never part of a word */
     WC_LETTER,
     WC_DIGIT,
     WC_MID_LETTER, /* joins two letters */

@@ -24,7 +24,7 @@
 
 /* The hash of a short word packed little-endian into lo and hi (bytes of an ASCII word,
  * else 16-bit units). Two multiplications and a splitmix64 finish, no branch on the
- * length: XXH3 over the UTF-16 units cost a third of the English scan. The packing is
+ * length, where XXH3 over the UTF-16 units weighed on the scan. The packing is
  * one-to-one for a given length (an ASCII word's value is below 2^(8 len), another's top
  * unit sets a bit above), and so is this hash for words of 8 bytes or 4 units or less. */
 static inline uint64_t nd_packed_word_hash(uint64_t lo, uint64_t hi, uint32_t len)

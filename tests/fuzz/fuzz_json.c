@@ -21,8 +21,8 @@ static void same_as_jansson(const unsigned char *line, size_t len, const char *i
     if (fast != 0 && fast != ND_JSONL_DEFER)
         abort();
     if (fast == 0) {
-        const int slow = nd_jsonl_parse_jansson(line, len, id_key, text_key, &slow_text,
-                                                &slow_cap, &slow_len, &slow_id, why, sizeof(why));
+        const int slow = nd_jsonl_parse_jansson(line, len, id_key, text_key, &slow_text, &slow_cap,
+                                                &slow_len, &slow_id, why, sizeof(why));
         if (slow != 0 || fast_len != slow_len || memcmp(fast_text, slow_text, fast_len) ||
             !fast_id != !slow_id || (fast_id && strcmp(fast_id, slow_id)))
             abort();

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)          \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
     } while (0)
 
 /* Reads data as a source in the given format, runs everything with passages, and

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)          \
-    do {                     \
-        if (!(cond))         \
-            abort();         \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
     } while (0)
 
 typedef struct engine {

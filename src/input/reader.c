@@ -1,0 +1,182 @@
+/*
+ * reader.c: a document's text, read during the run: the scan reads each once, the
+ * writers read those they print (passage text, kept JSONL lines).
+ *
+ * A file's document is read whole; a JSONL line is read from its file a window at a
+ * time (the lines of a batch in one system call), and its text key decoded; a slice
+ * of a source held in memory is copied.
+ */
+#define _GNU_SOURCE
+#include "input/corpus.h"
+#include "input/jsonl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
+{
+    struct stat st;
+    size_t n = 0;
+    /* a regular file's size is known: one read of the right size, no regrowth; and a
+     * read that came back short with all of that size is at the end: no second read to
+     * find it (one cut short by a signal has less) */
+    const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+        return ND_ENOMEM;
+    for (;;) {
+        if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
+            return ND_ENOMEM;
+        const size_t want = *cap - n;
+        const ssize_t got = read(fd, *buf + n, want);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ND_EIO;
+        n += (size_t)got;
+        if (got == 0 || (regular && (size_t)got < want && n >= (size_t)st.st_size))
+            break;
+    }
+    *len = n;
+    return 0;
+}
+
+void nd_reader_dispose(nd_reader *r)
+{
+    const size_t read_ahead = r->read_ahead;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->window);
+    *r = (nd_reader)ND_READER_INIT;
+    r->read_ahead = read_ahead;
+}
+
+/* A batch's lines further apart than this are read as they come. */
+#define BATCH_READ_MAX (16u << 20)
+
+void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n)
+{
+    /* a fixed read-ahead made each of two threads, which take batches in turn, read
+     * the lines of the other's batches too */
+    r->read_ahead = ND_READ_AHEAD;
+    if (n == 0)
+        return;
+    const nd_doc *first = &docs[0], *last = &docs[n - 1];
+    if (first->kind != ND_DOC_JSONL_LINE || last->kind != ND_DOC_JSONL_LINE ||
+        last->source != first->source || last->offset < first->offset)
+        return;
+    const uint64_t span = last->offset + last->length - first->offset;
+    if (span <= BATCH_READ_MAX)
+        r->read_ahead = (size_t)span;
+}
+
+/* Reads at least need bytes (up to want) at offset into r's window. */
+static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
+{
+    r->window_len = 0;
+    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
+        return ND_ENOMEM;
+    size_t done = 0;
+    while (done < need) {
+        const ssize_t got = pread(r->fd, r->window + done, want - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO; /* the file shrank since it was listed */
+            return ND_EIO;
+        }
+        done += (size_t)got;
+    }
+    r->window_off = offset;
+    r->window_len = done;
+    return 0;
+}
+
+/* The bytes of a JSONL line, from r's window. */
+int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (s->data) {
+        *line = s->data + d->offset;
+        return 0;
+    }
+    if (r->fd < 0 || r->fd_source != d->source) {
+        if (r->fd >= 0)
+            close(r->fd);
+        r->window_len = 0;
+        r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        r->fd_source = d->source;
+        if (r->fd < 0)
+            return ND_EIO;
+    }
+    const bool in_window = r->window_len > 0 && d->offset >= r->window_off &&
+                           d->offset + d->length <= r->window_off + r->window_len;
+    if (!in_window) {
+        const int rc = fill_window(r, d->offset, d->length,
+                                   d->length > r->read_ahead ? d->length : r->read_ahead);
+        if (rc < 0)
+            return rc;
+    }
+    *line = r->window + (d->offset - r->window_off);
+    return 0;
+}
+
+int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf, size_t *cap,
+                size_t *len, char **id, char *why, size_t why_len)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (d->kind == ND_DOC_JSONL_LINE) {
+        const unsigned char *line;
+        const int rc = nd_doc_line(c, r, d, &line);
+        if (rc < 0)
+            return rc;
+        return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
+                              why_len);
+    }
+    if (d->kind == ND_DOC_SLICE) {
+        if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data + d->offset, d->length);
+        *len = d->length;
+        return 0;
+    }
+    if (s->data) {
+        if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)
+            return ND_ENOMEM;
+        memcpy(*buf, s->data, s->data_len);
+        *len = s->data_len;
+        return 0;
+    }
+    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ND_EIO;
+    const int rc = nd_read_fd(fd, buf, cap, len);
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
+{
+    nd_reader r = ND_READER_EXACT; /* one document, anywhere in its file */
+    size_t cap = 0;
+    char why[256];
+    *bytes = NULL;
+    const int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
+    nd_reader_dispose(&r);
+    if (rc < 0) {
+        free(*bytes);
+        *bytes = NULL;
+    }
+    return rc;
+}
+
+bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)
+{
+    return memchr(bytes, 0, len) != NULL;
+}

@@ -1,0 +1,18 @@
+/*
+ * passage_stage.h: the passage stage, the scan's tokens and shingles -> passages shared
+ * by two documents, or repeated inside one.
+ */
+#ifndef ND_PASSAGE_STAGE_H
+#define ND_PASSAGE_STAGE_H
+
+#include "common/context.h"
+#include "passages/passages.h"
+#include "scan/scan.h"
+
+/* The passages of c's documents, sorted; *out is malloc'd. Tokens are read back from the
+ * scratch file, shingle records from the scan's blobs (the feed), sorted within their
+ * shares of --memory with all threads. */
+int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
+                     size_t *n_out, nd_passage_counts *counts);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * scan.c: the scan stage on all threads (see scan.h).
+ */
+#include "scan/scan.h"
+
+#include "common/scratch.h"
+#include "common/spill.h"
+#include "common/threads.h"
+#include "scan/bands.h"
+#include "scan/scan_doc.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct scan_job {
+    nd_run_ctx *ctx;
+    nd_corpus *corpus;
+    nd_scan_out *out;
+    atomic_uint_fast64_t docs_done, bytes_done;
+    pthread_mutex_t chunks_lock;
+    size_t chunks_cap;
+} scan_job;
+
+/* A thread's shingle hashes of the batch being scanned. */
+typedef struct shingle_buffer {
+    uint64_t *h;
+    size_t n, cap;
+    nd_spill_batch out;
+} shingle_buffer;
+
+static int add_shingles(shingle_buffer *b, const nd_scanner *s, const nd_doc *d)
+{
+    const size_t n = d->status == ND_DOC_OK ? d->n_shingles : 0;
+    if (ND_GROW(b->h, b->cap, b->n + n) < 0)
+        return ND_ENOMEM;
+    if (n)
+        memcpy(b->h + b->n, nd_scanner_last_shingles(s), n * sizeof(*b->h));
+    b->n += n;
+    return 0;
+}
+
+static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
+{
+    nd_shingle_blob *blob = &job->out->blobs[batch];
+    blob->n = b->n;
+    const int rc =
+        nd_spill_batch_add(job->ctx->spill, &b->out, b->h, b->n * sizeof(*b->h), &blob->offset);
+    b->n = 0;
+    return rc;
+}
+
+/* Where each document's shingles are, once the blobs have their offsets. */
+static void place_shingles(nd_corpus *c, const nd_shingle_blob *blobs)
+{
+    uint64_t at = 0;
+    for (size_t i = 0; i < c->n_docs; i++) {
+        if (i % ND_SCAN_BATCH == 0)
+            at = blobs[i / ND_SCAN_BATCH].offset;
+        nd_doc *d = &c->docs[i];
+        if (d->status == ND_DOC_OK) {
+            d->shingles_off = at;
+            at += (uint64_t)d->n_shingles * sizeof(uint64_t);
+        }
+    }
+}
+
+/* A thread's band records on their way to the scratch file, one buffer per LSH part
+ * (of ND_BAND_CHUNK / parts records: a thread holds ND_BAND_CHUNK in all). */
+typedef struct band_buffer {
+    nd_band_record *rec;
+    size_t n;
+} band_buffer;
+
+typedef struct band_buffers {
+    band_buffer *part;
+    nd_band_record *doc; /* the bands of one document */
+    size_t room;         /* records per part */
+} band_buffers;
+
+static int band_buffers_new(band_buffers *b, nd_run_ctx *ctx)
+{
+    const size_t room = ND_BAND_CHUNK / (size_t)ctx->lsh_parts;
+    b->room = room > 1 ? room : 1;
+    b->part = calloc((size_t)ctx->lsh_parts, sizeof(*b->part));
+    b->doc = malloc((size_t)ctx->bands * sizeof(*b->doc));
+    if (!b->part || !b->doc)
+        return ND_ENOMEM;
+    /* one scratch mapping for all parts */
+    nd_band_record *all = nd_scratch_map(&ctx->scratch, ND_BAND_CHUNK * sizeof(*all));
+    if (!all)
+        return ND_ENOMEM;
+    for (int p = 0; p < ctx->lsh_parts; p++)
+        b->part[p].rec = all + (size_t)p * b->room;
+    return 0;
+}
+
+static void band_buffers_free(band_buffers *b, nd_run_ctx *ctx)
+{
+    if (b->part)
+        nd_scratch_unmap(&ctx->scratch, b->part[0].rec, ND_BAND_CHUNK * sizeof(nd_band_record));
+    free(b->part);
+    free(b->doc);
+}
+
+static int flush_bands(scan_job *job, band_buffer *b, int part)
+{
+    nd_band_chunk chunk = {0, b->n, part};
+    if (b->n == 0)
+        return 0;
+    int rc = nd_spill_append(job->ctx->spill, b->rec, b->n * sizeof(*b->rec), &chunk.offset);
+    b->n = 0;
+    nd_scan_out *out = job->out;
+    pthread_mutex_lock(&job->chunks_lock);
+    if (rc == 0 && ND_GROW(out->chunks, job->chunks_cap, out->n_chunks + 1) < 0)
+        rc = ND_ENOMEM;
+    if (rc == 0)
+        out->chunks[out->n_chunks++] = chunk;
+    pthread_mutex_unlock(&job->chunks_lock);
+    return rc;
+}
+
+/* Adds the band records of document i (just scanned, signature sig). */
+static int add_bands(scan_job *job, band_buffers *b, size_t i, const uint32_t *sig)
+{
+    if (job->corpus->docs[i].status != ND_DOC_OK)
+        return 0;
+    const nd_run_ctx *ctx = job->ctx;
+    nd_lsh_band_records(sig, (uint32_t)i, ctx->bands, ctx->rows, b->doc);
+    for (int band = 0; band < ctx->bands; band++) {
+        const int part = band % ctx->lsh_parts;
+        band_buffer *to = &b->part[part];
+        if (to->n == b->room) {
+            const int rc = flush_bands(job, to, part);
+            if (rc < 0)
+                return rc;
+        }
+        to->rec[to->n++] = b->doc[band];
+    }
+    return 0;
+}
+
+static int flush_all_bands(scan_job *job, band_buffers *b)
+{
+    int rc = 0;
+    for (int p = 0; p < job->ctx->lsh_parts && rc == 0; p++)
+        rc = flush_bands(job, &b->part[p], p);
+    return rc;
+}
+
+/* Counts the scanned documents [first, end) and, every 64, tells the progress callback.
+ * A batch at a time: the threads' counts share a cache line. */
+static void count_progress(scan_job *job, size_t first, size_t end)
+{
+    const nd_corpus *c = job->corpus;
+    uint64_t batch_bytes = 0;
+    for (size_t i = first; i < end; i++)
+        batch_bytes += c->docs[i].n_bytes;
+    const uint64_t n = end - first;
+    atomic_fetch_add(&job->bytes_done, batch_bytes);
+    const uint64_t docs = atomic_fetch_add(&job->docs_done, n) + n;
+    /* read after the count: a thread adds its bytes before its documents, so the call
+     * that counts the last documents sees all the bytes */
+    const uint64_t bytes = atomic_load(&job->bytes_done);
+    if (c->progress && (docs / 64 != (docs - n) / 64 || docs == c->n_docs))
+        c->progress(docs, c->n_docs, bytes, c->progress_payload);
+}
+
+/* Scans the batches this thread takes. */
+static int scan_worker(void *stage, nd_work *work)
+{
+    scan_job *job = stage;
+    nd_corpus *c = job->corpus;
+    const bool blobs = job->out->blobs != NULL;
+    nd_scanner *s = NULL;
+    band_buffers bands = {0};
+    shingle_buffer shingles = {0};
+    uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
+    int rc = band_buffers_new(&bands, job->ctx);
+    if (rc == 0)
+        rc = sig ? nd_scanner_new(&s, &c->opts, job->ctx->spill) : ND_ENOMEM;
+    if (rc == 0 && blobs) /* the batches' blobs keep the shingles */
+        nd_scanner_keep_shingles(s);
+    for (size_t batch; rc == 0 && nd_work_take(work, &batch);) {
+        const size_t first = batch * ND_SCAN_BATCH, end = nd_scan_batch_end(c, batch);
+        nd_scanner_expect(s, &c->docs[first], end - first);
+        for (size_t i = first; i < end && rc == 0; i++) {
+            rc = nd_scan_doc(s, c, &c->docs[i], sig);
+            if (rc == 0)
+                rc = add_bands(job, &bands, i, sig);
+            if (rc == 0 && blobs)
+                rc = add_shingles(&shingles, s, &c->docs[i]);
+        }
+        count_progress(job, first, end);
+        if (rc == 0 && blobs)
+            rc = end_shingle_batch(job, &shingles, batch);
+    }
+    if (rc == 0)
+        rc = nd_scanner_finish(s);
+    if (rc == 0)
+        rc = flush_all_bands(job, &bands);
+    if (rc == 0)
+        rc = nd_spill_batch_flush(job->ctx->spill, &shingles.out);
+    nd_scanner_free(s);
+    band_buffers_free(&bands, job->ctx);
+    free(shingles.h);
+    nd_spill_batch_dispose(job->ctx->spill, &shingles.out);
+    free(sig);
+    return rc;
+}
+
+int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out)
+{
+    *out = (nd_scan_out){.n_batches = (c->n_docs + ND_SCAN_BATCH - 1) / ND_SCAN_BATCH};
+    const nd_options *o = &c->opts;
+    if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
+        !(out->blobs = calloc(out->n_batches + 1, sizeof(*out->blobs))))
+        return ND_ENOMEM;
+    scan_job job = {.ctx = ctx, .corpus = c, .out = out};
+    atomic_init(&job.docs_done, 0);
+    atomic_init(&job.bytes_done, 0);
+    pthread_mutex_init(&job.chunks_lock, NULL);
+    const int rc = nd_parallel(ctx->threads, out->n_batches, scan_worker, &job);
+    pthread_mutex_destroy(&job.chunks_lock);
+    if (rc == 0 && out->blobs)
+        place_shingles(c, out->blobs);
+    return rc;
+}
+
+void nd_scan_out_free(nd_scan_out *out)
+{
+    free(out->chunks);
+    free(out->blobs);
+    *out = (nd_scan_out){0};
+}

@@ -1,0 +1,97 @@
+/*
+ * scan_report.c: what the scan found wrong with documents, told in input order
+ * whatever the threads did (see scan.h).
+ */
+#include "scan/scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* Problems found while scanning, reported in input order whatever the threads did. */
+static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats *st)
+{
+    for (size_t i = 0; i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        char where[4096];
+        if (d->kind == ND_DOC_JSONL_LINE)
+            snprintf(where, sizeof(where), "%s:%u", nd_doc_path(c, d), d->line);
+        else
+            snprintf(where, sizeof(where), "%s", nd_doc_path(c, d));
+        st->n_bytes += d->n_bytes;
+        st->n_tokens += d->n_tokens;
+        st->n_shingles += d->n_shingles;
+        if (d->status == ND_DOC_EMPTY)
+            st->n_empty++;
+        if (d->invalid_utf8) {
+            st->n_invalid_utf8++;
+            nd_run_report(ctx, d->error == ND_EUTF8 ? ND_DIAG_ERROR : ND_DIAG_WARNING, ND_EUTF8,
+                          where, d->first_invalid, "invalid UTF-8%s",
+                          d->error == ND_EUTF8 ? ", document skipped (--strict)"
+                                               : ", read as U+FFFD");
+        }
+        if (d->status != ND_DOC_SKIPPED)
+            continue;
+        st->n_skipped++;
+        if (d->error == ND_EFORMAT && d->error_text)
+            nd_run_report(ctx, ND_DIAG_ERROR, ND_EFORMAT, where, -1, "%s, line skipped",
+                          d->error_text);
+        else if (d->error == ND_EFORMAT)
+            nd_run_report(ctx, ND_DIAG_WARNING, ND_EFORMAT, where, d->first_invalid,
+                          "NUL byte: binary file, skipped");
+        else if (d->error == ND_EIO)
+            nd_run_report(ctx, ND_DIAG_ERROR, ND_EIO, where, -1, "%s", strerror(d->error_errno));
+        else if (d->error == ND_EINVAL)
+            nd_run_report(ctx, ND_DIAG_ERROR, ND_EINVAL, where, -1, "larger than 4 GiB, skipped");
+    }
+}
+
+/* Ids that come from the data (JSONL keys, WARC record ids) may repeat: say so, once
+ * per repeated id, in input order. */
+typedef struct id_slot {
+    uint64_t hash;
+    uint32_t doc;
+} id_slot;
+
+static int compare_id_slots(const void *pa, const void *pb)
+{
+    const id_slot *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static int report_duplicate_ids(const nd_run_ctx *ctx, const nd_corpus *c)
+{
+    id_slot *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
+    size_t n = 0;
+    if (!slots)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs; i++)
+        if (c->docs[i].id && c->docs[i].kind != ND_DOC_WHOLE)
+            slots[n++] = (id_slot){XXH3_64bits(c->docs[i].id, strlen(c->docs[i].id)), (uint32_t)i};
+    nd_sort(slots, n, sizeof(*slots), compare_id_slots);
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        const char *id = c->docs[slots[lo].doc].id;
+        for (hi = lo + 1; hi < n && slots[hi].hash == slots[lo].hash; hi++)
+            ;
+        size_t same = 1; /* a 64-bit hash collision of different ids is told apart here */
+        while (same < hi - lo && !strcmp(c->docs[slots[lo + same].doc].id, id))
+            same++;
+        if (same > 1)
+            nd_run_report(ctx, ND_DIAG_WARNING, ND_EFORMAT, nd_doc_path(c, &c->docs[slots[lo].doc]),
+                          -1,
+                          "duplicate id \"%s\": %zu documents (the first two are numbers %u and %u "
+                          "in input order)",
+                          id, same, slots[lo].doc + 1, slots[lo + 1].doc + 1);
+    }
+    free(slots);
+    return 0;
+}
+
+int nd_scan_report(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats *stats)
+{
+    report_documents(ctx, c, stats);
+    return report_duplicate_ids(ctx, c);
+}

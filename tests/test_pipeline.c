@@ -1,0 +1,141 @@
+/*
+ * test_pipeline.c: the whole pipeline through the library, and two runs in one process.
+ *
+ * A run keeps everything it shares between its stages in its own context (threads,
+ * the scratch file, the pool of scratch mappings, the memory plan), so two corpora run
+ * at the same time on two threads give exactly what each gives alone.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include "helpers.h"
+#include "neardup.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Documents made of the demo articles' paragraphs, rotated, with a word of their own:
+ * near-duplicates, shared passages and enough records for small sorts to spill. */
+static void add_rotated_articles(nd_corpus *c, int n_docs)
+{
+    for (int i = 0; i < n_docs; i++) {
+        size_t len;
+        char *seed = read_seed(i % 5, &len);
+        cr_assert_not_null(seed);
+        const char *cut = seed;
+        for (int r = 0; r < i / 5 % 4 && strchr(cut, '\n'); r++)
+            cut = strchr(cut, '\n') + 1;
+        char *text;
+        const int n = asprintf(&text, "%sdoc%d\n%.*s", cut, i, (int)(cut - seed), seed);
+        cr_assert_gt(n, 0);
+        char id[32];
+        snprintf(id, sizeof(id), "doc-%03d", i);
+        cr_assert_eq(nd_corpus_add_memory(c, id, text, (size_t)n), 0);
+        free(text);
+        free(seed);
+    }
+}
+
+typedef struct run {
+    nd_options opts;
+    int n_docs;
+    char *out; /* pairs, clusters, remove and passages, one after the other */
+    int rc;
+} run;
+
+typedef int (*writer_fn)(const nd_result *, FILE *, nd_format);
+
+static int write_passages_with_text(const nd_result *r, FILE *out, nd_format format)
+{
+    return nd_write_passages(r, out, format, 1);
+}
+
+static void *run_corpus(void *arg)
+{
+    run *w = arg;
+    nd_corpus *c = NULL;
+    nd_result *r = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&w->out, &size);
+    w->rc = out ? nd_corpus_new(&c, &w->opts) : -1;
+    if (w->rc == 0) {
+        add_rotated_articles(c, w->n_docs);
+        w->rc = nd_corpus_run(c, &r);
+    }
+    const writer_fn writers[] = {nd_write_pairs, nd_write_clusters, nd_write_remove,
+                                 write_passages_with_text};
+    for (size_t i = 0; w->rc == 0 && i < sizeof(writers) / sizeof(*writers); i++)
+        w->rc = writers[i](r, out, ND_FORMAT_CSV);
+    if (out)
+        fclose(out);
+    nd_result_free(r);
+    nd_corpus_free(c);
+    return NULL;
+}
+
+static void make_runs(run *a, run *b)
+{
+    *a = (run){.opts = ND_OPTIONS_INIT, .n_docs = 120};
+    a->opts.threshold = 0.3;
+    a->opts.passages = 1;
+    a->opts.threads = 2;
+    a->opts.memory = 64 << 10; /* the sorts spill: the scratch file and pool are used */
+    *b = (run){.opts = ND_OPTIONS_INIT, .n_docs = 60};
+    b->opts.threshold = 0.5;
+    b->opts.passages = 1;
+    b->opts.threads = 1;
+    b->opts.min_passage = 12;
+}
+
+Test(pipeline, two_corpora_at_once_give_what_each_gives_alone)
+{
+    run alone_a, alone_b, both_a, both_b;
+    make_runs(&alone_a, &alone_b);
+    make_runs(&both_a, &both_b);
+    run_corpus(&alone_a);
+    run_corpus(&alone_b);
+    pthread_t other;
+    cr_assert_eq(pthread_create(&other, NULL, run_corpus, &both_a), 0);
+    run_corpus(&both_b);
+    pthread_join(other, NULL);
+    const run *runs[] = {&alone_a, &alone_b, &both_a, &both_b};
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(runs[i]->rc, 0, "run %zu: %s", i, nd_strerror(runs[i]->rc));
+    cr_assert(strstr(alone_a.out, "doc-000") && strstr(alone_a.out, "text_a"),
+              "the first corpus has pairs and passages");
+    cr_assert_str_neq(alone_a.out, alone_b.out);
+    cr_assert_str_eq(both_a.out, alone_a.out);
+    cr_assert_str_eq(both_b.out, alone_b.out);
+    free(alone_a.out);
+    free(alone_b.out);
+    free(both_a.out);
+    free(both_b.out);
+}
+
+/* The memory plan divides --memory among named consumers, every share within it. */
+Test(pipeline, the_memory_plan_names_each_share)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.memory = 64 << 20;
+    o.threads = 2;
+    nd_corpus *c = NULL;
+    nd_result *r = NULL;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    add_rotated_articles(c, 10);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    const size_t n = nd_result_n_memory_shares(r);
+    cr_assert_gt(n, 1);
+    uint64_t bytes = 0;
+    cr_assert_str_eq(nd_result_memory_share(r, n - 1, &bytes), "total");
+    cr_assert_eq(bytes, o.memory);
+    for (size_t i = 0; i + 1 < n; i++) {
+        const char *name = nd_result_memory_share(r, i, &bytes);
+        cr_assert_not_null(name);
+        cr_assert(bytes > 0 && bytes <= o.memory, "%s: %llu bytes", name,
+                  (unsigned long long)bytes);
+    }
+    cr_assert_null(nd_result_memory_share(r, n, &bytes));
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
