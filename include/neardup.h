@@ -87,7 +87,7 @@ typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
 typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL } nd_format;
 typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_input_format;
 
-#define ND_OPTIONS_VERSION 1
+#define ND_OPTIONS_VERSION 2
 
 /* Options of a run. Start from ND_OPTIONS_INIT and change what you need. The range,
  * default and help of each numeric field are in the option table (nd_option_find). */
@@ -116,13 +116,16 @@ typedef struct nd_options {
     const char *text_key;         /* JSONL: key of the text */
     const char *tmpdir;           /* scratch files (NULL: $TMPDIR, else /tmp) */
     uint64_t memory;              /* bytes of sort buffers before spilling to tmpdir (1 GiB) */
+    int all_pairs;                /* 1: the exhaustive method: every pair of every LSH bucket
+                                     verified and listed, copies of a text compared as any
+                                     other documents (version 2) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                            \
     {                                                                                              \
         ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, 0, \
             0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 0, ND_INPUT_AUTO, "id", "text",     \
-            NULL, 1ull << 30                                                                       \
+            NULL, 1ull << 30, 0                                                                    \
     }
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option: a value
@@ -214,6 +217,13 @@ typedef struct nd_result nd_result;
 ND_API int nd_corpus_run(nd_corpus *corpus, nd_result **out);
 ND_API void nd_result_free(nd_result *result); /* NULL is fine */
 
+/* The pairs a result lists. A cluster of at most ND_LIST_ALL_PAIRS documents lists every
+ * pair of its members whose similarity reaches the threshold (as found by LSH); a larger
+ * one lists each member with its kept document only, so that a text repeated m times
+ * costs m rows, not m^2 (stats.n_pairs_unlisted counts the rest). With
+ * nd_options.all_pairs, every verified pair is listed. */
+#define ND_LIST_ALL_PAIRS 32
+
 typedef struct nd_pair {
     uint32_t doc_a, doc_b; /* document indices, doc_a < doc_b (input order) */
     double jaccard;        /* exact Jaccard of the shingle sets */
@@ -275,6 +285,9 @@ typedef struct nd_stats {
     uint64_t n_spilled_runs; /* sorted runs written to tmpdir because of --memory */
     int bands, rows;
     double seconds[ND_STAGE_MAX]; /* by nd_stage; 0 for places no stage uses */
+    uint64_t n_copies;            /* documents whose normalized text an earlier one has */
+    uint64_t n_pairs_unlisted;    /* pairs of members of clusters over ND_LIST_ALL_PAIRS
+                                     documents that n_pairs leaves out (see nd_result_pair) */
     /* new fields go here, and only here */
 } nd_stats;
 

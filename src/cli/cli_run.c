@@ -161,10 +161,18 @@ static void print_summary(const nd_result *r, bool passages)
             (unsigned long long)s->n_empty, (unsigned long long)s->n_skipped,
             (unsigned long long)s->n_invalid_utf8);
     fprintf(stderr,
-            "neardup: LSH %d bands x %d rows: %llu candidate pairs, %llu verified pairs, "
+            "neardup: LSH %d bands x %d rows: %llu candidate pairs, %llu listed pairs, "
             "%llu clusters (%llu documents to remove)\n",
             s->bands, s->rows, (unsigned long long)s->n_candidates, (unsigned long long)s->n_pairs,
             (unsigned long long)s->n_clusters, (unsigned long long)s->n_duplicates);
+    if (s->n_copies)
+        fprintf(stderr, "neardup: %llu documents repeat the text of an earlier one\n",
+                (unsigned long long)s->n_copies);
+    if (s->n_pairs_unlisted)
+        fprintf(stderr,
+                "neardup: %llu pairs of members of clusters over %d documents not listed (each "
+                "member is listed with its kept document; --all-pairs lists every pair)\n",
+                (unsigned long long)s->n_pairs_unlisted, ND_LIST_ALL_PAIRS);
     if (passages)
         fprintf(stderr, "neardup: %llu passages (%llu common shingles capped by --max-df)\n",
                 (unsigned long long)s->n_passages, (unsigned long long)s->n_capped_shingles);

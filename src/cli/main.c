@@ -41,6 +41,7 @@ enum {
     OPT_MIN_PASSAGE,
     OPT_MAX_DF,
     OPT_STRICT,
+    OPT_ALL_PAIRS,
     OPT_THREADS,
     OPT_FILES_FROM,
     OPT_FILES0_FROM,
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
     {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
     {"max-df", required_argument, NULL, OPT_MAX_DF},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"all-pairs", no_argument, NULL, OPT_ALL_PAIRS},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"files0-from", required_argument, NULL, OPT_FILES0_FROM},
@@ -146,6 +148,10 @@ static void usage(void)
     help_option("rows");
     fputs("      --verify=V           exact (default) or estimate\n"
           "      --keep=K             first (default) or longest: the kept document of a cluster\n"
+          "      --all-pairs          list every verified pair, and compare every pair of an LSH\n"
+          "                           bucket (by default a cluster of over 32 documents lists\n"
+          "                           each with its kept one, and a copy of a text is compared\n"
+          "                           once, with its first)\n"
           "\n"
           "Passages:\n",
           stdout);
@@ -372,6 +378,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_MIN_PASSAGE: o->min_passage = (int)parse_whole("min-passage", arg); break;
     case OPT_MAX_DF: o->max_df = (int)parse_whole("max-df", arg); break;
     case OPT_STRICT: o->strict = 1; break;
+    case OPT_ALL_PAIRS: o->all_pairs = 1; break;
     case OPT_THREADS: o->threads = (int)parse_whole("threads", arg); break;
     case OPT_FILES_FROM:
         cfg->files_from = arg;

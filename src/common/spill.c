@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One file per lane: a thread appends to the lane its thread id hashes to, so that two
@@ -22,9 +24,18 @@
 #define LANES 16
 #define LANE_SHIFT 59
 
+/* A read-only mapping of a lane's file, for nd_spill_view. */
+typedef struct view {
+    unsigned char *p;
+    size_t n;
+} view;
+
 struct nd_spill {
     int fd[LANES]; /* -1 until a thread of that lane appends */
     uint64_t end[LANES];
+    view current[LANES];       /* the latest mapping of each lane */
+    view *older;               /* mappings replaced by larger ones: kept until close, since */
+    size_t n_older, older_cap; /* pointers into them may still be in use */
     char *dir;
     nd_scratch_pool *scratch; /* of the batches' buffers */
     pthread_mutex_t lock;
@@ -90,9 +101,15 @@ void nd_spill_close(nd_spill *s)
 {
     if (!s)
         return;
-    for (int l = 0; l < LANES; l++)
+    for (int l = 0; l < LANES; l++) {
+        if (s->current[l].p)
+            munmap(s->current[l].p, s->current[l].n);
         if (s->fd[l] >= 0)
             close(s->fd[l]);
+    }
+    for (size_t i = 0; i < s->n_older; i++)
+        munmap(s->older[i].p, s->older[i].n);
+    free(s->older);
     pthread_mutex_destroy(&s->lock);
     free(s->dir);
     free(s);
@@ -209,4 +226,50 @@ int nd_spill_error(nd_spill *s)
 const char *nd_spill_dir(const nd_spill *s)
 {
     return s->dir;
+}
+
+/* Maps lane l's file as it is now (its written bytes), keeping the mapping it replaces. */
+static int map_lane(nd_spill *s, int l)
+{
+    struct stat st;
+    if (fstat(s->fd[l], &st) != 0)
+        return failed(s, errno);
+    if (s->current[l].p) {
+        if (ND_GROW(s->older, s->older_cap, s->n_older + 1) < 0)
+            return ND_ENOMEM;
+        s->older[s->n_older++] = s->current[l];
+        s->current[l] = (view){NULL, 0};
+    }
+    if (st.st_size == 0)
+        return 0;
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, s->fd[l], 0);
+    if (p == MAP_FAILED)
+        return failed(s, errno);
+    s->current[l] = (view){p, (size_t)st.st_size};
+    return 0;
+}
+
+const void *nd_spill_view(nd_spill *s, uint64_t offset, size_t len)
+{
+    const int l = (int)(offset >> LANE_SHIFT);
+    const uint64_t at = offset & (((uint64_t)1 << LANE_SHIFT) - 1);
+    const unsigned char *p = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->fd[l] >= 0 && at + len > s->current[l].n)
+        map_lane(s, l);
+    if (at + len <= s->current[l].n)
+        p = s->current[l].p + at;
+    else
+        failed(s, EIO);
+    pthread_mutex_unlock(&s->lock);
+    return p;
+}
+
+void nd_spill_drop_views(nd_spill *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (int l = 0; l < LANES; l++)
+        if (s->current[l].p)
+            (void)madvise(s->current[l].p, s->current[l].n, MADV_DONTNEED);
+    pthread_mutex_unlock(&s->lock);
 }

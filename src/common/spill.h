@@ -33,6 +33,15 @@ int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len);
 
 /* After an append or read returned ND_EIO: the errno of the first failure (ENOSPC for a
  * full disk), and the directory of the files, for the message. */
+/* The len bytes at offset, read where they lie: a read-only mapping of the file, valid
+ * until nd_spill_close. Only for bytes already written. NULL on failure (ND_EIO, see
+ * nd_spill_error). Reading a sketch many times this way costs no copy and no system
+ * call after the first. */
+const void *nd_spill_view(nd_spill *s, uint64_t offset, size_t len);
+/* Lets the system take back the pages of the mappings (the views stay valid: a page is
+ * read again when touched), so that they do not pile up in the process's memory. */
+void nd_spill_drop_views(nd_spill *s);
+
 int nd_spill_error(nd_spill *s);
 const char *nd_spill_dir(const nd_spill *s);
 

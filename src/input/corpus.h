@@ -41,8 +41,12 @@ typedef struct nd_doc {
     uint64_t n_bytes;
     uint32_t n_tokens;
     uint32_t n_shingles;   /* entries at shingles_off in the spill file */
+    uint32_t n_distinct;   /* of them distinct: the size of the shingle set */
     uint64_t shingles_off; /* n_shingles hashes in text order */
     uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
+    uint64_t text_hash;    /* of the shingle sequence: equal for identical normalized texts */
+    uint32_t text_first;   /* the first document of the same text (itself when none is
+                              earlier): set by the identical stage */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
     uint64_t tokens_off;
     nd_doc_status status;
@@ -74,6 +78,13 @@ struct nd_corpus {
 static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
 {
     return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
+}
+
+/* Whether document i is a copy: its normalized text is that of an earlier document, with
+ * which it is compared once (LSH and verification see the earlier one). */
+static inline bool nd_doc_is_copy(const nd_corpus *c, size_t i)
+{
+    return c->docs[i].text_first != i;
 }
 
 /* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC

@@ -102,6 +102,7 @@ static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind ki
     d->length = length;
     d->line = line;
     d->first_invalid = -1;
+    d->text_first = (uint32_t)c->n_docs;
     c->n_docs++;
     return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-static uint32_t find_root(uint32_t *parent, uint32_t x)
+uint32_t nd_forest_find(uint32_t *parent, uint32_t x)
 {
     while (parent[x] != x) {
         parent[x] = parent[parent[x]];
@@ -17,20 +17,28 @@ static uint32_t find_root(uint32_t *parent, uint32_t x)
     return x;
 }
 
-static void join(uint32_t *parent, uint32_t a, uint32_t b)
+void nd_forest_join(uint32_t *parent, uint32_t a, uint32_t b)
 {
-    a = find_root(parent, a);
-    b = find_root(parent, b);
+    a = nd_forest_find(parent, a);
+    b = nd_forest_find(parent, b);
     if (a < b)
         parent[b] = a;
     else if (b < a)
         parent[a] = b;
 }
 
+uint32_t *nd_forest_new(size_t n_docs)
+{
+    uint32_t *parent = malloc((n_docs ? n_docs : 1) * sizeof(*parent));
+    for (size_t i = 0; parent && i < n_docs; i++)
+        parent[i] = (uint32_t)i;
+    return parent;
+}
+
 int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pair *pairs,
                size_t n_pairs, nd_member **members, size_t *n_members, size_t *n_clusters)
 {
-    uint32_t *parent = malloc((n_docs ? n_docs : 1) * sizeof(*parent));
+    uint32_t *parent = nd_forest_new(n_docs);
     uint32_t *size = calloc(n_docs ? n_docs : 1, sizeof(*size));
     uint32_t *number = calloc(n_docs ? n_docs : 1, sizeof(*number));
     uint32_t *keeper = calloc(n_docs ? n_docs : 1, sizeof(*keeper));
@@ -38,12 +46,10 @@ int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pai
     *members = NULL;
     if (!parent || !size || !number || !keeper)
         goto nomem;
-    for (size_t i = 0; i < n_docs; i++)
-        parent[i] = (uint32_t)i;
     for (size_t i = 0; i < n_pairs; i++)
-        join(parent, pairs[i].doc_a, pairs[i].doc_b);
+        nd_forest_join(parent, pairs[i].doc_a, pairs[i].doc_b);
     for (size_t i = 0; i < n_docs; i++) {
-        const uint32_t r = find_root(parent, (uint32_t)i);
+        const uint32_t r = nd_forest_find(parent, (uint32_t)i);
         if (size[r]++ == 0)
             keeper[r] = r;
         else if (keep == ND_KEEP_LONGEST && doc_len[i] > doc_len[keeper[r]])
@@ -68,7 +74,7 @@ int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pai
     for (size_t c = 1; c <= clusters + 1; c++)
         slot[c] += slot[c - 1];
     for (size_t i = 0; i < n_docs; i++) {
-        const uint32_t r = find_root(parent, (uint32_t)i);
+        const uint32_t r = nd_forest_find(parent, (uint32_t)i);
         if (!number[r])
             continue;
         (*members)[slot[number[r]]++] = (nd_member){
@@ -76,7 +82,7 @@ int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pai
     }
     free(slot);
     for (size_t i = 0; i < n_pairs; i++)
-        pairs[i].cluster = number[find_root(parent, pairs[i].doc_a)];
+        pairs[i].cluster = number[nd_forest_find(parent, pairs[i].doc_a)];
     *n_members = n_rows;
     *n_clusters = clusters;
     free(parent);

@@ -6,6 +6,13 @@
 
 #include "input/corpus.h"
 
+/* Union-find over document numbers, parent[x] the next document up x's tree; a set's
+ * root is its smallest document. nd_forest_new gives each document its own set (free()
+ * it); NULL when there is no memory. */
+uint32_t *nd_forest_new(size_t n_docs);
+uint32_t nd_forest_find(uint32_t *parent, uint32_t x);
+void nd_forest_join(uint32_t *parent, uint32_t a, uint32_t b);
+
 /* Joins the pairs (sorted by doc_a, doc_b) into clusters with union-find.
  * Clusters are numbered from 1 in input order of their first document; each
  * pair gets its cluster number. *members gets one row per document of a

@@ -32,7 +32,7 @@ static int compare_band_records(const void *pa, const void *pb)
     return (a->doc > b->doc) - (a->doc < b->doc);
 }
 
-static int compare_pair_keys(const void *pa, const void *pb)
+int nd_compare_pair_keys(const void *pa, const void *pb)
 {
     const nd_pair_key *a = pa, *b = pb;
     if (a->a != b->a)
@@ -44,7 +44,7 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
 {
     if (n < 2)
         return n;
-    nd_sort(pairs, n, sizeof(*pairs), compare_pair_keys);
+    nd_sort(pairs, n, sizeof(*pairs), nd_compare_pair_keys);
     size_t w = 1;
     for (size_t i = 1; i < n; i++)
         if (pairs[i].a != pairs[w - 1].a || pairs[i].b != pairs[w - 1].b)
@@ -67,23 +67,37 @@ int nd_lsh_sorter_new(nd_extsort **out, const nd_sort_env *env, size_t budget, n
                           budget, spill);
 }
 
-/* Appends the pairs of the documents of one group (records with one band hash). */
-static int emit_group(const nd_band_record *rec, size_t n_rec, nd_pair_key **out, size_t *n,
-                      size_t *cap)
+static int add_pair(nd_pair_key **out, size_t *n, size_t *cap, uint32_t a, uint32_t b)
 {
-    for (size_t i = 0; i < n_rec; i++) {
-        for (size_t j = i + 1; j < n_rec; j++) {
-            if (rec[i].doc == rec[j].doc)
-                continue;
-            if (ND_GROW(*out, *cap, *n + 1) < 0)
-                return ND_ENOMEM;
-            (*out)[(*n)++] = (nd_pair_key){rec[i].doc, rec[j].doc};
-        }
-    }
+    if (ND_GROW(*out, *cap, *n + 1) < 0)
+        return ND_ENOMEM;
+    (*out)[(*n)++] = (nd_pair_key){a, b};
     return 0;
 }
 
-int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out)
+/* Appends the candidate pairs of one bucket (records with one band hash, by document):
+ * all its pairs when it is small or all_pairs is asked, else each document with the
+ * first and with the one before it. */
+static int emit_group(const nd_band_record *rec, size_t n_rec, bool all_pairs, nd_pair_key **out,
+                      size_t *n, size_t *cap)
+{
+    int rc = 0;
+    if (all_pairs || n_rec <= ND_BUCKET_ALL_PAIRS) {
+        for (size_t i = 0; i < n_rec && rc == 0; i++)
+            for (size_t j = i + 1; j < n_rec && rc == 0; j++)
+                if (rec[i].doc != rec[j].doc)
+                    rc = add_pair(out, n, cap, rec[i].doc, rec[j].doc);
+        return rc;
+    }
+    for (size_t i = 1; i < n_rec && rc == 0; i++) {
+        rc = add_pair(out, n, cap, rec[0].doc, rec[i].doc);
+        if (rc == 0 && i >= 2)
+            rc = add_pair(out, n, cap, rec[i - 1].doc, rec[i].doc);
+    }
+    return rc;
+}
+
+int nd_lsh_candidates_sorted(nd_extsort *sorted, bool all_pairs, nd_pair_key **out, size_t *n_out)
 {
     nd_band_record *group = NULL;
     size_t n_group = 0, group_cap = 0, n = 0, cap = 0;
@@ -99,7 +113,7 @@ int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_ou
         if (got < 0)
             rc = got;
         else if (n_group && (!r || r->band != group[0].band || r->hash != group[0].hash)) {
-            rc = emit_group(group, n_group, out, &n, &cap);
+            rc = emit_group(group, n_group, all_pairs, out, &n, &cap);
             n_group = 0;
         }
         if (rc == 0 && r) {
@@ -134,7 +148,7 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
             rc = nd_extsort_add(sorter, &rec[b]);
     }
     if (rc == 0)
-        rc = nd_lsh_candidates_sorted(sorter, out, n_out);
+        rc = nd_lsh_candidates_sorted(sorter, true, out, n_out);
     nd_extsort_free(sorter);
     return rc;
 }
@@ -151,6 +165,7 @@ typedef struct lsh_part {
 
 typedef struct lsh_job {
     nd_run_ctx *ctx;
+    const nd_corpus *corpus;
     const nd_scan_out *scan;
     lsh_part *parts;
     int n_parts;
@@ -173,10 +188,11 @@ static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
             continue;
         rc = nd_spill_read(ctx->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
         for (size_t i = 0; i < ch->n && rc == 0; i++)
-            rc = nd_extsort_add(sorter, &chunk[i]);
+            if (!nd_doc_is_copy(job->corpus, chunk[i].doc)) /* its text is banded once */
+                rc = nd_extsort_add(sorter, &chunk[i]);
     }
     if (rc == 0)
-        rc = nd_lsh_candidates_sorted(sorter, &out->cand, &out->n_cand);
+        rc = nd_lsh_candidates_sorted(sorter, ctx->opts->all_pairs, &out->cand, &out->n_cand);
     out->spilled = nd_extsort_runs(sorter);
     nd_extsort_free(sorter);
     return rc;
@@ -214,9 +230,9 @@ static int join_parts(const lsh_job *job, nd_pair_key **cand, size_t *n_cand, si
     return 0;
 }
 
-int nd_lsh_stage(nd_run_ctx *ctx, const nd_scan_out *scan, nd_candidates *out)
+int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
 {
-    lsh_job job = {.ctx = ctx, .scan = scan, .n_parts = ctx->lsh_parts};
+    lsh_job job = {.ctx = ctx, .corpus = c, .scan = scan, .n_parts = ctx->lsh_parts};
     *out = (nd_candidates){NULL, 0, 0};
     job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
     if (!job.parts)

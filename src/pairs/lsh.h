@@ -25,23 +25,32 @@ typedef struct nd_candidates {
     size_t spilled_runs; /* sorted runs the band sorts wrote to the scratch file */
 } nd_candidates;
 
-/* The LSH stage: the band records the scan left, sorted part by part on all threads
- * (each part within its share of --memory, beyond it in runs on disk), grouped into
- * candidate pairs; the parts' candidates joined and sorted, so they do not depend on
- * the threads. */
-int nd_lsh_stage(nd_run_ctx *ctx, const nd_scan_out *scan, nd_candidates *out);
+/* A bucket (documents that share a band) of more documents than this gives each
+ * document paired with the bucket's first and with its neighbour, 2m - 3 pairs, not all
+ * m(m - 1) / 2 (but with all_pairs). */
+#define ND_BUCKET_ALL_PAIRS 32
+
+/* The LSH stage: the band records the scan left (but those of copies, see
+ * nd_doc_is_copy), sorted part by part on all threads (each part within its share of
+ * --memory, beyond it in runs on disk), grouped into candidate pairs; the parts'
+ * candidates joined and sorted, so they do not depend on the threads. */
+int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out);
 
 /* An external sort for band records, holding up to budget bytes in memory. */
 int nd_lsh_sorter_new(nd_extsort **out, const nd_sort_env *env, size_t budget, nd_spill *spill);
 
-/* Ends adding to a sorter of band records and reads the sorted distinct candidate pairs. */
-int nd_lsh_candidates_sorted(nd_extsort *sorted, nd_pair_key **out, size_t *n_out);
+/* Ends adding to a sorter of band records and reads the sorted distinct candidate pairs
+ * of its buckets (all pairs of every bucket with all_pairs, see ND_BUCKET_ALL_PAIRS). */
+int nd_lsh_candidates_sorted(nd_extsort *sorted, bool all_pairs, nd_pair_key **out, size_t *n_out);
 
 /* All in memory, for a small set: sigs holds num_perm values per document number; docs[0..n_docs)
  * are the (increasing) numbers of the documents to band. Writes the sorted distinct candidate pairs
  * to *out. */
 int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
                       int bands, int rows, nd_pair_key **out, size_t *n_out);
+
+/* The order of pairs: by a, then b. */
+int nd_compare_pair_keys(const void *a, const void *b);
 
 /* Sorts pairs and removes repeats; returns the new count. */
 size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n);

@@ -9,12 +9,16 @@
  */
 #include "pairs/verify.h"
 
+#include "pairs/cluster.h"
+
 #include "text/minhash.h"
 #include "input/corpus.h"
 #include "text/shingle.h"
 #include "common/spill.h"
 #include "common/threads.h"
 
+#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +34,7 @@ typedef struct verify_block {
 
 typedef struct verify_job {
     nd_spill *spill;
+    bool keep_all; /* every pair, whatever its similarity */
     const nd_corpus *corpus;
     const nd_pair_key *cand;
     size_t n_cand;
@@ -104,41 +109,37 @@ static inline bool table_has(const shingle_table *t, uint64_t h)
     }
 }
 
-/* A document's shingles (as the scan wrote them, repeats and all) and, when sig is not
- * NULL, its signature. */
+/* A document's shingles (as the scan wrote them, repeats and all) and, when wanted, its
+ * signature, where they lie in the scratch file's mapping (copied when misaligned). */
 typedef struct doc_sketch {
-    uint64_t *buf; /* what was read */
-    size_t cap;
-    const uint64_t *h; /* the shingles, in buf */
-    uint32_t *sig;
+    bool want_sig;
+    const uint64_t *h;
+    const uint32_t *sig;
+    uint64_t *copy; /* the shingles, when their place is not 8-byte aligned */
+    size_t copy_cap;
     shingle_table table;
 } doc_sketch;
 
 static void sketch_dispose(doc_sketch *k)
 {
-    free(k->buf);
+    free(k->copy);
     free(k->table.slot);
-    free(k->sig);
 }
 
-/* The scan writes a document's signature and then its shingles (without passages): when
- * they lie side by side in the scratch file, one read takes both. */
 static int read_sketch(nd_spill *spill, const nd_corpus *c, const nd_doc *d, doc_sketch *k)
 {
-    const size_t sig_bytes = k->sig ? (size_t)c->opts.num_perm * sizeof(*k->sig) : 0;
     const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
-    const bool together = k->sig && d->shingles_off == d->sig_off + sig_bytes && sig_bytes % 8 == 0;
-    const size_t sig_words = together ? sig_bytes / 8 : 0;
-    if (ND_GROW(k->buf, k->cap, sig_words + d->n_shingles + 1) < 0)
-        return ND_ENOMEM;
-    k->h = k->buf + sig_words;
-    if (together) {
-        const int rc = nd_spill_read(spill, d->sig_off, k->buf, sig_bytes + h_bytes);
-        memcpy(k->sig, k->buf, sig_bytes);
-        return rc;
+    const void *h = h_bytes ? nd_spill_view(spill, d->shingles_off, h_bytes) : NULL;
+    k->sig = k->want_sig ? nd_spill_view(spill, d->sig_off, (size_t)c->opts.num_perm * 4) : NULL;
+    if ((h_bytes && !h) || (k->want_sig && !k->sig))
+        return ND_EIO;
+    if ((uintptr_t)h % sizeof(*k->h) != 0) {
+        if (ND_GROW(k->copy, k->copy_cap, d->n_shingles) < 0)
+            return ND_ENOMEM;
+        h = memcpy(k->copy, h, h_bytes);
     }
-    const int rc = nd_spill_read(spill, d->shingles_off, k->buf, h_bytes);
-    return rc < 0 || !k->sig ? rc : nd_spill_read(spill, d->sig_off, k->sig, sig_bytes);
+    k->h = h;
+    return 0;
 }
 
 /* Document a's table of distinct shingles. */
@@ -150,17 +151,38 @@ static int fill_table(const nd_doc *d, doc_sketch *k)
     return rc;
 }
 
-/* Exact Jaccard of a (in its table) and b: b's distinct shingles go into b's table, and
- * those new there are looked up in a's. */
-static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, double *j,
-                         size_t *shared)
+/* Whether b's shingles from i on can no longer bring the pair to the threshold t whose
+ * give_up is t / (1 + t): J >= t takes both >= give_up * (|A| + |B|), and |B| is at least
+ * the distinct shingles seen so far, both at most those shared so far and the rest (one
+ * more, against rounding). */
+static bool out_of_reach(double give_up, size_t a, size_t b_seen, size_t both, size_t left)
 {
-    const int rc = table_clear(&kb->table, b->n_shingles);
-    size_t both = 0;
-    for (uint32_t i = 0; rc == 0 && i < b->n_shingles; i++)
-        if (table_add(&kb->table, kb->h[i]))
+    return (double)(both + left + 1) < give_up * (double)(a + b_seen);
+}
+
+/* Exact Jaccard of a (in its table) and b. A b whose shingles are all distinct is looked
+ * up in a's table as it is; else its distinct shingles go into b's table first, and those
+ * new there are looked up. With give_up > 0 (see out_of_reach) it stops when the
+ * threshold is out of reach, with *j = 0. */
+static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, double give_up,
+                         double *j, size_t *shared)
+{
+    const bool distinct = b->n_distinct == b->n_shingles;
+    const int rc = distinct ? 0 : table_clear(&kb->table, b->n_shingles);
+    size_t both = 0, seen = 0;
+    for (uint32_t i = 0; rc == 0 && i < b->n_shingles; i++) {
+        if (give_up > 0 && i % 64 == 0 &&
+            out_of_reach(give_up, ka->table.n, distinct ? i : seen, both, b->n_shingles - i)) {
+            *j = 0;
+            *shared = both;
+            return 0;
+        }
+        if (distinct || table_add(&kb->table, kb->h[i])) {
             both += table_has(&ka->table, kb->h[i]);
-    const size_t either = ka->table.n + kb->table.n - both;
+            seen++;
+        }
+    }
+    const size_t either = ka->table.n + b->n_distinct - both;
     *j = either ? (double)both / (double)either : 0.0;
     *shared = both;
     return rc;
@@ -169,7 +191,7 @@ static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, 
 /* Exact Jaccard of the pair k; a's sketch and table are read only when new_a (pairs
  * with the same a come in a row). */
 static int pair_jaccard(nd_spill *spill, const nd_corpus *c, nd_pair_key k, bool new_a,
-                        doc_sketch *ka, doc_sketch *kb, double *j, size_t *shared)
+                        doc_sketch *ka, doc_sketch *kb, double give_up, double *j, size_t *shared)
 {
     int rc = 0;
     if (new_a) {
@@ -179,7 +201,7 @@ static int pair_jaccard(nd_spill *spill, const nd_corpus *c, nd_pair_key k, bool
     }
     if (rc == 0)
         rc = read_sketch(spill, c, &c->docs[k.b], kb);
-    return rc < 0 ? rc : exact_jaccard(ka, &c->docs[k.b], kb, j, shared);
+    return rc < 0 ? rc : exact_jaccard(ka, &c->docs[k.b], kb, give_up, j, shared);
 }
 
 int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
@@ -189,7 +211,7 @@ int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pa
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t shared;
-        rc = pair_jaccard(spill, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb,
+        rc = pair_jaccard(spill, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
                           &j[i], &shared);
     }
     sketch_dispose(&ka);
@@ -203,6 +225,9 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     const nd_corpus *c = job->corpus;
     const nd_options *o = &c->opts;
     const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
+    /* pairs below the threshold are dropped: their exact value is not needed */
+    const bool drops = !job->keep_all && o->verify == ND_VERIFY_EXACT;
+    const double give_up = drops ? o->threshold / (1 + o->threshold) : 0;
     verify_block *out = &job->blocks[b];
     for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
         const nd_pair_key k = job->cand[i];
@@ -210,11 +235,11 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
         double j = 0;
         const int rc =
             pair_jaccard(job->spill, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
-                         kb, &j, &shared);
+                         kb, give_up, &j, &shared);
         if (rc < 0)
             return rc;
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
-        if ((o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
+        if (!job->keep_all && (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
         if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
             return ND_ENOMEM;
@@ -226,9 +251,8 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
 static int verify_worker(void *stage, nd_work *work)
 {
     verify_job *job = stage;
-    const size_t sig_bytes = (size_t)job->corpus->opts.num_perm * sizeof(uint32_t);
-    doc_sketch ka = {.sig = malloc(sig_bytes)}, kb = {.sig = malloc(sig_bytes)};
-    int rc = ka.sig && kb.sig ? 0 : ND_ENOMEM;
+    doc_sketch ka = {.want_sig = true}, kb = {.want_sig = true};
+    int rc = 0;
     for (size_t b; rc == 0 && nd_work_take(work, &b);)
         rc = verify_block_run(job, b, &ka, &kb);
     sketch_dispose(&ka);
@@ -253,11 +277,15 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
     return 0;
 }
 
-int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, nd_pair **pairs,
-                    size_t *n_pairs)
+int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool keep_all,
+                    nd_pair **pairs, size_t *n_pairs)
 {
     const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.spill = ctx->spill, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
+    verify_job job = {.spill = ctx->spill,
+                      .keep_all = keep_all,
+                      .corpus = c,
+                      .cand = cand->keys,
+                      .n_cand = cand->n};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
@@ -267,5 +295,77 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
     for (size_t b = 0; b < n_blocks; b++)
         free(job.blocks[b].pairs);
     free(job.blocks);
+    return rc;
+}
+
+/* Candidates are verified in rounds of this many, in candidate order: a candidate whose
+ * documents the verified pairs of earlier rounds already joined is skipped. */
+#define CONNECT_ROUND 8192
+
+/* Appends n keys to *to. */
+static int append_keys(nd_candidates *to, size_t *cap, const nd_pair_key *keys, size_t n)
+{
+    if (ND_GROW(to->keys, *cap, to->n + n) < 0)
+        return ND_ENOMEM;
+    memcpy(to->keys + to->n, keys, n * sizeof(*keys));
+    to->n += n;
+    return 0;
+}
+
+/* Verifies the round's candidates that still join two sets, appends the pairs found to
+ * *pairs and joins their documents; the others go to *skipped. */
+static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
+                        const nd_pair_key *keys, size_t n, nd_candidates *todo, nd_pair **pairs,
+                        size_t *n_pairs, size_t *pairs_cap, nd_candidates *skipped,
+                        size_t *skipped_cap)
+{
+    int rc = 0;
+    todo->n = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (nd_forest_find(forest, keys[i].a) == nd_forest_find(forest, keys[i].b))
+            rc = append_keys(skipped, skipped_cap, &keys[i], 1);
+        else
+            todo->keys[todo->n++] = keys[i];
+    }
+    nd_pair *got = NULL;
+    size_t n_got = 0;
+    if (rc == 0)
+        rc = nd_verify_stage(ctx, c, todo, false, &got, &n_got);
+    if (rc == 0 && ND_GROW(*pairs, *pairs_cap, *n_pairs + n_got) < 0)
+        rc = ND_ENOMEM;
+    for (size_t i = 0; i < n_got && rc == 0; i++) {
+        nd_forest_join(forest, got[i].doc_a, got[i].doc_b);
+        (*pairs)[(*n_pairs)++] = got[i];
+    }
+    free(got);
+    return rc;
+}
+
+int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
+                         nd_pair **pairs, size_t *n_pairs, nd_candidates *skipped)
+{
+    uint32_t *forest = nd_forest_new(c->n_docs);
+    nd_candidates todo = {malloc(CONNECT_ROUND * sizeof(nd_pair_key)), 0, 0};
+    size_t pairs_cap = 0, skipped_cap = 0;
+    int rc = forest && todo.keys ? 0 : ND_ENOMEM;
+    *pairs = NULL;
+    *n_pairs = 0;
+    *skipped = (nd_candidates){NULL, 0, 0};
+    for (size_t at = 0; at < cand->n && rc == 0; at += CONNECT_ROUND) {
+        const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
+        rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
+                          skipped, &skipped_cap);
+        nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */
+    }
+    if (rc == 0 && !*pairs)
+        rc = (*pairs = malloc(sizeof(**pairs))) ? 0 : ND_ENOMEM;
+    free(forest);
+    free(todo.keys);
+    if (rc < 0) {
+        free(*pairs);
+        free(skipped->keys);
+        *pairs = NULL;
+        *skipped = (nd_candidates){NULL, 0, 0};
+    }
     return rc;
 }

@@ -10,6 +10,8 @@
  */
 #include "output/result.h"
 #include "pairs/cluster.h"
+#include "pairs/identical.h"
+#include "pairs/listing.h"
 #include "pairs/lsh.h"
 #include "pairs/verify.h"
 #include "passages/passage_stage.h"
@@ -54,26 +56,62 @@ static int start_run(nd_corpus *c, nd_result **out)
     return rc;
 }
 
-static int find_pairs(nd_corpus *c, const nd_scan_out *scan, nd_result *r, double *t0)
+/* Candidates: each copy with the first document of its text, and LSH's among texts. */
+static int find_candidates(nd_corpus *c, const nd_scan_out *scan, nd_result *r, nd_candidates *cand)
 {
-    nd_candidates cand;
-    int rc = nd_lsh_stage(&r->ctx, scan, &cand);
+    nd_candidates star = {NULL, 0, 0};
+    int rc = c->opts.all_pairs ? 0 : nd_identical_stage(&r->ctx, c, &star);
+    r->stats.n_copies = star.n;
+    if (rc == 0)
+        rc = nd_lsh_stage(&r->ctx, c, scan, cand);
+    if (rc == 0 && star.n) {
+        nd_pair_key *all = realloc(cand->keys, (cand->n + star.n) * sizeof(*all));
+        rc = all ? 0 : ND_ENOMEM;
+        if (all) {
+            memcpy(all + cand->n, star.keys, star.n * sizeof(*all));
+            cand->keys = all;
+            cand->n = nd_pair_keys_unique(all, cand->n + star.n);
+        }
+    }
+    free(star.keys);
+    return rc;
+}
+
+/* The verified pairs: of every candidate with --all-pairs, else of those that join two
+ * clusters, the others left in *skipped. */
+static int find_pairs(nd_corpus *c, const nd_scan_out *scan, nd_result *r, nd_candidates *skipped,
+                      double *t0)
+{
+    nd_candidates cand = {NULL, 0, 0};
+    int rc = find_candidates(c, scan, r, &cand);
     r->stats.n_candidates = cand.n;
     r->stats.n_spilled_runs += cand.spilled_runs;
     end_stage(r, ND_STAGE_LSH, t0);
-    if (rc == 0)
-        rc = nd_verify_stage(&r->ctx, c, &cand, &r->pairs, &r->n_pairs);
+    if (rc == 0 && c->opts.all_pairs)
+        rc = nd_verify_stage(&r->ctx, c, &cand, false, &r->pairs, &r->n_pairs);
+    else if (rc == 0)
+        rc = nd_verify_connecting(&r->ctx, c, &cand, &r->pairs, &r->n_pairs, skipped);
     free(cand.keys);
-    r->stats.n_pairs = r->n_pairs;
     end_stage(r, ND_STAGE_VERIFY, t0);
     return rc;
 }
 
-static int find_clusters(const nd_corpus *c, nd_result *r, double *t0)
+/* Clusters from the verified pairs, and the pairs to list (all of them with
+ * --all-pairs). */
+static int find_clusters(const nd_corpus *c, const nd_candidates *skipped, nd_result *r, double *t0)
 {
-    size_t n_clusters = 0;
-    const int rc =
-        nd_cluster_stage(c, r->pairs, r->n_pairs, &r->members, &r->n_members, &n_clusters);
+    size_t n_clusters = 0, n_listed = 0;
+    nd_pair *listed = NULL;
+    int rc = nd_cluster_stage(c, r->pairs, r->n_pairs, &r->members, &r->n_members, &n_clusters);
+    if (rc == 0 && !c->opts.all_pairs)
+        rc = nd_listing_stage(&r->ctx, c, r->pairs, r->n_pairs, skipped, r->members, r->n_members,
+                              &listed, &n_listed, &r->stats.n_pairs_unlisted);
+    if (rc == 0 && !c->opts.all_pairs) {
+        free(r->pairs);
+        r->pairs = listed;
+        r->n_pairs = n_listed;
+    }
+    r->stats.n_pairs = r->n_pairs;
     r->stats.n_clusters = n_clusters;
     r->stats.n_duplicates = r->n_members - n_clusters;
     end_stage(r, ND_STAGE_CLUSTER, t0);
@@ -95,6 +133,7 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
 {
     nd_result *r = NULL;
     nd_scan_out scan = {0};
+    nd_candidates skipped = {NULL, 0, 0};
     double t0 = nd_seconds_now();
     int rc = start_run(c, &r);
     if (rc == 0)
@@ -105,9 +144,10 @@ int nd_corpus_run(nd_corpus *c, nd_result **out)
         rc = nd_scan_report(&r->ctx, c, &r->stats);
     t0 = nd_seconds_now();
     if (rc == 0)
-        rc = find_pairs(c, &scan, r, &t0);
+        rc = find_pairs(c, &scan, r, &skipped, &t0);
     if (rc == 0)
-        rc = find_clusters(c, r, &t0);
+        rc = find_clusters(c, &skipped, r, &t0);
+    free(skipped.keys);
     if (rc == 0 && c->opts.passages)
         rc = find_passages(c, &scan, r, &t0);
     nd_scan_out_free(&scan);

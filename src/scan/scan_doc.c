@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/utf16.h>
+#include <xxhash.h>
 
 struct nd_scanner {
     const nd_options *opts;
@@ -37,6 +38,8 @@ struct nd_scanner {
     size_t cps_cap;
     uint64_t *shingles; /* of the document being scanned */
     size_t shingles_cap;
+    uint64_t *seen; /* an open-addressing set of them, to count the distinct ones */
+    size_t seen_cap;
     nd_spill_batch spill; /* shingles and tokens on their way to the scratch file */
     bool keep_shingles;   /* the caller writes the shingles, not the scanner */
     unsigned char *bytes; /* the document being scanned */
@@ -78,6 +81,7 @@ void nd_scanner_free(nd_scanner *s)
     free(s->cps);
     free(s->bytes);
     free(s->shingles);
+    free(s->seen);
     nd_reader_dispose(&s->reader);
     free(s);
 }
@@ -155,6 +159,40 @@ static int split_words(nd_scanner *s, nd_doc *d, const unsigned char *bytes, siz
     return rc;
 }
 
+/* The distinct values of h[0..n): verification takes a set of that size, and needs no
+ * set of its own for a document whose shingles are all distinct (most are). */
+static int count_distinct(nd_scanner *s, const uint64_t *h, size_t n, uint32_t *distinct)
+{
+    size_t cap = 16;
+    unsigned shift = 60;
+    while (cap < 2 * n)
+        cap *= 2, shift--;
+    if (cap > s->seen_cap) {
+        free(s->seen);
+        s->seen_cap = 0;
+        if (!(s->seen = malloc(cap * sizeof(*s->seen))))
+            return ND_ENOMEM;
+        s->seen_cap = cap;
+    }
+    memset(s->seen, 0, cap * sizeof(*s->seen));
+    size_t count = 0;
+    bool zero = false; /* 0 marks an empty slot: the hash 0 is counted aside */
+    for (size_t i = 0; i < n; i++) {
+        if (h[i] == 0) {
+            count += !zero;
+            zero = true;
+            continue;
+        }
+        size_t at = h[i] >> shift;
+        while (s->seen[at] != 0 && s->seen[at] != h[i])
+            at = (at + 1) & (cap - 1);
+        count += s->seen[at] == 0;
+        s->seen[at] = h[i];
+    }
+    *distinct = (uint32_t)count;
+    return 0;
+}
+
 static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
                       uint32_t *sig)
 {
@@ -176,6 +214,9 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size
     if ((rc = make_shingles(s, toks, n_toks, &n_sh)) < 0)
         return rc;
     d->n_shingles = (uint32_t)n_sh;
+    if ((rc = count_distinct(s, s->shingles, n_sh, &d->n_distinct)) < 0)
+        return rc;
+    d->text_hash = XXH3_64bits_withSeed(s->shingles, n_sh * sizeof(*s->shingles), n_toks);
     nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
     rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
