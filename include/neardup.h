@@ -89,7 +89,10 @@ typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_
 
 #define ND_OPTIONS_VERSION 2
 
-/* Options of a run. Start from ND_OPTIONS_INIT and change what you need. The range,
+/* Options of a run. Start from ND_OPTIONS_INIT and change what you need. A program built
+ * with an older header (a smaller ND_OPTIONS_VERSION) keeps working with a newer library:
+ * the fields its struct lacks take their defaults, and fields are only ever added at
+ * the end. The range,
  * default and help of each numeric field are in the option table (nd_option_find). */
 typedef struct nd_options {
     int version;                  /* ND_OPTIONS_VERSION */

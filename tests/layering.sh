@@ -17,17 +17,39 @@ rank() {
 bad=0
 for dir in "$src"/*/; do
     dir=$(basename "$dir")
-    mine=$(rank "$dir")
+    mine=$(rank "$dir") || exit 1
     for f in "$src/$dir"/*.[ch]; do
-        for inc in $(sed -n 's/^#include "\([a-z_]*\)\/[^"]*"/\1/p' "$f"); do
-            if [ "$(rank "$inc")" -gt "$mine" ]; then
-                echo "layering: src/$dir/$(basename "$f") includes a header of src/$inc/"
+        # every quoted include, however spaced; a relative one is a violation of its own
+        includes=$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+        for inc in $includes; do
+            case $inc in
+            */*/* | ../* | ./*)
+                echo "layering: src/$dir/$(basename "$f") includes \"$inc\": name a folder of src/"
+                bad=1
+                continue
+                ;;
+            */*) ;;
+            neardup.h | cli.h) continue ;;
+            *)
+                echo "layering: src/$dir/$(basename "$f") includes \"$inc\" without its folder"
+                bad=1
+                continue
+                ;;
+            esac
+            theirs=$(rank "${inc%%/*}") || {
+                echo "layering: src/$dir/$(basename "$f") includes \"$inc\" of no known folder"
+                bad=1
+                continue
+            }
+            if [ "$theirs" -gt "$mine" ]; then
+                echo "layering: src/$dir/$(basename "$f") includes a header of src/${inc%%/*}/"
                 bad=1
             fi
         done
     done
 done
-if grep -h '^#include "' "$src"/cli/*.[ch] | grep -v '"neardup.h"\|"cli.h"'; then
+if grep -h '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$src"/cli/*.[ch] |
+    grep -v '"neardup.h"\|"cli.h"'; then
     echo "layering: src/cli/ includes more than neardup.h and cli.h"
     bad=1
 fi

@@ -371,3 +371,26 @@ Test(api, stats_carry_their_size)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+/* A program built with the first header passes a shorter struct (version 1): it keeps
+ * working, and what lies past its end (all_pairs here) is not read. */
+Test(api, options_of_an_older_header_are_accepted)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.version = 1;
+    o.all_pairs = 1; /* past the end of a version 1 struct: must not be read */
+    cr_assert_eq(nd_options_check(&o, NULL), 0);
+    nd_corpus *c = NULL;
+    nd_result *r = NULL;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(nd_corpus_add_memory(c, i ? "copy" : "first", "one text, thrice said", 21), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    cr_assert_eq(nd_result_stats(r)->n_copies, 2, "all_pairs kept its default, 0");
+    nd_result_free(r);
+    nd_corpus_free(c);
+    o.version = ND_OPTIONS_VERSION + 1;
+    const char *why = NULL;
+    cr_assert_eq(nd_options_check(&o, &why), ND_EINVAL);
+    cr_assert_not_null(strstr(why, "version"));
+}

@@ -37,6 +37,34 @@ Test(cli, seeds_one_pair_at_threshold_0_3)
     cli_result_dispose(&r);
 }
 
+/* The demo's pairs, clusters and passages, byte for byte as committed in tests/expected
+ * (made before the stages were reorganized: any change of output shows here). */
+Test(cli, demo_outputs_are_the_expected_files)
+{
+    static const char *const kinds[] = {"pairs", "clusters", "passages"};
+    char *dir = make_temp_dir();
+    cli_result r = run_cli("-q --threshold 0.3 --pairs '%s/pairs.csv' --clusters '%s/clusters.csv' "
+                           "--passages '%s/passages.csv' '%s'",
+                           dir, dir, dir, SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    for (size_t i = 0; i < 3; i++) {
+        char got_path[4096], want_path[4096];
+        snprintf(got_path, sizeof(got_path), "%s/%s.csv", dir, kinds[i]);
+        snprintf(want_path, sizeof(want_path), "%s/tests/expected/demo-%s.csv", ND_TEST_SOURCE_DIR,
+                 kinds[i]);
+        size_t got_len, want_len;
+        char *got = read_file(got_path, &got_len), *want = read_file(want_path, &want_len);
+        cr_assert(got && want, "%s or %s unreadable", got_path, want_path);
+        cr_assert(got_len == want_len && !memcmp(got, want, got_len), "%s differs from %s",
+                  got_path, want_path);
+        free(got);
+        free(want);
+    }
+    cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
+
 Test(cli, seeds_no_pair_at_threshold_0_5)
 {
     cli_result r = run_cli("-q --threshold 0.5 '%s'", SEEDS_DIR);

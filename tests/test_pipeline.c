@@ -41,6 +41,7 @@ typedef struct run {
     nd_options opts;
     int n_docs;
     char *out; /* pairs, clusters, remove and passages, one after the other */
+    uint64_t spilled_runs;
     int rc;
 } run;
 
@@ -67,6 +68,8 @@ static void *run_corpus(void *arg)
                                  write_passages_with_text};
     for (size_t i = 0; w->rc == 0 && i < sizeof(writers) / sizeof(*writers); i++)
         w->rc = writers[i](r, out, ND_FORMAT_CSV);
+    if (r)
+        w->spilled_runs = nd_result_stats(r)->n_spilled_runs;
     if (out)
         fclose(out);
     nd_result_free(r);
@@ -84,7 +87,8 @@ static void make_runs(run *a, run *b)
     *b = (run){.opts = ND_OPTIONS_INIT, .n_docs = 60};
     b->opts.threshold = 0.5;
     b->opts.passages = 1;
-    b->opts.threads = 1;
+    b->opts.threads = 2;
+    b->opts.memory = 64 << 10;
     b->opts.min_passage = 12;
 }
 
@@ -100,8 +104,10 @@ Test(pipeline, two_corpora_at_once_give_what_each_gives_alone)
     run_corpus(&both_b);
     pthread_join(other, NULL);
     const run *runs[] = {&alone_a, &alone_b, &both_a, &both_b};
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4; i++) {
         cr_assert_eq(runs[i]->rc, 0, "run %zu: %s", i, nd_strerror(runs[i]->rc));
+        cr_assert_gt(runs[i]->spilled_runs, 0, "run %zu spills: its sorts use the scratch file", i);
+    }
     cr_assert(strstr(alone_a.out, "doc-000") && strstr(alone_a.out, "text_a"),
               "the first corpus has pairs and passages");
     cr_assert_str_neq(alone_a.out, alone_b.out);
@@ -137,5 +143,34 @@ Test(pipeline, the_memory_plan_names_each_share)
     }
     cr_assert_null(nd_result_memory_share(r, n, &bytes));
     nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+/* A result holds what its writers need: running its corpus again changes nothing in it. */
+Test(pipeline, a_result_outlives_another_run_of_its_corpus)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.3;
+    o.threads = 2;
+    nd_corpus *c = NULL;
+    nd_result *first = NULL, *second = NULL;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    add_rotated_articles(c, 40);
+    cr_assert_eq(nd_corpus_run(c, &first), 0);
+    char *before = NULL, *after = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&before, &len);
+    cr_assert_eq(nd_write_remove(first, out, ND_FORMAT_CSV), 0);
+    fclose(out);
+    cr_assert_eq(nd_corpus_run(c, &second), 0);
+    out = open_memstream(&after, &len);
+    cr_assert_eq(nd_write_remove(first, out, ND_FORMAT_CSV), 0);
+    fclose(out);
+    cr_assert(strstr(before, "doc-005"), "the remove list names documents");
+    cr_assert_str_eq(after, before);
+    free(before);
+    free(after);
+    nd_result_free(first);
+    nd_result_free(second);
     nd_corpus_free(c);
 }

@@ -6,6 +6,7 @@
 
 #include "neardup.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +46,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg);
 typedef struct cli_progress {
     double started, last_draw;
     bool drawn;
+    pthread_mutex_t lock; /* the scan threads draw one at a time */
 } cli_progress;
 
 void cli_progress_start(cli_progress *p);

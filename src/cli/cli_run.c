@@ -1,5 +1,5 @@
 /*
- * run.c (cli): inputs -> corpus -> outputs, and the summary on stderr.
+ * cli_run.c: inputs -> corpus -> outputs, and the summary on stderr.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -208,8 +208,9 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     }
     cli_progress progress;
     const bool show =
-        cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 && isatty(STDERR_FILENO));
-    if (rc == 0 && show) {
+        rc == 0 &&
+        (cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 && isatty(STDERR_FILENO)));
+    if (show) {
         cli_progress_start(&progress);
         nd_corpus_set_progress(corpus, cli_progress_report, &progress);
     }

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <time.h>
 
-static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -25,13 +23,14 @@ void cli_progress_start(cli_progress *p)
     p->started = now_seconds();
     p->last_draw = 0;
     p->drawn = false;
+    pthread_mutex_init(&p->lock, NULL);
 }
 
 void cli_progress_report(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
                          void *payload)
 {
     cli_progress *p = payload;
-    if (pthread_mutex_trylock(&progress_lock) != 0)
+    if (pthread_mutex_trylock(&p->lock) != 0)
         return;
     const double now = now_seconds();
     if (now - p->last_draw >= 0.25 || docs_done == docs_total) {
@@ -45,11 +44,12 @@ void cli_progress_report(uint64_t docs_done, uint64_t docs_total, uint64_t bytes
         p->last_draw = now;
         p->drawn = true;
     }
-    pthread_mutex_unlock(&progress_lock);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void cli_progress_end(cli_progress *p)
 {
     if (p->drawn)
         fputs("\r\033[K", stderr);
+    pthread_mutex_destroy(&p->lock);
 }

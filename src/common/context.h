@@ -24,10 +24,11 @@ typedef struct nd_memory_plan {
     uint64_t feed_round;    /* hashes read in one round of the passage feed */
     uint64_t shingle_sort;  /* passage shingle records (hash, document, position) */
     uint64_t seed_sort;     /* passage seeds (pairs of positions), sorted beside the above */
+    uint64_t text_cache;    /* the texts the passage writer holds, each read once */
 } nd_memory_plan;
 
 /* The plan's shares by name, in a fixed order, for -v and --run-info. */
-#define ND_MEMORY_SHARES 6
+#define ND_MEMORY_SHARES 7
 size_t nd_memory_plan_shares(const nd_memory_plan *plan, const char *names[], uint64_t bytes[]);
 
 typedef struct nd_run_ctx {
@@ -43,10 +44,12 @@ typedef struct nd_run_ctx {
 } nd_run_ctx;
 
 /* Opens a run's context for LSH bands x rows: threads and the memory plan from opts, the
- * scratch file in opts->tmpdir. ND_EIO (errno set) when the scratch file cannot be
- * made. */
+ * scratch file in opts->tmpdir. ND_EIO, told through diag, when the scratch file cannot
+ * be made. */
 int nd_run_ctx_open(nd_run_ctx *ctx, const nd_options *opts, int bands, int rows, nd_diag_fn diag,
                     void *payload);
+/* Closes the context; tells first, through the diagnostics, why the scratch file failed
+ * if it did. */
 void nd_run_ctx_close(nd_run_ctx *ctx);
 
 /* What a sort may use on threads threads. */

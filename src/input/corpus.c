@@ -7,16 +7,39 @@
 #include "common/scratch.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unicode/uversion.h>
 #include <xxhash.h>
 
-int nd_options_check(const nd_options *o, const char **why)
+/* The first field each version of nd_options lacks: a program built with an older header
+ * passes a shorter struct, and only its fields are read. */
+static size_t options_size(int version)
+{
+    return version == 1 ? offsetof(nd_options, all_pairs) : sizeof(nd_options);
+}
+
+/* *o as this version's options: the fields an older caller's struct lacks take their
+ * defaults. False for a version this library does not know. */
+static bool current_options(const nd_options *o, nd_options *out)
+{
+    const nd_options defaults = ND_OPTIONS_INIT;
+    *out = defaults;
+    if (o->version < 1 || o->version > ND_OPTIONS_VERSION)
+        return false;
+    memcpy(out, o, options_size(o->version));
+    out->version = ND_OPTIONS_VERSION;
+    return true;
+}
+
+int nd_options_check(const nd_options *given, const char **why)
 {
     const char *bad = NULL;
-    if (o->version != ND_OPTIONS_VERSION)
+    nd_options current;
+    const nd_options *o = &current;
+    if (!current_options(given, &current))
         bad = "version (use ND_OPTIONS_INIT)";
     else if (nd_options_out_of_range(o)) /* the ranges of the table in common/options.c */
         bad = nd_options_out_of_range(o);
@@ -34,10 +57,12 @@ int nd_options_check(const nd_options *o, const char **why)
 int nd_corpus_new(nd_corpus **out, const nd_options *opts)
 {
     const nd_options defaults = ND_OPTIONS_INIT;
+    nd_options current;
     if (!opts)
         opts = &defaults;
-    if (nd_options_check(opts, NULL) < 0)
+    if (nd_options_check(opts, NULL) < 0 || !current_options(opts, &current))
         return ND_EINVAL;
+    opts = &current;
     nd_corpus *c = calloc(1, sizeof(*c));
     if (!c)
         return ND_ENOMEM;

@@ -9,10 +9,9 @@ void nd_result_free(nd_result *r)
 {
     if (!r)
         return;
-    if (r->has_ctx)
-        nd_run_ctx_close(&r->ctx);
     free(r->pairs);
     free(r->members);
+    free(r->kept_jaccard);
     free(r->passages);
     free(r);
 }
@@ -56,7 +55,7 @@ const char *nd_result_memory_share(const nd_result *r, size_t i, uint64_t *bytes
 {
     const char *names[ND_MEMORY_SHARES];
     uint64_t values[ND_MEMORY_SHARES];
-    if (i >= nd_memory_plan_shares(&r->ctx.memory, names, values))
+    if (i >= nd_memory_plan_shares(&r->memory, names, values))
         return NULL;
     if (bytes)
         *bytes = values[i];

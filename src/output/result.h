@@ -16,8 +16,8 @@ struct nd_result {
     size_t n_members;
     nd_passage *passages;
     size_t n_passages;
-    nd_run_ctx ctx; /* the run's, kept open for the writers */
-    bool has_ctx;
+    double *kept_jaccard;  /* per member: its exact Jaccard with the kept document */
+    nd_memory_plan memory; /* the run's plan, for -v and --run-info */
 };
 
 #endif

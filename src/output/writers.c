@@ -12,7 +12,6 @@
 #include "input/jsonl.h"
 #include "output/result.h"
 #include "common/utf8.h"
-#include "pairs/verify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -177,28 +176,18 @@ int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
 {
     static const char *const cols[] = {"doc", "duplicate_of", "jaccard", NULL};
     const nd_corpus *c = r->corpus;
-    /* each removed document against the one kept, the kept one first: its shingles are
-     * read once for the members of its cluster, which come in a row */
-    nd_pair_key *pairs = malloc((r->n_members ? r->n_members : 1) * sizeof(*pairs));
-    double *j = malloc((r->n_members ? r->n_members : 1) * sizeof(*j));
-    size_t n = 0;
-    int rc = pairs && j ? 0 : ND_ENOMEM;
-    for (size_t i = 0; i < r->n_members && rc == 0; i++)
-        if (r->members[i].doc != r->members[i].kept_doc)
-            pairs[n++] = (nd_pair_key){r->members[i].kept_doc, r->members[i].doc};
-    if (rc == 0)
-        rc = nd_exact_jaccards(r->ctx.spill, c, pairs, n, j);
     table t;
     table_begin(&t, out, format, cols);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        put_str(&t, c->docs[pairs[i].b].id);
-        put_str(&t, c->docs[pairs[i].a].id);
-        put_real(&t, j[i]);
+    for (size_t i = 0; i < r->n_members; i++) {
+        const nd_member *m = &r->members[i];
+        if (m->doc == m->kept_doc)
+            continue;
+        put_str(&t, c->docs[m->doc].id);
+        put_str(&t, c->docs[m->kept_doc].id);
+        put_real(&t, r->kept_jaccard[i]);
         table_end_row(&t);
     }
-    free(pairs);
-    free(j);
-    return rc < 0 ? rc : finish(out);
+    return finish(out);
 }
 
 int nd_write_kept_lines(const nd_result *r, FILE *out)
@@ -223,46 +212,119 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
     return rc < 0 ? rc : finish(out);
 }
 
-/* The bytes of one document, loaded once for all the passages that name it, through a
- * reader that keeps the file open from one document to the next. */
-typedef struct doc_cache {
-    nd_reader *reader;
-    uint32_t doc;
-    unsigned char *bytes;
-    size_t len, cap;
-    bool loaded;
-} doc_cache;
+/* The texts the passages name, each read once and kept while they fit in the plan's
+ * text_cache share (past it the cache starts afresh: a document may then be read again),
+ * with an index of code points every CP_STEP bytes, so that a passage's code-point
+ * offsets cost a step's counting, not a count from the start of the document. */
+#define CP_STEP 256
 
-static int cache_get(const nd_result *r, doc_cache *cache, uint32_t doc)
+typedef struct cached_text {
+    unsigned char *bytes;
+    size_t len;
+    uint32_t *cp_pos, *cp; /* cp[k] code points before byte cp_pos[k], the first
+                              sequence start at or after k * CP_STEP */
+} cached_text;
+
+typedef struct text_cache {
+    const nd_result *r;
+    nd_reader *reader;
+    cached_text *texts; /* per document */
+    uint32_t *loaded;   /* the documents held */
+    size_t n_loaded, held, budget;
+} text_cache;
+
+static void drop_text(cached_text *t)
 {
-    if (cache->loaded && cache->doc == doc)
-        return 0;
-    cache->loaded = false;
-    char why[256];
-    const int rc = nd_doc_read(r->corpus, cache->reader, &r->corpus->docs[doc], &cache->bytes,
-                               &cache->cap, &cache->len, NULL, why, sizeof(why));
-    if (rc < 0)
-        return rc;
-    cache->doc = doc;
-    cache->loaded = true;
+    free(t->bytes);
+    free(t->cp_pos);
+    free(t->cp);
+    *t = (cached_text){0};
+}
+
+/* Drops every text held but keep's (the other document of the passage being written;
+ * UINT32_MAX for none). */
+static void cache_clear(text_cache *cache, uint32_t keep)
+{
+    size_t kept = 0;
+    cache->held = 0;
+    for (size_t i = 0; i < cache->n_loaded; i++) {
+        cached_text *t = &cache->texts[cache->loaded[i]];
+        if (cache->loaded[i] != keep) {
+            drop_text(t);
+            continue;
+        }
+        cache->loaded[kept++] = keep;
+        cache->held += t->len + t->len / CP_STEP * 8;
+    }
+    cache->n_loaded = kept;
+}
+
+/* The code-point index of t (invalid bytes count one each, as nd_utf8_count). */
+static int index_code_points(cached_text *t)
+{
+    const size_t steps = t->len / CP_STEP + 1;
+    t->cp_pos = malloc(steps * sizeof(*t->cp_pos));
+    t->cp = malloc(steps * sizeof(*t->cp));
+    if (!t->cp_pos || !t->cp)
+        return ND_ENOMEM;
+    size_t at = 0, k = 0;
+    uint32_t count = 0;
+    while (k < steps) {
+        while (at < k * CP_STEP) {
+            int used, bad;
+            nd_utf8_decode(t->bytes + at, t->len - at, &used, &bad);
+            at += (size_t)used;
+            count++;
+        }
+        t->cp_pos[k] = (uint32_t)at;
+        t->cp[k++] = count;
+    }
     return 0;
 }
 
-/* Code points in s[0..len) of document d (invalid bytes count one each). */
-static uint64_t char_count(const nd_doc *d, const unsigned char *s, size_t len)
+/* Code points in the first `at` bytes of t (at a sequence start, as passage bounds are). */
+static uint64_t code_points_before(const cached_text *t, size_t at)
 {
-    return d->invalid_utf8 ? nd_utf8_count(s, len) : nd_utf8_count_valid(s, len);
+    size_t k = at / CP_STEP;
+    if (t->cp_pos[k] > at)
+        k--;
+    return t->cp[k] + nd_utf8_count(t->bytes + t->cp_pos[k], at - t->cp_pos[k]);
 }
 
-static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_cache *ca,
-                       doc_cache *cb, bool with_text)
+static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cached_text **out)
 {
-    int rc = cache_get(r, ca, p->doc_a);
+    cached_text *t = &cache->texts[doc];
+    if (!t->bytes) {
+        const nd_doc *d = &cache->r->corpus->docs[doc];
+        size_t cap = 0;
+        char why[256];
+        if (cache->held + d->n_bytes > cache->budget)
+            cache_clear(cache, keep);
+        int rc = nd_doc_read(cache->r->corpus, cache->reader, d, &t->bytes, &cap, &t->len, NULL,
+                             why, sizeof(why));
+        if (rc == 0)
+            rc = index_code_points(t);
+        if (rc < 0) {
+            drop_text(t);
+            return rc;
+        }
+        cache->loaded[cache->n_loaded++] = doc;
+        cache->held += t->len + t->len / CP_STEP * 8;
+    }
+    *out = t;
+    return 0;
+}
+
+static int put_passage(table *t, const nd_result *r, const nd_passage *p, text_cache *cache,
+                       bool with_text)
+{
+    const cached_text *a, *b;
+    int rc = cache_get(cache, p->doc_a, UINT32_MAX, &a);
     if (rc == 0)
-        rc = cache_get(r, cb, p->doc_b);
+        rc = cache_get(cache, p->doc_b, p->doc_a, &b);
     if (rc < 0)
         return rc;
-    if (p->a_end > ca->len || p->b_end > cb->len)
+    if (p->a_end > a->len || p->b_end > b->len)
         return ND_EIO; /* the file changed since it was read */
     put_str(t, doc_id(r, p->doc_a));
     put_u64(t, p->a_start);
@@ -270,19 +332,16 @@ static int put_passage(table *t, const nd_result *r, const nd_passage *p, doc_ca
     put_str(t, doc_id(r, p->doc_b));
     put_u64(t, p->b_start);
     put_u64(t, p->b_end);
-    const nd_doc *da = &r->corpus->docs[p->doc_a], *db = &r->corpus->docs[p->doc_b];
-    const uint64_t a_char = char_count(da, ca->bytes, p->a_start);
-    const uint64_t b_char = char_count(db, cb->bytes, p->b_start);
-    put_u64(t, a_char);
-    put_u64(t, a_char + char_count(da, ca->bytes + p->a_start, p->a_end - p->a_start));
-    put_u64(t, b_char);
-    put_u64(t, b_char + char_count(db, cb->bytes + p->b_start, p->b_end - p->b_start));
+    put_u64(t, code_points_before(a, p->a_start));
+    put_u64(t, code_points_before(a, p->a_end));
+    put_u64(t, code_points_before(b, p->b_start));
+    put_u64(t, code_points_before(b, p->b_end));
     put_u64(t, p->words_a);
     put_u64(t, p->words_b);
     put_real(t, p->score);
     if (with_text) {
-        put_text(t, ca->bytes + p->a_start, p->a_end - p->a_start);
-        put_text(t, cb->bytes + p->b_start, p->b_end - p->b_start);
+        put_text(t, a->bytes + p->a_start, p->a_end - p->a_start);
+        put_text(t, b->bytes + p->b_start, p->b_end - p->b_start);
     }
     table_end_row(t);
     return 0;
@@ -299,13 +358,22 @@ int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_
         "a_char_end", "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
     table t;
     nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
-    doc_cache ca = {.reader = &reader}, cb = {.reader = &reader};
-    int rc = 0;
+    const size_t n_docs = r->corpus->n_docs;
+    text_cache cache = {r,
+                        &reader,
+                        calloc(n_docs + 1, sizeof(*cache.texts)),
+                        malloc((n_docs + 1) * sizeof(*cache.loaded)),
+                        0,
+                        0,
+                        r->memory.text_cache};
+    int rc = cache.texts && cache.loaded ? 0 : ND_ENOMEM;
     table_begin(&t, out, format, with_text ? cols : cols_no_text);
     for (size_t i = 0; i < r->n_passages && rc == 0; i++)
-        rc = put_passage(&t, r, &r->passages[i], &ca, &cb, with_text);
-    free(ca.bytes);
-    free(cb.bytes);
+        rc = put_passage(&t, r, &r->passages[i], &cache, with_text);
+    if (cache.texts)
+        cache_clear(&cache, UINT32_MAX);
+    free(cache.texts);
+    free(cache.loaded);
     nd_reader_dispose(&reader);
     return rc < 0 ? rc : finish(out);
 }

@@ -6,6 +6,8 @@
  */
 #include "pairs/cluster.h"
 
+#include "pairs/verify.h"
+
 #include <stdlib.h>
 
 uint32_t nd_forest_find(uint32_t *parent, uint32_t x)
@@ -111,5 +113,30 @@ int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_memb
     const int rc =
         nd_cluster(c->n_docs, len, c->opts.keep, pairs, n_pairs, members, n_members, n_clusters);
     free(len);
+    return rc;
+}
+
+int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
+                     size_t n_members, double **out)
+{
+    nd_pair_key *pairs = calloc(n_members ? n_members : 1, sizeof(*pairs));
+    double *j = malloc((n_members ? n_members : 1) * sizeof(*j));
+    double *kept = calloc(n_members ? n_members : 1, sizeof(*kept));
+    size_t n = 0;
+    int rc = pairs && j && kept ? 0 : ND_ENOMEM;
+    for (size_t i = 0; i < n_members && rc == 0; i++)
+        if (members[i].doc != members[i].kept_doc)
+            pairs[n++] = (nd_pair_key){members[i].kept_doc, members[i].doc};
+    if (rc == 0)
+        rc = nd_exact_jaccards(spill, c, pairs, n, j);
+    for (size_t i = 0, k = 0; i < n_members && rc == 0; i++)
+        kept[i] = members[i].doc == members[i].kept_doc ? 1.0 : j[k++];
+    free(pairs);
+    free(j);
+    if (rc < 0) {
+        free(kept);
+        kept = NULL;
+    }
+    *out = kept;
     return rc;
 }

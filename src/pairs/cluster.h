@@ -4,6 +4,7 @@
 #ifndef ND_CLUSTER_H
 #define ND_CLUSTER_H
 
+#include "common/spill.h"
 #include "input/corpus.h"
 
 /* Union-find over document numbers, parent[x] the next document up x's tree; a set's
@@ -24,5 +25,11 @@ int nd_cluster(size_t n_docs, const uint64_t *doc_len, nd_keep_rule keep, nd_pai
 /* The cluster stage: nd_cluster over the corpus's documents, kept by its --keep rule. */
 int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_member **members,
                      size_t *n_members, size_t *n_clusters);
+
+/* The exact Jaccard of each member with its cluster's kept document (1 for the kept one
+ * itself), in *out (malloc'd, n_members values): what --remove reports. The kept document
+ * is read once for the members of its cluster, which come in a row. */
+int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
+                     size_t n_members, double **out);
 
 #endif
