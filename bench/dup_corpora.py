@@ -12,7 +12,10 @@ and document count without duplicates (the same generator, every text distinct).
   files100k     100,000 identical small files in a folder (--scale divides it)
   crawl1m       1,000,000 short documents, 10% of them in clusters of 1,000 to 20,000
                 near-identical texts (--scale divides it)
-and, for each, NAME-unique: the same number of documents, each text its own.
+  licences      the licence and copyright notices this system carries (real, boilerplate-
+                heavy text: /usr/share/doc/*/copyright, /usr/share/common-licenses)
+and, for each, NAME-unique: the same number of documents, each text its own (for
+syndicated, bench/run_dup_bench.sh makes it with gen_corpus instead: Arabic like it).
 """
 import json
 import os
@@ -63,6 +66,22 @@ def crawl(rng, n):
     return texts
 
 
+def licences(rng, out, unique):
+    os.makedirs(out)
+    os.makedirs(unique)
+    paths = [os.path.join("/usr/share/common-licenses", n)
+             for n in sorted(os.listdir("/usr/share/common-licenses"))]
+    doc = "/usr/share/doc"
+    paths += [os.path.join(doc, n, "copyright") for n in sorted(os.listdir(doc))]
+    for i, path in enumerate(p for p in paths if os.path.isfile(p)):
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(os.path.join(out, "%04d.txt" % i), "wb") as f:
+            f.write(data)
+        with open(os.path.join(unique, "%04d.txt" % i), "w") as f:
+            f.write(words(rng, max(1, len(data.split()))))
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -80,10 +99,7 @@ def main():
 
     p = made("syndicated.jsonl")
     if p:
-        texts = list(syndicated(rng))
-        write_jsonl(p, texts)
-        avg = sum(len(t.split()) for t in texts) // len(texts)
-        write_jsonl(os.path.join(out, "syndicated-unique.jsonl"), unique_like(rng, len(texts), avg))
+        write_jsonl(p, syndicated(rng))
     for name, n, groups in (("groups100", 100000, 100), ("identical20k", 20000, 1),
                             ("groups1000", 1000000 // scale, 1000)):
         p = made(name + ".jsonl")
@@ -101,6 +117,9 @@ def main():
                 with open(os.path.join(d, "%06d.txt" % i), "w") as f:
                     f.write("Page not found. The page you asked for %s.\n"
                             % ("is gone" if kind == "files100k" else "is gone %d" % i))
+    p = made("licences")
+    if p:
+        licences(rng, p, p + "-unique")
     p = made("crawl1m.jsonl")
     if p:
         n = 1000000 // scale

@@ -225,10 +225,12 @@ static int complete_small_clusters(nd_run_ctx *ctx, listing *l, const nd_pair *v
     return rc;
 }
 
-int nd_listing_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair *verified,
-                     size_t n_verified, const nd_candidates *skipped, const nd_member *members,
-                     size_t n_members, nd_pair **out, size_t *n_out, uint64_t *unlisted)
+int nd_listing_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *skipped,
+                     const nd_member *members, size_t n_members, nd_pair **pairs, size_t *n_pairs,
+                     uint64_t *unlisted)
 {
+    const nd_pair *verified = *pairs;
+    const size_t n_verified = *n_pairs;
     listing l = {.c = c};
     nd_pair *all = NULL;
     *unlisted = 0;
@@ -250,7 +252,8 @@ int nd_listing_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair *verifie
         free(l.out);
         return rc;
     }
-    *out = l.out;
-    *n_out = l.n;
+    free(*pairs);
+    *pairs = l.out;
+    *n_pairs = l.n;
     return 0;
 }

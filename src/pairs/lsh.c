@@ -240,6 +240,11 @@ int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, n
     int rc = nd_parallel(ctx->threads, (size_t)job.n_parts, lsh_worker, &job);
     if (rc == 0)
         rc = join_parts(&job, &out->keys, &out->n, &out->spilled_runs);
+    if (rc == 0 && ctx->opts->all_pairs && out->n > ND_ALL_PAIRS_WARN)
+        nd_run_report(ctx, ND_DIAG_WARNING, ND_EINVAL, "--all-pairs", -1,
+                      "%zu candidate pairs to verify and list (without it, a large group costs "
+                      "what it holds, not its square)",
+                      out->n);
     for (int p = 0; p < job.n_parts; p++)
         free(job.parts[p].cand);
     free(job.parts);

@@ -30,6 +30,9 @@ typedef struct nd_candidates {
  * m(m - 1) / 2 (but with all_pairs). */
 #define ND_BUCKET_ALL_PAIRS 32
 
+/* With all_pairs, more candidates than this are warned of: they may take long. */
+#define ND_ALL_PAIRS_WARN 10000000
+
 /* The LSH stage: the band records the scan left (but those of copies, see
  * nd_doc_is_copy), sorted part by part on all threads (each part within its share of
  * --memory, beyond it in runs on disk), grouped into candidate pairs; the parts'

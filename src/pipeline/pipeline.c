@@ -81,19 +81,13 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd
 static int find_clusters(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *skipped,
                          nd_result *r, double *t0)
 {
-    size_t n_clusters = 0, n_listed = 0;
-    nd_pair *listed = NULL;
+    size_t n_clusters = 0;
     int rc = nd_cluster_stage(c, r->pairs, r->n_pairs, &r->members, &r->n_members, &n_clusters);
     if (rc == 0)
         rc = nd_kept_jaccards(ctx->spill, c, r->members, r->n_members, &r->kept_jaccard);
     if (rc == 0 && !c->opts.all_pairs)
-        rc = nd_listing_stage(ctx, c, r->pairs, r->n_pairs, skipped, r->members, r->n_members,
-                              &listed, &n_listed, &r->stats.n_pairs_unlisted);
-    if (rc == 0 && !c->opts.all_pairs) {
-        free(r->pairs);
-        r->pairs = listed;
-        r->n_pairs = n_listed;
-    }
+        rc = nd_listing_stage(ctx, c, skipped, r->members, r->n_members, &r->pairs, &r->n_pairs,
+                              &r->stats.n_pairs_unlisted);
     r->stats.n_pairs = r->n_pairs;
     r->stats.n_clusters = n_clusters;
     r->stats.n_duplicates = r->n_members - n_clusters;
