@@ -70,7 +70,7 @@ libs=$(pkg-config --libs neardup)
 # shellcheck disable=SC2046,SC2086
 $cc -std=c11 "$work/app.c" -o "$work/app_pc" $(pkg-config --cflags neardup) $libs ||
     fail "cc app.c \$(pkg-config --cflags --libs neardup) failed"
-libs=$(echo "$libs" | sed -e "s|$libdir/pkgconfig/../..|PREFIX|" -e 's/ *$//')
+libs=$(echo "$libs" | sed -e "s|$libdir/pkgconfig/\.\./*|PREFIX/lib|" -e 's/ *$//')
 if [ $shared = yes ]; then
     needs_libneardup "$work/app_pc" || fail "app_pc does not link libneardup.so.0"
     run_app env LD_LIBRARY_PATH="$libdir" "$work/app_pc"

@@ -24,8 +24,9 @@
 #endif
 
 #define MAX_DEPTH 64 /* deeper lines go to jansson */
-/* jansson rejects integers beyond 64 bits and reals beyond a double: a number this
- * long, or with an exponent of three digits, goes to jansson to decide */
+/* jansson rejects integers beyond 64 bits and reals beyond a double: an id this long, or
+ * with an exponent of three digits, goes to jansson to decide (a number that is not the
+ * id is only checked against the grammar, which sets no limit) */
 #define MAX_NUMBER 16
 
 typedef struct cursor {
@@ -263,7 +264,7 @@ static int string(cursor *c, out_buf *o)
     }
 }
 
-static int number_syntax(cursor *c, bool *integer);
+static int number_syntax(cursor *c, bool *integer, size_t *exponent_digits);
 
 static bool is_digit(const cursor *c)
 {
@@ -276,16 +277,19 @@ static void digits(cursor *c)
         c->p++;
 }
 
-/* A number; *integer tells whether it had no fraction and no exponent. */
+/* A number as an id; *integer tells whether it had no fraction and no exponent. */
 static int number(cursor *c, bool *integer)
 {
     const unsigned char *start = c->p;
-    const int rc = number_syntax(c, integer);
-    return rc || c->p - start >= MAX_NUMBER ? ND_JSONL_DEFER : 0;
+    size_t exponent_digits;
+    const int rc = number_syntax(c, integer, &exponent_digits);
+    return rc || c->p - start >= MAX_NUMBER || exponent_digits > 2 ? ND_JSONL_DEFER : 0;
 }
 
-static int number_syntax(cursor *c, bool *integer)
+/* A number by the grammar alone (*exponent_digits: the digits of its exponent). */
+static int number_syntax(cursor *c, bool *integer, size_t *exponent_digits)
 {
+    *exponent_digits = 0;
     if (c->p < c->end && *c->p == '-')
         c->p++;
     if (!is_digit(c))
@@ -309,8 +313,7 @@ static int number_syntax(cursor *c, bool *integer)
             return ND_JSONL_DEFER;
         digits(c);
         *integer = false;
-        if (c->p - exponent > 2)
-            return ND_JSONL_DEFER;
+        *exponent_digits = (size_t)(c->p - exponent);
     }
     return 0;
 }
@@ -459,6 +462,7 @@ static int value(cursor *c, const wanted *w, found *f)
     if (c->p == c->end || ++c->depth > MAX_DEPTH)
         return ND_JSONL_DEFER;
     bool integer;
+    size_t exponent_digits;
     int rc;
     switch (*c->p) {
     case '{': rc = object(c, w, f); break;
@@ -467,7 +471,7 @@ static int value(cursor *c, const wanted *w, found *f)
     case 't': rc = literal(c, "true"); break;
     case 'f': rc = literal(c, "false"); break;
     case 'n': rc = literal(c, "null"); break;
-    default: rc = number(c, &integer); break;
+    default: rc = number_syntax(c, &integer, &exponent_digits); break; /* RFC 8259: any size */
     }
     c->depth--;
     return rc;
@@ -508,4 +512,16 @@ int nd_jsonl_parse_fast(const unsigned char *line, size_t len, const char *id_ke
     if (id)
         *id = f.id;
     return 0;
+}
+
+int nd_jsonl_object_fast(const unsigned char *line, size_t len)
+{
+    cursor c = {line, line + len, 0};
+    found f = {0};
+    skip_space(&c);
+    if (c.p == c.end || *c.p != '{')
+        return ND_JSONL_DEFER;
+    int rc = value(&c, NULL, &f);
+    skip_space(&c);
+    return rc == 0 && c.p != c.end ? ND_JSONL_DEFER : rc;
 }

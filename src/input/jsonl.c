@@ -100,6 +100,8 @@ int nd_jsonl_parse(const unsigned char *line, size_t len, const char *id_key, co
 
 bool nd_jsonl_is_object(const unsigned char *line, size_t len)
 {
+    if (nd_jsonl_object_fast(line, len) == 0)
+        return true;
     json_error_t err;
     json_t *root = json_loadb((const char *)line, len, JSON_ALLOW_NUL, &err);
     const bool is_object = root && json_is_object(root);

@@ -29,6 +29,10 @@ int nd_jsonl_parse_jansson(const unsigned char *line, size_t len, const char *id
  * ASCII but '"' and '\\', and valid UTF-8 (the writers of CSV and JSONL skip them). */
 size_t nd_json_plain_length(const unsigned char *s, size_t len);
 
+/* 0 when the fast reader finds line[0..len) a valid JSON object, ND_JSONL_DEFER when it
+ * cannot tell (jansson decides). */
+int nd_jsonl_object_fast(const unsigned char *line, size_t len);
+
 /* Whether line[0..len) is a JSON object (the test that recognizes JSONL). */
 bool nd_jsonl_is_object(const unsigned char *line, size_t len);
 

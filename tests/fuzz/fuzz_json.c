@@ -1,8 +1,9 @@
 /*
  * fuzz_json.c: the fast JSON reader against jansson, line by line. Whenever the
  * fast reader answers, jansson must accept the line and give the same text and
- * id; on every other line the fast reader must defer. Two key layouts: flat, and
- * dotted paths into nested objects.
+ * id, or refuse it only for a number beyond its range (RFC 8259 sets no limit, and
+ * the fast reader takes any); on every other line the fast reader must defer. Two key layouts:
+ * flat, and dotted paths into nested objects.
  */
 #include "input/jsonl.h"
 #include "input/corpus.h"
@@ -23,8 +24,10 @@ static void same_as_jansson(const unsigned char *line, size_t len, const char *i
     if (fast == 0) {
         const int slow = nd_jsonl_parse_jansson(line, len, id_key, text_key, &slow_text, &slow_cap,
                                                 &slow_len, &slow_id, why, sizeof(why));
-        if (slow != 0 || fast_len != slow_len || memcmp(fast_text, slow_text, fast_len) ||
-            !fast_id != !slow_id || (fast_id && strcmp(fast_id, slow_id)))
+        const bool out_of_range = slow != 0 && (strstr(why, "too big") || strstr(why, "overflow"));
+        if (!out_of_range &&
+            (slow != 0 || fast_len != slow_len || memcmp(fast_text, slow_text, fast_len) ||
+             !fast_id != !slow_id || (fast_id && strcmp(fast_id, slow_id))))
             abort();
     }
     free(fast_text);
