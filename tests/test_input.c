@@ -505,3 +505,26 @@ Test(input, progress_counts_every_document_once)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+/* File names that are not UTF-8 make distinct ids that give the names back: an invalid
+ * byte is written \xHH and a backslash \\. */
+Test(input, file_names_make_unique_reversible_ids)
+{
+    char *names_dir = make_temp_dir();
+    const char *const names[] = {"bad\xff.txt", "bad\xfe.txt", "back\\slash.txt", "ok é.txt"};
+    const char *const ids[] = {"back\\\\slash.txt", "bad\\xFE.txt", "bad\\xFF.txt", "ok é.txt"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", names_dir, names[i]);
+        write_file(path, "some words", 10);
+    }
+    nd_corpus *c = NULL;
+    cr_assert_eq(nd_corpus_new(&c, NULL), 0);
+    cr_assert_eq(nd_corpus_add_path(c, names_dir), 0);
+    cr_assert_eq(nd_corpus_size(c), 4);
+    for (uint32_t i = 0; i < 4; i++) /* in byte order of the names */
+        cr_assert_str_eq(nd_corpus_doc_id(c, i), ids[i]);
+    nd_corpus_free(c);
+    remove_tree(names_dir);
+    free(names_dir);
+}

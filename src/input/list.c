@@ -313,7 +313,44 @@ static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id
 }
 
 /* Adds one file: sniffed for JSONL and compression when sniff, else one text document. */
-static int add_file(nd_corpus *c, const char *path, const char *id, bool sniff)
+/* The id of a file named name: its name, with every byte that is not valid UTF-8 written
+ * \xHH and a backslash written \\, so that two names never make one id and an id gives
+ * its name back. NULL when there is no memory. */
+static char *file_id(const char *name)
+{
+    const size_t len = strlen(name);
+    char *id = malloc(4 * len + 1), *to = id;
+    if (!id)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        int used, bad;
+        nd_utf8_decode((const uint8_t *)name + i, len - i, &used, &bad);
+        if (bad) {
+            to += sprintf(to, "\\x%02X", (unsigned char)name[i]);
+        } else if (name[i] == '\\') {
+            to += sprintf(to, "\\\\");
+        } else {
+            memcpy(to, name + i, (size_t)used);
+            to += used;
+        }
+        i += (size_t)used;
+    }
+    *to = '\0';
+    return id;
+}
+
+static int add_named_file(nd_corpus *c, const char *path, const char *id, bool sniff);
+
+/* Adds the file at path, whose id is name made reversible (file_id). */
+static int add_file(nd_corpus *c, const char *path, const char *name, bool sniff)
+{
+    char *id = file_id(name);
+    const int rc = id ? add_named_file(c, path, id, sniff) : ND_ENOMEM;
+    free(id);
+    return rc;
+}
+
+static int add_named_file(nd_corpus *c, const char *path, const char *id, bool sniff)
 {
     const nd_input_format f = c->opts.input_format;
     uint32_t src;
