@@ -355,8 +355,8 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
         const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
         rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
                           skipped, &skipped_cap);
-        nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */
     }
+    nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */
     if (rc == 0 && !*pairs)
         rc = (*pairs = malloc(sizeof(**pairs))) ? 0 : ND_ENOMEM;
     free(forest);
