@@ -84,7 +84,11 @@ typedef enum { ND_ENGINE_FAST, ND_ENGINE_ICU } nd_engine;
 typedef enum { ND_UNIT_WORD, ND_UNIT_CHAR } nd_shingle_unit;
 typedef enum { ND_VERIFY_EXACT, ND_VERIFY_ESTIMATE } nd_verify_mode;
 typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
-typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL } nd_format;
+/* The writers' formats. ND_FORMAT_CSV_SAFE is CSV in which a string cell that begins with
+ * '=', '+', '-', '@', a tab or a carriage return gets a single quote before it (OWASP's
+ * advice against formula injection: a spreadsheet shows the cell as text); numbers and
+ * every other cell are as in ND_FORMAT_CSV. */
+typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL, ND_FORMAT_CSV_SAFE } nd_format;
 typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_input_format;
 
 #define ND_OPTIONS_VERSION 2
@@ -145,7 +149,8 @@ ND_API int nd_options_check(const nd_options *opts, const char **why);
 typedef enum {
     ND_OPTION_WHOLE, /* a whole number */
     ND_OPTION_REAL,  /* a real number */
-    ND_OPTION_BYTES, /* a byte count; the command line takes K, M and G (1024-based) */
+    ND_OPTION_BYTES, /* a byte count; the command line takes K, M and G, alone or with B or
+                        iB (all 1024-based) */
 } nd_option_kind;
 
 /* One numeric option. Entries are static and only ever gain fields at the end. */

@@ -330,3 +330,131 @@ Test(cli, same_output_for_any_engine_and_threads_on_many_documents, .timeout = 1
     remove_tree(dir);
     free(dir);
 }
+
+/* A --files-from list that cannot be read is an input error (exit status 3) naming it;
+ * the other inputs are still processed. */
+Test(cli, unreadable_files_from_list_is_an_input_error)
+{
+    cli_result r = run_cli("-q --threshold 0.3 --files-from /nonexistent/list '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 3, "exit status 3 expected: %s", r.err);
+    cr_assert(strstr(r.err, "/nonexistent/list"), "stderr: %s", r.err);
+    cr_assert(strstr(r.out, S000 "\",\"" S001), "the pair is still reported: %s", r.out);
+    cli_result_dispose(&r);
+}
+
+/* --memory: no minus sign; K, M and G alone or with B or iB, all 1024-based. */
+Test(cli, memory_sizes_take_units_and_refuse_negatives)
+{
+    static const char *const bad[] = {"-5", "-1G", "-0", "5GG", "1GiBB", "1.5G", "1Gi", "1T"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cli_result r = run_cli("-q --memory=%s '%s'", bad[i], SEED(S000));
+        cr_assert_eq(r.status, 2, "--memory=%s: %s", bad[i], r.err);
+        cr_assert(strstr(r.err, "--memory"), "%s", r.err);
+        cli_result_dispose(&r);
+    }
+    static const char *const good[][2] = {
+        {"1G", "1073741824"}, {"1GB", "1073741824"}, {"1GiB", "1073741824"}, {"1gib", "1073741824"},
+        {"64K", "65536"},     {"64KB", "65536"},     {"64KiB", "65536"},     {"2M", "2097152"},
+        {"2MB", "2097152"},   {"2MiB", "2097152"},   {"65536", "65536"},     {"65536B", "65536"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        cli_result r = run_cli("-v --memory=%s --pairs /dev/null '%s'", good[i][0], SEED(S000));
+        char want[64];
+        snprintf(want, sizeof(want), "total %s\n", good[i][1]);
+        cr_assert_eq(r.status, 0, "--memory=%s: %s", good[i][0], r.err);
+        cr_assert(strstr(r.err, want), "--memory=%s is %s bytes: %s", good[i][0], good[i][1],
+                  r.err);
+        cli_result_dispose(&r);
+    }
+    cli_result r = run_cli("--help");
+    cr_assert(strstr(r.out, "1GiB"), "--help says what 1G, 1GB and 1GiB mean");
+    cli_result_dispose(&r);
+}
+
+/* Ids and file names with a newline or an escape sequence: every message and every line of
+ * the -v listing stays one line, with no control character in it; the CSV keeps the id. */
+Test(cli, control_characters_in_ids_and_names_are_escaped_in_messages)
+{
+    static const char line[] =
+        "{\"id\":\"evil\\nline\\u001b[2J\\u007f\",\"text\":\"the quick brown "
+        "fox jumps over the lazy dog again and again\"}\n";
+    char *dir = make_temp_dir(), path[600], feed[1200];
+    snprintf(path, sizeof(path), "%s/in", dir);
+    cr_assert_eq(mkdir_p(path), 0);
+    const int n = snprintf(feed, sizeof(feed), "%s%s", line, line);
+    snprintf(path, sizeof(path), "%s/in/feed.jsonl", dir);
+    write_file(path, feed, (size_t)n);
+    snprintf(path, sizeof(path), "%s/in/bad\033[31m\nname.txt", dir);
+    write_file(path, "binary\0file", 11);
+    cli_result r = run_cli("-v --threshold 0.5 --pairs - '%s/in'", dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "evil\\nline\\x1b[2J\\x7f"), "the id escaped: %s", r.err);
+    cr_assert(strstr(r.err, "bad\\x1b[31m\\nname.txt"), "the file name escaped: %s", r.err);
+    cr_assert(strstr(r.err, "  pair     feed.jsonl:1 ~ feed.jsonl:2") ||
+                  strstr(r.err, "  pair     evil\\nline"),
+              "the listing: %s", r.err);
+    for (const char *c = r.err; *c; c++)
+        cr_assert(*c == '\n' || ((unsigned char)*c >= 0x20 && *c != 0x7f),
+                  "a control character (0x%02x) in the messages: %s", (unsigned char)*c, r.err);
+    for (const char *l = r.err; *l; l = strchr(l, '\n') + 1)
+        cr_assert(!strncmp(l, "neardup: ", 9) || !strncmp(l, "  pair ", 7) ||
+                      !strncmp(l, "  passage ", 10),
+                  "one problem, one line: \"%.40s\" in %s", l, r.err);
+    cr_assert(strstr(r.out, "\"evil\nline\033[2J\177\""), "the CSV keeps the id as it is: %s",
+              r.out);
+    cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* --csv-safe: a cell that begins with = + - @, a tab or a carriage return gets a ' before
+ * it (ids and text alike); without it, the CSV is as it was; JSONL is unchanged by it. */
+Test(cli, csv_safe_neutralises_formula_cells)
+{
+    static const char *const ids[] = {"=cmd|' /C calc'!A0",
+                                      "@SUM(1+1)*cmd|' /C calc'!A0",
+                                      "+1+1",
+                                      "-2+3",
+                                      "\\tx",
+                                      "\\rx",
+                                      "plain=1"};
+    static const char *const shown[] = {"\"'=cmd|' /C calc'!A0\"",
+                                        "\"'@SUM(1+1)*cmd|' /C calc'!A0\"",
+                                        "\"'+1+1\"",
+                                        "\"'-2+3\"",
+                                        "\"'\tx\"",
+                                        "\"'\rx\"",
+                                        "\"plain=1\""};
+    char *dir = make_temp_dir(), path[600];
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (size_t i = 0; i < 7; i++)
+        fprintf(f, "{\"id\":\"%s\",\"text\":\"the quick brown fox jumps over the lazy dog\"}\n",
+                ids[i]);
+    fclose(f);
+    cli_result safe = run_cli("-q --csv-safe --threshold 0.5 --pairs - --clusters - '%s'", path);
+    cli_result plain = run_cli("-q --threshold 0.5 --pairs - --clusters - '%s'", path);
+    cr_assert_eq(safe.status, 0, "%s", safe.err);
+    cr_assert_eq(plain.status, 0, "%s", plain.err);
+    for (size_t i = 0; i < 7; i++) {
+        cr_assert(strstr(safe.out, shown[i]), "%s in %s", shown[i], safe.out);
+        cr_assert(i == 6 || !strstr(plain.out, shown[i]), "no quote without --csv-safe");
+    }
+    cr_assert(strstr(plain.out, "\"=cmd|' /C calc'!A0\""), "%s", plain.out);
+    csv_table t = parse_or_fail(safe.out);
+    cr_assert_str_eq(csv_get(&t, 1, "doc_a"), "'=cmd|' /C calc'!A0");
+    csv_dispose(&t);
+    cli_result json = run_cli("-q --csv-safe --format jsonl --threshold 0.5 '%s'", path);
+    cli_result json_plain = run_cli("-q --format jsonl --threshold 0.5 '%s'", path);
+    cr_assert_str_eq(json.out, json_plain.out, "--csv-safe leaves JSONL alone");
+    cli_result help = run_cli("--help");
+    cr_assert(strstr(help.out, "--csv-safe"));
+    cli_result_dispose(&help);
+    cli_result_dispose(&json);
+    cli_result_dispose(&json_plain);
+    cli_result_dispose(&safe);
+    cli_result_dispose(&plain);
+    remove_tree(dir);
+    free(dir);
+}

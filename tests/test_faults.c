@@ -5,7 +5,9 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +90,8 @@ static void expect_old_or_complete(const char *path, const char *complete)
     free(now);
 }
 
-/* SIGKILL and SIGINT at random moments: each output is the previous file or the new one. */
+/* SIGKILL and SIGINT at random moments: each output is the previous file or the new one;
+ * after SIGINT both are old or both new (only SIGKILL between two renames can mix them). */
 Test(faults, killed_runs_leave_old_or_complete_outputs)
 {
     char ref[600], out[600], path[700];
@@ -117,7 +120,11 @@ Test(faults, killed_runs_leave_old_or_complete_outputs)
         waitpid(pid, NULL, 0);
         expect_old_or_complete(p1, pairs);
         expect_old_or_complete(p2, passages);
-        char *now = read_file(p2, NULL);
+        char *now = read_file(p2, NULL), *now1 = read_file(p1, NULL);
+        /* SIGINT waits for the renames: never new pairs beside old passages */
+        cr_expect(round % 2 == 0 || !strcmp(now, "OLD\n") == !strcmp(now1, "OLD\n"),
+                  "round %d: SIGINT left one output new and the other old", round);
+        free(now1);
         old += !strcmp(now, "OLD\n");
         complete += strcmp(now, "OLD\n") != 0;
         free(now);
@@ -292,4 +299,208 @@ Test(faults, memory_cap_spills_band_records)
     cr_assert_str_eq(tight.out, full.out, "spilling changes nothing in the pairs");
     cli_result_dispose(&full);
     cli_result_dispose(&tight);
+}
+
+/* ---------------------------------------------------------------- outputs and inputs */
+
+/* Whether the file at path holds exactly want. */
+static bool holds(const char *path, const char *want, size_t want_len)
+{
+    size_t len;
+    char *now = read_file(path, &len);
+    const bool same = now && len == want_len && !memcmp(now, want, len);
+    free(now);
+    return same;
+}
+
+static void expect_refused(cli_result *r, const char *option, const char *path)
+{
+    cr_expect_eq(r->status, 2, "a clash is a usage error: %s", r->err);
+    cr_expect(strstr(r->err, option) && strstr(r->err, path), "%s and %s named: %s", option, path,
+              r->err);
+    cli_result_dispose(r);
+}
+
+/* An output that is an input (by its name, through a symlink, as the --files-from list or
+ * a path in it, or a file below an input directory) is refused before anything is read or
+ * written: the input stays whole and no output appears. */
+Test(faults, an_output_that_is_an_input_is_refused)
+{
+    static const char feed[] = "{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n"
+                               "{\"id\":\"b\",\"text\":\"one two three four five six seven\"}\n";
+    char docs[600], path[700], list[700], link[700], out[700];
+    snprintf(docs, sizeof(docs), "%s/docs", dir);
+    cr_assert_eq(mkdir_p(docs), 0);
+    size_t len;
+    char *seed = read_seed(0, &len);
+    snprintf(path, sizeof(path), "%s/000.txt", docs);
+    write_file(path, seed, len);
+    char *seed1 = read_seed(1, &len);
+    snprintf(path, sizeof(path), "%s/001.txt", docs);
+    write_file(path, seed1, len);
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    write_file(path, feed, sizeof(feed) - 1);
+
+    /* the run: --pairs names an article of the folder being read */
+    char cd[700];
+    snprintf(cd, sizeof(cd), "cd '%s' && ", docs);
+    cli_result r = run_cli_prefixed(cd, "-q --threshold 0.3 --pairs 000.txt --passages p.csv .");
+    expect_refused(&r, "--pairs", "000.txt");
+    snprintf(path, sizeof(path), "%s/000.txt", docs);
+    cr_expect(holds(path, seed, strlen(seed)), "the article was overwritten");
+    snprintf(path, sizeof(path), "%s/p.csv", docs);
+    cr_expect_neq(access(path, F_OK), 0, "an output was written");
+
+    /* a JSONL feed as --pairs, beside --dedup-out */
+    r = run_cli("-q --pairs '%s/feed.jsonl' --dedup-out '%s/d.jsonl' '%s/feed.jsonl'", dir, dir,
+                dir);
+    expect_refused(&r, "--pairs", "feed.jsonl");
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    cr_expect(holds(path, feed, sizeof(feed) - 1), "the feed was overwritten");
+    snprintf(path, sizeof(path), "%s/d.jsonl", dir);
+    cr_expect_neq(access(path, F_OK), 0, "--dedup-out was written");
+
+    /* the same file by another name: a symlink to the feed */
+    snprintf(link, sizeof(link), "%s/link.csv", dir);
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    cr_assert_eq(symlink(path, link), 0);
+    r = run_cli("-q --clusters '%s' '%s'", link, path);
+    expect_refused(&r, "--clusters", "link.csv");
+    cr_expect(holds(path, feed, sizeof(feed) - 1), "the feed was overwritten through a link");
+
+    /* the --files-from list, and a path listed in it */
+    snprintf(list, sizeof(list), "%s/list", dir);
+    const int n = snprintf(out, sizeof(out), "%s\n", path);
+    write_file(list, out, (size_t)n);
+    r = run_cli("-q --pairs '%s' --files-from '%s'", list, list);
+    expect_refused(&r, "--pairs", "list");
+    cr_expect(holds(list, out, (size_t)n), "the list was overwritten");
+    r = run_cli("-q --remove '%s' --files-from '%s'", path, list);
+    expect_refused(&r, "--remove", "feed.jsonl");
+    cr_expect(holds(path, feed, sizeof(feed) - 1), "a listed input was overwritten");
+
+    /* inside an input directory: a new file (read as a document by the next run), and an
+     * outside file reached through a symlink below the directory */
+    r = run_cli("-q --pairs '%s/new.csv' '%s'", docs, docs);
+    expect_refused(&r, "--pairs", "new.csv");
+    snprintf(path, sizeof(path), "%s/new.csv", docs);
+    cr_expect_neq(access(path, F_OK), 0, "an output was written inside the input directory");
+    snprintf(out, sizeof(out), "%s/out.csv", dir);
+    write_file(out, "OLD\n", 4);
+    snprintf(link, sizeof(link), "%s/linked.txt", docs);
+    cr_assert_eq(symlink(out, link), 0);
+    r = run_cli("-q --pairs '%s' '%s'", out, docs);
+    expect_refused(&r, "--pairs", "linked.txt");
+    cr_expect(holds(out, "OLD\n", 4), "the file read through the symlink was overwritten");
+    unlink(link);
+
+    /* "-" and /dev/null never clash */
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    r = run_cli("-q --threshold 0.5 --pairs - --clusters - --remove /dev/null --passages /dev/null "
+                "'%s' /dev/null",
+                path);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    free(seed);
+    free(seed1);
+}
+
+/* Two outputs that are one file: the same name, two spellings of it, a hard link, a
+ * symlink. A usage error naming both; nothing written. */
+Test(faults, two_outputs_that_are_one_file_are_refused)
+{
+    char a[700], b[700];
+    snprintf(a, sizeof(a), "%s/x.csv", dir);
+    cli_result r = run_cli("-q --pairs '%s' --clusters '%s' '%s'", a, a, SEEDS_DIR);
+    expect_refused(&r, "--pairs", "x.csv");
+    cr_expect_neq(access(a, F_OK), 0, "an output was written");
+    r = run_cli("-q --pairs '%s' --passages '%s/./x.csv' '%s'", a, dir, SEEDS_DIR);
+    expect_refused(&r, "--passages", "./x.csv");
+    cr_expect_neq(access(a, F_OK), 0, "an output was written");
+    write_file(a, "OLD\n", 4);
+    snprintf(b, sizeof(b), "%s/hard.csv", dir);
+    cr_assert_eq(link(a, b), 0);
+    r = run_cli("-q --remove '%s' --report '%s' '%s'", a, b, SEEDS_DIR);
+    expect_refused(&r, "--report", "hard.csv");
+    snprintf(b, sizeof(b), "%s/soft.csv", dir);
+    cr_assert_eq(symlink(a, b), 0);
+    r = run_cli("-q --run-info '%s' --clusters '%s' '%s'", b, a, SEEDS_DIR);
+    expect_refused(&r, "--run-info", "soft.csv");
+    cr_expect(holds(a, "OLD\n", 4), "the output was written");
+}
+
+/* A named pipe as an input that gives a seed article when scanned and five bytes when read
+ * again for the passages: the passages cannot be written. The writer waits until the scan
+ * has read to the end before it opens the pipe again. Runs args (with %s the pipe) under a
+ * timeout. */
+static cli_result run_with_shrinking_input(const char *args_fmt)
+{
+    char fifo[700], args[4096];
+    snprintf(fifo, sizeof(fifo), "%s/shrinking.txt", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    size_t len;
+    char *seed = read_seed(0, &len);
+    const pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(fifo, O_WRONLY);
+        if (fd < 0 || write(fd, seed, len) != (ssize_t)len)
+            _exit(1);
+        close(fd);
+        usleep(500000); /* the scan reads the rest and closes its end */
+        fd = open(fifo, O_WRONLY);
+        if (fd < 0 || write(fd, "short", 5) != 5)
+            _exit(1);
+        close(fd);
+        _exit(0);
+    }
+    snprintf(args, sizeof(args), args_fmt, fifo);
+    cli_result r = run_cli_prefixed("timeout 60 ", "%s", args);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    unlink(fifo);
+    free(seed);
+    return r;
+}
+
+/* An output that cannot be written because an input changed says so, naming the output and
+ * the input (exit status 4 came with no message). */
+Test(faults, an_output_that_fails_says_why)
+{
+    char args[1400];
+    snprintf(args, sizeof(args), "-q --threshold 0.3 --passages '%s/passages.csv' '%s' %%s", dir,
+             SEED("000_0890706d309c6b14.txt"));
+    cli_result r = run_with_shrinking_input(args);
+    cr_expect_eq(r.status, 4, "%s", r.err);
+    cr_expect(strstr(r.err, "passages.csv: cannot write: an input could not be read again"),
+              "the output and what failed named: %s", r.err);
+    cr_expect(strstr(r.err, "shrinking.txt: error: changed since it was scanned"),
+              "the input named: %s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* The outputs of a run are renamed into place together, once all are complete: when the
+ * passages fail, the pairs written before them stay as they were, and no temporary file
+ * remains. */
+Test(faults, outputs_are_renamed_together_when_all_are_complete)
+{
+    char pairs[700], passages[700], args[2000], cmd[800];
+    snprintf(pairs, sizeof(pairs), "%s/pairs.csv", dir);
+    snprintf(passages, sizeof(passages), "%s/passages.csv", dir);
+    write_file(pairs, "OLD\n", 4);
+    write_file(passages, "OLD\n", 4);
+    snprintf(args, sizeof(args), "-q --threshold 0.3 --pairs '%s' --passages '%s' '%s' %%s", pairs,
+             passages, SEED("000_0890706d309c6b14.txt"));
+    cli_result r = run_with_shrinking_input(args);
+    cr_expect_eq(r.status, 4, "%s", r.err);
+    cr_expect(holds(pairs, "OLD\n", 4), "the pairs were replaced though the passages failed");
+    cr_expect(holds(passages, "OLD\n", 4), "the passages were replaced");
+    cr_expect(strstr(r.err, "pairs.csv: left as it was"), "%s", r.err);
+    snprintf(cmd, sizeof(cmd), "ls -a '%s' | grep -q '\\.tmp\\.'", dir);
+    cr_expect_neq(system(cmd), 0, "a temporary file was left behind");
+    cli_result_dispose(&r);
+    r = run_cli("-q --threshold 0.3 --pairs '%s' --passages '%s' '%s'", pairs, passages, SEEDS_DIR);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(!holds(pairs, "OLD\n", 4) && !holds(passages, "OLD\n", 4), "both replaced");
+    cli_result_dispose(&r);
 }

@@ -125,3 +125,49 @@ Test(output, empty_results_keep_the_header)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+/* ND_FORMAT_CSV_SAFE: a string cell that begins with = + - @, a tab or a carriage return
+ * starts with a single quote (the cell itself, quotes and all, otherwise as in CSV); any
+ * other cell, and a result without such cells, are written as ND_FORMAT_CSV writes them. */
+Test(output, csv_safe_quotes_cells_a_spreadsheet_would_run)
+{
+    static const char *const hostile[] = {"=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "a=1"};
+    static const char *const want[] = {"'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "a=1"};
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    o.threads = 1;
+    nd_corpus *c;
+    nd_result *r;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    for (size_t i = 0; i < 7; i++)
+        cr_assert_eq(nd_corpus_add_memory(c, hostile[i], text, sizeof(text) - 1), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    char *safe = write_with(nd_write_clusters, r, ND_FORMAT_CSV_SAFE);
+    char *plain = write_with(nd_write_clusters, r, ND_FORMAT_CSV);
+    csv_table t, p;
+    cr_assert_eq(csv_parse(safe, &t), 0);
+    cr_assert_eq(csv_parse(plain, &p), 0);
+    cr_assert_eq(t.n_rows, 8, "%s", safe);
+    for (size_t i = 0; i < 7; i++) {
+        cr_assert_str_eq(csv_get(&t, i + 1, "doc"), want[i]);
+        cr_assert_str_eq(csv_get(&p, i + 1, "doc"), hostile[i]);
+        cr_assert_str_eq(csv_get(&t, i + 1, "size"), "7", "numbers stay bare");
+    }
+    csv_dispose(&t);
+    csv_dispose(&p);
+    char *passages = write_with(write_passages_with_text, r, ND_FORMAT_CSV_SAFE);
+    cr_assert(strstr(passages, "\r\n\"'=1+1\",0,"), "%s", passages);
+    free(passages);
+    free(safe);
+    free(plain);
+    nd_result_free(r);
+    nd_corpus_free(c);
+    run(&c, &r); /* ids without a formula: the same bytes either way */
+    safe = write_with(write_passages_with_text, r, ND_FORMAT_CSV_SAFE);
+    plain = write_with(write_passages_with_text, r, ND_FORMAT_CSV);
+    cr_assert_str_eq(safe, plain);
+    free(safe);
+    free(plain);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}

@@ -7,6 +7,7 @@
 #include "neardup.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ typedef struct cli_config {
     nd_format format;
     bool passage_text;
     bool exit_code;
+    bool csv_safe; /* --csv-safe: cells that a spreadsheet would take for a formula get a ' */
     int verbosity; /* 0 quiet, 1 summary, 2 listing */
     const char *files_from;
     bool files_from_nul;
@@ -35,8 +37,8 @@ typedef struct cli_config {
 
 #define CLI_CONFIG_INIT                                                                            \
     {                                                                                              \
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, 1, NULL, false,   \
-            NULL, 0                                                                                \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, false, 1, NULL,   \
+            false, NULL, 0                                                                         \
     }
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
@@ -60,17 +62,48 @@ typedef struct cli_output {
     const char *path; /* as given; "-" is stdout */
     char *tmp_path;   /* the temporary file renamed over path when complete, or NULL */
     FILE *fp;
-    char *buffer; /* fp's, larger than stdio's own */
+    char *buffer;    /* fp's, larger than stdio's own */
+    int write_errno; /* errno of the first failed write, when the writer saw one */
 } cli_output;
 
 /* Opens an output: regular files are written under a temporary name beside
- * them; stdout, devices and pipes are written directly. */
+ * them; stdout, devices and pipes are written directly. Returns 0, or ND_EIO or
+ * ND_ENOMEM (the message is printed). */
 int cli_output_open(cli_output *o, const char *path);
 /* Removes the temporary files of open outputs when SIGINT, SIGTERM or SIGHUP arrives. */
 void cli_output_catch_signals(void);
 
-/* Closes it; with ok, renames the temporary file into place; otherwise removes it.
- * Returns 0 or ND_EIO (the message is printed). */
+/* Flushes it to disk and closes it. With ok, and when that succeeds, its temporary file
+ * stays (complete, under its temporary name) for cli_outputs_commit; otherwise it is
+ * removed. Returns 0 or ND_EIO (the message is printed). */
 int cli_output_close(cli_output *o, bool ok);
+
+/* The outputs of a run, all closed: with ok, renames their temporary files into place one
+ * after the other, signals held off meanwhile; otherwise (or from the first rename that
+ * fails) removes them. Returns 0 or ND_EIO (the message is printed). */
+int cli_outputs_commit(cli_output *outs, size_t n, bool ok);
+
+/* ------------------------------------------------------------ paths and messages */
+
+/* Prints a message on stderr, in one write, with every control character but a last
+ * newline escaped (\n, \r, \t, \xHH; C1 controls as \u0080..\u009f; bytes that are
+ * not UTF-8 as \xHH): a file name or id cannot break a line or move the cursor. */
+void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_vmessage(const char *fmt, va_list ap);
+
+/* An output as the command line named it: "pairs" and its path. */
+typedef struct cli_output_name {
+    const char *option, *path;
+} cli_output_name;
+
+/* Before anything is read: whether an output would overwrite an input or another output.
+ * An output clashes with an input that is the same file (device and inode, or the same
+ * resolved path for a file not there yet), with another output that is, and with an input
+ * directory when it lies inside it, where a run would read it as a document. "-" and
+ * outputs that are not regular files (devices, /dev/null, pipes) never clash. inputs are
+ * the paths to read, list the --files-from file or NULL. Returns 0, ND_EINVAL after
+ * printing the clash, or ND_ENOMEM. */
+int cli_check_paths(const cli_output_name *outs, size_t n_outs, const char *const *inputs,
+                    size_t n_inputs, const char *list);
 
 #endif

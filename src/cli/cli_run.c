@@ -22,116 +22,193 @@ static void print_diag(const nd_diag *d, void *payload)
         counts->errors++;
     else
         counts->warnings++;
+    /* (ids and file names may hold control characters: cli_message escapes them) */
     if (d->offset >= 0)
-        fprintf(stderr, "neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
-                error ? "error" : "warning", d->message);
+        cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
+                    error ? "error" : "warning", d->message);
     else
-        fprintf(stderr, "neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
+        cli_message("neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
 }
 
-/* Adds every path named in a list file (newline- or NUL-separated). */
-static int add_listed(nd_corpus *corpus, const char *list, bool nul, diag_counts *counts)
+/* The paths named in a list file (newline- or NUL-separated), into *paths[0..*n). A list
+ * that cannot be read is an input error, said and counted: the other inputs are still
+ * processed. Returns 0 or ND_ENOMEM. */
+static int read_list(const char *list, bool nul, char ***paths, size_t *n, diag_counts *counts)
 {
     FILE *fp = strcmp(list, "-") ? fopen(list, "r") : stdin;
+    *paths = NULL;
+    *n = 0;
     if (!fp) {
-        fprintf(stderr, "neardup: %s: %s\n", list, strerror(errno));
-        return ND_EIO;
+        cli_message("neardup: %s: error: cannot read the list of inputs: %s\n", list,
+                    strerror(errno));
+        counts->errors++;
+        return 0;
     }
     char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    size_t cap = 0, paths_cap = 0;
+    ssize_t len;
     int rc = 0;
-    while (rc != ND_ENOMEM && (n = getdelim(&line, &cap, nul ? '\0' : '\n', fp)) > 0) {
-        if (line[n - 1] == (nul ? '\0' : '\n'))
-            line[--n] = '\0';
-        if (!nul && n > 0 && line[n - 1] == '\r') /* a list written on Windows */
-            line[--n] = '\0';
-        if (n == 0)
+    while (rc == 0 && (len = getdelim(&line, &cap, nul ? '\0' : '\n', fp)) > 0) {
+        if (line[len - 1] == (nul ? '\0' : '\n'))
+            line[--len] = '\0';
+        if (!nul && len > 0 && line[len - 1] == '\r') /* a list written on Windows */
+            line[--len] = '\0';
+        if (len == 0)
             continue;
-        rc = nd_corpus_add_path(corpus, line);
+        if (*n == paths_cap) {
+            char **grown =
+                realloc(*paths, (paths_cap = paths_cap ? 2 * paths_cap : 64) * sizeof(**paths));
+            if (!grown) {
+                rc = ND_ENOMEM;
+                break;
+            }
+            *paths = grown;
+        }
+        rc = ((*paths)[*n] = strdup(line)) ? 0 : ND_ENOMEM;
+        *n += rc == 0;
     }
     if (ferror(fp)) {
-        fprintf(stderr, "neardup: %s: %s\n", list, strerror(errno));
+        cli_message("neardup: %s: error: %s\n", list, strerror(errno));
         counts->errors++;
     }
     free(line);
     if (fp != stdin)
         fclose(fp);
-    return rc == ND_ENOMEM ? rc : 0;
+    return rc;
 }
 
-typedef int (*writer_fn)(const nd_result *, FILE *, nd_format);
-
-static int write_report(const nd_result *r, FILE *out, nd_format format)
+static void free_list(char **paths, size_t n)
 {
-    (void)format;
-    return nd_write_report_html(r, out);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
 }
 
-static int write_run_info(const nd_result *r, FILE *out, nd_format format)
+/* ------------------------------------------------------------ outputs */
+
+typedef int (*writer_fn)(const nd_result *, FILE *, const cli_config *);
+
+static int write_pairs(const nd_result *r, FILE *out, const cli_config *cfg)
 {
-    (void)format;
-    return nd_write_run_info(r, out);
+    return nd_write_pairs(r, out, cfg->format);
 }
 
-static int write_kept(const nd_result *r, FILE *out, nd_format format)
+static int write_clusters(const nd_result *r, FILE *out, const cli_config *cfg)
 {
-    (void)format;
+    return nd_write_clusters(r, out, cfg->format);
+}
+
+static int write_remove(const nd_result *r, FILE *out, const cli_config *cfg)
+{
+    return nd_write_remove(r, out, cfg->format);
+}
+
+static int write_passages(const nd_result *r, FILE *out, const cli_config *cfg)
+{
+    return nd_write_passages(r, out, cfg->format, cfg->passage_text);
+}
+
+static int write_kept(const nd_result *r, FILE *out, const cli_config *cfg)
+{
+    (void)cfg;
     return nd_write_kept_lines(r, out);
 }
 
-static int write_one(const char *path, const nd_result *r, const cli_config *cfg, writer_fn write,
-                     bool passages)
+static int write_run_info(const nd_result *r, FILE *out, const cli_config *cfg)
 {
-    cli_output out;
-    if (cli_output_open(&out, path) < 0)
-        return ND_EIO;
-    const int rc = passages ? nd_write_passages(r, out.fp, cfg->format, cfg->passage_text)
-                            : write(r, out.fp, cfg->format);
-    if (rc < 0 && rc != ND_EIO)
-        fprintf(stderr, "neardup: %s: cannot write: %s\n", path,
-                rc == ND_ENOMEM ? nd_strerror(rc) : "a document changed or vanished");
-    return cli_output_close(&out, rc == 0) < 0 || rc < 0 ? ND_EIO : 0;
+    (void)cfg;
+    return nd_write_run_info(r, out);
 }
 
-static int write_outputs(const nd_result *r, const cli_config *cfg)
+static int write_report(const nd_result *r, FILE *out, const cli_config *cfg)
 {
-    int rc = 0;
+    (void)cfg;
+    return nd_write_report_html(r, out);
+}
+
+#define N_OUTPUTS 7
+
+/* The outputs asked for, in the order they are written, into names and writers; returns
+ * how many. With none, pairs go to stdout. */
+static size_t output_table(const cli_config *cfg, cli_output_name *names, writer_fn *writers)
+{
     const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages &&
                       !cfg->dedup_out && !cfg->run_info && !cfg->report;
-    const char *pairs = none ? "-" : cfg->pairs;
-    if (pairs && write_one(pairs, r, cfg, nd_write_pairs, false) < 0)
-        rc = ND_EIO;
-    if (cfg->clusters && write_one(cfg->clusters, r, cfg, nd_write_clusters, false) < 0)
-        rc = ND_EIO;
-    if (cfg->remove && write_one(cfg->remove, r, cfg, nd_write_remove, false) < 0)
-        rc = ND_EIO;
-    if (cfg->passages && write_one(cfg->passages, r, cfg, NULL, true) < 0)
-        rc = ND_EIO;
-    if (cfg->dedup_out && write_one(cfg->dedup_out, r, cfg, write_kept, false) < 0)
-        rc = ND_EIO;
-    if (cfg->run_info && write_one(cfg->run_info, r, cfg, write_run_info, false) < 0)
-        rc = ND_EIO;
-    if (cfg->report && write_one(cfg->report, r, cfg, write_report, false) < 0)
-        rc = ND_EIO;
-    return rc;
+    const cli_output_name all[N_OUTPUTS] = {
+        {"pairs", none ? "-" : cfg->pairs},
+        {"clusters", cfg->clusters},
+        {"remove", cfg->remove},
+        {"passages", cfg->passages},
+        {"dedup-out", cfg->dedup_out},
+        {"run-info", cfg->run_info},
+        {"report", cfg->report},
+    };
+    static const writer_fn all_writers[N_OUTPUTS] = {
+        write_pairs, write_clusters, write_remove, write_passages,
+        write_kept,  write_run_info, write_report,
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < N_OUTPUTS; i++)
+        if (all[i].path) {
+            names[n] = all[i];
+            writers[n++] = all_writers[i];
+        }
+    return n;
+}
+
+/* Writes one output, complete under its temporary name (or directly, for stdout or a
+ * device); every failure is said, naming the file and what failed. */
+static int write_one(cli_output *out, const char *path, const nd_result *r, const cli_config *cfg,
+                     writer_fn write)
+{
+    int rc = cli_output_open(out, path);
+    if (rc < 0)
+        return rc;
+    rc = write(r, out->fp, cfg);
+    if (rc < 0 && ferror(out->fp))
+        out->write_errno = errno; /* the stream failed: cli_output_close says why */
+    else if (rc < 0)
+        cli_message("neardup: %s: cannot write: %s\n", path,
+                    rc == ND_ENOMEM ? nd_strerror(rc)
+                                    : "an input could not be read again (it changed or vanished "
+                                      "since it was scanned)");
+    const int closed = cli_output_close(out, rc == 0);
+    return rc < 0 ? rc : closed;
+}
+
+/* Writes every output, each under its temporary name, and renames them all into place
+ * only when all are complete: a run that fails leaves each output as it was. */
+static int write_outputs(const nd_result *r, const cli_config *cfg, const cli_output_name *names,
+                         const writer_fn *writers, size_t n)
+{
+    cli_output outs[N_OUTPUTS];
+    size_t done = 0;
+    int rc = 0;
+    for (; done < n && rc == 0; done++)
+        rc = write_one(&outs[done], names[done].path, r, cfg, writers[done]);
+    for (size_t i = 0; rc < 0 && i + 1 < done; i++)
+        if (outs[i].tmp_path)
+            cli_message("neardup: %s: left as it was, as %s could not be written\n", names[i].path,
+                        names[done - 1].path);
+    const int committed = cli_outputs_commit(outs, done, rc == 0);
+    return rc < 0 ? rc : committed;
 }
 
 static void print_listing(const nd_corpus *c, const nd_result *r)
 {
     for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
         const nd_pair *p = nd_result_pair(r, i);
-        fprintf(stderr, "  pair     %s ~ %s  jaccard %.3f (estimate %.3f), cluster %u\n",
-                nd_corpus_doc_id(c, p->doc_a), nd_corpus_doc_id(c, p->doc_b), p->jaccard,
-                p->jaccard_est, p->cluster);
+        cli_message("  pair     %s ~ %s  jaccard %.3f (estimate %.3f), cluster %u\n",
+                    nd_corpus_doc_id(c, p->doc_a), nd_corpus_doc_id(c, p->doc_b), p->jaccard,
+                    p->jaccard_est, p->cluster);
     }
     for (size_t i = 0; i < nd_result_n_passages(r); i++) {
         const nd_passage *p = nd_result_passage(r, i);
-        fprintf(stderr, "  passage  %s [%llu,%llu) ~ %s [%llu,%llu)  %u/%u words, score %.2f\n",
-                nd_corpus_doc_id(c, p->doc_a), (unsigned long long)p->a_start,
-                (unsigned long long)p->a_end, nd_corpus_doc_id(c, p->doc_b),
-                (unsigned long long)p->b_start, (unsigned long long)p->b_end, p->words_a,
-                p->words_b, p->score);
+        cli_message("  passage  %s [%llu,%llu) ~ %s [%llu,%llu)  %u/%u words, score %.2f\n",
+                    nd_corpus_doc_id(c, p->doc_a), (unsigned long long)p->a_start,
+                    (unsigned long long)p->a_end, nd_corpus_doc_id(c, p->doc_b),
+                    (unsigned long long)p->b_start, (unsigned long long)p->b_end, p->words_a,
+                    p->words_b, p->score);
     }
 }
 
@@ -186,13 +263,12 @@ static void print_summary(const nd_result *r, bool passages)
             s->seconds[ND_STAGE_PASSAGES], total);
 }
 
-static int add_inputs(nd_corpus *corpus, const cli_config *cfg, diag_counts *counts)
+/* Adds the paths named on the command line, then those of the list. */
+static int add_inputs(nd_corpus *corpus, const char *const *inputs, size_t n)
 {
-    for (size_t i = 0; i < cfg->n_paths; i++)
-        if (nd_corpus_add_path(corpus, cfg->paths[i]) == ND_ENOMEM)
+    for (size_t i = 0; i < n; i++)
+        if (nd_corpus_add_path(corpus, inputs[i]) == ND_ENOMEM)
             return ND_ENOMEM;
-    if (cfg->files_from)
-        return add_listed(corpus, cfg->files_from, cfg->files_from_nul, counts);
     return 0;
 }
 
@@ -201,11 +277,36 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     nd_corpus *corpus = NULL;
     nd_result *result = NULL;
     diag_counts counts = {0, 0};
-    int rc = nd_corpus_new(&corpus, opts);
+    cli_output_name names[N_OUTPUTS];
+    writer_fn writers[N_OUTPUTS];
+    const size_t n_outs = output_table(cfg, names, writers);
+    char **listed = NULL;
+    size_t n_listed = 0;
+    int rc = cfg->files_from
+                 ? read_list(cfg->files_from, cfg->files_from_nul, &listed, &n_listed, &counts)
+                 : 0;
+    const size_t n_inputs = cfg->n_paths + n_listed;
+    const char **inputs = rc == 0 ? malloc((n_inputs + 1) * sizeof(*inputs)) : NULL;
+    if (!inputs)
+        rc = ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n_inputs; i++)
+        inputs[i] = i < cfg->n_paths ? cfg->paths[i] : listed[i - cfg->n_paths];
+    /* before anything is read: no output may be an input, or another output */
+    if (rc == 0)
+        rc = cli_check_paths(names, n_outs, inputs, n_inputs, cfg->files_from);
+    if (rc == ND_EINVAL) {
+        free(inputs);
+        free_list(listed, n_listed);
+        return ND_EXIT_USAGE;
+    }
+    if (rc == 0)
+        rc = nd_corpus_new(&corpus, opts);
     if (rc == 0) {
         nd_corpus_set_diag(corpus, print_diag, &counts);
-        rc = add_inputs(corpus, cfg, &counts);
+        rc = add_inputs(corpus, inputs, n_inputs);
     }
+    free(inputs);
+    free_list(listed, n_listed);
     cli_progress progress;
     const bool show =
         rc == 0 &&
@@ -225,7 +326,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
         nd_corpus_free(corpus);
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;
     }
-    const bool write_failed = write_outputs(result, cfg) < 0;
+    const bool write_failed = write_outputs(result, cfg, names, writers, n_outs) < 0;
     if (cfg->verbosity >= 2) {
         print_listing(corpus, result);
         print_memory_plan(result);

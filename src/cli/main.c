@@ -9,6 +9,7 @@
 #include "neardup.h"
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -55,6 +56,7 @@ enum {
     OPT_REPORT,
     OPT_TMPDIR,
     OPT_MEMORY,
+    OPT_CSV_SAFE,
 };
 
 static const struct option longopts[] = {
@@ -63,6 +65,7 @@ static const struct option longopts[] = {
     {"remove", required_argument, NULL, OPT_REMOVE},
     {"passages", required_argument, NULL, OPT_PASSAGES},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"csv-safe", no_argument, NULL, OPT_CSV_SAFE},
     {"no-passage-text", no_argument, NULL, OPT_NO_PASSAGE_TEXT},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"shingle", required_argument, NULL, OPT_SHINGLE},
@@ -117,6 +120,9 @@ static void usage(void)
           "      --passages=FILE      shared passages with byte and character offsets\n"
           "      --no-passage-text    leave text_a/text_b out of the passages\n"
           "      --format=FMT         csv (default) or jsonl, for every output\n"
+          "      --csv-safe           in CSV, a cell that begins with = + - @, a tab or a\n"
+          "                           carriage return gets a ' before it, so that a spreadsheet\n"
+          "                           shows it as text rather than run it as a formula\n"
           "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
           "                           cluster), byte for byte, in input order\n"
           "      --report=FILE        a self-contained HTML page of clusters, pairs and passages\n"
@@ -176,12 +182,13 @@ static void usage(void)
           stdout);
 }
 
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
 {
     va_list ap;
     fputs("neardup: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vmessage(fmt, ap); /* a value given may hold control characters */
     va_end(ap);
     fputs("\nTry 'neardup --help' for more information.\n", stderr);
     exit(ND_EXIT_USAGE);
@@ -308,20 +315,28 @@ static double parse_real(const char *name, const char *s)
     return v;
 }
 
-/* A byte count with an optional K, M or G suffix (powers of 1024). */
+/* A byte count with an optional K, M or G suffix, alone or followed by B or iB (any case):
+ * 1G, 1GB and 1GiB are all 2^30 bytes, as for every size of neardup; a B alone is bytes.
+ * A minus sign anywhere is refused (strtoull would wrap -5 around to 16 EiB). */
 static uint64_t parse_size(const char *name, const char *s)
 {
+    static const char units[] = "KMG";
     const nd_option_info *o = option_info(name);
     char *end;
     errno = 0;
     const unsigned long long v = strtoull(s, &end, 10);
     unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20, end++;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30, end++;
+    const char *unit = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (unit) {
+        shift = 10 * (unsigned)(unit - units + 1);
+        end++;
+        if (toupper((unsigned char)end[0]) == 'I' && toupper((unsigned char)end[1]) == 'B')
+            end += 2;
+        else if (toupper((unsigned char)end[0]) == 'B')
+            end++;
+    } else if (toupper((unsigned char)*end) == 'B') {
+        end++;
+    }
     if (errno || end == s || *end || strchr(s, '-') || v > (UINT64_MAX >> shift) ||
         !nd_option_in_range(o, (double)(v << shift)))
         bad_value(o, s);
@@ -358,6 +373,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         break;
     case OPT_FORMAT: cfg->format = (nd_format)parse_word("format", arg, formats); break;
     case OPT_NO_PASSAGE_TEXT: cfg->passage_text = false; break;
+    case OPT_CSV_SAFE: cfg->csv_safe = true; break;
     case OPT_THRESHOLD: o->threshold = parse_real("threshold", arg); break;
     case OPT_SHINGLE: o->shingle_k = (int)parse_whole("shingle", arg); break;
     case OPT_SHINGLE_UNIT:
@@ -433,6 +449,8 @@ int main(int argc, char **argv)
         usage_error("bad option: %s", why);
     if (optind == argc && !cfg.files_from)
         usage_error("no input: name files or directories, or use --files-from");
+    if (cfg.csv_safe && cfg.format == ND_FORMAT_CSV)
+        cfg.format = ND_FORMAT_CSV_SAFE; /* (JSONL has no formulas: unchanged) */
     cli_output_catch_signals();
     cfg.paths = (const char *const *)argv + optind;
     cfg.n_paths = (size_t)(argc - optind);

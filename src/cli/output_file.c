@@ -1,9 +1,11 @@
 /*
  * output_file.c: outputs that are either complete or absent.
  *
- * A regular file is written as PATH.tmp.XXXXXX in the same directory, flushed
- * to disk and renamed over PATH only when everything was written: a run that
- * fails or is killed leaves the previous file or none, never half of one.
+ * A regular file is written as PATH.tmp.XXXXXX in the same directory and flushed
+ * to disk; when every output of the run is complete, they are renamed over their
+ * PATHs one after the other, with signals held off: a run that fails or is killed
+ * leaves the previous files or none, never half of one, and never new pairs beside
+ * the clusters of an earlier run (only SIGKILL or a crash between two renames can).
  * stdout, a device or a pipe cannot be replaced by a rename (renaming over
  * /dev/stdout as root would destroy the device node), so they are written
  * directly. On SIGINT, SIGTERM or SIGHUP the temporary files are removed
@@ -99,9 +101,9 @@ static bool is_special(const char *path)
 int cli_output_open(cli_output *o, const char *path)
 {
     struct stat st;
-    *o = (cli_output){path, NULL, NULL, NULL};
+    *o = (cli_output){path, NULL, NULL, NULL, 0};
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "neardup: %s: cannot write: is a directory\n", path);
+        cli_message("neardup: %s: cannot write: is a directory\n", path);
         return ND_EIO;
     }
     if (is_special(path)) {
@@ -109,8 +111,10 @@ int cli_output_open(cli_output *o, const char *path)
     } else {
         const size_t n = strlen(path);
         o->tmp_path = malloc(n + sizeof(".tmp.XXXXXX"));
-        if (!o->tmp_path)
+        if (!o->tmp_path) {
+            cli_message("neardup: %s: cannot write: %s\n", path, nd_strerror(ND_ENOMEM));
             return ND_ENOMEM;
+        }
         memcpy(o->tmp_path, path, n);
         memcpy(o->tmp_path + n, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
         const int fd = create_tracked(o->tmp_path);
@@ -120,7 +124,7 @@ int cli_output_open(cli_output *o, const char *path)
             fchmod(fd, 0644);
     }
     if (!o->fp) {
-        fprintf(stderr, "neardup: %s: cannot write: %s\n", path, strerror(errno));
+        cli_message("neardup: %s: cannot write: %s\n", path, strerror(errno));
         if (o->tmp_path) {
             unlink(o->tmp_path);
             track(o->tmp_path, false);
@@ -135,31 +139,66 @@ int cli_output_open(cli_output *o, const char *path)
     return 0;
 }
 
-int cli_output_close(cli_output *o, bool ok)
+/* Removes the temporary file of o, if any. */
+static void discard(cli_output *o)
 {
-    int rc = 0;
-    if (!o->fp)
-        return 0;
-    if (fflush(o->fp) != 0 || ferror(o->fp) || (o->tmp_path && fsync(fileno(o->fp)) != 0))
-        ok = false, rc = ND_EIO;
-    if (o->fp != stdout && fclose(o->fp) != 0)
-        ok = false, rc = ND_EIO;
-    if (rc < 0)
-        fprintf(stderr, "neardup: %s: write failed: %s\n", o->path, strerror(errno));
-    free(o->buffer); /* after the message: free may change errno */
     if (o->tmp_path) {
-        if (ok && rename(o->tmp_path, o->path) != 0) {
-            fprintf(stderr, "neardup: %s: cannot rename into place: %s\n", o->path,
-                    strerror(errno));
-            rc = ND_EIO;
-        }
-        if (!ok || rc < 0)
-            unlink(o->tmp_path);
+        unlink(o->tmp_path);
         track(o->tmp_path, false);
         free(o->tmp_path);
+        o->tmp_path = NULL;
     }
+}
+
+int cli_output_close(cli_output *o, bool ok)
+{
+    int rc = 0, err = 0;
+    if (!o->fp)
+        return 0;
+    if (fflush(o->fp) != 0)
+        rc = ND_EIO, err = errno;
+    else if (ferror(o->fp)) /* an earlier write failed, and nothing was left to flush */
+        rc = ND_EIO, err = o->write_errno;
+    else if (o->tmp_path && fsync(fileno(o->fp)) != 0)
+        rc = ND_EIO, err = errno;
+    if (o->fp != stdout && fclose(o->fp) != 0 && rc == 0)
+        rc = ND_EIO, err = errno;
+    if (rc < 0)
+        cli_message("neardup: %s: write failed: %s\n", o->path,
+                    err ? strerror(err) : "the stream reported an error");
+    free(o->buffer);
+    if (!ok || rc < 0)
+        discard(o);
     o->fp = NULL;
-    o->tmp_path = NULL;
     o->buffer = NULL;
+    return rc;
+}
+
+int cli_outputs_commit(cli_output *outs, size_t n, bool ok)
+{
+    sigset_t all, old;
+    int rc = 0;
+    size_t failed = n;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old); /* a SIGINT now waits for the last rename */
+    for (size_t i = 0; i < n; i++) {
+        cli_output *o = &outs[i];
+        if (!o->tmp_path)
+            continue;
+        if (ok && rename(o->tmp_path, o->path) != 0) {
+            cli_message("neardup: %s: cannot rename into place: %s\n", o->path, strerror(errno));
+            ok = false, rc = ND_EIO, failed = i;
+        }
+        if (!ok) {
+            unlink(o->tmp_path);
+            if (i > failed)
+                cli_message("neardup: %s: left as it was, as %s could not be replaced\n", o->path,
+                            outs[failed].path);
+        }
+        track_blocked(o->tmp_path, false);
+        free(o->tmp_path);
+        o->tmp_path = NULL;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

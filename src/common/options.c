@@ -47,7 +47,7 @@ static const option_row table[] = {
         FIELD_INT),
     ROW("memory", "SIZE", ND_OPTION_BYTES, 65536, INFINITY, 0, 1073741824,
         "sort buffers of the LSH and passage stages before they spill to --tmpdir "
-        "(K, M, G suffixes)",
+        "(suffix K, M or G, alone or with B or iB: 1G, 1GB and 1GiB are all 2^30 bytes)",
         memory, FIELD_U64),
 };
 

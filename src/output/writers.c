@@ -3,6 +3,8 @@
  *
  * CSV: a header row even when there are no rows, every string field quoted
  * (a quote doubled inside), numbers bare, CRLF line ends, UTF-8 without BOM.
+ * ND_FORMAT_CSV_SAFE: the same, but a string cell that begins with = + - @, a tab or a
+ * carriage return starts with a single quote, which spreadsheets take as "this is text".
  * JSONL: one object per line with the CSV header's names as keys.
  * Text that is not valid UTF-8 (an id, a passage of a broken file) is written
  * with U+FFFD in place of each bad byte, so the output is always valid UTF-8;
@@ -13,21 +15,24 @@
 #include "output/result.h"
 #include "common/utf8.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
 typedef struct table {
     FILE *out;
-    nd_format format;
+    bool csv;  /* else JSONL */
+    bool safe; /* ND_FORMAT_CSV_SAFE */
     const char *const *cols;
     int col;
 } table;
 
 static void table_begin(table *t, FILE *out, nd_format format, const char *const *cols)
 {
-    *t = (table){out, format, cols, 0};
-    if (format != ND_FORMAT_CSV)
+    const bool csv = format == ND_FORMAT_CSV || format == ND_FORMAT_CSV_SAFE;
+    *t = (table){out, csv, format == ND_FORMAT_CSV_SAFE, cols, 0};
+    if (!csv)
         return;
     for (int i = 0; cols[i]; i++)
         fprintf(out, "%s%s", i ? "," : "", cols[i]);
@@ -37,7 +42,7 @@ static void table_begin(table *t, FILE *out, nd_format format, const char *const
 /* (fputs and fputc, not fprintf: formatting every field weighed on the passages) */
 static void field_start(table *t)
 {
-    if (t->format == ND_FORMAT_CSV) {
+    if (t->csv) {
         if (t->col)
             fputc(',', t->out);
     } else {
@@ -50,7 +55,7 @@ static void field_start(table *t)
 
 static void table_end_row(table *t)
 {
-    fputs(t->format == ND_FORMAT_CSV ? "\r\n" : "}\n", t->out);
+    fputs(t->csv ? "\r\n" : "}\n", t->out);
     t->col = 0;
 }
 
@@ -68,9 +73,11 @@ static bool plain_char(uint32_t c, int bad, bool csv)
 static void put_text_raw(table *t, const unsigned char *s, size_t len)
 {
     FILE *out = t->out;
-    const bool csv = t->format == ND_FORMAT_CSV;
+    const bool csv = t->csv;
     size_t run = 0; /* where the run of plain characters not yet written starts */
     fputc('"', out);
+    if (t->safe && len && s[0] && strchr("=+-@\t\r", s[0]))
+        fputc('\'', out); /* a formula to a spreadsheet: text with the quote */
     for (size_t i = 0; i < len;) {
         i += nd_json_plain_length(s + i, len - i); /* what is plain in both formats */
         if (i == len)
@@ -190,6 +197,25 @@ int nd_write_remove(const nd_result *r, FILE *out, nd_format format)
     return finish(out);
 }
 
+/* Says which input could not be read again for an output, through the diagnostics (the
+ * caller names the output); rc is the reader's code, errno its errno (0 when the read came
+ * short), why what the JSONL reader found wrong, if anything. */
+static void report_reread(const nd_corpus *c, const nd_doc *d, int rc, const char *why)
+{
+    const char *path = c->sources[d->source].path;
+    const int64_t offset = d->kind == ND_DOC_JSONL_LINE ? (int64_t)d->offset : -1;
+    const int err = errno;
+    if (rc == ND_ENOMEM)
+        return; /* nothing wrong with the file */
+    if (why && *why)
+        nd_report(c, ND_DIAG_ERROR, rc, path, offset, "changed since it was scanned: %s", why);
+    else if (rc == ND_EIO && err)
+        nd_report(c, ND_DIAG_ERROR, rc, path, offset, "cannot be read again for the output: %s",
+                  strerror(err));
+    else
+        nd_report(c, ND_DIAG_ERROR, rc, path, offset, "changed since it was scanned");
+}
+
 int nd_write_kept_lines(const nd_result *r, FILE *out)
 {
     const nd_corpus *c = r->corpus;
@@ -203,7 +229,10 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
         const unsigned char *line;
         if (d->kind != ND_DOC_JSONL_LINE || dropped[i] || d->status == ND_DOC_SKIPPED)
             continue;
+        errno = 0;
         rc = nd_doc_line(c, &reader, d, &line);
+        if (rc < 0)
+            report_reread(c, d, rc, NULL);
         if (rc == 0 && (fwrite(line, 1, d->length, out) != d->length || fputc('\n', out) == EOF))
             rc = ND_EIO;
     }
@@ -297,11 +326,14 @@ static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cache
     if (!t->bytes) {
         const nd_doc *d = &cache->r->corpus->docs[doc];
         size_t cap = 0;
-        char why[256];
+        char why[256] = "";
         if (cache->held + d->n_bytes > cache->budget)
             cache_clear(cache, keep);
+        errno = 0;
         int rc = nd_doc_read(cache->r->corpus, cache->reader, d, &t->bytes, &cap, &t->len, NULL,
                              why, sizeof(why));
+        if (rc < 0)
+            report_reread(cache->r->corpus, d, rc, why);
         if (rc == 0)
             rc = index_code_points(t);
         if (rc < 0) {
@@ -324,8 +356,12 @@ static int put_passage(table *t, const nd_result *r, const nd_passage *p, text_c
         rc = cache_get(cache, p->doc_b, p->doc_a, &b);
     if (rc < 0)
         return rc;
-    if (p->a_end > a->len || p->b_end > b->len)
-        return ND_EIO; /* the file changed since it was read */
+    if (p->a_end > a->len || p->b_end > b->len) { /* the file changed since it was read */
+        const uint32_t doc = p->a_end > a->len ? p->doc_a : p->doc_b;
+        errno = 0;
+        report_reread(r->corpus, &r->corpus->docs[doc], ND_EIO, "it is shorter now");
+        return ND_EIO;
+    }
     put_str(t, doc_id(r, p->doc_a));
     put_u64(t, p->a_start);
     put_u64(t, p->a_end);
@@ -382,7 +418,7 @@ int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_
 
 static void json_string(FILE *out, const char *s)
 {
-    table t = {out, ND_FORMAT_JSONL, NULL, 1};
+    table t = {out, false, false, NULL, 1};
     put_text_raw(&t, (const unsigned char *)s, strlen(s));
 }
 
