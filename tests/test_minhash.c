@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static uint64_t state = 12345;
 static uint64_t next_random(void)
@@ -86,4 +87,31 @@ Test(minhash, small_sets_densified)
         cr_assert_neq(sa[i], UINT32_MAX, "bin %d left empty", i);
     const double est = nd_minhash_estimate(sa, sb, 128);
     cr_assert(est > 0.1 && est < 0.9, "J = 0.5, estimate %f", est);
+}
+
+/* The densifier's table gives the very signatures that probing does, for short
+ * documents (where it is used) and long ones (where it is not), at several sizes. */
+Test(minhash, the_densifier_gives_the_same_signatures)
+{
+    static const int sizes[] = {16, 64, 128, 256};
+    uint64_t h[300];
+    uint64_t x = 12345;
+    for (size_t i = 0; i < 300; i++)
+        h[i] = x = x * 6364136223846793005ull + 1442695040888963407ull;
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++) {
+        nd_densifier *d = NULL;
+        cr_assert_eq(nd_densifier_new(&d, sizes[s], 42), 0);
+        cr_assert_not_null(d);
+        for (size_t n = 1; n <= 300; n += n < 40 ? 1 : 37) {
+            uint32_t plain[256], fast[256];
+            nd_minhash_sign(h, n, sizes[s], 42, plain);
+            nd_minhash_sign_with(d, h, n, sizes[s], 42, fast);
+            cr_assert_eq(memcmp(plain, fast, (size_t)sizes[s] * sizeof(*plain)), 0,
+                         "num_perm %d, %zu shingles", sizes[s], n);
+        }
+        nd_densifier_free(d);
+    }
+    nd_densifier *none = NULL;
+    cr_assert_eq(nd_densifier_new(&none, 1024, 42), 0);
+    cr_assert_null(none, "no table past 256 bins");
 }

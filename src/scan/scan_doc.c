@@ -23,7 +23,8 @@
 
 struct nd_scanner {
     const nd_options *opts;
-    nd_spill *out; /* the scratch file */
+    nd_densifier *densifier; /* for the signatures of short documents */
+    nd_spill *out;           /* the scratch file */
     nd_normalizer *normalizer;
     nd_tokenizer *tokenizer;
     nd_normtext text;
@@ -57,6 +58,8 @@ int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
     s->reader = (nd_reader)ND_READER_INIT;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
+        rc = nd_densifier_new(&s->densifier, opts->num_perm, opts->seed);
+    if (rc == 0)
         rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST);
     if (rc < 0) {
         nd_scanner_free(s);
@@ -71,6 +74,7 @@ void nd_scanner_free(nd_scanner *s)
     if (!s)
         return;
     nd_normalizer_free(s->normalizer);
+    nd_densifier_free(s->densifier);
     nd_tokenizer_free(s->tokenizer);
     nd_normtext_dispose(&s->text);
     nd_words_dispose(&s->words);
@@ -217,7 +221,7 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size
     if ((rc = count_distinct(s, s->shingles, n_sh, &d->n_distinct)) < 0)
         return rc;
     d->text_hash = XXH3_64bits_withSeed(s->shingles, n_sh * sizeof(*s->shingles), n_toks);
-    nd_minhash_sign(s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
+    nd_minhash_sign_with(s->densifier, s->shingles, n_sh, s->opts->num_perm, s->opts->seed, sig);
     rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
     if (rc == 0 && !s->keep_shingles)

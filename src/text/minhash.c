@@ -27,6 +27,8 @@
 
 #include "common/base.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A uniform bin in [0, n) from the top 32 bits of x (Lemire's multiply-shift). */
@@ -35,10 +37,102 @@ static inline uint32_t pick_bin(uint64_t x, uint32_t n)
     return (uint32_t)(((x >> 32) * (uint64_t)n) >> 32);
 }
 
-void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, uint32_t *sig)
+/* The bin that empty bin i's probe sequence reaches at attempt a. */
+static inline uint32_t probe(uint64_t key, uint32_t i, uint64_t a, uint32_t bins)
+{
+    return pick_bin(nd_mix64(key + ((uint64_t)i << 32) + a), bins);
+}
+
+/* The densifier's table is bins^2 attempts: kept for signatures of at most this many. */
+#define DENSIFIER_MAX_BINS 256
+
+struct nd_densifier {
+    uint32_t bins;
+    uint64_t key;
+    uint32_t *first; /* first[i * bins + j]: the attempt at which bin i first probes bin j */
+};
+
+static uint64_t seed_key(uint64_t seed)
+{
+    return nd_mix64(seed ^ 0x9E3779B97F4A7C15ull);
+}
+
+int nd_densifier_new(nd_densifier **out, int num_perm, uint64_t seed)
 {
     const uint32_t bins = (uint32_t)num_perm;
-    const uint64_t key = nd_mix64(seed ^ 0x9E3779B97F4A7C15ull);
+    *out = NULL;
+    if (bins > DENSIFIER_MAX_BINS)
+        return 0;
+    nd_densifier *d = malloc(sizeof(*d));
+    uint32_t *first = calloc((size_t)bins * bins, sizeof(*first));
+    if (!d || !first) {
+        free(d);
+        free(first);
+        return ND_ENOMEM;
+    }
+    *d = (nd_densifier){bins, seed_key(seed), first};
+    for (uint32_t i = 0; i < bins; i++) {
+        uint32_t *row = first + (size_t)i * bins, left = bins;
+        for (uint64_t a = 1; left > 0; a++) {
+            const uint32_t j = probe(d->key, i, a, bins);
+            if (row[j] == 0) {
+                row[j] = (uint32_t)a;
+                left--;
+            }
+        }
+    }
+    *out = d;
+    return 0;
+}
+
+void nd_densifier_free(nd_densifier *d)
+{
+    if (d)
+        free(d->first);
+    free(d);
+}
+
+/* Fills each empty bin from the full bin its probe sequence reaches first: with the
+ * densifier's table, the full bin of least first attempt (m look-ups a bin for m full
+ * bins, where probing takes bins / m attempts: the table is used when m^2 <= bins). */
+static void densify(const nd_densifier *d, uint64_t key, uint32_t bins, uint32_t *sig)
+{
+    uint64_t filled[1024 / 64]; /* before densification: copies come from these only */
+    uint32_t full[1024], m = 0;
+    memset(filled, 0, sizeof(filled));
+    for (uint32_t i = 0; i < bins; i++) {
+        if (sig[i] != UINT32_MAX) {
+            filled[i / 64] |= 1ull << (i % 64);
+            full[m++] = i;
+        }
+    }
+    const bool table = d && d->bins == bins && d->key == key && (uint64_t)m * m <= bins;
+    for (uint32_t i = 0; i < bins; i++) {
+        if (filled[i / 64] & (1ull << (i % 64)))
+            continue;
+        if (table) {
+            const uint32_t *row = d->first + (size_t)i * bins;
+            uint32_t best = full[0];
+            for (uint32_t f = 1; f < m; f++)
+                best = row[full[f]] < row[best] ? full[f] : best;
+            sig[i] = sig[best];
+            continue;
+        }
+        for (uint64_t a = 1;; a++) {
+            const uint32_t j = probe(key, i, a, bins);
+            if (filled[j / 64] & (1ull << (j % 64))) {
+                sig[i] = sig[j];
+                break;
+            }
+        }
+    }
+}
+
+void nd_minhash_sign_with(const nd_densifier *d, const uint64_t *h, size_t n, int num_perm,
+                          uint64_t seed, uint32_t *sig)
+{
+    const uint32_t bins = (uint32_t)num_perm;
+    const uint64_t key = seed_key(seed);
     for (uint32_t i = 0; i < bins; i++)
         sig[i] = UINT32_MAX;
     /* UINT32_MAX marks an empty bin, so a value never takes it (a shingle whose low 32
@@ -57,24 +151,13 @@ void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, u
             sig[bin] = value < sig[bin] ? value : sig[bin];
         }
     }
-    if (n == 0)
-        return;
-    uint64_t filled[1024 / 64]; /* before densification: copies come from these only */
-    memset(filled, 0, sizeof(filled));
-    for (uint32_t i = 0; i < bins; i++)
-        if (sig[i] != UINT32_MAX)
-            filled[i / 64] |= 1ull << (i % 64);
-    for (uint32_t i = 0; i < bins; i++) {
-        if (filled[i / 64] & (1ull << (i % 64)))
-            continue;
-        for (uint64_t attempt = 1;; attempt++) {
-            const uint32_t j = pick_bin(nd_mix64(key + ((uint64_t)i << 32) + attempt), bins);
-            if (filled[j / 64] & (1ull << (j % 64))) {
-                sig[i] = sig[j];
-                break;
-            }
-        }
-    }
+    if (n > 0)
+        densify(d, key, bins, sig);
+}
+
+void nd_minhash_sign(const uint64_t *h, size_t n, int num_perm, uint64_t seed, uint32_t *sig)
+{
+    nd_minhash_sign_with(NULL, h, n, num_perm, seed, sig);
 }
 
 double nd_minhash_estimate(const uint32_t *a, const uint32_t *b, int num_perm)
