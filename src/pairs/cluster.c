@@ -116,6 +116,12 @@ int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_memb
     return rc;
 }
 
+/* Whether member m has its kept document's text (or is it): Jaccard 1, nothing to read. */
+static bool same_text(const nd_corpus *c, const nd_member *m)
+{
+    return c->docs[m->doc].text_first == c->docs[m->kept_doc].text_first;
+}
+
 int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
                      size_t n_members, double **out)
 {
@@ -125,12 +131,12 @@ int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *membe
     size_t n = 0;
     int rc = pairs && j && kept ? 0 : ND_ENOMEM;
     for (size_t i = 0; i < n_members && rc == 0; i++)
-        if (members[i].doc != members[i].kept_doc)
+        if (!same_text(c, &members[i]))
             pairs[n++] = (nd_pair_key){members[i].kept_doc, members[i].doc};
     if (rc == 0)
         rc = nd_exact_jaccards(spill, c, pairs, n, j);
     for (size_t i = 0, k = 0; i < n_members && rc == 0; i++)
-        kept[i] = members[i].doc == members[i].kept_doc ? 1.0 : j[k++];
+        kept[i] = same_text(c, &members[i]) ? 1.0 : j[k++];
     free(pairs);
     free(j);
     if (rc < 0) {

@@ -252,16 +252,3 @@ int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, n
         &ctx->scratch); /* the sorts' memory kept would only add to the next stage's */
     return rc;
 }
-
-int nd_candidates_add(nd_candidates *to, const nd_candidates *more)
-{
-    if (more->n == 0)
-        return 0;
-    nd_pair_key *all = realloc(to->keys, (to->n + more->n) * sizeof(*all));
-    if (!all)
-        return ND_ENOMEM;
-    memcpy(all + to->n, more->keys, more->n * sizeof(*all));
-    to->keys = all;
-    to->n = nd_pair_keys_unique(all, to->n + more->n);
-    return 0;
-}

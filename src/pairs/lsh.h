@@ -52,9 +52,6 @@ int nd_lsh_candidates_sorted(nd_extsort *sorted, bool all_pairs, nd_pair_key **o
 int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs, int num_perm,
                       int bands, int rows, nd_pair_key **out, size_t *n_out);
 
-/* Adds more's keys to to's, sorted and distinct. */
-int nd_candidates_add(nd_candidates *to, const nd_candidates *more);
-
 /* The order of pairs: by a, then b. */
 int nd_compare_pair_keys(const void *a, const void *b);
 

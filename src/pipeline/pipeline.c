@@ -50,27 +50,27 @@ static int start_run(nd_corpus *c, nd_run_ctx *ctx, nd_result **out)
     return rc;
 }
 
-/* The verified pairs. Candidates are each copy with the first document of its text and
- * LSH's among texts; all are verified with --all-pairs, else only those that join two
+/* The verified pairs: each copy with the first document of its text, and LSH's
+ * candidates among texts, all verified with --all-pairs, else only those that join two
  * clusters, the others left in *skipped for the listing. */
 static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd_result *r,
                       nd_candidates *skipped, double *t0)
 {
     nd_candidates star = {NULL, 0, 0}, cand = {NULL, 0, 0};
-    int rc = c->opts.all_pairs ? 0 : nd_identical_stage(ctx, c, &star);
+    int rc = nd_identical_stage(ctx, c, &star);
     if (rc == 0)
         rc = nd_lsh_stage(ctx, c, scan, &cand);
-    if (rc == 0)
-        rc = nd_candidates_add(&cand, &star);
     r->stats.n_copies = star.n;
-    r->stats.n_candidates = cand.n;
+    r->stats.n_candidates = cand.n + star.n;
     r->stats.n_spilled_runs += cand.spilled_runs;
-    free(star.keys);
     end_stage(r, ND_STAGE_LSH, t0);
     if (rc == 0 && c->opts.all_pairs)
         rc = nd_verify_stage(ctx, c, &cand, false, &r->pairs, &r->n_pairs);
     else if (rc == 0)
         rc = nd_verify_connecting(ctx, c, &cand, &r->pairs, &r->n_pairs, skipped);
+    if (rc == 0) /* copies need no verification: their sequences were compared */
+        rc = nd_identical_add_pairs(c, &star, &r->pairs, &r->n_pairs);
+    free(star.keys);
     free(cand.keys);
     end_stage(r, ND_STAGE_VERIFY, t0);
     return rc;
