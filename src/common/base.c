@@ -1,9 +1,11 @@
 /*
- * base.c: growing arrays, sorting, the clock, the messages of the error codes.
+ * base.c: growing arrays, sorting, the clock, the messages of the error codes, reports.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "common/base.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -49,4 +51,15 @@ const char *nd_strerror(int code)
     case ND_EICU: return "ICU failure";
     default: return "unknown error";
     }
+}
+
+void nd_vreport(nd_diag_fn fn, void *payload, nd_diag_level level, int code, const char *path,
+                int64_t offset, const char *fmt, va_list ap)
+{
+    if (!fn)
+        return;
+    char message[512];
+    vsnprintf(message, sizeof(message), fmt, ap);
+    const nd_diag d = {level, code, path, offset, message};
+    fn(&d, payload);
 }

@@ -6,6 +6,7 @@
 
 #include "neardup.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,10 @@ static inline uint64_t nd_mix64(uint64_t x)
     x *= 0x94d049bb133111ebull;
     return x ^ x >> 31;
 }
+
+/* Reports a diagnostic, its message formatted from fmt, through fn (NULL: dropped). */
+void nd_vreport(nd_diag_fn fn, void *payload, nd_diag_level level, int code, const char *path,
+                int64_t offset, const char *fmt, va_list ap);
 
 /* Seconds on a monotonic clock, for the stages' timings. */
 double nd_seconds_now(void);

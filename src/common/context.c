@@ -80,13 +80,8 @@ nd_sort_env nd_run_sort_env(nd_run_ctx *ctx, int threads)
 void nd_run_report(const nd_run_ctx *ctx, nd_diag_level level, int code, const char *path,
                    int64_t offset, const char *fmt, ...)
 {
-    if (!ctx->diag)
-        return;
-    char message[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
+    nd_vreport(ctx->diag, ctx->diag_payload, level, code, path, offset, fmt, ap);
     va_end(ap);
-    const nd_diag d = {level, code, path, offset, message};
-    ctx->diag(&d, ctx->diag_payload);
 }

@@ -136,15 +136,10 @@ const char *nd_corpus_doc_id(const nd_corpus *c, uint32_t doc)
 void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,
                const char *fmt, ...)
 {
-    if (!c->diag)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    nd_vreport(c->diag, c->diag_payload, level, code, path, offset, fmt, ap);
     va_end(ap);
-    const nd_diag d = {level, code, path, offset, msg};
-    c->diag(&d, c->diag_payload);
 }
 
 const char *nd_version(void)
