@@ -171,3 +171,52 @@ Test(output, csv_safe_quotes_cells_a_spreadsheet_would_run)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+static char *diag_seen;
+
+static void keep_diag(const nd_diag *d, void *payload)
+{
+    (void)payload;
+    free(diag_seen);
+    diag_seen = strdup(d->message);
+}
+
+/* A file that changes between the scan and the writing (the same length: only its bytes
+ * tell) fails the writers that read it again, saying so, never printing wrong text. */
+Test(output, an_input_changed_while_neardup_ran_is_an_error)
+{
+    char *dir = make_temp_dir();
+    char a[4096], b[4096];
+    size_t len;
+    char *seed = read_seed(0, &len);
+    snprintf(a, sizeof(a), "%s/a.txt", dir);
+    snprintf(b, sizeof(b), "%s/b.txt", dir);
+    write_file(a, seed, len);
+    write_file(b, seed, len);
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    nd_corpus *c = NULL;
+    nd_result *r = NULL;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    nd_corpus_set_diag(c, keep_diag, NULL);
+    cr_assert_eq(nd_corpus_add_path(c, a), 0);
+    cr_assert_eq(nd_corpus_add_path(c, b), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    seed[len / 2] = seed[len / 2] == 'x' ? 'y' : 'x'; /* one byte, the same length */
+    write_file(b, seed, len);
+    char *out_text = NULL;
+    size_t out_len = 0;
+    FILE *out = open_memstream(&out_text, &out_len);
+    cr_assert_eq(nd_write_passages(r, out, ND_FORMAT_CSV, 1), ND_EIO);
+    fclose(out);
+    cr_assert_not_null(diag_seen);
+    cr_assert(strstr(diag_seen, "changed since it was scanned"), "said: %s", diag_seen);
+    free(out_text);
+    free(diag_seen);
+    diag_seen = NULL;
+    nd_result_free(r);
+    nd_corpus_free(c);
+    free(seed);
+    remove_tree(dir);
+    free(dir);
+}

@@ -45,6 +45,8 @@ typedef struct nd_doc {
     uint64_t shingles_off; /* n_shingles hashes in text order */
     uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
     uint64_t text_hash;    /* of the shingle sequence: equal for identical normalized texts */
+    uint64_t raw_hash;     /* the reader's last_hash when the scan read it: a later read
+                              that differs means the file changed while neardup ran */
     uint32_t text_first;   /* the first document of the same text (itself when none is
                               earlier): set by the identical stage */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
@@ -105,15 +107,17 @@ typedef struct nd_reader {
     size_t window_cap, window_len;
     uint64_t window_off;
     size_t read_ahead;
+    uint64_t last_hash; /* XXH3 of the bytes the last read took from a file (the JSONL
+                           line, the whole file), 0 for bytes held in memory */
 } nd_reader;
 #define ND_READ_AHEAD (256u << 10)
 #define ND_READER_INIT                                                                             \
     {                                                                                              \
-        -1, 0, NULL, 0, 0, 0, ND_READ_AHEAD                                                        \
+        -1, 0, NULL, 0, 0, 0, ND_READ_AHEAD, 0                                                     \
     }
 #define ND_READER_EXACT                                                                            \
     {                                                                                              \
-        -1, 0, NULL, 0, 0, 0, 0                                                                    \
+        -1, 0, NULL, 0, 0, 0, 0, 0                                                                 \
     }
 void nd_reader_dispose(nd_reader *r);
 
@@ -131,7 +135,11 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
 /* The original bytes of a JSONL document's line (borrowed until the next read). */
 int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line);
 
-/* Loads the text of a document into *bytes (owned by caller, free()). */
+/* Whether the bytes r read last for d differ from those the scan read (d->raw_hash). */
+bool nd_doc_changed(const nd_reader *r, const nd_doc *d);
+
+/* Loads the text of a document into *bytes (owned by caller, free()); ND_EIO with errno
+ * 0 when its file changed since the scan read it. */
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
 
 /* Reads what is left of fd into *buf (of *cap bytes, grown as needed): *len bytes. */

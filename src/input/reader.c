@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
 {
@@ -102,6 +103,7 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
     const nd_source *s = &c->sources[d->source];
     if (s->data) {
         *line = s->data + d->offset;
+        r->last_hash = 0;
         return 0;
     }
     if (r->fd < 0 || r->fd_source != d->source) {
@@ -122,6 +124,7 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
             return rc;
     }
     *line = r->window + (d->offset - r->window_off);
+    r->last_hash = XXH3_64bits(*line, d->length);
     return 0;
 }
 
@@ -137,6 +140,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
         return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
                               why_len);
     }
+    r->last_hash = 0; /* bytes held in memory do not change */
     if (d->kind == ND_DOC_SLICE) {
         if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
             return ND_ENOMEM;
@@ -158,7 +162,14 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
     const int saved = errno;
     close(fd);
     errno = saved;
+    if (rc == 0)
+        r->last_hash = XXH3_64bits(*buf, *len);
     return rc;
+}
+
+bool nd_doc_changed(const nd_reader *r, const nd_doc *d)
+{
+    return r->last_hash != d->raw_hash;
 }
 
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len)
@@ -167,7 +178,11 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
     size_t cap = 0;
     char why[256];
     *bytes = NULL;
-    const int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
+    int rc = nd_doc_read(c, &r, d, bytes, &cap, len, NULL, why, sizeof(why));
+    if (rc == 0 && nd_doc_changed(&r, d)) {
+        errno = 0;
+        rc = ND_EIO;
+    }
     nd_reader_dispose(&r);
     if (rc < 0) {
         free(*bytes);

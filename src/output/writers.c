@@ -231,6 +231,8 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
             continue;
         errno = 0;
         rc = nd_doc_line(c, &reader, d, &line);
+        if (rc == 0 && nd_doc_changed(&reader, d))
+            rc = ND_EIO; /* errno 0: "changed since it was scanned" */
         if (rc < 0)
             report_reread(c, d, rc, NULL);
         if (rc == 0 && (fwrite(line, 1, d->length, out) != d->length || fputc('\n', out) == EOF))
@@ -332,6 +334,8 @@ static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cache
         errno = 0;
         int rc = nd_doc_read(cache->r->corpus, cache->reader, d, &t->bytes, &cap, &t->len, NULL,
                              why, sizeof(why));
+        if (rc == 0 && nd_doc_changed(cache->reader, d))
+            rc = ND_EIO; /* errno 0: "changed since it was scanned" */
         if (rc < 0)
             report_reread(cache->r->corpus, d, rc, why);
         if (rc == 0)

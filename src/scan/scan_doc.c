@@ -273,6 +273,7 @@ int nd_scan_doc(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
     int rc = nd_doc_read(c, &s->reader, d, &s->bytes, &s->bytes_cap, &len,
                          d->kind == ND_DOC_JSONL_LINE ? &id : NULL, why, sizeof(why));
     const unsigned char *bytes = s->bytes;
+    d->raw_hash = s->reader.last_hash;
     if (rc == ND_ENOMEM)
         return rc;
     if (d->kind == ND_DOC_JSONL_LINE && !d->id)
