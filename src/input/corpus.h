@@ -74,19 +74,21 @@ struct nd_corpus {
     double list_seconds; /* spent adding inputs */
 };
 
-/* Whether passages may start from d's shingles: a document of fewer words than a
- * shingle has one shingle of them all, which verification counts but no passage starts
- * from. */
-static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
-{
-    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k;
-}
-
 /* Whether document i is a copy: its normalized text is that of an earlier document, with
  * which it is compared once (LSH and verification see the earlier one). */
 static inline bool nd_doc_is_copy(const nd_corpus *c, size_t i)
 {
     return c->docs[i].text_first != i;
+}
+
+/* Whether passages may start from d's shingles: a document of fewer words than a
+ * shingle has one shingle of them all, which verification counts but no passage starts
+ * from; a copy's passages are its text's first document's (it is aligned with that
+ * one alone). */
+static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
+{
+    return d->status == ND_DOC_OK && d->n_tokens >= (uint32_t)c->opts.shingle_k &&
+           !nd_doc_is_copy(c, (size_t)(d - c->docs));
 }
 
 /* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC

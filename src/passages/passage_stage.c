@@ -50,6 +50,62 @@ static int feed_shingles(void *loader, struct nd_extsort *out)
     return nd_feed_repeated_shingles(l->ctx, l->corpus, l->scan, out);
 }
 
+/* The passage of a copy with the first document of its text: all of their words. 1 when
+ * there is one, 0 when a side has no word. */
+static int copy_passage(token_loader *l, uint32_t copy, nd_passage *p)
+{
+    const uint32_t first = l->corpus->docs[copy].text_first;
+    nd_token_seq a, b;
+    int rc = load_tokens(l, 0, first, &a);
+    if (rc == 0)
+        rc = load_tokens(l, 1, copy, &b);
+    if (rc < 0 || a.n == 0 || b.n == 0)
+        return rc;
+    *p = (nd_passage){.doc_a = first,
+                      .doc_b = copy,
+                      .a_start = a.toks[0].start,
+                      .a_end = a.toks[a.n - 1].end,
+                      .b_start = b.toks[0].start,
+                      .b_end = b.toks[b.n - 1].end,
+                      .words_a = a.n,
+                      .words_b = b.n,
+                      .score = 1.0};
+    return 1;
+}
+
+static int compare_passages(const void *pa, const void *pb)
+{
+    const nd_passage *a = pa, *b = pb;
+    if (a->doc_a != b->doc_a)
+        return a->doc_a < b->doc_a ? -1 : 1;
+    if (a->doc_b != b->doc_b)
+        return a->doc_b < b->doc_b ? -1 : 1;
+    if (a->a_start != b->a_start)
+        return a->a_start < b->a_start ? -1 : 1;
+    return (a->b_start > b->b_start) - (a->b_start < b->b_start);
+}
+
+/* Adds each copy's passage with its text's first document, the passages kept sorted. */
+static int add_copy_passages(token_loader *l, nd_passage **out, size_t *n_out)
+{
+    const nd_corpus *c = l->corpus;
+    size_t cap = *n_out, n = *n_out;
+    int rc = 0;
+    for (size_t d = 0; d < c->n_docs && rc >= 0; d++) {
+        nd_passage p;
+        if (!nd_doc_is_copy(c, d) || c->docs[d].n_tokens < (uint32_t)c->opts.min_passage)
+            continue;
+        if ((rc = copy_passage(l, (uint32_t)d, &p)) == 1 && ND_GROW(*out, cap, n + 1) < 0)
+            rc = ND_ENOMEM;
+        if (rc == 1)
+            (*out)[n++] = p;
+    }
+    if (n > *n_out)
+        nd_sort(*out, n, sizeof(**out), compare_passages);
+    *n_out = n;
+    return rc < 0 ? rc : 0;
+}
+
 int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
                      size_t *n_out, nd_passage_counts *counts)
 {
@@ -65,7 +121,9 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
                                  ctx->memory.seed_sort,
                                  ctx->spill,
                                  nd_run_sort_env(ctx, ctx->threads)};
-    const int rc = nd_find_passages_in(&src, &p, out, n_out, counts);
+    int rc = nd_find_passages_in(&src, &p, out, n_out, counts);
+    if (rc == 0)
+        rc = add_copy_passages(&loader, out, n_out);
     nd_scratch_release(&ctx->scratch);
     free(loader.buf[0]);
     free(loader.buf[1]);

@@ -11,7 +11,8 @@
 
 /* The passages of c's documents, sorted; *out is malloc'd. Tokens are read back from the
  * scratch file, shingle records from the scan's blobs (the feed), sorted within their
- * shares of --memory with all threads. */
+ * shares of --memory with all threads. A copy (nd_doc_is_copy) is aligned with the first
+ * document of its text alone: one passage of all their words. */
 int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
                      size_t *n_out, nd_passage_counts *counts);
 
