@@ -528,3 +528,28 @@ Test(input, file_names_make_unique_reversible_ids)
     remove_tree(names_dir);
     free(names_dir);
 }
+
+/* A zstd stream whose only fault is its checksum keeps every line, as a gzip member
+ * with a wrong CRC does, and the error names the offset of the checksum. */
+Test(input, zstd_with_a_wrong_checksum_keeps_its_text)
+{
+    static char lines[128 * 1024];
+    size_t len = 0;
+    for (int i = 0; i < 2000; i++)
+        len += (size_t)snprintf(lines + len, sizeof(lines) - len,
+                                "{\"id\":\"%d\",\"text\":\"w%d x y z\"}\n", i, i);
+    write_in_dir("c.jsonl", lines, len);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && zstd -qf --check c.jsonl && size=$(stat -c %%s c.jsonl.zst) && "
+             "printf '\\377\\377\\377\\377' | dd of=c.jsonl.zst bs=1 seek=$((size - 4)) "
+             "conv=notrunc 2>/dev/null",
+             dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    cli_result r = run_cli("--pairs /dev/null '%s/c.jsonl.zst'", dir);
+    cr_assert_eq(r.status, 3, "an error all the same: %s", r.err);
+    cr_assert(strstr(r.err, "zstd"), "%s", r.err);
+    cr_assert(strstr(r.err, "neardup: 2000 documents"), "every line is kept: %s", r.err);
+    cr_assert_null(strstr(r.err, "not JSON"), "no line is cut: %s", r.err);
+    cli_result_dispose(&r);
+}

@@ -12,7 +12,9 @@
 
 #include <stdlib.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_forceIgnoreChecksum */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
 {
@@ -57,19 +59,16 @@ static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size
     return zrc == Z_STREAM_END ? 0 : ND_EFORMAT;
 }
 
-static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
-                  int64_t *bad)
+/* Decodes the frames of in[0..len) into *out; returns the last ZSTD result (0 when the
+ * last frame was complete) and in *at how far the input was read. */
+static size_t unzstd_frames(ZSTD_DCtx *z, const unsigned char *in, size_t len, unsigned char **out,
+                            size_t *n, size_t *cap, size_t *at)
 {
-    ZSTD_DCtx *z = ZSTD_createDCtx();
     ZSTD_inBuffer src = {in, len, 0};
     size_t zrc = 0;
-    if (!z)
-        return ND_ENOMEM;
     while (src.pos < src.size) {
-        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0) {
-            ZSTD_freeDCtx(z);
-            return ND_ENOMEM;
-        }
+        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0)
+            return (size_t)0 - (size_t)ZSTD_error_memory_allocation; /* as ZSTD reports it */
         ZSTD_outBuffer dst = {*out, *cap, *n};
         zrc = ZSTD_decompressStream(z, &dst, &src);
         *n = dst.pos;
@@ -87,9 +86,34 @@ static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size
         if (dst.pos == before)
             break; /* no progress: the input ended inside a frame */
     }
+    *at = src.pos;
+    return zrc;
+}
+
+/* A stream whose only fault is a frame's checksum is decoded whole (as zlib does with a
+ * gzip member whose CRC is wrong): the checksum is then ignored, and the error names the
+ * offset where it was found. */
+static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
+                  int64_t *bad)
+{
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    size_t at = 0;
+    if (!z)
+        return ND_ENOMEM;
+    size_t zrc = unzstd_frames(z, in, len, out, n, cap, &at);
+    const bool checksum = ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_checksum_wrong;
+    *bad = zrc == 0 ? -1 : (int64_t)at;
+    if (checksum) {
+        size_t ignored_at;
+        ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters);
+        ZSTD_DCtx_setParameter(z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+        *n = 0;
+        zrc = unzstd_frames(z, in, len, out, n, cap, &ignored_at);
+    }
     ZSTD_freeDCtx(z);
-    *bad = zrc == 0 ? -1 : (int64_t)src.pos;
-    return zrc == 0 ? 0 : ND_EFORMAT;
+    if (ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_memory_allocation)
+        return ND_ENOMEM;
+    return *bad < 0 ? 0 : ND_EFORMAT;
 }
 
 int nd_decompress(nd_compression kind, const unsigned char *in, size_t len, unsigned char **out,
