@@ -553,3 +553,22 @@ Test(input, zstd_with_a_wrong_checksum_keeps_its_text)
     cr_assert_null(strstr(r.err, "not JSON"), "no line is cut: %s", r.err);
     cli_result_dispose(&r);
 }
+
+/* A gzip file padded with zero bytes after its last member: a warning, as gzip -d gives,
+ * not an error; every line is kept. */
+Test(input, gzip_padded_with_zeros_is_a_warning)
+{
+    write_in_dir("p.jsonl", jsonl, sizeof(jsonl) - 1);
+    shell("gzip -kf '%s/p.jsonl' && head -c 512 /dev/zero >> '%s/p.jsonl.gz'", dir);
+    cli_result plain = run_cli("-q --text-key body.t --id-key meta.k '%s/p.jsonl'", dir);
+    cli_result r = run_cli("-q --text-key body.t --id-key meta.k '%s/p.jsonl.gz'", dir);
+    cr_assert_eq(r.status, plain.status, "%s", r.err);
+    cr_assert(strstr(r.err, "warning: trailing zero bytes ignored"), "%s", r.err);
+    cr_assert_null(strstr(r.err, "gzip stream"), "no error: %s", r.err);
+    char *out = r.out, *gz; /* the same pairs, but that FILE:LINE ids name p.jsonl.gz */
+    while ((gz = strstr(out, ".gz")) != NULL)
+        memmove(gz, gz + 3, strlen(gz + 3) + 1);
+    cr_assert_str_eq(r.out, plain.out);
+    cli_result_dispose(&plain);
+    cli_result_dispose(&r);
+}

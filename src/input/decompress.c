@@ -25,6 +25,15 @@ nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
     return ND_PLAIN;
 }
 
+/* Whether p[0..n) is all zero bytes (what some writers pad a gzip file with). */
+static bool only_zeros(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
                   int64_t *bad)
 {
@@ -44,7 +53,7 @@ static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size
         zrc = inflate(&z, Z_NO_FLUSH);
         *n = (size_t)(z.next_out - *out);
         if (zrc == Z_STREAM_END) {
-            if (z.avail_in == 0)
+            if (z.avail_in == 0 || only_zeros(z.next_in, z.avail_in))
                 break;
             inflateReset(&z); /* the next gzip member */
             continue;
@@ -54,9 +63,10 @@ static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size
         if (zrc != Z_OK && zrc != Z_BUF_ERROR)
             break;
     }
-    *bad = zrc == Z_STREAM_END ? -1 : (int64_t)(z.next_in - in);
+    const bool padded = zrc == Z_STREAM_END && z.avail_in > 0;
+    *bad = zrc == Z_STREAM_END && !padded ? -1 : (int64_t)(z.next_in - in);
     inflateEnd(&z);
-    return zrc == Z_STREAM_END ? 0 : ND_EFORMAT;
+    return zrc != Z_STREAM_END ? ND_EFORMAT : padded ? ND_DECOMPRESS_PADDED : 0;
 }
 
 /* Decodes the frames of in[0..len) into *out; returns the last ZSTD result (0 when the

@@ -305,6 +305,10 @@ static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id
                   kind == ND_GZIP ? "gzip" : "zstd", n);
         rc = 0;
     }
+    if (rc == ND_DECOMPRESS_PADDED) { /* as gzip -d says it */
+        nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, path, bad, "trailing zero bytes ignored");
+        rc = 0;
+    }
     if (rc < 0) {
         free(data);
         return rc;
