@@ -256,7 +256,8 @@ Test(input, warc_and_wet_records)
     cli_result_dispose(&r);
 }
 
-/* A Content-Length past the end, and a header without its empty line: named with offsets. */
+/* A Content-Length past the end, a header without its empty line, and one too long:
+ * named with offsets, each for what it is. */
 Test(input, lying_warc_records)
 {
     char buf[4096];
@@ -274,6 +275,18 @@ Test(input, lying_warc_records)
     write_in_dir("cut.warc", "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 3\r\n", 52);
     r = run_cli("-q '%s/cut.warc'", dir);
     cr_assert(strstr(r.err, "cut.warc:0: error: WARC header without its empty line"), "%s", r.err);
+    cli_result_dispose(&r);
+    static char long_header[70100];
+    size_t len = (size_t)snprintf(long_header, sizeof(long_header),
+                                  "WARC/1.0\r\nWARC-Type: conversion\r\nX-Long: ");
+    memset(long_header + len, 'a', 70000);
+    len += 70000;
+    len += (size_t)snprintf(long_header + len, sizeof(long_header) - len,
+                            "\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n");
+    write_in_dir("long.warc", long_header, len);
+    r = run_cli("-q '%s/long.warc'", dir);
+    cr_assert(strstr(r.err, "long.warc:0: error: WARC header longer than 65536 bytes"), "%s",
+              r.err);
     cli_result_dispose(&r);
 }
 

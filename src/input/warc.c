@@ -123,6 +123,11 @@ int nd_warc_walk(const unsigned char *data, size_t len, nd_warc_fn fn, void *pay
         }
         const size_t block = header_end(data, len, p);
         size_t n;
+        if (!block && len - p > MAX_HEADER) {
+            snprintf(why, why_len, "WARC header longer than %d bytes (no empty line within it)",
+                     MAX_HEADER);
+            return ND_EFORMAT;
+        }
         if (!block) {
             snprintf(why, why_len, "WARC header without its empty line");
             return ND_EFORMAT;
