@@ -11,6 +11,8 @@
  */
 #include "pairs/identical.h"
 
+#include "pairs/listing.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,14 +102,6 @@ int nd_identical_stage(nd_run_ctx *ctx, nd_corpus *c, nd_candidates *star)
     return rc;
 }
 
-static int compare_pairs(const void *pa, const void *pb)
-{
-    const nd_pair *a = pa, *b = pb;
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a ? -1 : 1;
-    return (a->doc_b > b->doc_b) - (a->doc_b < b->doc_b);
-}
-
 int nd_identical_add_pairs(const nd_corpus *c, const nd_candidates *star, nd_pair **pairs,
                            size_t *n_pairs)
 {
@@ -122,6 +116,6 @@ int nd_identical_add_pairs(const nd_corpus *c, const nd_candidates *star, nd_pai
     }
     *pairs = all;
     *n_pairs += star->n;
-    nd_sort(all, *n_pairs, sizeof(*all), compare_pairs);
+    nd_sort(all, *n_pairs, sizeof(*all), nd_compare_pair_docs);
     return 0;
 }

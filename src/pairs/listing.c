@@ -40,7 +40,7 @@ static void text_docs(const listing *l, uint32_t first, size_t *start, size_t *e
     *end = l->group_at[first + 1];
 }
 
-static int compare_pair_docs(const void *pa, const void *pb)
+int nd_compare_pair_docs(const void *pa, const void *pb)
 {
     const nd_pair *a = pa, *b = pb;
     if (a->doc_a != b->doc_a)
@@ -52,7 +52,7 @@ static int compare_pair_docs(const void *pa, const void *pb)
 static const nd_pair *find_pair(const nd_pair *pairs, size_t n, uint32_t a, uint32_t b)
 {
     const nd_pair key = {.doc_a = a, .doc_b = b};
-    return n ? bsearch(&key, pairs, n, sizeof(*pairs), compare_pair_docs) : NULL;
+    return n ? bsearch(&key, pairs, n, sizeof(*pairs), nd_compare_pair_docs) : NULL;
 }
 
 /* Lists documents x and y with the values of p. */
@@ -216,7 +216,7 @@ static int complete_small_clusters(nd_run_ctx *ctx, listing *l, const nd_pair *v
     if (rc == 0) {
         memcpy(*all, verified, n_verified * sizeof(**all));
         memcpy(*all + n_verified, more, n_more * sizeof(**all));
-        nd_sort(*all, n_verified + n_more, sizeof(**all), compare_pair_docs);
+        nd_sort(*all, n_verified + n_more, sizeof(**all), nd_compare_pair_docs);
         l->verified = *all;
         l->n_verified = n_verified + n_more;
     }
@@ -242,7 +242,7 @@ int nd_listing_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *s
     if (rc == 0)
         rc = list_large_clusters(ctx, &l, members, n_members, unlisted);
     if (rc == 0)
-        nd_sort(l.out, l.n, sizeof(*l.out), compare_pair_docs);
+        nd_sort(l.out, l.n, sizeof(*l.out), nd_compare_pair_docs);
     free(l.cluster_of);
     free(l.size);
     free(l.group);

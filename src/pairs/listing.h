@@ -14,6 +14,9 @@
  * for each two of their documents, and each two documents of one text. A large one
  * lists each member with its kept document, verified here when needed. *unlisted counts
  * the pairs of large clusters' members left out. */
+/* The order of pairs: by doc_a, then doc_b. */
+int nd_compare_pair_docs(const void *a, const void *b);
+
 int nd_listing_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *skipped,
                      const nd_member *members, size_t n_members, nd_pair **pairs, size_t *n_pairs,
                      uint64_t *unlisted);

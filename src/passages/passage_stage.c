@@ -73,18 +73,6 @@ static int copy_passage(token_loader *l, uint32_t copy, nd_passage *p)
     return 1;
 }
 
-static int compare_passages(const void *pa, const void *pb)
-{
-    const nd_passage *a = pa, *b = pb;
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a ? -1 : 1;
-    if (a->doc_b != b->doc_b)
-        return a->doc_b < b->doc_b ? -1 : 1;
-    if (a->a_start != b->a_start)
-        return a->a_start < b->a_start ? -1 : 1;
-    return (a->b_start > b->b_start) - (a->b_start < b->b_start);
-}
-
 /* Adds each copy's passage with its text's first document, the passages kept sorted. */
 static int add_copy_passages(token_loader *l, nd_passage **out, size_t *n_out)
 {
@@ -101,7 +89,7 @@ static int add_copy_passages(token_loader *l, nd_passage **out, size_t *n_out)
             (*out)[n++] = p;
     }
     if (n > *n_out)
-        nd_sort(*out, n, sizeof(**out), compare_passages);
+        nd_sort(*out, n, sizeof(**out), nd_compare_passages);
     *n_out = n;
     return rc < 0 ? rc : 0;
 }

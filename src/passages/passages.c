@@ -559,7 +559,7 @@ static int pair_passages(passage_list *out, const nd_token_source *src, const se
     return rc;
 }
 
-static int compare_passages(const void *pa, const void *pb)
+int nd_compare_passages(const void *pa, const void *pb)
 {
     const nd_passage *a = pa, *b = pb;
     if (a->doc_a != b->doc_a)
@@ -613,7 +613,7 @@ int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, 
         free(list.items);
         return rc;
     }
-    nd_sort(list.items, list.n, sizeof(*list.items), compare_passages);
+    nd_sort(list.items, list.n, sizeof(*list.items), nd_compare_passages);
     *out = list.items;
     *n_out = list.n;
     return 0;

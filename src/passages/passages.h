@@ -51,6 +51,9 @@ typedef struct nd_passage_counts {
 } nd_passage_counts;
 
 /* Finds the passages of the documents of src (document numbers are 0..n_docs). */
+/* The order of passages: by doc_a, doc_b, a_start, b_start. */
+int nd_compare_passages(const void *a, const void *b);
+
 int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, nd_passage **out,
                         size_t *n_out, nd_passage_counts *counts);
 
