@@ -182,3 +182,13 @@ Test(jsonl, numbers_of_any_size_in_other_keys)
                   "recognized as JSONL: %s", lines[i]);
     }
 }
+
+/* An id holding a NUL character is kept whole, the NUL written \u0000. */
+Test(jsonl, an_id_with_a_nul_is_kept_whole)
+{
+    const char *line = "{\"id\": \"a\\u0000b\", \"text\": \"x\"}";
+    reading slow = read_jansson(line, "id", "text");
+    cr_assert_eq(slow.rc, 0);
+    cr_assert_str_eq(slow.id, "a\\u0000b");
+    reading_free(&slow);
+}

@@ -42,10 +42,33 @@ static json_t *lookup(json_t *obj, const char *path)
     return NULL;
 }
 
+/* A string id, whole: a NUL character in it (\u0000 in the line) is written \u0000,
+ * where a C string would end. */
+static char *string_id(json_t *v)
+{
+    const char *s = json_string_value(v);
+    const size_t n = json_string_length(v);
+    size_t nuls = 0;
+    for (size_t i = 0; i < n; i++)
+        nuls += s[i] == '\0';
+    char *id = malloc(n + 5 * nuls + 1), *to = id;
+    for (size_t i = 0; id && i < n; i++) {
+        if (s[i]) {
+            *to++ = s[i];
+        } else {
+            memcpy(to, "\\u0000", 6);
+            to += 6;
+        }
+    }
+    if (id)
+        *to = '\0';
+    return id;
+}
+
 static char *id_text(json_t *v)
 {
     if (json_is_string(v))
-        return strdup(json_string_value(v));
+        return string_id(v);
     if (json_is_integer(v) || json_is_real(v))
         return json_dumps(v, JSON_ENCODE_ANY);
     return NULL;
