@@ -210,7 +210,7 @@ static int make_room_for_hashes(nd_scratch_pool *scratch, share *s, size_t n)
  * documents that start no passages (few, if any). */
 static int read_batch_hashes(const feed *f, share *s, size_t b)
 {
-    const int rc = read_hashes(f, b, s->h + s->n_h);
+    const int rc = f->blobs[b].n ? read_hashes(f, b, s->h + s->n_h) : 0; /* s->h may be NULL */
     const size_t end = nd_scan_batch_end(f->c, b);
     size_t at = s->n_h;
     for (size_t i = b * ND_SCAN_BATCH; i < end && rc == 0; i++) {
