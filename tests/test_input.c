@@ -585,3 +585,25 @@ Test(input, gzip_padded_with_zeros_is_a_warning)
     cli_result_dispose(&plain);
     cli_result_dispose(&r);
 }
+
+/* A file named on the command line that grows after it was listed (a log being written)
+ * is read as it was listed, not until the writer stops. */
+Test(input, a_file_that_grows_is_read_as_listed)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/grow.txt", dir);
+    write_file(path, "one two three four five six\n", 28);
+    nd_corpus *c = NULL;
+    nd_result *r = NULL;
+    cr_assert_eq(nd_corpus_new(&c, NULL), 0);
+    cr_assert_eq(nd_corpus_add_path(c, path), 0);
+    FILE *f = fopen(path, "a");
+    cr_assert_not_null(f);
+    fputs("seven eight nine ten\n", f);
+    fclose(f);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    cr_assert_eq(nd_result_stats(r)->n_bytes, 28, "read as listed");
+    cr_assert_eq(nd_result_stats(r)->n_tokens, 6);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}

@@ -45,6 +45,8 @@ typedef struct nd_doc {
     uint64_t shingles_off; /* n_shingles hashes in text order */
     uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
     uint64_t text_hash;    /* of the shingle sequence: equal for identical normalized texts */
+    uint64_t listed_size;  /* a whole file named on the command line: its size when listed
+                              (it is read no further), else 0 */
     uint64_t raw_hash;     /* the reader's last_hash when the scan read it: a later read
                               that differs means the file changed while neardup ran */
     uint32_t text_first;   /* the first document of the same text (itself when none is
@@ -144,8 +146,11 @@ bool nd_doc_changed(const nd_reader *r, const nd_doc *d);
  * 0 when its file changed since the scan read it. */
 int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size_t *len);
 
-/* Reads what is left of fd into *buf (of *cap bytes, grown as needed): *len bytes. */
+/* Reads what is left of fd into *buf (of *cap bytes, grown as needed): *len bytes; a
+ * regular file up to its size when opened. */
 int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
+/* The same, at most limit bytes. */
+int nd_read_fd_upto(int fd, uint64_t limit, unsigned char **buf, size_t *cap, size_t *len);
 
 /* The path of the source of a document, for messages. */
 const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);

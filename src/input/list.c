@@ -381,9 +381,12 @@ static int add_named_file(nd_corpus *c, const char *path, const char *id, bool s
         if (rc == 0)
             rc = add_jsonl_file(c, fd, src);
     } else {
+        struct stat st;
         rc = add_source(c, path, NULL, 0, &src);
         if (rc == 0)
             rc = add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+        if (rc == 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+            c->docs[c->n_docs - 1].listed_size = (uint64_t)st.st_size;
     }
     close(fd);
     return rc;

@@ -20,26 +20,36 @@
 
 int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len)
 {
+    return nd_read_fd_upto(fd, UINT64_MAX, buf, cap, len);
+}
+
+int nd_read_fd_upto(int fd, uint64_t limit, unsigned char **buf, size_t *cap, size_t *len)
+{
     struct stat st;
     size_t n = 0;
-    /* a regular file's size is known: one read of the right size, no regrowth; and a
-     * read that came back short with all of that size is at the end: no second read to
-     * find it (one cut short by a signal has less) */
+    /* a regular file's size is known: one read of the right size, no regrowth, and no
+     * second read to find its end */
     const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && ND_GROW(*buf, *cap, (size_t)st.st_size + 1) < 0)
+    if (regular &&
+        ND_GROW(*buf, *cap,
+                (size_t)(limit < (uint64_t)st.st_size ? limit : (uint64_t)st.st_size) + 1) < 0)
         return ND_ENOMEM;
-    for (;;) {
+    /* a regular file is read up to the size it had when opened: one being appended to
+     * while neardup runs (a log) does not keep it reading */
+    uint64_t size = regular ? (uint64_t)st.st_size : SIZE_MAX;
+    size = size < limit ? size : limit;
+    while (n < size) {
         if (n == *cap && ND_GROW(*buf, *cap, n + 65536) < 0)
             return ND_ENOMEM;
-        const size_t want = *cap - n;
+        const size_t want = *cap - n < size - n ? *cap - n : size - n;
         const ssize_t got = read(fd, *buf + n, want);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
             return ND_EIO;
-        n += (size_t)got;
-        if (got == 0 || (regular && (size_t)got < want && n >= (size_t)st.st_size))
+        if (got == 0)
             break;
+        n += (size_t)got;
     }
     *len = n;
     return 0;
@@ -158,7 +168,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
     const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ND_EIO;
-    const int rc = nd_read_fd(fd, buf, cap, len);
+    const int rc = nd_read_fd_upto(fd, d->listed_size ? d->listed_size : UINT64_MAX, buf, cap, len);
     const int saved = errno;
     close(fd);
     errno = saved;
