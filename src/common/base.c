@@ -63,3 +63,11 @@ void nd_vreport(nd_diag_fn fn, void *payload, nd_diag_level level, int code, con
     const nd_diag d = {level, code, path, offset, message};
     fn(&d, payload);
 }
+
+int nd_compare_hash_docs(const void *pa, const void *pb)
+{
+    const nd_hash_doc *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}

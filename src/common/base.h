@@ -41,6 +41,14 @@ static inline uint64_t nd_mix64(uint64_t x)
     return x ^ x >> 31;
 }
 
+/* A document by a 64-bit hash of something of it (its id, its text), to sort and find
+ * repeats: by hash, then document. */
+typedef struct nd_hash_doc {
+    uint64_t hash;
+    uint32_t doc;
+} nd_hash_doc;
+int nd_compare_hash_docs(const void *a, const void *b);
+
 /* Reports a diagnostic, its message formatted from fmt, through fn (NULL: dropped). */
 void nd_vreport(nd_diag_fn fn, void *payload, nd_diag_level level, int code, const char *path,
                 int64_t offset, const char *fmt, va_list ap);

@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct text_slot {
-    uint64_t hash;
-    uint32_t doc;
-} text_slot;
-
-static int compare_slots(const void *pa, const void *pb)
-{
-    const text_slot *a = pa, *b = pb;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    return (a->doc > b->doc) - (a->doc < b->doc);
-}
-
 /* Whether documents a and b have the same shingle sequence, read where it lies in the
  * scratch file. */
 static int same_text(nd_spill *spill, const nd_corpus *c, uint32_t a, uint32_t b, bool *same)
@@ -57,7 +44,7 @@ static int add_copy(nd_candidates *star, size_t *cap, uint32_t first, uint32_t c
 
 /* The run slots[lo, hi) of one hash: each document becomes a copy of the first earlier
  * one with its sequence (usually the run's first). */
-static int group_run(nd_spill *spill, nd_corpus *c, const text_slot *slots, size_t lo, size_t hi,
+static int group_run(nd_spill *spill, nd_corpus *c, const nd_hash_doc *slots, size_t lo, size_t hi,
                      nd_candidates *star, size_t *cap)
 {
     int rc = 0;
@@ -78,7 +65,7 @@ static int group_run(nd_spill *spill, nd_corpus *c, const text_slot *slots, size
 
 int nd_identical_stage(nd_run_ctx *ctx, nd_corpus *c, nd_candidates *star)
 {
-    text_slot *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
+    nd_hash_doc *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
     size_t n = 0, cap = 0;
     *star = (nd_candidates){NULL, 0, 0};
     if (!slots)
@@ -86,9 +73,9 @@ int nd_identical_stage(nd_run_ctx *ctx, nd_corpus *c, nd_candidates *star)
     for (size_t i = 0; i < c->n_docs; i++) {
         c->docs[i].text_first = (uint32_t)i;
         if (c->docs[i].status == ND_DOC_OK && !ctx->opts->all_pairs) /* all_pairs: no copies */
-            slots[n++] = (text_slot){c->docs[i].text_hash, (uint32_t)i};
+            slots[n++] = (nd_hash_doc){c->docs[i].text_hash, (uint32_t)i};
     }
-    nd_sort(slots, n, sizeof(*slots), compare_slots);
+    nd_sort(slots, n, sizeof(*slots), nd_compare_hash_docs);
     int rc = 0;
     for (size_t lo = 0, hi; lo < n && rc == 0; lo = hi) {
         for (hi = lo + 1; hi < n && slots[hi].hash == slots[lo].hash; hi++)

@@ -49,29 +49,17 @@ static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats
 
 /* Ids that come from the data (JSONL keys, WARC record ids) may repeat: say so, once
  * per repeated id, in input order. */
-typedef struct id_slot {
-    uint64_t hash;
-    uint32_t doc;
-} id_slot;
-
-static int compare_id_slots(const void *pa, const void *pb)
-{
-    const id_slot *a = pa, *b = pb;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    return (a->doc > b->doc) - (a->doc < b->doc);
-}
-
 static int report_duplicate_ids(const nd_run_ctx *ctx, const nd_corpus *c)
 {
-    id_slot *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
+    nd_hash_doc *slots = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*slots));
     size_t n = 0;
     if (!slots)
         return ND_ENOMEM;
     for (size_t i = 0; i < c->n_docs; i++)
         if (c->docs[i].id && c->docs[i].kind != ND_DOC_WHOLE)
-            slots[n++] = (id_slot){XXH3_64bits(c->docs[i].id, strlen(c->docs[i].id)), (uint32_t)i};
-    nd_sort(slots, n, sizeof(*slots), compare_id_slots);
+            slots[n++] =
+                (nd_hash_doc){XXH3_64bits(c->docs[i].id, strlen(c->docs[i].id)), (uint32_t)i};
+    nd_sort(slots, n, sizeof(*slots), nd_compare_hash_docs);
     for (size_t lo = 0, hi; lo < n; lo = hi) {
         const char *id = c->docs[slots[lo].doc].id;
         for (hi = lo + 1; hi < n && slots[hi].hash == slots[lo].hash; hi++)
