@@ -5,6 +5,7 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -503,4 +504,49 @@ Test(faults, outputs_are_renamed_together_when_all_are_complete)
     cr_expect_eq(r.status, 0, "%s", r.err);
     cr_expect(!holds(pairs, "OLD\n", 4) && !holds(passages, "OLD\n", 4), "both replaced");
     cli_result_dispose(&r);
+}
+
+/* Two runs at once writing the same outputs: both succeed, each output is one run's
+ * complete file (never a mix of the two), no temporary file is left beside it, and no
+ * input changes. */
+Test(faults, two_runs_at_once_on_the_same_outputs)
+{
+    char ref[600], out[600], path[700];
+    make_corpus();
+    snprintf(ref, sizeof(ref), "%s/ref", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    cr_assert_eq(mkdir_p(ref), 0);
+    cr_assert_eq(mkdir_p(out), 0);
+    run_seconds(ref);
+    snprintf(path, sizeof(path), "%s/docs/007.txt", dir);
+    char *input_before = read_file(path, NULL);
+    for (int round = 0; round < 3; round++) {
+        const pid_t a = start_run(out), b = start_run(out);
+        int status_a, status_b;
+        waitpid(a, &status_a, 0);
+        waitpid(b, &status_b, 0);
+        cr_assert(WIFEXITED(status_a) && WEXITSTATUS(status_a) == 0, "round %d: first run", round);
+        cr_assert(WIFEXITED(status_b) && WEXITSTATUS(status_b) == 0, "round %d: second run", round);
+        static const char *const names[] = {"pairs.csv", "passages.csv"};
+        for (size_t i = 0; i < 2; i++) {
+            char want_path[700], got_path[700];
+            snprintf(want_path, sizeof(want_path), "%s/%s", ref, names[i]);
+            snprintf(got_path, sizeof(got_path), "%s/%s", out, names[i]);
+            char *want = read_file(want_path, NULL), *got = read_file(got_path, NULL);
+            cr_assert(got && !strcmp(got, want), "round %d: %s is not one run's whole file", round,
+                      names[i]);
+            free(want);
+            free(got);
+        }
+        DIR *d = opendir(out);
+        size_t entries = 0;
+        for (struct dirent *e; (e = readdir(d)) != NULL;)
+            entries += e->d_name[0] != '.';
+        closedir(d);
+        cr_assert_eq(entries, 2, "round %d: only the two outputs are left in the folder", round);
+    }
+    char *input_after = read_file(path, NULL);
+    cr_assert_str_eq(input_after, input_before, "an input changed");
+    free(input_before);
+    free(input_after);
 }
