@@ -91,7 +91,7 @@ typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
 typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL, ND_FORMAT_CSV_SAFE } nd_format;
 typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_input_format;
 
-#define ND_OPTIONS_VERSION 2
+#define ND_OPTIONS_VERSION 3
 
 /* Options of a run. Start from ND_OPTIONS_INIT and change what you need. A program built
  * with an older header (a smaller ND_OPTIONS_VERSION) keeps working with a newer library:
@@ -126,13 +126,15 @@ typedef struct nd_options {
     int all_pairs;                /* 1: the exhaustive method: every pair of every LSH bucket
                                      verified and listed, copies of a text compared as any
                                      other documents (version 2) */
+    uint64_t max_doc_size;        /* bytes of the largest document read; a larger one is
+                                     skipped with a warning (64 MiB; version 3) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                            \
     {                                                                                              \
         ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, 0, \
             0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 0, ND_INPUT_AUTO, "id", "text",     \
-            NULL, 1ull << 30, 0                                                                    \
+            NULL, 1ull << 30, 0, 64ull << 20                                                       \
     }
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option: a value

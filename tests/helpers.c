@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,14 +71,34 @@ void remove_tree(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* Runs cmd with sh -c as a child, and *max_rss_kb gets the peak resident size of the
+ * largest process of it (wait4 gives the child's usage with that of the children it
+ * waited for). Returns the wait status. */
+static int run_measured(const char *cmd, long *max_rss_kb)
+{
+    const pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = -1;
+    struct rusage use = {0};
+    if (pid < 0 || wait4(pid, &status, 0, &use) < 0)
+        return -1;
+    *max_rss_kb = use.ru_maxrss;
+    return status;
+}
+
 static cli_result run_cli_v(const char *prefix, const char *args_fmt, va_list ap)
 {
     char args[8192], cmd[16384];
     vsnprintf(args, sizeof(args), args_fmt, ap);
     char *dir = make_temp_dir();
     snprintf(cmd, sizeof(cmd), "%s%s %s >%s/out 2>%s/err", prefix, ND_TEST_CLI, args, dir, dir);
-    const int status = system(cmd);
+    long max_rss_kb = 0;
+    const int status = run_measured(cmd, &max_rss_kb);
     cli_result r;
+    r.max_rss_kb = max_rss_kb;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     char path[4200];
     snprintf(path, sizeof(path), "%s/out", dir);

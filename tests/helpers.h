@@ -12,9 +12,10 @@
 #define SEED(n) SEEDS_DIR "/" n
 
 typedef struct cli_result {
-    int status; /* exit status, or -1 when it did not exit normally */
-    char *out;  /* stdout, NUL-terminated */
-    char *err;  /* stderr */
+    int status;      /* exit status, or -1 when it did not exit normally */
+    char *out;       /* stdout, NUL-terminated */
+    char *err;       /* stderr */
+    long max_rss_kb; /* the peak resident size of the largest process run */
 } cli_result;
 
 /* Runs neardup with a shell-quoted argument string; free with cli_result_dispose. */

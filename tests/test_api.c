@@ -67,6 +67,7 @@ static bool field(nd_options *o, const char *name, double *get, const double *se
     FIELD("max-df", max_df, int)
     FIELD("threads", threads, int)
     FIELD("memory", memory, uint64_t)
+    FIELD("max-doc-size", max_doc_size, uint64_t)
 #undef FIELD
     return false;
 }
@@ -82,7 +83,7 @@ static size_t n_options(void)
 Test(options, table_is_complete_and_found_by_name)
 {
     const size_t n = n_options();
-    cr_assert_eq(n, 12, "the numeric options of nd_options");
+    cr_assert_eq(n, 13, "the numeric options of nd_options");
     for (size_t i = 0; i < n; i++) {
         const nd_option_info *o = nd_option_at(i);
         cr_assert_not_null(o->name);
@@ -150,7 +151,8 @@ Test(options, check_refuses_values_just_outside_each_range)
         const nd_option_info *o = nd_option_at(i);
         const bool whole = o->kind != ND_OPTION_REAL;
         const double unsigned_min = 0; /* seed and memory are uint64_t */
-        const bool is_u64 = !strcmp(o->name, "seed") || !strcmp(o->name, "memory");
+        const bool is_u64 = !strcmp(o->name, "seed") || !strcmp(o->name, "memory") ||
+                            !strcmp(o->name, "max-doc-size");
         double below = o->min_excluded ? o->min : whole ? o->min - 1 : o->min - DBL_EPSILON;
         double above = whole ? o->max + 1 : o->max * (1 + DBL_EPSILON);
         const double outside[2] = {below, above};

@@ -1,6 +1,7 @@
 /*
  * test_input.c: the readers: directories, JSONL (plain, gzip, zstd, stdin), bad lines.
  */
+#define _GNU_SOURCE /* fseeko */
 #include "helpers.h"
 #include "neardup.h"
 
@@ -606,4 +607,101 @@ Test(input, a_file_that_grows_is_read_as_listed)
     cr_assert_eq(nd_result_stats(r)->n_tokens, 6);
     nd_result_free(r);
     nd_corpus_free(c);
+}
+
+/* ---------------------------------------------------------------- size limits */
+
+/* Runs cmd (a printf format taking the test directory as its only argument) in sh. */
+static void run_in_dir(const char *fmt)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), fmt, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* Peak resident size allowed to a run whose documents are all small: the inputs' size has
+ * no part in it. */
+#define SMALL_RUN_KB (160 * 1024)
+
+/* 3 GB of zeros in a 100 KB zstd file: decompressed a chunk at a time, and no further than
+ * a byte past --max-doc-size, since it is one document; an error names the file, and the
+ * other inputs are processed. It took 6.3 GB when a stream was decompressed whole. */
+Test(input, a_decompression_bomb_stops_at_the_size_limit, .timeout = 120)
+{
+    run_in_dir("head -c 3000000000 /dev/zero | zstd -q -1 -o '%s/bomb.zst'");
+    cli_result r = run_cli("--pairs /dev/null '%s/bomb.zst' '%s'", dir, SEEDS_DIR);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, "bomb.zst: error: more than --max-doc-size (67108864 bytes), not "
+                            "read further, skipped"),
+              "%s", r.err);
+    cr_assert(strstr(r.err, "neardup: 6 documents"), "the other inputs are read: %s", r.err);
+    cr_assert_lt(r.max_rss_kb, SMALL_RUN_KB, "peak %ld KB", r.max_rss_kb);
+    cli_result_dispose(&r);
+}
+
+/* A compressed JSONL file with a 300 MB line between two small ones: the stream is spooled
+ * to a temporary file a chunk at a time, the long line skipped with a warning giving its
+ * place and size, the others read. */
+Test(input, a_long_line_of_compressed_jsonl_is_skipped_not_held, .timeout = 120)
+{
+    run_in_dir("cd '%s' && { echo '{\"id\":\"a\",\"text\":\"one two three four five six\"}'; "
+               "printf '{\"id\":\"long\",\"text\":\"'; head -c 300000000 /dev/zero | tr '\\0' x; "
+               "echo '\"}'; echo '{\"id\":\"b\",\"text\":\"one two three four five six\"}'; } "
+               "| zstd -q -1 -o long.jsonl.zst");
+    cli_result r = run_cli("--pairs - '%s/long.jsonl.zst'", dir);
+    cr_assert_eq(r.status, 0, "a warning: %s", r.err);
+    cr_assert(strstr(r.err, "long.jsonl.zst:2: warning: 300000023 bytes, more than "
+                            "--max-doc-size (67108864 bytes), skipped"),
+              "%s", r.err);
+    cr_assert(strstr(r.out, "\"a\",\"b\""), "the other lines are read: %s", r.out);
+    cr_assert_lt(r.max_rss_kb, SMALL_RUN_KB, "peak %ld KB", r.max_rss_kb);
+    cli_result_dispose(&r);
+}
+
+/* Devices named as inputs are read once, to a byte past --max-doc-size: each is an error
+ * naming it, and the other inputs are processed (/dev/zero ran until memory ran out). */
+Test(input, devices_are_read_to_the_size_limit, .timeout = 120)
+{
+    run_in_dir("ln -s /dev/zero '%s/zeros'");
+    cli_result r = run_cli_prefixed("timeout 100 ",
+                                    "-q --max-doc-size 1M /dev/zero /dev/urandom "
+                                    "'%s/zeros' '%s'",
+                                    dir, SEEDS_DIR);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    static const char *const named[] = {"/dev/zero: error", "/dev/urandom: error", "zeros: error"};
+    for (int i = 0; i < 3; i++)
+        cr_assert(strstr(r.err, named[i]), "%s in %s", named[i], r.err);
+    cr_assert(strstr(r.err, "more than --max-doc-size (1048576 bytes), not read further"), "%s",
+              r.err);
+    cli_result_dispose(&r);
+    r = run_cli("-q --threshold 0.3 --max-doc-size 1M --pairs - /dev/zero '%s' '%s'",
+                SEED("000_0890706d309c6b14.txt"), SEED("001_6b51f63e2d89280f.txt"));
+    cr_assert(strstr(r.out, "000_0890706d309c6b14.txt"), "the other inputs: %s", r.out);
+    cli_result_dispose(&r);
+}
+
+/* A WARC record of 5 GB (a sparse file): reported with its offset and size and skipped, the
+ * record after it read; the file is walked through a mapping, never read whole (records
+ * over 4 GiB were dropped silently, and the file was read into memory). */
+Test(input, a_warc_record_over_4_gib_is_reported, .timeout = 60)
+{
+    static const char head[] = "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:big>\r\n"
+                               "Content-Type: text/plain\r\nContent-Length: 5000000000\r\n\r\n";
+    static const char tail[] = "\r\n\r\nWARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: "
+                               "<urn:small>\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n"
+                               "\r\none two three four five six\r\n\r\n";
+    char path[600];
+    snprintf(path, sizeof(path), "%s/big.warc", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fwrite(head, 1, sizeof(head) - 1, f);
+    cr_assert_eq(fseeko(f, (off_t)(sizeof(head) - 1) + 5000000000, SEEK_SET), 0);
+    fwrite(tail, 1, sizeof(tail) - 1, f);
+    cr_assert_eq(fclose(f), 0);
+    cli_result r = run_cli("--pairs - '%s' '%s'", path, path);
+    cr_assert(strstr(r.err, "big.warc:114: warning: 5000000000 bytes, more than --max-doc-size"),
+              "%s", r.err);
+    cr_assert(strstr(r.out, "<urn:small>"), "the next record is read: %s", r.out);
+    cr_assert_lt(r.max_rss_kb, SMALL_RUN_KB, "peak %ld KB", r.max_rss_kb);
+    cli_result_dispose(&r);
 }

@@ -1,10 +1,13 @@
 /*
- * test_jsonl.c: the fast JSON reader answers exactly as jansson, or leaves the line to it.
+ * test_jsonl.c: the fast JSON reader answers exactly as jansson, or leaves the line to it;
+ * files are cut into lines as bytes in memory are.
  */
 #include "input/jsonl.h"
 #include "input/corpus.h"
+#include "input/jsonl_cut.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,4 +194,57 @@ Test(jsonl, an_id_with_a_nul_is_kept_whole)
     cr_assert_eq(slow.rc, 0);
     cr_assert_str_eq(slow.id, "a\\u0000b");
     reading_free(&slow);
+}
+
+/* The lines of bytes[0..len) cut from a file on threads threads, as the listing does. */
+static void cut_file(const char *bytes, size_t len, int threads, nd_cut_line **lines, size_t *n)
+{
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    cr_assert_eq(fflush(f), 0);
+    uint64_t error_at;
+    cr_assert_eq(nd_cut_lines(fileno(f), len, threads, lines, n, &error_at), 0);
+    fclose(f);
+}
+
+/* Lines longer than the cutter's 256 KiB block (blank or not, first after a byte order
+ * mark, last without a newline) are followed to their end without being held, and cut as
+ * the cutter of bytes held in memory cuts them. */
+Test(jsonl, long_lines_are_cut_as_in_memory)
+{
+    static const size_t lengths[] = {0, 1, 262143, 262144, 262145, 600000, 5, 1048576};
+    const size_t cap = 8u << 20;
+    char *bytes = malloc(cap);
+    srand(7);
+    for (int round = 0; round < 6; round++) {
+        size_t len = 0;
+        if (round % 2)
+            len += (size_t)sprintf(bytes, "\xEF\xBB\xBF");
+        for (int i = 0; i < 12; i++) {
+            const size_t n = lengths[rand() % 8];
+            const char fill = rand() % 3 == 0 ? ' ' : 'x';
+            memset(bytes + len, fill, n);
+            if (n > 2 && rand() % 2)
+                bytes[len + n / 2] = 'y'; /* a blank-looking line with one letter inside */
+            len += n;
+            if (i < 11 || round < 3)
+                bytes[len++] = rand() % 4 == 0 ? '\r' : '\n';
+        }
+        nd_cut_line *want, *got;
+        size_t n_want, n_got;
+        cr_assert_eq(nd_cut_buffer((const unsigned char *)bytes, len, &want, &n_want), 0);
+        for (int threads = 1; threads <= 3; threads += 2) {
+            cut_file(bytes, len, threads, &got, &n_got);
+            cr_assert_eq(n_got, n_want, "round %d, %d threads", round, threads);
+            for (size_t i = 0; i < n_want; i++) {
+                cr_assert_eq(got[i].offset, want[i].offset, "round %d line %zu", round, i);
+                cr_assert_eq(got[i].length, want[i].length, "round %d line %zu", round, i);
+                cr_assert_eq(got[i].line, want[i].line, "round %d line %zu", round, i);
+            }
+            free(got);
+        }
+        free(want);
+    }
+    free(bytes);
 }

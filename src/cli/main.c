@@ -56,6 +56,7 @@ enum {
     OPT_REPORT,
     OPT_TMPDIR,
     OPT_MEMORY,
+    OPT_MAX_DOC_SIZE,
     OPT_CSV_SAFE,
 };
 
@@ -96,6 +97,7 @@ static const struct option longopts[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"tmpdir", required_argument, NULL, OPT_TMPDIR},
     {"memory", required_argument, NULL, OPT_MEMORY},
+    {"max-doc-size", required_argument, NULL, OPT_MAX_DOC_SIZE},
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -170,6 +172,7 @@ static void usage(void)
           "                           or /tmp; unlinked at once, gone when neardup exits)\n",
           stdout);
     help_option("memory");
+    help_option("max-doc-size");
     fputs("      --progress=WHEN      auto (default: when stderr is a terminal), always, never\n"
           "  -q, --quiet              no summary, only errors\n"
           "  -v, --verbose            also list pairs and passages on stderr\n"
@@ -418,6 +421,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         break;
     case OPT_TMPDIR: o->tmpdir = arg; break;
     case OPT_MEMORY: o->memory = parse_size("memory", arg); break;
+    case OPT_MAX_DOC_SIZE: o->max_doc_size = parse_size("max-doc-size", arg); break;
     case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;

@@ -49,6 +49,9 @@ static const option_row table[] = {
         "sort buffers of the LSH and passage stages before they spill to --tmpdir "
         "(suffix K, M or G, alone or with B or iB: 1G, 1GB and 1GiB are all 2^30 bytes)",
         memory, FIELD_U64),
+    ROW("max-doc-size", "SIZE", ND_OPTION_BYTES, 1, 4294967294.0, 0, 67108864,
+        "skip a document (a file, a JSONL line, a WARC record) of more bytes, with a warning",
+        max_doc_size, FIELD_U64),
 };
 
 #define N_ROWS (sizeof(table) / sizeof(table[0]))

@@ -58,7 +58,14 @@ static int thread_lane(void)
     return (int)(nd_mix64(id) % LANES);
 }
 
-static int open_unlinked(const char *dir)
+const char *nd_temp_dir(const char *dir)
+{
+    if (!dir)
+        dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+int nd_temp_file(const char *dir)
 {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
@@ -73,10 +80,7 @@ static int open_unlinked(const char *dir)
 
 int nd_spill_open(nd_spill **out, const char *dir, nd_scratch_pool *scratch)
 {
-    if (!dir)
-        dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    dir = nd_temp_dir(dir);
     nd_spill *s = calloc(1, sizeof(*s));
     if (!s || !(s->dir = strdup(dir))) {
         free(s);
@@ -85,7 +89,7 @@ int nd_spill_open(nd_spill **out, const char *dir, nd_scratch_pool *scratch)
     s->scratch = scratch;
     for (int l = 0; l < LANES; l++)
         s->fd[l] = -1;
-    s->fd[0] = open_unlinked(dir); /* a directory that cannot take one fails now */
+    s->fd[0] = nd_temp_file(dir); /* a directory that cannot take one fails now */
     if (s->fd[0] < 0) {
         free(s->dir);
         free(s);
@@ -133,7 +137,7 @@ int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset)
 {
     const int lane = thread_lane();
     pthread_mutex_lock(&s->lock);
-    if (s->fd[lane] < 0 && (s->fd[lane] = open_unlinked(s->dir)) < 0)
+    if (s->fd[lane] < 0 && (s->fd[lane] = nd_temp_file(s->dir)) < 0)
         failed(s, errno);
     const int fd = s->fd[lane];
     const uint64_t at = s->end[lane];

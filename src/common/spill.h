@@ -18,6 +18,12 @@
 
 typedef struct nd_spill nd_spill;
 
+/* The directory of temporary files: dir, else $TMPDIR, else /tmp. */
+const char *nd_temp_dir(const char *dir);
+/* A new temporary file in directory dir, unlinked at once (open for reading and
+ * writing), or -1 with errno set. */
+int nd_temp_file(const char *dir);
+
 /* dir NULL: $TMPDIR, else /tmp. */
 int nd_spill_open(nd_spill **out, const char *dir, nd_scratch_pool *scratch);
 void nd_spill_close(nd_spill *s); /* NULL is fine */

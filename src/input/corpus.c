@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <unicode/uversion.h>
 #include <xxhash.h>
 
@@ -18,7 +19,9 @@
  * passes a shorter struct, and only its fields are read. */
 static size_t options_size(int version)
 {
-    return version == 1 ? offsetof(nd_options, all_pairs) : sizeof(nd_options);
+    static const size_t sizes[] = {0, offsetof(nd_options, all_pairs),
+                                   offsetof(nd_options, max_doc_size), sizeof(nd_options)};
+    return sizes[version];
 }
 
 /* *o as this version's options: the fields an older caller's struct lacks take their
@@ -97,6 +100,8 @@ void nd_corpus_free(nd_corpus *c)
     for (size_t i = 0; i < c->n_sources; i++) {
         free(c->sources[i].path);
         free(c->sources[i].data);
+        if (c->sources[i].fd >= 0)
+            close(c->sources[i].fd);
     }
     free(c->sources);
     nd_scratch_unmap(NULL, c->docs, c->cap_docs * sizeof(*c->docs));

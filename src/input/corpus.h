@@ -19,9 +19,10 @@ typedef enum {
 /* Where documents come from: a file, or bytes held in memory (a decompressed
  * archive, stdin, or a document given by a caller). */
 typedef struct nd_source {
-    char *path;          /* for reading (when data is NULL) and for messages */
+    char *path;          /* for reading (when data is NULL and fd is -1) and for messages */
     unsigned char *data; /* the source's bytes when held in memory, else NULL */
     size_t data_len;
+    int fd; /* a spooled stream (compressed, stdin, a pipe): its temporary file, else -1 */
 } nd_source;
 
 typedef enum {
@@ -45,8 +46,9 @@ typedef struct nd_doc {
     uint64_t shingles_off; /* n_shingles hashes in text order */
     uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
     uint64_t text_hash;    /* of the shingle sequence: equal for identical normalized texts */
-    uint64_t listed_size;  /* a whole file named on the command line: its size when listed
-                              (it is read no further), else 0 */
+    uint64_t listed_size;  /* a whole file named on the command line or spooled: its size
+                              when listed (it is read no further), else 0; UINT64_MAX for a
+                              stream cut short past --max-doc-size */
     uint64_t raw_hash;     /* the reader's last_hash when the scan read it: a later read
                               that differs means the file changed while neardup ran */
     uint32_t text_first;   /* the first document of the same text (itself when none is
@@ -106,6 +108,7 @@ void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *pa
  * system call), or just the line asked for when read_ahead is 0 (lines read in no order). */
 typedef struct nd_reader {
     int fd;
+    bool fd_owned; /* opened by the reader (else the source's spooled file) */
     uint32_t fd_source;
     unsigned char *window; /* bytes [window_off, window_off + window_len) of the file */
     size_t window_cap, window_len;
@@ -117,11 +120,11 @@ typedef struct nd_reader {
 #define ND_READ_AHEAD (256u << 10)
 #define ND_READER_INIT                                                                             \
     {                                                                                              \
-        -1, 0, NULL, 0, 0, 0, ND_READ_AHEAD, 0                                                     \
+        .fd = -1, .read_ahead = ND_READ_AHEAD                                                      \
     }
 #define ND_READER_EXACT                                                                            \
     {                                                                                              \
-        -1, 0, NULL, 0, 0, 0, 0, 0                                                                 \
+        .fd = -1, .read_ahead = 0                                                                  \
     }
 void nd_reader_dispose(nd_reader *r);
 
@@ -132,12 +135,20 @@ void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n);
 
 /* Reads a document's text (for JSONL, the decoded text key) into *buf (of *cap bytes,
  * grown as needed). For a JSONL line, *id gets the line's id (malloc'd) when id is not
- * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong). */
+ * NULL. Errors: ND_EIO (errno set), ND_EFORMAT (why says what is wrong), ND_EINVAL for a
+ * document of more than --max-doc-size bytes (nothing read; nd_doc_size says how many
+ * when it is known). */
 int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf, size_t *cap,
                 size_t *len, char **id, char *why, size_t why_len);
 
-/* The original bytes of a JSONL document's line (borrowed until the next read). */
+/* The original bytes of a JSONL document's line, or of a WARC record's text in a file
+ * (borrowed until the next read). */
 int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line);
+
+/* The size of a document's bytes as listed (a JSONL line, a WARC record's text, a file
+ * of known size), or 0 when it is known only once read; UINT64_MAX for a stream known
+ * to hold more than --max-doc-size. */
+uint64_t nd_doc_size(const nd_corpus *c, const nd_doc *d);
 
 /* Whether the bytes r read last for d differ from those the scan read (d->raw_hash). */
 bool nd_doc_changed(const nd_reader *r, const nd_doc *d);

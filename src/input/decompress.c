@@ -1,20 +1,27 @@
 /*
- * decompress.c: gzip (zlib) and zstd, whole streams into memory.
+ * decompress.c: gzip (zlib) and zstd, as streams: compressed bytes are read a chunk
+ * at a time and what they decode to goes to a sink a chunk at a time, so neither the
+ * input nor its output is ever held whole (a small file may decode to gigabytes).
  *
- * A gzip file may hold several members (WARC files compress each record as
- * its own member) and a zstd file several frames: both loops go on until the
- * input ends. A stream that ends early is an error naming the compressed byte
- * offset, and what was decoded before it is kept.
+ * A gzip file may hold several members (WARC files compress each record as its own
+ * member) and a zstd file several frames: both loops go on until the input ends. A
+ * stream that ends early or is corrupt is an error naming the compressed byte offset,
+ * and what was decoded before it has been delivered.
  */
 #include "input/decompress.h"
 
-#include "input/corpus.h"
+#include "common/base.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_d_forceIgnoreChecksum */
 #include <zstd.h>
 #include <zstd_errors.h>
+
+#define IN_CHUNK (1u << 20)
+#define OUT_CHUNK (1u << 20)
 
 nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
 {
@@ -25,114 +32,165 @@ nd_compression nd_sniff_compression(const unsigned char *h, size_t len)
     return ND_PLAIN;
 }
 
-/* Whether p[0..n) is all zero bytes (what some writers pad a gzip file with). */
-static bool only_zeros(const unsigned char *p, size_t n)
+/* The compressed input: a buffer refilled from fd, and how far into the file it is. */
+typedef struct input {
+    int fd;
+    unsigned char *buf;
+    size_t len, pos;
+    uint64_t before; /* file bytes before buf[0] */
+    bool eof;
+} input;
+
+/* Reads the next chunk when the buffer is used up; ND_EIO on a read error. */
+static int refill(input *in)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return false;
-    return true;
+    if (in->pos < in->len || in->eof)
+        return 0;
+    in->before += in->len;
+    in->len = in->pos = 0;
+    for (;;) {
+        const ssize_t got = read(in->fd, in->buf, IN_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ND_EIO;
+        in->len = (size_t)got;
+        in->eof = got == 0;
+        return 0;
+    }
 }
 
-static int gunzip(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
-                  int64_t *bad)
+static bool input_done(const input *in)
+{
+    return in->pos == in->len && in->eof;
+}
+
+/* After a complete gzip member, zero bytes to the end are padding (gzip -d ignores them
+ * with a warning); anything else starts the next member. Returns 1 when the rest was
+ * padding, 0 when another member follows, < 0 on a read error. */
+static int skip_padding(input *in, int64_t *padding_at)
+{
+    int rc = refill(in);
+    if (rc < 0 || input_done(in) || in->buf[in->pos] != 0)
+        return rc;
+    *padding_at = (int64_t)(in->before + in->pos);
+    while (rc == 0 && !input_done(in)) {
+        for (; in->pos < in->len; in->pos++)
+            if (in->buf[in->pos] != 0)
+                return 0; /* not padding after all: the bad header is the error */
+        rc = refill(in);
+    }
+    return rc < 0 ? rc : 1;
+}
+
+static int gunzip(input *in, unsigned char *out, nd_sink_fn sink, void *payload, int64_t *bad)
 {
     z_stream z = {0};
-    int zrc = Z_OK;
+    int zrc = Z_OK, rc = 0;
     if (inflateInit2(&z, 15 + 32) != Z_OK)
         return ND_ENOMEM;
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
-    for (;;) {
-        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0) {
-            inflateEnd(&z);
-            return ND_ENOMEM;
-        }
-        z.next_out = *out + *n;
-        z.avail_out = (uInt)(*cap - *n);
+    bool out_full = false; /* zlib may hold more output than the last call had room for */
+    while (rc == 0) {
+        if ((rc = refill(in)) < 0 || (input_done(in) && !out_full))
+            break; /* a read error, or the input ended (inside a member unless at its end) */
+        z.next_in = in->buf + in->pos;
+        z.avail_in = (uInt)(in->len - in->pos);
+        z.next_out = out;
+        z.avail_out = OUT_CHUNK;
         zrc = inflate(&z, Z_NO_FLUSH);
-        *n = (size_t)(z.next_out - *out);
-        if (zrc == Z_STREAM_END) {
-            if (z.avail_in == 0 || only_zeros(z.next_in, z.avail_in))
+        in->pos = (size_t)(z.next_in - in->buf);
+        out_full = z.avail_out == 0;
+        if (z.avail_out < OUT_CHUNK)
+            rc = sink(out, OUT_CHUNK - z.avail_out, payload);
+        if (rc == 0 && zrc == Z_STREAM_END) {
+            const int padded = skip_padding(in, bad);
+            if (padded != 0) {
+                rc = padded < 0 ? padded : ND_DECOMPRESS_PADDED;
                 break;
-            inflateReset(&z); /* the next gzip member */
-            continue;
+            }
+            inflateReset(&z); /* the next gzip member, or the end */
+        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            break;
         }
-        if (zrc == Z_BUF_ERROR && z.avail_in == 0)
-            break; /* the input ended inside a member */
-        if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-            break;
     }
-    const bool padded = zrc == Z_STREAM_END && z.avail_in > 0;
-    *bad = zrc == Z_STREAM_END && !padded ? -1 : (int64_t)(z.next_in - in);
     inflateEnd(&z);
-    return zrc != Z_STREAM_END ? ND_EFORMAT : padded ? ND_DECOMPRESS_PADDED : 0;
+    if (rc != 0)
+        return rc == ND_SINK_STOP ? 0 : rc;
+    const bool complete = zrc == Z_STREAM_END && input_done(in);
+    *bad = complete ? -1 : (int64_t)(in->before + in->pos);
+    return complete ? 0 : ND_EFORMAT;
 }
 
-/* Decodes the frames of in[0..len) into *out; returns the last ZSTD result (0 when the
- * last frame was complete) and in *at how far the input was read. */
-static size_t unzstd_frames(ZSTD_DCtx *z, const unsigned char *in, size_t len, unsigned char **out,
-                            size_t *n, size_t *cap, size_t *at)
+/* Where the checksum of the frame being decoded lies in the buffer: its last 4 bytes.
+ * A frame decoded in one call (no progress: it was whole in the buffer) starts at pos;
+ * else the checksum was the last thing read. */
+static size_t checksum_offset(const input *in, size_t pos_after, bool no_progress)
 {
-    ZSTD_inBuffer src = {in, len, 0};
-    size_t zrc = 0;
-    while (src.pos < src.size) {
-        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0)
-            return (size_t)0 - (size_t)ZSTD_error_memory_allocation; /* as ZSTD reports it */
-        ZSTD_outBuffer dst = {*out, *cap, *n};
-        zrc = ZSTD_decompressStream(z, &dst, &src);
-        *n = dst.pos;
-        if (ZSTD_isError(zrc))
-            break;
-    }
-    /* zrc is 0 exactly when the last frame was complete */
-    while (!ZSTD_isError(zrc) && zrc != 0) {
-        if (*cap - *n < 65536 && ND_GROW(*out, *cap, *n + 65536) < 0)
-            break;
-        ZSTD_outBuffer dst = {*out, *cap, *n};
-        const size_t before = dst.pos;
-        zrc = ZSTD_decompressStream(z, &dst, &src);
-        *n = dst.pos;
-        if (dst.pos == before)
-            break; /* no progress: the input ended inside a frame */
-    }
-    *at = src.pos;
-    return zrc;
+    if (!no_progress)
+        return pos_after >= 4 ? pos_after - 4 : pos_after;
+    const size_t frame = ZSTD_findFrameCompressedSize(in->buf + in->pos, in->len - in->pos);
+    return ZSTD_isError(frame) || frame < 4 ? in->pos : in->pos + frame - 4;
 }
 
-/* A stream whose only fault is a frame's checksum is decoded whole (as zlib does with a
- * gzip member whose CRC is wrong): the checksum is then ignored, and the error names the
- * offset where it was found. */
-static int unzstd(const unsigned char *in, size_t len, unsigned char **out, size_t *n, size_t *cap,
-                  int64_t *bad)
+/* Decodes zstd frames to the end of the input. A frame whose only fault is its checksum
+ * is kept whole (as zlib does with a gzip member whose CRC is wrong): the error names the
+ * offset where it was found, and from there on checksums are not checked. Streaming, the
+ * frame was delivered before its checksum was read; decoded in one call (a frame
+ * whole in the buffer), nothing was delivered and the frame is decoded again. */
+static int unzstd(input *in, unsigned char *out, nd_sink_fn sink, void *payload, int64_t *bad)
 {
     ZSTD_DCtx *z = ZSTD_createDCtx();
-    size_t at = 0;
+    size_t zrc = 0; /* 0 exactly at the end of a frame */
+    int rc = 0;
+    bool checksum_failed = false;
+    *bad = -1;
     if (!z)
         return ND_ENOMEM;
-    size_t zrc = unzstd_frames(z, in, len, out, n, cap, &at);
-    const bool checksum = ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_checksum_wrong;
-    *bad = zrc == 0 ? -1 : (int64_t)at;
-    if (checksum) {
-        size_t ignored_at;
-        ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters);
-        ZSTD_DCtx_setParameter(z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
-        *n = 0;
-        zrc = unzstd_frames(z, in, len, out, n, cap, &ignored_at);
+    while (rc == 0) {
+        if ((rc = refill(in)) < 0 || (input_done(in) && zrc == 0))
+            break; /* a read error, or the end of the input between two frames */
+        ZSTD_inBuffer src = {in->buf, in->len, in->pos};
+        ZSTD_outBuffer dst = {out, OUT_CHUNK, 0};
+        zrc = ZSTD_decompressStream(z, &dst, &src);
+        const bool no_progress = src.pos == in->pos && dst.pos == 0;
+        if (ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_checksum_wrong && *bad < 0)
+            *bad = (int64_t)(in->before + checksum_offset(in, src.pos, no_progress));
+        in->pos = src.pos;
+        if (dst.pos)
+            rc = sink(out, dst.pos, payload);
+        if (ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_checksum_wrong &&
+            !checksum_failed) {
+            checksum_failed = true;
+            ZSTD_DCtx_reset(z, ZSTD_reset_session_only);
+            ZSTD_DCtx_setParameter(z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+            zrc = 0;
+        } else if (ZSTD_isError(zrc) || (input_done(in) && no_progress)) {
+            break; /* an error, or the input ended inside a frame */
+        }
     }
     ZSTD_freeDCtx(z);
+    if (rc != 0)
+        return rc == ND_SINK_STOP ? 0 : rc;
     if (ZSTD_isError(zrc) && ZSTD_getErrorCode(zrc) == ZSTD_error_memory_allocation)
         return ND_ENOMEM;
-    return *bad < 0 ? 0 : ND_EFORMAT;
+    if (zrc != 0) {
+        *bad = (int64_t)(in->before + in->pos);
+        return ND_EFORMAT;
+    }
+    return checksum_failed ? ND_DECOMPRESS_CHECKSUM : 0;
 }
 
-int nd_decompress(nd_compression kind, const unsigned char *in, size_t len, unsigned char **out,
-                  size_t *out_len, int64_t *bad_offset)
+int nd_decompress_fd(nd_compression kind, int fd, nd_sink_fn sink, void *payload,
+                     int64_t *bad_offset)
 {
-    size_t n = 0, cap = 0;
-    *out = NULL;
-    const int rc = kind == ND_GZIP ? gunzip(in, len, out, &n, &cap, bad_offset)
-                                   : unzstd(in, len, out, &n, &cap, bad_offset);
-    *out_len = n;
+    input in = {.fd = fd, .buf = malloc(IN_CHUNK)};
+    unsigned char *out = malloc(OUT_CHUNK);
+    *bad_offset = -1;
+    int rc = ND_ENOMEM;
+    if (in.buf && out)
+        rc = kind == ND_GZIP ? gunzip(&in, out, sink, payload, bad_offset)
+                             : unzstd(&in, out, sink, payload, bad_offset);
+    free(in.buf);
+    free(out);
     return rc;
 }

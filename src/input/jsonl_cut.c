@@ -4,9 +4,10 @@
  * Part t starts after the first newline at or after t/n of the file (part 0 at
  * the start), so every part holds whole lines; the last part reads on to the
  * end of the file, whatever its size was when it was listed. Each part is read
- * in 256 KiB blocks with pread (a block grows to hold a longer line), and its
- * lines are numbered within the part; joining adds the line counts of the
- * parts before.
+ * in 256 KiB blocks with pread, and its lines are numbered within the part;
+ * joining adds the line counts of the parts before. A line longer than a block
+ * is followed to its end without being held: only where it starts and whether
+ * it is blank are kept (a line may be gigabytes).
  */
 #define _GNU_SOURCE
 #include "input/jsonl_cut.h"
@@ -29,6 +30,9 @@ typedef struct part {
     uint32_t n_lines; /* lines seen, blank ones too */
     int rc, error;
     uint64_t error_at;
+    bool open;          /* a line longer than a block is being followed: */
+    uint64_t open_from; /* where it starts */
+    bool open_nonblank; /* whether what was seen of it is not blank */
 } part;
 
 typedef struct cut_job {
@@ -50,22 +54,49 @@ static bool blank_line(const unsigned char *s, size_t n)
     return true;
 }
 
-/* The lines of buf[0..len), which starts at file offset base, into p. */
+/* Counts the line [from, to) and keeps it unless blank. */
+static int add_line(part *p, uint64_t from, uint64_t to, bool blank)
+{
+    p->n_lines++;
+    if (blank)
+        return 0;
+    if (ND_GROW(p->lines, p->cap, p->n + 1) < 0)
+        return ND_ENOMEM;
+    p->lines[p->n++] = (nd_cut_line){from, to - from, p->n_lines};
+    return 0;
+}
+
+/* The lines of buf[0..len), which starts at file offset base, into p; the first ends
+ * the line being followed, if one is. */
 static int split_lines(part *p, const unsigned char *buf, size_t len, uint64_t base)
 {
     size_t start = base == 0 ? nd_bom_length(buf, len) : 0;
-    while (start < len) {
+    int rc = 0;
+    while (rc == 0 && start < len) {
         const unsigned char *nl = memchr(buf + start, '\n', len - start);
         const size_t end = nl ? (size_t)(nl - buf) : len;
-        p->n_lines++;
-        if (!blank_line(buf + start, end - start)) {
-            if (ND_GROW(p->lines, p->cap, p->n + 1) < 0)
-                return ND_ENOMEM;
-            p->lines[p->n++] = (nd_cut_line){base + start, end - start, p->n_lines};
-        }
+        const bool blank = blank_line(buf + start, end - start);
+        if (p->open)
+            rc = add_line(p, p->open_from, base + end, blank && !p->open_nonblank);
+        else
+            rc = add_line(p, base + start, base + end, blank);
+        p->open = false;
         start = end + 1;
     }
-    return 0;
+    return rc;
+}
+
+/* buf[0..len) at file offset base holds no newline: it is part of a line followed to
+ * its end, its bytes dropped. */
+static void follow_line(part *p, const unsigned char *buf, size_t len, uint64_t base)
+{
+    const size_t bom = base == 0 ? nd_bom_length(buf, len) : 0;
+    if (!p->open) {
+        p->open = true;
+        p->open_from = base + bom;
+        p->open_nonblank = false;
+    }
+    p->open_nonblank = p->open_nonblank || !blank_line(buf + bom, len - bom);
 }
 
 /* Reads part p block by block and splits it into lines. */
@@ -76,9 +107,10 @@ static int cut_part(int fd, part *p)
     uint64_t base = p->from, at = p->from;
     int rc = buf ? 0 : ND_ENOMEM;
     while (rc == 0) {
-        if (have == cap && ND_GROW(buf, cap, have + 1) < 0) {
-            rc = ND_ENOMEM;
-            break;
+        if (have == cap) { /* a block without a newline */
+            follow_line(p, buf, have, base);
+            base += have;
+            have = 0;
         }
         const uint64_t left = p->to - at;
         const size_t want = left < cap - have ? (size_t)left : cap - have;
@@ -98,8 +130,11 @@ static int cut_part(int fd, part *p)
                             : last_nl ? (size_t)(last_nl - buf) + 1
                                       : 0;
         rc = split_lines(p, buf, done, base);
-        if (got == 0)
+        if (got == 0) { /* the part ends inside a line followed so far */
+            if (rc == 0 && p->open)
+                rc = add_line(p, p->open_from, base + done, !p->open_nonblank);
             break;
+        }
         memmove(buf, buf + done, have - done);
         base += done;
         have -= done;

@@ -13,9 +13,11 @@
  * content; inside a directory, only names ending in .jsonl, .json, .gz or
  * .zst are opened to look (so that a directory of plain articles costs no
  * extra open per file). Plain JSONL is only cut into lines here: each line
- * is parsed by the scan thread that reads it. Compressed files, WARC files
- * and stdin are read into memory once (decompressed); a WARC record becomes
- * a slice of that memory.
+ * is parsed by the scan thread that reads it. A WARC file is walked through a
+ * read-only mapping, touching its headers only; a record becomes a slice of
+ * the file. What can be read only once (compressed files, stdin, pipes and
+ * devices) is first spooled to a temporary file (spool.c) and then read as a
+ * plain file is: nothing is ever held whole in memory.
  */
 #define _GNU_SOURCE
 #include "input/corpus.h"
@@ -23,6 +25,7 @@
 #include "input/decompress.h"
 #include "input/jsonl.h"
 #include "input/jsonl_cut.h"
+#include "input/spool.h"
 #include "common/spill.h"
 #include "common/threads.h"
 #include "common/utf8.h"
@@ -30,11 +33,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +67,7 @@ static int add_source(nd_corpus *c, const char *path, unsigned char *data, size_
     }
     s->data = data;
     s->data_len = len;
+    s->fd = -1;
     *out = (uint32_t)c->n_sources++;
     return 0;
 }
@@ -125,15 +131,24 @@ const char *nd_doc_path(const nd_corpus *c, const nd_doc *d)
 
 /* ---------------------------------------------------------------- JSONL */
 
-/* One document per line cut (a line over 4 GiB is reported and skipped); frees lines. */
+/* Says that a document of size bytes at offset of path is skipped: more than
+ * --max-doc-size (a document the scan would skip too, but whose length a document's
+ * 32 bits do not hold). */
+static void report_oversize(const nd_corpus *c, const char *path, int64_t offset, uint64_t size)
+{
+    nd_report(c, ND_DIAG_WARNING, ND_EINVAL, path, offset,
+              "%" PRIu64 " bytes, more than --max-doc-size (%" PRIu64 " bytes), skipped", size,
+              c->opts.max_doc_size);
+}
+
+/* One document per line cut; frees lines. */
 static int add_cut_lines(nd_corpus *c, uint32_t src, nd_cut_line *lines, size_t n)
 {
     int rc = grow_docs(c, c->n_docs + n); /* room for them all at once */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const nd_cut_line *l = &lines[i];
         if (l->length > UINT32_MAX)
-            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[src].path, (int64_t)l->offset,
-                      "line %u longer than 4 GiB, skipped", l->line);
+            report_oversize(c, c->sources[src].path, (int64_t)l->offset, l->length);
         else
             rc = add_doc(c, NULL, src, ND_DOC_JSONL_LINE, l->offset, (uint32_t)l->length, l->line);
     }
@@ -187,8 +202,10 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
 {
     warc_listing *w = payload;
     nd_corpus *c = w->corpus;
-    if (rec->text_len > UINT32_MAX)
+    if (rec->text_len > UINT32_MAX) {
+        report_oversize(c, c->sources[w->source].path, (int64_t)rec->text_off, rec->text_len);
         return 0;
+    }
     const int rc = add_doc(c, rec->id[0] ? rec->id : NULL, w->source, ND_DOC_SLICE, rec->text_off,
                            (uint32_t)rec->text_len, 0);
     if (rc < 0)
@@ -207,16 +224,15 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
     return 0;
 }
 
-/* One document per text record of a WARC source held in memory. */
-static int add_warc_records(nd_corpus *c, uint32_t src)
+/* One document per text record of the WARC bytes data[0..len) of source src. */
+static int add_warc_records(nd_corpus *c, uint32_t src, const unsigned char *data, size_t len)
 {
     const nd_source *s = &c->sources[src];
     warc_listing w = {c, src};
     uint64_t skipped;
     int64_t bad;
     char why[128];
-    const int rc =
-        nd_warc_walk(s->data, s->data_len, add_warc_record, &w, &skipped, &bad, why, sizeof(why));
+    const int rc = nd_warc_walk(data, len, add_warc_record, &w, &skipped, &bad, why, sizeof(why));
     if (rc == ND_EFORMAT) {
         nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, s->path, bad, "%s; the records before it are kept",
                   why);
@@ -256,7 +272,7 @@ static int add_memory_source(nd_corpus *c, const char *path, const char *id, uns
     if (rc < 0)
         return rc;
     if (warc)
-        return add_warc_records(c, src);
+        return add_warc_records(c, src, data, len);
     if (jsonl) {
         rc = nd_cut_buffer(data, len, &lines, &n);
         if (rc < 0) {
@@ -268,52 +284,138 @@ static int add_memory_source(nd_corpus *c, const char *path, const char *id, uns
     return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
 }
 
-/* Reads a file whole into memory and adds what it holds. */
-static int add_whole_file(nd_corpus *c, int fd, const char *path, const char *id)
+/* A WARC file of source src: its records, found through a read-only mapping (the walk
+ * touches headers, never the records' text). */
+static int add_warc_file(nd_corpus *c, int fd, uint32_t src)
 {
-    unsigned char *data = NULL;
-    size_t cap = 0, len = 0;
-    const int rc = nd_read_fd(fd, &data, &cap, &len);
-    if (rc == ND_EIO)
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
-    if (rc < 0) {
-        free(data);
-        return rc == ND_EIO ? 0 : rc;
-    }
-    return add_memory_source(c, path, id, data, len);
-}
-
-/* Reads a compressed file whole, decompresses it, and adds what it holds. */
-static int add_compressed(nd_corpus *c, int fd, const char *path, const char *id,
-                          nd_compression kind)
-{
-    unsigned char *raw = NULL, *data = NULL;
-    size_t cap = 0, len = 0, n = 0;
-    int64_t bad = -1;
-    int rc = nd_read_fd(fd, &raw, &cap, &len);
-    if (rc == ND_EIO) {
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
-        free(raw);
+    struct stat st;
+    const char *path = c->sources[src].path;
+    if (fstat(fd, &st) < 0 || st.st_size == 0) {
+        if (st.st_size != 0)
+            nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
         return 0;
     }
-    if (rc == 0)
-        rc = nd_decompress(kind, raw, len, &data, &n, &bad);
-    free(raw);
-    if (rc == ND_EFORMAT) {
-        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, path, bad,
-                  "truncated or corrupt %s stream; the %zu bytes before it are kept",
-                  kind == ND_GZIP ? "gzip" : "zstd", n);
-        rc = 0;
+    const size_t len = (size_t)st.st_size;
+    void *data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        return 0;
     }
-    if (rc == ND_DECOMPRESS_PADDED) { /* as gzip -d says it */
-        nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, path, bad, "trailing zero bytes ignored");
-        rc = 0;
-    }
+    const int rc = add_warc_records(c, src, data, len);
+    munmap(data, len);
+    return rc;
+}
+
+/* What a stream holds, from its first bytes. */
+typedef enum { HOLDS_DOCUMENT, HOLDS_JSONL, HOLDS_WARC } stream_content;
+
+static stream_content content_of(const nd_corpus *c, const unsigned char *head, size_t len)
+{
+    const nd_input_format f = c->opts.input_format;
+    if (f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(head, len)))
+        return HOLDS_WARC;
+    if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, len)))
+        return HOLDS_JSONL;
+    return HOLDS_DOCUMENT;
+}
+
+/* How much of a stream to spool: a document, to a byte past --max-doc-size; JSONL and
+ * WARC, all (their lines and records are held to the limit one by one). */
+static uint64_t spool_limit(const unsigned char *head, size_t len, void *payload)
+{
+    const nd_corpus *c = payload;
+    return content_of(c, head, len) == HOLDS_DOCUMENT ? c->opts.max_doc_size + 1 : UINT64_MAX;
+}
+
+/* The same for a stream that may still be compressed (stdin, a pipe): all of it then. */
+static uint64_t spool_limit_raw(const unsigned char *head, size_t len, void *payload)
+{
+    return nd_sniff_compression(head, len) != ND_PLAIN ? UINT64_MAX
+                                                       : spool_limit(head, len, payload);
+}
+
+/* Says what went wrong while spooling path, if anything; what was spooled is kept. */
+static void report_spool(nd_corpus *c, const char *path, nd_compression kind, const nd_spool *sp,
+                         int rc)
+{
+    const char *name = kind == ND_GZIP ? "gzip" : "zstd";
+    if (rc == ND_EIO && sp->write_failed)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot write a temporary file in %s: %s",
+                  nd_temp_dir(c->opts.tmpdir), strerror(errno));
+    else if (rc == ND_EIO)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+    else if (rc == ND_EFORMAT)
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, path, sp->bad_offset,
+                  "truncated or corrupt %s stream; the %" PRIu64 " bytes before it are kept", name,
+                  sp->size);
+    else if (rc == ND_DECOMPRESS_CHECKSUM)
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, path, sp->bad_offset,
+                  "zstd frame checksum does not match: the data may be corrupt; all %" PRIu64
+                  " bytes decoded are kept",
+                  sp->size);
+    else if (rc == ND_DECOMPRESS_PADDED) /* as gzip -d says it */
+        nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, path, sp->bad_offset,
+                  "trailing zero bytes ignored");
+}
+
+/* Adds what a spooled stream holds: a source reading its temporary file. */
+static int add_spooled(nd_corpus *c, const char *path, const char *id, const nd_spool *sp)
+{
+    unsigned char head[ND_SPOOL_HEAD];
+    const ssize_t got = pread(sp->fd, head, sizeof(head), 0);
+    const size_t n = got > 0 ? (size_t)got : 0;
+    uint32_t src;
+    const int rc = add_source(c, path, NULL, 0, &src);
     if (rc < 0) {
-        free(data);
+        close(sp->fd);
         return rc;
     }
-    return add_memory_source(c, path, id, data, n);
+    c->sources[src].fd = sp->fd;
+    switch (content_of(c, head, n)) {
+    case HOLDS_WARC: return add_warc_file(c, sp->fd, src);
+    case HOLDS_JSONL: return add_jsonl_file(c, sp->fd, src);
+    case HOLDS_DOCUMENT: break;
+    }
+    const int added = add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
+    if (added == 0)
+        c->docs[c->n_docs - 1].listed_size = sp->cut_short ? UINT64_MAX : sp->size;
+    return added;
+}
+
+/* Spools fd (of compression kind) to a temporary file and adds what it holds. */
+static int add_stream(nd_corpus *c, int fd, const char *path, const char *id, nd_compression kind)
+{
+    nd_spool sp;
+    const int rc = nd_spool_stream(fd, kind, c->opts.tmpdir, spool_limit, c, &sp);
+    if (rc == ND_ENOMEM) {
+        if (sp.fd >= 0)
+            close(sp.fd);
+        return rc;
+    }
+    report_spool(c, path, kind, &sp, rc);
+    return sp.fd < 0 ? 0 : add_spooled(c, path, id, &sp);
+}
+
+/* A stream that can be read once (stdin, a pipe, a device), compressed or not: spooled
+ * as it is, then decompressed from that copy when it is compressed. */
+static int add_raw_stream(nd_corpus *c, int fd, const char *path, const char *id)
+{
+    nd_spool raw;
+    unsigned char head[4];
+    int rc = nd_spool_stream(fd, ND_PLAIN, c->opts.tmpdir, spool_limit_raw, c, &raw);
+    if (rc < 0 && raw.fd >= 0 && rc != ND_EIO) {
+        close(raw.fd);
+        return rc;
+    }
+    const ssize_t got = raw.fd >= 0 ? pread(raw.fd, head, sizeof(head), 0) : 0;
+    const nd_compression kind = nd_sniff_compression(head, got > 0 ? (size_t)got : 0);
+    if (kind == ND_PLAIN || rc < 0) {
+        report_spool(c, path, ND_PLAIN, &raw, rc);
+        return raw.fd < 0 ? 0 : add_spooled(c, path, id, &raw);
+    }
+    rc = lseek(raw.fd, 0, SEEK_SET) < 0 ? ND_EIO : add_stream(c, raw.fd, path, id, kind);
+    close(raw.fd);
+    return rc;
 }
 
 /* Adds one file: sniffed for JSONL and compression when sniff, else one text document. */
@@ -373,9 +475,11 @@ static int add_named_file(nd_corpus *c, const char *path, const char *id, bool s
     const nd_compression kind = nd_sniff_compression(head, n);
     int rc;
     if (kind != ND_PLAIN) {
-        rc = add_compressed(c, fd, path, id, kind);
+        rc = add_stream(c, fd, path, id, kind);
     } else if (f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(head, n))) {
-        rc = add_whole_file(c, fd, path, id);
+        rc = add_source(c, path, NULL, 0, &src);
+        if (rc == 0)
+            rc = add_warc_file(c, fd, src);
     } else if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, n))) {
         rc = add_source(c, path, NULL, 0, &src);
         if (rc == 0)
@@ -399,31 +503,7 @@ int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *da
 
 static int add_stdin(nd_corpus *c)
 {
-    unsigned char *data = NULL, *plain = NULL;
-    size_t cap = 0, len = 0, n = 0;
-    int64_t bad = -1;
-    int rc = nd_read_fd(STDIN_FILENO, &data, &cap, &len);
-    if (rc == ND_EIO) {
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, "-", -1, "%s", strerror(errno));
-        free(data);
-        return ND_EIO;
-    }
-    const nd_compression kind = nd_sniff_compression(data, len);
-    if (rc == 0 && kind != ND_PLAIN) {
-        rc = nd_decompress(kind, data, len, &plain, &n, &bad);
-        free(data);
-        if (rc == ND_EFORMAT) {
-            nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, "-", bad, "truncated or corrupt stream");
-            rc = 0;
-        }
-        data = plain;
-        len = n;
-    }
-    if (rc < 0) {
-        free(data);
-        return rc;
-    }
-    return add_memory_source(c, "-", "-", data, len);
+    return add_raw_stream(c, STDIN_FILENO, "-", "-");
 }
 
 /* ---------------------------------------------------------------- directories */
@@ -550,6 +630,22 @@ static int walk(nd_corpus *c, const char *dir, const char *rel, const walk_frame
     return rc;
 }
 
+/* A named pipe or device: read once, as stdin is, to --max-doc-size for a document. */
+static int add_device(nd_corpus *c, const char *path)
+{
+    char *id = file_id(path);
+    const int fd = id ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    int rc = id ? 0 : ND_ENOMEM;
+    if (id && fd < 0)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+    if (fd >= 0) {
+        rc = add_raw_stream(c, fd, path, id);
+        close(fd);
+    }
+    free(id);
+    return rc;
+}
+
 static int add_path(nd_corpus *c, const char *path)
 {
     struct stat st;
@@ -561,8 +657,9 @@ static int add_path(nd_corpus *c, const char *path)
     }
     if (S_ISDIR(st.st_mode))
         return walk(c, path, NULL, NULL);
-    /* a named FIFO or device is read like a file: the user asked for it */
-    return add_file(c, path, path, S_ISREG(st.st_mode));
+    if (S_ISREG(st.st_mode))
+        return add_file(c, path, path, true);
+    return add_device(c, path); /* the user asked for it */
 }
 
 int nd_corpus_add_path(nd_corpus *c, const char *path)

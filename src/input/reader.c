@@ -58,7 +58,7 @@ int nd_read_fd_upto(int fd, uint64_t limit, unsigned char **buf, size_t *cap, si
 void nd_reader_dispose(nd_reader *r)
 {
     const size_t read_ahead = r->read_ahead;
-    if (r->fd >= 0)
+    if (r->fd >= 0 && r->fd_owned)
         close(r->fd);
     free(r->window);
     *r = (nd_reader)ND_READER_INIT;
@@ -84,15 +84,13 @@ void nd_reader_expect(nd_reader *r, const nd_doc *docs, size_t n)
         r->read_ahead = (size_t)span;
 }
 
-/* Reads at least need bytes (up to want) at offset into r's window. */
-static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
+/* Reads at least need bytes (up to want) at offset of fd into buf; *done gets how many. */
+static int pread_at_least(int fd, uint64_t offset, unsigned char *buf, size_t need, size_t want,
+                          size_t *done)
 {
-    r->window_len = 0;
-    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
-        return ND_ENOMEM;
-    size_t done = 0;
-    while (done < need) {
-        const ssize_t got = pread(r->fd, r->window + done, want - done, (off_t)(offset + done));
+    *done = 0;
+    while (*done < need) {
+        const ssize_t got = pread(fd, buf + *done, want - *done, (off_t)(offset + *done));
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
@@ -100,14 +98,43 @@ static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
                 errno = EIO; /* the file shrank since it was listed */
             return ND_EIO;
         }
-        done += (size_t)got;
+        *done += (size_t)got;
     }
+    return 0;
+}
+
+/* Reads at least need bytes (up to want) at offset into r's window. */
+static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
+{
+    r->window_len = 0;
+    if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
+        return ND_ENOMEM;
+    size_t done;
+    const int rc = pread_at_least(r->fd, offset, r->window, need, want, &done);
+    if (rc < 0)
+        return rc;
     r->window_off = offset;
     r->window_len = done;
     return 0;
 }
 
-/* The bytes of a JSONL line, from r's window. */
+/* Points r at the file of a source: its spooled file, or its path opened. */
+static int open_source(const nd_corpus *c, nd_reader *r, uint32_t source)
+{
+    const nd_source *s = &c->sources[source];
+    if (r->fd >= 0 && r->fd_source == source)
+        return 0;
+    if (r->fd >= 0 && r->fd_owned)
+        close(r->fd);
+    r->window_len = 0;
+    r->fd_source = source;
+    r->fd_owned = s->fd < 0;
+    r->fd = s->fd >= 0 ? s->fd : open(s->path, O_RDONLY | O_CLOEXEC);
+    return r->fd < 0 ? ND_EIO : 0;
+}
+
+/* The bytes [d->offset, + d->length) of a source: a JSONL line or a WARC record's text,
+ * from r's window. */
 int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigned char **line)
 {
     const nd_source *s = &c->sources[d->source];
@@ -116,15 +143,9 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
         r->last_hash = 0;
         return 0;
     }
-    if (r->fd < 0 || r->fd_source != d->source) {
-        if (r->fd >= 0)
-            close(r->fd);
-        r->window_len = 0;
-        r->fd = open(s->path, O_RDONLY | O_CLOEXEC);
-        r->fd_source = d->source;
-        if (r->fd < 0)
-            return ND_EIO;
-    }
+    const int opened = open_source(c, r, d->source);
+    if (opened < 0)
+        return opened;
     const bool in_window = r->window_len > 0 && d->offset >= r->window_off &&
                            d->offset + d->length <= r->window_off + r->window_len;
     if (!in_window) {
@@ -138,10 +159,65 @@ int nd_doc_line(const nd_corpus *c, nd_reader *r, const nd_doc *d, const unsigne
     return 0;
 }
 
+/* A WARC record's text: a small one through r's window (the records of a batch in one
+ * system call), a large one straight into *buf. */
+static int read_slice(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                      size_t *cap, size_t *len)
+{
+    const nd_source *s = &c->sources[d->source];
+    const unsigned char *bytes = s->data ? s->data + d->offset : NULL;
+    int rc = 0;
+    if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
+        return ND_ENOMEM;
+    *len = d->length;
+    if (!bytes && d->length > r->read_ahead) {
+        if ((rc = open_source(c, r, d->source)) == 0 &&
+            (rc = pread_at_least(r->fd, d->offset, *buf, *len, *len, len)) == 0)
+            r->last_hash = XXH3_64bits(*buf, *len);
+        return rc;
+    }
+    if (!bytes && (rc = nd_doc_line(c, r, d, &bytes)) < 0)
+        return rc;
+    memcpy(*buf, bytes, d->length);
+    return 0;
+}
+
+uint64_t nd_doc_size(const nd_corpus *c, const nd_doc *d)
+{
+    const nd_source *s = &c->sources[d->source];
+    if (d->kind != ND_DOC_WHOLE)
+        return d->length;
+    return s->data ? s->data_len : d->listed_size;
+}
+
+/* A whole file: its listed size, or when unknown to a byte past --max-doc-size. */
+static int read_whole_file(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
+                           size_t *len)
+{
+    const nd_source *s = &c->sources[d->source];
+    const uint64_t max = c->opts.max_doc_size;
+    if (s->fd >= 0) { /* a spooled stream, shared by the threads: its size is known */
+        if (ND_GROW(*buf, *cap, (size_t)d->listed_size + 1) < 0)
+            return ND_ENOMEM;
+        *len = (size_t)d->listed_size;
+        return pread_at_least(s->fd, 0, *buf, *len, *len, len);
+    }
+    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ND_EIO;
+    const int rc = nd_read_fd_upto(fd, d->listed_size ? d->listed_size : max + 1, buf, cap, len);
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc == 0 && *len > max ? ND_EINVAL : rc;
+}
+
 int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf, size_t *cap,
                 size_t *len, char **id, char *why, size_t why_len)
 {
     const nd_source *s = &c->sources[d->source];
+    if (nd_doc_size(c, d) > c->opts.max_doc_size)
+        return ND_EINVAL;
     if (d->kind == ND_DOC_JSONL_LINE) {
         const unsigned char *line;
         const int rc = nd_doc_line(c, r, d, &line);
@@ -151,13 +227,8 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
                               why_len);
     }
     r->last_hash = 0; /* bytes held in memory do not change */
-    if (d->kind == ND_DOC_SLICE) {
-        if (ND_GROW(*buf, *cap, (size_t)d->length + 1) < 0)
-            return ND_ENOMEM;
-        memcpy(*buf, s->data + d->offset, d->length);
-        *len = d->length;
-        return 0;
-    }
+    if (d->kind == ND_DOC_SLICE)
+        return read_slice(c, r, d, buf, cap, len);
     if (s->data) {
         if (ND_GROW(*buf, *cap, s->data_len + 1) < 0)
             return ND_ENOMEM;
@@ -165,13 +236,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
         *len = s->data_len;
         return 0;
     }
-    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ND_EIO;
-    const int rc = nd_read_fd_upto(fd, d->listed_size ? d->listed_size : UINT64_MAX, buf, cap, len);
-    const int saved = errno;
-    close(fd);
-    errno = saved;
+    const int rc = read_whole_file(c, d, buf, cap, len);
     if (rc == 0)
         r->last_hash = XXH3_64bits(*buf, *len);
     return rc;

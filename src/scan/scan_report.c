@@ -4,10 +4,32 @@
  */
 #include "scan/scan.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+
+/* A document of more than --max-doc-size bytes: a warning with its size where it is
+ * known; an error for a stream (a pipe, a device, a compressed document) that was not
+ * read past the limit. */
+static void report_oversize(const nd_run_ctx *ctx, const nd_corpus *c, const nd_doc *d,
+                            const char *where)
+{
+    const uint64_t size = nd_doc_size(c, d), max = c->opts.max_doc_size;
+    const int64_t offset = d->kind == ND_DOC_SLICE ? (int64_t)d->offset : -1;
+    if (size == UINT64_MAX)
+        nd_run_report(ctx, ND_DIAG_ERROR, ND_EINVAL, where, offset,
+                      "more than --max-doc-size (%" PRIu64 " bytes), not read further, skipped",
+                      max);
+    else if (size > max)
+        nd_run_report(ctx, ND_DIAG_WARNING, ND_EINVAL, where, offset,
+                      "%" PRIu64 " bytes, more than --max-doc-size (%" PRIu64 " bytes), skipped",
+                      size, max);
+    else
+        nd_run_report(ctx, ND_DIAG_WARNING, ND_EINVAL, where, offset,
+                      "more than --max-doc-size (%" PRIu64 " bytes), skipped", max);
+}
 
 /* Problems found while scanning, reported in input order whatever the threads did. */
 static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats *st)
@@ -43,7 +65,7 @@ static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats
         else if (d->error == ND_EIO)
             nd_run_report(ctx, ND_DIAG_ERROR, ND_EIO, where, -1, "%s", strerror(d->error_errno));
         else if (d->error == ND_EINVAL)
-            nd_run_report(ctx, ND_DIAG_ERROR, ND_EINVAL, where, -1, "larger than 4 GiB, skipped");
+            report_oversize(ctx, c, d, where);
     }
 }
 

@@ -16,22 +16,23 @@
             abort();                                                                               \
     } while (0)
 
-/* Reads data as a source in the given format, runs everything with passages, and
- * writes every output to a memory stream; every passage must slice its text. */
-static inline void fuzz_pipeline(const uint8_t *data, size_t size, nd_input_format format)
+/* The options of every fuzzed run: passages on, a low threshold, one thread. */
+static inline nd_options fuzz_options(nd_input_format format)
 {
     nd_options opts = ND_OPTIONS_INIT;
-    nd_corpus *c = NULL;
-    nd_result *r = NULL;
     opts.input_format = format;
     opts.passages = 1;
     opts.threshold = 0.3;
     opts.threads = 1;
     opts.min_passage = 5;
-    unsigned char *copy = malloc(size ? size : 1);
-    CHECK(copy && nd_corpus_new(&c, &opts) == 0);
-    memcpy(copy, data, size);
-    CHECK(nd_corpus_add_source_bytes(c, "fuzz", copy, size) == 0);
+    return opts;
+}
+
+/* Runs everything on corpus c (then freed) and writes every output to a memory stream;
+ * every passage must slice its text. */
+static inline void fuzz_run(nd_corpus *c)
+{
+    nd_result *r = NULL;
     CHECK(nd_corpus_run(c, &r) == 0);
     char *buf = NULL;
     size_t len = 0;
@@ -56,6 +57,18 @@ static inline void fuzz_pipeline(const uint8_t *data, size_t size, nd_input_form
     }
     nd_result_free(r);
     nd_corpus_free(c);
+}
+
+/* Reads data as a source held in memory, in the given format, and runs everything. */
+static inline void fuzz_pipeline(const uint8_t *data, size_t size, nd_input_format format)
+{
+    const nd_options opts = fuzz_options(format);
+    nd_corpus *c = NULL;
+    unsigned char *copy = malloc(size ? size : 1);
+    CHECK(copy && nd_corpus_new(&c, &opts) == 0);
+    memcpy(copy, data, size);
+    CHECK(nd_corpus_add_source_bytes(c, "fuzz", copy, size) == 0);
+    fuzz_run(c);
 }
 
 #endif
