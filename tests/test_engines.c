@@ -7,6 +7,7 @@
  * (fastwords.c) must give the same tokens whenever it takes a text on.
  */
 #include "text/fastwords.h"
+#include "text/words.h"
 #include "text/normalize.h"
 #include "text/tokenize.h"
 #include "helpers.h"
@@ -101,6 +102,8 @@ typedef struct engine {
     nd_token *toks;
     size_t n_toks, cap;
     nd_words words;
+    nd_word_splitter *splitter; /* the fast engine's, with no cliff */
+    nd_words split;
 } engine;
 
 static void engine_open(engine *e, nd_normalize_mode mode, bool fast)
@@ -108,6 +111,7 @@ static void engine_open(engine *e, nd_normalize_mode mode, bool fast)
     memset(e, 0, sizeof(*e));
     cr_assert_eq(nd_normalizer_new(&e->nz, mode, fast ? ND_ENGINE_FAST : ND_ENGINE_ICU), 0);
     cr_assert_eq(nd_tokenizer_new(&e->tk, fast), 0);
+    cr_assert_eq(nd_word_splitter_new(&e->splitter, e->nz, e->tk), 0);
 }
 
 static void engine_close(engine *e)
@@ -117,6 +121,8 @@ static void engine_close(engine *e)
     nd_normtext_dispose(&e->text);
     free(e->toks);
     nd_words_dispose(&e->words);
+    nd_word_splitter_free(e->splitter);
+    nd_words_dispose(&e->split);
 }
 
 static void engine_run(engine *e, const unsigned char *bytes, size_t len)
@@ -154,6 +160,20 @@ static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned
     return true;
 }
 
+/* The splitter with no cliff gives the ICU engine's tokens and invalid UTF-8 count,
+ * whatever the text holds. */
+static void expect_split_same(engine *fast, const engine *icu, const unsigned char *bytes,
+                              size_t len, const char *what)
+{
+    cr_assert_eq(nd_split_words(fast->splitter, bytes, len, &fast->split), 0, "%s", what);
+    const nd_words *w = &fast->split;
+    char label[300];
+    snprintf(label, sizeof(label), "%s (no cliff)", what);
+    expect_same_tokens(w->toks, w->n, icu->toks, icu->n_toks, label);
+    cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", label);
+    cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", label);
+}
+
 /* Same normalized text, offset map and tokens from both engines; returns whether the
  * one-pass splitter took the text on (and then gave the same tokens). */
 static bool expect_same(engine *fast, engine *icu, const unsigned char *bytes, size_t len,
@@ -167,6 +187,7 @@ static bool expect_same(engine *fast, engine *icu, const unsigned char *bytes, s
     cr_assert_eq(memcmp(fast->text.src_start, icu->text.src_start, n * 4), 0, "%s", what);
     cr_assert_eq(memcmp(fast->text.src_end, icu->text.src_end, n * 4), 0, "%s", what);
     expect_same_tokens(fast->toks, fast->n_toks, icu->toks, icu->n_toks, what);
+    expect_split_same(fast, icu, bytes, len, what);
     return expect_one_pass_same(fast, icu, bytes, len, what);
 }
 
@@ -303,6 +324,34 @@ Test(engines, broken_two_byte_words)
     }
     engine_close(&fast);
     engine_close(&icu);
+}
+
+/* A short two-byte word, a space, then a code point with no normalization boundary before
+ * it (a conjoining jamo, a Greek iota subscript that folds to a letter, a mark): the space
+ * and that code point are one chunk, so a word it starts begins at the space. The short-
+ * word path, which takes the two-byte letters it knows (hence the text run first, to fill
+ * its table), must not pass over the space. */
+Test(engines, a_non_starter_after_a_short_two_byte_word)
+{
+    static const char *const texts[] = {
+        "\xce\xa3\xce\xa3 \xe1\x85\xa1\xe0\xa5\x8d word and a tail of twenty bytes",
+        "\xce\xa3\xce\xa3 \xcd\x85\xce\xb1 word and a tail of twenty bytes",
+        "\xd9\x85\xd9\x86 \xe1\x86\xa8 \xd9\x85\xd9\x86 \xcc\x81x and a tail of twenty bytes",
+    };
+    for (int mode = 0; mode < 2; mode++) {
+        engine fast, icu;
+        engine_open(&fast, mode ? ND_NORMALIZE_BASIC : ND_NORMALIZE_FULL, true);
+        engine_open(&icu, mode ? ND_NORMALIZE_BASIC : ND_NORMALIZE_FULL, false);
+        for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+            char what[48];
+            snprintf(what, sizeof(what), "mode %d, text %zu, twice", mode, i);
+            const unsigned char *text = (const unsigned char *)texts[i];
+            expect_same(&fast, &icu, text, strlen(texts[i]), what);
+            expect_same(&fast, &icu, text, strlen(texts[i]), what);
+        }
+        engine_close(&fast);
+        engine_close(&icu);
+    }
 }
 
 /* A word of 10,000 two-byte letters: longer than the room the two-byte loop makes at

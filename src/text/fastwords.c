@@ -217,7 +217,8 @@ static inline bool extend_word(splitter *sp, const chunk *ch)
 static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
 {
     const int rc = ch->n > 0 && !extend_word(sp, ch) ? take_chunk(nz, sp, ch) : 0;
-    ch->n = 0;
+    if (rc == 0) /* (kept on giving up: its words are split again from its start) */
+        ch->n = 0;
     return rc;
 }
 
@@ -646,7 +647,14 @@ static int take_short_two_byte_words(splitter *sp, const uint8_t *bytes, size_t 
             .end = (uint32_t)(i + size),
             .hash = nd_packed_word_hash(packed[0], packed[1], n),
         };
-        i += size + 1;
+        i += size;
+        /* the separator is passed over only when what follows starts a chunk of its own
+         * (ASCII, a two-byte letter standing alone): a code point without a boundary
+         * before it (a conjoining jamo, a mark) joins the separator's chunk, and a word
+         * it starts begins at the separator, which the general loop then takes */
+        if (i + 1 < len && bytes[i + 1] >= 0x80 && !two_byte_letter_at(table, bytes, len, i + 1))
+            break;
+        i++;
     }
     *at = i;
     return 0;
@@ -667,11 +675,25 @@ static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
     return k == len ? len : k - 1;
 }
 
+/* Gives up at byte i: the words from the one being read (or the chunk being gathered,
+ * or i) on must be split again. */
+static int give_up(const splitter *sp, const chunk *ch, size_t i)
+{
+    size_t from = i;
+    if (ch->n > 0 && ch->start < from)
+        from = ch->start;
+    if ((sp->in_word || sp->has_mid) && sp->start < from)
+        from = sp->start;
+    sp->w->redo_from = from;
+    return 0;
+}
+
 int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, size_t len,
                   nd_words *w)
 {
     const uint64_t *memo = nd_normalizer_memo(nz);
     uint8_t *classes = nd_tokenizer_classes(tk);
+    w->redo_from = 0;
     if (!memo || !classes || len > UINT32_MAX - 1)
         return 0;
     splitter sp = {.w = w, .tk = tk, .classes = classes};
@@ -686,10 +708,10 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         int used, rc = 0;
         if (bytes[i] < 0x80 && (i + 1 == len || bytes[i + 1] < 0x80)) {
             if ((rc = flush_chunk(nz, &sp, &ch)) != 0)
-                return rc == GIVE_UP ? 0 : rc;
+                return rc == GIVE_UP ? give_up(&sp, &ch, i) : rc;
             const size_t end = ascii_run_end(bytes, len, i);
             if ((rc = take_ascii_run(&sp, bytes, len, i, end)) != 0)
-                return rc == GIVE_UP ? 0 : rc;
+                return rc == GIVE_UP ? give_up(&sp, &ch, i) : rc;
             i = end;
             continue;
         }
@@ -703,16 +725,16 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
 #endif
         const UChar32 c = decode(bytes, len, i, &used, w);
         if (c >= 0x10000)
-            return 0;
+            return give_up(&sp, &ch, i);
         const uint64_t e = memo_of(nz, memo, c);
         if ((e & MEMO_BOUNDARY) || ch.n == 0) {
             if (ch.n > 0 && !extend_word(&sp, &ch) && (rc = take_chunk(nz, &sp, &ch)) != 0)
-                return rc == GIVE_UP ? 0 : rc;
+                return rc == GIVE_UP ? give_up(&sp, &ch, i) : rc;
             ch.n = 0;
             ch.first_entry = e;
             ch.start = (uint32_t)i;
         } else if (ch.n == CHUNK_UNITS) {
-            return 0;
+            return give_up(&sp, &ch, i);
         }
         ch.units[ch.n++] = (UChar)c;
         i += (size_t)used;
@@ -726,7 +748,7 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
         rc = finish_word(&sp);
     if (rc < 0)
         return rc;
-    return rc == GIVE_UP ? 0 : 1;
+    return rc == GIVE_UP ? give_up(&sp, &ch, len) : 1;
 }
 
 void nd_words_dispose(nd_words *w)

@@ -21,6 +21,8 @@ typedef struct nd_words {
     size_t word_len, word_cap;
     uint64_t n_invalid;       /* invalid UTF-8 bytes, each read as U+FFFD */
     int64_t first_invalid;    /* byte offset of the first one, or -1 */
+    size_t redo_from;         /* when the splitter gave up: toks ending at or before it are
+                                 final, what starts there or after must be split again */
     bool ascii_blocks;        /* ASCII is as take_ascii_blocks expects (asked of ICU once) */
     uint8_t extra_letter;     /* the ASCII letter besides [0-9A-Za-z], or 0x80 */
     uint32_t two_byte[0x800]; /* what fastwords.c knows of U+0000..U+07FF (one or two

@@ -8,6 +8,7 @@
  * and so does its one-pass splitter whenever it takes the text on.
  */
 #include "text/fastwords.h"
+#include "text/words.h"
 #include "text/normalize.h"
 #include "text/tokenize.h"
 #include "common/utf8.h"
@@ -102,6 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(words.n_invalid == icu.text.n_invalid);
             CHECK(words.first_invalid == icu.text.first_invalid);
         }
+        nd_word_splitter *splitter = NULL; /* with no cliff: always the ICU engine's words */
+        CHECK(nd_word_splitter_new(&splitter, fast.nz, fast.tk) == 0);
+        CHECK(nd_split_words(splitter, data, size, &words) == 0);
+        CHECK(words.n == icu.n);
+        CHECK(!words.n || !memcmp(words.toks, icu.toks, words.n * sizeof(nd_token)));
+        CHECK(words.n_invalid == icu.text.n_invalid);
+        CHECK(words.first_invalid == icu.text.first_invalid);
+        nd_word_splitter_free(splitter);
         nd_words_dispose(&words);
         done(&fast);
         done(&icu);

@@ -1,0 +1,38 @@
+/*
+ * words.h: a document's words by the fast engine, with no cliff: the one-pass
+ * splitter (fastwords.c) where it models the text, the general path (normalize,
+ * then tokenize) only for the stretches it does not.
+ */
+#ifndef ND_WORDS_H
+#define ND_WORDS_H
+
+#include "text/fastwords.h"
+
+typedef struct nd_word_splitter nd_word_splitter;
+
+/* A splitter over a normalizer and a tokenizer of the fast engine (borrowed). */
+int nd_word_splitter_new(nd_word_splitter **out, nd_normalizer *nz, nd_tokenizer *tk);
+void nd_word_splitter_free(nd_word_splitter *ws); /* NULL is fine */
+
+/* Whether a text may be cut before bytes[at] and each side split on its own with the
+ * same words: after an ASCII space, tab or newline, before an ASCII letter or digit. No
+ * rule of UAX #29 joins across that boundary, NFKC and case folding act there on
+ * nothing before it, and no UTF-8 sequence is cut. */
+static inline bool nd_is_safe_cut(const uint8_t *bytes, size_t len, size_t at)
+{
+    if (at == 0 || at >= len)
+        return true;
+    const uint8_t before = bytes[at - 1], c = bytes[at];
+    const bool space = before == ' ' || before == '\t' || before == '\n';
+    const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    return space && alnum;
+}
+
+/* The words of bytes[0..len) into *out (replaced), with its invalid UTF-8 counted:
+ * exactly those of nd_normalize then nd_tokenize. Where the one-pass splitter gives up
+ * (a supplementary code point, an emoji sequence, a character ICU segments by
+ * dictionary), the stretch between the safe cuts around that place goes the general
+ * way, and the rest stays on the fast path. */
+int nd_split_words(nd_word_splitter *ws, const uint8_t *bytes, size_t len, nd_words *out);
+
+#endif
