@@ -142,36 +142,36 @@ static void expect_same_tokens(const nd_token *a, size_t na, const nd_token *b, 
     }
 }
 
-/* When the one-pass splitter takes the text on (returns true), the same tokens and
- * invalid UTF-8 count as the ICU engine's last run. */
+/* The words of a splitter (which: "one pass" or "no cliff") against the ICU engine's
+ * last run: tokens and invalid UTF-8 count. */
+static void expect_words_same(const nd_words *w, const engine *icu, const char *what,
+                              const char *which)
+{
+    char label[300];
+    snprintf(label, sizeof(label), "%s (%s)", what, which);
+    expect_same_tokens(w->toks, w->n, icu->toks, icu->n_toks, label);
+    cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", label);
+    cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", label);
+}
+
+/* When the one-pass splitter takes the text on (returns true), the same words as the ICU
+ * engine's last run. */
 static bool expect_one_pass_same(engine *fast, const engine *icu, const unsigned char *bytes,
                                  size_t len, const char *what)
 {
     const int rc = nd_fast_words(fast->nz, fast->tk, bytes, len, &fast->words);
     cr_assert(rc == 0 || rc == 1, "%s: nd_fast_words returned %d", what, rc);
-    if (rc == 0)
-        return false;
-    const nd_words *w = &fast->words;
-    char label[300];
-    snprintf(label, sizeof(label), "%s (one pass)", what);
-    expect_same_tokens(w->toks, w->n, icu->toks, icu->n_toks, label);
-    cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", what);
-    cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", what);
-    return true;
+    if (rc == 1)
+        expect_words_same(&fast->words, icu, what, "one pass");
+    return rc == 1;
 }
 
-/* The splitter with no cliff gives the ICU engine's tokens and invalid UTF-8 count,
- * whatever the text holds. */
+/* The splitter with no cliff gives the ICU engine's words, whatever the text holds. */
 static void expect_split_same(engine *fast, const engine *icu, const unsigned char *bytes,
                               size_t len, const char *what)
 {
     cr_assert_eq(nd_split_words(fast->splitter, bytes, len, &fast->split), 0, "%s", what);
-    const nd_words *w = &fast->split;
-    char label[300];
-    snprintf(label, sizeof(label), "%s (no cliff)", what);
-    expect_same_tokens(w->toks, w->n, icu->toks, icu->n_toks, label);
-    cr_assert_eq(w->n_invalid, icu->text.n_invalid, "%s: invalid bytes", label);
-    cr_assert_eq(w->first_invalid, icu->text.first_invalid, "%s: first invalid byte", label);
+    expect_words_same(&fast->split, icu, what, "no cliff");
 }
 
 /* Same normalized text, offset map and tokens from both engines; returns whether the
