@@ -6,7 +6,8 @@
  * bits only, and the records that share them are put in order afterwards:
  * it is tried with hashes that share their top bits (long runs to put in
  * order), repeated hashes, keys before and after it, and sizes on both sides
- * of the cut-overs; and large sorts shared by threads.
+ * of the cut-overs; and large sorts shared by threads. The in-place sort of bare
+ * values is tried on the same kinds of values.
  */
 #include "input/corpus.h"
 #include "common/radix.h"
@@ -159,6 +160,32 @@ Test(radix, hash_keys_that_are_not_uniform)
     check_values(200000, half_all_ones, "half all ones");
     check_values(200000, one_value_many_times, "one value many times");
     check_values(200000, small_values, "small values");
+}
+
+/* The in-place sort against qsort, on n values made by value(i). */
+static void check_in_place(size_t n, uint64_t (*value)(size_t), const char *what)
+{
+    uint64_t *got = malloc((n + 1) * sizeof(*got)), *want = malloc((n + 1) * sizeof(*want));
+    cr_assert(got && want);
+    for (size_t i = 0; i < n; i++)
+        got[i] = want[i] = value(i);
+    qsort(want, n, sizeof(*want), compare_u64);
+    nd_radix_sort_u64_in_place(got, n);
+    cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0, "%s, %zu values", what, n);
+    free(got);
+    free(want);
+}
+
+Test(radix, in_place_equals_qsort)
+{
+    rng_state = 3;
+    for (size_t n = 0; n < 100000; n = n * 3 + 1) {
+        check_in_place(n, uniform, "uniform");
+        check_in_place(n, one_value_many_times, "one value many times");
+        check_in_place(n, small_values, "small values");
+        check_in_place(n, half_all_ones, "half all ones");
+    }
+    check_in_place(1500000, uniform, "uniform");
 }
 
 /* Records with a small key before the hash and the document after it, as LSH's. */

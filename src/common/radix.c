@@ -19,6 +19,11 @@
  * the records into one piece per thread, counts each piece's digits, gives
  * each piece its places digit by digit, piece after piece, and scatters the
  * pieces at once. Records go where a single thread would have put them.
+ *
+ * nd_radix_sort_u64_in_place is the other way round (American flag sort): the most
+ * significant byte first, each value swapped straight into its byte's bucket, then
+ * each bucket sorted on the next byte. It needs no second buffer, for the shingles of
+ * a document as large as the memory it may take.
  */
 #include "common/radix.h"
 #include "common/scratch.h"
@@ -269,4 +274,60 @@ int nd_radix_sort(const nd_sort_env *env, void *records, size_t n, size_t size,
         n_hashes += keys[k].hash && keys[k].bytes == 8;
     /* a record too large to hold aside, or two hash keys: every digit is sorted on */
     return sort_passes(env, records, n, size, keys, n_keys, n_hashes == 1 && size <= MAX_RECORD);
+}
+
+/* ---------------------------------------------------------------- in place */
+
+/* Insertion sort of a few values. */
+static void insertion_sort_u64(uint64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        const uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Sorts v[0..n), whose bytes above the one at shift are all equal. */
+static void flag_sort(uint64_t *v, size_t n, int shift)
+{
+    if (n <= FEW) {
+        insertion_sort_u64(v, n);
+        return;
+    }
+    size_t count[256] = {0}, next[256], end[256];
+    for (size_t i = 0; i < n; i++)
+        count[v[i] >> shift & 0xFF]++;
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        next[b] = at;
+        at += count[b];
+        end[b] = at;
+    }
+    /* each value taken out of place is swapped into its bucket's next free slot, and
+     * the value found there carried on, until one that belongs here comes back */
+    for (int b = 0; b < 256; b++) {
+        while (next[b] < end[b]) {
+            uint64_t x = v[next[b]];
+            for (int d = (int)(x >> shift & 0xFF); d != b; d = (int)(x >> shift & 0xFF)) {
+                const uint64_t y = v[next[d]];
+                v[next[d]++] = x;
+                x = y;
+            }
+            v[next[b]++] = x;
+        }
+    }
+    if (shift == 0)
+        return;
+    for (int b = 0; b < 256; b++)
+        if (count[b] > 1)
+            flag_sort(v + end[b] - count[b], count[b], shift - 8);
+}
+
+void nd_radix_sort_u64_in_place(uint64_t *v, size_t n)
+{
+    if (n > 1)
+        flag_sort(v, n, 56);
 }

@@ -34,4 +34,9 @@ typedef struct nd_sort_env {
 int nd_radix_sort(const nd_sort_env *env, void *records, size_t n, size_t size,
                   const nd_radix_key *keys, int n_keys);
 
+/* Sorts v[0..n) in place, with no second buffer (MSD, a byte at a time, records swapped
+ * into their digit's bucket): for arrays too large to hold twice. Not stable, which plain
+ * values do not need. */
+void nd_radix_sort_u64_in_place(uint64_t *v, size_t n);
+
 #endif

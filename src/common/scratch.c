@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define MAPPED_MIN (HUGE_PAGE / 2) /* below it, malloc */
@@ -194,6 +195,15 @@ void nd_scratch_give_back(void *p, size_t n)
         munmap(p, mapped_size(n));
     else
         free(p);
+}
+
+void nd_scratch_drop_pages(void *p, size_t n)
+{
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t to = ((uintptr_t)p + n) & ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED); /* advice: nothing depends on it */
 }
 
 int nd_scratch_pool_init(nd_scratch_pool *pool)

@@ -45,4 +45,9 @@ void nd_scratch_unmap(nd_scratch_pool *pool, void *p, size_t n);
 /* Frees scratch of n bytes now, its pages back to the system. */
 void nd_scratch_give_back(void *p, size_t n);
 
+/* Gives the whole pages inside p[0..n) back to the system, for memory (from malloc or a
+ * mapping) that stays allocated but whose contents are no longer needed: reading it
+ * gives zeros, and a page written again is a fresh one. */
+void nd_scratch_drop_pages(void *p, size_t n);
+
 #endif

@@ -18,36 +18,46 @@ typedef struct scan_job {
     nd_run_ctx *ctx;
     nd_corpus *corpus;
     nd_scan_out *out;
+    size_t chunk_bytes; /* of the pieces of a large document; 0: the scanner's default */
     atomic_uint_fast64_t docs_done, bytes_done;
     pthread_mutex_t chunks_lock;
     size_t chunks_cap;
 } scan_job;
 
-/* A thread's shingle hashes of the batch being scanned. */
+/* A thread's shingle hashes of the batch being scanned: the scanner appends each
+ * document's to h. */
 typedef struct shingle_buffer {
-    uint64_t *h;
-    size_t n, cap;
+    nd_shingle_buf h;
     nd_spill_batch out;
 } shingle_buffer;
 
-static int add_shingles(shingle_buffer *b, const nd_scanner *s, const nd_doc *d)
+/* Counts the distinct shingles the scanner left to count, of documents too large for its
+ * set: now that they are written, their hashes (from h on) may be sorted in place. */
+static void count_deferred_distinct(nd_corpus *c, size_t batch, uint64_t *h)
 {
-    const size_t n = d->status == ND_DOC_OK ? d->n_shingles : 0;
-    if (ND_GROW(b->h, b->cap, b->n + n) < 0)
-        return ND_ENOMEM;
-    if (n)
-        memcpy(b->h + b->n, nd_scanner_last_shingles(s), n * sizeof(*b->h));
-    b->n += n;
-    return 0;
+    const size_t end = nd_scan_batch_end(c, batch);
+    for (size_t i = batch * ND_SCAN_BATCH; i < end; i++) {
+        nd_doc *d = &c->docs[i];
+        if (nd_scan_distinct_deferred(d))
+            nd_scan_count_distinct(d, h);
+        h += d->status == ND_DOC_OK ? d->n_shingles : 0;
+    }
 }
 
 static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
 {
     nd_shingle_blob *blob = &job->out->blobs[batch];
-    blob->n = b->n;
+    nd_shingle_buf *h = &b->h;
+    blob->n = h->n;
     const int rc =
-        nd_spill_batch_add(job->ctx->spill, &b->out, b->h, b->n * sizeof(*b->h), &blob->offset);
-    b->n = 0;
+        nd_spill_batch_add(job->ctx->spill, &b->out, h->h, h->n * sizeof(*h->h), &blob->offset);
+    if (rc == 0)
+        count_deferred_distinct(job->corpus, batch, h->h);
+    h->n = 0;
+    if (h->cap * sizeof(*h->h) > ND_SCAN_KEEP_BYTES) { /* a large document's */
+        free(h->h);
+        *h = (nd_shingle_buf){0};
+    }
     return rc;
 }
 
@@ -180,8 +190,10 @@ static int scan_worker(void *stage, nd_work *work)
     int rc = band_buffers_new(&bands, job->ctx);
     if (rc == 0)
         rc = sig ? nd_scanner_new(&s, &c->opts, job->ctx->spill) : ND_ENOMEM;
+    if (rc == 0 && job->chunk_bytes)
+        nd_scanner_set_chunk_bytes(s, job->chunk_bytes);
     if (rc == 0 && blobs) /* the batches' blobs keep the shingles */
-        nd_scanner_keep_shingles(s);
+        nd_scanner_keep_shingles(s, &shingles.h);
     for (size_t batch; rc == 0 && nd_work_take(work, &batch);) {
         const size_t first = batch * ND_SCAN_BATCH, end = nd_scan_batch_end(c, batch);
         nd_scanner_expect(s, &c->docs[first], end - first);
@@ -189,8 +201,6 @@ static int scan_worker(void *stage, nd_work *work)
             rc = nd_scan_doc(s, c, &c->docs[i], sig);
             if (rc == 0)
                 rc = add_bands(job, &bands, i, sig);
-            if (rc == 0 && blobs)
-                rc = add_shingles(&shingles, s, &c->docs[i]);
         }
         count_progress(job, first, end);
         if (rc == 0 && blobs)
@@ -204,10 +214,19 @@ static int scan_worker(void *stage, nd_work *work)
         rc = nd_spill_batch_flush(job->ctx->spill, &shingles.out);
     nd_scanner_free(s);
     band_buffers_free(&bands, job->ctx);
-    free(shingles.h);
+    free(shingles.h.h);
     nd_spill_batch_dispose(job->ctx->spill, &shingles.out);
     free(sig);
     return rc;
+}
+
+/* NEARDUP_SCAN_CHUNK_BYTES, for tests only: the size of the pieces a large document is
+ * scanned in, so that end-to-end tests can cut small documents into pieces (the outputs
+ * must not change). 0 when unset: the scanner's default. */
+static size_t chunk_bytes_for_tests(void)
+{
+    const char *bytes = getenv("NEARDUP_SCAN_CHUNK_BYTES");
+    return bytes ? (size_t)strtoull(bytes, NULL, 10) : 0;
 }
 
 int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out)
@@ -217,7 +236,7 @@ int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out)
     if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
         !(out->blobs = calloc(out->n_batches + 1, sizeof(*out->blobs))))
         return ND_ENOMEM;
-    scan_job job = {.ctx = ctx, .corpus = c, .out = out};
+    scan_job job = {.ctx = ctx, .corpus = c, .out = out, .chunk_bytes = chunk_bytes_for_tests()};
     atomic_init(&job.docs_done, 0);
     atomic_init(&job.bytes_done, 0);
     pthread_mutex_init(&job.chunks_lock, NULL);
