@@ -51,6 +51,8 @@ typedef struct nd_doc {
                               stream cut short past --max-doc-size */
     uint64_t raw_hash;     /* the reader's last_hash when the scan read it: a later read
                               that differs means the file changed while neardup ran */
+    uint64_t grown_size;   /* a file that grew past its listed size: its size when the
+                              scan read it (the scan read it as listed), else 0 */
     uint32_t text_first;   /* the first document of the same text (itself when none is
                               earlier): set by the identical stage */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
@@ -116,6 +118,8 @@ typedef struct nd_reader {
     size_t read_ahead;
     uint64_t last_hash; /* XXH3 of the bytes the last read took from a file (the JSONL
                            line, the whole file), 0 for bytes held in memory */
+    uint64_t last_grown_size; /* the last whole file read had grown past its listed size
+                                 to this many bytes, else 0 */
 } nd_reader;
 #define ND_READ_AHEAD (256u << 10)
 #define ND_READER_INIT                                                                             \

@@ -190,9 +190,10 @@ uint64_t nd_doc_size(const nd_corpus *c, const nd_doc *d)
     return s->data ? s->data_len : d->listed_size;
 }
 
-/* A whole file: its listed size, or when unknown to a byte past --max-doc-size. */
+/* A whole file: its listed size, or when unknown to a byte past --max-doc-size. A file
+ * that grew past its listed size is read as listed, and *grown_size gets its size. */
 static int read_whole_file(const nd_corpus *c, const nd_doc *d, unsigned char **buf, size_t *cap,
-                           size_t *len)
+                           size_t *len, uint64_t *grown_size)
 {
     const nd_source *s = &c->sources[d->source];
     const uint64_t max = c->opts.max_doc_size;
@@ -207,6 +208,9 @@ static int read_whole_file(const nd_corpus *c, const nd_doc *d, unsigned char **
         return ND_EIO;
     const int rc = nd_read_fd_upto(fd, d->listed_size ? d->listed_size : max + 1, buf, cap, len);
     const int saved = errno;
+    struct stat st;
+    if (rc == 0 && d->listed_size && fstat(fd, &st) == 0 && (uint64_t)st.st_size > d->listed_size)
+        *grown_size = (uint64_t)st.st_size;
     close(fd);
     errno = saved;
     return rc == 0 && *len > max ? ND_EINVAL : rc;
@@ -227,6 +231,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
                               why_len);
     }
     r->last_hash = 0; /* bytes held in memory do not change */
+    r->last_grown_size = 0;
     if (d->kind == ND_DOC_SLICE)
         return read_slice(c, r, d, buf, cap, len);
     if (s->data) {
@@ -236,7 +241,7 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
         *len = s->data_len;
         return 0;
     }
-    const int rc = read_whole_file(c, d, buf, cap, len);
+    const int rc = read_whole_file(c, d, buf, cap, len, &r->last_grown_size);
     if (rc == 0)
         r->last_hash = XXH3_64bits(*buf, *len);
     return rc;

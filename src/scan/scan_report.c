@@ -53,6 +53,11 @@ static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats
                           d->error == ND_EUTF8 ? ", document skipped (--strict)"
                                                : ", read as U+FFFD");
         }
+        if (d->grown_size)
+            nd_run_report(ctx, ND_DIAG_WARNING, ND_EIO, where, -1,
+                          "grew to %" PRIu64 " bytes while neardup ran: read as listed, %" PRIu64
+                          " bytes",
+                          d->grown_size, d->listed_size);
         if (d->status != ND_DOC_SKIPPED)
             continue;
         st->n_skipped++;
