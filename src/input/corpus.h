@@ -116,8 +116,8 @@ typedef struct nd_reader {
     size_t window_cap, window_len;
     uint64_t window_off;
     size_t read_ahead;
-    uint64_t last_hash; /* XXH3 of the bytes the last read took from a file (the JSONL
-                           line, the whole file), 0 for bytes held in memory */
+    uint64_t last_hash;       /* XXH3 of the bytes the last read took from a file (the JSONL
+                                 line, the whole file), 0 for bytes held in memory */
     uint64_t last_grown_size; /* the last whole file read had grown past its listed size
                                  to this many bytes, else 0 */
 } nd_reader;
