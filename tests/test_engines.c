@@ -13,6 +13,8 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,4 +422,33 @@ Test(engines, seed_corpus)
     }
     engine_close(&fast);
     engine_close(&icu);
+}
+
+/* Every letter nd_starts_afresh names is, for ICU, a starter with a normalization
+ * boundary before it (NFC and NFKC_Casefold) and a letter or digit of UAX #29, so that
+ * a cut between a space and it splits no word and no normalization. */
+Test(engines, safe_cuts_agree_with_icu)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&status);
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
+    cr_assert(U_SUCCESS(status));
+    int n = 0;
+    for (UChar32 c = 0; c < 0x800; c++) {
+        if (!nd_starts_afresh((uint32_t)c))
+            continue;
+        n++;
+        const int wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+        cr_assert(wb == U_WB_ALETTER || wb == U_WB_HEBREW_LETTER || wb == U_WB_NUMERIC, "U+%04X",
+                  c);
+        cr_assert_eq(u_getCombiningClass(c), 0, "U+%04X", c);
+        cr_assert(unorm2_hasBoundaryBefore(nfc, c), "U+%04X", c);
+        cr_assert(unorm2_hasBoundaryBefore(nfkc_cf, c), "U+%04X", c);
+    }
+    cr_assert_gt(n, 200);
+    static const UChar32 spaces[] = {' ', '\t', '\n'};
+    for (int i = 0; i < 3; i++) {
+        cr_assert(unorm2_hasBoundaryAfter(nfkc_cf, spaces[i]));
+        cr_assert_neq(u_getIntPropertyValue(spaces[i], UCHAR_WORD_BREAK), U_WB_EXTEND);
+    }
 }
