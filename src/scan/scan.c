@@ -36,11 +36,12 @@ typedef struct shingle_buffer {
 static void count_deferred_distinct(nd_corpus *c, size_t batch, uint64_t *h)
 {
     const size_t end = nd_scan_batch_end(c, batch);
+    size_t at = 0; /* (an index: h is NULL when the batch has no shingle) */
     for (size_t i = batch * ND_SCAN_BATCH; i < end; i++) {
         nd_doc *d = &c->docs[i];
         if (nd_scan_distinct_deferred(d))
-            nd_scan_count_distinct(d, h);
-        h += d->status == ND_DOC_OK ? d->n_shingles : 0;
+            nd_scan_count_distinct(d, h + at);
+        at += d->status == ND_DOC_OK ? d->n_shingles : 0;
     }
 }
 

@@ -16,7 +16,8 @@
  *
  * A piece ends only where segmentation and normalization provably start afresh, at a
  * safe cut (nd_is_safe_cut): right after an ASCII space, tab or line feed that an
- * ASCII letter or digit follows. No UTF-8 sequence is cut there. Both bytes are
+ * ASCII letter or digit, or a basic Greek, Cyrillic, Hebrew or Arabic letter, follows.
+ * No UTF-8 sequence is cut there. Both characters are
  * normalization boundaries and chunks of their own (normalize.h), and normalization
  * looks at nothing beyond a chunk (NFKC_Casefold has no context: Σ and ς both fold to
  * σ). No word break rule of UAX #29, nor of ICU's tailoring, joins a space to a letter
