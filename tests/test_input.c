@@ -749,3 +749,31 @@ Test(input, a_large_document_costs_about_twice_its_size, .timeout = 300)
 #endif
     cli_result_dispose(&r);
 }
+
+/* A folder of 300 gzip files, read with 64 descriptors allowed: the streams share one
+ * spool file, so each costs no descriptor of its own, and the pairs and passages (read
+ * back from their places in it) are those of the same files uncompressed. */
+Test(input, many_compressed_files_share_one_spool_file, .timeout = 120)
+{
+    run_in_dir("cd '%s' && mkdir plain gz && for i in $(seq 1 300); do "
+               "printf '{\"id\":\"d%%s\",\"text\":\"the same story was told again by wire "
+               "number %%s today\"}\\n' $i $((i %% 7)) > plain/f$i.jsonl; "
+               "gzip -c plain/f$i.jsonl > gz/f$i.jsonl.gz; done");
+    cli_result plain =
+        run_cli("-q --threshold 0.5 --pairs - --passages '%s/plain.csv' '%s/plain'", dir, dir);
+    cli_result gz = run_cli_prefixed(
+        "ulimit -n 64; ", "-q --threshold 0.5 --pairs - --passages '%s/gz.csv' '%s/gz'", dir, dir);
+    cr_assert_eq(gz.status, 0, "%s", gz.err);
+    cr_assert_str_eq(gz.out, plain.out);
+    cr_assert_gt(strlen(gz.out), 1000, "pairs: %s", gz.out);
+    char a[600], b[600];
+    snprintf(a, sizeof(a), "%s/plain.csv", dir);
+    snprintf(b, sizeof(b), "%s/gz.csv", dir);
+    char *pa = read_file(a, NULL), *pb = read_file(b, NULL);
+    cr_assert(pa && pb);
+    cr_assert_str_eq(pb, pa, "the passages");
+    free(pa);
+    free(pb);
+    cli_result_dispose(&plain);
+    cli_result_dispose(&gz);
+}

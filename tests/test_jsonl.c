@@ -204,7 +204,7 @@ static void cut_file(const char *bytes, size_t len, int threads, nd_cut_line **l
     cr_assert_eq(fwrite(bytes, 1, len, f), len);
     cr_assert_eq(fflush(f), 0);
     uint64_t error_at;
-    cr_assert_eq(nd_cut_lines(fileno(f), len, threads, lines, n, &error_at), 0);
+    cr_assert_eq(nd_cut_lines(fileno(f), 0, len, threads, lines, n, &error_at), 0);
     fclose(f);
 }
 

@@ -70,6 +70,7 @@ int nd_corpus_new(nd_corpus **out, const nd_options *opts)
     if (!c)
         return ND_ENOMEM;
     c->opts = *opts;
+    c->spool_fd = -1;
     c->id_key = strdup(opts->id_key ? opts->id_key : "id");
     c->text_key = strdup(opts->text_key ? opts->text_key : "text");
     if (!c->id_key || !c->text_key) {
@@ -100,9 +101,9 @@ void nd_corpus_free(nd_corpus *c)
     for (size_t i = 0; i < c->n_sources; i++) {
         free(c->sources[i].path);
         free(c->sources[i].data);
-        if (c->sources[i].fd >= 0)
-            close(c->sources[i].fd);
     }
+    if (c->spool_fd >= 0)
+        close(c->spool_fd);
     free(c->sources);
     nd_scratch_unmap(NULL, c->docs, c->cap_docs * sizeof(*c->docs));
     free(c->id_key);

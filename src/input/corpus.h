@@ -22,7 +22,9 @@ typedef struct nd_source {
     char *path;          /* for reading (when data is NULL and fd is -1) and for messages */
     unsigned char *data; /* the source's bytes when held in memory, else NULL */
     size_t data_len;
-    int fd; /* a spooled stream (compressed, stdin, a pipe): its temporary file, else -1 */
+    int fd;        /* a spooled stream (compressed, stdin, a pipe): the corpus's spool
+                      file, else -1 */
+    uint64_t base; /* where the stream's bytes start in it */
 } nd_source;
 
 typedef enum {
@@ -78,6 +80,8 @@ struct nd_corpus {
     nd_progress_fn progress;
     void *progress_payload;
     double list_seconds; /* spent adding inputs */
+    int spool_fd;        /* the spool file of the streams read once (spool.c), or -1 */
+    uint64_t spool_end;  /* its size */
 };
 
 /* Whether document i is a copy: its normalized text is that of an earlier document, with
@@ -110,7 +114,8 @@ void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *pa
  * system call), or just the line asked for when read_ahead is 0 (lines read in no order). */
 typedef struct nd_reader {
     int fd;
-    bool fd_owned; /* opened by the reader (else the source's spooled file) */
+    bool fd_owned;    /* opened by the reader (else the corpus's spool file) */
+    uint64_t fd_base; /* where the source's bytes start in fd */
     uint32_t fd_source;
     unsigned char *window; /* bytes [window_off, window_off + window_len) of the file */
     size_t window_cap, window_len;

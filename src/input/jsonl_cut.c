@@ -37,6 +37,7 @@ typedef struct part {
 
 typedef struct cut_job {
     int fd;
+    uint64_t base_offset; /* where the bytes start in fd: offsets are from there */
     part *parts;
     int n_parts;
 } cut_job;
@@ -100,7 +101,7 @@ static void follow_line(part *p, const unsigned char *buf, size_t len, uint64_t 
 }
 
 /* Reads part p block by block and splits it into lines. */
-static int cut_part(int fd, part *p)
+static int cut_part(int fd, uint64_t base_offset, part *p)
 {
     size_t cap = BLOCK, have = 0;
     unsigned char *buf = malloc(cap);
@@ -114,7 +115,7 @@ static int cut_part(int fd, part *p)
         }
         const uint64_t left = p->to - at;
         const size_t want = left < cap - have ? (size_t)left : cap - have;
-        const ssize_t got = want ? pread(fd, buf + have, want, (off_t)at) : 0;
+        const ssize_t got = want ? pread(fd, buf + have, want, (off_t)(base_offset + at)) : 0;
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -148,18 +149,18 @@ static int cut_worker(void *stage, nd_work *work)
 {
     cut_job *job = stage;
     for (size_t t; nd_work_take(work, &t);)
-        job->parts[t].rc = cut_part(job->fd, &job->parts[t]);
+        job->parts[t].rc = cut_part(job->fd, job->base_offset, &job->parts[t]);
     return 0;
 }
 
 /* Where the line that holds the byte before `at` ends, plus one (0 for at 0). */
-static int line_start_after(int fd, uint64_t at, uint64_t *start)
+static int line_start_after(int fd, uint64_t base_offset, uint64_t at, uint64_t *start)
 {
     unsigned char buf[65536];
     uint64_t pos = at ? at - 1 : 0;
     *start = 0;
     while (at) {
-        const ssize_t got = pread(fd, buf, sizeof(buf), (off_t)pos);
+        const ssize_t got = pread(fd, buf, sizeof(buf), (off_t)(base_offset + pos));
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -200,15 +201,16 @@ static int join_parts(part *parts, int n_parts, nd_cut_line **lines, size_t *n,
     return 0;
 }
 
-int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t *n,
-                 uint64_t *error_offset)
+int nd_cut_lines(int fd, uint64_t base_offset, uint64_t size, int threads, nd_cut_line **lines,
+                 size_t *n, uint64_t *error_offset)
 {
     const uint64_t most = size / MIN_PART;
     const int n_parts = most < 1 ? 1 : most < (uint64_t)threads ? (int)most : threads;
-    cut_job job = {.fd = fd, .n_parts = n_parts};
+    cut_job job = {.fd = fd, .base_offset = base_offset, .n_parts = n_parts};
     int rc = (job.parts = calloc((size_t)n_parts, sizeof(*job.parts))) ? 0 : ND_ENOMEM;
     for (int t = 0; rc == 0 && t < n_parts; t++) {
-        rc = line_start_after(fd, size / (uint64_t)n_parts * (uint64_t)t, &job.parts[t].from);
+        rc = line_start_after(fd, base_offset, size / (uint64_t)n_parts * (uint64_t)t,
+                              &job.parts[t].from);
         if (t > 0 && job.parts[t].from < job.parts[t - 1].from)
             job.parts[t].from = job.parts[t - 1].from;
     }

@@ -21,13 +21,14 @@ typedef struct nd_cut_line {
     uint32_t line;
 } nd_cut_line;
 
-/* Cuts the plain file fd (size bytes) into its non-blank lines, on up to `threads`
+/* Cuts the plain bytes [base_offset, base_offset + size) of fd into its non-blank lines
+ * (their offsets from base_offset), on up to `threads`
  * threads; a UTF-8 byte order mark at the start is not part of the first line.
  * *lines (malloc'd) gets them in file order. Returns 0, ND_ENOMEM, or ND_EIO when a
  * read failed: then *lines holds the lines before the failure, *error_offset where it
  * was, and errno is set. */
-int nd_cut_lines(int fd, uint64_t size, int threads, nd_cut_line **lines, size_t *n,
-                 uint64_t *error_offset);
+int nd_cut_lines(int fd, uint64_t base_offset, uint64_t size, int threads, nd_cut_line **lines,
+                 size_t *n, uint64_t *error_offset);
 
 /* The same for JSONL held in memory (stdin, a decompressed file), on this thread. */
 int nd_cut_buffer(const unsigned char *bytes, size_t len, nd_cut_line **lines, size_t *n);

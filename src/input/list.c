@@ -68,6 +68,7 @@ static int add_source(nd_corpus *c, const char *path, unsigned char *data, size_
     s->data = data;
     s->data_len = len;
     s->fd = -1;
+    s->base = 0;
     *out = (uint32_t)c->n_sources++;
     return 0;
 }
@@ -156,17 +157,22 @@ static int add_cut_lines(nd_corpus *c, uint32_t src, nd_cut_line *lines, size_t 
     return rc;
 }
 
-/* A plain JSONL file: one document per non-blank line, the file cut on all threads
- * (jsonl_cut.c; it is never held whole). */
-static int add_jsonl_file(nd_corpus *c, int fd, uint32_t src)
+/* The size of the file fd, or 0. */
+static uint64_t file_size(int fd)
 {
     struct stat st;
+    return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Plain JSONL, bytes [base, base + size) of fd: one document per non-blank line, cut on
+ * all threads (jsonl_cut.c; it is never held whole). */
+static int add_jsonl_file(nd_corpus *c, int fd, uint64_t base, uint64_t size, uint32_t src)
+{
     nd_cut_line *lines;
     size_t n;
     uint64_t error_at;
-    const uint64_t size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
     const int cut =
-        nd_cut_lines(fd, size, nd_threads_wanted(c->opts.threads), &lines, &n, &error_at);
+        nd_cut_lines(fd, base, size, nd_threads_wanted(c->opts.threads), &lines, &n, &error_at);
     const int error = errno;
     if (cut == ND_ENOMEM) {
         free(lines);
@@ -284,24 +290,20 @@ static int add_memory_source(nd_corpus *c, const char *path, const char *id, uns
     return add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
 }
 
-/* A WARC file of source src: its records, found through a read-only mapping (the walk
- * touches headers, never the records' text). */
-static int add_warc_file(nd_corpus *c, int fd, uint32_t src)
+/* WARC, bytes [base, base + size) of fd, of source src: its records, found through a
+ * read-only mapping (the walk touches headers, never the records' text). */
+static int add_warc_file(nd_corpus *c, int fd, uint64_t base, uint64_t size, uint32_t src)
 {
-    struct stat st;
-    const char *path = c->sources[src].path;
-    if (fstat(fd, &st) < 0 || st.st_size == 0) {
-        if (st.st_size != 0)
-            nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+    if (size == 0)
         return 0;
-    }
-    const size_t len = (size_t)st.st_size;
-    void *data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = base / page * page;
+    const size_t len = (size_t)(size + base - start);
+    unsigned char *data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)start);
     if (data == MAP_FAILED) {
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "%s", strerror(errno));
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, c->sources[src].path, -1, "%s", strerror(errno));
         return 0;
     }
-    const int rc = add_warc_records(c, src, data, len);
+    const int rc = add_warc_records(c, src, data + (base - start), (size_t)size);
     munmap(data, len);
     return rc;
 }
@@ -358,22 +360,22 @@ static void report_spool(nd_corpus *c, const char *path, nd_compression kind, co
                   "trailing zero bytes ignored");
 }
 
-/* Adds what a spooled stream holds: a source reading its temporary file. */
+/* Adds what a spooled stream holds: a source reading its part of the spool file. */
 static int add_spooled(nd_corpus *c, const char *path, const char *id, const nd_spool *sp)
 {
     unsigned char head[ND_SPOOL_HEAD];
-    const ssize_t got = pread(sp->fd, head, sizeof(head), 0);
+    const size_t want = sp->size < sizeof(head) ? (size_t)sp->size : sizeof(head);
+    const ssize_t got = pread(sp->fd, head, want, (off_t)sp->base);
     const size_t n = got > 0 ? (size_t)got : 0;
     uint32_t src;
     const int rc = add_source(c, path, NULL, 0, &src);
-    if (rc < 0) {
-        close(sp->fd);
+    if (rc < 0)
         return rc;
-    }
     c->sources[src].fd = sp->fd;
+    c->sources[src].base = sp->base;
     switch (content_of(c, head, n)) {
-    case HOLDS_WARC: return add_warc_file(c, sp->fd, src);
-    case HOLDS_JSONL: return add_jsonl_file(c, sp->fd, src);
+    case HOLDS_WARC: return add_warc_file(c, sp->fd, sp->base, sp->size, src);
+    case HOLDS_JSONL: return add_jsonl_file(c, sp->fd, sp->base, sp->size, src);
     case HOLDS_DOCUMENT: break;
     }
     const int added = add_doc(c, id, src, ND_DOC_WHOLE, 0, 0, 0);
@@ -382,39 +384,58 @@ static int add_spooled(nd_corpus *c, const char *path, const char *id, const nd_
     return added;
 }
 
-/* Spools fd (of compression kind) to a temporary file and adds what it holds. */
-static int add_stream(nd_corpus *c, int fd, const char *path, const char *id, nd_compression kind)
+/* The corpus's spool file, made on first need: one file for all spooled streams, one
+ * after another, so that a folder of thousands of compressed files holds one descriptor.
+ * -1 (reported for path) when it cannot be made. */
+static int spool_file(nd_corpus *c, const char *path)
 {
-    nd_spool sp;
-    const int rc = nd_spool_stream(fd, kind, c->opts.tmpdir, spool_limit, c, &sp);
-    if (rc == ND_ENOMEM) {
-        if (sp.fd >= 0)
-            close(sp.fd);
-        return rc;
-    }
-    report_spool(c, path, kind, &sp, rc);
-    return sp.fd < 0 ? 0 : add_spooled(c, path, id, &sp);
+    if (c->spool_fd < 0 && (c->spool_fd = nd_temp_file(nd_temp_dir(c->opts.tmpdir))) < 0)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot make a temporary file in %s: %s",
+                  nd_temp_dir(c->opts.tmpdir), strerror(errno));
+    return c->spool_fd;
 }
 
-/* A stream that can be read once (stdin, a pipe, a device), compressed or not: spooled
- * as it is, then decompressed from that copy when it is compressed. */
+/* Spools fd (of compression kind) to the end of the spool file and adds what it holds;
+ * cut_before: an earlier copy of the stream was already cut at its limit. */
+static int add_stream(nd_corpus *c, int fd, const char *path, const char *id, nd_compression kind,
+                      bool cut_before)
+{
+    nd_spool sp;
+    const int out = spool_file(c, path);
+    if (out < 0)
+        return 0;
+    const int rc = nd_spool_stream(fd, kind, out, c->spool_end, spool_limit, c, &sp);
+    c->spool_end = sp.base + sp.size;
+    if (rc == ND_ENOMEM)
+        return rc;
+    report_spool(c, path, kind, &sp, rc);
+    sp.cut_short = sp.cut_short || cut_before;
+    return add_spooled(c, path, id, &sp);
+}
+
+/* A stream that can be read once (stdin, a pipe, a device), compressed or not: copied as
+ * it is to a temporary file of its own, then from there (decompressed when it is
+ * compressed) to the spool file. */
 static int add_raw_stream(nd_corpus *c, int fd, const char *path, const char *id)
 {
     nd_spool raw;
     unsigned char head[4];
-    int rc = nd_spool_stream(fd, ND_PLAIN, c->opts.tmpdir, spool_limit_raw, c, &raw);
-    if (rc < 0 && raw.fd >= 0 && rc != ND_EIO) {
-        close(raw.fd);
+    const int copy = nd_temp_file(nd_temp_dir(c->opts.tmpdir));
+    if (copy < 0) {
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot make a temporary file in %s: %s",
+                  nd_temp_dir(c->opts.tmpdir), strerror(errno));
+        return 0;
+    }
+    int rc = nd_spool_stream(fd, ND_PLAIN, copy, 0, spool_limit_raw, c, &raw);
+    if (rc < 0 && rc != ND_EIO) {
+        close(copy);
         return rc;
     }
-    const ssize_t got = raw.fd >= 0 ? pread(raw.fd, head, sizeof(head), 0) : 0;
+    report_spool(c, path, ND_PLAIN, &raw, rc);
+    const ssize_t got = pread(copy, head, sizeof(head), 0);
     const nd_compression kind = nd_sniff_compression(head, got > 0 ? (size_t)got : 0);
-    if (kind == ND_PLAIN || rc < 0) {
-        report_spool(c, path, ND_PLAIN, &raw, rc);
-        return raw.fd < 0 ? 0 : add_spooled(c, path, id, &raw);
-    }
-    rc = lseek(raw.fd, 0, SEEK_SET) < 0 ? ND_EIO : add_stream(c, raw.fd, path, id, kind);
-    close(raw.fd);
+    rc = lseek(copy, 0, SEEK_SET) < 0 ? 0 : add_stream(c, copy, path, id, kind, raw.cut_short);
+    close(copy);
     return rc;
 }
 
@@ -475,15 +496,15 @@ static int add_named_file(nd_corpus *c, const char *path, const char *id, bool s
     const nd_compression kind = nd_sniff_compression(head, n);
     int rc;
     if (kind != ND_PLAIN) {
-        rc = add_stream(c, fd, path, id, kind);
+        rc = add_stream(c, fd, path, id, kind, false);
     } else if (f == ND_INPUT_WARC || (f == ND_INPUT_AUTO && nd_warc_sniff(head, n))) {
         rc = add_source(c, path, NULL, 0, &src);
         if (rc == 0)
-            rc = add_warc_file(c, fd, src);
+            rc = add_warc_file(c, fd, 0, file_size(fd), src);
     } else if (f == ND_INPUT_JSONL || (f == ND_INPUT_AUTO && looks_like_jsonl(head, n))) {
         rc = add_source(c, path, NULL, 0, &src);
         if (rc == 0)
-            rc = add_jsonl_file(c, fd, src);
+            rc = add_jsonl_file(c, fd, 0, file_size(fd), src);
     } else {
         struct stat st;
         rc = add_source(c, path, NULL, 0, &src);

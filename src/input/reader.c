@@ -110,7 +110,7 @@ static int fill_window(nd_reader *r, uint64_t offset, size_t need, size_t want)
     if (ND_GROW(r->window, r->window_cap, want + 1) < 0)
         return ND_ENOMEM;
     size_t done;
-    const int rc = pread_at_least(r->fd, offset, r->window, need, want, &done);
+    const int rc = pread_at_least(r->fd, r->fd_base + offset, r->window, need, want, &done);
     if (rc < 0)
         return rc;
     r->window_off = offset;
@@ -129,6 +129,7 @@ static int open_source(const nd_corpus *c, nd_reader *r, uint32_t source)
     r->window_len = 0;
     r->fd_source = source;
     r->fd_owned = s->fd < 0;
+    r->fd_base = s->fd >= 0 ? s->base : 0;
     r->fd = s->fd >= 0 ? s->fd : open(s->path, O_RDONLY | O_CLOEXEC);
     return r->fd < 0 ? ND_EIO : 0;
 }
@@ -172,7 +173,7 @@ static int read_slice(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigne
     *len = d->length;
     if (!bytes && d->length > r->read_ahead) {
         if ((rc = open_source(c, r, d->source)) == 0 &&
-            (rc = pread_at_least(r->fd, d->offset, *buf, *len, *len, len)) == 0)
+            (rc = pread_at_least(r->fd, r->fd_base + d->offset, *buf, *len, *len, len)) == 0)
             r->last_hash = XXH3_64bits(*buf, *len);
         return rc;
     }
@@ -201,7 +202,7 @@ static int read_whole_file(const nd_corpus *c, const nd_doc *d, unsigned char **
         if (ND_GROW(*buf, *cap, (size_t)d->listed_size + 1) < 0)
             return ND_ENOMEM;
         *len = (size_t)d->listed_size;
-        return pread_at_least(s->fd, 0, *buf, *len, *len, len);
+        return pread_at_least(s->fd, s->base, *buf, *len, *len, len);
     }
     const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -11,7 +11,6 @@
 #include "input/spool.h"
 
 #include "common/base.h"
-#include "common/spill.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 #define CHUNK (1u << 20)
 
 typedef struct spool_sink {
-    nd_spool *spool;
+    nd_spool *spool; /* its bytes go at spool->base of spool->fd */
     nd_spool_limit_fn limit_of;
     void *payload;
     uint64_t limit; /* UINT64_MAX until the first bytes are in */
@@ -32,7 +31,7 @@ static int decide_limit(spool_sink *k)
 {
     unsigned char head[ND_SPOOL_HEAD];
     const size_t want = k->spool->size < sizeof(head) ? (size_t)k->spool->size : sizeof(head);
-    if (pread(k->spool->fd, head, want, 0) != (ssize_t)want) {
+    if (pread(k->spool->fd, head, want, (off_t)k->spool->base) != (ssize_t)want) {
         k->spool->write_failed = true;
         return ND_EIO;
     }
@@ -48,22 +47,23 @@ static int hold_to_limit(spool_sink *k)
         return 0;
     k->spool->cut_short = true;
     k->spool->size = k->limit;
-    if (ftruncate(k->spool->fd, (off_t)k->limit) < 0) {
+    if (ftruncate(k->spool->fd, (off_t)(k->spool->base + k->limit)) < 0) {
         k->spool->write_failed = true;
         return ND_EIO;
     }
     return ND_SINK_STOP;
 }
 
-static int write_all(int fd, const unsigned char *bytes, size_t len)
+static int write_all(int fd, uint64_t at, const unsigned char *bytes, size_t len)
 {
     while (len > 0) {
-        const ssize_t put = write(fd, bytes, len);
+        const ssize_t put = pwrite(fd, bytes, len, (off_t)at);
         if (put < 0 && errno == EINTR)
             continue;
         if (put < 0)
             return ND_EIO;
         bytes += put;
+        at += (uint64_t)put;
         len -= (size_t)put;
     }
     return 0;
@@ -72,7 +72,7 @@ static int write_all(int fd, const unsigned char *bytes, size_t len)
 static int spool_bytes(const unsigned char *bytes, size_t len, void *payload)
 {
     spool_sink *k = payload;
-    if (write_all(k->spool->fd, bytes, len) < 0) {
+    if (write_all(k->spool->fd, k->spool->base + k->spool->size, bytes, len) < 0) {
         k->spool->write_failed = true;
         return ND_EIO;
     }
@@ -104,14 +104,10 @@ static int copy_plain(int fd, spool_sink *k)
     return rc == ND_SINK_STOP ? 0 : rc;
 }
 
-int nd_spool_stream(int in_fd, nd_compression kind, const char *tmpdir, nd_spool_limit_fn limit_of,
-                    void *payload, nd_spool *out)
+int nd_spool_stream(int in_fd, nd_compression kind, int out_fd, uint64_t base,
+                    nd_spool_limit_fn limit_of, void *payload, nd_spool *out)
 {
-    *out = (nd_spool){.fd = nd_temp_file(nd_temp_dir(tmpdir)), .bad_offset = -1};
-    if (out->fd < 0) {
-        out->write_failed = true;
-        return ND_EIO;
-    }
+    *out = (nd_spool){.fd = out_fd, .base = base, .bad_offset = -1};
     spool_sink k = {out, limit_of, payload, UINT64_MAX, false};
     int rc = kind == ND_PLAIN ? copy_plain(in_fd, &k)
                               : nd_decompress_fd(kind, in_fd, spool_bytes, &k, &out->bad_offset);
