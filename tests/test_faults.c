@@ -91,16 +91,22 @@ static void expect_old_or_complete(const char *path, const char *complete)
     free(now);
 }
 
+/* The corpus, and two empty folders for outputs: dir/ref (a reference run's) and dir/out. */
+static void make_corpus_and_output_dirs(char ref[600], char out[600])
+{
+    make_corpus();
+    snprintf(ref, 600, "%s/ref", dir);
+    snprintf(out, 600, "%s/out", dir);
+    cr_assert_eq(mkdir_p(ref), 0);
+    cr_assert_eq(mkdir_p(out), 0);
+}
+
 /* SIGKILL and SIGINT at random moments: each output is the previous file or the new one;
  * after SIGINT both are old or both new (only SIGKILL between two renames can mix them). */
 Test(faults, killed_runs_leave_old_or_complete_outputs)
 {
     char ref[600], out[600], path[700];
-    make_corpus();
-    snprintf(ref, sizeof(ref), "%s/ref", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    cr_assert_eq(mkdir_p(ref), 0);
-    cr_assert_eq(mkdir_p(out), 0);
+    make_corpus_and_output_dirs(ref, out);
     const double seconds = run_seconds(ref);
     snprintf(path, sizeof(path), "%s/pairs.csv", ref);
     char *pairs = read_file(path, NULL);
@@ -510,11 +516,7 @@ Test(faults, outputs_are_renamed_together_when_all_are_complete)
 Test(faults, two_runs_at_once_on_the_same_outputs)
 {
     char ref[600], out[600], path[700];
-    make_corpus();
-    snprintf(ref, sizeof(ref), "%s/ref", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    cr_assert_eq(mkdir_p(ref), 0);
-    cr_assert_eq(mkdir_p(out), 0);
+    make_corpus_and_output_dirs(ref, out);
     run_seconds(ref);
     snprintf(path, sizeof(path), "%s/docs/007.txt", dir);
     char *input_before = read_file(path, NULL);

@@ -384,14 +384,24 @@ static int add_spooled(nd_corpus *c, const char *path, const char *id, const nd_
     return added;
 }
 
+/* A new temporary file in --tmpdir, or -1 with an error naming path (the input it is for). */
+static int temp_file_for(nd_corpus *c, const char *path)
+{
+    const char *dir = nd_temp_dir(c->opts.tmpdir);
+    const int fd = nd_temp_file(dir);
+    if (fd < 0)
+        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot make a temporary file in %s: %s", dir,
+                  strerror(errno));
+    return fd;
+}
+
 /* The corpus's spool file, made on first need: one file for all spooled streams, one
  * after another, so that a folder of thousands of compressed files holds one descriptor.
  * -1 (reported for path) when it cannot be made. */
 static int spool_file(nd_corpus *c, const char *path)
 {
-    if (c->spool_fd < 0 && (c->spool_fd = nd_temp_file(nd_temp_dir(c->opts.tmpdir))) < 0)
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot make a temporary file in %s: %s",
-                  nd_temp_dir(c->opts.tmpdir), strerror(errno));
+    if (c->spool_fd < 0)
+        c->spool_fd = temp_file_for(c, path);
     return c->spool_fd;
 }
 
@@ -420,12 +430,9 @@ static int add_raw_stream(nd_corpus *c, int fd, const char *path, const char *id
 {
     nd_spool raw;
     unsigned char head[4];
-    const int copy = nd_temp_file(nd_temp_dir(c->opts.tmpdir));
-    if (copy < 0) {
-        nd_report(c, ND_DIAG_ERROR, ND_EIO, path, -1, "cannot make a temporary file in %s: %s",
-                  nd_temp_dir(c->opts.tmpdir), strerror(errno));
+    const int copy = temp_file_for(c, path);
+    if (copy < 0)
         return 0;
-    }
     int rc = nd_spool_stream(fd, ND_PLAIN, copy, 0, spool_limit_raw, c, &raw);
     if (rc < 0 && rc != ND_EIO) {
         close(copy);
