@@ -550,3 +550,35 @@ Test(faults, two_runs_at_once_on_the_same_outputs)
     free(input_before);
     free(input_after);
 }
+
+/* SIGKILL while a large gzip input is being spooled to --tmpdir, and while it is being
+ * read from there: nothing is left in --tmpdir (its files are unlinked as made), and the
+ * input is unchanged. */
+Test(faults, killed_while_spooling_leaves_no_temporary_file)
+{
+    char tmp[600], gz[600], cmd[2000];
+    snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+    snprintf(gz, sizeof(gz), "%s/big.jsonl.gz", dir);
+    cr_assert_eq(mkdir_p(tmp), 0);
+    snprintf(cmd, sizeof(cmd),
+             "yes '{\"text\":\"one two three four five six seven\"}' | head -c 200000000 | "
+             "gzip -1 > '%s' && md5sum < '%s' > '%s.md5'",
+             gz, gz, dir);
+    cr_assert_eq(system(cmd), 0);
+    for (int round = 1; round <= 4; round++) {
+        const pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+            execl(ND_TEST_CLI, "neardup", "-q", "--tmpdir", tmp, "--pairs", "/dev/null", gz,
+                  (char *)NULL);
+            _exit(127);
+        }
+        usleep((useconds_t)(150000 * round));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        snprintf(cmd, sizeof(cmd), "[ -z \"$(ls -A '%s')\" ]", tmp);
+        cr_assert_eq(system(cmd), 0, "round %d: a file was left in --tmpdir", round);
+    }
+    snprintf(cmd, sizeof(cmd), "md5sum < '%s' | cmp -s - '%s.md5'", gz, dir);
+    cr_assert_eq(system(cmd), 0, "the input changed");
+}
