@@ -43,6 +43,7 @@ static const uint32_t simple_pool[] = {
     0x060C, 0x061F, 0x066B, 0x066C, 0x00E9, 0x00DF, 0x03A3, 0x0436, 0x2019, 0x201C, 0x00AB,
     0x2026, 0x00A0, 0xFF21, 0xFB01, 0x2160, 0x00B7, 0x0387, 0x2024, 0xFE52, 0xFF0E, 0x037E,
     0x064E, 0x0651, 0x0301, /* marks: chunks of several code points */
+    '_', 0x203F, 0xFF3F,    /* connectors */
 };
 // clang-format on
 
@@ -266,7 +267,7 @@ Test(engines, random_fast_path_texts)
 static uint32_t random_ascii_heavy(void)
 {
     static const uint32_t others[] = {'.',    ',',    ':',    ';',    '\'',   '@',
-                                      '-',    '\n',   '"',    '(',    '!',    '_',
+                                      '_',    '\n',   '"',    '(',    '!',    '-',
                                       0x00E9, 0x0301, 0x2019, 0x0628, 0x00A0, 0x0436};
     const uint64_t r = next_random();
     const unsigned pick = (unsigned)(r % 100), sub = (unsigned)(r >> 32);
@@ -277,7 +278,7 @@ static uint32_t random_ascii_heavy(void)
     if (pick < 88)
         return ' ';
     if (pick < 99)
-        return others[sub % 6]; /* ASCII punctuation */
+        return others[sub % 7]; /* ASCII punctuation, '_' among it */
     return others[sub % (sizeof(others) / sizeof(*others))];
 }
 
@@ -387,6 +388,12 @@ Test(engines, fast_path_texts)
         "Supercalifragilisticexpialidocious AND ANTIDISESTABLISHMENTARIANISM x "
         "12345678901234567890123,456.789 aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 it's "
         "ab.cdefghijklmnopqrstu 0123456789abcdef:ghij don't@mail.com a1b2c3d4e5f6g7h8i9j0",
+        /* connectors: "__" is a word, a lone '_' none, a middle character after one joins
+         * nothing; '_' inside the 64-byte blocks, across their edges and at a run's end */
+        "snake_case __init__.py a_.b _a1.5 x__ _ __ foo_bar's 1_000,5 a _ b \xef\xbc\xbfx "
+        "\xe2\x80\xbfy a_\xd9\x85 \xd9\x85_ ________________________________________________"
+        "__________x long_identifier_name_that_crosses_the_sixty_four_byte_block_edge_"
+        "a\xcc\x81_b __\n_",
     };
     engine fast, icu;
     engine_open(&fast, ND_NORMALIZE_FULL, true);

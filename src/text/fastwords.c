@@ -84,6 +84,8 @@ static int finish_word(splitter *sp)
 {
     nd_words *w = sp->w;
     sp->in_word = sp->has_mid = false;
+    if (w->word_len == 1 && sp->classes[w->word[0]] == WC_CONNECTOR) /* a lone '_': no word */
+        return 0;
     if (w->n == w->cap && ND_GROW(w->toks, w->cap, w->n + 1) < 0)
         return ND_ENOMEM;
     w->toks[w->n++] = (nd_token){.start = sp->start, .end = sp->end, .hash = word_hash(w)};
@@ -107,7 +109,7 @@ static inline int take_unit(splitter *sp, UChar u, uint32_t start, uint32_t end)
 {
     const uint8_t cls = nd_word_class(sp->tk, sp->classes, u);
     int rc = 0;
-    if (cls == WC_LETTER || cls == WC_DIGIT) {
+    if (nd_is_word_part(cls)) {
         if (!sp->in_word) {
             start_word(sp, start);
         } else if (sp->has_mid) {
@@ -259,8 +261,8 @@ static inline bool is_ascii_alnum(int c)
 
 /* Whether ICU's answers for ASCII are the ones take_ascii_blocks builds in: the letters
  * and digits are [0-9A-Za-z] and at most one more character (ICU counts '@' as a
- * letter), each normalizes to itself lower-cased, and the only character needing ICU's
- * own segmentation, if any, is '_'. Sets w->extra_letter. */
+ * letter), each normalizes to itself lower-cased, no character needs ICU's own
+ * segmentation, and the only connector, if any, is '_'. Sets w->extra_letter. */
 static bool ascii_is_plain(const splitter *sp)
 {
     nd_words *w = sp->w;
@@ -268,7 +270,7 @@ static bool ascii_is_plain(const splitter *sp)
     for (int c = 0; c < 0x80; c++) {
         const uint8_t cls = sp->classes[c];
         const int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-        if (cls == WC_COMPLEX && c != '_')
+        if (cls == WC_COMPLEX || (cls == WC_CONNECTOR && c != '_'))
             return false;
         if (is_word_class(cls) && !is_ascii_alnum(c) && w->extra_letter != 0x80)
             return false;
@@ -432,9 +434,10 @@ static inline bool mid_joins(const uint8_t *classes, const uint8_t *bytes, size_
  * without a branch per byte, and a short word is hashed from its bytes. Where a word
  * ends on a middle character, the bytes around it decide whether it goes on. *done gets
  * where the words taken end: a word that reaches `to`, where the bytes after the run
- * decide, is left for take_ascii (the splitter still holds no word). */
+ * decide, is left for take_ascii (the splitter still holds no word). A block holding a
+ * '_' is left to take_ascii too: *slow_to is then its end (else 0). */
 static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, size_t from, size_t to,
-                             size_t *done)
+                             size_t *done, size_t *slow_to)
 {
     nd_words *w = sp->w;
     const uint8_t *classes = sp->classes;
@@ -446,8 +449,11 @@ static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, siz
         const uint8_t *p = to - b >= 64 ? bytes + b : memcpy(tail, bytes + b, to - b);
         uint64_t underscores;
         const uint64_t m = alnum_mask(p, w->extra_letter, &underscores);
-        if (underscores)
-            return GIVE_UP;
+        if (underscores) {
+            *done = in_word ? word_start : b;
+            *slow_to = to - b > 64 ? b + 64 : to;
+            return 0;
+        }
         if (w->n + 33 > w->cap && ND_GROW(w->toks, w->cap, w->n + 33) < 0)
             return ND_ENOMEM;
         const uint64_t before = m << 1 | carry;
@@ -485,6 +491,7 @@ static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, siz
         }
     }
     *done = in_word ? word_start : to;
+    *slow_to = 0;
     return 0;
 }
 
@@ -492,13 +499,21 @@ static int take_ascii_blocks(splitter *sp, const uint8_t *bytes, size_t len, siz
 static int take_ascii_run(splitter *sp, const uint8_t *bytes, size_t len, size_t from, size_t to)
 {
     size_t k = from;
-    int rc = 0;
-    /* a word going on from before the run: byte by byte until it ends */
-    for (; k < to && (sp->in_word || sp->has_mid) && rc == 0; k++)
-        rc = take_ascii(sp, bytes, k, k + 1);
-    if (rc == 0 && k < to && sp->w->ascii_blocks)
-        rc = take_ascii_blocks(sp, bytes, len, k, to, &k);
-    return rc ? rc : take_ascii(sp, bytes, k, to);
+    for (;;) {
+        int rc = 0;
+        /* a word going on (from before the run, or from a block with a '_'): byte by
+         * byte until it ends */
+        for (; k < to && (sp->in_word || sp->has_mid) && rc == 0; k++)
+            rc = take_ascii(sp, bytes, k, k + 1);
+        if (rc != 0 || k == to || !sp->w->ascii_blocks)
+            return rc ? rc : take_ascii(sp, bytes, k, to);
+        size_t slow_to = 0;
+        if ((rc = take_ascii_blocks(sp, bytes, len, k, to, &k, &slow_to)) != 0 || slow_to == 0)
+            return rc ? rc : take_ascii(sp, bytes, k, to);
+        if ((rc = take_ascii(sp, bytes, k, slow_to)) != 0)
+            return rc;
+        k = slow_to;
+    }
 }
 
 /* The entry of the two-byte letter at bytes[i] (a letter or digit standing alone, whose
@@ -661,18 +676,27 @@ static int take_short_two_byte_words(splitter *sp, const uint8_t *bytes, size_t 
 }
 #endif
 
+/* Bytes of ASCII taken in one go. Bounded because a give-up inside the run (an
+ * underscore, say) ends the call, and the caller starts again after it: scanning to the
+ * end of a long run each time would cost the square of the run. */
+#define ASCII_RUN_MAX 4096
+
 /* Where the run of ASCII chunks starting at i ends: before the last ASCII byte
- * ahead of a non-ASCII one (a combining mark may join it), or at len. */
+ * ahead of a non-ASCII one (a combining mark may join it), at len, or after
+ * ASCII_RUN_MAX bytes (where the next byte is ASCII too, so no chunk is split). */
 static size_t ascii_run_end(const uint8_t *bytes, size_t len, size_t i)
 {
+    const size_t limit = len - i > ASCII_RUN_MAX ? i + ASCII_RUN_MAX : len;
     size_t k = i;
 #ifdef __SSE2__
-    while (len - k >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(bytes + k))))
+    while (limit - k >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(bytes + k))))
         k += 16;
 #endif
-    while (k < len && bytes[k] < 0x80)
+    while (k < limit && bytes[k] < 0x80)
         k++;
-    return k == len ? len : k - 1;
+    if (k == len)
+        return len;
+    return bytes[k] < 0x80 ? k : k - 1;
 }
 
 /* Gives up at byte i: the words from the one being read (or the chunk being gathered,

@@ -13,7 +13,10 @@
  * Unicode word break rules (UAX #29) reduce to: a word is a maximal run of
  * letters and digits, where a "middle" character (apostrophe, period, comma,
  * ...) also joins when it stands between two letters (WB6/7) or two digits
- * (WB11/12). The fast path applies exactly that, with a class per BMP code
+ * (WB11/12). A connector ('_', ExtendNumLet, WB13a/b) joins whatever word
+ * parts touch it, so "a_b" and "__" are words, but a lone '_' is none, and a
+ * middle character after it joins nothing ("a_.b" is "a_" and "b").
+ * The fast path applies exactly that, with a class per BMP code
  * point taken from ICU at start-up: the Word_Break property, and for each
  * middle character a probe of ICU's own BreakIterator on "a?a" and "1?1",
  * so that ICU's tailorings (the colon is not MidLetter in ICU) are honoured.
@@ -86,6 +89,17 @@ static enum word_class probe_class(UBreakIterator *bi, UChar c)
     return mid_digit ? WC_MID_NUM : WC_SEPARATOR;
 }
 
+/* Whether c behaves as '_' does (Word_Break ExtendNumLet): alone no word, two of them
+ * one word, glued to letters and digits on both sides. */
+static bool probe_connector(UBreakIterator *bi, UChar c)
+{
+    const UChar alone[1] = {c}, two[2] = {c, c}, la[2] = {'a', c}, al[2] = {c, 'a'},
+                da[2] = {'1', c}, ad[2] = {c, '1'}, lal[3] = {'a', c, 'a'}, dad[3] = {'1', c, '1'};
+    return icu_word_count(bi, alone, 1) == 0 && icu_one_word(bi, two, 2) &&
+           icu_one_word(bi, la, 2) && icu_one_word(bi, al, 2) && icu_one_word(bi, da, 2) &&
+           icu_one_word(bi, ad, 2) && icu_one_word(bi, lal, 3) && icu_one_word(bi, dad, 3);
+}
+
 static bool needs_icu(UChar32 c)
 {
     UErrorCode err = U_ZERO_ERROR;
@@ -118,7 +132,11 @@ static bool has_own_rules(UChar32 c)
 
 static enum word_class classify(UBreakIterator *bi, UChar32 c)
 {
-    if ((c >= 0xD800 && c <= 0xDFFF) || needs_icu(c) || has_own_rules(c))
+    if ((c >= 0xD800 && c <= 0xDFFF) || needs_icu(c))
+        return WC_COMPLEX;
+    if (u_getIntPropertyValue(c, UCHAR_WORD_BREAK) == U_WB_EXTENDNUMLET)
+        return probe_connector(bi, (UChar)c) ? WC_CONNECTOR : WC_COMPLEX;
+    if (has_own_rules(c))
         return WC_COMPLEX;
     /* CR LF and runs of spaces have rules of their own, but they are never words and
      * never join letters or digits, so as separators they give the same words */
@@ -197,14 +215,14 @@ static int tokenize_fast(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks
     /* every unit of the text has its class in the table now */
     for (int32_t i = 0; i < len;) {
         enum word_class c = word_classes[text[i]];
-        if (c != WC_LETTER && c != WC_DIGIT) {
+        if (!nd_is_word_part(c)) {
             i++;
             continue;
         }
         const int32_t start = i;
         for (i++; i < len; i++) {
             const enum word_class next = word_classes[text[i]];
-            if (next == WC_LETTER || next == WC_DIGIT) {
+            if (nd_is_word_part(next)) {
                 c = next;
                 continue;
             }
@@ -214,6 +232,8 @@ static int tokenize_fast(nd_tokenizer *tk, const nd_normtext *t, nd_token **toks
             }
             break;
         }
+        if (i - start == 1 && c == WC_CONNECTOR) /* a lone '_' */
+            continue;
         const int rc = add_token(t, start, i, toks, n, cap, norm, norm_cap);
         if (rc < 0)
             return rc;

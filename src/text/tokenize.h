@@ -35,6 +35,7 @@ enum word_class {
     WC_MID_LETTER, /* joins two letters */
     WC_MID_NUM,    /* joins two digits */
     WC_MID_BOTH,   /* joins two letters or two digits */
+    WC_CONNECTOR,  /* '_': joins letters, digits and connectors on both sides; alone, no word */
 };
 
 /* The tokenizer's class table: 65536 entries, WC_UNKNOWN until asked (ASCII is
@@ -55,6 +56,12 @@ static inline uint8_t nd_word_class(nd_tokenizer *tk, uint8_t *classes, UChar u)
 static inline bool nd_is_mid_class(int cls)
 {
     return cls == WC_MID_LETTER || cls == WC_MID_NUM || cls == WC_MID_BOTH;
+}
+
+/* Whether a unit of class cls is part of any word it touches. */
+static inline bool nd_is_word_part(int cls)
+{
+    return cls == WC_LETTER || cls == WC_DIGIT || cls == WC_CONNECTOR;
 }
 
 /* Whether a middle character of class mid joins a unit of class before to one of class after. */
