@@ -44,7 +44,8 @@ static void add_shared(doc *d, uint64_t first, size_t n)
     }
 }
 
-static const nd_passage_params params = {5, 6, 8, 50, 0, 0, NULL, {1, NULL}};
+static const nd_passage_params params = {
+    .k = 5, .max_gap = 6, .min_passage = 8, .max_df = 50, .sort = {1, NULL}};
 
 static nd_passage *find(doc *docs, size_t n_docs, const nd_passage_params *p, size_t *n,
                         uint64_t *capped)
@@ -147,7 +148,8 @@ Test(passages, boilerplate_capped)
     static doc d[12];
     for (int i = 0; i < 12; i++)
         add_filler(&d[i], 20), add_shared(&d[i], 500, 15), add_filler(&d[i], 20);
-    const nd_passage_params small_df = {5, 6, 8, 10, 0, 0, NULL, {1, NULL}};
+    const nd_passage_params small_df = {
+        .k = 5, .max_gap = 6, .min_passage = 8, .max_df = 10, .sort = {1, NULL}};
     size_t n;
     uint64_t capped;
     nd_passage *p = find(d, 12, &small_df, &n, &capped);
@@ -185,5 +187,50 @@ Test(passages, first_and_last_word)
     cr_assert_eq(n, 1);
     cr_assert_eq(p[0].a_start, 0);
     cr_assert_eq(p[0].a_end, 95);
+    free(p);
+}
+
+/* A paragraph reprinted in 40 documents (more places than ND_PASSAGE_ALL_PAIRS): each
+ * reprint against the first print, 39 passages, not 780; with all_pairs, all 780. */
+Test(passages, a_reprint_is_aligned_with_the_first_print)
+{
+    static doc d[40];
+    for (int i = 0; i < 40; i++)
+        add_filler(&d[i], 10 + i), add_shared(&d[i], 700, 30), add_filler(&d[i], 10);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 40, &params, &n, &capped);
+    cr_assert_eq(n, 39);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(p[i].doc_a, 0);
+        cr_assert_eq(p[i].doc_b, i + 1);
+        cr_assert_eq(p[i].words_a, 30);
+        cr_assert_eq(p[i].b_start, (10 + (i + 1)) * 10, "the whole paragraph, exactly");
+    }
+    free(p);
+    nd_passage_params every = params;
+    every.all_pairs = true;
+    p = find(d, 40, &every, &n, &capped);
+    cr_assert_eq(n, 40 * 39 / 2);
+    free(p);
+}
+
+/* A stanza repeated 30 times through one document, with other words between the copies
+ * (a copyright file's "License: ..." lines): each later copy against the first. */
+Test(passages, a_stanza_repeated_through_a_document)
+{
+    static doc d[1];
+    for (int i = 0; i < 30; i++)
+        add_shared(&d[0], 900, 9), add_filler(&d[0], 3);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find(d, 1, &params, &n, &capped);
+    cr_assert_eq(n, 29);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(p[i].a_start, 0);
+        cr_assert_eq(p[i].a_end, 85);
+        cr_assert_eq(p[i].b_start, 120 * (i + 1));
+        cr_assert_eq(p[i].words_b, 9);
+    }
     free(p);
 }

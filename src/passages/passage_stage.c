@@ -105,6 +105,7 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
                                  o->max_gap,
                                  o->min_passage,
                                  o->max_df,
+                                 o->all_pairs,
                                  ctx->memory.shingle_sort,
                                  ctx->memory.seed_sort,
                                  ctx->spill,

@@ -6,7 +6,8 @@
  * 1. Seeds. Every word k-shingle of every document becomes a record
  *    (hash, doc, position). Sorting the records groups the occurrences of a
  *    shingle; each two occurrences in one group are a seed (doc_a, doc_b,
- *    pos_a, pos_b), in one document too (a repeated title). A shingle in
+ *    pos_a, pos_b), in one document too (a repeated title); in a group of
+ *    more than ND_PASSAGE_ALL_PAIRS, each later one with the first. A shingle in
  *    more than max_df documents (boilerplate: "leave a comment", a site
  *    footer) is ignored and counted: without the cap one footer in n
  *    documents would cost n^2/2 seeds.
@@ -32,8 +33,8 @@
  *    meet in one chance shingle) is dropped before its words are read.
  *
  * Cost: n shingle records, sorted (O(n log n), 16 bytes each), plus the
- * seeds, which the max_df cap bounds by max_df^2 / 2 per distinct shingle,
- * and in practice track the amount of text actually shared. Memory: both
+ * seeds, at most ND_PASSAGE_ALL_PAIRS^2 / 2 or 4 x max_df per distinct shingle,
+ * which in practice track the amount of text actually shared. Memory: both
  * sorters hold their records in parts (records by hash, seeds by first
  * document), in memory each sorted when reading reaches it and freed when
  * reading leaves it, so a sort's second buffer is a part's size and the seeds take
@@ -188,16 +189,25 @@ typedef struct shingle_group {
     bool capped;
 } shingle_group;
 
-/* Adds the seeds of a finished group, each two occurrences; a group too common counts. */
-static int flush_group(shingle_group *g, nd_extsort *seeds, uint64_t *n_capped)
+static int add_seed(nd_extsort *seeds, const shingle_record *a, const shingle_record *b)
+{
+    return nd_extsort_add(seeds, &(seed){a->doc, b->doc, a->pos, b->pos});
+}
+
+/* Adds the seeds of a finished group; a group too common counts. A shingle in at most
+ * ND_PASSAGE_ALL_PAIRS places gives a seed for each two of them. One in more (a
+ * paragraph reprinted many times, a stanza repeated through a document) gives each
+ * later place against the first (the records come in input order): a reprint is
+ * aligned with the first print, in seeds linear in the places, not their square. */
+static int flush_group(shingle_group *g, bool every_pair, nd_extsort *seeds, uint64_t *n_capped)
 {
     int rc = 0;
     if (g->capped)
         (*n_capped)++;
-    for (size_t i = 0; !g->capped && rc == 0 && i < g->n; i++)
+    const bool all_pairs = every_pair || g->n <= ND_PASSAGE_ALL_PAIRS;
+    for (size_t i = 0; !g->capped && rc == 0 && i < (all_pairs ? g->n : 1); i++)
         for (size_t j = i + 1; rc == 0 && j < g->n; j++)
-            rc = nd_extsort_add(
-                seeds, &(seed){g->rec[i].doc, g->rec[j].doc, g->rec[i].pos, g->rec[j].pos});
+            rc = add_seed(seeds, &g->rec[i], &g->rec[j]);
     g->n = g->df = 0;
     g->capped = false;
     return rc;
@@ -265,13 +275,13 @@ static int find_seeds(const nd_token_source *src, const nd_passage_params *p, nd
         const shingle_record *r = next;
         rc = 0;
         if (g.n + g.capped > 0 && r->hash != hash)
-            rc = flush_group(&g, seeds, &counts->capped);
+            rc = flush_group(&g, p->all_pairs, seeds, &counts->capped);
         hash = r->hash;
         if (rc == 0)
             rc = group_add(&g, r, p->max_df);
     }
     if (rc == 0 && g.n + g.capped > 0)
-        rc = flush_group(&g, seeds, &counts->capped);
+        rc = flush_group(&g, p->all_pairs, seeds, &counts->capped);
     free(g.rec);
     counts->spilled += nd_extsort_runs(rec);
     nd_extsort_free(rec);

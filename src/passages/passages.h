@@ -18,11 +18,16 @@ typedef struct nd_passage_params {
     int max_gap;            /* differing words bridged inside one passage */
     int min_passage;        /* fewest words on each side */
     int max_df;             /* a shingle in more documents than this is no seed */
+    bool all_pairs;         /* each two places of a shingle seed, however many there are */
     size_t shingle_memory;  /* bytes for sorting shingle records, 0: no limit */
     size_t seed_memory;     /* bytes for sorting seeds (beside the records), 0: no limit */
     struct nd_spill *spill; /* where sorted runs go past those; NULL: no limit */
     nd_sort_env sort;       /* threads and scratch of the sorts */
 } nd_passage_params;
+
+/* A shingle found in at most this many places seeds each two of them; one found in more,
+ * each later place against the first (but with all_pairs). */
+#define ND_PASSAGE_ALL_PAIRS 16
 
 /* One occurrence of a word shingle: the raw material of seeds. */
 typedef struct nd_shingle_record {
