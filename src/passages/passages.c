@@ -339,30 +339,41 @@ static void span_absorb(span *p, const run *r)
     p->b1 = r->b1;
 }
 
-/* Chains runs (sorted by a0) into spans; each run joins the latest span it follows. */
+/* Chains runs (sorted by a0) into spans; each run joins the latest span it follows. A
+ * span that ends more than max_gap words before a run starts follows no later run (they
+ * start later still), so it leaves the list of live spans, the only ones searched:
+ * a document with thousands of repeats has thousands of spans, few of them live. */
 static int chain_runs(const run *runs, size_t n, int max_gap, span **spans, size_t *n_spans,
                       size_t *cap)
 {
+    uint32_t *live = malloc((n ? n : 1) * sizeof(*live)); /* span numbers, oldest first */
+    size_t n_live = 0;
+    if (!live)
+        return ND_ENOMEM;
     *n_spans = 0;
     for (size_t i = 0; i < n; i++) {
+        const run *r = &runs[i];
+        size_t kept = 0;
+        for (size_t j = 0; j < n_live; j++)
+            if ((*spans)[live[j]].a1 + (uint32_t)max_gap >= r->a0)
+                live[kept++] = live[j];
+        n_live = kept;
         span *host = NULL;
-        for (size_t j = *n_spans; j-- > 0;) {
-            if ((*spans)[j].a1 + (uint32_t)max_gap < runs[i].a0)
-                continue;
-            if (run_follows(&(*spans)[j], &runs[i], max_gap)) {
-                host = &(*spans)[j];
-                break;
-            }
-        }
+        for (size_t j = n_live; j-- > 0 && !host;)
+            if (run_follows(&(*spans)[live[j]], r, max_gap))
+                host = &(*spans)[live[j]];
         if (host) {
-            span_absorb(host, &runs[i]);
+            span_absorb(host, r);
             continue;
         }
-        if (ND_GROW(*spans, *cap, *n_spans + 1) < 0)
+        if (ND_GROW(*spans, *cap, *n_spans + 1) < 0) {
+            free(live);
             return ND_ENOMEM;
-        const run *r = &runs[i];
+        }
+        live[n_live++] = (uint32_t)*n_spans;
         (*spans)[(*n_spans)++] = (span){r->a0, r->a1, r->b0, r->b1, r->a1 - r->a0};
     }
+    free(live);
     return 0;
 }
 
@@ -472,7 +483,14 @@ static bool inside_tandem(const tandem *t, size_t n, const span *s)
     return false;
 }
 
-/* Spans of one document, in order of increasing diagonal (the runs were). */
+static bool long_enough(const span *s, int min_passage)
+{
+    return s->a1 - s->a0 >= (uint32_t)min_passage && s->b1 - s->b0 >= (uint32_t)min_passage;
+}
+
+/* Spans of one document, in order of increasing diagonal (the runs were). A short span
+ * whose sides do not overlap is passed over first: it is no passage and makes no tandem
+ * (a document with thousands of repeats has thousands of such spans). */
 static int emit_self(passage_list *out, const pair_docs *pd, span *spans, size_t n, int min_passage)
 {
     tandem *tandems = NULL;
@@ -480,7 +498,8 @@ static int emit_self(passage_list *out, const pair_docs *pd, span *spans, size_t
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         span *s = &spans[i];
-        if (inside_tandem(tandems, n_tandems, s))
+        if ((s->a1 <= s->b0 && !long_enough(s, min_passage)) ||
+            inside_tandem(tandems, n_tandems, s))
             continue;
         if (s->a1 <= s->b0) {
             rc = emit(out, pd, s, min_passage);
@@ -504,11 +523,6 @@ static int compare_spans_by_diagonal(const void *pa, const void *pb)
     if (da != db)
         return da < db ? -1 : 1;
     return (a->a0 > b->a0) - (a->a0 < b->a0);
-}
-
-static bool long_enough(const span *s, int min_passage)
-{
-    return s->a1 - s->a0 >= (uint32_t)min_passage && s->b1 - s->b0 >= (uint32_t)min_passage;
 }
 
 /* Whether the spans of two documents, merged where they touch, hold one of min_passage
