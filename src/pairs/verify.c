@@ -49,10 +49,12 @@ typedef struct verify_job {
  * linear probing's clusters grow long at half full. */
 typedef struct shingle_table {
     uint64_t *slot;
+    uint32_t *mark;   /* per slot: the last pair that counted it (see table_take) */
     size_t allocated; /* slots */
     size_t cap;       /* slots in use: a power of two, at least 4 times the shingles */
     int shift;        /* 64 - log2(cap) */
     uint32_t n;       /* distinct hashes */
+    uint32_t pair, zero_mark;
     bool has_zero;
 } shingle_table;
 
@@ -64,17 +66,31 @@ static int table_clear(shingle_table *t, size_t n_max)
         cap *= 2, bits++;
     if (cap > t->allocated) {
         free(t->slot);
+        free(t->mark);
         t->allocated = 0;
-        if (!(t->slot = malloc(cap * sizeof(*t->slot))))
+        t->slot = malloc(cap * sizeof(*t->slot));
+        t->mark = malloc(cap * sizeof(*t->mark));
+        if (!t->slot || !t->mark)
             return ND_ENOMEM;
         t->allocated = cap;
     }
     t->cap = cap;
     t->shift = 64 - bits;
     memset(t->slot, 0, cap * sizeof(*t->slot));
-    t->n = 0;
+    memset(t->mark, 0, cap * sizeof(*t->mark));
+    t->n = t->pair = t->zero_mark = 0;
     t->has_zero = false;
     return 0;
+}
+
+/* Starts a pair for table_take. */
+static void table_next_pair(shingle_table *t)
+{
+    if (++t->pair == 0) { /* wrapped: marks of 2^32 pairs ago would look new */
+        memset(t->mark, 0, t->cap * sizeof(*t->mark));
+        t->zero_mark = 0;
+        t->pair = 1;
+    }
 }
 
 /* Adds h; true when it was not there. */
@@ -109,6 +125,26 @@ static inline bool table_has(const shingle_table *t, uint64_t h)
     }
 }
 
+/* Whether h is in t and was not taken yet in this pair (table_next_pair): a document's
+ * shingles with repeats, looked up as they are, count each shared one once. */
+static inline bool table_take(shingle_table *t, uint64_t h)
+{
+    if (h == 0) {
+        const bool fresh = t->has_zero && t->zero_mark != t->pair;
+        t->zero_mark = t->pair;
+        return fresh;
+    }
+    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
+        if (t->slot[i] == h) {
+            const bool fresh = t->mark[i] != t->pair;
+            t->mark[i] = t->pair;
+            return fresh;
+        }
+        if (t->slot[i] == 0)
+            return false;
+    }
+}
+
 /* A document's shingles (as the scan wrote them, repeats and all) and, when wanted, its
  * signature, where they lie in the scratch file's mapping (copied when misaligned). */
 typedef struct doc_sketch {
@@ -124,6 +160,7 @@ static void sketch_dispose(doc_sketch *k)
 {
     free(k->copy);
     free(k->table.slot);
+    free(k->table.mark);
 }
 
 static int read_sketch(nd_spill *spill, const nd_corpus *c, const nd_doc *d, doc_sketch *k)
@@ -152,40 +189,37 @@ static int fill_table(const nd_doc *d, doc_sketch *k)
 }
 
 /* Whether b's shingles from i on can no longer bring the pair to the threshold t whose
- * give_up is t / (1 + t): J >= t takes both >= give_up * (|A| + |B|), and |B| is at least
- * the distinct shingles seen so far, both at most those shared so far and the rest (one
- * more, against rounding). */
-static bool out_of_reach(double give_up, size_t a, size_t b_seen, size_t both, size_t left)
+ * give_up is t / (1 + t): J >= t takes both >= give_up * (|A| + |B|), and both is at most
+ * those shared so far and the rest (one more, against rounding). */
+static bool out_of_reach(double give_up, size_t a, size_t b, size_t both, size_t left)
 {
-    return (double)(both + left + 1) < give_up * (double)(a + b_seen);
+    return (double)(both + left + 1) < give_up * (double)(a + b);
 }
 
-/* Exact Jaccard of a (in its table) and b. A b whose shingles are all distinct is looked
- * up in a's table as it is; else its distinct shingles go into b's table first, and those
- * new there are looked up. With give_up > 0 (see out_of_reach) it stops when the
- * threshold is out of reach, with *j = 0. */
-static int exact_jaccard(const doc_sketch *ka, const nd_doc *b, doc_sketch *kb, double give_up,
+/* Exact Jaccard of a (in its table) and b, whose shingles are looked up as they are
+ * (|B| is b's distinct count from the scan; repeats are counted once by table_take).
+ * With give_up > 0 (see out_of_reach) it stops when the threshold is out of reach,
+ * with *j = 0. */
+static int exact_jaccard(doc_sketch *ka, const nd_doc *b, const doc_sketch *kb, double give_up,
                          double *j, size_t *shared)
 {
     const bool distinct = b->n_distinct == b->n_shingles;
-    const int rc = distinct ? 0 : table_clear(&kb->table, b->n_shingles);
-    size_t both = 0, seen = 0;
-    for (uint32_t i = 0; rc == 0 && i < b->n_shingles; i++) {
+    if (!distinct)
+        table_next_pair(&ka->table);
+    size_t both = 0;
+    for (uint32_t i = 0; i < b->n_shingles; i++) {
         if (give_up > 0 && i % 64 == 0 &&
-            out_of_reach(give_up, ka->table.n, distinct ? i : seen, both, b->n_shingles - i)) {
+            out_of_reach(give_up, ka->table.n, b->n_distinct, both, b->n_shingles - i)) {
             *j = 0;
             *shared = both;
             return 0;
         }
-        if (distinct || table_add(&kb->table, kb->h[i])) {
-            both += table_has(&ka->table, kb->h[i]);
-            seen++;
-        }
+        both += distinct ? table_has(&ka->table, kb->h[i]) : table_take(&ka->table, kb->h[i]);
     }
     const size_t either = ka->table.n + b->n_distinct - both;
     *j = either ? (double)both / (double)either : 0.0;
     *shared = both;
-    return rc;
+    return 0;
 }
 
 /* Exact Jaccard of the pair k; a's sketch and table are read only when new_a (pairs
