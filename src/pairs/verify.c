@@ -21,6 +21,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bit j: whether 64-bit lane j of v equals that of key. */
+static inline unsigned lanes_equal(__m128i v, __m128i key)
+{
+    __m128i e = _mm_cmpeq_epi32(v, key);
+    e = _mm_and_si128(e, _mm_shuffle_epi32(e, _MM_SHUFFLE(2, 3, 0, 1)));
+    return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(e));
+}
+#endif
 
 /* Verification in parallel: the candidates (sorted by a) are cut into fixed blocks;
  * a thread takes the next block and keeps its pairs apart; the blocks are joined in
@@ -46,12 +57,17 @@ typedef struct verify_job {
  * the caches, where sorting a document's shingles cost more than reading them. Slots
  * hold hashes, 0 meaning empty (the hash 0 itself is kept aside); the hashes are
  * uniform, so their top bits are the home slot. A table is at most a quarter full:
- * linear probing's clusters grow long at half full. */
+ * linear probing's clusters grow long at half full. Probing does not wrap around: a
+ * run goes on past the last home slot, into room for one more slot per hash and a
+ * window (4 slots) more, so a look-up reads the 4 slots from the home one in one go. */
+#define WINDOW 4
+
 typedef struct shingle_table {
     uint64_t *slot;
     uint32_t *mark;   /* per slot: the last pair that counted it (see table_take) */
     size_t allocated; /* slots */
-    size_t cap;       /* slots in use: a power of two, at least 4 times the shingles */
+    size_t cap;       /* home slots: a power of two, at least 4 times the hashes */
+    size_t spare;     /* a slot past every run, whose mark a miss may write */
     int shift;        /* 64 - log2(cap) */
     uint32_t n;       /* distinct hashes */
     uint32_t pair, zero_mark;
@@ -64,20 +80,22 @@ static int table_clear(shingle_table *t, size_t n_max)
     int bits = 4;
     while (cap < 4 * n_max)
         cap *= 2, bits++;
-    if (cap > t->allocated) {
+    const size_t size = cap + n_max + WINDOW;
+    if (size > t->allocated) {
         free(t->slot);
         free(t->mark);
         t->allocated = 0;
-        t->slot = malloc(cap * sizeof(*t->slot));
-        t->mark = malloc(cap * sizeof(*t->mark));
+        t->slot = malloc(size * sizeof(*t->slot));
+        t->mark = malloc(size * sizeof(*t->mark));
         if (!t->slot || !t->mark)
             return ND_ENOMEM;
-        t->allocated = cap;
+        t->allocated = size;
     }
     t->cap = cap;
+    t->spare = size - 1;
     t->shift = 64 - bits;
-    memset(t->slot, 0, cap * sizeof(*t->slot));
-    memset(t->mark, 0, cap * sizeof(*t->mark));
+    memset(t->slot, 0, size * sizeof(*t->slot));
+    memset(t->mark, 0, size * sizeof(*t->mark));
     t->n = t->pair = t->zero_mark = 0;
     t->has_zero = false;
     return 0;
@@ -87,13 +105,13 @@ static int table_clear(shingle_table *t, size_t n_max)
 static void table_next_pair(shingle_table *t)
 {
     if (++t->pair == 0) { /* wrapped: marks of 2^32 pairs ago would look new */
-        memset(t->mark, 0, t->cap * sizeof(*t->mark));
+        memset(t->mark, 0, t->allocated * sizeof(*t->mark));
         t->zero_mark = 0;
         t->pair = 1;
     }
 }
 
-/* Adds h; true when it was not there. */
+/* Adds h (at most n_max of them); true when it was not there. */
 static inline bool table_add(shingle_table *t, uint64_t h)
 {
     if (h == 0) {
@@ -102,47 +120,59 @@ static inline bool table_add(shingle_table *t, uint64_t h)
         t->has_zero = true;
         return added;
     }
-    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
+    size_t i = h >> t->shift;
+    while (t->slot[i] != 0 && t->slot[i] != h)
+        i++;
+    if (t->slot[i] == h)
+        return false;
+    t->slot[i] = h;
+    t->n++;
+    return true;
+}
+
+/* The slot holding h, or t->spare when h is not there. The window from the home slot
+ * nearly always holds h or an empty slot: then no branch depends on which (a hit or a
+ * miss is a coin toss the processor cannot predict). */
+static inline size_t table_find(const shingle_table *t, uint64_t h)
+{
+    size_t i = h >> t->shift;
+#ifdef __SSE2__
+    const __m128i key = _mm_set1_epi64x((long long)h), zero = _mm_setzero_si128();
+    const __m128i lo = _mm_loadu_si128((const __m128i *)(t->slot + i));
+    const __m128i hi = _mm_loadu_si128((const __m128i *)(t->slot + i + 2));
+    const unsigned found = lanes_equal(lo, key) | lanes_equal(hi, key) << 2;
+    const unsigned empty = lanes_equal(lo, zero) | lanes_equal(hi, zero) << 2;
+    if (__builtin_expect(found | empty, 1))
+        return found ? i + (size_t)__builtin_ctz(found) : t->spare;
+    i += WINDOW;
+#endif
+    for (;; i++) {
         if (t->slot[i] == h)
-            return false;
-        if (t->slot[i] == 0) {
-            t->slot[i] = h;
-            t->n++;
-            return true;
-        }
+            return i;
+        if (t->slot[i] == 0)
+            return t->spare;
     }
 }
 
 static inline bool table_has(const shingle_table *t, uint64_t h)
 {
-    if (h == 0)
-        return t->has_zero;
-    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
-        if (t->slot[i] == h)
-            return true;
-        if (t->slot[i] == 0)
-            return false;
-    }
+    return h == 0 ? t->has_zero : table_find(t, h) != t->spare;
 }
 
 /* Whether h is in t and was not taken yet in this pair (table_next_pair): a document's
  * shingles with repeats, looked up as they are, count each shared one once. */
 static inline bool table_take(shingle_table *t, uint64_t h)
 {
-    if (h == 0) {
-        const bool fresh = t->has_zero && t->zero_mark != t->pair;
-        t->zero_mark = t->pair;
-        return fresh;
+    uint32_t *mark = &t->zero_mark;
+    bool there = t->has_zero;
+    if (h != 0) {
+        const size_t i = table_find(t, h);
+        mark = &t->mark[i];
+        there = i != t->spare;
     }
-    for (size_t i = h >> t->shift;; i = (i + 1) & (t->cap - 1)) {
-        if (t->slot[i] == h) {
-            const bool fresh = t->mark[i] != t->pair;
-            t->mark[i] = t->pair;
-            return fresh;
-        }
-        if (t->slot[i] == 0)
-            return false;
-    }
+    const bool fresh = there && *mark != t->pair;
+    *mark = t->pair;
+    return fresh;
 }
 
 /* A document's shingles (as the scan wrote them, repeats and all) and, when wanted, its
