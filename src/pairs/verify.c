@@ -283,6 +283,18 @@ int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pa
     return rc;
 }
 
+/* Asks for the first cache lines of d's shingles, to be read while the pair before is
+ * verified: the hardware follows a stream once it has started, but every pair's second
+ * document starts a new one, far from the last. */
+static void prefetch_shingles(nd_spill *spill, const nd_doc *d)
+{
+    enum { LINES = 8 };
+    const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
+    const char *h = bytes ? nd_spill_view(spill, d->shingles_off, bytes) : NULL;
+    for (size_t at = 0; h && at < bytes && at < LINES * 64; at += 64)
+        __builtin_prefetch(h + at);
+}
+
 /* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
 static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
 {
@@ -295,6 +307,8 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     verify_block *out = &job->blocks[b];
     for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
         const nd_pair_key k = job->cand[i];
+        if (i + 1 < end)
+            prefetch_shingles(job->spill, &c->docs[job->cand[i + 1].b]);
         size_t shared = 0;
         double j = 0;
         const int rc =
