@@ -250,6 +250,13 @@ typedef struct nd_member {
                           column is 1 where doc == kept_doc) */
 } nd_member;
 
+/* The passages a result lists. A shingle found in at most ND_PASSAGE_ALL_PLACES places
+ * seeds the passages of each two of them; one found in more seeds each later place
+ * against the first, so that a text reprinted m times costs m passages, not m^2
+ * (stats.n_passage_pairs_unlisted counts the pairs of documents left out). With
+ * nd_options.all_pairs, every two places. */
+#define ND_PASSAGE_ALL_PLACES 16
+
 typedef struct nd_passage {
     uint32_t doc_a, doc_b;   /* doc_a <= doc_b; equal for a repeat inside one */
     uint64_t a_start, a_end; /* bytes of doc_a's original text */
@@ -257,6 +264,17 @@ typedef struct nd_passage {
     uint32_t words_a, words_b;
     double score; /* share of aligned words that match */
 } nd_passage;
+
+/* A place where a reused text occurs. A passage cluster is every place of one text: the
+ * two sides of each passage, and in one document, places that overlap by at least half
+ * of the shorter are one place (their union). Clusters are numbered from 0 in the order
+ * of their first place (by document, then start). */
+typedef struct nd_passage_place {
+    uint32_t cluster;
+    uint32_t doc;
+    uint64_t start, end; /* bytes of the document's original text */
+    uint32_t words;
+} nd_passage_place;
 
 typedef enum {
     ND_STAGE_LIST,   /* adding the inputs: folders walked, JSONL files cut into lines */
@@ -294,10 +312,15 @@ typedef struct nd_stats {
     uint64_t n_passages, n_capped_shingles;
     uint64_t n_spilled_runs; /* sorted runs written to tmpdir because of --memory */
     int bands, rows;
-    double seconds[ND_STAGE_MAX]; /* by nd_stage; 0 for places no stage uses */
-    uint64_t n_copies;            /* documents whose normalized text an earlier one has */
-    uint64_t n_pairs_unlisted;    /* pairs of members of clusters over ND_LIST_ALL_PAIRS
-                                     documents that n_pairs leaves out (see nd_result_pair) */
+    double seconds[ND_STAGE_MAX];      /* by nd_stage; 0 for places no stage uses */
+    uint64_t n_copies;                 /* documents whose normalized text an earlier one has */
+    uint64_t n_pairs_unlisted;         /* pairs of members of clusters over ND_LIST_ALL_PAIRS
+                                          documents that n_pairs leaves out (see nd_result_pair) */
+    uint64_t n_passage_clusters;       /* see nd_passage_place */
+    uint64_t n_passage_pairs_unlisted; /* pairs of documents of one passage cluster of over
+                                          ND_PASSAGE_ALL_PLACES places that no passage
+                                          joins (each place is aligned with the text's
+                                          first; nd_options.all_pairs aligns every two) */
     /* new fields go here, and only here */
 } nd_stats;
 
@@ -314,6 +337,9 @@ ND_API size_t nd_result_n_members(const nd_result *result);
 ND_API const nd_member *nd_result_member(const nd_result *result, size_t i);
 ND_API size_t nd_result_n_passages(const nd_result *result);
 ND_API const nd_passage *nd_result_passage(const nd_result *result, size_t i);
+/* The places of the passage clusters, by cluster, document and start. */
+ND_API size_t nd_result_n_passage_places(const nd_result *result);
+ND_API const nd_passage_place *nd_result_passage_place(const nd_result *result, size_t i);
 
 /* The run's memory plan: --memory (nd_options.memory) divided once among the parts of
  * the pipeline that hold records before they spill to the scratch file, each share
@@ -337,6 +363,10 @@ ND_API int nd_write_clusters(const nd_result *result, FILE *out, nd_format forma
 ND_API int nd_write_remove(const nd_result *result, FILE *out, nd_format format);
 /* with_text: add text_a and text_b, the original text of the two spans. */
 ND_API int nd_write_passages(const nd_result *result, FILE *out, nd_format format, int with_text);
+/* One row per place of a reused text (nd_passage_place), with its character offsets, and
+ * with with_text its original text. */
+ND_API int nd_write_passage_clusters(const nd_result *result, FILE *out, nd_format format,
+                                     int with_text);
 /* The original JSONL lines of the kept documents (those in no cluster, and each cluster's
  * kept_doc), byte for byte with their newline, in input order; documents that are
  * not JSONL lines are left out. */

@@ -124,6 +124,54 @@ Test(cli, passage_text_slices_original_bytes)
     cli_result_dispose(&r);
 }
 
+/* Code points in the first n bytes of valid UTF-8: the bytes that do not continue one. */
+static size_t count_code_points(const char *bytes, int n)
+{
+    size_t count = 0;
+    for (int i = 0; i < n; i++)
+        count += ((unsigned char)bytes[i] & 0xC0) != 0x80;
+    return count;
+}
+
+/* The demo's reused texts: the tweets (000, 002), the McMaster and Mnuchin paragraphs
+ * (000, 001) and 003's title in its four places; each row slices the original bytes,
+ * its character offsets count code points, its words are the passage's. */
+Test(cli, demo_passage_clusters)
+{
+    static const struct {
+        const char *doc;
+        int cluster, start, end, words;
+    } want[] = {
+        {S000, 0, 1131, 1737, 53},  {S002, 0, 1411, 2041, 54}, {S000, 1, 1999, 4723, 232},
+        {S001, 1, 2983, 5715, 230}, {S003, 2, 0, 110, 12},     {S003, 2, 112, 222, 12},
+        {S003, 2, 223, 333, 12},    {S003, 2, 336, 446, 12},
+    };
+    cli_result r = run_cli("-q --passage-clusters - --pairs /dev/null '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    csv_table t = parse_or_fail(r.out);
+    cr_assert_eq(t.n_rows, 9, "8 places expected:\n%s", r.out);
+    for (size_t i = 0; i < 8; i++) {
+        const size_t row = i + 1;
+        cr_expect_str_eq(csv_get(&t, row, "doc"), want[i].doc);
+        cr_expect_eq(atoi(csv_get(&t, row, "cluster")), want[i].cluster, "row %zu", row);
+        const int start = atoi(csv_get(&t, row, "start")), end = atoi(csv_get(&t, row, "end"));
+        cr_expect_eq(start, want[i].start, "row %zu", row);
+        cr_expect_eq(end, want[i].end, "row %zu", row);
+        cr_expect_eq(atoi(csv_get(&t, row, "words")), want[i].words, "row %zu", row);
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", SEEDS_DIR, want[i].doc);
+        char *bytes = read_file(path, NULL);
+        const char *text = csv_get(&t, row, "text");
+        cr_assert_eq(strlen(text), (size_t)(end - start));
+        cr_expect_eq(memcmp(bytes + start, text, (size_t)(end - start)), 0, "row %zu", row);
+        cr_expect_eq((size_t)atoi(csv_get(&t, row, "char_start")), count_code_points(bytes, start));
+        cr_expect_eq((size_t)atoi(csv_get(&t, row, "char_end")), count_code_points(bytes, end));
+        free(bytes);
+    }
+    csv_dispose(&t);
+    cli_result_dispose(&r);
+}
+
 Test(cli, same_output_with_one_and_two_threads)
 {
     cli_result one = run_cli("-q --threshold 0.3 --threads 1 --passages - '%s'", SEEDS_DIR);

@@ -3,6 +3,7 @@
  * boilerplate cap, on synthetic word sequences (word i of a document spans bytes
  * [10 i, 10 i + 5), its hash is the word's number in a small vocabulary).
  */
+#include "passages/passage_clusters.h"
 #include "passages/passages.h"
 
 #include <criterion/criterion.h>
@@ -233,4 +234,74 @@ Test(passages, a_stanza_repeated_through_a_document)
         cr_assert_eq(p[i].words_b, 9);
     }
     free(p);
+}
+
+static nd_passage passage(uint32_t da, uint64_t a0, uint64_t a1, uint32_t db, uint64_t b0,
+                          uint64_t b1)
+{
+    return (nd_passage){da, db, a0, a1, b0, b1, 0, 0, 1.0};
+}
+
+/* A text in A and B, and much of it in C through B: one cluster of three places, B's two
+ * sides one place (their union); a passage elsewhere in B is a cluster of its own. */
+Test(passage_clusters, overlapping_sides_are_one_place)
+{
+    const nd_passage p[] = {
+        passage(0, 100, 300, 1, 1000, 1200), /* A-B */
+        passage(1, 1050, 1220, 2, 0, 170),   /* B-C: overlaps A-B's side in B by 150 */
+        passage(1, 5000, 5100, 3, 10, 110),  /* B-D, elsewhere in B */
+    };
+    nd_passage_clustering pc;
+    cr_assert_eq(nd_passage_clusters(p, 3, &pc), 0);
+    cr_assert_eq(pc.n_clusters, 2);
+    cr_assert_eq(pc.n_places, 5);
+    const nd_passage_place want[] = {
+        {0, 0, 100, 300, 0},   {0, 1, 1000, 1220, 0}, {0, 2, 0, 170, 0},
+        {1, 1, 5000, 5100, 0}, {1, 3, 10, 110, 0},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        cr_expect_eq(pc.places[i].cluster, want[i].cluster, "place %zu", i);
+        cr_expect_eq(pc.places[i].doc, want[i].doc, "place %zu", i);
+        cr_expect_eq(pc.places[i].start, want[i].start, "place %zu", i);
+        cr_expect_eq(pc.places[i].end, want[i].end, "place %zu", i);
+    }
+    cr_expect_eq(pc.n_pairs_unlisted, 0, "small clusters list every pair");
+    free(pc.places);
+}
+
+/* Sides of one document that touch but overlap by less than half of the shorter stay
+ * two places, and two texts. */
+Test(passage_clusters, a_small_overlap_keeps_two_places)
+{
+    const nd_passage p[] = {passage(0, 0, 100, 1, 0, 100), passage(1, 80, 300, 2, 0, 220)};
+    nd_passage_clustering pc;
+    cr_assert_eq(nd_passage_clusters(p, 2, &pc), 0);
+    cr_assert_eq(pc.n_clusters, 2);
+    cr_assert_eq(pc.n_places, 4);
+    free(pc.places);
+}
+
+/* A text reprinted in 20 documents, each reprint aligned with the first print: one cluster
+ * of 20 places, and the 190 - 19 pairs of documents without a passage of their own are
+ * counted. */
+Test(passage_clusters, reprints_and_the_pairs_not_listed)
+{
+    nd_passage p[19];
+    for (uint32_t i = 0; i < 19; i++)
+        p[i] = passage(0, 10, 500, i + 1, 40, 530);
+    nd_passage_clustering pc;
+    cr_assert_eq(nd_passage_clusters(p, 19, &pc), 0);
+    cr_assert_eq(pc.n_clusters, 1);
+    cr_assert_eq(pc.n_places, 20, "the first print is one place, not 19");
+    cr_assert_eq(pc.n_pairs_unlisted, 20 * 19 / 2 - 19);
+    free(pc.places);
+}
+
+Test(passage_clusters, no_passage)
+{
+    nd_passage_clustering pc;
+    cr_assert_eq(nd_passage_clusters(NULL, 0, &pc), 0);
+    cr_assert_eq(pc.n_clusters, 0);
+    cr_assert_eq(pc.n_places, 0);
+    free(pc.places);
 }

@@ -21,7 +21,7 @@ enum {
 };
 
 typedef struct cli_config {
-    const char *pairs, *clusters, *remove, *passages; /* output paths or NULL */
+    const char *pairs, *clusters, *remove, *passages, *passage_clusters; /* paths or NULL */
     const char *dedup_out, *run_info, *report;
     int progress; /* 0 never, 1 auto (stderr is a terminal), 2 always */
     nd_format format;
@@ -37,8 +37,7 @@ typedef struct cli_config {
 
 #define CLI_CONFIG_INIT                                                                            \
     {                                                                                              \
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, ND_FORMAT_CSV, true, false, false, 1, NULL,   \
-            false, NULL, 0                                                                         \
+        .progress = 1, .format = ND_FORMAT_CSV, .passage_text = true, .verbosity = 1               \
     }
 
 int cli_run(const nd_options *opts, const cli_config *cfg);

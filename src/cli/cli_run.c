@@ -108,6 +108,11 @@ static int write_passages(const nd_result *r, FILE *out, const cli_config *cfg)
     return nd_write_passages(r, out, cfg->format, cfg->passage_text);
 }
 
+static int write_passage_clusters(const nd_result *r, FILE *out, const cli_config *cfg)
+{
+    return nd_write_passage_clusters(r, out, cfg->format, cfg->passage_text);
+}
+
 static int write_kept(const nd_result *r, FILE *out, const cli_config *cfg)
 {
     (void)cfg;
@@ -126,25 +131,26 @@ static int write_report(const nd_result *r, FILE *out, const cli_config *cfg)
     return nd_write_report_html(r, out);
 }
 
-#define N_OUTPUTS 7
+#define N_OUTPUTS 8
 
 /* The outputs asked for, in the order they are written, into names and writers; returns
  * how many. With none, pairs go to stdout. */
 static size_t output_table(const cli_config *cfg, cli_output_name *names, writer_fn *writers)
 {
     const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages &&
-                      !cfg->dedup_out && !cfg->run_info && !cfg->report;
+                      !cfg->passage_clusters && !cfg->dedup_out && !cfg->run_info && !cfg->report;
     const cli_output_name all[N_OUTPUTS] = {
         {"pairs", none ? "-" : cfg->pairs},
         {"clusters", cfg->clusters},
         {"remove", cfg->remove},
         {"passages", cfg->passages},
+        {"passage-clusters", cfg->passage_clusters},
         {"dedup-out", cfg->dedup_out},
         {"run-info", cfg->run_info},
         {"report", cfg->report},
     };
     static const writer_fn all_writers[N_OUTPUTS] = {
-        write_pairs, write_clusters, write_remove, write_passages,
+        write_pairs, write_clusters, write_remove, write_passages, write_passage_clusters,
         write_kept,  write_run_info, write_report,
     };
     size_t n = 0;
@@ -251,8 +257,17 @@ static void print_summary(const nd_result *r, bool passages)
                 "member is listed with its kept document; --all-pairs lists every pair)\n",
                 (unsigned long long)s->n_pairs_unlisted, ND_LIST_ALL_PAIRS);
     if (passages)
-        fprintf(stderr, "neardup: %llu passages (%llu common shingles capped by --max-df)\n",
-                (unsigned long long)s->n_passages, (unsigned long long)s->n_capped_shingles);
+        fprintf(stderr,
+                "neardup: %llu passages in %llu passage clusters (%llu common shingles capped "
+                "by --max-df)\n",
+                (unsigned long long)s->n_passages, (unsigned long long)s->n_passage_clusters,
+                (unsigned long long)s->n_capped_shingles);
+    if (s->n_passage_pairs_unlisted)
+        fprintf(stderr,
+                "neardup: %llu pairs of documents sharing a text found in over %d places have "
+                "no passage of their own (each place is aligned with the text's first; "
+                "--all-pairs aligns every two)\n",
+                (unsigned long long)s->n_passage_pairs_unlisted, ND_PASSAGE_ALL_PLACES);
     fprintf(stderr, "neardup: memory: %llu sorted runs spilled to --tmpdir\n",
             (unsigned long long)s->n_spilled_runs);
     fprintf(stderr,

@@ -24,6 +24,7 @@ enum {
     OPT_CLUSTERS,
     OPT_REMOVE,
     OPT_PASSAGES,
+    OPT_PASSAGE_CLUSTERS,
     OPT_FORMAT,
     OPT_NO_PASSAGE_TEXT,
     OPT_THRESHOLD,
@@ -65,6 +66,7 @@ static const struct option longopts[] = {
     {"clusters", required_argument, NULL, OPT_CLUSTERS},
     {"remove", required_argument, NULL, OPT_REMOVE},
     {"passages", required_argument, NULL, OPT_PASSAGES},
+    {"passage-clusters", required_argument, NULL, OPT_PASSAGE_CLUSTERS},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"csv-safe", no_argument, NULL, OPT_CSV_SAFE},
     {"no-passage-text", no_argument, NULL, OPT_NO_PASSAGE_TEXT},
@@ -120,7 +122,9 @@ static void usage(void)
           "      --clusters=FILE      cluster,doc,size,representative\n"
           "      --remove=FILE        doc,duplicate_of,jaccard: what to delete\n"
           "      --passages=FILE      shared passages with byte and character offsets\n"
-          "      --no-passage-text    leave text_a/text_b out of the passages\n"
+          "      --passage-clusters=FILE  each place of each reused text: cluster,doc,\n"
+          "                           start,end,char_start,char_end,words,text\n"
+          "      --no-passage-text    leave the text out of the passages and their clusters\n"
           "      --format=FMT         csv (default) or jsonl, for every output\n"
           "      --csv-safe           in CSV, a cell that begins with = + - @, a tab or a\n"
           "                           carriage return gets a ' before it, so that a spreadsheet\n"
@@ -372,6 +376,10 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_REMOVE: cfg->remove = arg; break;
     case OPT_PASSAGES:
         cfg->passages = arg;
+        o->passages = 1;
+        break;
+    case OPT_PASSAGE_CLUSTERS:
+        cfg->passage_clusters = arg;
         o->passages = 1;
         break;
     case OPT_FORMAT: cfg->format = (nd_format)parse_word("format", arg, formats); break;

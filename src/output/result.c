@@ -13,6 +13,7 @@ void nd_result_free(nd_result *r)
     free(r->members);
     free(r->kept_jaccard);
     free(r->passages);
+    free(r->places);
     free(r);
 }
 
@@ -43,6 +44,14 @@ size_t nd_result_n_passages(const nd_result *r)
 const nd_passage *nd_result_passage(const nd_result *r, size_t i)
 {
     return &r->passages[i];
+}
+size_t nd_result_n_passage_places(const nd_result *r)
+{
+    return r->n_places;
+}
+const nd_passage_place *nd_result_passage_place(const nd_result *r, size_t i)
+{
+    return &r->places[i];
 }
 
 size_t nd_result_n_memory_shares(const nd_result *r)

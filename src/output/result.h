@@ -16,6 +16,8 @@ struct nd_result {
     size_t n_members;
     nd_passage *passages;
     size_t n_passages;
+    nd_passage_place *places; /* of the passage clusters */
+    size_t n_places;
     double *kept_jaccard;  /* per member: its exact Jaccard with the kept document */
     nd_memory_plan memory; /* the run's plan, for -v and --run-info */
 };

@@ -387,6 +387,70 @@ static int put_passage(table *t, const nd_result *r, const nd_passage *p, text_c
     return 0;
 }
 
+static int text_cache_open(text_cache *cache, const nd_result *r, nd_reader *reader)
+{
+    const size_t n_docs = r->corpus->n_docs;
+    *cache = (text_cache){r,
+                          reader,
+                          calloc(n_docs + 1, sizeof(*cache->texts)),
+                          malloc((n_docs + 1) * sizeof(*cache->loaded)),
+                          0,
+                          0,
+                          r->memory.text_cache};
+    return cache->texts && cache->loaded ? 0 : ND_ENOMEM;
+}
+
+static void text_cache_close(text_cache *cache)
+{
+    if (cache->texts)
+        cache_clear(cache, UINT32_MAX);
+    free(cache->texts);
+    free(cache->loaded);
+}
+
+static int put_place(table *t, const nd_result *r, const nd_passage_place *p, text_cache *cache,
+                     bool with_text)
+{
+    const cached_text *text;
+    const int rc = cache_get(cache, p->doc, UINT32_MAX, &text);
+    if (rc < 0)
+        return rc;
+    if (p->end > text->len) { /* the file changed since it was read */
+        errno = 0;
+        report_reread(r->corpus, &r->corpus->docs[p->doc], ND_EIO, "it is shorter now");
+        return ND_EIO;
+    }
+    put_u64(t, p->cluster);
+    put_str(t, doc_id(r, p->doc));
+    put_u64(t, p->start);
+    put_u64(t, p->end);
+    put_u64(t, code_points_before(text, p->start));
+    put_u64(t, code_points_before(text, p->end));
+    put_u64(t, p->words);
+    if (with_text)
+        put_text(t, text->bytes + p->start, p->end - p->start);
+    table_end_row(t);
+    return 0;
+}
+
+int nd_write_passage_clusters(const nd_result *r, FILE *out, nd_format format, int with_text)
+{
+    static const char *const cols[] = {"cluster",  "doc",   "start", "end", "char_start",
+                                       "char_end", "words", "text",  NULL};
+    static const char *const cols_no_text[] = {"cluster",    "doc",      "start", "end",
+                                               "char_start", "char_end", "words", NULL};
+    table t;
+    nd_reader reader = ND_READER_EXACT;
+    text_cache cache;
+    int rc = text_cache_open(&cache, r, &reader);
+    table_begin(&t, out, format, with_text ? cols : cols_no_text);
+    for (size_t i = 0; i < r->n_places && rc == 0; i++)
+        rc = put_place(&t, r, &r->places[i], &cache, with_text);
+    text_cache_close(&cache);
+    nd_reader_dispose(&reader);
+    return rc < 0 ? rc : finish(out);
+}
+
 int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_text)
 {
     static const char *const cols[] = {"doc_a",        "a_start",    "a_end",        "doc_b",
@@ -398,22 +462,12 @@ int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_
         "a_char_end", "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
     table t;
     nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
-    const size_t n_docs = r->corpus->n_docs;
-    text_cache cache = {r,
-                        &reader,
-                        calloc(n_docs + 1, sizeof(*cache.texts)),
-                        malloc((n_docs + 1) * sizeof(*cache.loaded)),
-                        0,
-                        0,
-                        r->memory.text_cache};
-    int rc = cache.texts && cache.loaded ? 0 : ND_ENOMEM;
+    text_cache cache;
+    int rc = text_cache_open(&cache, r, &reader);
     table_begin(&t, out, format, with_text ? cols : cols_no_text);
     for (size_t i = 0; i < r->n_passages && rc == 0; i++)
         rc = put_passage(&t, r, &r->passages[i], &cache, with_text);
-    if (cache.texts)
-        cache_clear(&cache, UINT32_MAX);
-    free(cache.texts);
-    free(cache.loaded);
+    text_cache_close(&cache);
     nd_reader_dispose(&reader);
     return rc < 0 ? rc : finish(out);
 }

@@ -94,8 +94,53 @@ static int add_copy_passages(token_loader *l, nd_passage **out, size_t *n_out)
     return rc < 0 ? rc : 0;
 }
 
+/* The first of toks[0..n) (sorted) that ends after `at`, or n; with starts, the first
+ * that starts at or after it. */
+static uint32_t first_token_past(const nd_token *toks, uint32_t n, uint64_t at, bool starts)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if ((starts ? toks[mid].start < at : toks[mid].end <= at))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int compare_places_by_doc(const void *pa, const void *pb)
+{
+    const nd_passage_place *a = *(nd_passage_place *const *)pa, *b = *(nd_passage_place *const *)pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* The words of each place, the places taken in document order: each document's words
+ * are read once. */
+static int count_place_words(token_loader *l, nd_passage_clustering *pc)
+{
+    nd_passage_place **order = malloc((pc->n_places ? pc->n_places : 1) * sizeof(*order));
+    if (!order)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < pc->n_places; i++)
+        order[i] = &pc->places[i];
+    nd_sort(order, pc->n_places, sizeof(*order), compare_places_by_doc);
+    int rc = 0;
+    for (size_t i = 0; i < pc->n_places && rc == 0; i++) {
+        nd_passage_place *place = order[i];
+        nd_token_seq seq;
+        if ((rc = load_tokens(l, 0, place->doc, &seq)) == 0)
+            place->words = first_token_past(seq.toks, seq.n, place->end, false) -
+                           first_token_past(seq.toks, seq.n, place->start, true);
+    }
+    free(order);
+    return rc;
+}
+
 int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
-                     size_t *n_out, nd_passage_counts *counts)
+                     size_t *n_out, nd_passage_counts *counts, nd_passage_clustering *clusters)
 {
     const nd_options *o = &c->opts;
     token_loader loader = {ctx, c, scan, {NULL, NULL}, {0, 0}, {-1, -1}};
@@ -113,6 +158,10 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
     int rc = nd_find_passages_in(&src, &p, out, n_out, counts);
     if (rc == 0)
         rc = add_copy_passages(&loader, out, n_out);
+    if (rc == 0)
+        rc = nd_passage_clusters(*out, *n_out, clusters);
+    if (rc == 0)
+        rc = count_place_words(&loader, clusters);
     nd_scratch_release(&ctx->scratch);
     free(loader.buf[0]);
     free(loader.buf[1]);

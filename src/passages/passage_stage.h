@@ -6,14 +6,16 @@
 #define ND_PASSAGE_STAGE_H
 
 #include "common/context.h"
+#include "passages/passage_clusters.h"
 #include "passages/passages.h"
 #include "scan/scan.h"
 
 /* The passages of c's documents, sorted; *out is malloc'd. Tokens are read back from the
  * scratch file, shingle records from the scan's blobs (the feed), sorted within their
  * shares of --memory with all threads. A copy (nd_doc_is_copy) is aligned with the first
- * document of its text alone: one passage of all their words. */
+ * document of its text alone: one passage of all their words. *clusters gets the
+ * passage clusters, each place with its words. */
 int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
-                     size_t *n_out, nd_passage_counts *counts);
+                     size_t *n_out, nd_passage_counts *counts, nd_passage_clustering *clusters);
 
 #endif

@@ -7,7 +7,7 @@
  *    (hash, doc, position). Sorting the records groups the occurrences of a
  *    shingle; each two occurrences in one group are a seed (doc_a, doc_b,
  *    pos_a, pos_b), in one document too (a repeated title); in a group of
- *    more than ND_PASSAGE_ALL_PAIRS, each later one with the first. A shingle in
+ *    more than ND_PASSAGE_ALL_PLACES, each later one with the first. A shingle in
  *    more than max_df documents (boilerplate: "leave a comment", a site
  *    footer) is ignored and counted: without the cap one footer in n
  *    documents would cost n^2/2 seeds.
@@ -33,7 +33,7 @@
  *    meet in one chance shingle) is dropped before its words are read.
  *
  * Cost: n shingle records, sorted (O(n log n), 16 bytes each), plus the
- * seeds, at most ND_PASSAGE_ALL_PAIRS^2 / 2 or 4 x max_df per distinct shingle,
+ * seeds, at most ND_PASSAGE_ALL_PLACES^2 / 2 or 4 x max_df per distinct shingle,
  * which in practice track the amount of text actually shared. Memory: both
  * sorters hold their records in parts (records by hash, seeds by first
  * document), in memory each sorted when reading reaches it and freed when
@@ -195,7 +195,7 @@ static int add_seed(nd_extsort *seeds, const shingle_record *a, const shingle_re
 }
 
 /* Adds the seeds of a finished group; a group too common counts. A shingle in at most
- * ND_PASSAGE_ALL_PAIRS places gives a seed for each two of them. One in more (a
+ * ND_PASSAGE_ALL_PLACES places gives a seed for each two of them. One in more (a
  * paragraph reprinted many times, a stanza repeated through a document) gives each
  * later place against the first (the records come in input order): a reprint is
  * aligned with the first print, in seeds linear in the places, not their square. */
@@ -204,7 +204,7 @@ static int flush_group(shingle_group *g, bool every_pair, nd_extsort *seeds, uin
     int rc = 0;
     if (g->capped)
         (*n_capped)++;
-    const bool all_pairs = every_pair || g->n <= ND_PASSAGE_ALL_PAIRS;
+    const bool all_pairs = every_pair || g->n <= ND_PASSAGE_ALL_PLACES;
     for (size_t i = 0; !g->capped && rc == 0 && i < (all_pairs ? g->n : 1); i++)
         for (size_t j = i + 1; rc == 0 && j < g->n; j++)
             rc = add_seed(seeds, &g->rec[i], &g->rec[j]);

@@ -25,10 +25,6 @@ typedef struct nd_passage_params {
     nd_sort_env sort;       /* threads and scratch of the sorts */
 } nd_passage_params;
 
-/* A shingle found in at most this many places seeds each two of them; one found in more,
- * each later place against the first (but with all_pairs). */
-#define ND_PASSAGE_ALL_PAIRS 16
-
 /* One occurrence of a word shingle: the raw material of seeds. */
 typedef struct nd_shingle_record {
     uint64_t hash;

@@ -112,8 +112,13 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
         rc = find_clusters(ctx, c, &skipped, r, &t0);
     free(skipped.keys);
     nd_passage_counts counts = {0, 0};
+    nd_passage_clustering clusters = {0};
     if (rc == 0 && c->opts.passages)
-        rc = nd_passage_stage(ctx, c, &scan, &r->passages, &r->n_passages, &counts);
+        rc = nd_passage_stage(ctx, c, &scan, &r->passages, &r->n_passages, &counts, &clusters);
+    r->places = clusters.places;
+    r->n_places = clusters.n_places;
+    r->stats.n_passage_clusters = clusters.n_clusters;
+    r->stats.n_passage_pairs_unlisted = clusters.n_pairs_unlisted;
     r->stats.n_passages = r->n_passages;
     r->stats.n_capped_shingles = counts.capped;
     r->stats.n_spilled_runs += counts.spilled;
