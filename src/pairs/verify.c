@@ -218,33 +218,37 @@ static int fill_table(const nd_doc *d, doc_sketch *k)
     return rc;
 }
 
-/* Whether b's shingles from i on can no longer bring the pair to the threshold t whose
- * give_up is t / (1 + t): J >= t takes both >= give_up * (|A| + |B|), and both is at most
- * those shared so far and the rest (one more, against rounding). */
-static bool out_of_reach(double give_up, size_t a, size_t b, size_t both, size_t left)
+/* How many of b's shingles may fail to count before the pair cannot reach the threshold
+ * t whose give_up is t / (1 + t): J >= t takes both >= give_up * (|A| + |B|), and both is
+ * at most |b's shingles| less those that failed (one more, against rounding). SIZE_MAX
+ * without give_up; 0 when the sizes alone put the threshold out of reach. */
+static size_t misses_allowed(double give_up, size_t a, const nd_doc *b)
 {
-    return (double)(both + left + 1) < give_up * (double)(a + b);
+    if (give_up <= 0)
+        return SIZE_MAX;
+    const double allowed = (double)b->n_shingles + 1 - give_up * (double)(a + b->n_distinct);
+    return allowed > 0 ? (size_t)allowed : 0;
 }
 
 /* Exact Jaccard of a (in its table) and b, whose shingles are looked up as they are
  * (|B| is b's distinct count from the scan; repeats are counted once by table_take).
- * With give_up > 0 (see out_of_reach) it stops when the threshold is out of reach,
+ * With give_up > 0 (see misses_allowed) it stops when the threshold is out of reach,
  * with *j = 0. */
 static int exact_jaccard(doc_sketch *ka, const nd_doc *b, const doc_sketch *kb, double give_up,
                          double *j, size_t *shared)
 {
     const bool distinct = b->n_distinct == b->n_shingles;
+    const size_t most_misses = misses_allowed(give_up, ka->table.n, b);
     if (!distinct)
         table_next_pair(&ka->table);
     size_t both = 0;
     for (uint32_t i = 0; i < b->n_shingles; i++) {
-        if (give_up > 0 && i % 64 == 0 &&
-            out_of_reach(give_up, ka->table.n, b->n_distinct, both, b->n_shingles - i)) {
+        both += distinct ? table_has(&ka->table, kb->h[i]) : table_take(&ka->table, kb->h[i]);
+        if (i + 1 - both > most_misses) {
             *j = 0;
             *shared = both;
             return 0;
         }
-        both += distinct ? table_has(&ka->table, kb->h[i]) : table_take(&ka->table, kb->h[i]);
     }
     const size_t either = ka->table.n + b->n_distinct - both;
     *j = either ? (double)both / (double)either : 0.0;
