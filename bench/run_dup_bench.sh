@@ -39,7 +39,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # measure PATH THREADS PASSAGES -> "seconds peak_rss_mib" (medians of $runs runs)
 measure() {
     extra=""
-    [ "$3" = yes ] && extra="--passages /dev/null"
+    [ "$3" = yes ] && extra="--passages /dev/null --passage-clusters /dev/null"
     : > "$dir/times"
     i=0
     while [ $i -lt "$runs" ]; do
