@@ -21,7 +21,7 @@ static nd_result *run_texts(nd_corpus **c, char *const *texts, size_t n, int all
     nd_result *r = NULL;
     cr_assert_eq(nd_corpus_new(c, &o), 0);
     for (size_t i = 0; i < n; i++) {
-        char id[16];
+        char id[24];
         snprintf(id, sizeof(id), "t%03zu", i);
         cr_assert_eq(nd_corpus_add_memory(*c, id, texts[i], strlen(texts[i])), 0);
     }
