@@ -335,6 +335,9 @@ ND_API size_t nd_result_n_pairs(const nd_result *result);
 ND_API const nd_pair *nd_result_pair(const nd_result *result, size_t i);
 ND_API size_t nd_result_n_members(const nd_result *result);
 ND_API const nd_member *nd_result_member(const nd_result *result, size_t i);
+/* The exact Jaccard of member i with its cluster's kept document (1 for the kept one):
+ * the jaccard column of --remove. */
+ND_API double nd_result_member_jaccard(const nd_result *result, size_t i);
 ND_API size_t nd_result_n_passages(const nd_result *result);
 ND_API const nd_passage *nd_result_passage(const nd_result *result, size_t i);
 /* The places of the passage clusters, by cluster, document and start. */

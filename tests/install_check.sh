@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the build into a scratch prefix, then proves a program can link the library:
-#   1. cmake --install: header, libraries, neardup.pc, CMake package, man page; bin/neardup runs
+#   1. cmake --install: header, libraries, neardup.pc, CMake package, man page; bin/neardup runs;
+#      the Python module (when built) imports from lib/python3/dist-packages and finds a pair
 #   2. `cc app.c $(pkg-config --cflags --libs neardup)` links libneardup.so.0 and runs
 #   3. `pkg-config --static` links libneardup.a (no libneardup.so in the binary) and runs
 #   4. a CMake project with find_package(neardup) links neardup::neardup (and the static one)
@@ -43,6 +44,18 @@ static=no
 [ $shared = yes ] || [ $static = yes ] || fail "neither libneardup.so nor libneardup.a installed"
 "$prefix/bin/neardup" --version >/dev/null || fail "the installed bin/neardup does not run"
 echo "install_check: 1 installed (shared: $shared, static: $static); bin/neardup runs"
+module=$(find "$prefix" -name 'neardup.cpython-*.so')
+if [ -n "$module" ]; then # the Python module, where Debian's python3 looks under the prefix
+    PYTHONPATH=$(dirname "$module") /usr/bin/python3 -c 'import neardup, sys
+docs = [("a", "one two three four five six seven"), ("b", "one two three four five six seven")]
+sys.exit(0 if len(neardup.find(docs)["pairs"]) == 1 else 1)' ||
+        fail "the installed Python module $module does not find a pair"
+    case $module in
+    */lib/python3/dist-packages/*) ;;
+    *) fail "the Python module is installed as $module, not in lib/python3/dist-packages" ;;
+    esac
+    echo "install_check: 1 the installed Python module imports and finds a pair"
+fi
 
 cat >"$work/app.c" <<'C'
 #include <neardup.h>

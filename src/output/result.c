@@ -37,6 +37,10 @@ const nd_member *nd_result_member(const nd_result *r, size_t i)
 {
     return &r->members[i];
 }
+double nd_result_member_jaccard(const nd_result *r, size_t i)
+{
+    return r->kept_jaccard[i];
+}
 size_t nd_result_n_passages(const nd_result *r)
 {
     return r->n_passages;

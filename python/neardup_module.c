@@ -1,0 +1,522 @@
+/*
+ * neardup_module.c: the Python module, `import neardup`, over the library's public API.
+ *
+ *   neardup.find(docs, threshold=0.8, passages=False, ...) -> dict
+ *
+ * docs is an iterable of (id, text) pairs, text a str or bytes. The pipeline runs with
+ * the GIL released; what comes back is plain Python objects: lists of dicts. Offsets
+ * are given in bytes of the text's UTF-8 (as in the CSV) and in code points, so that
+ * text[a_char_start:a_char_end] is the passage when text is a str. Warnings about
+ * documents become Python warnings (RuntimeWarning) once the run is over; a bad option
+ * raises ValueError, a bad document TypeError, a failed run RuntimeError or MemoryError.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "neardup.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- options */
+
+typedef enum { FIELD_INT, FIELD_REAL, FIELD_U64, FIELD_FLAG, FIELD_WORD } field_kind;
+
+typedef struct word_value {
+    const char *word;
+    int value;
+} word_value;
+
+/* A keyword argument of find(): its name, the field of nd_options it sets and, for the
+ * numeric ones, the name in the library's option table that gives its range. */
+typedef struct option_field {
+    const char *name;
+    field_kind kind;
+    size_t offset;
+    const char *table_name;
+    const word_value *words; /* FIELD_WORD: the words and their values, ended by NULL */
+} option_field;
+
+static const word_value normalize_words[] = {{"full", ND_NORMALIZE_FULL},
+                                             {"basic", ND_NORMALIZE_BASIC},
+                                             {"none", ND_NORMALIZE_NONE},
+                                             {NULL, 0}};
+static const word_value engine_words[] = {
+    {"fast", ND_ENGINE_FAST}, {"icu", ND_ENGINE_ICU}, {NULL, 0}};
+static const word_value unit_words[] = {{"word", ND_UNIT_WORD}, {"char", ND_UNIT_CHAR}, {NULL, 0}};
+static const word_value verify_words[] = {
+    {"exact", ND_VERIFY_EXACT}, {"estimate", ND_VERIFY_ESTIMATE}, {NULL, 0}};
+static const word_value keep_words[] = {
+    {"first", ND_KEEP_FIRST}, {"longest", ND_KEEP_LONGEST}, {NULL, 0}};
+
+#define FIELD(name, kind, field, table)                                                            \
+    {                                                                                              \
+        name, kind, offsetof(nd_options, field), table, NULL                                       \
+    }
+static const option_field fields[] = {
+    FIELD("threshold", FIELD_REAL, threshold, "threshold"),
+    FIELD("shingle", FIELD_INT, shingle_k, "shingle"),
+    FIELD("char_ngram", FIELD_INT, char_ngram, "char-ngram"),
+    FIELD("num_perm", FIELD_INT, num_perm, "num-perm"),
+    FIELD("seed", FIELD_U64, seed, "seed"),
+    FIELD("bands", FIELD_INT, bands, "bands"),
+    FIELD("rows", FIELD_INT, rows, "rows"),
+    FIELD("max_gap", FIELD_INT, max_gap, "max-gap"),
+    FIELD("min_passage", FIELD_INT, min_passage, "min-passage"),
+    FIELD("max_df", FIELD_INT, max_df, "max-df"),
+    FIELD("threads", FIELD_INT, threads, "threads"),
+    FIELD("memory", FIELD_U64, memory, "memory"),
+    FIELD("passages", FIELD_FLAG, passages, NULL),
+    FIELD("all_pairs", FIELD_FLAG, all_pairs, NULL),
+    FIELD("strict", FIELD_FLAG, strict, NULL),
+    {"normalize", FIELD_WORD, offsetof(nd_options, normalize), NULL, normalize_words},
+    {"engine", FIELD_WORD, offsetof(nd_options, engine), NULL, engine_words},
+    {"shingle_unit", FIELD_WORD, offsetof(nd_options, shingle_unit), NULL, unit_words},
+    {"verify", FIELD_WORD, offsetof(nd_options, verify), NULL, verify_words},
+    {"keep", FIELD_WORD, offsetof(nd_options, keep), NULL, keep_words},
+};
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const option_field *find_field(const char *name)
+{
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return &fields[i];
+    return NULL;
+}
+
+/* Raises ValueError saying what a numeric option must be. */
+static int range_error(const option_field *f)
+{
+    const nd_option_info *info = nd_option_find(f->table_name);
+    char range[128] = "in its range";
+    if (info && isinf(info->max))
+        snprintf(range, sizeof(range), "from %.10g%s", info->min,
+                 info->min_excluded ? " (excluded)" : "");
+    else if (info)
+        snprintf(range, sizeof(range), "from %.10g%s to %.10g", info->min,
+                 info->min_excluded ? " (excluded)" : "", info->max);
+    PyErr_Format(PyExc_ValueError, "%s must be %s %s", f->name,
+                 f->kind == FIELD_REAL ? "a number" : "a whole number", range);
+    return -1;
+}
+
+static int set_word(nd_options *o, const option_field *f, PyObject *value)
+{
+    const char *word = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+    for (const word_value *w = f->words; word && w->word; w++) {
+        if (strcmp(w->word, word) == 0) {
+            memcpy((char *)o + f->offset, &w->value, sizeof(int));
+            return 0;
+        }
+    }
+    PyErr_Clear();
+    PyObject *choices = PyUnicode_FromString("");
+    for (const word_value *w = f->words; choices && w->word; w++)
+        Py_SETREF(choices,
+                  PyUnicode_FromFormat("%U%s'%s'", choices, w == f->words ? "" : ", ", w->word));
+    if (choices)
+        PyErr_Format(PyExc_ValueError, "%s must be one of %U", f->name, choices);
+    Py_XDECREF(choices);
+    return -1;
+}
+
+static int set_number(nd_options *o, const option_field *f, PyObject *value)
+{
+    char *at = (char *)o + f->offset;
+    if (f->kind == FIELD_FLAG) {
+        const int flag = PyObject_IsTrue(value);
+        if (flag < 0)
+            return -1;
+        memcpy(at, &flag, sizeof(flag));
+        return 0;
+    }
+    const nd_option_info *info = nd_option_find(f->table_name);
+    if (f->kind == FIELD_REAL) {
+        const double number = PyFloat_AsDouble(value);
+        if (number == -1.0 && PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError, "%s must be a number", f->name);
+            return -1;
+        }
+        if (info && !nd_option_in_range(info, number))
+            return range_error(f);
+        memcpy(at, &number, sizeof(number));
+        return 0;
+    }
+    if (!PyLong_Check(value) || PyBool_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a whole number", f->name);
+        return -1;
+    }
+    const unsigned long long whole = PyLong_AsUnsignedLongLong(value);
+    if (whole == (unsigned long long)-1 && PyErr_Occurred()) { /* negative or too large */
+        PyErr_Clear();
+        return range_error(f);
+    }
+    if (info && !nd_option_in_range(info, (double)whole))
+        return range_error(f);
+    if (f->kind == FIELD_U64) {
+        const uint64_t u = whole;
+        memcpy(at, &u, sizeof(u));
+    } else {
+        const int i = (int)whole; /* the option table's ranges fit an int */
+        memcpy(at, &i, sizeof(i));
+    }
+    return 0;
+}
+
+/* The options of find()'s keyword arguments, checked by the library. */
+static int options_from(PyObject *kwargs, nd_options *o)
+{
+    *o = (nd_options)ND_OPTIONS_INIT;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (kwargs && PyDict_Next(kwargs, &pos, &key, &value)) {
+        const char *name = PyUnicode_AsUTF8(key);
+        const option_field *f = name ? find_field(name) : NULL;
+        if (!f) {
+            PyErr_Format(PyExc_TypeError, "find() got an unexpected keyword argument '%U'", key);
+            return -1;
+        }
+        if ((f->kind == FIELD_WORD ? set_word(o, f, value) : set_number(o, f, value)) < 0)
+            return -1;
+    }
+    const char *why = NULL;
+    if (nd_options_check(o, &why) != 0) {
+        PyErr_Format(PyExc_ValueError, "invalid options: %s", why ? why : "?");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- documents */
+
+/* The documents' UTF-8 bytes, kept to count code points for the offsets. */
+typedef struct doc_texts {
+    PyObject **bytes; /* a bytes object per document */
+    size_t n, cap;
+} doc_texts;
+
+static void texts_dispose(doc_texts *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        Py_DECREF(t->bytes[i]);
+    PyMem_Free(t->bytes);
+}
+
+/* The UTF-8 bytes of a str, or the bytes object itself (a new reference), or NULL with
+ * TypeError. */
+static PyObject *text_bytes(PyObject *text, Py_ssize_t i)
+{
+    if (PyBytes_Check(text)) {
+        Py_INCREF(text);
+        return text;
+    }
+    if (PyUnicode_Check(text))
+        return PyUnicode_AsUTF8String(text);
+    PyErr_Format(PyExc_TypeError, "document %zd: the text must be str or bytes, not %.100s", i,
+                 Py_TYPE(text)->tp_name);
+    return NULL;
+}
+
+static int add_document(nd_corpus *c, doc_texts *t, PyObject *item, Py_ssize_t i)
+{
+    PyObject *id_obj = NULL, *text_obj = NULL;
+    if (!PyTuple_Check(item) && !PyList_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "document %zd: expected an (id, text) pair, not %.100s", i,
+                     Py_TYPE(item)->tp_name);
+        return -1;
+    }
+    if (PySequence_Size(item) != 2) {
+        PyErr_Format(PyExc_TypeError, "document %zd: expected an (id, text) pair", i);
+        return -1;
+    }
+    id_obj = PySequence_GetItem(item, 0);
+    text_obj = PySequence_GetItem(item, 1);
+    PyObject *id_str = id_obj ? PyObject_Str(id_obj) : NULL;
+    const char *id = id_str ? PyUnicode_AsUTF8(id_str) : NULL;
+    PyObject *bytes = id && text_obj ? text_bytes(text_obj, i) : NULL;
+    int rc = bytes ? 0 : -1;
+    if (rc == 0 && t->n == t->cap) {
+        const size_t cap = t->cap ? 2 * t->cap : 64;
+        PyObject **grown = PyMem_Realloc(t->bytes, cap * sizeof(*grown));
+        if (!grown) {
+            PyErr_NoMemory();
+            rc = -1;
+        } else {
+            t->bytes = grown;
+            t->cap = cap;
+        }
+    }
+    if (rc == 0 && nd_corpus_add_memory(c, id, PyBytes_AS_STRING(bytes),
+                                        (size_t)PyBytes_GET_SIZE(bytes)) != 0) {
+        PyErr_NoMemory();
+        rc = -1;
+    }
+    if (rc == 0)
+        t->bytes[t->n++] = bytes;
+    else
+        Py_XDECREF(bytes);
+    Py_XDECREF(id_str);
+    Py_XDECREF(id_obj);
+    Py_XDECREF(text_obj);
+    return rc;
+}
+
+static int add_documents(nd_corpus *c, doc_texts *t, PyObject *docs)
+{
+    PyObject *it = PyObject_GetIter(docs);
+    if (!it)
+        return -1;
+    PyObject *item;
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && (item = PyIter_Next(it)) != NULL; i++) {
+        rc = add_document(c, t, item, i);
+        Py_DECREF(item);
+    }
+    Py_DECREF(it);
+    return rc == 0 && PyErr_Occurred() ? -1 : rc;
+}
+
+/* ---------------------------------------------------------------- diagnostics */
+
+/* The warnings and errors of a run, gathered while the GIL is released. */
+typedef struct diag_list {
+    char **lines;
+    size_t n, cap;
+} diag_list;
+
+static void gather_diag(const nd_diag *d, void *payload)
+{
+    diag_list *l = payload;
+    if (l->n == l->cap) {
+        const size_t cap = l->cap ? 2 * l->cap : 16;
+        char **grown = realloc(l->lines, cap * sizeof(*grown));
+        if (!grown)
+            return;
+        l->lines = grown;
+        l->cap = cap;
+    }
+    const size_t len = strlen(d->path) + strlen(d->message) + 48;
+    char *line = malloc(len);
+    if (!line)
+        return;
+    if (d->offset >= 0)
+        snprintf(line, len, "%s:%lld: %s", d->path, (long long)d->offset, d->message);
+    else
+        snprintf(line, len, "%s: %s", d->path, d->message);
+    l->lines[l->n++] = line;
+}
+
+static void diags_dispose(diag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->lines[i]);
+    free(l->lines);
+    *l = (diag_list){0};
+}
+
+/* Issues the gathered lines as RuntimeWarnings; -1 when a warning filter raised. */
+static int issue_warnings(diag_list *l)
+{
+    int rc = 0;
+    for (size_t i = 0; i < l->n && rc == 0; i++)
+        rc = PyErr_WarnEx(PyExc_RuntimeWarning, l->lines[i], 1) < 0 ? -1 : 0;
+    diags_dispose(l);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- results */
+
+/* Code points in the first `at` bytes of doc's UTF-8 (at is at a sequence start). */
+static Py_ssize_t code_points(const doc_texts *t, uint32_t doc, uint64_t at)
+{
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(t->bytes[doc]);
+    Py_ssize_t n = 0;
+    for (uint64_t i = 0; i < at; i++)
+        n += (s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Appends a new dict made by Py_BuildValue(format, ...) to list; -1 on failure. */
+static int append_built(PyObject *list, PyObject *dict)
+{
+    if (!dict)
+        return -1;
+    const int rc = PyList_Append(list, dict);
+    Py_DECREF(dict);
+    return rc;
+}
+
+static PyObject *pairs_list(const nd_result *r, const nd_corpus *c)
+{
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < nd_result_n_pairs(r); i++) {
+        const nd_pair *p = nd_result_pair(r, i);
+        if (append_built(list, Py_BuildValue("{s:s,s:s,s:d,s:d,s:I,s:I}", "doc_a",
+                                             nd_corpus_doc_id(c, p->doc_a), "doc_b",
+                                             nd_corpus_doc_id(c, p->doc_b), "jaccard", p->jaccard,
+                                             "jaccard_est", p->jaccard_est, "shared", p->shared,
+                                             "cluster", p->cluster)) < 0)
+            Py_CLEAR(list);
+    }
+    return list;
+}
+
+/* One dict per cluster: its number, the kept document, and its members in input order,
+ * each with its Jaccard to the kept one. */
+static PyObject *clusters_list(const nd_result *r, const nd_corpus *c)
+{
+    PyObject *list = PyList_New(0), *members = NULL;
+    for (size_t i = 0; list && i < nd_result_n_members(r); i++) {
+        const nd_member *m = nd_result_member(r, i);
+        if (i == 0 || nd_result_member(r, i - 1)->cluster != m->cluster) {
+            members = PyList_New(0);
+            if (append_built(list, Py_BuildValue("{s:I,s:s,s:I,s:N}", "cluster", m->cluster, "kept",
+                                                 nd_corpus_doc_id(c, m->kept_doc), "size", m->size,
+                                                 "members", members)) < 0) {
+                Py_CLEAR(list);
+                break;
+            }
+        }
+        if (append_built(members, Py_BuildValue("(sd)", nd_corpus_doc_id(c, m->doc),
+                                                nd_result_member_jaccard(r, i))) < 0)
+            Py_CLEAR(list);
+    }
+    return list;
+}
+
+static PyObject *passage_dict(const nd_passage *p, const nd_corpus *c, const doc_texts *t)
+{
+    return Py_BuildValue(
+        "{s:s,s:K,s:K,s:s,s:K,s:K,s:n,s:n,s:n,s:n,s:I,s:I,s:d}", "doc_a",
+        nd_corpus_doc_id(c, p->doc_a), "a_start", (unsigned long long)p->a_start, "a_end",
+        (unsigned long long)p->a_end, "doc_b", nd_corpus_doc_id(c, p->doc_b), "b_start",
+        (unsigned long long)p->b_start, "b_end", (unsigned long long)p->b_end, "a_char_start",
+        code_points(t, p->doc_a, p->a_start), "a_char_end", code_points(t, p->doc_a, p->a_end),
+        "b_char_start", code_points(t, p->doc_b, p->b_start), "b_char_end",
+        code_points(t, p->doc_b, p->b_end), "words_a", p->words_a, "words_b", p->words_b, "score",
+        p->score);
+}
+
+static PyObject *passages_list(const nd_result *r, const nd_corpus *c, const doc_texts *t)
+{
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < nd_result_n_passages(r); i++)
+        if (append_built(list, passage_dict(nd_result_passage(r, i), c, t)) < 0)
+            Py_CLEAR(list);
+    return list;
+}
+
+static PyObject *stats_dict(const nd_result *r)
+{
+    const nd_stats *s = nd_result_stats(r);
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "documents", (unsigned long long)s->n_docs,
+        "bytes", (unsigned long long)s->n_bytes, "words", (unsigned long long)s->n_tokens, "empty",
+        (unsigned long long)s->n_empty, "skipped", (unsigned long long)s->n_skipped,
+        "candidate_pairs", (unsigned long long)s->n_candidates, "pairs",
+        (unsigned long long)s->n_pairs, "clusters", (unsigned long long)s->n_clusters, "duplicates",
+        (unsigned long long)s->n_duplicates, "passages", (unsigned long long)s->n_passages);
+}
+
+static PyObject *result_dict(const nd_result *r, const nd_corpus *c, const doc_texts *t)
+{
+    PyObject *pairs = pairs_list(r, c);
+    PyObject *clusters = pairs ? clusters_list(r, c) : NULL;
+    PyObject *passages = clusters ? passages_list(r, c, t) : NULL;
+    PyObject *stats = passages ? stats_dict(r) : NULL;
+    if (!stats) {
+        Py_XDECREF(pairs);
+        Py_XDECREF(clusters);
+        Py_XDECREF(passages);
+        return NULL;
+    }
+    return Py_BuildValue("{s:N,s:N,s:N,s:N}", "pairs", pairs, "clusters", clusters, "passages",
+                         passages, "stats", stats);
+}
+
+/* ---------------------------------------------------------------- find */
+
+static PyObject *raise_for(int rc)
+{
+    if (rc == ND_ENOMEM)
+        return PyErr_NoMemory();
+    PyErr_Format(PyExc_RuntimeError, "neardup: %s", nd_strerror(rc));
+    return NULL;
+}
+
+static PyObject *find(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    PyObject *docs;
+    if (!PyArg_ParseTuple(args, "O:find", &docs))
+        return NULL;
+    nd_options o;
+    if (options_from(kwargs, &o) < 0)
+        return NULL;
+    nd_corpus *c = NULL;
+    if (nd_corpus_new(&c, &o) != 0)
+        return PyErr_NoMemory();
+    diag_list diags = {0};
+    nd_corpus_set_diag(c, gather_diag, &diags);
+    doc_texts texts = {0};
+    PyObject *out = NULL;
+    if (add_documents(c, &texts, docs) == 0) {
+        nd_result *r = NULL;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = nd_corpus_run(c, &r);
+        Py_END_ALLOW_THREADS const int warned = issue_warnings(&diags);
+        if (warned == 0 && rc != 0)
+            raise_for(rc);
+        else if (warned == 0)
+            out = result_dict(r, c, &texts);
+        nd_result_free(r);
+    }
+    diags_dispose(&diags);
+    texts_dispose(&texts);
+    nd_corpus_free(c);
+    return out;
+}
+
+PyDoc_STRVAR(find_doc,
+             "find(docs, /, threshold=0.8, passages=False, **options) -> dict\n\n"
+             "Finds the near-duplicate documents of docs, an iterable of (id, text) pairs\n"
+             "(text: str or bytes), and with passages=True the passages they share.\n"
+             "Returns {'pairs': [...], 'clusters': [...], 'passages': [...], 'stats': {...}}:\n"
+             "pairs as dicts (doc_a, doc_b, jaccard, jaccard_est, shared, cluster); clusters\n"
+             "as dicts (cluster, kept, size, members: [(id, jaccard to kept), ...]);\n"
+             "passages as dicts with byte offsets (a_start, a_end, ...) and code-point\n"
+             "offsets (a_char_start, ...: text[a_char_start:a_char_end] for a str).\n"
+             "Options, as on the command line with '_' for '-': threshold, shingle,\n"
+             "num_perm, seed, bands, rows, normalize ('full', 'basic', 'none'), engine,\n"
+             "shingle_unit ('word', 'char'), char_ngram, verify, keep ('first',\n"
+             "'longest'), all_pairs, max_gap, min_passage, max_df, strict, threads, memory.");
+
+static PyMethodDef methods[] = {
+    {"find", (PyCFunction)(void (*)(void))find, METH_VARARGS | METH_KEYWORDS, find_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "neardup",
+    "Near-duplicate documents and the passages they share (libneardup).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC PyInit_neardup(void); /* (for -Wmissing-prototypes) */
+
+PyMODINIT_FUNC PyInit_neardup(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddStringConstant(m, "__version__", nd_version()) < 0)
+        Py_CLEAR(m);
+    return m;
+}
