@@ -321,6 +321,7 @@ typedef struct nd_stats {
                                           ND_PASSAGE_ALL_PLACES places that no passage
                                           joins (each place is aligned with the text's
                                           first; nd_options.all_pairs aligns every two) */
+    uint64_t n_jsonl_lines; /* documents that are JSONL lines (what --dedup-out writes) */
     /* new fields go here, and only here */
 } nd_stats;
 
@@ -385,8 +386,8 @@ ND_API int nd_write_run_info(const nd_result *result, FILE *out);
 
 /* ---------------------------------------------------------------- progress */
 
-/* Called from the scanning threads, at most every 64 documents, with the documents and
- * bytes scanned so far and the totals (bytes_total 0 when unknown). It must be quick and
+/* Called from the scanning threads, at most every 64 documents, with the documents
+ * scanned so far, their total, and the bytes scanned so far. It must be quick and
  * thread-safe. */
 typedef void (*nd_progress_fn)(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
                                void *payload);

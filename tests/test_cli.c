@@ -506,3 +506,93 @@ Test(cli, csv_safe_neutralises_formula_cells)
     remove_tree(dir);
     free(dir);
 }
+
+/* ---------------------------------------------------------------- a CLI that guides */
+
+static size_t count_lines_with(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *at = text; (at = strstr(at, needle)) != NULL; at += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A mistyped option: the program's name, the option, and the one meant. */
+Test(cli, an_unknown_option_suggests_the_nearest)
+{
+    cli_result r = run_cli("--treshold 0.5 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "neardup: unknown option '--treshold'; did you mean '--threshold'?\n"),
+              "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("'%s' --pairs", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "neardup: --pairs needs a value\n"), "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("--pa x '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "'--pa' could be more than one option"), "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* A value out of range says what the option takes, with an example. */
+Test(cli, a_bad_value_says_what_is_wanted)
+{
+    cli_result r = run_cli("--threshold 80 '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "--threshold: '80' is not a number above 0, at most 1 (a fraction: "
+                            "80% is 0.8)"),
+              "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("--num-perm 8 '%s'", SEEDS_DIR);
+    cr_assert(strstr(r.err, "'8' is not a whole number 16..1024 (e.g. 128)"), "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* 2,000 lines read with the wrong --text-key: three errors shown, then one line with the
+ * count, the keys of the first line and the option that fixes it. */
+Test(cli, the_wrong_text_key_is_said_once_with_its_fix)
+{
+    char *dir = make_temp_dir(), path[4096];
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 2000; i++)
+        fprintf(f, "{\"id\": %d, \"body\": \"words of line %d\"}\n", i, i);
+    fclose(f);
+    cli_result r = run_cli("--pairs /dev/null '%s'", path);
+    cr_assert_eq(r.status, 3);
+    cr_assert_eq(count_lines_with(r.err, "error: no \"text\" key"), 3, "%s", r.err);
+    cr_assert(strstr(r.err, "neardup: 1997 more errors like these: no \"text\" key\n"), "%s",
+              r.err);
+    cr_assert(strstr(r.err, "neardup: 2000 lines have no \"text\" key: name the key that holds the "
+                            "text with --text-key KEY (the first line's keys: \"id\", \"body\")\n"),
+              "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("--text-key body --pairs /dev/null '%s'", path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* --dedup-out writes JSONL lines only: with none among the inputs, a warning says so. */
+Test(cli, dedup_out_without_jsonl_warns)
+{
+    cli_result r = run_cli("--dedup-out /dev/null --pairs /dev/null '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.err, "warning: --dedup-out /dev/null: no input is JSONL"), "%s", r.err);
+    cli_result_dispose(&r);
+}
+
+/* One of a thing is singular; --help ends with examples. */
+Test(cli, plurals_and_examples)
+{
+    cli_result r = run_cli("--threshold 0.3 --pairs /dev/null '%s'", SEEDS_DIR);
+    cr_assert(strstr(r.err, "1 candidate pair, 1 listed pair, 1 cluster (1 document to remove)"),
+              "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("--help");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "\nExamples:\n  neardup articles/"), "%s", r.out);
+    cli_result_dispose(&r);
+}

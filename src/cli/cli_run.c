@@ -10,9 +10,46 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages of one kind (the same words up to a parenthesis: "no "text" key (its keys:
+ * ...)" of every line of a feed read with the wrong --text-key) are shown SHOWN_PER_KIND
+ * times, then counted, and summed up once at the end. */
+#define SHOWN_PER_KIND 3
+#define MAX_KINDS 32
+
+typedef struct diag_kind {
+    char *key;   /* the message up to " (" */
+    char *first; /* the first message of this kind, whole */
+    bool error;
+    size_t count;
+} diag_kind;
+
 typedef struct diag_counts {
     size_t errors, warnings;
+    diag_kind kinds[MAX_KINDS];
+    size_t n_kinds;
 } diag_counts;
+
+/* The kind of message m (added when new and there is room), or NULL. */
+static diag_kind *kind_of(diag_counts *counts, const char *m, bool error)
+{
+    const size_t key_len = strstr(m, " (") ? (size_t)(strstr(m, " (") - m) : strlen(m);
+    for (size_t i = 0; i < counts->n_kinds; i++) {
+        diag_kind *k = &counts->kinds[i];
+        if (k->error == error && strlen(k->key) == key_len && !strncmp(k->key, m, key_len))
+            return k;
+    }
+    if (counts->n_kinds == MAX_KINDS)
+        return NULL;
+    diag_kind *k = &counts->kinds[counts->n_kinds];
+    *k = (diag_kind){strndup(m, key_len), strdup(m), error, 0};
+    if (!k->key || !k->first) {
+        free(k->key);
+        free(k->first);
+        return NULL;
+    }
+    counts->n_kinds++;
+    return k;
+}
 
 static void print_diag(const nd_diag *d, void *payload)
 {
@@ -22,12 +59,41 @@ static void print_diag(const nd_diag *d, void *payload)
         counts->errors++;
     else
         counts->warnings++;
+    diag_kind *kind = kind_of(counts, d->message, error);
+    if (kind && ++kind->count > SHOWN_PER_KIND)
+        return;
     /* (ids and file names may hold control characters: cli_message escapes them) */
     if (d->offset >= 0)
         cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
                     error ? "error" : "warning", d->message);
     else
         cli_message("neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
+}
+
+/* Says how many messages of each kind were not shown, and what fixes the most common
+ * mistake: a JSONL feed whose text is under another key than --text-key. */
+static void sum_up_diags(diag_counts *counts, const char *text_key)
+{
+    char missing[300];
+    snprintf(missing, sizeof(missing), "no \"%s\" key", text_key);
+    for (size_t i = 0; i < counts->n_kinds; i++) {
+        const diag_kind *k = &counts->kinds[i];
+        if (k->count > SHOWN_PER_KIND)
+            cli_message("neardup: %zu more %s like %s: %s\n", k->count - SHOWN_PER_KIND,
+                        k->error ? "errors" : "warnings",
+                        SHOWN_PER_KIND == 1 ? "this one" : "these", k->key);
+        const char *keys = strstr(k->first, "(its keys: ");
+        if (!strcmp(k->key, missing) && keys) {
+            keys += strlen("(its keys: ");
+            cli_message("neardup: %zu %s no \"%s\" key: name the key that holds the text with "
+                        "--text-key KEY (the first line's keys: %.*s)\n",
+                        k->count, k->count == 1 ? "line has" : "lines have", text_key,
+                        (int)strcspn(keys, ")"), keys);
+        }
+        free(k->key);
+        free(k->first);
+    }
+    counts->n_kinds = 0;
 }
 
 /* The paths named in a list file (newline- or NUL-separated), into *paths[0..*n). A list
@@ -230,6 +296,9 @@ static void print_memory_plan(const nd_result *r)
     fputc('\n', stderr);
 }
 
+/* "%llu %s" arguments: a count and its noun, singular for 1. */
+#define COUNT(n, one, many) (unsigned long long)(n), (n) == 1 ? (one) : (many)
+
 static void print_summary(const nd_result *r, bool passages)
 {
     const nd_stats *s = nd_result_stats(r);
@@ -237,39 +306,40 @@ static void print_summary(const nd_result *r, bool passages)
     for (int i = 0; i < ND_STAGE_COUNT; i++)
         total += s->seconds[i];
     fprintf(stderr,
-            "neardup: %llu documents (%llu bytes, %llu words, %llu shingles), %llu empty, "
-            "%llu skipped, %llu with invalid UTF-8\n",
-            (unsigned long long)s->n_docs, (unsigned long long)s->n_bytes,
-            (unsigned long long)s->n_tokens, (unsigned long long)s->n_shingles,
+            "neardup: %llu %s (%llu %s, %llu %s, %llu %s), %llu empty, %llu skipped, %llu with "
+            "invalid UTF-8\n",
+            COUNT(s->n_docs, "document", "documents"), COUNT(s->n_bytes, "byte", "bytes"),
+            COUNT(s->n_tokens, "word", "words"), COUNT(s->n_shingles, "shingle", "shingles"),
             (unsigned long long)s->n_empty, (unsigned long long)s->n_skipped,
             (unsigned long long)s->n_invalid_utf8);
     fprintf(stderr,
-            "neardup: LSH %d bands x %d rows: %llu candidate pairs, %llu listed pairs, "
-            "%llu clusters (%llu documents to remove)\n",
-            s->bands, s->rows, (unsigned long long)s->n_candidates, (unsigned long long)s->n_pairs,
-            (unsigned long long)s->n_clusters, (unsigned long long)s->n_duplicates);
+            "neardup: LSH %d bands x %d rows: %llu candidate %s, %llu listed %s, %llu %s "
+            "(%llu %s to remove)\n",
+            s->bands, s->rows, COUNT(s->n_candidates, "pair", "pairs"),
+            COUNT(s->n_pairs, "pair", "pairs"), COUNT(s->n_clusters, "cluster", "clusters"),
+            COUNT(s->n_duplicates, "document", "documents"));
     if (s->n_copies)
-        fprintf(stderr, "neardup: %llu documents repeat the text of an earlier one\n",
-                (unsigned long long)s->n_copies);
+        fprintf(stderr, "neardup: %llu %s the text of an earlier one\n",
+                COUNT(s->n_copies, "document repeats", "documents repeat"));
     if (s->n_pairs_unlisted)
         fprintf(stderr,
-                "neardup: %llu pairs of members of clusters over %d documents not listed (each "
+                "neardup: %llu %s of members of clusters over %d documents not listed (each "
                 "member is listed with its kept document; --all-pairs lists every pair)\n",
-                (unsigned long long)s->n_pairs_unlisted, ND_LIST_ALL_PAIRS);
+                COUNT(s->n_pairs_unlisted, "pair", "pairs"), ND_LIST_ALL_PAIRS);
     if (passages)
-        fprintf(stderr,
-                "neardup: %llu passages in %llu passage clusters (%llu common shingles capped "
-                "by --max-df)\n",
-                (unsigned long long)s->n_passages, (unsigned long long)s->n_passage_clusters,
-                (unsigned long long)s->n_capped_shingles);
+        fprintf(stderr, "neardup: %llu %s in %llu passage %s (%llu common %s capped by --max-df)\n",
+                COUNT(s->n_passages, "passage", "passages"),
+                COUNT(s->n_passage_clusters, "cluster", "clusters"),
+                COUNT(s->n_capped_shingles, "shingle", "shingles"));
     if (s->n_passage_pairs_unlisted)
         fprintf(stderr,
-                "neardup: %llu pairs of documents sharing a text found in over %d places have "
-                "no passage of their own (each place is aligned with the text's first; "
+                "neardup: %llu %s of documents sharing a text found in over %d places %s no "
+                "passage of their own (each place is aligned with the text's first; "
                 "--all-pairs aligns every two)\n",
-                (unsigned long long)s->n_passage_pairs_unlisted, ND_PASSAGE_ALL_PLACES);
-    fprintf(stderr, "neardup: memory: %llu sorted runs spilled to --tmpdir\n",
-            (unsigned long long)s->n_spilled_runs);
+                COUNT(s->n_passage_pairs_unlisted, "pair", "pairs"), ND_PASSAGE_ALL_PLACES,
+                s->n_passage_pairs_unlisted == 1 ? "has" : "have");
+    fprintf(stderr, "neardup: memory: %llu sorted %s spilled to --tmpdir\n",
+            COUNT(s->n_spilled_runs, "run", "runs"));
     fprintf(stderr,
             "neardup: seconds: list %.3f, scan %.3f, lsh %.3f, verify %.3f, cluster %.3f, "
             "passages %.3f, total %.3f\n",
@@ -291,7 +361,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
 {
     nd_corpus *corpus = NULL;
     nd_result *result = NULL;
-    diag_counts counts = {0, 0};
+    diag_counts counts = {0};
     cli_output_name names[N_OUTPUTS];
     writer_fn writers[N_OUTPUTS];
     const size_t n_outs = output_table(cfg, names, writers);
@@ -335,6 +405,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     if (show)
         cli_progress_end(&progress);
     if (rc < 0) {
+        sum_up_diags(&counts, opts->text_key);
         /* ND_EIO: the scratch file could not be written; the diagnostic said why */
         if (rc != ND_EIO)
             fprintf(stderr, "neardup: %s\n", nd_strerror(rc));
@@ -342,6 +413,11 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;
     }
     const bool write_failed = write_outputs(result, cfg, names, writers, n_outs) < 0;
+    sum_up_diags(&counts, opts->text_key);
+    if (cfg->dedup_out && nd_result_stats(result)->n_jsonl_lines == 0)
+        cli_message("neardup: warning: --dedup-out %s: no input is JSONL, so it has no line to "
+                    "keep (it writes the kept lines of JSONL inputs)\n",
+                    cfg->dedup_out);
     if (cfg->verbosity >= 2) {
         print_listing(corpus, result);
         print_memory_plan(result);

@@ -183,6 +183,15 @@ static void usage(void)
           "  -h, --help               show this help and exit\n"
           "  -V, --version            show the versions of neardup, ICU and xxHash\n"
           "\n"
+          "Examples:\n"
+          "  neardup articles/                      near-duplicate pairs of a folder, as CSV\n"
+          "  neardup --threshold 0.5 --clusters clusters.csv articles/\n"
+          "                                         looser copies, grouped, the kept one marked\n"
+          "  neardup --text-key body --dedup-out kept.jsonl feed.jsonl.zst\n"
+          "                                         a JSONL feed without its near-duplicates\n"
+          "  neardup --passages passages.csv --report report.html articles/\n"
+          "                                         the passages articles share, and a page\n"
+          "\n"
           "Exit status: 0 success; 1 duplicates found (only with --exit-code);\n"
           "2 usage error; 3 some input could not be read; 4 an output could not be written;\n"
           "5 internal error (out of memory, ICU failure).\n",
@@ -290,12 +299,78 @@ static void help_option(const char *name)
 static void bad_value(const nd_option_info *o, const char *s)
 {
     static const char *const nouns[] = {"a whole number", "a number", "a size"};
-    char range[96];
+    char range[96], example[64];
     range_text(o, range, sizeof(range));
     if (!*range) /* only the type bounds it: say where it starts */
         snprintf(range, sizeof(range), "at least %.15g", o->min);
-    usage_error("--%s: '%s' is not %s, %s%s", o->name, s, nouns[o->kind], range,
-                o->kind == ND_OPTION_BYTES ? " (like 512M or 2G)" : "");
+    if (o->kind == ND_OPTION_BYTES)
+        snprintf(example, sizeof(example), "like 512M or 2G");
+    else if (o->kind == ND_OPTION_REAL && o->max == 1 && strtod(s, NULL) > 1 &&
+             strtod(s, NULL) <= 100) /* a percentage */
+        snprintf(example, sizeof(example), "a fraction: %.15g%% is %.15g", strtod(s, NULL),
+                 strtod(s, NULL) / 100);
+    else
+        snprintf(example, sizeof(example), "e.g. %.15g", o->def);
+    usage_error("--%s: '%s' is not %s %s (%s)", o->name, s, nouns[o->kind], range, example);
+}
+
+/* The edit distance of a and b (at most 64 bytes of each are compared). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t row[65], la = strnlen(a, 64), lb = strnlen(b, 64);
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            const size_t up = row[j];
+            const size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            row[j] = best < up + 1 ? best : up + 1;
+            if (row[j - 1] + 1 < row[j])
+                row[j] = row[j - 1] + 1;
+            diagonal = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The long option nearest to name (without "--" and "=VALUE"), or NULL when none is near:
+ * one that starts with it, or within two edits. */
+static const char *nearest_option(const char *name)
+{
+    const char *best = NULL;
+    size_t best_distance = 3;
+    for (const struct option *o = longopts; o->name; o++) {
+        const size_t d =
+            strncmp(o->name, name, strlen(name)) == 0 ? 0 : edit_distance(o->name, name);
+        if (d < best_distance) {
+            best = o->name;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+/* getopt_long found an unknown option or one without its value (opterr is 0). */
+static void bad_option(int c, const char *arg)
+{
+    if (c == ':')
+        usage_error("%s needs a value", arg);
+    if (optopt) /* a short option */
+        usage_error("unknown option '-%c'", optopt);
+    char name[128];
+    snprintf(name, sizeof(name), "%s", arg + strspn(arg, "-"));
+    name[strcspn(name, "=")] = '\0';
+    size_t starting = 0;
+    for (const struct option *o = longopts; o->name; o++)
+        starting += strncmp(o->name, name, strlen(name)) == 0;
+    if (starting > 1)
+        usage_error("'%s' could be more than one option: write it whole", arg);
+    const char *near = nearest_option(name);
+    if (near)
+        usage_error("unknown option '%s'; did you mean '--%s'?", arg, near);
+    usage_error("unknown option '%s'", arg);
 }
 
 /* A whole number within the option's range (every whole option of the table starts at 0
@@ -440,7 +515,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         printf("%s\n", buf);
         exit(ND_EXIT_OK);
     }
-    default: fputs("Try 'neardup --help' for more information.\n", stderr); exit(ND_EXIT_USAGE);
+    default: bad_option(c, arg);
     }
 }
 
@@ -449,8 +524,9 @@ int main(int argc, char **argv)
     nd_options opts = ND_OPTIONS_INIT;
     cli_config cfg = CLI_CONFIG_INIT;
     int c;
-    while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1)
-        parse_option(c, optarg, &opts, &cfg);
+    opterr = 0; /* bad_option says what was wrong, in neardup's words */
+    while ((c = getopt_long(argc, argv, ":qvhV", longopts, NULL)) != -1)
+        parse_option(c, c == '?' || c == ':' ? argv[optind - 1] : optarg, &opts, &cfg);
     if ((opts.bands == 0) != (opts.rows == 0))
         usage_error("--bands and --rows go together");
     if (opts.bands && (long)opts.bands * opts.rows > opts.num_perm)

@@ -65,6 +65,26 @@ static char *string_id(json_t *v)
     return id;
 }
 
+/* The keys of obj, quoted and comma-separated, into buf ("..." past its room): what a
+ * user who named the wrong --text-key needs to see. */
+static void list_keys(json_t *obj, char *buf, size_t len)
+{
+    const char *key;
+    json_t *value;
+    size_t at = 0;
+    buf[0] = '\0';
+    json_object_foreach(obj, key, value)
+    {
+        (void)value;
+        const int n = snprintf(buf + at, len - at, "%s\"%s\"", at ? ", " : "", key);
+        if (n < 0 || (size_t)n >= len - at) {
+            snprintf(buf + (at < len - 4 ? at : len - 4), 4, "...");
+            return;
+        }
+        at += (size_t)n;
+    }
+}
+
 static char *id_text(json_t *v)
 {
     if (json_is_string(v))
@@ -90,7 +110,9 @@ int nd_jsonl_parse_jansson(const unsigned char *line, size_t len, const char *id
         snprintf(why, why_len, "not a JSON object");
         rc = ND_EFORMAT;
     } else if (!t) {
-        snprintf(why, why_len, "no \"%s\" key", text_key);
+        char keys[128];
+        list_keys(root, keys, sizeof(keys));
+        snprintf(why, why_len, "no \"%s\" key (its keys: %s)", text_key, *keys ? keys : "none");
         rc = ND_EFORMAT;
     } else if (!json_is_string(t)) {
         snprintf(why, why_len, "\"%s\" is not a string", text_key);

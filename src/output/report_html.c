@@ -59,18 +59,21 @@ static const char style[] =
     "mark{background:#ffd966;color:inherit}"
     ".note{color:#666}";
 
+/* "%llu %s" arguments: a count and its noun, singular for 1. */
+#define COUNT(n, one, many) (unsigned long long)(n), (n) == 1 ? (one) : (many)
+
 static void put_head(FILE *out, const nd_stats *s)
 {
     fprintf(out,
             "<!DOCTYPE html>\n<html lang=\"und\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>neardup report</title>\n<style>%s</style>\n</head>\n<body>\n"
-            "<h1>neardup report</h1>\n<p class=\"summary\">%llu documents, %llu bytes; "
-            "%llu near-duplicate pairs in %llu clusters (%llu documents to remove); "
-            "%llu shared passages.</p>\n",
-            style, (unsigned long long)s->n_docs, (unsigned long long)s->n_bytes,
-            (unsigned long long)s->n_pairs, (unsigned long long)s->n_clusters,
-            (unsigned long long)s->n_duplicates, (unsigned long long)s->n_passages);
+            "<h1>neardup report</h1>\n<p class=\"summary\">%llu %s, %llu %s; "
+            "%llu near-duplicate %s in %llu %s (%llu %s to remove); %llu shared %s.</p>\n",
+            style, COUNT(s->n_docs, "document", "documents"), COUNT(s->n_bytes, "byte", "bytes"),
+            COUNT(s->n_pairs, "pair", "pairs"), COUNT(s->n_clusters, "cluster", "clusters"),
+            COUNT(s->n_duplicates, "document", "documents"),
+            COUNT(s->n_passages, "passage", "passages"));
 }
 
 static void put_id(FILE *out, const nd_corpus *c, uint32_t doc)

@@ -40,6 +40,8 @@ static int start_run(nd_corpus *c, nd_run_ctx *ctx, nd_result **out)
     r->corpus = c;
     r->stats.struct_size = sizeof(r->stats); /* what this library fills (ND_STATS_HAS) */
     r->stats.n_docs = c->n_docs;
+    for (size_t i = 0; i < c->n_docs; i++)
+        r->stats.n_jsonl_lines += c->docs[i].kind == ND_DOC_JSONL_LINE;
     r->stats.seconds[ND_STAGE_LIST] = c->list_seconds;
     r->stats.bands = o->bands;
     r->stats.rows = o->rows;
