@@ -380,6 +380,11 @@ ND_API int nd_write_kept_lines(const nd_result *result, FILE *out);
  * context, highlighted; right-to-left text shown right, all document text escaped. */
 ND_API int nd_write_report_html(const nd_result *result, FILE *out);
 
+/* The figures of a crawl's deduplication, as one JSON object: documents, bytes, the
+ * duplicates a deduplication removes (documents, bytes, rates), the clusters by size
+ * (sizes 2, 3-4, 5-8, ...), and the same per host for documents with a URL (WARC). */
+ND_API int nd_write_stats(const nd_result *result, FILE *out);
+
 /* A JSON object describing the run: versions of neardup, ICU and xxHash, the options,
  * the counts, the seconds of each stage and the peak memory of the process. */
 ND_API int nd_write_run_info(const nd_result *result, FILE *out);

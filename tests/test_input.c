@@ -777,3 +777,43 @@ Test(input, many_compressed_files_share_one_spool_file, .timeout = 120)
     cli_result_dispose(&plain);
     cli_result_dispose(&gz);
 }
+
+/* --stats: the duplicates a deduplication removes, by cluster size and by host (the host
+ * of WARC-Target-URI, lower-cased, without user or port). */
+Test(input, crawl_statistics_by_host)
+{
+    static const char rain[] = "rain is expected in the capital on monday the agency said";
+    static const char bank[] = "the central bank kept its interest rate unchanged this week";
+    static const struct {
+        const char *uri, *text;
+    } records[] = {
+        {"http://a.example/1", fox},        {"http://A.Example:8080/2", fox},
+        {"https://user@b.example/x", rain}, {"http://b.example/y", rain},
+        {"http://b.example/z", bank},
+    };
+    char buf[8192];
+    size_t n = 0;
+    for (size_t i = 0; i < 5; i++) {
+        char headers[256];
+        snprintf(headers, sizeof(headers),
+                 "WARC-Record-ID: <urn:uuid:%zu>\r\nWARC-Target-URI: %s\r\n", i, records[i].uri);
+        n += warc_record(buf + n, "WARC/1.0", "conversion", headers, records[i].text,
+                         strlen(records[i].text));
+    }
+    write_in_dir("crawl.wet", buf, n);
+    cli_result r = run_cli("-q --stats - --pairs /dev/null '%s/crawl.wet'", dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"documents\":5,\"bytes\":"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"duplicates\":2,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"duplicate_rate\":0.400000,"), "%s", r.out);
+    cr_assert(
+        strstr(r.out, "\"cluster_sizes\":[{\"min\":2,\"max\":2,\"clusters\":2,\"documents\":4}]"),
+        "%s", r.out);
+    cr_assert(strstr(r.out, "\"hosts\":[{\"host\":\"b.example\",\"documents\":3,"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"host\":\"a.example\",\"documents\":2,"), "%s", r.out);
+    cr_assert_eq(strstr(r.out, "user"), NULL, "no user part: %s", r.out);
+    cli_result_dispose(&r);
+    r = run_cli("-q --run-info - --pairs /dev/null '%s/crawl.wet'", dir);
+    cr_assert(strstr(r.out, "\"crawl\":{\"documents\":5,"), "in --run-info too: %s", r.out);
+    cli_result_dispose(&r);
+}

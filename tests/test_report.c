@@ -51,6 +51,16 @@ static char *make_report(void)
     return html;
 }
 
+/* The report says what a deduplication would remove, and the clusters by size. */
+Test(report, says_what_deduplicating_removes)
+{
+    char *html = make_report();
+    /* the seeds' pair and the two copies of the hostile document: 2 of 7 */
+    cr_assert(strstr(html, "Deduplicating would remove 2 of 7 documents (28.6%)"), "%s", html);
+    cr_assert(strstr(html, "<tr><td>2</td><td>2</td><td>4</td></tr>"), "%s", html);
+    free(html);
+}
+
 /* Document text is escaped; ids are isolated; text blocks carry dir="auto". */
 Test(report, escaped_and_bidi_markup)
 {

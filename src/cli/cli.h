@@ -22,7 +22,7 @@ enum {
 
 typedef struct cli_config {
     const char *pairs, *clusters, *remove, *passages, *passage_clusters; /* paths or NULL */
-    const char *dedup_out, *run_info, *report;
+    const char *dedup_out, *run_info, *report, *stats;
     int progress; /* 0 never, 1 auto (stderr is a terminal), 2 always */
     nd_format format;
     bool passage_text;

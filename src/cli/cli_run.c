@@ -179,6 +179,12 @@ static int write_passage_clusters(const nd_result *r, FILE *out, const cli_confi
     return nd_write_passage_clusters(r, out, cfg->format, cfg->passage_text);
 }
 
+static int write_stats(const nd_result *r, FILE *out, const cli_config *cfg)
+{
+    (void)cfg;
+    return nd_write_stats(r, out);
+}
+
 static int write_kept(const nd_result *r, FILE *out, const cli_config *cfg)
 {
     (void)cfg;
@@ -197,14 +203,15 @@ static int write_report(const nd_result *r, FILE *out, const cli_config *cfg)
     return nd_write_report_html(r, out);
 }
 
-#define N_OUTPUTS 8
+#define N_OUTPUTS 9
 
 /* The outputs asked for, in the order they are written, into names and writers; returns
  * how many. With none, pairs go to stdout. */
 static size_t output_table(const cli_config *cfg, cli_output_name *names, writer_fn *writers)
 {
     const bool none = !cfg->pairs && !cfg->clusters && !cfg->remove && !cfg->passages &&
-                      !cfg->passage_clusters && !cfg->dedup_out && !cfg->run_info && !cfg->report;
+                      !cfg->passage_clusters && !cfg->dedup_out && !cfg->run_info && !cfg->report &&
+                      !cfg->stats;
     const cli_output_name all[N_OUTPUTS] = {
         {"pairs", none ? "-" : cfg->pairs},
         {"clusters", cfg->clusters},
@@ -213,11 +220,12 @@ static size_t output_table(const cli_config *cfg, cli_output_name *names, writer
         {"passage-clusters", cfg->passage_clusters},
         {"dedup-out", cfg->dedup_out},
         {"run-info", cfg->run_info},
+        {"stats", cfg->stats},
         {"report", cfg->report},
     };
     static const writer_fn all_writers[N_OUTPUTS] = {
         write_pairs, write_clusters, write_remove, write_passages, write_passage_clusters,
-        write_kept,  write_run_info, write_report,
+        write_kept,  write_run_info, write_stats,  write_report,
     };
     size_t n = 0;
     for (size_t i = 0; i < N_OUTPUTS; i++)

@@ -25,6 +25,7 @@ enum {
     OPT_REMOVE,
     OPT_PASSAGES,
     OPT_PASSAGE_CLUSTERS,
+    OPT_STATS,
     OPT_FORMAT,
     OPT_NO_PASSAGE_TEXT,
     OPT_THRESHOLD,
@@ -67,6 +68,7 @@ static const struct option longopts[] = {
     {"remove", required_argument, NULL, OPT_REMOVE},
     {"passages", required_argument, NULL, OPT_PASSAGES},
     {"passage-clusters", required_argument, NULL, OPT_PASSAGE_CLUSTERS},
+    {"stats", required_argument, NULL, OPT_STATS},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"csv-safe", no_argument, NULL, OPT_CSV_SAFE},
     {"no-passage-text", no_argument, NULL, OPT_NO_PASSAGE_TEXT},
@@ -132,6 +134,8 @@ static void usage(void)
           "      --dedup-out=FILE     the kept JSONL lines (unique documents and one per\n"
           "                           cluster), byte for byte, in input order\n"
           "      --report=FILE        a self-contained HTML page of clusters, pairs and passages\n"
+          "      --stats=FILE         JSON: documents, bytes, the duplicates a deduplication\n"
+          "                           removes, clusters by size, the same per host (WARC)\n"
           "      --run-info=FILE      JSON: options, versions, counts, seconds per stage, memory\n"
           "      --exit-code          exit 1 when duplicates or passages were found\n"
           "\n"
@@ -453,6 +457,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         cfg->passages = arg;
         o->passages = 1;
         break;
+    case OPT_STATS: cfg->stats = arg; break;
     case OPT_PASSAGE_CLUSTERS:
         cfg->passage_clusters = arg;
         o->passages = 1;

@@ -11,6 +11,7 @@
  * Everything from the documents is escaped: a document holding <script>
  * shows as text.
  */
+#include "output/crawl_stats.h"
 #include "output/result.h"
 #include "common/utf8.h"
 
@@ -199,9 +200,46 @@ static int put_passages(FILE *out, const nd_result *r)
     return rc;
 }
 
+/* What a deduplication would remove, and the clusters by size. */
+static int put_crawl_summary(FILE *out, const nd_result *r)
+{
+    nd_crawl_stats cs;
+    const int rc = nd_crawl_stats_of(r, &cs);
+    if (rc < 0)
+        return rc;
+    const nd_dup_count *a = &cs.all;
+    fprintf(out,
+            "<p class=\"summary\">Deduplicating would remove %llu of %llu documents (%.1f%%) "
+            "and %llu of %llu bytes (%.1f%%).</p>\n",
+            (unsigned long long)a->dup_docs, (unsigned long long)a->docs,
+            a->docs ? 100.0 * (double)a->dup_docs / (double)a->docs : 0.0,
+            (unsigned long long)a->dup_bytes, (unsigned long long)a->bytes,
+            a->bytes ? 100.0 * (double)a->dup_bytes / (double)a->bytes : 0.0);
+    if (r->stats.n_clusters) {
+        fputs(
+            "<table><tr><th>documents in a cluster</th><th>clusters</th><th>documents</th></tr>\n",
+            out);
+        for (unsigned k = 0; k < ND_SIZE_CLASSES; k++)
+            if (cs.clusters[k] && k == 0)
+                fprintf(out, "<tr><td>2</td><td>%llu</td><td>%llu</td></tr>\n",
+                        (unsigned long long)cs.clusters[k],
+                        (unsigned long long)cs.clustered_docs[k]);
+            else if (cs.clusters[k])
+                fprintf(out, "<tr><td>%llu-%llu</td><td>%llu</td><td>%llu</td></tr>\n",
+                        (1ull << k) + 1, 2ull << k, (unsigned long long)cs.clusters[k],
+                        (unsigned long long)cs.clustered_docs[k]);
+        fputs("</table>\n", out);
+    }
+    nd_crawl_stats_dispose(&cs);
+    return 0;
+}
+
 int nd_write_report_html(const nd_result *r, FILE *out)
 {
     put_head(out, &r->stats);
+    const int summed = put_crawl_summary(out, r);
+    if (summed < 0)
+        return summed;
     put_clusters(out, r);
     put_pairs(out, r);
     const int rc = put_passages(out, r);

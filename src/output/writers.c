@@ -12,6 +12,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "input/jsonl.h"
+#include "output/crawl_stats.h"
 #include "output/result.h"
 #include "common/utf8.h"
 
@@ -480,6 +481,58 @@ static void json_string(FILE *out, const char *s)
     put_text_raw(&t, (const unsigned char *)s, strlen(s));
 }
 
+static void put_dup_count(FILE *out, const nd_dup_count *c)
+{
+    fprintf(out,
+            "\"documents\":%llu,\"bytes\":%llu,\"duplicates\":%llu,\"duplicate_bytes\":%llu,"
+            "\"duplicate_rate\":%.6f,\"duplicate_byte_rate\":%.6f",
+            (unsigned long long)c->docs, (unsigned long long)c->bytes,
+            (unsigned long long)c->dup_docs, (unsigned long long)c->dup_bytes,
+            c->docs ? (double)c->dup_docs / (double)c->docs : 0.0,
+            c->bytes ? (double)c->dup_bytes / (double)c->bytes : 0.0);
+}
+
+/* The crawl statistics (crawl_stats.h) as one JSON object: overall, by cluster size and
+ * by host. */
+static int put_crawl_stats(const nd_result *r, FILE *out)
+{
+    nd_crawl_stats cs;
+    const int rc = nd_crawl_stats_of(r, &cs);
+    if (rc < 0)
+        return rc;
+    fputc('{', out);
+    put_dup_count(out, &cs.all);
+    fprintf(out, ",\"clusters\":%llu,\"cluster_sizes\":[", (unsigned long long)r->stats.n_clusters);
+    for (unsigned k = 0, first = 1; k < ND_SIZE_CLASSES; k++) {
+        if (!cs.clusters[k])
+            continue;
+        fprintf(out, "%s{\"min\":%llu,\"max\":%llu,\"clusters\":%llu,\"documents\":%llu}",
+                first ? "" : ",", (1ull << k) + 1, 2ull << k, (unsigned long long)cs.clusters[k],
+                (unsigned long long)cs.clustered_docs[k]);
+        first = 0;
+    }
+    fputs("],\"hosts\":[", out);
+    for (size_t i = 0; i < cs.n_hosts; i++) {
+        fputs(i ? ",{\"host\":" : "{\"host\":", out);
+        json_string(out, cs.hosts[i].host);
+        fputc(',', out);
+        put_dup_count(out, &cs.hosts[i].count);
+        fputc('}', out);
+    }
+    fputs("]}", out);
+    nd_crawl_stats_dispose(&cs);
+    return 0;
+}
+
+int nd_write_stats(const nd_result *r, FILE *out)
+{
+    const int rc = put_crawl_stats(r, out);
+    if (rc < 0)
+        return rc;
+    fputc('\n', out);
+    return finish(out);
+}
+
 static long peak_rss_kib(void)
 {
     struct rusage ru;
@@ -535,6 +588,10 @@ int nd_write_run_info(const nd_result *r, FILE *out)
         const char *name = nd_result_memory_share(r, i, &bytes);
         fprintf(out, "%s\"%s\":%llu", i ? "," : "", name, (unsigned long long)bytes);
     }
-    fprintf(out, "},\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());
+    fputs("},\n \"crawl\":", out);
+    const int rc = put_crawl_stats(r, out);
+    if (rc < 0)
+        return rc;
+    fprintf(out, ",\n \"peak_rss_kib\":%ld}\n", peak_rss_kib());
     return finish(out);
 }
