@@ -398,6 +398,22 @@ typedef void (*nd_progress_fn)(uint64_t docs_done, uint64_t docs_total, uint64_t
                                void *payload);
 ND_API void nd_corpus_set_progress(nd_corpus *corpus, nd_progress_fn fn, void *payload);
 
+/* Where a run is, for a progress display through every stage: called when a stage
+ * starts (done 0), as it goes (the scan every 64 documents, verification every round of
+ * candidates) and when the run ends (stage ND_STAGE_COUNT). done and total count the
+ * stage's own units, named by unit ("documents", "candidate pairs"); total is 0 for a
+ * stage without a measure. bytes_done: the bytes scanned so far. Called from any thread,
+ * one call at a time for the scan's threads only if fn locks: it must be quick and
+ * thread-safe. */
+typedef struct nd_run_progress {
+    nd_stage stage;
+    uint64_t done, total;
+    const char *unit;
+    uint64_t bytes_done;
+} nd_run_progress;
+typedef void (*nd_run_progress_fn)(const nd_run_progress *progress, void *payload);
+ND_API void nd_corpus_set_run_progress(nd_corpus *corpus, nd_run_progress_fn fn, void *payload);
+
 /* ---------------------------------------------------------------- versions */
 
 ND_API const char *nd_version(void);

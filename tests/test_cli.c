@@ -5,6 +5,10 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,5 +598,54 @@ Test(cli, plurals_and_examples)
     r = run_cli("--help");
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "\nExamples:\n  neardup articles/"), "%s", r.out);
+    cli_result_dispose(&r);
+}
+
+/* Runs the command line on a pseudo-terminal (stdin, stdout and stderr): what it wrote. */
+static char *run_on_terminal(const char *args)
+{
+    int master;
+    const pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    cr_assert_neq(pid, -1, "forkpty: %s", strerror(errno));
+    if (pid == 0) {
+        char cmd[4096];
+        snprintf(cmd, sizeof(cmd), "exec '%s' %s", ND_TEST_CLI, args);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *out = malloc(cap);
+    for (ssize_t n; (n = read(master, out + len, cap - 1 - len)) > 0;) {
+        len += (size_t)n;
+        if (len + 1 == cap)
+            out = realloc(out, cap *= 2);
+    }
+    out[len] = '\0';
+    close(master);
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", out);
+    return out;
+}
+
+/* On a terminal, progress goes through every stage, with the time left; on a pipe,
+ * nothing. */
+Test(cli, progress_through_every_stage_on_a_terminal)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "--threshold 0.3 --passages /dev/null --pairs /dev/null '%s'",
+             SEEDS_DIR);
+    char *out = run_on_terminal(args);
+    static const char *const stages[] = {"scan (stage 1 of 5)", "lsh (stage 2 of 5)",
+                                         "verify (stage 3 of 5)", "cluster (stage 4 of 5)",
+                                         "passages (stage 5 of 5)"};
+    for (size_t i = 0; i < 5; i++)
+        cr_expect(strstr(out, stages[i]), "no '%s' in: %s", stages[i], out);
+    cr_expect(strstr(out, "s left, "), "%s", out);
+    cr_expect(strstr(out, "\r\033[K"), "the line is redrawn in place: %s", out);
+    free(out);
+    cli_result r = run_cli("%s", args);
+    cr_assert_eq(r.status, 0);
+    cr_assert_null(strstr(r.err, "(stage "), "no progress on a pipe: %s", r.err);
     cli_result_dispose(&r);
 }

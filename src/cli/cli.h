@@ -45,14 +45,16 @@ int cli_run(const nd_options *opts, const cli_config *cfg);
 /* ------------------------------------------------------------ progress */
 
 typedef struct cli_progress {
-    double started, last_draw;
+    double started, stage_started, last_draw, scan_seconds;
+    int stage;     /* the nd_stage being drawn, -1 before the first */
+    bool passages; /* whether the run has a passage stage */
     bool drawn;
     pthread_mutex_t lock; /* the scan threads draw one at a time */
 } cli_progress;
 
-void cli_progress_start(cli_progress *p);
-void cli_progress_report(uint64_t docs_done, uint64_t docs_total, uint64_t bytes_done,
-                         void *payload);
+void cli_progress_start(cli_progress *p, bool passages);
+/* An nd_run_progress_fn: one line on stderr, redrawn at most four times a second. */
+void cli_progress_report(const nd_run_progress *progress, void *payload);
 void cli_progress_end(cli_progress *p);
 
 /* ------------------------------------------------------------ outputs */

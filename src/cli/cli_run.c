@@ -405,8 +405,8 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
         rc == 0 &&
         (cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 && isatty(STDERR_FILENO)));
     if (show) {
-        cli_progress_start(&progress);
-        nd_corpus_set_progress(corpus, cli_progress_report, &progress);
+        cli_progress_start(&progress, opts->passages);
+        nd_corpus_set_run_progress(corpus, cli_progress_report, &progress);
     }
     if (rc == 0)
         rc = nd_corpus_run(corpus, &result);

@@ -124,6 +124,20 @@ void nd_corpus_set_progress(nd_corpus *c, nd_progress_fn fn, void *payload)
     c->progress_payload = payload;
 }
 
+void nd_corpus_set_run_progress(nd_corpus *c, nd_run_progress_fn fn, void *payload)
+{
+    c->run_progress = fn;
+    c->run_progress_payload = payload;
+}
+
+void nd_report_progress(const nd_corpus *c, nd_stage stage, uint64_t done, uint64_t total,
+                        const char *unit, uint64_t bytes_done)
+{
+    if (c->run_progress)
+        c->run_progress(&(nd_run_progress){stage, done, total, unit, bytes_done},
+                        c->run_progress_payload);
+}
+
 size_t nd_corpus_size(const nd_corpus *c)
 {
     return c->n_docs;

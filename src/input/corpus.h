@@ -79,6 +79,8 @@ struct nd_corpus {
     void *diag_payload;
     nd_progress_fn progress;
     void *progress_payload;
+    nd_run_progress_fn run_progress;
+    void *run_progress_payload;
     double list_seconds; /* spent adding inputs */
     int spool_fd;        /* the spool file of the streams read once (spool.c), or -1 */
     uint64_t spool_end;  /* its size */
@@ -104,6 +106,10 @@ static inline bool nd_doc_starts_passages(const nd_corpus *c, const nd_doc *d)
 /* Adds bytes held in memory as a source read like a file named path: JSONL lines, WARC
  * records or one document, as the corpus's input format says (takes ownership). */
 int nd_corpus_add_source_bytes(nd_corpus *c, const char *path, unsigned char *data, size_t len);
+
+/* Tells the run progress callback, if any, where the run is (see nd_run_progress). */
+void nd_report_progress(const nd_corpus *c, nd_stage stage, uint64_t done, uint64_t total,
+                        const char *unit, uint64_t bytes_done);
 
 /* Reports a diagnostic through the corpus's callback. */
 void nd_report(const nd_corpus *c, nd_diag_level level, int code, const char *path, int64_t offset,

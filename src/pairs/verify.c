@@ -437,6 +437,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
         const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
         rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
                           skipped, &skipped_cap);
+        nd_report_progress(c, ND_STAGE_VERIFY, at + n, cand->n, "candidate pairs", 0);
     }
     nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */
     if (rc == 0 && !*pairs)

@@ -59,6 +59,7 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd
                       nd_candidates *skipped, double *t0)
 {
     nd_candidates star = {NULL, 0, 0}, cand = {NULL, 0, 0};
+    nd_report_progress(c, ND_STAGE_LSH, 0, 0, NULL, 0);
     int rc = nd_identical_stage(ctx, c, &star);
     if (rc == 0)
         rc = nd_lsh_stage(ctx, c, scan, &cand);
@@ -66,6 +67,7 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd
     r->stats.n_candidates = cand.n + star.n;
     r->stats.n_spilled_runs += cand.spilled_runs;
     end_stage(r, ND_STAGE_LSH, t0);
+    nd_report_progress(c, ND_STAGE_VERIFY, 0, cand.n, "candidate pairs", 0);
     if (rc == 0 && c->opts.all_pairs)
         rc = nd_verify_stage(ctx, c, &cand, false, &r->pairs, &r->n_pairs);
     else if (rc == 0)
@@ -84,6 +86,7 @@ static int find_clusters(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
                          nd_result *r, double *t0)
 {
     size_t n_clusters = 0;
+    nd_report_progress(c, ND_STAGE_CLUSTER, 0, 0, NULL, 0);
     int rc = nd_cluster_stage(c, r->pairs, r->n_pairs, &r->members, &r->n_members, &n_clusters);
     if (rc == 0)
         rc = nd_kept_jaccards(ctx->spill, c, r->members, r->n_members, &r->kept_jaccard);
@@ -103,6 +106,7 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
     nd_scan_out scan = {0};
     nd_candidates skipped = {NULL, 0, 0};
     double t0 = nd_seconds_now();
+    nd_report_progress(c, ND_STAGE_SCAN, 0, c->n_docs, "documents", 0);
     int rc = nd_scan_stage(ctx, c, &scan);
     end_stage(r, ND_STAGE_SCAN, &t0);
     if (rc == 0)
@@ -115,8 +119,10 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
     free(skipped.keys);
     nd_passage_counts counts = {0, 0};
     nd_passage_clustering clusters = {0};
-    if (rc == 0 && c->opts.passages)
+    if (rc == 0 && c->opts.passages) {
+        nd_report_progress(c, ND_STAGE_PASSAGES, 0, 0, NULL, 0);
         rc = nd_passage_stage(ctx, c, &scan, &r->passages, &r->n_passages, &counts, &clusters);
+    }
     r->places = clusters.places;
     r->n_places = clusters.n_places;
     r->stats.n_passage_clusters = clusters.n_clusters;
@@ -125,6 +131,7 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
     r->stats.n_capped_shingles = counts.capped;
     r->stats.n_spilled_runs += counts.spilled;
     end_stage(r, ND_STAGE_PASSAGES, &t0);
+    nd_report_progress(c, ND_STAGE_COUNT, 0, 0, NULL, 0);
     nd_scan_out_free(&scan);
     return rc;
 }

@@ -174,8 +174,11 @@ static void count_progress(scan_job *job, size_t first, size_t end)
     /* read after the count: a thread adds its bytes before its documents, so the call
      * that counts the last documents sees all the bytes */
     const uint64_t bytes = atomic_load(&job->bytes_done);
-    if (c->progress && (docs / 64 != (docs - n) / 64 || docs == c->n_docs))
+    if (docs / 64 == (docs - n) / 64 && docs != c->n_docs)
+        return;
+    if (c->progress)
         c->progress(docs, c->n_docs, bytes, c->progress_payload);
+    nd_report_progress(c, ND_STAGE_SCAN, docs, c->n_docs, "documents", bytes);
 }
 
 /* Scans the batches this thread takes. */
