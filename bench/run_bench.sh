@@ -1,7 +1,8 @@
 #!/bin/sh
 # The benchmark: one command, one run, medians.
 #
-#   bench/run_bench.sh [--docs N] [--runs R] [--scaling] [--scaling-1m] [--profile] [--dir DIR]
+#   bench/run_bench.sh [--docs N] [--runs R] [--scaling] [--scaling-1m] [--profile] [--peer]
+#                      [--dir DIR]
 #
 # Builds neardup (Release, -march=native) into build-bench, generates corpora with
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
@@ -16,12 +17,14 @@
 # a run of the largest under --memory 32M, checked to write the same pairs, and one
 # thread against two on 100k documents of each language. --profile adds where the time
 # of one-thread runs goes (perf record: the functions with 1.5% of the samples or more).
+# --peer adds datasketch and neardup side by side on the peer's corpus (bench/run_peer.sh).
 set -eu
 cd "$(dirname "$0")/.."
 docs=16000
 runs=5
 scaling=""
 profile=""
+peer=""
 dir=/tmp/neardup-bench
 while [ $# -gt 0 ]; do
     case $1 in
@@ -30,8 +33,9 @@ while [ $# -gt 0 ]; do
         --scaling) scaling="10000 100000"; shift ;;
         --scaling-1m) scaling="10000 100000 1000000"; shift ;;
         --profile) profile=yes; shift ;;
+        --peer) peer=yes; shift ;;
         --dir) dir=$2; shift 2 ;;
-        *) sed -n 2,19p "$0"; exit 2 ;;
+        *) sed -n 2,21p "$0"; exit 2 ;;
     esac
 done
 scripts/deps --bench
@@ -312,4 +316,11 @@ if [ -n "$profile" ]; then
                 awk 'NF >= 3 { printf "| `%s`%s | %s |\n", $3, ($2 == "[k]" ? " (kernel)" : ""), $1 }'
         done
     done
+fi
+
+if [ -n "$peer" ]; then
+    echo
+    echo "### The peer, side by side (bench/run_peer.sh)"
+    echo
+    bench/run_peer.sh --runs "$runs"
 fi
