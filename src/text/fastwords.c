@@ -718,6 +718,9 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
     const uint64_t *memo = nd_normalizer_memo(nz);
     uint8_t *classes = nd_tokenizer_classes(tk);
     w->redo_from = 0;
+    w->n = 0;
+    w->n_invalid = 0;
+    w->first_invalid = -1;
     if (!memo || !classes || len > UINT32_MAX - 1)
         return 0;
     splitter sp = {.w = w, .tk = tk, .classes = classes};
@@ -725,9 +728,6 @@ int nd_fast_words(nd_normalizer *nz, nd_tokenizer *tk, const uint8_t *bytes, siz
     if (w->word_cap < ND_PACKED_UNITS && ND_GROW(w->word, w->word_cap, ND_PACKED_UNITS) < 0)
         return ND_ENOMEM;
     fill_ascii_entries(nz, memo, &sp);
-    w->n = 0;
-    w->n_invalid = 0;
-    w->first_invalid = -1;
     for (size_t i = 0; i < len;) {
         int used, rc = 0;
         if (bytes[i] < 0x80 && (i + 1 == len || bytes[i + 1] < 0x80)) {

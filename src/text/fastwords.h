@@ -19,7 +19,9 @@ typedef struct nd_words {
     size_t n, cap;
     UChar *word; /* the normalized units of the word being read */
     size_t word_len, word_cap;
-    uint64_t n_invalid;       /* invalid UTF-8 bytes, each read as U+FFFD */
+    uint64_t n_invalid;       /* invalid UTF-8 bytes, each read as U+FFFD (when the
+                                 splitter gave up: of the bytes it read, which are
+                                 at least those before redo_from) */
     int64_t first_invalid;    /* byte offset of the first one, or -1 */
     size_t redo_from;         /* when the splitter gave up: toks ending at or before it are
                                  final, what starts there or after must be split again */

@@ -124,9 +124,13 @@ int nd_split_words(nd_word_splitter *ws, const uint8_t *bytes, size_t len, nd_wo
     while (kept < out->n && out->toks[kept].start < at)
         kept++;
     out->n = kept;
-    out->n_invalid = 0;
-    out->first_invalid = -1;
-    count_invalid(out, bytes, 0, at);
+    /* the invalid bytes before the cut: none when the pass met none (most text), else
+     * counted again, as the pass went on past the cut */
+    if (out->n_invalid) {
+        out->n_invalid = 0;
+        out->first_invalid = -1;
+        count_invalid(out, bytes, 0, at);
+    }
     while (at < len) {
         const size_t to = cut_after(bytes, len, gave_up > at ? gave_up : at);
         if ((rc = split_general(ws, bytes, at, to, out)) < 0 || to == len)
@@ -142,7 +146,8 @@ int nd_split_words(nd_word_splitter *ws, const uint8_t *bytes, size_t len, nd_wo
         at = cut_before(bytes, len, to, gave_up);
         if ((rc = append_words(out, ws->part.toks, ws->part.n, (uint32_t)to, at - to)) < 0)
             return rc;
-        count_invalid(out, bytes, to, at);
+        if (ws->part.n_invalid)
+            count_invalid(out, bytes, to, at);
     }
     return 0;
 }
