@@ -357,6 +357,23 @@ Test(engines, a_non_starter_after_a_short_two_byte_word)
     }
 }
 
+/* A short two-byte word, U+0000, then a mark the full mode removes: the separator and
+ * the mark are one chunk, which normalizes to nothing, so the word goes on past the
+ * separator (found by fuzz_text; the short-word path took the word as ended). */
+Test(engines, a_separator_whose_chunk_vanishes)
+{
+    static const char text[] =
+        "\xd8\xa8\xd8\xa8 \xd8\xa8\x00\xd9\x9a\xd9\x86 and a tail of twenty bytes";
+    engine fast, icu;
+    engine_open(&fast, ND_NORMALIZE_FULL, true);
+    engine_open(&icu, ND_NORMALIZE_FULL, false);
+    cr_expect(expect_same(&fast, &icu, (const unsigned char *)text, sizeof(text) - 1, "vanishing"),
+              "the one-pass splitter takes it on");
+    cr_expect_eq(icu.n_toks, 8, "one word of ب, U+0000, the mark and ن");
+    engine_close(&fast);
+    engine_close(&icu);
+}
+
 /* A word of 10,000 two-byte letters: longer than the room the two-byte loop makes at
  * once, so the general loop goes on with it. */
 Test(engines, very_long_two_byte_word)

@@ -629,6 +629,13 @@ static int take_short_two_byte_words(splitter *sp, const uint8_t *bytes, size_t 
         const uint8_t after = bytes[i + size];
         if (size == 0 || size % 2 || after >= 0x80 || sp->classes[after] != WC_SEPARATOR)
             break;
+        /* the separator ends the word only when it is a chunk of its own: a code point
+         * without a boundary before it (a conjoining jamo, a mark) joins the separator's
+         * chunk, which may then normalize to nothing (U+0000 with a mark the full mode
+         * removes) and let the word go on; the general loop takes that */
+        if (i + size + 1 < len && bytes[i + size + 1] >= 0x80 &&
+            !two_byte_letter_at(table, bytes, len, i + size + 1))
+            break;
         /* leads C2..DF at even places, continuation bytes at odd ones (signed compares
          * on b ^ 0x80 are unsigned ones on b) */
         const __m128i u = _mm_xor_si128(v, sign);
@@ -662,14 +669,7 @@ static int take_short_two_byte_words(splitter *sp, const uint8_t *bytes, size_t 
             .end = (uint32_t)(i + size),
             .hash = nd_packed_word_hash(packed[0], packed[1], n),
         };
-        i += size;
-        /* the separator is passed over only when what follows starts a chunk of its own
-         * (ASCII, a two-byte letter standing alone): a code point without a boundary
-         * before it (a conjoining jamo, a mark) joins the separator's chunk, and a word
-         * it starts begins at the separator, which the general loop then takes */
-        if (i + 1 < len && bytes[i + 1] >= 0x80 && !two_byte_letter_at(table, bytes, len, i + 1))
-            break;
-        i++;
+        i += size + 1; /* the word and its separator */
     }
     *at = i;
     return 0;
