@@ -287,7 +287,8 @@ int32_t nd_normalize_chunk(nd_normalizer *nz, const UChar *in, int32_t len, cons
         return n;
     if (e && n <= CHUNK_MAX) {
         memcpy(e->in, in, (size_t)len * sizeof(UChar));
-        memcpy(e->out, nz->tmp_a, (size_t)n * sizeof(UChar));
+        if (n > 0) /* (a chunk that normalizes to nothing may leave tmp_a unallocated) */
+            memcpy(e->out, nz->tmp_a, (size_t)n * sizeof(UChar));
         e->in_len = (uint8_t)len;
         e->out_len = (uint8_t)n;
     }
