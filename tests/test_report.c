@@ -158,3 +158,30 @@ Test(report, renders_in_chromium)
     free(dom);
     free(html);
 }
+
+/* Past the passages a page shows, the report says how many it shows and where the rest
+ * are, whether or not a passages file was asked for. */
+Test(report, says_how_many_passages_it_shows)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/many.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    /* 45 paragraphs, each reprinted by 48 outlets (under --max-df): 45 x 47 passages */
+    for (int i = 0; i < 45 * 48; i++) {
+        const int g = i / 48;
+        fprintf(f, "{\"id\":\"d%d\",\"text\":\"w%d x%d", i, i, i);
+        for (int w = 0; w < 12; w++)
+            fprintf(f, " p%dw%d", g, w);
+        fputs("\"}\n", f);
+    }
+    fclose(f);
+    cli_result r = run_cli("-q --report '%s/many.html' --pairs /dev/null '%s'", dir, path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    snprintf(path, sizeof(path), "%s/many.html", dir);
+    char *html = read_file(path, NULL);
+    cr_assert(strstr(html, "The first 2000 of 2115 passages are shown here"), "no note");
+    cr_assert_null(strstr(html, "more passages are in the passages file"));
+    free(html);
+}

@@ -193,8 +193,10 @@ static int put_passages(FILE *out, const nd_result *r)
         fputs("</div></section>\n", out);
     }
     if (n < r->n_passages)
-        fprintf(out, "<p class=\"note\">%zu more passages are in the passages file.</p>\n",
-                r->n_passages - n);
+        fprintf(out,
+                "<p class=\"note\">The first %zu of %zu passages are shown here; all of them "
+                "are in the file <code>--passages</code> writes.</p>\n",
+                n, r->n_passages);
     free(a);
     free(b);
     return rc;
