@@ -266,8 +266,9 @@ typedef struct nd_passage {
 } nd_passage;
 
 /* A place where a reused text occurs. A passage cluster is every place of one text: the
- * two sides of each passage, and in one document, places that overlap by at least half
- * of the shorter are one place (their union). Clusters are numbered from 0 in the order
+ * two sides of each passage, and in one document, a place and a side that overlaps the
+ * place's first side by at least half of the longer of the two are one place (their
+ * union). Clusters are numbered from 0 in the order
  * of their first place (by document, then start). */
 typedef struct nd_passage_place {
     uint32_t cluster;

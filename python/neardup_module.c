@@ -192,17 +192,25 @@ static int options_from(PyObject *kwargs, nd_options *o)
 
 /* ---------------------------------------------------------------- documents */
 
-/* The documents' UTF-8 bytes, kept to count code points for the offsets. */
+/* The documents' UTF-8 bytes, kept to count code points for the offsets, and for the
+ * documents that passages name, the code points before every CP_STEP-th byte. */
+#define CP_STEP 256
+
 typedef struct doc_texts {
-    PyObject **bytes; /* a bytes object per document */
+    PyObject **bytes;      /* a bytes object per document */
+    Py_ssize_t **cp_index; /* per document, made when first asked (NULL until then) */
     size_t n, cap;
 } doc_texts;
 
 static void texts_dispose(doc_texts *t)
 {
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         Py_DECREF(t->bytes[i]);
+        if (t->cp_index)
+            PyMem_Free(t->cp_index[i]);
+    }
     PyMem_Free(t->bytes);
+    PyMem_Free(t->cp_index);
 }
 
 /* The UTF-8 bytes of a str, or the bytes object itself (a new reference), or NULL with
@@ -329,14 +337,35 @@ static int issue_warnings(diag_list *l)
 
 /* ---------------------------------------------------------------- results */
 
-/* Code points in the first `at` bytes of doc's UTF-8 (at is at a sequence start). */
-static Py_ssize_t code_points(const doc_texts *t, uint32_t doc, uint64_t at)
+/* The bytes of [from, to) that do not continue a UTF-8 sequence: its code points for a
+ * str's UTF-8 (always valid). Bytes given with invalid UTF-8 have no str to index; a
+ * stray continuation byte there is not counted (the CSV counts it as one). */
+static Py_ssize_t starts_in(const unsigned char *s, size_t from, size_t to)
 {
-    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(t->bytes[doc]);
     Py_ssize_t n = 0;
-    for (uint64_t i = 0; i < at; i++)
+    for (size_t i = from; i < to; i++)
         n += (s[i] & 0xC0) != 0x80;
     return n;
+}
+
+/* Code points in the first `at` bytes of doc's text: from its index, made on first use
+ * (a document with many passages is walked once, not once per passage). */
+static Py_ssize_t code_points(doc_texts *t, uint32_t doc, uint64_t at)
+{
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(t->bytes[doc]);
+    const size_t len = (size_t)PyBytes_GET_SIZE(t->bytes[doc]);
+    if (!t->cp_index)
+        t->cp_index = PyMem_Calloc(t->n ? t->n : 1, sizeof(*t->cp_index));
+    Py_ssize_t *index = t->cp_index ? t->cp_index[doc] : NULL;
+    if (t->cp_index && !index && (index = PyMem_Malloc((len / CP_STEP + 1) * sizeof(*index)))) {
+        index[0] = 0;
+        for (size_t k = 1; k <= len / CP_STEP; k++)
+            index[k] = index[k - 1] + starts_in(s, (k - 1) * CP_STEP, k * CP_STEP);
+        t->cp_index[doc] = index;
+    }
+    if (!index) /* (no memory for the index: counted from the start) */
+        return starts_in(s, 0, at);
+    return index[at / CP_STEP] + starts_in(s, at / CP_STEP * CP_STEP, at);
 }
 
 /* Appends a new dict made by Py_BuildValue(format, ...) to list; -1 on failure. */
@@ -387,7 +416,7 @@ static PyObject *clusters_list(const nd_result *r, const nd_corpus *c)
     return list;
 }
 
-static PyObject *passage_dict(const nd_passage *p, const nd_corpus *c, const doc_texts *t)
+static PyObject *passage_dict(const nd_passage *p, const nd_corpus *c, doc_texts *t)
 {
     return Py_BuildValue(
         "{s:s,s:K,s:K,s:s,s:K,s:K,s:n,s:n,s:n,s:n,s:I,s:I,s:d}", "doc_a",
@@ -400,7 +429,7 @@ static PyObject *passage_dict(const nd_passage *p, const nd_corpus *c, const doc
         p->score);
 }
 
-static PyObject *passages_list(const nd_result *r, const nd_corpus *c, const doc_texts *t)
+static PyObject *passages_list(const nd_result *r, const nd_corpus *c, doc_texts *t)
 {
     PyObject *list = PyList_New(0);
     for (size_t i = 0; list && i < nd_result_n_passages(r); i++)
@@ -421,7 +450,7 @@ static PyObject *stats_dict(const nd_result *r)
         (unsigned long long)s->n_duplicates, "passages", (unsigned long long)s->n_passages);
 }
 
-static PyObject *result_dict(const nd_result *r, const nd_corpus *c, const doc_texts *t)
+static PyObject *result_dict(const nd_result *r, const nd_corpus *c, doc_texts *t)
 {
     PyObject *pairs = pairs_list(r, c);
     PyObject *clusters = pairs ? clusters_list(r, c) : NULL;

@@ -533,6 +533,10 @@ Test(cli, an_unknown_option_suggests_the_nearest)
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "neardup: --pairs needs a value\n"), "%s", r.err);
     cli_result_dispose(&r);
+    r = run_cli("--quiet=yes '%s'", SEEDS_DIR);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "neardup: --quiet takes no value\n"), "%s", r.err);
+    cli_result_dispose(&r);
     r = run_cli("--pa x '%s'", SEEDS_DIR);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "'--pa' could be more than one option"), "%s", r.err);

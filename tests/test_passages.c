@@ -252,7 +252,7 @@ Test(passage_clusters, overlapping_sides_are_one_place)
         passage(1, 5000, 5100, 3, 10, 110),  /* B-D, elsewhere in B */
     };
     nd_passage_clustering pc;
-    cr_assert_eq(nd_passage_clusters(p, 3, &pc), 0);
+    cr_assert_eq(nd_passage_clusters(p, 3, false, &pc), 0);
     cr_assert_eq(pc.n_clusters, 2);
     cr_assert_eq(pc.n_places, 5);
     const nd_passage_place want[] = {
@@ -275,7 +275,7 @@ Test(passage_clusters, a_small_overlap_keeps_two_places)
 {
     const nd_passage p[] = {passage(0, 0, 100, 1, 0, 100), passage(1, 80, 300, 2, 0, 220)};
     nd_passage_clustering pc;
-    cr_assert_eq(nd_passage_clusters(p, 2, &pc), 0);
+    cr_assert_eq(nd_passage_clusters(p, 2, false, &pc), 0);
     cr_assert_eq(pc.n_clusters, 2);
     cr_assert_eq(pc.n_places, 4);
     free(pc.places);
@@ -290,7 +290,7 @@ Test(passage_clusters, reprints_and_the_pairs_not_listed)
     for (uint32_t i = 0; i < 19; i++)
         p[i] = passage(0, 10, 500, i + 1, 40, 530);
     nd_passage_clustering pc;
-    cr_assert_eq(nd_passage_clusters(p, 19, &pc), 0);
+    cr_assert_eq(nd_passage_clusters(p, 19, false, &pc), 0);
     cr_assert_eq(pc.n_clusters, 1);
     cr_assert_eq(pc.n_places, 20, "the first print is one place, not 19");
     cr_assert_eq(pc.n_pairs_unlisted, 20 * 19 / 2 - 19);
@@ -300,8 +300,30 @@ Test(passage_clusters, reprints_and_the_pairs_not_listed)
 Test(passage_clusters, no_passage)
 {
     nd_passage_clustering pc;
-    cr_assert_eq(nd_passage_clusters(NULL, 0, &pc), 0);
+    cr_assert_eq(nd_passage_clusters(NULL, 0, false, &pc), 0);
     cr_assert_eq(pc.n_clusters, 0);
     cr_assert_eq(pc.n_places, 0);
+    free(pc.places);
+}
+
+/* A pair of documents joined by a passage of another cluster is not "unlisted": text X
+ * in documents 0-17 (each aligned with 0), text Y at the start of the same places and in
+ * document 18 (each aligned with 18). Unlisted: X's 153 pairs less 17, Y's 171 pairs
+ * less its 18 and the 17 that X joins. */
+Test(passage_clusters, pairs_joined_elsewhere_are_listed)
+{
+    nd_passage p[35];
+    size_t n = 0;
+    for (uint32_t k = 1; k <= 17; k++)
+        p[n++] = passage(0, 0, 600, k, 0, 600);
+    for (uint32_t k = 0; k <= 17; k++)
+        p[n++] = passage(k, 0, 290, 18, 0, 290);
+    nd_passage_clustering pc;
+    cr_assert_eq(nd_passage_clusters(p, n, false, &pc), 0);
+    cr_assert_eq(pc.n_clusters, 2);
+    cr_assert_eq(pc.n_pairs_unlisted, (153 - 17) + (171 - 18 - 17));
+    free(pc.places);
+    cr_assert_eq(nd_passage_clusters(p, n, true, &pc), 0);
+    cr_assert_eq(pc.n_pairs_unlisted, 0, "with all_pairs every two places are aligned");
     free(pc.places);
 }

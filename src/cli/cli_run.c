@@ -14,7 +14,6 @@
  * ...)" of every line of a feed read with the wrong --text-key) are shown SHOWN_PER_KIND
  * times, then counted, and summed up once at the end. */
 #define SHOWN_PER_KIND 3
-#define MAX_KINDS 32
 
 typedef struct diag_kind {
     char *key;   /* the message up to " (" */
@@ -25,8 +24,8 @@ typedef struct diag_kind {
 
 typedef struct diag_counts {
     size_t errors, warnings;
-    diag_kind kinds[MAX_KINDS];
-    size_t n_kinds;
+    diag_kind *kinds;
+    size_t n_kinds, cap_kinds;
 } diag_counts;
 
 /* The kind of message m (added when new and there is room), or NULL. */
@@ -38,8 +37,14 @@ static diag_kind *kind_of(diag_counts *counts, const char *m, bool error)
         if (k->error == error && strlen(k->key) == key_len && !strncmp(k->key, m, key_len))
             return k;
     }
-    if (counts->n_kinds == MAX_KINDS)
-        return NULL;
+    if (counts->n_kinds == counts->cap_kinds) {
+        const size_t cap = counts->cap_kinds ? 2 * counts->cap_kinds : 16;
+        diag_kind *grown = realloc(counts->kinds, cap * sizeof(*grown));
+        if (!grown)
+            return NULL; /* (the message is shown, not counted) */
+        counts->kinds = grown;
+        counts->cap_kinds = cap;
+    }
     diag_kind *k = &counts->kinds[counts->n_kinds];
     *k = (diag_kind){strndup(m, key_len), strdup(m), error, 0};
     if (!k->key || !k->first) {
@@ -93,7 +98,9 @@ static void sum_up_diags(diag_counts *counts, const char *text_key)
         free(k->key);
         free(k->first);
     }
-    counts->n_kinds = 0;
+    free(counts->kinds);
+    counts->kinds = NULL;
+    counts->n_kinds = counts->cap_kinds = 0;
 }
 
 /* The paths named in a list file (newline- or NUL-separated), into *paths[0..*n). A list
@@ -390,6 +397,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     if (rc == ND_EINVAL) {
         free(inputs);
         free_list(listed, n_listed);
+        sum_up_diags(&counts, opts->text_key);
         return ND_EXIT_USAGE;
     }
     if (rc == 0)

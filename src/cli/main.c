@@ -361,11 +361,14 @@ static void bad_option(int c, const char *arg)
 {
     if (c == ':')
         usage_error("%s needs a value", arg);
-    if (optopt) /* a short option */
+    if (arg[1] != '-') /* a short option */
         usage_error("unknown option '-%c'", optopt);
     char name[128];
     snprintf(name, sizeof(name), "%s", arg + strspn(arg, "-"));
     name[strcspn(name, "=")] = '\0';
+    for (const struct option *o = longopts; o->name; o++)
+        if (!strcmp(o->name, name) && o->has_arg == no_argument)
+            usage_error("--%s takes no value", name);
     size_t starting = 0;
     for (const struct option *o = longopts; o->name; o++)
         starting += strncmp(o->name, name, strlen(name)) == 0;

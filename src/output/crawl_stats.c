@@ -40,7 +40,10 @@ static bool url_host(const char *url, char *buf, size_t len)
         n -= (size_t)(user + 1 - at);
         at = user + 1;
     }
-    if (at[0] != '[') /* an IPv6 address keeps its colons */
+    const char *bracket = at[0] == '[' ? memchr(at, ']', n) : NULL;
+    if (bracket) /* an IPv6 address keeps its colons, not the port after it */
+        n = (size_t)(bracket + 1 - at);
+    else
         n = strcspn(at, ":/?#") < n ? strcspn(at, ":/?#") : n;
     if (n == 0 || n >= len)
         return false;

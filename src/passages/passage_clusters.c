@@ -61,12 +61,10 @@ static bool same_place(const side *first, const side *s)
     return 2 * (end - s->start) >= (len_first > len_s ? len_first : len_s);
 }
 
-/* The places of the sides (sorted), each side's place in place_of, the sides of one
- * place joined in the forest. open (room for n) holds the places of the document being
- * swept that a later side may still overlap. */
+/* The places of the sides (sorted), the sides of one place joined in the forest. open (room for n)
+ * holds the places of the document being swept that a later side may still overlap. */
 static size_t merge_places(const side *s, size_t n, uint32_t *forest, nd_passage_place *places,
-                           uint32_t *place_of, uint32_t *first_side, const side **first,
-                           uint32_t *open)
+                           uint32_t *first_side, const side **first, uint32_t *open)
 {
     size_t n_places = 0, n_open = 0;
     for (size_t i = 0; i < n; i++) {
@@ -91,7 +89,6 @@ static size_t merge_places(const side *s, size_t n, uint32_t *forest, nd_passage
                 places[joined].end = s[i].end;
             nd_forest_join(forest, first_side[joined], s[i].id);
         }
-        place_of[s[i].id] = (uint32_t)joined;
     }
     return n_places;
 }
@@ -111,51 +108,98 @@ static uint64_t number_clusters(nd_passage_place *places, size_t n_places, uint3
     return n_clusters;
 }
 
-typedef struct listed_pair {
-    uint32_t cluster, doc_a, doc_b;
-} listed_pair;
+typedef struct doc_pair {
+    uint32_t a, b;
+} doc_pair;
 
-static int compare_listed(const void *pa, const void *pb)
+static int compare_doc_pairs(const void *pa, const void *pb)
 {
-    const listed_pair *a = pa, *b = pb;
-    if (a->cluster != b->cluster)
-        return a->cluster < b->cluster ? -1 : 1;
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a ? -1 : 1;
-    return (a->doc_b > b->doc_b) - (a->doc_b < b->doc_b);
+    const doc_pair *x = pa, *y = pb;
+    if (x->a != y->a)
+        return x->a < y->a ? -1 : 1;
+    return (x->b > y->b) - (x->b < y->b);
 }
 
-/* Pairs of documents of a cluster over ND_PASSAGE_ALL_PLACES places that no passage
- * joins. places is sorted by cluster and document; cluster_of gives each side's. */
-static int count_unlisted(const nd_passage *p, size_t n, const nd_passage_place *places,
-                          size_t n_places, const uint32_t *cluster_of, uint64_t *unlisted)
+/* The large clusters (over ND_PASSAGE_ALL_PLACES places) a document has places in: rows
+ * (doc, cluster) sorted by document, then cluster. */
+static size_t large_cluster_rows(const nd_passage_place *places, size_t n_places, doc_pair *rows,
+                                 uint64_t *docs_in)
 {
-    listed_pair *l = malloc((n ? n : 1) * sizeof(*l));
-    if (!l)
-        return ND_ENOMEM;
-    size_t n_listed = 0;
-    for (size_t i = 0; i < n; i++)
-        if (p[i].doc_a != p[i].doc_b)
-            l[n_listed++] = (listed_pair){cluster_of[2 * i], p[i].doc_a, p[i].doc_b};
-    nd_sort(l, n_listed, sizeof(*l), compare_listed);
-    *unlisted = 0;
-    size_t at = 0; /* in l */
+    size_t n = 0;
     for (size_t i = 0, end; i < n_places; i = end) {
-        uint64_t docs = 0, places_in = 0, pairs = 0;
-        for (end = i; end < n_places && places[end].cluster == places[i].cluster; end++) {
-            docs += end == i || places[end].doc != places[end - 1].doc;
-            places_in++;
-        }
-        for (; at < n_listed && l[at].cluster == places[i].cluster; at++)
-            pairs += at == 0 || compare_listed(&l[at], &l[at - 1]) != 0;
-        if (places_in > ND_PASSAGE_ALL_PLACES && docs * (docs - 1) / 2 > pairs)
-            *unlisted += docs * (docs - 1) / 2 - pairs;
+        for (end = i; end < n_places && places[end].cluster == places[i].cluster; end++)
+            ;
+        if (end - i <= ND_PASSAGE_ALL_PLACES)
+            continue;
+        for (size_t k = i; k < end; k++)
+            if (k == i || places[k].doc != places[k - 1].doc) {
+                rows[n++] = (doc_pair){places[k].doc, places[k].cluster};
+                docs_in[places[k].cluster]++;
+            }
     }
-    free(l);
-    return 0;
+    nd_sort(rows, n, sizeof(*rows), compare_doc_pairs);
+    return n;
 }
 
-int nd_passage_clusters(const nd_passage *p, size_t n, nd_passage_clustering *out)
+/* Where document doc's rows begin in rows[0..n) (sorted by document). */
+static size_t rows_of(const doc_pair *rows, size_t n, uint32_t doc)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid].a < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Pairs of documents of a large cluster that no passage joins (in any cluster): for each
+ * large cluster, its documents' pairs less those a passage joins, counted once per pair
+ * and cluster both documents have places in. places is sorted by cluster. */
+static int count_unlisted(const nd_passage *p, size_t n, const nd_passage_place *places,
+                          size_t n_places, uint64_t n_clusters, uint64_t *unlisted)
+{
+    doc_pair *joined = malloc((n ? n : 1) * sizeof(*joined));
+    doc_pair *rows = malloc((n_places ? n_places : 1) * sizeof(*rows));
+    uint64_t *docs_in = calloc(n_clusters ? n_clusters : 1, sizeof(*docs_in));
+    uint64_t *listed = calloc(n_clusters ? n_clusters : 1, sizeof(*listed));
+    int rc = joined && rows && docs_in && listed ? 0 : ND_ENOMEM;
+    *unlisted = 0;
+    if (rc == 0) {
+        size_t n_joined = 0;
+        for (size_t i = 0; i < n; i++)
+            if (p[i].doc_a != p[i].doc_b)
+                joined[n_joined++] = (doc_pair){p[i].doc_a, p[i].doc_b};
+        nd_sort(joined, n_joined, sizeof(*joined), compare_doc_pairs);
+        const size_t n_rows = large_cluster_rows(places, n_places, rows, docs_in);
+        for (size_t i = 0; i < n_joined; i++) {
+            if (i && !compare_doc_pairs(&joined[i], &joined[i - 1]))
+                continue;
+            size_t x = rows_of(rows, n_rows, joined[i].a), y = rows_of(rows, n_rows, joined[i].b);
+            while (x < n_rows && y < n_rows && rows[x].a == joined[i].a &&
+                   rows[y].a == joined[i].b) {
+                if (rows[x].b == rows[y].b)
+                    listed[rows[x].b]++;
+                const uint32_t cx = rows[x].b, cy = rows[y].b;
+                x += cx <= cy;
+                y += cy <= cx;
+            }
+        }
+        for (uint64_t c = 0; c < n_clusters; c++) {
+            const uint64_t d = docs_in[c], pairs = d ? d * (d - 1) / 2 : 0;
+            *unlisted += pairs > listed[c] ? pairs - listed[c] : 0;
+        }
+    }
+    free(joined);
+    free(rows);
+    free(docs_in);
+    free(listed);
+    return rc;
+}
+
+int nd_passage_clusters(const nd_passage *p, size_t n, bool all_pairs, nd_passage_clustering *out)
 {
     const size_t n_sides = 2 * n, room = n_sides ? n_sides : 1;
     *out = (nd_passage_clustering){0};
@@ -163,12 +207,11 @@ int nd_passage_clusters(const nd_passage *p, size_t n, nd_passage_clustering *ou
         return ND_ENOMEM;
     side *s = malloc(room * sizeof(*s));
     uint32_t *forest = nd_forest_new(room);
-    uint32_t *place_of = malloc(room * sizeof(*place_of)); /* by side; then its cluster */
     uint32_t *first_side = malloc(room * sizeof(*first_side));
     uint32_t *number = malloc(room * sizeof(*number)); /* (also the open places) */
     const side **first = malloc(room * sizeof(*first));
     nd_passage_place *places = malloc(room * sizeof(*places));
-    int rc = s && forest && place_of && first_side && number && first && places ? 0 : ND_ENOMEM;
+    int rc = s && forest && first_side && number && first && places ? 0 : ND_ENOMEM;
     size_t n_places = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         s[2 * i] = (side){p[i].doc_a, (uint32_t)(2 * i), p[i].a_start, p[i].a_end};
@@ -177,18 +220,16 @@ int nd_passage_clusters(const nd_passage *p, size_t n, nd_passage_clustering *ou
     }
     if (rc == 0) {
         nd_sort(s, n_sides, sizeof(*s), compare_sides);
-        n_places = merge_places(s, n_sides, forest, places, place_of, first_side, first, number);
+        n_places = merge_places(s, n_sides, forest, places, first_side, first, number);
         for (size_t i = 0; i < n_sides; i++)
             number[i] = UINT32_MAX;
         out->n_clusters = number_clusters(places, n_places, forest, first_side, number);
-        for (size_t i = 0; i < n_sides; i++)
-            place_of[i] = places[place_of[i]].cluster;
         nd_sort(places, n_places, sizeof(*places), compare_places);
-        rc = count_unlisted(p, n, places, n_places, place_of, &out->n_pairs_unlisted);
+        if (!all_pairs)
+            rc = count_unlisted(p, n, places, n_places, out->n_clusters, &out->n_pairs_unlisted);
     }
     free(s);
     free(forest);
-    free(place_of);
     free(first_side);
     free(number);
     free(first);

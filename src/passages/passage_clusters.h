@@ -6,6 +6,7 @@
 
 #include "neardup.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,8 +17,9 @@ typedef struct nd_passage_clustering {
     uint64_t n_pairs_unlisted; /* see nd_stats.n_passage_pairs_unlisted */
 } nd_passage_clustering;
 
-/* Joins the two sides of each passage of p[0..n), and the places of one document that
- * overlap by at least half of the shorter, into clusters (see nd_passage_place). */
-int nd_passage_clusters(const nd_passage *p, size_t n, nd_passage_clustering *out);
+/* Joins the two sides of each passage of p[0..n), and the sides of one document that
+ * overlap a place's first side by at least half of the longer, into clusters (see
+ * nd_passage_place). With all_pairs (every two places aligned), no pair is unlisted. */
+int nd_passage_clusters(const nd_passage *p, size_t n, bool all_pairs, nd_passage_clustering *out);
 
 #endif

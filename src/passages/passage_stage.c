@@ -159,7 +159,7 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
     if (rc == 0)
         rc = add_copy_passages(&loader, out, n_out);
     if (rc == 0)
-        rc = nd_passage_clusters(*out, *n_out, clusters);
+        rc = nd_passage_clusters(*out, *n_out, o->all_pairs, clusters);
     if (rc == 0)
         rc = count_place_words(&loader, clusters);
     nd_scratch_release(&ctx->scratch);
