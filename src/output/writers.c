@@ -352,9 +352,9 @@ static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cache
     return 0;
 }
 
-static int put_passage(table *t, const nd_result *r, const nd_passage *p, text_cache *cache,
-                       bool with_text)
+static int put_passage(table *t, const nd_result *r, size_t i, text_cache *cache, bool with_text)
 {
+    const nd_passage *p = &r->passages[i];
     const cached_text *a, *b;
     int rc = cache_get(cache, p->doc_a, UINT32_MAX, &a);
     if (rc == 0)
@@ -409,9 +409,9 @@ static void text_cache_close(text_cache *cache)
     free(cache->loaded);
 }
 
-static int put_place(table *t, const nd_result *r, const nd_passage_place *p, text_cache *cache,
-                     bool with_text)
+static int put_place(table *t, const nd_result *r, size_t i, text_cache *cache, bool with_text)
 {
+    const nd_passage_place *p = &r->places[i];
     const cached_text *text;
     const int rc = cache_get(cache, p->doc, UINT32_MAX, &text);
     if (rc < 0)
@@ -434,22 +434,33 @@ static int put_place(table *t, const nd_result *r, const nd_passage_place *p, te
     return 0;
 }
 
+/* Writes n rows, each by put_row from the texts it names (read through one cache). */
+typedef int (*put_row_fn)(table *t, const nd_result *r, size_t i, text_cache *cache,
+                          bool with_text);
+
+static int write_text_rows(const nd_result *r, FILE *out, nd_format format, const char *const *cols,
+                           size_t n, put_row_fn put_row, bool with_text)
+{
+    table t;
+    nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
+    text_cache cache;
+    int rc = text_cache_open(&cache, r, &reader);
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = put_row(&t, r, i, &cache, with_text);
+    text_cache_close(&cache);
+    nd_reader_dispose(&reader);
+    return rc < 0 ? rc : finish(out);
+}
+
 int nd_write_passage_clusters(const nd_result *r, FILE *out, nd_format format, int with_text)
 {
     static const char *const cols[] = {"cluster",  "doc",   "start", "end", "char_start",
                                        "char_end", "words", "text",  NULL};
     static const char *const cols_no_text[] = {"cluster",    "doc",      "start", "end",
                                                "char_start", "char_end", "words", NULL};
-    table t;
-    nd_reader reader = ND_READER_EXACT;
-    text_cache cache;
-    int rc = text_cache_open(&cache, r, &reader);
-    table_begin(&t, out, format, with_text ? cols : cols_no_text);
-    for (size_t i = 0; i < r->n_places && rc == 0; i++)
-        rc = put_place(&t, r, &r->places[i], &cache, with_text);
-    text_cache_close(&cache);
-    nd_reader_dispose(&reader);
-    return rc < 0 ? rc : finish(out);
+    return write_text_rows(r, out, format, with_text ? cols : cols_no_text, r->n_places, put_place,
+                           with_text);
 }
 
 int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_text)
@@ -461,16 +472,8 @@ int nd_write_passages(const nd_result *r, FILE *out, nd_format format, int with_
     static const char *const cols_no_text[] = {
         "doc_a",      "a_start",      "a_end",      "doc_b",   "b_start", "b_end", "a_char_start",
         "a_char_end", "b_char_start", "b_char_end", "words_a", "words_b", "score", NULL};
-    table t;
-    nd_reader reader = ND_READER_EXACT; /* one line at a time: they come in no order */
-    text_cache cache;
-    int rc = text_cache_open(&cache, r, &reader);
-    table_begin(&t, out, format, with_text ? cols : cols_no_text);
-    for (size_t i = 0; i < r->n_passages && rc == 0; i++)
-        rc = put_passage(&t, r, &r->passages[i], &cache, with_text);
-    text_cache_close(&cache);
-    nd_reader_dispose(&reader);
-    return rc < 0 ? rc : finish(out);
+    return write_text_rows(r, out, format, with_text ? cols : cols_no_text, r->n_passages,
+                           put_passage, with_text);
 }
 
 /* ---------------------------------------------------------------- run info */

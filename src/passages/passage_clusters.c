@@ -19,6 +19,7 @@
 
 #include "common/base.h"
 #include "pairs/cluster.h"
+#include "pairs/lsh.h"
 
 #include <stdlib.h>
 
@@ -108,17 +109,9 @@ static uint64_t number_clusters(nd_passage_place *places, size_t n_places, uint3
     return n_clusters;
 }
 
-typedef struct doc_pair {
-    uint32_t a, b;
-} doc_pair;
-
-static int compare_doc_pairs(const void *pa, const void *pb)
-{
-    const doc_pair *x = pa, *y = pb;
-    if (x->a != y->a)
-        return x->a < y->a ? -1 : 1;
-    return (x->b > y->b) - (x->b < y->b);
-}
+/* (document, document) of a passage, or (document, cluster) of a place: pairs of
+ * numbers sorted by the first, then the second (nd_compare_pair_keys). */
+typedef nd_pair_key doc_pair;
 
 /* The large clusters (over ND_PASSAGE_ALL_PLACES places) a document has places in: rows
  * (doc, cluster) sorted by document, then cluster. */
@@ -137,7 +130,7 @@ static size_t large_cluster_rows(const nd_passage_place *places, size_t n_places
                 docs_in[places[k].cluster]++;
             }
     }
-    nd_sort(rows, n, sizeof(*rows), compare_doc_pairs);
+    nd_sort(rows, n, sizeof(*rows), nd_compare_pair_keys);
     return n;
 }
 
@@ -172,11 +165,9 @@ static int count_unlisted(const nd_passage *p, size_t n, const nd_passage_place 
         for (size_t i = 0; i < n; i++)
             if (p[i].doc_a != p[i].doc_b)
                 joined[n_joined++] = (doc_pair){p[i].doc_a, p[i].doc_b};
-        nd_sort(joined, n_joined, sizeof(*joined), compare_doc_pairs);
+        n_joined = nd_pair_keys_unique(joined, n_joined);
         const size_t n_rows = large_cluster_rows(places, n_places, rows, docs_in);
         for (size_t i = 0; i < n_joined; i++) {
-            if (i && !compare_doc_pairs(&joined[i], &joined[i - 1]))
-                continue;
             size_t x = rows_of(rows, n_rows, joined[i].a), y = rows_of(rows, n_rows, joined[i].b);
             while (x < n_rows && y < n_rows && rows[x].a == joined[i].a &&
                    rows[y].a == joined[i].b) {
