@@ -582,3 +582,51 @@ Test(faults, killed_while_spooling_leaves_no_temporary_file)
     snprintf(cmd, sizeof(cmd), "md5sum < '%s' | cmp -s - '%s.md5'", gz, dir);
     cr_assert_eq(system(cmd), 0, "the input changed");
 }
+
+/* The outputs added with passage clusters and crawl statistics are refused as inputs
+ * too, and two of them naming one file are refused: the input stays whole. */
+Test(faults, the_new_outputs_are_refused_as_inputs)
+{
+    char docs[600], path[700];
+    snprintf(docs, sizeof(docs), "%s/docs", dir);
+    cr_assert_eq(mkdir_p(docs), 0);
+    size_t len;
+    char *seed = read_seed(0, &len);
+    snprintf(path, sizeof(path), "%s/000.txt", docs);
+    write_file(path, seed, len);
+    static const char *const options[] = {"--stats", "--passage-clusters"};
+    for (size_t i = 0; i < 2; i++) {
+        cli_result r = run_cli("-q %s '%s' '%s'", options[i], path, docs);
+        expect_refused(&r, options[i], "000.txt");
+        cr_expect(holds(path, seed, len), "%s overwrote the input", options[i]);
+    }
+    cli_result r =
+        run_cli("-q --stats '%s/s.json' --passage-clusters '%s/s.json' '%s'", dir, dir, docs);
+    expect_refused(&r, "--stats", "s.json");
+    snprintf(path, sizeof(path), "%s/s.json", dir);
+    cr_expect_neq(access(path, F_OK), 0, "an output was written");
+    free(seed);
+}
+
+/* Two runs at once writing the same --stats file: each writes its own temporary file and
+ * renames it into place, so the file is one whole JSON object, never a mix. */
+Test(faults, two_runs_write_one_stats_file)
+{
+    char cmd[2048], path[700];
+    snprintf(path, sizeof(path), "%s/stats.json", dir);
+    snprintf(cmd, sizeof(cmd),
+             "'%s' -q --stats '%s' --pairs /dev/null '%s' & '%s' -q --stats '%s' --pairs /dev/null "
+             "'%s' & wait",
+             ND_TEST_CLI, path, SEEDS_DIR, ND_TEST_CLI, path, SEEDS_DIR);
+    cr_assert_eq(system(cmd), 0);
+    size_t len;
+    char *json = read_file(path, &len);
+    cr_assert_not_null(json);
+    cr_expect(len > 2 && json[0] == '{' && json[len - 2] == '}' && json[len - 1] == '\n', "%s",
+              json);
+    cr_expect_eq(strstr(json + 1, "{\"documents\""), NULL, "one object: %s", json);
+    free(json);
+    char pattern[800];
+    snprintf(pattern, sizeof(pattern), "ls '%s' | grep -q 'stats.json.tmp'", dir);
+    cr_expect_neq(system(pattern), 0, "no temporary file left");
+}
