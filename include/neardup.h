@@ -73,6 +73,9 @@ enum nd_error_code {
     ND_EFORMAT = -4, /* input is not what it claims to be (binary, bad record) */
     ND_EINVAL = -5,  /* a caller's argument or option is out of range */
     ND_EICU = -6,    /* ICU reported a failure */
+    ND_EINDEX = -7,  /* not a neardup index, of another schema version, or damaged */
+    ND_EBUSY = -8,   /* another process writes to the index (see nd_index_open) */
+    ND_EEXIST = -9,  /* an index, or a document of that id, is there already */
 };
 
 /* A short English message for an ND_E* code ("out of memory"), "unknown error" for any
@@ -414,6 +417,151 @@ typedef struct nd_run_progress {
 } nd_run_progress;
 typedef void (*nd_run_progress_fn)(const nd_run_progress *progress, void *payload);
 ND_API void nd_corpus_set_run_progress(nd_corpus *corpus, nd_run_progress_fn fn, void *payload);
+
+/* ---------------------------------------------------------------- the feed index */
+
+/*
+ * An archive that each new document is checked against: one LMDB file (with PATH-lock
+ * beside it) holding, for every document added, its id, date, size, MinHash signature,
+ * LSH band keys and shingle set. A query finds the archived documents that share a
+ * band with a new one and verifies each exactly, as the batch tool's --all-pairs does:
+ * a corpus fed in order, in any batches, gets the pairs of one batch run over it.
+ *
+ * Readers never wait: a query sees the index as the last commit left it. One process
+ * writes at a time (nd_index_open with ND_INDEX_WRITE waits for the lock). What a writer
+ * added is seen by queries once nd_index_commit returns; a writer that dies leaves the
+ * index as its last commit did. A process opens one index file once (LMDB's rule: a
+ * second handle on the same file in one process breaks its locks); an nd_index is used
+ * from one thread at a time.
+ */
+typedef struct nd_index nd_index;
+
+#define ND_INDEX_SCHEMA 1
+#define ND_NO_DATE INT64_MIN /* a document of no known date */
+
+/* Makes an empty index at path for the options that decide what is similar (normalize,
+ * shingle_unit, shingle_k, char_ngram, num_perm, seed, threshold, bands, rows): they are
+ * stored and every later use of the index takes them. ND_EEXIST when path exists. */
+ND_API int nd_index_create(const char *path, const nd_options *opts);
+
+#define ND_INDEX_READ 0
+#define ND_INDEX_WRITE 1
+
+/* Opens an index. With ND_INDEX_WRITE it takes the writer's lock, waiting up to
+ * lock_timeout seconds (0: not at all; negative: for ever) and calling wait_fn once
+ * (when not NULL) if it has to wait; ND_EBUSY when the time runs out. ND_EINDEX when
+ * path is not a neardup index, has another schema or is damaged (truncated); why (when
+ * not NULL) gets a sentence saying which. */
+ND_API int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeout,
+                         void (*wait_fn)(const char *path, void *payload), void *payload, char *why,
+                         size_t why_len);
+/* Closes it; what was added since the last nd_index_commit is dropped. NULL is fine. */
+ND_API void nd_index_close(nd_index *index);
+
+/* The options the index was created with (the others at their defaults): make the corpus
+ * of documents to query or add with them, changing only how inputs are read (threads,
+ * input_format, keys, tmpdir, memory, strict, max_doc_size). */
+ND_API const nd_options *nd_index_options(const nd_index *index);
+
+/* The first option of *opts that decides similarity and differs from the index's ("threshold"),
+ * or NULL when none does. */
+ND_API const char *nd_index_option_differs(const nd_index *index, const nd_options *opts);
+
+/* What nd_index_feed does with each document of the corpus, in input order. */
+typedef struct nd_index_feed_options {
+    int query;             /* 1: compare it with the archive and the documents before it */
+    int add;               /* ND_INDEX_ADD_NONE, _ALL or _UNIQUE (only those that match nothing) */
+    int replace;           /* 1: an id already archived is replaced; 0: an error for the document */
+    const char *date_key;  /* JSONL: the key of an ISO 8601 date, or NULL */
+    uint64_t commit_every; /* adding: commit after every that many documents (0: only
+                              nd_index_commit commits) */
+} nd_index_feed_options;
+#define ND_INDEX_ADD_NONE 0
+#define ND_INDEX_ADD_ALL 1
+#define ND_INDEX_ADD_UNIQUE 2
+
+/* A new document's match: an earlier one (archived, or before it in the corpus) whose
+ * exact Jaccard reaches the threshold. */
+typedef struct nd_index_match {
+    uint32_t doc;           /* the new document (in the corpus) */
+    int archived;           /* 1: the earlier one is archived; 0: it is corpus document earlier */
+    uint32_t earlier;       /* the earlier one in the corpus, when not archived */
+    const char *earlier_id; /* its id, borrowed until nd_index_result_free */
+    int64_t earlier_date;   /* its date, seconds since 1970 (UTC), or ND_NO_DATE */
+    double jaccard, jaccard_est;
+    uint32_t shared; /* shingles in both */
+} nd_index_match;
+
+typedef enum {
+    ND_VERDICT_NEW,       /* no earlier document reaches the threshold */
+    ND_VERDICT_DUPLICATE, /* one does (best: the match of highest Jaccard, the earliest on ties) */
+    ND_VERDICT_ERROR,     /* unreadable, or an id already archived without replace */
+    ND_VERDICT_EMPTY,     /* no word: never added */
+} nd_verdict_kind;
+
+typedef struct nd_index_verdict {
+    uint32_t doc;
+    nd_verdict_kind kind;
+    int added;         /* 1: added to the index */
+    size_t best_match; /* index of the best match (nd_index_result_match), for a duplicate */
+} nd_index_verdict;
+
+typedef struct nd_index_result nd_index_result;
+
+/* Queries and/or adds the documents of a corpus made with nd_index_options (run
+ * nd_corpus_run is not needed: this scans it). Adding needs ND_INDEX_WRITE; added
+ * documents are in a transaction that nd_index_commit ends (later feeds see them).
+ * Problems with single documents go to the corpus's diag callback; the return value is
+ * an error only when the run cannot go on. The corpus must outlive the result. */
+ND_API int nd_index_feed(nd_index *index, nd_corpus *corpus, const nd_index_feed_options *fo,
+                         nd_index_result **out);
+ND_API void nd_index_result_free(nd_index_result *result); /* NULL is fine */
+/* Matches by new document, then earlier document (archived ones first, oldest first). */
+ND_API size_t nd_index_result_n_matches(const nd_index_result *result);
+ND_API const nd_index_match *nd_index_result_match(const nd_index_result *result, size_t i);
+/* One verdict per document, in input order. */
+ND_API size_t nd_index_result_n_verdicts(const nd_index_result *result);
+ND_API const nd_index_verdict *nd_index_result_verdict(const nd_index_result *result, size_t i);
+
+/* Makes what was added since the last commit durable and visible to queries. */
+ND_API int nd_index_commit(nd_index *index);
+
+/* Writers: the matches (doc_a the new document, doc_b the earlier one, b_archived and
+ * b_date as extra columns), and the verdicts as JSONL (id, verdict, match, jaccard). */
+ND_API int nd_index_write_matches(const nd_index_result *result, FILE *out, nd_format format);
+ND_API int nd_index_write_verdicts(const nd_index_result *result, FILE *out);
+
+/* Removes the documents of those ids (committed at once); *removed counts them, and
+ * *unknown the ids not in the index. */
+ND_API int nd_index_remove(nd_index *index, const char *const *ids, size_t n, uint64_t *removed,
+                           uint64_t *unknown);
+/* Removes every document dated before `before` (seconds since 1970); undated ones stay. */
+ND_API int nd_index_expire(nd_index *index, int64_t before, uint64_t *removed);
+
+typedef struct nd_index_info {
+    uint64_t n_docs, n_bytes;        /* documents, and the bytes of their texts */
+    int64_t first_date, last_date;   /* ND_NO_DATE when no document has one */
+    uint64_t file_bytes, used_bytes; /* the file's size, and the pages in use */
+    uint64_t n_band_keys;
+    int schema;
+} nd_index_info;
+ND_API int nd_index_get_info(nd_index *index, nd_index_info *info);
+
+/* Checks that every key points to a live document and the counts agree; ND_EINDEX with
+ * the first fault in why. */
+ND_API int nd_index_check(nd_index *index, char *why, size_t why_len);
+
+/* Writes a compacted copy of the index (open for writing) and renames it over the
+ * original, so that the file is either the old one or the whole new one. */
+ND_API int nd_index_compact(nd_index *index);
+
+/* Parses an ISO 8601 date or date and time ("2026-12-05", "2026-12-05T10:20:30Z",
+ * "...+02:00") into seconds since 1970; ND_EINVAL when it is not one. */
+ND_API int nd_parse_date(const char *s, int64_t *seconds);
+
+/* Adds bytes held in memory as if read from a file named name: JSONL lines, WARC records
+ * or one document, as the input format (or their content) says; bytes are copied. */
+ND_API int nd_corpus_add_bytes(nd_corpus *corpus, const char *name, const void *bytes, size_t len);
 
 /* ---------------------------------------------------------------- versions */
 

@@ -42,6 +42,20 @@ typedef struct cli_config {
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
 
+/* `neardup index ...` (argv[0] is "index"). */
+int cli_index_main(int argc, char **argv);
+
+/* ------------------------------------------------------------ option values */
+
+/* A message, the --help hint, and exit status 2. */
+void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The value of the numeric option of that name (nd_option_find), or a usage error. */
+uint64_t cli_parse_whole(const char *name, const char *s);
+double cli_parse_real(const char *name, const char *s);
+uint64_t cli_parse_size(const char *name, const char *s);
+/* The index of s in words (NULL-terminated), or a usage error naming --opt. */
+int cli_parse_word(const char *opt, const char *s, const char *const *words);
+
 /* ------------------------------------------------------------ progress */
 
 typedef struct cli_progress {

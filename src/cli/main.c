@@ -202,8 +202,7 @@ static void usage(void)
           stdout);
 }
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
+void cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     fputs("neardup: ", stderr);
@@ -315,7 +314,7 @@ static void bad_value(const nd_option_info *o, const char *s)
                  strtod(s, NULL) / 100);
     else
         snprintf(example, sizeof(example), "e.g. %.15g", o->def);
-    usage_error("--%s: '%s' is not %s %s (%s)", o->name, s, nouns[o->kind], range, example);
+    cli_usage_error("--%s: '%s' is not %s %s (%s)", o->name, s, nouns[o->kind], range, example);
 }
 
 /* The edit distance of a and b (at most 64 bytes of each are compared). */
@@ -360,29 +359,29 @@ static const char *nearest_option(const char *name)
 static void bad_option(int c, const char *arg)
 {
     if (c == ':')
-        usage_error("%s needs a value", arg);
+        cli_usage_error("%s needs a value", arg);
     if (arg[1] != '-') /* a short option */
-        usage_error("unknown option '-%c'", optopt);
+        cli_usage_error("unknown option '-%c'", optopt);
     char name[128];
     snprintf(name, sizeof(name), "%s", arg + strspn(arg, "-"));
     name[strcspn(name, "=")] = '\0';
     for (const struct option *o = longopts; o->name; o++)
         if (!strcmp(o->name, name) && o->has_arg == no_argument)
-            usage_error("--%s takes no value", name);
+            cli_usage_error("--%s takes no value", name);
     size_t starting = 0;
     for (const struct option *o = longopts; o->name; o++)
         starting += strncmp(o->name, name, strlen(name)) == 0;
     if (starting > 1)
-        usage_error("'%s' could be more than one option: write it whole", arg);
+        cli_usage_error("'%s' could be more than one option: write it whole", arg);
     const char *near = nearest_option(name);
     if (near)
-        usage_error("unknown option '%s'; did you mean '--%s'?", arg, near);
-    usage_error("unknown option '%s'", arg);
+        cli_usage_error("unknown option '%s'; did you mean '--%s'?", arg, near);
+    cli_usage_error("unknown option '%s'", arg);
 }
 
 /* A whole number within the option's range (every whole option of the table starts at 0
  * or above, so a minus sign is refused rather than wrapped around by strtoull). */
-static uint64_t parse_whole(const char *name, const char *s)
+uint64_t cli_parse_whole(const char *name, const char *s)
 {
     const nd_option_info *o = option_info(name);
     char *end;
@@ -393,7 +392,7 @@ static uint64_t parse_whole(const char *name, const char *s)
     return v;
 }
 
-static double parse_real(const char *name, const char *s)
+double cli_parse_real(const char *name, const char *s)
 {
     const nd_option_info *o = option_info(name);
     char *end;
@@ -407,7 +406,7 @@ static double parse_real(const char *name, const char *s)
 /* A byte count with an optional K, M or G suffix, alone or followed by B or iB (any case):
  * 1G, 1GB and 1GiB are all 2^30 bytes, as for every size of neardup; a B alone is bytes.
  * A minus sign anywhere is refused (strtoull would wrap -5 around to 16 EiB). */
-static uint64_t parse_size(const char *name, const char *s)
+uint64_t cli_parse_size(const char *name, const char *s)
 {
     static const char units[] = "KMG";
     const nd_option_info *o = option_info(name);
@@ -433,12 +432,12 @@ static uint64_t parse_size(const char *name, const char *s)
 }
 
 /* The index of s in words (NULL-terminated), or a usage error. */
-static int parse_word(const char *opt, const char *s, const char *const *words)
+int cli_parse_word(const char *opt, const char *s, const char *const *words)
 {
     for (int i = 0; words[i]; i++)
         if (!strcmp(s, words[i]))
             return i;
-    usage_error("--%s: unknown value '%s'", opt, s);
+    cli_usage_error("--%s: unknown value '%s'", opt, s);
     return -1;
 }
 
@@ -465,31 +464,31 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         cfg->passage_clusters = arg;
         o->passages = 1;
         break;
-    case OPT_FORMAT: cfg->format = (nd_format)parse_word("format", arg, formats); break;
+    case OPT_FORMAT: cfg->format = (nd_format)cli_parse_word("format", arg, formats); break;
     case OPT_NO_PASSAGE_TEXT: cfg->passage_text = false; break;
     case OPT_CSV_SAFE: cfg->csv_safe = true; break;
-    case OPT_THRESHOLD: o->threshold = parse_real("threshold", arg); break;
-    case OPT_SHINGLE: o->shingle_k = (int)parse_whole("shingle", arg); break;
+    case OPT_THRESHOLD: o->threshold = cli_parse_real("threshold", arg); break;
+    case OPT_SHINGLE: o->shingle_k = (int)cli_parse_whole("shingle", arg); break;
     case OPT_SHINGLE_UNIT:
-        o->shingle_unit = (nd_shingle_unit)parse_word("shingle-unit", arg, units);
+        o->shingle_unit = (nd_shingle_unit)cli_parse_word("shingle-unit", arg, units);
         break;
-    case OPT_CHAR_NGRAM: o->char_ngram = (int)parse_whole("char-ngram", arg); break;
-    case OPT_NUM_PERM: o->num_perm = (int)parse_whole("num-perm", arg); break;
-    case OPT_SEED: o->seed = parse_whole("seed", arg); break;
-    case OPT_BANDS: o->bands = (int)parse_whole("bands", arg); break;
-    case OPT_ROWS: o->rows = (int)parse_whole("rows", arg); break;
-    case OPT_VERIFY: o->verify = (nd_verify_mode)parse_word("verify", arg, verifies); break;
-    case OPT_KEEP: o->keep = (nd_keep_rule)parse_word("keep", arg, keeps); break;
+    case OPT_CHAR_NGRAM: o->char_ngram = (int)cli_parse_whole("char-ngram", arg); break;
+    case OPT_NUM_PERM: o->num_perm = (int)cli_parse_whole("num-perm", arg); break;
+    case OPT_SEED: o->seed = cli_parse_whole("seed", arg); break;
+    case OPT_BANDS: o->bands = (int)cli_parse_whole("bands", arg); break;
+    case OPT_ROWS: o->rows = (int)cli_parse_whole("rows", arg); break;
+    case OPT_VERIFY: o->verify = (nd_verify_mode)cli_parse_word("verify", arg, verifies); break;
+    case OPT_KEEP: o->keep = (nd_keep_rule)cli_parse_word("keep", arg, keeps); break;
     case OPT_NORMALIZE:
-        o->normalize = (nd_normalize_mode)parse_word("normalize", arg, norms);
+        o->normalize = (nd_normalize_mode)cli_parse_word("normalize", arg, norms);
         break;
-    case OPT_ENGINE: o->engine = (nd_engine)parse_word("engine", arg, engines); break;
-    case OPT_MAX_GAP: o->max_gap = (int)parse_whole("max-gap", arg); break;
-    case OPT_MIN_PASSAGE: o->min_passage = (int)parse_whole("min-passage", arg); break;
-    case OPT_MAX_DF: o->max_df = (int)parse_whole("max-df", arg); break;
+    case OPT_ENGINE: o->engine = (nd_engine)cli_parse_word("engine", arg, engines); break;
+    case OPT_MAX_GAP: o->max_gap = (int)cli_parse_whole("max-gap", arg); break;
+    case OPT_MIN_PASSAGE: o->min_passage = (int)cli_parse_whole("min-passage", arg); break;
+    case OPT_MAX_DF: o->max_df = (int)cli_parse_whole("max-df", arg); break;
     case OPT_STRICT: o->strict = 1; break;
     case OPT_ALL_PAIRS: o->all_pairs = 1; break;
-    case OPT_THREADS: o->threads = (int)parse_whole("threads", arg); break;
+    case OPT_THREADS: o->threads = (int)cli_parse_whole("threads", arg); break;
     case OPT_FILES_FROM:
         cfg->files_from = arg;
         cfg->files_from_nul = false;
@@ -500,7 +499,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         break;
     case OPT_EXIT_CODE: cfg->exit_code = true; break;
     case OPT_INPUT_FORMAT:
-        o->input_format = (nd_input_format)parse_word("input-format", arg, inputs);
+        o->input_format = (nd_input_format)cli_parse_word("input-format", arg, inputs);
         break;
     case OPT_ID_KEY: o->id_key = arg; break;
     case OPT_TEXT_KEY: o->text_key = arg; break;
@@ -511,9 +510,9 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         o->passages = 1;
         break;
     case OPT_TMPDIR: o->tmpdir = arg; break;
-    case OPT_MEMORY: o->memory = parse_size("memory", arg); break;
-    case OPT_MAX_DOC_SIZE: o->max_doc_size = parse_size("max-doc-size", arg); break;
-    case OPT_PROGRESS: cfg->progress = parse_word("progress", arg, whens); break;
+    case OPT_MEMORY: o->memory = cli_parse_size("memory", arg); break;
+    case OPT_MAX_DOC_SIZE: o->max_doc_size = cli_parse_size("max-doc-size", arg); break;
+    case OPT_PROGRESS: cfg->progress = cli_parse_word("progress", arg, whens); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;
     case 'h': usage(); exit(ND_EXIT_OK);
@@ -529,6 +528,8 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "index"))
+        return cli_index_main(argc - 1, argv + 1);
     nd_options opts = ND_OPTIONS_INIT;
     cli_config cfg = CLI_CONFIG_INIT;
     int c;
@@ -536,15 +537,15 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qvhV", longopts, NULL)) != -1)
         parse_option(c, c == '?' || c == ':' ? argv[optind - 1] : optarg, &opts, &cfg);
     if ((opts.bands == 0) != (opts.rows == 0))
-        usage_error("--bands and --rows go together");
+        cli_usage_error("--bands and --rows go together");
     if (opts.bands && (long)opts.bands * opts.rows > opts.num_perm)
-        usage_error("--bands x --rows is %d, more than --num-perm %d", opts.bands * opts.rows,
-                    opts.num_perm);
+        cli_usage_error("--bands x --rows is %d, more than --num-perm %d", opts.bands * opts.rows,
+                        opts.num_perm);
     const char *why;
     if (nd_options_check(&opts, &why) < 0)
-        usage_error("bad option: %s", why);
+        cli_usage_error("bad option: %s", why);
     if (optind == argc && !cfg.files_from)
-        usage_error("no input: name files or directories, or use --files-from");
+        cli_usage_error("no input: name files or directories, or use --files-from");
     if (cfg.csv_safe && cfg.format == ND_FORMAT_CSV)
         cfg.format = ND_FORMAT_CSV_SAFE; /* (JSONL has no formulas: unchanged) */
     cli_output_catch_signals();

@@ -36,6 +36,7 @@ typedef enum {
 typedef struct nd_doc {
     char *id;        /* for JSONL, set when the line is read (scan) */
     char *url;       /* WARC-Target-URI, or NULL */
+    int64_t date;    /* WARC-Date (seconds since 1970), else ND_NO_DATE */
     uint32_t source; /* index into the corpus's sources */
     nd_doc_kind kind;
     uint64_t offset; /* JSONL: the line's byte offset in the source */

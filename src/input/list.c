@@ -109,6 +109,7 @@ static int add_doc(nd_corpus *c, const char *id, uint32_t source, nd_doc_kind ki
     d->length = length;
     d->line = line;
     d->first_invalid = -1;
+    d->date = ND_NO_DATE;
     d->text_first = (uint32_t)c->n_docs;
     c->n_docs++;
     return 0;
@@ -219,6 +220,8 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
     nd_doc *d = &c->docs[c->n_docs - 1];
     if (rec->url[0] && !(d->url = copy_string(rec->url)))
         return ND_ENOMEM;
+    if (rec->date[0] && nd_parse_date(rec->date, &d->date) < 0)
+        d->date = ND_NO_DATE;
     if (!d->id) {
         char fallback[64];
         snprintf(fallback, sizeof(fallback), ":%zu", rec->text_off);
@@ -702,6 +705,18 @@ int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t
 {
     const double t0 = nd_seconds_now();
     const int rc = add_memory(c, id, bytes, len);
+    c->list_seconds += nd_seconds_now() - t0;
+    return rc;
+}
+
+int nd_corpus_add_bytes(nd_corpus *c, const char *name, const void *bytes, size_t len)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return ND_ENOMEM;
+    memcpy(copy, bytes, len);
+    const double t0 = nd_seconds_now();
+    const int rc = nd_corpus_add_source_bytes(c, name, copy, len);
     c->list_seconds += nd_seconds_now() - t0;
     return rc;
 }

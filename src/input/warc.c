@@ -107,7 +107,7 @@ static bool parse_length(const char *s, size_t *out)
 int nd_warc_walk(const unsigned char *data, size_t len, nd_warc_fn fn, void *payload,
                  uint64_t *n_skipped, int64_t *bad_offset, char *why, size_t why_len)
 {
-    char type[64], id[512], url[4096], ctype[256], length[64];
+    char type[64], id[512], url[4096], ctype[256], length[64], date[64];
     size_t p = 0;
     *n_skipped = 0;
     *bad_offset = -1;
@@ -145,7 +145,8 @@ int nd_warc_walk(const unsigned char *data, size_t len, nd_warc_fn fn, void *pay
         header_value(data, p, block, "WARC-Record-ID", id, sizeof(id));
         header_value(data, p, block, "WARC-Target-URI", url, sizeof(url));
         header_value(data, p, block, "Content-Type", ctype, sizeof(ctype));
-        nd_warc_record rec = {id, url, block, n};
+        header_value(data, p, block, "WARC-Date", date, sizeof(date));
+        nd_warc_record rec = {id, url, date, block, n};
         bool text = false;
         if (!strcmp(type, "conversion"))
             text = true;

@@ -9,9 +9,10 @@
 #include <stdint.h>
 
 typedef struct nd_warc_record {
-    const char *id;  /* WARC-Record-ID, NUL-terminated, borrowed for the callback */
-    const char *url; /* WARC-Target-URI or "" */
-    size_t text_off; /* the text: data[text_off .. text_off + text_len) */
+    const char *id;   /* WARC-Record-ID, NUL-terminated, borrowed for the callback */
+    const char *url;  /* WARC-Target-URI or "" */
+    const char *date; /* WARC-Date or "" */
+    size_t text_off;  /* the text: data[text_off .. text_off + text_len) */
     size_t text_len;
 } nd_warc_record;
 

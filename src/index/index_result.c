@@ -1,0 +1,152 @@
+/*
+ * index_result.c: a feed's matches and verdicts, and their writers.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "index/index_result.h"
+
+#include "output/table.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+int nd_index_result_new(const nd_corpus *c, nd_index_result **out)
+{
+    nd_index_result *r = calloc(1, sizeof(*r));
+    *out = r;
+    if (!r)
+        return ND_ENOMEM;
+    r->corpus = c;
+    const size_t n = c->n_docs ? c->n_docs : 1;
+    r->verdicts = calloc(n, sizeof(*r->verdicts));
+    r->dates = calloc(n, sizeof(*r->dates));
+    return r->verdicts && r->dates ? 0 : ND_ENOMEM;
+}
+
+void nd_index_result_free(nd_index_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_ids; i++)
+        free(r->ids[i]);
+    free(r->ids);
+    free(r->matches);
+    free(r->verdicts);
+    free(r->dates);
+    free(r);
+}
+
+int nd_index_result_add_match(nd_index_result *r, const nd_index_match *m, const char *id,
+                              size_t id_len)
+{
+    if (ND_GROW(r->matches, r->cap_matches, r->n_matches + 1) < 0)
+        return ND_ENOMEM;
+    nd_index_match *to = &r->matches[r->n_matches];
+    *to = *m;
+    if (m->archived) {
+        char *copy = malloc(id_len + 1);
+        if (!copy || ND_GROW(r->ids, r->cap_ids, r->n_ids + 1) < 0) {
+            free(copy);
+            return ND_ENOMEM;
+        }
+        memcpy(copy, id, id_len);
+        copy[id_len] = '\0';
+        r->ids[r->n_ids++] = copy;
+        to->earlier_id = copy;
+    }
+    r->n_matches++;
+    return 0;
+}
+
+size_t nd_index_result_n_matches(const nd_index_result *r)
+{
+    return r->n_matches;
+}
+
+const nd_index_match *nd_index_result_match(const nd_index_result *r, size_t i)
+{
+    return i < r->n_matches ? &r->matches[i] : NULL;
+}
+
+size_t nd_index_result_n_verdicts(const nd_index_result *r)
+{
+    return r->corpus->n_docs;
+}
+
+const nd_index_verdict *nd_index_result_verdict(const nd_index_result *r, size_t i)
+{
+    return i < r->corpus->n_docs ? &r->verdicts[i] : NULL;
+}
+
+/* ---------------------------------------------------------------- writers */
+
+/* A date as ISO 8601 UTC ("2026-12-05T10:20:30Z"), or "" for none. */
+static void date_text(int64_t date, char *buf, size_t len)
+{
+    struct tm tm;
+    const time_t t = (time_t)date;
+    buf[0] = '\0';
+    if (date != ND_NO_DATE && gmtime_r(&t, &tm))
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int finish(FILE *out)
+{
+    return fflush(out) != 0 || ferror(out) ? ND_EIO : 0;
+}
+
+int nd_index_write_matches(const nd_index_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc_a",           "doc_b",      "jaccard", "jaccard_est",
+                                       "shared_shingles", "b_archived", "b_date",  NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_matches; i++) {
+        const nd_index_match *m = &r->matches[i];
+        char date[32];
+        date_text(m->earlier_date, date, sizeof(date));
+        put_str(&t, r->corpus->docs[m->doc].id);
+        put_str(&t, m->earlier_id);
+        put_real(&t, m->jaccard);
+        put_real(&t, m->jaccard_est);
+        put_u64(&t, m->shared);
+        field_start(&t);
+        fputs(m->archived ? "true" : "false", out);
+        put_str(&t, date);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+static const char *verdict_name(nd_verdict_kind k)
+{
+    switch (k) {
+    case ND_VERDICT_NEW: return "new";
+    case ND_VERDICT_DUPLICATE: return "duplicate";
+    case ND_VERDICT_EMPTY: return "empty";
+    default: return "error";
+    }
+}
+
+int nd_index_write_verdicts(const nd_index_result *r, FILE *out)
+{
+    static const char *const cols[] = {"id",      "verdict",  "added", "match",
+                                       "jaccard", "archived", NULL};
+    table t;
+    table_begin(&t, out, ND_FORMAT_JSONL, cols);
+    for (size_t i = 0; i < r->corpus->n_docs; i++) {
+        const nd_index_verdict *v = &r->verdicts[i];
+        const nd_index_match *m = v->best_match != SIZE_MAX ? &r->matches[v->best_match] : NULL;
+        put_str(&t, r->corpus->docs[i].id ? r->corpus->docs[i].id : "");
+        put_str(&t, verdict_name(v->kind));
+        field_start(&t);
+        fputs(v->added ? "true" : "false", out);
+        if (m) {
+            put_str(&t, m->earlier_id);
+            put_real(&t, m->jaccard);
+            field_start(&t);
+            fputs(m->archived ? "true" : "false", out);
+        }
+        table_end_row(&t);
+    }
+    return finish(out);
+}

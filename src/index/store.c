@@ -1,0 +1,611 @@
+/*
+ * store.c: the feed index's file: creating and opening it, its options, its records.
+ *
+ * LMDB keeps the tables in one memory-mapped file: a commit is atomic and a reader never
+ * waits for the writer (docs/ARCHITECTURE.md, "The feed index"). One process writes at a
+ * time: LMDB would queue a second writer on its own lock with no word and no limit, so a
+ * writer first takes an flock of the file, with a message when it waits and a timeout.
+ */
+#define _GNU_SOURCE
+#include "index/store.h"
+
+#include "scan/bands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* The map's size: address space, not disk (the file grows as pages are used). */
+#define MAP_BYTES (256ull << 30)
+
+int nd_store_error(int mdb_rc, const char *what, char *why, size_t why_len)
+{
+    if (why && why_len)
+        snprintf(why, why_len, "%s: %s", what, mdb_strerror(mdb_rc));
+    switch (mdb_rc) {
+    case ENOMEM: return ND_ENOMEM;
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_VERSION_MISMATCH:
+    case MDB_INCOMPATIBLE:
+    case MDB_NOTFOUND: return ND_EINDEX;
+    default: return ND_EIO;
+    }
+}
+
+void nd_store_doc_key(uint64_t doc, unsigned char key[8])
+{
+    for (int i = 0; i < 8; i++)
+        key[i] = (unsigned char)(doc >> (56 - 8 * i));
+}
+
+uint64_t nd_store_doc_number(const MDB_val *key)
+{
+    const unsigned char *k = key->mv_data;
+    uint64_t doc = 0;
+    for (size_t i = 0; i < 8 && i < key->mv_size; i++)
+        doc = doc << 8 | k[i];
+    return doc;
+}
+
+void nd_store_date_key(int64_t date, uint64_t doc, unsigned char key[16])
+{
+    nd_store_doc_key((uint64_t)date ^ (1ull << 63), key); /* sign flipped: sorts as signed */
+    nd_store_doc_key(doc, key + 8);
+}
+
+void nd_store_band_key(uint32_t band, uint64_t hash, unsigned char key[12])
+{
+    memcpy(key, &band, 4);
+    memcpy(key + 4, &hash, 8);
+}
+
+uint64_t nd_store_id_hash(const char *id, size_t len)
+{
+    return XXH3_64bits(id, len);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static const char *const normalize_names[] = {"none", "basic", "full"};
+static const char *const unit_names[] = {"word", "char"};
+
+/* The options that decide similarity, as meta's "options" text. */
+static void options_text(const nd_options *o, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "normalize=%s\nshingle-unit=%s\nshingle=%d\nchar-ngram=%d\nnum-perm=%d\nseed=%llu\n"
+             "threshold=%.17g\nbands=%d\nrows=%d\n",
+             normalize_names[o->normalize], unit_names[o->shingle_unit], o->shingle_k,
+             o->char_ngram, o->num_perm, (unsigned long long)o->seed, o->threshold, o->bands,
+             o->rows);
+}
+
+static int word_index(const char *const *words, size_t n, const char *w)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(words[i], w))
+            return (int)i;
+    return -1;
+}
+
+/* Reads meta's "options" text into *o (from ND_OPTIONS_INIT); false on a line it does not
+ * know. */
+static bool parse_options(const char *text, size_t len, nd_options *o)
+{
+    const nd_options defaults = ND_OPTIONS_INIT;
+    *o = defaults;
+    char line[128];
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        const size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+        if (n >= sizeof(line))
+            return false;
+        memcpy(line, text + at, n);
+        line[n] = '\0';
+        at += n + 1;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            return false;
+        *eq++ = '\0';
+        int w;
+        if (!strcmp(line, "normalize") && (w = word_index(normalize_names, 3, eq)) >= 0)
+            o->normalize = (nd_normalize_mode)w;
+        else if (!strcmp(line, "shingle-unit") && (w = word_index(unit_names, 2, eq)) >= 0)
+            o->shingle_unit = (nd_shingle_unit)w;
+        else if (!strcmp(line, "shingle"))
+            o->shingle_k = atoi(eq);
+        else if (!strcmp(line, "char-ngram"))
+            o->char_ngram = atoi(eq);
+        else if (!strcmp(line, "num-perm"))
+            o->num_perm = atoi(eq);
+        else if (!strcmp(line, "seed"))
+            o->seed = strtoull(eq, NULL, 10);
+        else if (!strcmp(line, "threshold"))
+            o->threshold = strtod(eq, NULL);
+        else if (!strcmp(line, "bands"))
+            o->bands = atoi(eq);
+        else if (!strcmp(line, "rows"))
+            o->rows = atoi(eq);
+        else
+            return false;
+    }
+    return nd_options_check(o, NULL) == 0;
+}
+
+const char *nd_index_option_differs(const nd_index *x, const nd_options *o)
+{
+    const nd_options *s = &x->opts;
+    if (o->normalize != s->normalize)
+        return "normalize";
+    if (o->shingle_unit != s->shingle_unit)
+        return "shingle-unit";
+    if (o->shingle_k != s->shingle_k)
+        return "shingle";
+    if (o->char_ngram != s->char_ngram)
+        return "char-ngram";
+    if (o->num_perm != s->num_perm)
+        return "num-perm";
+    if (o->seed != s->seed)
+        return "seed";
+    if (o->threshold != s->threshold)
+        return "threshold";
+    if (o->bands && o->bands != x->bands_n)
+        return "bands";
+    if (o->rows && o->rows != x->rows)
+        return "rows";
+    return NULL;
+}
+
+const nd_options *nd_index_options(const nd_index *x)
+{
+    return &x->opts;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+int nd_store_get_count(const nd_index *x, MDB_txn *txn, const char *name, uint64_t *value)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    *value = 0;
+    const int rc = mdb_get(txn, x->meta, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return nd_store_error(rc, "reading the index", NULL, 0);
+    if (v.mv_size != 8)
+        return ND_EINDEX;
+    *value = nd_load_u64(v.mv_data);
+    return 0;
+}
+
+int nd_store_put_count(nd_index *x, MDB_txn *txn, const char *name, uint64_t value)
+{
+    MDB_val k = {strlen(name), (void *)name}, v = {8, &value};
+    const int rc = mdb_put(txn, x->meta, &k, &v, 0);
+    return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
+}
+
+/* ---------------------------------------------------------------- records */
+
+/* Adds to meta's counts of documents and bytes. */
+static int add_to_counts(nd_index *x, MDB_txn *txn, int64_t docs, int64_t bytes)
+{
+    uint64_t n_docs, n_bytes;
+    int rc = nd_store_get_count(x, txn, "docs", &n_docs);
+    if (rc == 0)
+        rc = nd_store_get_count(x, txn, "bytes", &n_bytes);
+    if (rc == 0)
+        rc = nd_store_put_count(x, txn, "docs", n_docs + (uint64_t)docs);
+    if (rc == 0)
+        rc = nd_store_put_count(x, txn, "bytes", n_bytes + (uint64_t)bytes);
+    return rc;
+}
+
+int nd_store_get_doc(const nd_index *x, MDB_txn *txn, uint64_t doc, nd_stored_doc *out)
+{
+    unsigned char key[8];
+    nd_store_doc_key(doc, key);
+    MDB_val k = {8, key}, v;
+    const int rc = mdb_get(txn, x->docs, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? MDB_NOTFOUND : nd_store_error(rc, "reading", NULL, 0);
+    const unsigned char *p = v.mv_data;
+    if (v.mv_size < sizeof(out->head))
+        return ND_EINDEX;
+    memcpy(&out->head, p, sizeof(out->head));
+    const uint64_t need = sizeof(out->head) + (uint64_t)out->head.n_distinct * 8 +
+                          (uint64_t)x->opts.num_perm * 4 + out->head.id_len;
+    if (need != v.mv_size)
+        return ND_EINDEX;
+    out->shingles = p + sizeof(out->head);
+    out->sig = out->shingles + (size_t)out->head.n_distinct * 8;
+    out->id = (const char *)out->sig + (size_t)x->opts.num_perm * 4;
+    return 0;
+}
+
+static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *val, size_t val_len)
+{
+    MDB_val k = {key_len, key}, v = {val_len, val};
+    const int rc = mdb_put(txn, dbi, &k, &v, 0);
+    return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
+}
+
+/* The band keys of a signature (x->bands_n of them, malloc'd). */
+static int band_records(const nd_index *x, const uint32_t *sig, nd_band_record **out)
+{
+    *out = malloc((size_t)x->bands_n * sizeof(**out));
+    if (!*out)
+        return ND_ENOMEM;
+    nd_lsh_band_records(sig, 0, x->bands_n, x->rows, *out);
+    return 0;
+}
+
+/* Adds (add) or deletes document doc under each of its band keys. */
+static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const uint32_t *sig, bool add)
+{
+    nd_band_record *rec;
+    int rc = band_records(x, sig, &rec);
+    unsigned char key[12], dockey[8];
+    nd_store_doc_key(doc, dockey);
+    for (int b = 0; rc == 0 && b < x->bands_n; b++) {
+        nd_store_band_key(rec[b].band, rec[b].hash, key);
+        MDB_val k = {12, key}, v = {8, dockey};
+        const int m =
+            add ? mdb_put(txn, x->bands, &k, &v, MDB_NODUPDATA) : mdb_del(txn, x->bands, &k, &v);
+        if (m && m != MDB_KEYEXIST && !(m == MDB_NOTFOUND && !add))
+            rc = nd_store_error(m, "writing the index", NULL, 0);
+    }
+    free(rec);
+    return rc;
+}
+
+int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
+                     const uint64_t *shingles, const uint32_t *sig, const char *id)
+{
+    const size_t sig_bytes = (size_t)x->opts.num_perm * 4;
+    const size_t size = sizeof(*head) + (size_t)head->n_distinct * 8 + sig_bytes + head->id_len;
+    unsigned char key[16];
+    nd_store_doc_key(doc, key);
+    MDB_val k = {8, key}, v = {size, NULL};
+    int m = mdb_put(txn, x->docs, &k, &v, MDB_RESERVE);
+    if (m)
+        return nd_store_error(m, "writing the index", NULL, 0);
+    unsigned char *p = v.mv_data;
+    memcpy(p, head, sizeof(*head));
+    memcpy(p + sizeof(*head), shingles, (size_t)head->n_distinct * 8);
+    memcpy(p + sizeof(*head) + (size_t)head->n_distinct * 8, sig, sig_bytes);
+    memcpy(p + size - head->id_len, id, head->id_len);
+    int rc = update_bands(x, txn, doc, sig, true);
+    uint64_t hash = nd_store_id_hash(id, head->id_len);
+    unsigned char dockey[8];
+    nd_store_doc_key(doc, dockey);
+    if (rc == 0)
+        rc = put_key(txn, x->ids, &hash, 8, dockey, 8);
+    nd_store_date_key(head->date, doc, key);
+    if (rc == 0)
+        rc = put_key(txn, x->dates, key, 16, NULL, 0);
+    return rc < 0 ? rc : add_to_counts(x, txn, 1, (int64_t)head->n_bytes);
+}
+
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc)
+{
+    nd_stored_doc d;
+    int rc = nd_store_get_doc(x, txn, doc, &d);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    uint32_t *sig = malloc((size_t)x->opts.num_perm * 4);
+    if (!sig)
+        return ND_ENOMEM;
+    memcpy(sig, d.sig, (size_t)x->opts.num_perm * 4);
+    uint64_t hash = nd_store_id_hash(d.id, d.head.id_len);
+    unsigned char dockey[8], datekey[16];
+    nd_store_doc_key(doc, dockey);
+    nd_store_date_key(d.head.date, doc, datekey);
+    MDB_val idk = {8, &hash}, idv = {8, dockey}, dk = {16, datekey}, k = {8, dockey};
+    rc = update_bands(x, txn, doc, sig, false);
+    free(sig);
+    int m = rc ? 0 : mdb_del(txn, x->ids, &idk, &idv);
+    if (!m || m == MDB_NOTFOUND)
+        m = mdb_del(txn, x->dates, &dk, NULL);
+    const int64_t bytes = (int64_t)d.head.n_bytes; /* (d is gone once its record is) */
+    if (!m || m == MDB_NOTFOUND)
+        m = mdb_del(txn, x->docs, &k, NULL);
+    if (rc == 0 && m)
+        rc = nd_store_error(m, "writing the index", NULL, 0);
+    return rc < 0 ? rc : add_to_counts(x, txn, -1, -bytes);
+}
+
+int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *doc, bool *found)
+{
+    const size_t len = strlen(id);
+    uint64_t hash = nd_store_id_hash(id, len);
+    MDB_val k = {8, &hash}, v;
+    MDB_cursor *cur;
+    *found = false;
+    *doc = 0;
+    int m = mdb_cursor_open(txn, x->ids, &cur);
+    if (m)
+        return nd_store_error(m, "reading the index", NULL, 0);
+    int rc = 0;
+    for (m = mdb_cursor_get(cur, &k, &v, MDB_SET); m == 0 && rc == 0;
+         m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+        nd_stored_doc d;
+        const uint64_t number = nd_store_doc_number(&v);
+        rc = nd_store_get_doc(x, txn, number, &d);
+        if (rc == MDB_NOTFOUND)
+            rc = ND_EINDEX; /* a key to no document: index check tells */
+        if (rc == 0 && d.head.id_len == len && !memcmp(d.id, id, len)) {
+            *found = true;
+            *doc = number;
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int nd_store_write_txn(nd_index *x, MDB_txn **txn)
+{
+    if (!x->writable)
+        return ND_EINVAL;
+    if (!x->write_txn) {
+        const int m = mdb_txn_begin(x->env, NULL, 0, &x->write_txn);
+        if (m)
+            return nd_store_error(m, "writing the index", NULL, 0);
+        const int rc = nd_store_get_count(x, x->write_txn, "next", &x->next_doc);
+        if (rc < 0) {
+            mdb_txn_abort(x->write_txn);
+            x->write_txn = NULL;
+            return rc;
+        }
+    }
+    *txn = x->write_txn;
+    return 0;
+}
+
+int nd_index_commit(nd_index *x)
+{
+    if (!x->write_txn)
+        return 0;
+    int rc = nd_store_put_count(x, x->write_txn, "next", x->next_doc);
+    const int m = rc == 0 ? mdb_txn_commit(x->write_txn) : 0;
+    if (rc < 0)
+        mdb_txn_abort(x->write_txn);
+    x->write_txn = NULL;
+    return rc < 0 ? rc : m ? nd_store_error(m, "committing to the index", NULL, 0) : 0;
+}
+
+/* ---------------------------------------------------------------- opening */
+
+static int open_tables(nd_index *x, MDB_txn *txn, unsigned create)
+{
+    static const char *const names[] = {"meta", "docs", "bands", "ids", "dates"};
+    MDB_dbi *dbi[] = {&x->meta, &x->docs, &x->bands, &x->ids, &x->dates};
+    const unsigned flags[] = {0, 0, MDB_DUPSORT | MDB_DUPFIXED, MDB_DUPSORT | MDB_DUPFIXED, 0};
+    for (size_t i = 0; i < 5; i++) {
+        const int m = mdb_dbi_open(txn, names[i], flags[i] | create, dbi[i]);
+        if (m)
+            return m;
+    }
+    return 0;
+}
+
+static int new_env(const char *path, unsigned flags, MDB_env **env)
+{
+    int m = mdb_env_create(env);
+    if (!m)
+        m = mdb_env_set_maxdbs(*env, 8);
+    if (!m)
+        m = mdb_env_set_mapsize(*env, MAP_BYTES);
+    if (!m)
+        m = mdb_env_open(*env, path, MDB_NOSUBDIR | MDB_NOTLS | flags, 0644);
+    if (m) {
+        mdb_env_close(*env);
+        *env = NULL;
+    }
+    return m;
+}
+
+static void set_banding(nd_index *x)
+{
+    x->bands_n = x->opts.bands;
+    x->rows = x->opts.rows;
+    if (!x->bands_n)
+        nd_lsh_params(x->opts.threshold, x->opts.num_perm, &x->bands_n, &x->rows);
+}
+
+int nd_index_create(const char *path, const nd_options *opts)
+{
+    const nd_options defaults = ND_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    if (nd_options_check(opts, NULL) < 0)
+        return ND_EINVAL;
+    const int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? ND_EEXIST : ND_EIO;
+    close(fd);
+    nd_index x = {.opts = *opts, .lock_fd = -1};
+    char text[512];
+    options_text(opts, text, sizeof(text));
+    MDB_txn *txn = NULL;
+    int m = new_env(path, 0, &x.env);
+    if (!m)
+        m = mdb_txn_begin(x.env, NULL, 0, &txn);
+    if (!m)
+        m = open_tables(&x, txn, MDB_CREATE);
+    MDB_val schema_k = {6, "schema"}, opts_k = {7, "options"}, opts_v = {strlen(text), text};
+    uint32_t schema = ND_INDEX_SCHEMA;
+    MDB_val schema_v = {4, &schema};
+    if (!m)
+        m = mdb_put(txn, x.meta, &schema_k, &schema_v, 0);
+    if (!m)
+        m = mdb_put(txn, x.meta, &opts_k, &opts_v, 0);
+    int rc = m ? nd_store_error(m, "creating the index", NULL, 0) : 0;
+    if (rc == 0)
+        rc = nd_store_put_count(&x, txn, "next", 1);
+    if (rc == 0 && (m = mdb_txn_commit(txn)) != 0)
+        rc = nd_store_error(m, "creating the index", NULL, 0);
+    else if (rc < 0 && txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(x.env);
+    if (rc < 0) {
+        unlink(path);
+        char lock[4096];
+        snprintf(lock, sizeof(lock), "%s-lock", path);
+        unlink(lock);
+    }
+    return rc;
+}
+
+/* Takes the writer's lock on fd, waiting up to timeout seconds (negative: for ever). */
+static int take_writer_lock(int fd, const char *path, double timeout,
+                            void (*wait_fn)(const char *, void *), void *payload)
+{
+    const double give_up = nd_seconds_now() + timeout;
+    bool told = false;
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return ND_EIO;
+        if (timeout >= 0 && nd_seconds_now() >= give_up)
+            return ND_EBUSY;
+        if (!told && wait_fn)
+            wait_fn(path, payload);
+        told = true;
+        const struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+/* The file must hold every page the meta page counts: a truncated file would fault when
+ * a missing page is read. */
+static int check_size(nd_index *x, char *why, size_t why_len)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    struct stat fs;
+    if (mdb_env_info(x->env, &info) || mdb_env_stat(x->env, &st) || stat(x->path, &fs) < 0)
+        return ND_EIO;
+    const uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)fs.st_size < need) {
+        snprintf(why, why_len, "%s is damaged: %llu bytes where its pages need %llu (truncated?)",
+                 x->path, (unsigned long long)fs.st_size, (unsigned long long)need);
+        return ND_EINDEX;
+    }
+    return 0;
+}
+
+/* The tables, the schema and the options, in a read transaction. */
+static int read_meta(nd_index *x, char *why, size_t why_len)
+{
+    MDB_txn *txn;
+    int m = mdb_txn_begin(x->env, NULL, MDB_RDONLY, &txn);
+    if (m)
+        return nd_store_error(m, x->path, why, why_len);
+    m = open_tables(x, txn, 0);
+    MDB_val schema_k = {6, "schema"}, opts_k = {7, "options"}, v;
+    int rc = 0;
+    if (m || mdb_get(txn, x->meta, &schema_k, &v) || v.mv_size != 4) {
+        snprintf(why, why_len, "%s is an LMDB file but not a neardup index", x->path);
+        rc = ND_EINDEX;
+    } else if (nd_load_u32(v.mv_data) != ND_INDEX_SCHEMA) {
+        snprintf(why, why_len, "%s is a neardup index of schema %u; this neardup reads schema %d",
+                 x->path, nd_load_u32(v.mv_data), ND_INDEX_SCHEMA);
+        rc = ND_EINDEX;
+    } else if (mdb_get(txn, x->meta, &opts_k, &v) ||
+               !parse_options(v.mv_data, v.mv_size, &x->opts)) {
+        snprintf(why, why_len, "%s: the index's options are damaged", x->path);
+        rc = ND_EINDEX;
+    }
+    if (rc == 0 && (m = mdb_txn_commit(txn)) != 0) /* commit: the table handles stay open */
+        rc = nd_store_error(m, x->path, why, why_len);
+    else if (rc < 0)
+        mdb_txn_abort(txn);
+    set_banding(x);
+    return rc;
+}
+
+static int open_index(nd_index *x, int mode, double lock_timeout,
+                      void (*wait_fn)(const char *, void *), void *payload, char *why,
+                      size_t why_len)
+{
+    struct stat st;
+    if (stat(x->path, &st) < 0) {
+        snprintf(why, why_len, "%s: %s", x->path, strerror(errno));
+        return ND_EIO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "%s is not a neardup index (not a regular file)", x->path);
+        return ND_EINDEX;
+    }
+    if (mode == ND_INDEX_WRITE) {
+        x->lock_fd = open(x->path, O_RDONLY | O_CLOEXEC);
+        int rc = x->lock_fd < 0
+                     ? ND_EIO
+                     : take_writer_lock(x->lock_fd, x->path, lock_timeout, wait_fn, payload);
+        if (rc == ND_EBUSY)
+            snprintf(why, why_len, "%s: another process is writing to the index", x->path);
+        else if (rc < 0)
+            snprintf(why, why_len, "%s: %s", x->path, strerror(errno));
+        if (rc < 0)
+            return rc;
+    }
+    const int m = new_env(x->path, mode == ND_INDEX_WRITE ? 0 : MDB_RDONLY, &x->env);
+    if (m == MDB_INVALID || m == MDB_VERSION_MISMATCH) {
+        snprintf(why, why_len, "%s is not a neardup index (not an LMDB file)", x->path);
+        return ND_EINDEX;
+    }
+    if (m)
+        return nd_store_error(m, x->path, why, why_len);
+    const int rc = check_size(x, why, why_len);
+    return rc < 0 ? rc : read_meta(x, why, why_len);
+}
+
+int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeout,
+                  void (*wait_fn)(const char *, void *), void *payload, char *why, size_t why_len)
+{
+    char scratch[16];
+    if (!why || !why_len) {
+        why = scratch;
+        why_len = sizeof(scratch);
+    }
+    why[0] = '\0';
+    *out = NULL;
+    nd_index *x = calloc(1, sizeof(*x));
+    if (!x || !(x->path = strdup(path))) {
+        free(x);
+        return ND_ENOMEM;
+    }
+    x->lock_fd = -1;
+    x->writable = mode == ND_INDEX_WRITE;
+    const int rc = open_index(x, mode, lock_timeout, wait_fn, payload, why, why_len);
+    if (rc < 0) {
+        nd_index_close(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
+void nd_index_close(nd_index *x)
+{
+    if (!x)
+        return;
+    if (x->write_txn)
+        mdb_txn_abort(x->write_txn);
+    if (x->env)
+        mdb_env_close(x->env);
+    if (x->lock_fd >= 0)
+        close(x->lock_fd); /* releases the flock */
+    free(x->path);
+    free(x);
+}

@@ -1,0 +1,96 @@
+/*
+ * store.h: the feed index's LMDB file, its tables and records (docs/ARCHITECTURE.md,
+ * "The feed index").
+ *
+ *   meta   "schema", "options" (text), "next" (the next document number), "docs" and
+ *          "bytes" (counts)
+ *   docs   document number (8 bytes, big-endian) -> nd_stored_doc: head, sorted distinct
+ *          shingles, signature, id
+ *   bands  band key (band, hash: 12 bytes) -> document numbers (sorted duplicates)
+ *   ids    XXH3 of the id (8 bytes) -> document numbers (ids of one hash told apart by
+ *          the documents' records)
+ *   dates  date and document number (16 bytes, big-endian, sign flipped) -> nothing
+ */
+#ifndef ND_STORE_H
+#define ND_STORE_H
+
+#include "common/base.h"
+
+#include <lmdb.h>
+
+struct nd_index {
+    MDB_env *env;
+    MDB_dbi meta, docs, bands, ids, dates;
+    MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
+    char *path;
+    int lock_fd; /* the writer's lock (flock of the file), or -1 */
+    bool writable;
+    nd_options opts;
+    int bands_n, rows; /* LSH banding of the options */
+    uint64_t next_doc; /* while write_txn is open: the next number to give */
+};
+
+/* The fixed head of a document's record; after it come n_distinct shingles (u64,
+ * ascending), num_perm signature values (u32) and id_len bytes of id. */
+typedef struct nd_stored_head {
+    int64_t date;
+    uint64_t n_bytes;
+    uint32_t n_distinct;
+    uint32_t id_len;
+} nd_stored_head;
+
+/* A document's record as read: pointers into LMDB's map, valid while the transaction is. */
+typedef struct nd_stored_doc {
+    nd_stored_head head;
+    const unsigned char *shingles; /* n_distinct u64, possibly unaligned */
+    const unsigned char *sig;      /* num_perm u32, possibly unaligned */
+    const char *id;                /* id_len bytes, not NUL-terminated */
+} nd_stored_doc;
+
+/* LMDB's code as an ND_E* code, with a sentence in why. */
+int nd_store_error(int mdb_rc, const char *what, char *why, size_t why_len);
+
+/* Big-endian keys, sorting as numbers. */
+void nd_store_doc_key(uint64_t doc, unsigned char key[8]);
+uint64_t nd_store_doc_number(const MDB_val *key);
+void nd_store_date_key(int64_t date, uint64_t doc, unsigned char key[16]);
+void nd_store_band_key(uint32_t band, uint64_t hash, unsigned char key[12]);
+uint64_t nd_store_id_hash(const char *id, size_t len);
+
+/* A 64-bit or 32-bit value at p, aligned or not. */
+static inline uint64_t nd_load_u64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline uint32_t nd_load_u32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* Reads document doc's record; MDB_NOTFOUND when it is not there, ND_EINDEX when the
+ * record is malformed. */
+int nd_store_get_doc(const nd_index *x, MDB_txn *txn, uint64_t doc, nd_stored_doc *out);
+
+/* Writes a document's records: docs, its band keys, its id and date. shingles are sorted
+ * and distinct. */
+int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
+                     const uint64_t *shingles, const uint32_t *sig, const char *id);
+
+/* Deletes document doc and every key that points to it. */
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc);
+
+/* The number of the live document of that id, or 0 with *found false. */
+int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *doc, bool *found);
+
+/* A count of meta ("docs", "bytes", "next"), 0 when absent; and setting one. */
+int nd_store_get_count(const nd_index *x, MDB_txn *txn, const char *name, uint64_t *value);
+int nd_store_put_count(nd_index *x, MDB_txn *txn, const char *name, uint64_t value);
+
+/* The write transaction, begun when none is open. */
+int nd_store_write_txn(nd_index *x, MDB_txn **txn);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * test_index.c: the feed index (nd_index_*): its file, feeds, upkeep, and bad indexes.
+ */
+#define _GNU_SOURCE
+#include "neardup.h"
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *dir;
+static char db[512];
+
+static void setup(void)
+{
+    dir = make_temp_dir();
+    snprintf(db, sizeof(db), "%s/index.ndx", dir);
+}
+
+static void teardown(void)
+{
+    remove_tree(dir);
+    free(dir);
+}
+
+TestSuite(index, .init = setup, .fini = teardown);
+
+static nd_options low_threshold(void)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.3;
+    o.threads = 1;
+    return o;
+}
+
+static nd_index *open_db(int mode)
+{
+    nd_index *x = NULL;
+    char why[256];
+    const int rc = nd_index_open(&x, db, mode, 0, NULL, NULL, why, sizeof(why));
+    cr_assert_eq(rc, 0, "open: %s", why);
+    return x;
+}
+
+/* A corpus of the seed articles first..last (ids "seedN"), for the index's options. */
+static nd_corpus *seed_corpus(const nd_index *x, int first, int last)
+{
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    for (int i = first; i <= last; i++) {
+        size_t len;
+        char *text = read_seed(i, &len), id[16];
+        snprintf(id, sizeof(id), "seed%d", i);
+        cr_assert_eq(nd_corpus_add_memory(c, id, text, len), 0);
+        free(text);
+    }
+    return c;
+}
+
+/* Feeds seeds first..last; the result's matches as "new~earlier" lines into buf. */
+static void feed_seeds(nd_index *x, int first, int last, int add, int query, char *buf, size_t len)
+{
+    nd_corpus *c = seed_corpus(x, first, last);
+    nd_index_feed_options fo = {.query = query, .add = add};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    buf[0] = '\0';
+    for (size_t i = 0; i < nd_index_result_n_matches(r); i++) {
+        const nd_index_match *m = nd_index_result_match(r, i);
+        const size_t at = strlen(buf);
+        snprintf(buf + at, len - at, "%s~%s%s %.4f\n", nd_corpus_doc_id(c, m->doc), m->earlier_id,
+                 m->archived ? "(archived)" : "", m->jaccard);
+    }
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+}
+
+Test(index, a_feed_finds_the_archived_and_the_earlier_documents)
+{
+    const nd_options o = low_threshold();
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[1024];
+    feed_seeds(x, 0, 0, ND_INDEX_ADD_ALL, 1, found, sizeof(found));
+    cr_assert_str_eq(found, "");
+    cr_assert_eq(nd_index_commit(x), 0);
+    /* 001 shares the McMaster and Mnuchin paragraphs with 000: J 0.3217 in the batch tool */
+    feed_seeds(x, 1, 4, ND_INDEX_ADD_NONE, 1, found, sizeof(found));
+    cr_assert_str_eq(found, "seed1~seed0(archived) 0.3217\n");
+    /* a query of 000 and 001 together: 001 against the archived 000 and the 000 before it */
+    feed_seeds(x, 0, 1, ND_INDEX_ADD_NONE, 1, found, sizeof(found));
+    cr_assert_str_eq(found, "seed0~seed0(archived) 1.0000\nseed1~seed0(archived) 0.3217\n"
+                            "seed1~seed0 0.3217\n");
+    nd_index_close(x);
+}
+
+Test(index, verdicts_name_the_best_match_and_what_was_added)
+{
+    const nd_options o = low_threshold();
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    nd_corpus *c = seed_corpus(x, 0, 2);
+    cr_assert_eq(nd_corpus_add_memory(c, "copy", "", 0), 0); /* no word */
+    nd_index_feed_options fo = {.query = 1, .add = ND_INDEX_ADD_UNIQUE};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_result_n_verdicts(r), 4);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->kind, ND_VERDICT_NEW);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->added, 1);
+    cr_assert_eq(nd_index_result_verdict(r, 1)->kind, ND_VERDICT_DUPLICATE);
+    cr_assert_eq(nd_index_result_verdict(r, 1)->added, 0, "unique: a duplicate is not added");
+    cr_assert_eq(nd_index_result_verdict(r, 3)->kind, ND_VERDICT_EMPTY);
+    char *out;
+    size_t len;
+    FILE *f = open_memstream(&out, &len);
+    cr_assert_eq(nd_index_write_verdicts(r, f), 0);
+    fclose(f);
+    cr_assert(strstr(out, "{\"id\":\"seed1\",\"verdict\":\"duplicate\",\"added\":false,"
+                          "\"match\":\"seed0\",\"jaccard\":0.3217,\"archived\":false}\n"),
+              "%s", out);
+    free(out);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 2, "seed0 and seed2 added, seed1 a duplicate");
+    nd_index_close(x);
+}
+
+Test(index, an_id_already_archived_is_an_error_or_replaced)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[256];
+    feed_seeds(x, 0, 1, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    nd_corpus *c = seed_corpus(x, 0, 0);
+    nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->kind, ND_VERDICT_ERROR);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->added, 0);
+    nd_index_result_free(r);
+    fo.replace = 1;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->added, 1);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 2);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_close(x);
+}
+
+/* Rows of a query of seed 0 by another process (LMDB: one handle of a file per process). */
+static int rows_seen_by_a_reader(void)
+{
+    cli_result q =
+        run_cli("index query -q '%s' '%s' --pairs -", db, SEED("000_0890706d309c6b14.txt"));
+    cr_assert_eq(q.status, 0, "%s", q.err);
+    int rows = -1; /* the header */
+    for (const char *p = q.out; (p = strchr(p, '\n')) != NULL; p++)
+        rows++;
+    cli_result_dispose(&q);
+    return rows;
+}
+
+Test(index, what_is_not_committed_is_not_seen_and_is_dropped_on_close)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *w = open_db(ND_INDEX_WRITE);
+    char found[256];
+    feed_seeds(w, 0, 0, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    cr_assert_eq(rows_seen_by_a_reader(), 0, "a reader sees only what is committed");
+    cr_assert_eq(nd_index_commit(w), 0);
+    cr_assert_eq(rows_seen_by_a_reader(), 1);
+    feed_seeds(w, 1, 1, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    nd_index_close(w); /* seed1 not committed */
+    nd_index *r = open_db(ND_INDEX_READ);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(r, &info), 0);
+    cr_assert_eq(info.n_docs, 1);
+    nd_index_close(r);
+}
+
+Test(index, a_second_writer_waits_then_gives_up)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *w = open_db(ND_INDEX_WRITE), *w2 = NULL;
+    char why[256];
+    cr_assert_eq(nd_index_open(&w2, db, ND_INDEX_WRITE, 0.2, NULL, NULL, why, sizeof(why)),
+                 ND_EBUSY);
+    cr_assert(strstr(why, "another process is writing"), "%s", why);
+    nd_index_close(w);
+    cr_assert_eq(nd_index_open(&w2, db, ND_INDEX_WRITE, 0.2, NULL, NULL, why, sizeof(why)), 0);
+    nd_index_close(w2);
+}
+
+Test(index, removal_and_expiry_leave_no_key_to_a_removed_document)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    static const char feed[] =
+        "{\"id\":\"a\",\"d\":\"2026-01-01\",\"text\":\"one two three four five six\"}\n"
+        "{\"id\":\"b\",\"d\":\"2026-02-01T10:00:00+02:00\",\"text\":\"seven eight nine\"}\n"
+        "{\"id\":\"c\",\"text\":\"twelve thirteen fourteen fifteen sixteen\"}\n";
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", feed, strlen(feed)), 0);
+    nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL, .date_key = "d"};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    int64_t jan1, feb1;
+    cr_assert_eq(nd_parse_date("2026-01-01", &jan1), 0);
+    cr_assert_eq(nd_parse_date("2026-02-01T08:00:00Z", &feb1), 0);
+    cr_assert_eq(info.first_date, jan1);
+    cr_assert_eq(info.last_date, feb1, "10:00 at +02:00 is 08:00 UTC");
+    uint64_t removed, unknown;
+    cr_assert_eq(nd_index_expire(x, feb1, &removed), 0);
+    cr_assert_eq(removed, 1, "a is older; c has no date and stays");
+    const char *ids[] = {"b", "nobody"};
+    cr_assert_eq(nd_index_remove(x, ids, 2, &removed, &unknown), 0);
+    cr_assert_eq(removed, 1);
+    cr_assert_eq(unknown, 1);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 1);
+    cr_assert_eq(info.n_band_keys, (uint64_t)1 * 13, "the bands of c alone");
+    nd_index_close(x);
+}
+
+Test(index, the_options_are_fixed_at_creation)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.7;
+    o.shingle_k = 3;
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    cr_assert_eq(nd_index_create(db, &o), ND_EEXIST);
+    nd_index *x = open_db(ND_INDEX_READ);
+    cr_assert_eq(nd_index_options(x)->threshold, 0.7);
+    cr_assert_eq(nd_index_options(x)->shingle_k, 3);
+    cr_assert_null(nd_index_option_differs(x, nd_index_options(x)));
+    nd_options other = *nd_index_options(x);
+    other.seed = 2;
+    cr_assert_str_eq(nd_index_option_differs(x, &other), "seed");
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, &other), 0);
+    nd_index_feed_options fo = {.query = 1};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), ND_EINVAL);
+    nd_corpus_free(c);
+    nd_index_close(x);
+}
+
+/* Opening path fails with ND_EINDEX and a sentence holding what. */
+static void assert_refused(const char *what)
+{
+    nd_index *x = NULL;
+    char why[512];
+    const int rc = nd_index_open(&x, db, ND_INDEX_READ, 0, NULL, NULL, why, sizeof(why));
+    cr_assert_eq(rc, ND_EINDEX, "%d: %s", rc, why);
+    cr_assert(strstr(why, db) && strstr(why, what), "%s", why);
+    cr_assert_null(x);
+}
+
+Test(index, a_file_that_is_not_an_index_is_named)
+{
+    write_file(db, "hello, not an index\n", 20);
+    assert_refused("not a neardup index");
+}
+
+Test(index, a_truncated_index_is_named_not_read)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[256];
+    for (int i = 0; i < 5; i++)
+        feed_seeds(x, i, i, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_close(x);
+    struct stat st;
+    cr_assert_eq(stat(db, &st), 0);
+    cr_assert_eq(truncate(db, st.st_size / 2), 0);
+    assert_refused("truncated");
+}
+
+Test(index, a_full_disk_leaves_the_index_as_it_was)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    const pid_t pid = fork();
+    if (pid == 0) { /* (no cr_assert in the child: Criterion's runner is the parent's) */
+        nd_index *x = NULL;
+        nd_index_result *r = NULL;
+        nd_corpus *c = NULL;
+        if (nd_index_open(&x, db, ND_INDEX_WRITE, 0, NULL, NULL, NULL, 0) < 0 ||
+            nd_corpus_new(&c, nd_index_options(x)) < 0 || nd_corpus_add_path(c, SEEDS_DIR) < 0)
+            _exit(2);
+        nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+        if (nd_index_feed(x, c, &fo, &r) < 0)
+            _exit(3);
+        /* the pages are written at the commit: a file size limit there stands in for a
+         * full disk */
+        signal(SIGXFSZ, SIG_IGN);
+        struct stat st;
+        stat(db, &st);
+        const struct rlimit limit = {(rlim_t)st.st_size, (rlim_t)st.st_size};
+        setrlimit(RLIMIT_FSIZE, &limit);
+        const int rc = nd_index_commit(x);
+        nd_index_result_free(r);
+        nd_corpus_free(c);
+        nd_index_close(x);
+        _exit(rc == ND_EIO ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the commit fails with ND_EIO (status %d)", status);
+    nd_index *x = open_db(ND_INDEX_READ);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 0);
+    nd_index_close(x);
+}
+
+Test(index, compaction_keeps_every_document)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[256];
+    feed_seeds(x, 0, 4, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    cr_assert_eq(nd_index_commit(x), 0);
+    const char *ids[] = {"seed0", "seed1", "seed2"};
+    uint64_t removed, unknown;
+    cr_assert_eq(nd_index_remove(x, ids, 3, &removed, &unknown), 0);
+    cr_assert_eq(nd_index_compact(x), 0);
+    nd_index_close(x);
+    x = open_db(ND_INDEX_READ);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    feed_seeds(x, 3, 4, ND_INDEX_ADD_NONE, 1, found, sizeof(found));
+    cr_assert_str_eq(found, "seed3~seed3(archived) 1.0000\nseed4~seed4(archived) 1.0000\n");
+    nd_index_close(x);
+}
+
+Test(index, iso_dates)
+{
+    int64_t s;
+    cr_assert_eq(nd_parse_date("1970-01-01", &s), 0);
+    cr_assert_eq(s, 0);
+    cr_assert_eq(nd_parse_date("2000-03-01T00:00:00Z", &s), 0);
+    cr_assert_eq(s, 951868800);
+    cr_assert_eq(nd_parse_date("1969-12-31T23:59:59.5Z", &s), 0);
+    cr_assert_eq(s, -1);
+    cr_assert_eq(nd_parse_date("2026-12-05T10:20:30-0130", &s), 0);
+    cr_assert_eq(nd_parse_date("2026-02-29", &s), ND_EINVAL, "not a leap year");
+    cr_assert_eq(nd_parse_date("2026-12-05T25:00", &s), ND_EINVAL);
+    cr_assert_eq(nd_parse_date("yesterday", &s), ND_EINVAL);
+    cr_assert_eq(nd_parse_date("2026-12-05 junk", &s), ND_EINVAL);
+}
