@@ -3,6 +3,7 @@
  *
  *   gen_corpus --docs N --lang arabic|english|mixed [--seed S] [--dup-rate R]
  *              [--passage-rate R] [--format jsonl|files] --out PATH [--vocab DIR]
+ *              [--id-prefix P] [--dates]
  *
  * Documents are ~6 KB of sentences drawn from a vocabulary with a Zipf-like
  * skew: Arabic words come from the articles in --vocab (default demo/, part
@@ -13,7 +14,9 @@
  * pasted in. The same arguments give byte-identical output. Streaming: only
  * the last 256 documents are kept in memory, so 1M documents are fine.
  * With --format jsonl, PATH is a file; with files, a directory of
- * DDD/NNNNNNNNN.txt files. PATH.truth.csv lists what was planted.
+ * DDD/NNNNNNNNN.txt files. PATH.truth.csv lists what was planted. JSONL ids are
+ * P followed by the document's number (P: "doc"); --dates gives each line a "date", a
+ * minute after the one before, from 2025-01-01T00:00:00Z (the feed index's benchmark).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define RECENT 256
 #define DOC_BYTES 6000
@@ -248,12 +252,31 @@ static void put_json_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-static void emit(FILE *jsonl, const char *dir, size_t i, const doc *d)
+typedef struct emit_style {
+    const char *id_prefix;
+    bool dates;
+} emit_style;
+
+/* 2025-01-01T00:00:00Z plus i minutes. */
+static void put_date(FILE *out, size_t i)
 {
-    char id[32];
-    snprintf(id, sizeof(id), "doc%09zu", i);
+    const time_t t = (time_t)1735689600 + (time_t)i * 60;
+    struct tm tm;
+    char text[32];
+    gmtime_r(&t, &tm);
+    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(out, "\"date\":\"%s\",", text);
+}
+
+static void emit(FILE *jsonl, const char *dir, size_t i, const doc *d, const emit_style *style)
+{
+    char id[64];
+    snprintf(id, sizeof(id), "%.30s%09zu", style->id_prefix, i);
     if (jsonl) {
-        fprintf(jsonl, "{\"id\":\"%s\",\"text\":", id);
+        fprintf(jsonl, "{\"id\":\"%s\",", id);
+        if (style->dates)
+            put_date(jsonl, i);
+        fputs("\"text\":", jsonl);
         put_json_string(jsonl, d->text, d->len);
         fputs("}\n", jsonl);
         return;
@@ -287,6 +310,9 @@ int main(int argc, char **argv)
     const double dup_rate = atof(arg_value(argc, argv, "--dup-rate", "0.1"));
     const double passage_rate = atof(arg_value(argc, argv, "--passage-rate", "0.1"));
     rng r = {strtoull(arg_value(argc, argv, "--seed", "1"), NULL, 10)};
+    emit_style style = {arg_value(argc, argv, "--id-prefix", "doc"), false};
+    for (int i = 1; i < argc; i++)
+        style.dates |= !strcmp(argv[i], "--dates");
     vocab ar = {0}, en = {0};
     if (!out) {
         fputs("usage: gen_corpus --docs N --lang arabic|english|mixed [--seed S] [--dup-rate R]"
@@ -335,7 +361,7 @@ int main(int argc, char **argv)
                 fprintf(truth, "%zu,passage,%zu,%zu,%zu\n", i, src, at, len);
             }
         }
-        emit(jsonl, out, i, d);
+        emit(jsonl, out, i, d, &style);
     }
     fclose(truth);
     if (jsonl && fclose(jsonl) != 0)

@@ -406,7 +406,7 @@ static int new_env(const char *path, unsigned flags, MDB_env **env)
     if (!m)
         m = mdb_env_set_mapsize(*env, MAP_BYTES);
     if (!m)
-        m = mdb_env_open(*env, path, MDB_NOSUBDIR | MDB_NOTLS | flags, 0644);
+        m = mdb_env_open(*env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_NOMEMINIT | flags, 0644);
     if (m) {
         mdb_env_close(*env);
         *env = NULL;

@@ -125,8 +125,6 @@ int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
     s->chunk_bytes = ND_SCAN_CHUNK_BYTES;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
-        rc = nd_densifier_new(&s->densifier, opts->num_perm, opts->seed);
-    if (rc == 0)
         rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST);
     if (rc == 0 && opts->engine == ND_ENGINE_FAST)
         rc = nd_word_splitter_new(&s->splitter, s->normalizer, s->tokenizer);
@@ -439,6 +437,12 @@ static int sign_shingles(nd_scanner *s, nd_doc *d, uint32_t *sig)
     if (rc < 0)
         return rc;
     d->text_hash = XXH3_64bits_withSeed(h, n * sizeof(*h), s->doc.n_toks);
+    /* The densifier's table, which only speeds up the signatures of documents of a few
+     * shingles, costs more to build than a short corpus takes to scan: built when the
+     * first such document comes (the signature is the same with or without it). */
+    if (!s->densifier && (uint64_t)n * n <= 4 * (uint64_t)s->opts->num_perm &&
+        (rc = nd_densifier_new(&s->densifier, s->opts->num_perm, s->opts->seed)) < 0)
+        return rc;
     nd_minhash_sign_with(s->densifier, h, n, s->opts->num_perm, s->opts->seed, sig);
     rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
