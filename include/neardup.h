@@ -436,7 +436,7 @@ ND_API void nd_corpus_set_run_progress(nd_corpus *corpus, nd_run_progress_fn fn,
  */
 typedef struct nd_index nd_index;
 
-#define ND_INDEX_SCHEMA 1
+#define ND_INDEX_SCHEMA 2
 #define ND_NO_DATE INT64_MIN /* a document of no known date */
 
 /* Makes an empty index at path for the options that decide what is similar (normalize,
@@ -530,6 +530,10 @@ ND_API int nd_index_commit(nd_index *index);
  * b_date as extra columns), and the verdicts as JSONL (id, verdict, match, jaccard). */
 ND_API int nd_index_write_matches(const nd_index_result *result, FILE *out, nd_format format);
 ND_API int nd_index_write_verdicts(const nd_index_result *result, FILE *out);
+/* The duplicates, each with its best match: doc, duplicate_of, jaccard, archived. */
+ND_API int nd_index_write_remove(const nd_index_result *result, FILE *out, nd_format format);
+/* The original JSONL lines of the documents found new, byte for byte, in input order. */
+ND_API int nd_index_write_new_lines(const nd_index_result *result, FILE *out);
 
 /* Removes the documents of those ids (committed at once); *removed counts them, and
  * *unknown the ids not in the index. */

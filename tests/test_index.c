@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "neardup.h"
 #include "helpers.h"
+#include "index/store.h"
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -374,4 +375,100 @@ Test(index, iso_dates)
     cr_assert_eq(nd_parse_date("2026-12-05T25:00", &s), ND_EINVAL);
     cr_assert_eq(nd_parse_date("yesterday", &s), ND_EINVAL);
     cr_assert_eq(nd_parse_date("2026-12-05 junk", &s), ND_EINVAL);
+}
+
+/* The README's "Deduplicate a live feed", its two commands as written, tail -f ended by a
+ * timeout (neardup then reads the end of its input, commits and exits). */
+Test(index, the_readme_feed_example_runs_as_written)
+{
+    char path[600], command[2048];
+    snprintf(path, sizeof(path), "%s/feed.jsonl", dir);
+    static const char feed[] =
+        "{\"id\":\"a\",\"text\":\"the minister said talks would resume on monday in cairo\"}\n"
+        "{\"id\":\"b\",\"text\":\"the minister said talks would resume on monday in cairo\"}\n";
+    write_file(path, feed, strlen(feed));
+    char folder[512];
+    snprintf(folder, sizeof(folder), "%s", ND_TEST_CLI);
+    *strrchr(folder, '/') = '\0';
+    snprintf(command, sizeof(command),
+             "cd '%s' && PATH='%s':\"$PATH\" && neardup index create feed.ndx && "
+             "timeout 1 tail -f feed.jsonl | neardup index add --query feed.ndx - --verdicts -",
+             dir, folder);
+    FILE *p = popen(command, "r");
+    cr_assert_not_null(p);
+    char out[1024] = "";
+    const size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    cr_assert(strstr(out, "{\"id\":\"a\",\"verdict\":\"new\",\"added\":true}\n"), "%s", out);
+    cr_assert(strstr(out, "{\"id\":\"b\",\"verdict\":\"duplicate\",\"added\":true,\"match\":\"a\","
+                          "\"jaccard\":1.0000,\"archived\":false}\n"),
+              "%s", out);
+    snprintf(db, sizeof(db), "%s/feed.ndx", dir);
+    nd_index *x = open_db(ND_INDEX_READ);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 2, "committed when the input ended");
+    nd_index_close(x);
+}
+
+/* A JSONL feed of n documents of twenty words each from a small vocabulary (ids dN). */
+static char *word_feed(int n, size_t *len)
+{
+    static const char *const words[] = {"rain",  "cairo", "minister", "talks", "bank",
+                                        "rates", "oil",   "summit",   "said",  "monday",
+                                        "peace", "trade", "markets",  "syria", "deal"};
+    size_t cap = (size_t)n * 256, at = 0;
+    char *out = malloc(cap);
+    unsigned x = 7;
+    for (int i = 0; i < n; i++) {
+        at += (size_t)sprintf(out + at, "{\"id\":\"d%d\",\"text\":\"", i);
+        for (int w = 0; w < 20; w++) {
+            x = x * 1103515245u + 12345u;
+            at += (size_t)sprintf(out + at, "%s%s", w ? " " : "", words[(x >> 16) % 15]);
+        }
+        at += (size_t)sprintf(out + at, "\"}\n");
+    }
+    *len = at;
+    return out;
+}
+
+Test(index, a_large_first_add_trains_the_texts_dictionary)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    size_t len;
+    char *feed = word_feed(1200, &len);
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", feed, len), 0);
+    nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_close(x);
+    /* reopened: the dictionary is read back, every text decompresses, copies are found */
+    x = open_db(ND_INDEX_READ);
+    cr_assert_not_null(x->ddict, "a dictionary trained and stored");
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "again.jsonl", feed, 10 * len / 1200), 0);
+    fo = (nd_index_feed_options){.query = 1};
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    const nd_index_match *m = nd_index_result_match(r, 0);
+    cr_assert_not_null(m);
+    cr_assert_str_eq(m->earlier_id, "d0");
+    cr_assert_eq(m->archived, 1);
+    cr_assert_eq(m->jaccard, 1.0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_lt(info.used_bytes / info.n_docs, 1024, "%llu bytes a document",
+                 (unsigned long long)(info.used_bytes / info.n_docs));
+    nd_index_close(x);
+    free(feed);
 }

@@ -45,6 +45,8 @@ enum {
     IX_DATE_KEY,
     IX_PAIRS,
     IX_VERDICTS,
+    IX_REMOVE,
+    IX_DEDUP_OUT,
     IX_FORMAT,
     IX_REPLACE,
     IX_QUERY,
@@ -78,6 +80,8 @@ static const struct option index_options[] = {
     {"date-key", required_argument, NULL, IX_DATE_KEY},
     {"pairs", required_argument, NULL, IX_PAIRS},
     {"verdicts", required_argument, NULL, IX_VERDICTS},
+    {"remove", required_argument, NULL, IX_REMOVE},
+    {"dedup-out", required_argument, NULL, IX_DEDUP_OUT},
     {"format", required_argument, NULL, IX_FORMAT},
     {"replace", no_argument, NULL, IX_REPLACE},
     {"query", no_argument, NULL, IX_QUERY},
@@ -102,7 +106,7 @@ typedef struct index_config {
     int given[GIVEN_MAX];
     int n_given;
     nd_index_feed_options feed;
-    const char *pairs, *verdicts, *ids, *before;
+    const char *pairs, *verdicts, *remove, *dedup_out, *ids, *before;
     nd_format format;
     double keep_days; /* --keep, or NAN */
     uint64_t commit_docs, commit_ms;
@@ -132,7 +136,8 @@ static void index_usage(void)
         "\n"
         "Outputs of add and query: --pairs FILE (doc_a the new document, doc_b the earlier,\n"
         "b_archived, b_date), --verdicts FILE|- (JSONL: id, verdict new|duplicate, match,\n"
-        "jaccard), --format csv|jsonl.\n"
+        "jaccard), --remove FILE (the duplicates, each with its match), --dedup-out FILE (the\n"
+        "JSONL lines found new), --format csv|jsonl.\n"
         "Dates: --date-key KEY (JSONL, ISO 8601), WARC-Date, or the file's time.\n"
         "With - as input, JSONL lines are handled as they arrive and committed every\n"
         "--commit-every N documents or Nms (default 100 and 1000ms); SIGINT and SIGTERM commit\n"
@@ -223,6 +228,8 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     case IX_DATE_KEY: cfg->feed.date_key = arg; break;
     case IX_PAIRS: cfg->pairs = arg; break;
     case IX_VERDICTS: cfg->verdicts = arg; break;
+    case IX_REMOVE: cfg->remove = arg; break;
+    case IX_DEDUP_OUT: cfg->dedup_out = arg; break;
     case IX_FORMAT: cfg->format = (nd_format)cli_parse_word("format", arg, outs); break;
     case IX_REPLACE: cfg->feed.replace = 1; break;
     case IX_QUERY: cfg->feed.query = 1; break;
@@ -272,11 +279,11 @@ static nd_index *open_index(const index_config *cfg, int mode)
     char why[512];
     const int rc =
         nd_index_open(&x, cfg->db, mode, cfg->lock_timeout, say_waiting, NULL, why, sizeof(why));
-    if (rc < 0) {
+    if (rc == ND_EBUSY)
+        cli_message("neardup: %s (gave up after --lock-timeout %g s)\n", why, cfg->lock_timeout);
+    else if (rc < 0)
         cli_message("neardup: %s\n", why[0] ? why : nd_strerror(rc));
-        return NULL;
-    }
-    return x;
+    return rc < 0 ? NULL : x;
 }
 
 /* The options for reading documents into this index: its similarity options, the ones this
@@ -319,8 +326,8 @@ static bool corpus_options(const index_config *cfg, const nd_index *x, nd_option
 /* ---------------------------------------------------------------- outputs */
 
 typedef struct feed_outputs {
-    FILE *pairs, *verdicts;
-    bool pairs_header_done;
+    FILE *pairs, *verdicts, *remove, *dedup_out;
+    bool pairs_header_done, remove_header_done;
 } feed_outputs;
 
 static FILE *open_output(const char *path)
@@ -356,22 +363,31 @@ static void copy_rows(FILE *tmp, FILE *out, bool skip_first)
     }
 }
 
-/* Writes one feed's rows: pairs after a first feed's header without theirs, verdicts
- * flushed at once. */
+/* Writes a table of one feed to out: after the first feed's, without its CSV header. */
+static int write_table(FILE *out, bool *header_done, const nd_index_result *r, nd_format format,
+                       int (*writer)(const nd_index_result *, FILE *, nd_format))
+{
+    FILE *tmp = tmpfile();
+    int rc = tmp ? writer(r, tmp, format) : ND_EIO;
+    if (rc == 0)
+        copy_rows(tmp, out, *header_done && format != ND_FORMAT_JSONL);
+    *header_done = true;
+    if (tmp)
+        fclose(tmp);
+    return rc < 0 || fflush(out) ? ND_EIO : 0;
+}
+
+/* Writes one feed's rows, flushed at once. */
 static int write_feed(feed_outputs *o, const nd_index_result *r, nd_format format)
 {
     int rc = 0;
-    if (o->pairs) {
-        FILE *tmp = tmpfile();
-        rc = tmp ? nd_index_write_matches(r, tmp, format) : ND_EIO;
-        if (rc == 0)
-            copy_rows(tmp, o->pairs, o->pairs_header_done && format != ND_FORMAT_JSONL);
-        o->pairs_header_done = true;
-        if (tmp)
-            fclose(tmp);
-        if (fflush(o->pairs))
-            rc = ND_EIO;
-    }
+    if (o->pairs)
+        rc = write_table(o->pairs, &o->pairs_header_done, r, format, nd_index_write_matches);
+    if (rc == 0 && o->remove)
+        rc = write_table(o->remove, &o->remove_header_done, r, format, nd_index_write_remove);
+    if (rc == 0 && o->dedup_out &&
+        (nd_index_write_new_lines(r, o->dedup_out) < 0 || fflush(o->dedup_out)))
+        rc = ND_EIO;
     if (rc == 0 && o->verdicts &&
         (nd_index_write_verdicts(r, o->verdicts) < 0 || fflush(o->verdicts)))
         rc = ND_EIO;
@@ -381,8 +397,8 @@ static int write_feed(feed_outputs *o, const nd_index_result *r, nd_format forma
 static int close_outputs(feed_outputs *o)
 {
     int rc = 0;
-    FILE *all[] = {o->pairs, o->verdicts};
-    for (size_t i = 0; i < 2; i++)
+    FILE *all[] = {o->pairs, o->verdicts, o->remove, o->dedup_out};
+    for (size_t i = 0; i < 4; i++)
         if (all[i] && (fflush(all[i]) || (all[i] != stdout && fclose(all[i]))))
             rc = ND_EIO;
     return rc;
@@ -520,7 +536,7 @@ static int feed_stream(feed_run *f)
         }
     }
     free(buf);
-    return rc < 0 ? rc : nd_index_commit(f->x);
+    return rc; /* (run_feed commits the rest) */
 }
 
 static int run_feed(const index_config *cfg)
@@ -542,7 +558,12 @@ static int run_feed(const index_config *cfg)
     }
     f.out.pairs = open_output(cfg->pairs);
     f.out.verdicts = open_output(cfg->verdicts);
-    int rc = (cfg->pairs && !f.out.pairs) || (cfg->verdicts && !f.out.verdicts) ? ND_EIO : 0;
+    f.out.remove = open_output(cfg->remove);
+    f.out.dedup_out = open_output(cfg->dedup_out);
+    int rc = (cfg->pairs && !f.out.pairs) || (cfg->verdicts && !f.out.verdicts) ||
+                     (cfg->remove && !f.out.remove) || (cfg->dedup_out && !f.out.dedup_out)
+                 ? ND_EIO
+                 : 0;
     catch_stop();
     if (rc == 0 && stream)
         rc = feed_stream(&f);
@@ -550,14 +571,16 @@ static int run_feed(const index_config *cfg)
         f.fo.commit_every = cfg->commit_docs;
         rc = feed_corpus(&f, add_paths, (void *)cfg);
     }
-    if (rc == 0 && adds)
-        rc = nd_index_commit(f.x);
+    if (rc == 0 && adds && (rc = nd_index_commit(f.x)) < 0)
+        cli_message("neardup: %s: cannot commit: %s (the index is as its last commit left it)\n",
+                    cfg->db, rc == ND_EIO ? strerror(errno) : nd_strerror(rc));
     if (close_outputs(&f.out) < 0 && rc == 0)
         rc = ND_EIO;
     nd_index_close(f.x); /* (what was not committed is dropped) */
     if (cfg->verbosity)
-        cli_message("neardup: %llu documents, %llu duplicates, %llu added to %s\n",
-                    (unsigned long long)f.docs, (unsigned long long)f.duplicates,
+        cli_message("neardup: %llu document%s, %llu duplicate%s, %llu added to %s\n",
+                    (unsigned long long)f.docs, f.docs == 1 ? "" : "s",
+                    (unsigned long long)f.duplicates, f.duplicates == 1 ? "" : "s",
                     (unsigned long long)f.added, cfg->db);
     if (rc < 0)
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;

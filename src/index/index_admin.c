@@ -4,8 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "index/store.h"
-
-#include "scan/bands.h"
+#include "index/texts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@ static int end_change(nd_index *x, int rc)
         return nd_index_commit(x);
     mdb_txn_abort(x->write_txn);
     x->write_txn = NULL;
+    nd_texts_abort(x);
     return rc;
 }
 
@@ -132,6 +132,9 @@ typedef struct checker {
     MDB_txn *txn;
     char *why;
     size_t why_len;
+    unsigned char *text, *plain; /* a document's text, compressed and not */
+    size_t text_cap, plain_cap;
+    ZSTD_DCtx *dctx;
 } checker;
 
 static int fault(checker *k, const char *fmt, unsigned long long a, unsigned long long b)
@@ -154,16 +157,21 @@ static bool has_pair(checker *k, MDB_dbi dbi, void *key, size_t key_len, uint64_
     return found;
 }
 
-/* One document: a well-formed record, sorted shingles, and its id, date and bands keys. */
-static int check_doc(checker *k, uint64_t doc, nd_band_record *rec, uint32_t *sig, uint64_t *bytes)
+/* One document: a well-formed record whose text is one zstd frame of its size, and its
+ * id, date and band keys. */
+static int check_doc(checker *k, uint64_t doc, uint64_t *bytes)
 {
     nd_index *x = k->x;
     nd_stored_doc d;
     if (nd_store_get_doc(x, k->txn, doc, &d) != 0)
         return fault(k, "document %llu: its record is malformed%.0llu", doc, 0);
-    for (uint32_t i = 1; i < d.head.n_distinct; i++)
-        if (nd_load_u64(d.shingles + 8 * i) <= nd_load_u64(d.shingles + 8 * (i - 1)))
-            return fault(k, "document %llu: its shingles are not sorted (at %llu)", doc, i);
+    if (nd_store_get_text(x, k->txn, doc, &d.head, &k->text, &k->text_cap) != 0)
+        return fault(k, "document %llu: its text's chunks are missing or too long%.0llu", doc, 0);
+    if (ND_GROW(k->plain, k->plain_cap, d.head.n_bytes + 1) < 0)
+        return ND_ENOMEM;
+    if (nd_texts_decompress(x, k->dctx, k->text, d.head.z_len, k->plain, d.head.n_bytes) < 0)
+        return fault(k, "document %llu: its text is not a zstd frame of %llu bytes", doc,
+                     d.head.n_bytes);
     uint64_t hash = nd_store_id_hash(d.id, d.head.id_len);
     if (!has_pair(k, x->ids, &hash, 8, doc))
         return fault(k, "document %llu: no id key points to it%.0llu", doc, 0);
@@ -172,11 +180,9 @@ static int check_doc(checker *k, uint64_t doc, nd_band_record *rec, uint32_t *si
     MDB_val dk = {16, date}, dv;
     if (mdb_get(k->txn, x->dates, &dk, &dv) != 0)
         return fault(k, "document %llu: no date key points to it%.0llu", doc, 0);
-    memcpy(sig, d.sig, (size_t)x->opts.num_perm * 4);
-    nd_lsh_band_records(sig, 0, x->bands_n, x->rows, rec);
     for (int b = 0; b < x->bands_n; b++) {
         unsigned char key[12];
-        nd_store_band_key(rec[b].band, rec[b].hash, key);
+        nd_store_band_key((uint32_t)b, nd_load_u64(d.band_hashes + 8 * b), key);
         if (!has_pair(k, x->bands, key, 12, doc))
             return fault(k, "document %llu: band %llu has no key pointing to it", doc, (unsigned)b);
     }
@@ -214,25 +220,20 @@ static int check_keys(checker *k, MDB_dbi dbi, const char *name, int key_doc, ui
 
 static int check_docs(checker *k, uint64_t *n_docs, uint64_t *bytes, uint64_t *last)
 {
-    nd_index *x = k->x;
-    nd_band_record *rec = malloc((size_t)x->bands_n * sizeof(*rec));
-    uint32_t *sig = malloc((size_t)x->opts.num_perm * 4);
     MDB_cursor *cur = NULL;
     MDB_val key, v;
-    int rc = rec && sig ? 0 : ND_ENOMEM;
-    int m = rc ? 0 : mdb_cursor_open(k->txn, x->docs, &cur);
+    int rc = 0;
+    int m = mdb_cursor_open(k->txn, k->x->docs, &cur);
     if (m)
         rc = nd_store_error(m, "reading the index", k->why, k->why_len);
     for (m = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &key, &v, MDB_FIRST); m == 0 && rc == 0;
          m = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
         *last = nd_store_doc_number(&key);
-        rc = check_doc(k, *last, rec, sig, bytes);
+        rc = check_doc(k, *last, bytes);
         ++*n_docs;
     }
     if (cur)
         mdb_cursor_close(cur);
-    free(rec);
-    free(sig);
     return rc;
 }
 
@@ -262,6 +263,8 @@ static int check_counts(checker *k)
     if (rc == 0 && n != n_docs)
         return fault(k, "%llu id keys for %llu documents", n, n_docs);
     if (rc == 0)
+        rc = check_keys(k, k->x->texts, "texts", 0, &n);
+    if (rc == 0)
         rc = check_keys(k, k->x->dates, "dates", 8, &n);
     if (rc == 0 && n != n_docs)
         return fault(k, "%llu date keys for %llu documents", n, n_docs);
@@ -271,14 +274,19 @@ static int check_counts(checker *k)
 int nd_index_check(nd_index *x, char *why, size_t why_len)
 {
     char scratch[16];
-    checker k = {x, NULL, why && why_len ? why : scratch,
-                 why && why_len ? why_len : sizeof(scratch)};
+    checker k = {.x = x,
+                 .why = why && why_len ? why : scratch,
+                 .why_len = why && why_len ? why_len : sizeof(scratch)};
     k.why[0] = '\0';
     const int m = mdb_txn_begin(x->env, NULL, MDB_RDONLY, &k.txn);
     if (m)
         return nd_store_error(m, "reading the index", k.why, k.why_len);
-    const int rc = check_counts(&k);
+    k.dctx = ZSTD_createDCtx();
+    const int rc = k.dctx ? check_counts(&k) : ND_ENOMEM;
     mdb_txn_abort(k.txn);
+    ZSTD_freeDCtx(k.dctx);
+    free(k.text);
+    free(k.plain);
     return rc;
 }
 

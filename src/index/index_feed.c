@@ -2,15 +2,18 @@
  * index_feed.c: nd_index_feed, a corpus's documents checked against the index and the
  * documents before them, in input order, and added.
  *
- *   scan (the batch tool's) -> per document: band keys -> candidates (the index's band
- *   table, and this corpus's earlier documents not added) -> exact Jaccard -> verdict
- *   -> added
+ *   scan (the batch tool's) -> band keys -> candidates (the index's band table, and this
+ *   corpus's earlier documents) -> the archived candidates' texts, scanned as one corpus
+ *   -> in input order: exact Jaccard, verdict, added (its text compressed)
  *
  * Every document of a feed gets the number base + its position (base: the index's next
- * number), added or not: a candidate's number tells whether it is archived or of this
- * corpus, and earlier means a smaller number, whichever way it was found.
+ * number), added or not: a candidate's number tells whether it is archived (below base)
+ * or of this corpus, and earlier means a smaller number, whichever way it was found. The
+ * index keeps texts, not shingle sets (a third of the bytes): a candidate's shingles are
+ * made again by the same scan that made the batch tool's, so its Jaccard is the batch's.
  */
 #include "index/index_result.h"
+#include "index/texts.h"
 
 #include "input/jsonl.h"
 #include "scan/bands.h"
@@ -21,8 +24,80 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-/* The band keys of this corpus's documents that are not in the index's table (a query,
- * or documents not added): chained lists from a table of heads. */
+/* ---------------------------------------------------------------- scanned corpora */
+
+/* A corpus after the scan stage: its shingles and signatures in its context's scratch
+ * file. */
+typedef struct scanned {
+    nd_corpus *c;
+    nd_run_ctx ctx;
+    nd_scan_out scan;
+    bool open;
+} scanned;
+
+static int scan_corpus(scanned *s, nd_corpus *c, const nd_index *x, bool report)
+{
+    nd_stats stats = {0};
+    s->c = c;
+    int rc = nd_run_ctx_open(&s->ctx, &c->opts, x->bands_n, x->rows, c->diag, c->diag_payload);
+    s->open = rc == 0;
+    if (rc == 0)
+        rc = nd_scan_stage(&s->ctx, c, &s->scan);
+    if (rc == 0 && report)
+        rc = nd_scan_report(&s->ctx, c, &stats);
+    return rc;
+}
+
+static void scanned_close(scanned *s)
+{
+    nd_scan_out_free(&s->scan);
+    if (s->open)
+        nd_run_ctx_close(&s->ctx);
+}
+
+/* A scanned document's shingles, sorted and distinct, into *buf; their number. */
+static int sorted_set(scanned *s, uint32_t doc, uint64_t **buf, size_t *cap, size_t *n)
+{
+    const nd_doc *d = &s->c->docs[doc];
+    const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
+    const void *h = bytes ? nd_spill_view(s->ctx.spill, d->shingles_off, bytes) : NULL;
+    if (bytes && !h)
+        return ND_EIO;
+    if (ND_GROW(*buf, *cap, d->n_shingles + 1) < 0)
+        return ND_ENOMEM;
+    if (bytes)
+        memcpy(*buf, h, bytes);
+    nd_radix_sort_u64_in_place(*buf, d->n_shingles);
+    size_t out = 0;
+    for (size_t i = 0; i < d->n_shingles; i++)
+        if (out == 0 || (*buf)[i] != (*buf)[out - 1])
+            (*buf)[out++] = (*buf)[i];
+    *n = out;
+    return 0;
+}
+
+static const uint32_t *doc_sig(scanned *s, uint32_t doc)
+{
+    return nd_spill_view(s->ctx.spill, s->c->docs[doc].sig_off, (size_t)s->c->opts.num_perm * 4);
+}
+
+/* Shingles in both sorted sets. */
+static uint32_t shared_count(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0;
+    uint32_t both = 0;
+    while (i < na && j < nb) {
+        const uint64_t x = a[i], y = b[j];
+        both += x == y;
+        i += x <= y;
+        j += y <= x;
+    }
+    return both;
+}
+
+/* ---------------------------------------------------------------- band keys in memory */
+
+/* The band keys of this corpus's documents: chained lists from a table of heads. */
 typedef struct band_entry {
     uint64_t hash;
     uint32_t band, doc, next; /* next: 1 + the entry after it, 0 at the end */
@@ -62,67 +137,43 @@ static int band_memory_add(band_memory *m, const nd_band_record *rec, int bands)
     return 0;
 }
 
-/* What one feed holds while it goes through the documents. */
+/* ---------------------------------------------------------------- the feed */
+
+/* The archived candidates of a feed, by number, with what the matches name. */
+typedef struct archived_docs {
+    uint64_t *number;
+    int64_t *date;
+    size_t n;
+    nd_corpus *texts; /* their texts, document k the k-th number */
+    scanned scanned;
+} archived_docs;
+
 typedef struct feed {
     nd_index *x;
     nd_corpus *c;
     const nd_index_feed_options *fo;
-    nd_run_ctx ctx;
+    scanned main;
     MDB_txn *txn;
     bool own_txn; /* a read transaction of this feed's own */
     uint64_t base;
-    band_memory memory;
     nd_band_record *rec;
+    uint64_t *cand; /* the candidates of document i: cand[cand_at[i] .. cand_at[i + 1]) */
+    size_t *cand_at, n_cand, cand_cap;
+    archived_docs archived;
+    bool *gone;        /* per document of the corpus: replaced, or refused (its id) */
+    uint64_t *removed; /* archived documents replaced during the feed */
+    size_t n_removed, removed_cap;
     uint64_t *set, *other; /* sorted distinct shingles of the document, and of a candidate */
     size_t set_cap, other_cap;
-    uint32_t *sig_copy;
-    uint64_t *cand;
-    size_t n_cand, cand_cap;
     nd_reader reader;
-    unsigned char *date_buf;
-    size_t date_cap;
+    unsigned char *buf; /* a date or a text read again */
+    size_t buf_cap;
+    unsigned char *z; /* a compressed text */
+    size_t z_cap;
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
     nd_index_result *r;
 } feed;
-
-/* A scanned document's shingles, sorted and distinct, into *buf; their number. */
-static int sorted_set(feed *f, uint32_t doc, uint64_t **buf, size_t *cap, size_t *n)
-{
-    const nd_doc *d = &f->c->docs[doc];
-    const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
-    const void *h = bytes ? nd_spill_view(f->ctx.spill, d->shingles_off, bytes) : NULL;
-    if (bytes && !h)
-        return ND_EIO;
-    if (ND_GROW(*buf, *cap, d->n_shingles + 1) < 0)
-        return ND_ENOMEM;
-    if (bytes)
-        memcpy(*buf, h, bytes);
-    nd_radix_sort_u64_in_place(*buf, d->n_shingles);
-    size_t out = 0;
-    for (size_t i = 0; i < d->n_shingles; i++)
-        if (out == 0 || (*buf)[i] != (*buf)[out - 1])
-            (*buf)[out++] = (*buf)[i];
-    *n = out;
-    return 0;
-}
-
-static const uint32_t *doc_sig(feed *f, uint32_t doc)
-{
-    return nd_spill_view(f->ctx.spill, f->c->docs[doc].sig_off, (size_t)f->c->opts.num_perm * 4);
-}
-
-/* Shingles in both sorted sets (b possibly unaligned). */
-static uint32_t shared_count(const uint64_t *a, size_t na, const unsigned char *b, size_t nb)
-{
-    size_t i = 0, j = 0;
-    uint32_t both = 0;
-    while (i < na && j < nb) {
-        const uint64_t x = a[i], y = nd_load_u64(b + 8 * j);
-        both += x == y;
-        i += x <= y;
-        j += y <= x;
-    }
-    return both;
-}
 
 /* ---------------------------------------------------------------- candidates */
 
@@ -134,7 +185,8 @@ static int add_candidate(feed *f, uint64_t number)
     return 0;
 }
 
-/* The documents of the index's band table under each key of rec. */
+/* The archived documents under each key of rec (numbers below base: this feed's own
+ * additions are found in memory). */
 static int archived_candidates(feed *f, const nd_band_record *rec)
 {
     MDB_cursor *cur;
@@ -147,8 +199,10 @@ static int archived_candidates(feed *f, const nd_band_record *rec)
         nd_store_band_key(rec[b].band, rec[b].hash, key);
         MDB_val k = {12, key}, v;
         for (m = mdb_cursor_get(cur, &k, &v, MDB_SET); m == 0 && rc == 0;
-             m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
-            rc = add_candidate(f, nd_store_doc_number(&v));
+             m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+            const uint64_t number = nd_store_doc_number(&v);
+            rc = number < f->base ? add_candidate(f, number) : 0;
+        }
         if (m && m != MDB_NOTFOUND)
             rc = nd_store_error(m, "reading the index", NULL, 0);
     }
@@ -156,9 +210,8 @@ static int archived_candidates(feed *f, const nd_band_record *rec)
     return rc;
 }
 
-static int memory_candidates(feed *f, const nd_band_record *rec)
+static int earlier_candidates(feed *f, const band_memory *m, const nd_band_record *rec)
 {
-    const band_memory *m = &f->memory;
     int rc = 0;
     for (int b = 0; b < f->x->bands_n && rc == 0; b++)
         for (uint32_t e = m->head[band_slot(m, rec[b].band, rec[b].hash)]; e && rc == 0;
@@ -174,68 +227,152 @@ static int compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Every earlier document sharing a band with rec, by number, once each. */
-static int find_candidates(feed *f, const nd_band_record *rec)
+/* Sorts v[0..n) and drops repeats; the count left. */
+static size_t sort_unique(uint64_t *v, size_t n)
 {
-    f->n_cand = 0;
-    int rc = archived_candidates(f, rec);
-    if (rc == 0)
-        rc = memory_candidates(f, rec);
-    nd_sort(f->cand, f->n_cand, sizeof(*f->cand), compare_u64);
+    nd_sort(v, n, sizeof(*v), compare_u64);
     size_t out = 0;
-    for (size_t i = 0; i < f->n_cand; i++)
-        if (out == 0 || f->cand[i] != f->cand[out - 1])
-            f->cand[out++] = f->cand[i];
-    f->n_cand = out;
+    for (size_t i = 0; i < n; i++)
+        if (out == 0 || v[i] != v[out - 1])
+            v[out++] = v[i];
+    return out;
+}
+
+/* Every document's candidates: the earlier documents sharing one of its band keys, by
+ * number, once each. */
+static int find_candidates(feed *f)
+{
+    band_memory memory = {0};
+    const nd_corpus *c = f->c;
+    int rc = band_memory_init(&memory, c->n_docs * (size_t)f->x->bands_n);
+    for (uint32_t i = 0; rc == 0 && i < c->n_docs; i++) {
+        f->cand_at[i] = f->n_cand;
+        if (c->docs[i].status != ND_DOC_OK)
+            continue;
+        const uint32_t *sig = doc_sig(&f->main, i);
+        if (!sig) {
+            rc = ND_EIO;
+            break;
+        }
+        nd_lsh_band_records(sig, i, f->x->bands_n, f->x->rows, f->rec);
+        if (f->fo->query && (rc = archived_candidates(f, f->rec)) == 0)
+            rc = earlier_candidates(f, &memory, f->rec);
+        f->n_cand = f->cand_at[i] + sort_unique(f->cand + f->cand_at[i], f->n_cand - f->cand_at[i]);
+        if (rc == 0)
+            rc = band_memory_add(&memory, f->rec, f->x->bands_n);
+    }
+    f->cand_at[c->n_docs] = f->n_cand;
+    free(memory.head);
+    free(memory.e);
     return rc;
 }
 
+/* ---------------------------------------------------------------- archived texts */
+
+/* Decompresses archived document number's text and adds it to the corpus of texts. */
+static int add_archived_text(feed *f, uint64_t number, const nd_stored_doc *d, char *id)
+{
+    int rc = nd_store_get_text(f->x, f->txn, number, &d->head, &f->z, &f->z_cap);
+    if (rc < 0 || ND_GROW(f->buf, f->buf_cap, d->head.n_bytes + 1) < 0)
+        return rc < 0 ? rc : ND_ENOMEM;
+    rc = nd_texts_decompress(f->x, f->dctx, f->z, d->head.z_len, f->buf, d->head.n_bytes);
+    return rc < 0 ? rc : nd_corpus_add_memory(f->archived.texts, id, f->buf, d->head.n_bytes);
+}
+
+/* The archived candidates of every document, their texts read and scanned as one corpus. */
+static int load_archived(feed *f)
+{
+    archived_docs *a = &f->archived;
+    size_t n = 0;
+    a->number = malloc((f->n_cand + 1) * sizeof(*a->number));
+    int rc = a->number ? nd_corpus_new(&a->texts, &f->c->opts) : ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < f->n_cand; i++)
+        if (f->cand[i] < f->base)
+            a->number[n++] = f->cand[i];
+    a->n = sort_unique(a->number, n);
+    a->date = malloc((a->n + 1) * sizeof(*a->date));
+    if (rc == 0 && !a->date)
+        rc = ND_ENOMEM;
+    for (size_t k = 0; rc == 0 && k < a->n; k++) {
+        nd_stored_doc d;
+        rc = nd_store_get_doc(f->x, f->txn, a->number[k], &d);
+        if (rc == MDB_NOTFOUND)
+            rc = ND_EINDEX; /* a band key of no document: index check tells */
+        char *id = rc == 0 ? malloc(d.head.id_len + 1) : NULL;
+        if (rc == 0 && !id)
+            rc = ND_ENOMEM;
+        if (rc == 0) {
+            memcpy(id, d.id, d.head.id_len);
+            id[d.head.id_len] = '\0';
+            a->date[k] = d.head.date;
+            rc = add_archived_text(f, a->number[k], &d, id);
+        }
+        free(id);
+    }
+    return rc == 0 && a->n ? scan_corpus(&a->scanned, a->texts, f->x, false) : rc;
+}
+
 /* ---------------------------------------------------------------- verification */
+
+static bool was_removed(const feed *f, uint64_t number)
+{
+    for (size_t i = 0; i < f->n_removed; i++)
+        if (f->removed[i] == number)
+            return true;
+    return false;
+}
+
+/* Where candidate number's shingles and signature are: a document of this corpus, or of
+ * the archived texts; NULL when it is gone. */
+static scanned *candidate_source(feed *f, uint64_t number, uint32_t *doc)
+{
+    if (number >= f->base) {
+        *doc = (uint32_t)(number - f->base);
+        return f->gone[*doc] ? NULL : &f->main;
+    }
+    const archived_docs *a = &f->archived;
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (a->number[mid] < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *doc = (uint32_t)lo;
+    const bool live = a->texts->docs[lo].status == ND_DOC_OK && !was_removed(f, number);
+    return live ? &f->archived.scanned : NULL;
+}
 
 /* The exact Jaccard of document doc (set f->set of n) and candidate number; a match into
  * the result when it reaches the threshold. */
 static int verify_candidate(feed *f, uint32_t doc, size_t n, uint64_t number)
 {
-    const int num_perm = f->c->opts.num_perm;
-    nd_index_match match = {.doc = doc, .earlier_date = ND_NO_DATE};
-    const unsigned char *other;
+    uint32_t other;
+    scanned *s = candidate_source(f, number, &other);
     size_t n_other;
-    const uint32_t *sig;
-    const char *id = NULL; /* an archived document's, not NUL-terminated */
-    size_t id_len = 0;
-    int rc = 0;
-    if (number >= f->base) { /* one of this corpus */
-        match.earlier = (uint32_t)(number - f->base);
-        rc = sorted_set(f, match.earlier, &f->other, &f->other_cap, &n_other);
-        other = (const unsigned char *)f->other;
-        sig = doc_sig(f, match.earlier);
-        match.earlier_id = f->c->docs[match.earlier].id;
-        match.earlier_date = f->r->dates[match.earlier];
-    } else {
-        nd_stored_doc d;
-        rc = nd_store_get_doc(f->x, f->txn, number, &d);
-        if (rc == MDB_NOTFOUND)
-            rc = ND_EINDEX; /* a band key of no document: index check tells */
-        if (rc < 0)
-            return rc;
-        match.archived = 1;
-        other = d.shingles;
-        n_other = d.head.n_distinct;
-        sig = memcpy(f->sig_copy, d.sig, (size_t)num_perm * 4);
-        match.earlier_date = d.head.date;
-        id = d.id;
-        id_len = d.head.id_len;
-    }
-    if (rc < 0 || !sig)
-        return rc < 0 ? rc : ND_EIO;
-    const uint32_t both = shared_count(f->set, n, other, n_other);
-    const size_t either = n + n_other - both;
-    match.jaccard = either ? (double)both / (double)either : 0.0;
-    if (match.jaccard < f->c->opts.threshold)
+    if (!s)
         return 0;
-    match.shared = both;
-    match.jaccard_est = nd_minhash_estimate(doc_sig(f, doc), sig, num_perm);
-    return nd_index_result_add_match(f->r, &match, id, id_len);
+    int rc = sorted_set(s, other, &f->other, &f->other_cap, &n_other);
+    const uint32_t *sig = doc_sig(s, other), *mine = doc_sig(&f->main, doc);
+    if (rc < 0 || !sig || !mine)
+        return rc < 0 ? rc : ND_EIO;
+    const uint32_t both = shared_count(f->set, n, f->other, n_other);
+    const size_t either = n + n_other - both;
+    const double jaccard = either ? (double)both / (double)either : 0.0;
+    if (jaccard < f->c->opts.threshold)
+        return 0;
+    nd_index_match m = {
+        .doc = doc,
+        .archived = s != &f->main,
+        .earlier = s == &f->main ? other : 0,
+        .earlier_id = s->c->docs[other].id,
+        .earlier_date = s == &f->main ? f->r->dates[other] : f->archived.date[other],
+        .jaccard = jaccard,
+        .jaccard_est = nd_minhash_estimate(mine, sig, f->c->opts.num_perm),
+        .shared = both,
+    };
+    return nd_index_result_add_match(f->r, &m, m.earlier_id, strlen(m.earlier_id));
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -250,11 +387,11 @@ static int64_t jsonl_date(feed *f, const nd_doc *d)
     int64_t date = ND_NO_DATE;
     int rc = nd_doc_line(f->c, &f->reader, d, &line);
     if (rc == 0)
-        rc = nd_jsonl_parse(line, d->length, f->c->opts.id_key, f->fo->date_key, &f->date_buf,
-                            &f->date_cap, &len, NULL, why, sizeof(why));
-    if (rc == 0 && ND_GROW(f->date_buf, f->date_cap, len + 1) == 0) {
-        f->date_buf[len] = '\0';
-        rc = nd_parse_date((const char *)f->date_buf, &date);
+        rc = nd_jsonl_parse(line, d->length, f->c->opts.id_key, f->fo->date_key, &f->buf,
+                            &f->buf_cap, &len, NULL, why, sizeof(why));
+    if (rc == 0 && ND_GROW(f->buf, f->buf_cap, len + 1) == 0) {
+        f->buf[len] = '\0';
+        rc = nd_parse_date((const char *)f->buf, &date);
     }
     if (rc < 0)
         nd_report(f->c, ND_DIAG_WARNING, ND_EFORMAT, d->id, -1,
@@ -286,19 +423,49 @@ static int claim_id(feed *f, uint32_t doc, bool *ok)
     bool found;
     int rc = nd_store_find_id(f->x, f->txn, d->id, &number, &found);
     *ok = rc == 0 && (!found || f->fo->replace);
-    if (rc == 0 && found && f->fo->replace)
-        rc = nd_store_delete_doc(f->x, f->txn, number);
-    else if (rc == 0 && found)
+    if (rc < 0 || !found)
+        return rc;
+    if (!f->fo->replace) {
         nd_report(f->c, ND_DIAG_ERROR, ND_EEXIST, d->id, -1,
                   "the index has a document of this id already (--replace replaces it)");
-    return rc;
+        f->gone[doc] = true;
+        return 0;
+    }
+    if (number >= f->base)
+        f->gone[number - f->base] = true;
+    else if (ND_GROW(f->removed, f->removed_cap, f->n_removed + 1) == 0)
+        f->removed[f->n_removed++] = number;
+    else
+        return ND_ENOMEM;
+    return nd_store_delete_doc(f->x, f->txn, number);
 }
 
-static int add_doc(feed *f, uint32_t doc, size_t n)
+/* Adds document doc, its text read again and compressed. */
+static int add_doc(feed *f, uint32_t doc)
 {
     const nd_doc *d = &f->c->docs[doc];
-    nd_stored_head head = {f->r->dates[doc], d->n_bytes, (uint32_t)n, (uint32_t)strlen(d->id)};
-    return nd_store_put_doc(f->x, f->txn, f->base + doc, &head, f->set, doc_sig(f, doc), d->id);
+    size_t len;
+    char why[256];
+    int rc = nd_doc_read(f->c, &f->reader, d, &f->buf, &f->buf_cap, &len, NULL, why, sizeof(why));
+    if (rc == 0 && nd_doc_changed(&f->reader, d))
+        rc = ND_EIO;
+    if (rc < 0) { /* (the file changed or went since the scan read it) */
+        nd_report(f->c, ND_DIAG_ERROR, rc, d->id, -1, "could not be read again to be added");
+        return 0;
+    }
+    size_t z_len;
+    if ((rc = nd_texts_compress(f->x, f->cctx, f->buf, len, &f->z, &f->z_cap, &z_len)) < 0)
+        return rc;
+    uint64_t *hashes = (uint64_t *)f->set; /* (the set is done with) */
+    const uint32_t *sig = doc_sig(&f->main, doc);
+    if (!sig)
+        return ND_EIO;
+    nd_lsh_band_records(sig, doc, f->x->bands_n, f->x->rows, f->rec);
+    for (int b = 0; b < f->x->bands_n; b++)
+        hashes[b] = f->rec[b].hash;
+    const nd_stored_head head = {f->r->dates[doc], len, (uint32_t)z_len, (uint32_t)strlen(d->id)};
+    f->r->verdicts[doc].added = 1;
+    return nd_store_put_doc(f->x, f->txn, f->base + doc, &head, hashes, d->id, f->z);
 }
 
 static int feed_doc(feed *f, uint32_t doc)
@@ -315,15 +482,9 @@ static int feed_doc(feed *f, uint32_t doc)
     if (rc < 0 || (f->fo->add != ND_INDEX_ADD_NONE && !may_add))
         return rc;
     size_t n;
-    const uint32_t *sig = doc_sig(f, doc);
-    if (!sig)
-        return ND_EIO;
-    nd_lsh_band_records(sig, doc, f->x->bands_n, f->x->rows, f->rec);
-    rc = sorted_set(f, doc, &f->set, &f->set_cap, &n);
+    rc = sorted_set(&f->main, doc, &f->set, &f->set_cap, &n);
     const size_t first_match = f->r->n_matches;
-    if (rc == 0 && f->fo->query)
-        rc = find_candidates(f, f->rec);
-    for (size_t i = 0; rc == 0 && f->fo->query && i < f->n_cand; i++)
+    for (size_t i = f->cand_at[doc]; rc == 0 && i < f->cand_at[doc + 1]; i++)
         rc = verify_candidate(f, doc, n, f->cand[i]);
     if (rc < 0)
         return rc;
@@ -334,14 +495,12 @@ static int feed_doc(feed *f, uint32_t doc)
             v->kind = ND_VERDICT_DUPLICATE;
             v->best_match = i;
         }
-    if (may_add && (f->fo->add == ND_INDEX_ADD_ALL || v->kind == ND_VERDICT_NEW)) {
-        v->added = 1;
-        return add_doc(f, doc, n);
-    }
-    return band_memory_add(&f->memory, f->rec, f->x->bands_n);
+    if (may_add && (f->fo->add == ND_INDEX_ADD_ALL || v->kind == ND_VERDICT_NEW))
+        return ND_GROW(f->set, f->set_cap, (size_t)f->x->bands_n) < 0 ? ND_ENOMEM : add_doc(f, doc);
+    return 0;
 }
 
-/* ---------------------------------------------------------------- the feed */
+/* ---------------------------------------------------------------- the whole feed */
 
 static int start_feed(feed *f)
 {
@@ -357,31 +516,38 @@ static int start_feed(feed *f)
         if (m)
             return nd_store_error(m, "reading the index", NULL, 0);
         f->own_txn = true;
-        uint64_t next;
-        const int rc = nd_store_get_count(x, f->txn, "next", &next);
+        const int rc = nd_store_get_count(x, f->txn, "next", &f->base);
         if (rc < 0)
             return rc;
-        f->base = next;
     }
     f->rec = malloc((size_t)x->bands_n * sizeof(*f->rec));
-    f->sig_copy = malloc((size_t)c->opts.num_perm * 4);
-    if (!f->rec || !f->sig_copy)
-        return ND_ENOMEM;
-    return band_memory_init(&f->memory, c->n_docs * (size_t)x->bands_n);
+    f->cand_at = malloc((c->n_docs + 1) * sizeof(*f->cand_at));
+    f->gone = calloc(c->n_docs + 1, sizeof(*f->gone));
+    f->cctx = ZSTD_createCCtx();
+    f->dctx = ZSTD_createDCtx();
+    return f->rec && f->cand_at && f->gone && f->cctx && f->dctx ? 0 : ND_ENOMEM;
 }
 
 static void end_feed(feed *f)
 {
     if (f->own_txn)
         mdb_txn_abort(f->txn);
-    free(f->memory.head);
-    free(f->memory.e);
+    scanned_close(&f->archived.scanned);
+    nd_corpus_free(f->archived.texts);
+    free(f->archived.number);
+    free(f->archived.date);
+    scanned_close(&f->main);
     free(f->rec);
+    free(f->cand);
+    free(f->cand_at);
+    free(f->gone);
+    free(f->removed);
     free(f->set);
     free(f->other);
-    free(f->sig_copy);
-    free(f->cand);
-    free(f->date_buf);
+    free(f->buf);
+    free(f->z);
+    ZSTD_freeCCtx(f->cctx);
+    ZSTD_freeDCtx(f->dctx);
     nd_reader_dispose(&f->reader);
 }
 
@@ -395,18 +561,48 @@ static int commit_so_far(feed *f, uint32_t end)
     return rc < 0 ? rc : nd_store_write_txn(f->x, &f->txn);
 }
 
+/* The first add of ND_DICT_MIN_DOCS documents or more to an index without a dictionary
+ * trains it, from the texts of up to twice as many of them. */
+static int train_dictionary(feed *f)
+{
+    const nd_corpus *c = f->c;
+    unsigned char *samples = NULL;
+    size_t *sizes = malloc(2 * ND_DICT_MIN_DOCS * sizeof(*sizes)), n = 0, at = 0, cap = 0;
+    int rc = sizes ? 0 : ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < c->n_docs && n < 2 * ND_DICT_MIN_DOCS; i++) {
+        size_t len;
+        char why[256];
+        if (c->docs[i].status != ND_DOC_OK ||
+            nd_doc_read(c, &f->reader, &c->docs[i], &f->buf, &f->buf_cap, &len, NULL, why,
+                        sizeof(why)) < 0)
+            continue;
+        if (ND_GROW(samples, cap, at + len + 1) < 0)
+            rc = ND_ENOMEM;
+        else {
+            memcpy(samples + at, f->buf, len);
+            at += len;
+            sizes[n++] = len;
+        }
+    }
+    if (rc == 0 && n >= ND_DICT_MIN_DOCS)
+        rc = nd_texts_train(f->x, f->txn, samples, sizes, n);
+    free(samples);
+    free(sizes);
+    return rc;
+}
+
 static int feed_docs(feed *f)
 {
-    nd_scan_out scan = {0};
-    nd_stats stats = {0};
-    int rc = nd_run_ctx_open(&f->ctx, &f->c->opts, f->x->bands_n, f->x->rows, f->c->diag,
-                             f->c->diag_payload);
-    if (rc == 0)
-        rc = nd_scan_stage(&f->ctx, f->c, &scan);
-    if (rc == 0)
-        rc = nd_scan_report(&f->ctx, f->c, &stats);
+    int rc = scan_corpus(&f->main, f->c, f->x, true);
     for (uint32_t i = 0; rc == 0 && i < f->c->n_docs; i++)
         f->r->dates[i] = doc_date(f, &f->c->docs[i]);
+    if (rc == 0)
+        rc = find_candidates(f);
+    if (rc == 0)
+        rc = load_archived(f);
+    if (rc == 0 && f->fo->add != ND_INDEX_ADD_NONE && !f->x->cdict &&
+        f->c->n_docs >= ND_DICT_MIN_DOCS)
+        rc = train_dictionary(f);
     for (uint32_t i = 0; rc == 0 && i < f->c->n_docs; i++) {
         rc = feed_doc(f, i);
         if (rc == 0 && f->fo->commit_every && (i + 1) % f->fo->commit_every == 0)
@@ -414,8 +610,6 @@ static int feed_docs(feed *f)
     }
     if (rc == 0 && f->fo->add != ND_INDEX_ADD_NONE)
         f->x->next_doc = f->base + f->c->n_docs;
-    nd_scan_out_free(&scan);
-    nd_run_ctx_close(&f->ctx);
     return rc;
 }
 

@@ -150,3 +150,41 @@ int nd_index_write_verdicts(const nd_index_result *r, FILE *out)
     }
     return finish(out);
 }
+
+int nd_index_write_remove(const nd_index_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc", "duplicate_of", "jaccard", "archived", NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->corpus->n_docs; i++) {
+        const nd_index_verdict *v = &r->verdicts[i];
+        if (v->kind != ND_VERDICT_DUPLICATE)
+            continue;
+        const nd_index_match *m = &r->matches[v->best_match];
+        put_str(&t, r->corpus->docs[i].id);
+        put_str(&t, m->earlier_id);
+        put_real(&t, m->jaccard);
+        field_start(&t);
+        fputs(m->archived ? "true" : "false", out);
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_index_write_new_lines(const nd_index_result *r, FILE *out)
+{
+    const nd_corpus *c = r->corpus;
+    nd_reader reader = ND_READER_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        const unsigned char *line;
+        if (d->kind != ND_DOC_JSONL_LINE || r->verdicts[i].kind != ND_VERDICT_NEW)
+            continue;
+        rc = nd_doc_line(c, &reader, d, &line);
+        if (rc == 0 && (fwrite(line, 1, d->length, out) != d->length || fputc('\n', out) == EOF))
+            rc = ND_EIO;
+    }
+    nd_reader_dispose(&reader);
+    return rc < 0 ? rc : finish(out);
+}

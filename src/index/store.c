@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "index/store.h"
 
+#include "index/texts.h"
 #include "scan/bands.h"
 
 #include <errno.h>
@@ -221,13 +222,61 @@ int nd_store_get_doc(const nd_index *x, MDB_txn *txn, uint64_t doc, nd_stored_do
     if (v.mv_size < sizeof(out->head))
         return ND_EINDEX;
     memcpy(&out->head, p, sizeof(out->head));
-    const uint64_t need = sizeof(out->head) + (uint64_t)out->head.n_distinct * 8 +
-                          (uint64_t)x->opts.num_perm * 4 + out->head.id_len;
+    const uint64_t need = sizeof(out->head) + (uint64_t)x->bands_n * 8 + out->head.id_len;
     if (need != v.mv_size)
         return ND_EINDEX;
-    out->shingles = p + sizeof(out->head);
-    out->sig = out->shingles + (size_t)out->head.n_distinct * 8;
-    out->id = (const char *)out->sig + (size_t)x->opts.num_perm * 4;
+    out->band_hashes = p + sizeof(out->head);
+    out->id = (const char *)out->band_hashes + (size_t)x->bands_n * 8;
+    return 0;
+}
+
+/* A chunk of text: 8 + 12 + TEXT_CHUNK + 2 bytes with its node header, key and pointer,
+ * so that four fill a 4 KiB page (4080 bytes after its header). */
+#define TEXT_CHUNK 998
+
+static void text_key(uint64_t doc, uint32_t chunk, unsigned char key[12])
+{
+    nd_store_doc_key(doc, key);
+    for (int i = 0; i < 4; i++)
+        key[8 + i] = (unsigned char)(chunk >> (24 - 8 * i));
+}
+
+int nd_store_get_text(const nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
+                      unsigned char **buf, size_t *cap)
+{
+    if (ND_GROW(*buf, *cap, (size_t)head->z_len + 1) < 0)
+        return ND_ENOMEM;
+    size_t at = 0;
+    for (uint32_t chunk = 0; at < head->z_len; chunk++) {
+        unsigned char key[12];
+        text_key(doc, chunk, key);
+        MDB_val k = {12, key}, v;
+        const int m = mdb_get(txn, x->texts, &k, &v);
+        if (m)
+            return m == MDB_NOTFOUND ? ND_EINDEX : nd_store_error(m, "reading the index", NULL, 0);
+        if (v.mv_size > head->z_len - at)
+            return ND_EINDEX;
+        memcpy(*buf + at, v.mv_data, v.mv_size);
+        at += v.mv_size;
+    }
+    return 0;
+}
+
+/* Appends (add) or deletes the chunks of document doc's text. */
+static int update_text(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *z, size_t len,
+                       bool add)
+{
+    for (uint32_t chunk = 0; (size_t)chunk * TEXT_CHUNK < len; chunk++) {
+        unsigned char key[12];
+        text_key(doc, chunk, key);
+        const size_t at = (size_t)chunk * TEXT_CHUNK,
+                     n = len - at < TEXT_CHUNK ? len - at : TEXT_CHUNK;
+        MDB_val k = {12, key}, v = {n, (void *)(z ? z + at : NULL)};
+        const int m =
+            add ? mdb_put(txn, x->texts, &k, &v, MDB_APPEND) : mdb_del(txn, x->texts, &k, NULL);
+        if (m && !(m == MDB_NOTFOUND && !add))
+            return nd_store_error(m, "writing the index", NULL, 0);
+    }
     return 0;
 }
 
@@ -238,52 +287,42 @@ static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *v
     return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
 }
 
-/* The band keys of a signature (x->bands_n of them, malloc'd). */
-static int band_records(const nd_index *x, const uint32_t *sig, nd_band_record **out)
+/* Adds (add) or deletes document doc under each of its band keys (hashes at band_hashes,
+ * possibly unaligned). */
+static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *band_hashes,
+                        bool add)
 {
-    *out = malloc((size_t)x->bands_n * sizeof(**out));
-    if (!*out)
-        return ND_ENOMEM;
-    nd_lsh_band_records(sig, 0, x->bands_n, x->rows, *out);
-    return 0;
-}
-
-/* Adds (add) or deletes document doc under each of its band keys. */
-static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const uint32_t *sig, bool add)
-{
-    nd_band_record *rec;
-    int rc = band_records(x, sig, &rec);
     unsigned char key[12], dockey[8];
     nd_store_doc_key(doc, dockey);
-    for (int b = 0; rc == 0 && b < x->bands_n; b++) {
-        nd_store_band_key(rec[b].band, rec[b].hash, key);
+    for (int b = 0; b < x->bands_n; b++) {
+        nd_store_band_key((uint32_t)b, nd_load_u64(band_hashes + 8 * b), key);
         MDB_val k = {12, key}, v = {8, dockey};
         const int m =
             add ? mdb_put(txn, x->bands, &k, &v, MDB_NODUPDATA) : mdb_del(txn, x->bands, &k, &v);
         if (m && m != MDB_KEYEXIST && !(m == MDB_NOTFOUND && !add))
-            rc = nd_store_error(m, "writing the index", NULL, 0);
+            return nd_store_error(m, "writing the index", NULL, 0);
     }
-    free(rec);
-    return rc;
+    return 0;
 }
 
 int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
-                     const uint64_t *shingles, const uint32_t *sig, const char *id)
+                     const uint64_t *band_hashes, const char *id, const void *text_z)
 {
-    const size_t sig_bytes = (size_t)x->opts.num_perm * 4;
-    const size_t size = sizeof(*head) + (size_t)head->n_distinct * 8 + sig_bytes + head->id_len;
+    const size_t hashes = (size_t)x->bands_n * 8;
+    const size_t size = sizeof(*head) + hashes + head->id_len;
     unsigned char key[16];
     nd_store_doc_key(doc, key);
     MDB_val k = {8, key}, v = {size, NULL};
-    int m = mdb_put(txn, x->docs, &k, &v, MDB_RESERVE);
+    int m = mdb_put(txn, x->docs, &k, &v, MDB_RESERVE | MDB_APPEND);
     if (m)
         return nd_store_error(m, "writing the index", NULL, 0);
     unsigned char *p = v.mv_data;
     memcpy(p, head, sizeof(*head));
-    memcpy(p + sizeof(*head), shingles, (size_t)head->n_distinct * 8);
-    memcpy(p + sizeof(*head) + (size_t)head->n_distinct * 8, sig, sig_bytes);
-    memcpy(p + size - head->id_len, id, head->id_len);
-    int rc = update_bands(x, txn, doc, sig, true);
+    memcpy(p + sizeof(*head), band_hashes, hashes);
+    memcpy(p + sizeof(*head) + hashes, id, head->id_len);
+    int rc = update_text(x, txn, doc, text_z, head->z_len, true);
+    if (rc == 0)
+        rc = update_bands(x, txn, doc, (const unsigned char *)band_hashes, true);
     uint64_t hash = nd_store_id_hash(id, head->id_len);
     unsigned char dockey[8];
     nd_store_doc_key(doc, dockey);
@@ -301,21 +340,25 @@ int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc)
     int rc = nd_store_get_doc(x, txn, doc, &d);
     if (rc)
         return rc == MDB_NOTFOUND ? 0 : rc;
-    uint32_t *sig = malloc((size_t)x->opts.num_perm * 4);
-    if (!sig)
+    /* (what d points to may move at the first change: copied before) */
+    unsigned char *hashes = malloc((size_t)x->bands_n * 8);
+    if (!hashes)
         return ND_ENOMEM;
-    memcpy(sig, d.sig, (size_t)x->opts.num_perm * 4);
+    memcpy(hashes, d.band_hashes, (size_t)x->bands_n * 8);
     uint64_t hash = nd_store_id_hash(d.id, d.head.id_len);
     unsigned char dockey[8], datekey[16];
     nd_store_doc_key(doc, dockey);
     nd_store_date_key(d.head.date, doc, datekey);
+    const int64_t bytes = (int64_t)d.head.n_bytes;
+    const uint32_t z_len = d.head.z_len;
     MDB_val idk = {8, &hash}, idv = {8, dockey}, dk = {16, datekey}, k = {8, dockey};
-    rc = update_bands(x, txn, doc, sig, false);
-    free(sig);
+    rc = update_bands(x, txn, doc, hashes, false);
+    if (rc == 0)
+        rc = update_text(x, txn, doc, NULL, z_len, false);
+    free(hashes);
     int m = rc ? 0 : mdb_del(txn, x->ids, &idk, &idv);
     if (!m || m == MDB_NOTFOUND)
         m = mdb_del(txn, x->dates, &dk, NULL);
-    const int64_t bytes = (int64_t)d.head.n_bytes; /* (d is gone once its record is) */
     if (!m || m == MDB_NOTFOUND)
         m = mdb_del(txn, x->docs, &k, NULL);
     if (rc == 0 && m)
@@ -380,6 +423,9 @@ int nd_index_commit(nd_index *x)
     if (rc < 0)
         mdb_txn_abort(x->write_txn);
     x->write_txn = NULL;
+    if (rc < 0 || m)
+        nd_texts_abort(x);
+    x->dict_in_txn = false;
     return rc < 0 ? rc : m ? nd_store_error(m, "committing to the index", NULL, 0) : 0;
 }
 
@@ -387,10 +433,10 @@ int nd_index_commit(nd_index *x)
 
 static int open_tables(nd_index *x, MDB_txn *txn, unsigned create)
 {
-    static const char *const names[] = {"meta", "docs", "bands", "ids", "dates"};
-    MDB_dbi *dbi[] = {&x->meta, &x->docs, &x->bands, &x->ids, &x->dates};
-    const unsigned flags[] = {0, 0, MDB_DUPSORT | MDB_DUPFIXED, MDB_DUPSORT | MDB_DUPFIXED, 0};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const names[] = {"meta", "docs", "texts", "bands", "ids", "dates"};
+    MDB_dbi *dbi[] = {&x->meta, &x->docs, &x->texts, &x->bands, &x->ids, &x->dates};
+    const unsigned flags[] = {0, 0, 0, MDB_DUPSORT | MDB_DUPFIXED, MDB_DUPSORT | MDB_DUPFIXED, 0};
+    for (size_t i = 0; i < 6; i++) {
         const int m = mdb_dbi_open(txn, names[i], flags[i] | create, dbi[i]);
         if (m)
             return m;
@@ -526,6 +572,8 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
         snprintf(why, why_len, "%s: the index's options are damaged", x->path);
         rc = ND_EINDEX;
     }
+    if (rc == 0 && (rc = nd_texts_open(x, txn)) < 0)
+        snprintf(why, why_len, "%s: the index's dictionary is damaged", x->path);
     if (rc == 0 && (m = mdb_txn_commit(txn)) != 0) /* commit: the table handles stay open */
         rc = nd_store_error(m, x->path, why, why_len);
     else if (rc < 0)
@@ -602,6 +650,7 @@ void nd_index_close(nd_index *x)
         return;
     if (x->write_txn)
         mdb_txn_abort(x->write_txn);
+    nd_texts_close(x);
     if (x->env)
         mdb_env_close(x->env);
     if (x->lock_fd >= 0)

@@ -4,8 +4,9 @@
  *
  *   meta   "schema", "options" (text), "next" (the next document number), "docs" and
  *          "bytes" (counts)
- *   docs   document number (8 bytes, big-endian) -> nd_stored_doc: head, sorted distinct
- *          shingles, signature, id
+ *   docs   document number (8 bytes, big-endian) -> nd_stored_doc: head, band hashes, id
+ *   texts  document number and chunk number (12 bytes) -> a chunk of the document's text
+ *          compressed with zstd (a candidate's shingles are made from it again)
  *   bands  band key (band, hash: 12 bytes) -> document numbers (sorted duplicates)
  *   ids    XXH3 of the id (8 bytes) -> document numbers (ids of one hash told apart by
  *          the documents' records)
@@ -17,34 +18,41 @@
 #include "common/base.h"
 
 #include <lmdb.h>
+#include <stdbool.h>
 
+struct ZSTD_CDict_s;
+struct ZSTD_DDict_s;
 struct nd_index {
     MDB_env *env;
-    MDB_dbi meta, docs, bands, ids, dates;
+    MDB_dbi meta, docs, texts, bands, ids, dates;
     MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
     char *path;
     int lock_fd; /* the writer's lock (flock of the file), or -1 */
     bool writable;
     nd_options opts;
-    int bands_n, rows; /* LSH banding of the options */
-    uint64_t next_doc; /* while write_txn is open: the next number to give */
+    int bands_n, rows;          /* LSH banding of the options */
+    uint64_t next_doc;          /* while write_txn is open: the next number to give */
+    struct ZSTD_CDict_s *cdict; /* the texts' dictionary (texts.h), or NULL */
+    struct ZSTD_DDict_s *ddict;
+    unsigned dict_id;
+    bool dict_in_txn; /* trained in the open write transaction */
 };
 
-/* The fixed head of a document's record; after it come n_distinct shingles (u64,
- * ascending), num_perm signature values (u32) and id_len bytes of id. */
+/* The fixed head of a document's record; after it come the hashes of its bands (one u64
+ * a band) and id_len bytes of id. Its text, one zstd frame of z_len bytes, is in the
+ * texts table, in chunks small enough that four fill a page. */
 typedef struct nd_stored_head {
     int64_t date;
-    uint64_t n_bytes;
-    uint32_t n_distinct;
+    uint64_t n_bytes; /* of the text */
+    uint32_t z_len;
     uint32_t id_len;
 } nd_stored_head;
 
 /* A document's record as read: pointers into LMDB's map, valid while the transaction is. */
 typedef struct nd_stored_doc {
     nd_stored_head head;
-    const unsigned char *shingles; /* n_distinct u64, possibly unaligned */
-    const unsigned char *sig;      /* num_perm u32, possibly unaligned */
-    const char *id;                /* id_len bytes, not NUL-terminated */
+    const unsigned char *band_hashes; /* bands u64, possibly unaligned */
+    const char *id;                   /* id_len bytes, not NUL-terminated */
 } nd_stored_doc;
 
 /* LMDB's code as an ND_E* code, with a sentence in why. */
@@ -75,10 +83,15 @@ static inline uint32_t nd_load_u32(const unsigned char *p)
  * record is malformed. */
 int nd_store_get_doc(const nd_index *x, MDB_txn *txn, uint64_t doc, nd_stored_doc *out);
 
-/* Writes a document's records: docs, its band keys, its id and date. shingles are sorted
- * and distinct. */
+/* Writes a document's records: docs, its text, its band keys, its id and date. doc is
+ * past every number in the index (texts are appended). */
 int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
-                     const uint64_t *shingles, const uint32_t *sig, const char *id);
+                     const uint64_t *band_hashes, const char *id, const void *text_z);
+
+/* Document doc's compressed text (head->z_len bytes) into *buf, grown as needed; ND_EINDEX
+ * when its chunks do not add up. */
+int nd_store_get_text(const nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
+                      unsigned char **buf, size_t *cap);
 
 /* Deletes document doc and every key that points to it. */
 int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc);
