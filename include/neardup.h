@@ -422,10 +422,10 @@ ND_API void nd_corpus_set_run_progress(nd_corpus *corpus, nd_run_progress_fn fn,
 
 /*
  * An archive that each new document is checked against: one LMDB file (with PATH-lock
- * beside it) holding, for every document added, its id, date, size, MinHash signature,
- * LSH band keys and shingle set. A query finds the archived documents that share a
- * band with a new one and verifies each exactly, as the batch tool's --all-pairs does:
- * a corpus fed in order, in any batches, gets the pairs of one batch run over it.
+ * beside it) holding, for every document added, its id, date, LSH band keys and text
+ * (compressed). A query finds the archived documents that share a band with a new one
+ * and verifies each exactly, as the batch tool's --all-pairs does: a corpus fed in
+ * order, in any batches, gets the pairs of one batch run over it.
  *
  * Readers never wait: a query sees the index as the last commit left it. One process
  * writes at a time (nd_index_open with ND_INDEX_WRITE waits for the lock). What a writer

@@ -523,6 +523,219 @@ PyDoc_STRVAR(find_doc,
              "shingle_unit ('word', 'char'), char_ngram, verify, keep ('first',\n"
              "'longest'), all_pairs, max_gap, min_passage, max_df, strict, threads, memory.");
 
+/* ---------------------------------------------------------------- Index */
+
+typedef struct index_object {
+    PyObject_HEAD nd_index *index;
+    int writable;
+} index_object;
+
+static int index_init(index_object *self, PyObject *args, PyObject *kwargs)
+{
+    const char *path;
+    int create = 0, write = 0;
+    PyObject *rest = PyDict_New(), *key, *value;
+    Py_ssize_t at = 0;
+    if (!rest || !PyArg_ParseTuple(args, "s:Index", &path)) {
+        Py_XDECREF(rest);
+        return -1;
+    }
+    /* create and write are the Index's own; the others are options of find */
+    while (kwargs && PyDict_Next(kwargs, &at, &key, &value)) {
+        const char *name = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : "";
+        if (!strcmp(name, "create"))
+            create = PyObject_IsTrue(value);
+        else if (!strcmp(name, "write"))
+            write = PyObject_IsTrue(value);
+        else if (PyDict_SetItem(rest, key, value) < 0)
+            create = -1;
+    }
+    nd_options o;
+    const int ok = create >= 0 && write >= 0 && options_from(rest, &o) == 0;
+    Py_DECREF(rest);
+    if (!ok)
+        return -1;
+    char why[512] = "";
+    int rc = create ? nd_index_create(path, &o) : 0;
+    if (rc == ND_EEXIST) {
+        PyErr_Format(PyExc_FileExistsError, "%s exists already", path);
+        return -1;
+    }
+    self->writable = create || write;
+    if (rc == 0)
+        rc = nd_index_open(&self->index, path, self->writable ? ND_INDEX_WRITE : ND_INDEX_READ, -1,
+                           NULL, NULL, why, sizeof(why));
+    if (rc < 0) {
+        PyErr_Format(PyExc_RuntimeError, "neardup: %s", why[0] ? why : nd_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void index_dealloc(index_object *self)
+{
+    nd_index_close(self->index);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int index_open(const index_object *self)
+{
+    if (self->index)
+        return 0;
+    PyErr_SetString(PyExc_ValueError, "the index is closed");
+    return -1;
+}
+
+/* A verdict as a dict: id, verdict, added, and its matches (id, jaccard, archived). */
+static PyObject *verdict_dict(const nd_index_result *r, const nd_corpus *c, size_t i, size_t *m)
+{
+    const nd_index_verdict *v = nd_index_result_verdict(r, i);
+    static const char *const kinds[] = {"new", "duplicate", "error", "empty"};
+    PyObject *matches = PyList_New(0);
+    for (const nd_index_match *x; matches && (x = nd_index_result_match(r, *m)) && x->doc == i;
+         ++*m) {
+        PyObject *d = Py_BuildValue("{s:s,s:d,s:O}", "id", x->earlier_id, "jaccard", x->jaccard,
+                                    "archived", x->archived ? Py_True : Py_False);
+        if (append_built(matches, d) < 0)
+            Py_CLEAR(matches);
+    }
+    if (!matches)
+        return NULL;
+    return Py_BuildValue("{s:s,s:s,s:O,s:N}", "id", nd_corpus_doc_id(c, (uint32_t)i), "verdict",
+                         kinds[v->kind], "added", v->added ? Py_True : Py_False, "matches",
+                         matches);
+}
+
+/* Feeds docs through the index: the verdicts as a list of dicts. */
+static PyObject *index_feed(index_object *self, PyObject *docs, const nd_index_feed_options *fo)
+{
+    if (index_open(self) < 0)
+        return NULL;
+    nd_corpus *c = NULL;
+    if (nd_corpus_new(&c, nd_index_options(self->index)) != 0)
+        return PyErr_NoMemory();
+    diag_list diags = {0};
+    nd_corpus_set_diag(c, gather_diag, &diags);
+    doc_texts texts = {0};
+    PyObject *out = NULL;
+    if (add_documents(c, &texts, docs) == 0) {
+        nd_index_result *r = NULL;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS rc = nd_index_feed(self->index, c, fo, &r);
+        if (rc == 0 && fo->add != ND_INDEX_ADD_NONE)
+            rc = nd_index_commit(self->index);
+        Py_END_ALLOW_THREADS const int warned = issue_warnings(&diags);
+        if (warned == 0 && rc != 0)
+            raise_for(rc);
+        else if (warned == 0)
+            out = PyList_New(0);
+        for (size_t i = 0, m = 0; out && i < nd_index_result_n_verdicts(r); i++)
+            if (append_built(out, verdict_dict(r, c, i, &m)) < 0)
+                Py_CLEAR(out);
+        nd_index_result_free(r);
+    }
+    diags_dispose(&diags);
+    texts_dispose(&texts);
+    nd_corpus_free(c);
+    return out;
+}
+
+static PyObject *index_add(index_object *self, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"docs", "query", "unique", "replace", NULL};
+    PyObject *docs;
+    int query = 1, unique = 0, replace = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|ppp:add", keywords, &docs, &query, &unique,
+                                     &replace))
+        return NULL;
+    if (!self->writable) {
+        PyErr_SetString(PyExc_ValueError, "open the index with write=True to add to it");
+        return NULL;
+    }
+    const nd_index_feed_options fo = {
+        .query = query, .add = unique ? ND_INDEX_ADD_UNIQUE : ND_INDEX_ADD_ALL, .replace = replace};
+    return index_feed(self, docs, &fo);
+}
+
+static PyObject *index_query(index_object *self, PyObject *docs)
+{
+    const nd_index_feed_options fo = {.query = 1};
+    return index_feed(self, docs, &fo);
+}
+
+static PyObject *index_stats(index_object *self, PyObject *unused)
+{
+    (void)unused;
+    nd_index_info info;
+    if (index_open(self) < 0)
+        return NULL;
+    const int rc = nd_index_get_info(self->index, &info);
+    if (rc < 0)
+        return raise_for(rc);
+    return Py_BuildValue("{s:K,s:K,s:K,s:K}", "documents", (unsigned long long)info.n_docs, "bytes",
+                         (unsigned long long)info.n_bytes, "file_bytes",
+                         (unsigned long long)info.file_bytes, "band_keys",
+                         (unsigned long long)info.n_band_keys);
+}
+
+static PyObject *index_remove(index_object *self, PyObject *ids_obj)
+{
+    PyObject *seq = index_open(self) == 0 ? PySequence_Fast(ids_obj, "ids: a sequence") : NULL;
+    if (!seq)
+        return NULL;
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    const char **ids = PyMem_Calloc((size_t)n + 1, sizeof(*ids));
+    int ok = ids != NULL;
+    for (Py_ssize_t i = 0; ok && i < n; i++)
+        ok = (ids[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i))) != NULL;
+    uint64_t removed = 0, unknown = 0;
+    const int rc = ok ? nd_index_remove(self->index, ids, (size_t)n, &removed, &unknown) : 0;
+    PyMem_Free(ids);
+    Py_DECREF(seq);
+    if (!ok)
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    return rc < 0 ? raise_for(rc) : PyLong_FromUnsignedLongLong(removed);
+}
+
+static PyObject *index_close(index_object *self, PyObject *unused)
+{
+    (void)unused;
+    nd_index_close(self->index);
+    self->index = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef index_methods[] = {
+    {"add", (PyCFunction)(void (*)(void))index_add, METH_VARARGS | METH_KEYWORDS,
+     "add(docs, query=True, unique=False, replace=False) -> list of verdicts\n\n"
+     "Compares each (id, text) of docs with the archive and the documents before it\n"
+     "(query), adds it (unique: only those that match nothing; replace: an id already\n"
+     "there is replaced, else it is an error), and commits. A verdict is a dict: id,\n"
+     "verdict ('new', 'duplicate', 'empty', 'error'), added, matches [{id, jaccard,\n"
+     "archived}]."},
+    {"query", (PyCFunction)index_query, METH_O,
+     "query(docs) -> list of verdicts: as add, without adding."},
+    {"remove", (PyCFunction)index_remove, METH_O,
+     "remove(ids) -> the number of documents removed."},
+    {"stats", (PyCFunction)index_stats, METH_NOARGS,
+     "stats() -> dict: documents, bytes, file_bytes, band_keys."},
+    {"close", (PyCFunction)index_close, METH_NOARGS, "close(): what was not committed is dropped."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject index_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "neardup.Index",
+    .tp_doc = "Index(path, create=False, write=False, **options)\n\n"
+              "The feed index (one LMDB file). create=True makes it with the options of find\n"
+              "(threshold, shingle, ...); write=True opens it to add (one writer at a time).",
+    .tp_basicsize = sizeof(index_object),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)index_init,
+    .tp_dealloc = (destructor)index_dealloc,
+    .tp_methods = index_methods,
+};
+
 static PyMethodDef methods[] = {
     {"find", (PyCFunction)(void (*)(void))find, METH_VARARGS | METH_KEYWORDS, find_doc},
     {NULL, NULL, 0, NULL},
@@ -544,8 +757,15 @@ PyMODINIT_FUNC PyInit_neardup(void); /* (for -Wmissing-prototypes) */
 
 PyMODINIT_FUNC PyInit_neardup(void)
 {
+    if (PyType_Ready(&index_type) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m && PyModule_AddStringConstant(m, "__version__", nd_version()) < 0)
         Py_CLEAR(m);
+    Py_INCREF(&index_type);
+    if (m && PyModule_AddObject(m, "Index", (PyObject *)&index_type) < 0) {
+        Py_DECREF(&index_type);
+        Py_CLEAR(m);
+    }
     return m;
 }

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 import warnings
@@ -134,6 +135,57 @@ class Errors(unittest.TestCase):
         self.assertEqual(got["pairs"], [])
         self.assertEqual(got["clusters"], [])
         self.assertEqual(got["passages"], [])
+
+
+class Index(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "feed.ndx")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_a_feed_as_the_command_line_sees_it(self):
+        docs = demo_docs()
+        ix = neardup.Index(self.path, create=True, threshold=0.3)
+        verdicts = ix.add(docs[:1])
+        self.assertEqual(verdicts, [{"id": docs[0][0], "verdict": "new", "added": True,
+                                     "matches": []}])
+        verdicts = ix.add(docs[1:])
+        self.assertEqual(verdicts[0]["verdict"], "duplicate")
+        batch = neardup.find(docs, threshold=0.3)["pairs"][0]["jaccard"]
+        self.assertEqual(verdicts[0]["matches"],
+                         [{"id": docs[0][0], "jaccard": batch, "archived": True}])
+        self.assertEqual([v["verdict"] for v in verdicts[1:]], ["new"] * 3)
+        self.assertEqual(ix.stats()["documents"], 5)
+        ix.close()
+        # the command line reads what the module wrote
+        out = subprocess.run([CLI, "index", "query", "-q", self.path, "--pairs", "-",
+                              os.path.join(DEMO, docs[1][0])], check=True,
+                             capture_output=True, text=True).stdout
+        self.assertIn(f'"{docs[0][0]}",0.3217', out)
+
+    def test_query_adds_nothing_and_remove_removes(self):
+        ix = neardup.Index(self.path, create=True, threshold=0.5)
+        ix.add([("a", "rain is expected in cairo on monday the agency said")])
+        got = ix.query([("b", "rain is expected in cairo on monday the agency said")])
+        self.assertEqual(got[0]["matches"][0]["id"], "a")
+        self.assertEqual(got[0]["added"], False)
+        self.assertEqual(ix.remove(["a", "nobody"]), 1)
+        self.assertEqual(ix.stats()["documents"], 0)
+
+    def test_mistakes_raise(self):
+        with self.assertRaisesRegex(RuntimeError, "not a neardup index|No such file"):
+            neardup.Index(os.path.join(self.dir.name, "missing.ndx"))
+        neardup.Index(self.path, create=True).close()
+        with self.assertRaises(FileExistsError):
+            neardup.Index(self.path, create=True)
+        ix = neardup.Index(self.path)
+        with self.assertRaisesRegex(ValueError, "write=True"):
+            ix.add([("a", "text")])
+        ix.close()
+        with self.assertRaisesRegex(ValueError, "closed"):
+            ix.query([("a", "text")])
 
 
 if __name__ == "__main__":
