@@ -3,7 +3,12 @@
  * call it: each JSONL line of QUERIES is one query (a corpus of one document, scanned,
  * looked up, verified exactly), timed from its bytes in memory to its verdict.
  *
- *   index_query DB QUERIES.jsonl
+ *   index_query DB QUERIES.jsonl [--default-malloc]
+ *
+ * A service that runs one small corpus after another should keep the memory it frees
+ * (mallopt below, as `neardup index ... -` does): glibc otherwise gives a run's buffers
+ * back to the kernel, which zeroes them again for the next, several times a query's own
+ * work. --default-malloc measures without it.
  *
  * Prints the queries, their p50, p99 and largest latency, the duplicates found and the
  * process's resident memory, its own and the index's mapped pages apart.
@@ -11,6 +16,7 @@
 #define _GNU_SOURCE
 #include "neardup.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +71,13 @@ static void resident(long *anon_kb, long *file_kb)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fputs("usage: index_query DB QUERIES.jsonl\n", stderr);
+    if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "--default-malloc"))) {
+        fputs("usage: index_query DB QUERIES.jsonl [--default-malloc]\n", stderr);
         return 2;
+    }
+    if (argc == 3) {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
     }
     nd_index *x;
     char why[512];

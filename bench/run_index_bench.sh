@@ -74,6 +74,7 @@ EOF
 fi
 build-bench/bench/index_query "$db" "$queries" >/dev/null
 query=$(build-bench/bench/index_query "$db" "$queries")
+query_default=$(build-bench/bench/index_query "$db" "$queries" --default-malloc)
 
 # the stream: 1,000 of the queries at 100 a second
 stream=$(/usr/bin/python3 - "$bin" "$db" "$queries" <<'EOF'
@@ -110,6 +111,7 @@ printf '| index add, 1 thread | %s MB/s (%s of the batch) | >= 0.5 |\n' "$(mbps 
     "$(echo "scale=2; $batch / $add" | bc -l)"
 printf '| size on disk per article | %s bytes | <= 3072 |\n' "$per_doc"
 printf '| query (warm): %s | | p50 <= 1 ms, p99 <= 5 ms |\n' "$query"
+printf '| the same, glibc malloc as it comes: %s | | |\n' "$query_default"
 printf '| stream at 100 articles/s, line to verdict: %s | | p99 <= 10 ms |\n' "$stream"
 printf '| expire of the oldest 10%% | %.2f s | <= 10 s |\n' "$expire"
 

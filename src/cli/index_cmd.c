@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -501,6 +502,10 @@ static int feed_stream(feed_run *f)
 {
     const uint64_t every_docs = f->cfg->commit_docs ? f->cfg->commit_docs : 100;
     const double every_ms = f->cfg->commit_ms ? (double)f->cfg->commit_ms : 1000;
+    /* one small corpus after another: keep the memory each frees for the next, which
+     * glibc would give back to the kernel to be zeroed again (docs/ARCHITECTURE.md) */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     size_t cap = 1 << 20, len = 0;
     char *buf = malloc(cap);
     uint64_t pending = 0; /* documents added since the last commit */

@@ -51,6 +51,8 @@ int nd_run_ctx_open(nd_run_ctx *ctx, const nd_options *opts, int bands, int rows
         .opts = opts, .bands = bands, .rows = rows, .diag = diag, .diag_payload = payload};
     ctx->threads = nd_threads_wanted(opts->threads);
     ctx->lsh_parts = ctx->threads < ctx->bands ? ctx->threads : ctx->bands;
+    if (ctx->lsh_parts < 1) /* a run without LSH: the plan still divides by the parts */
+        ctx->lsh_parts = 1;
     ctx->memory = make_plan(opts->memory, ctx->lsh_parts);
     int rc = nd_scratch_pool_init(&ctx->scratch);
     if (rc == 0)

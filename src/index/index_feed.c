@@ -26,33 +26,37 @@
 
 /* ---------------------------------------------------------------- scanned corpora */
 
-/* A corpus after the scan stage: its shingles and signatures in its context's scratch
- * file. */
+/* A corpus after the scan stage: its shingles and signatures in a context's scratch
+ * file (the archived texts' go into the same context as the feed's corpus: a second
+ * scratch file and its mappings cost more than a query's scans). */
 typedef struct scanned {
     nd_corpus *c;
-    nd_run_ctx ctx;
+    nd_run_ctx own, *ctx;
     nd_scan_out scan;
-    bool open;
 } scanned;
 
-static int scan_corpus(scanned *s, nd_corpus *c, const nd_index *x, bool report)
+/* Scans c in ctx, or in a context of its own when ctx is NULL. */
+static int scan_corpus(scanned *s, nd_corpus *c, nd_run_ctx *ctx, const nd_index *x, bool report)
 {
     nd_stats stats = {0};
+    int rc = 0;
     s->c = c;
-    int rc = nd_run_ctx_open(&s->ctx, &c->opts, x->bands_n, x->rows, c->diag, c->diag_payload);
-    s->open = rc == 0;
+    (void)x; /* no band records: the feed makes the band keys from the signatures */
+    if (!ctx && (rc = nd_run_ctx_open(&s->own, &c->opts, 0, 0, c->diag, c->diag_payload)) == 0)
+        ctx = &s->own;
+    s->ctx = ctx;
     if (rc == 0)
-        rc = nd_scan_stage(&s->ctx, c, &s->scan);
+        rc = nd_scan_stage(ctx, c, &s->scan);
     if (rc == 0 && report)
-        rc = nd_scan_report(&s->ctx, c, &stats);
+        rc = nd_scan_report(ctx, c, &stats);
     return rc;
 }
 
 static void scanned_close(scanned *s)
 {
     nd_scan_out_free(&s->scan);
-    if (s->open)
-        nd_run_ctx_close(&s->ctx);
+    if (s->ctx == &s->own)
+        nd_run_ctx_close(&s->own);
 }
 
 /* A scanned document's shingles, sorted and distinct, into *buf; their number. */
@@ -60,7 +64,7 @@ static int sorted_set(scanned *s, uint32_t doc, uint64_t **buf, size_t *cap, siz
 {
     const nd_doc *d = &s->c->docs[doc];
     const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
-    const void *h = bytes ? nd_spill_view(s->ctx.spill, d->shingles_off, bytes) : NULL;
+    const void *h = bytes ? nd_spill_view(s->ctx->spill, d->shingles_off, bytes) : NULL;
     if (bytes && !h)
         return ND_EIO;
     if (ND_GROW(*buf, *cap, d->n_shingles + 1) < 0)
@@ -78,7 +82,7 @@ static int sorted_set(scanned *s, uint32_t doc, uint64_t **buf, size_t *cap, siz
 
 static const uint32_t *doc_sig(scanned *s, uint32_t doc)
 {
-    return nd_spill_view(s->ctx.spill, s->c->docs[doc].sig_off, (size_t)s->c->opts.num_perm * 4);
+    return nd_spill_view(s->ctx->spill, s->c->docs[doc].sig_off, (size_t)s->c->opts.num_perm * 4);
 }
 
 /* Shingles in both sorted sets. */
@@ -309,7 +313,7 @@ static int load_archived(feed *f)
         }
         free(id);
     }
-    return rc == 0 && a->n ? scan_corpus(&a->scanned, a->texts, f->x, false) : rc;
+    return rc == 0 && a->n ? scan_corpus(&a->scanned, a->texts, f->main.ctx, f->x, false) : rc;
 }
 
 /* ---------------------------------------------------------------- verification */
@@ -593,7 +597,7 @@ static int train_dictionary(feed *f)
 
 static int feed_docs(feed *f)
 {
-    int rc = scan_corpus(&f->main, f->c, f->x, true);
+    int rc = scan_corpus(&f->main, f->c, NULL, f->x, true);
     for (uint32_t i = 0; rc == 0 && i < f->c->n_docs; i++)
         f->r->dates[i] = doc_date(f, &f->c->docs[i]);
     if (rc == 0)

@@ -92,6 +92,8 @@ typedef struct band_buffers {
 
 static int band_buffers_new(band_buffers *b, nd_run_ctx *ctx)
 {
+    if (ctx->bands == 0) /* a run without LSH (the feed index makes its own band keys) */
+        return 0;
     const size_t room = ND_BAND_CHUNK / (size_t)ctx->lsh_parts;
     b->room = room > 1 ? room : 1;
     b->part = calloc((size_t)ctx->lsh_parts, sizeof(*b->part));
@@ -135,7 +137,7 @@ static int flush_bands(scan_job *job, band_buffer *b, int part)
 /* Adds the band records of document i (just scanned, signature sig). */
 static int add_bands(scan_job *job, band_buffers *b, size_t i, const uint32_t *sig)
 {
-    if (job->corpus->docs[i].status != ND_DOC_OK)
+    if (job->corpus->docs[i].status != ND_DOC_OK || job->ctx->bands == 0)
         return 0;
     const nd_run_ctx *ctx = job->ctx;
     nd_lsh_band_records(sig, (uint32_t)i, ctx->bands, ctx->rows, b->doc);
@@ -154,6 +156,8 @@ static int add_bands(scan_job *job, band_buffers *b, size_t i, const uint32_t *s
 
 static int flush_all_bands(scan_job *job, band_buffers *b)
 {
+    if (!b->part) /* no band records (band_buffers_new) */
+        return 0;
     int rc = 0;
     for (int p = 0; p < job->ctx->lsh_parts && rc == 0; p++)
         rc = flush_bands(job, &b->part[p], p);
