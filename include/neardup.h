@@ -548,6 +548,7 @@ typedef struct nd_index_info {
     uint64_t file_bytes, used_bytes; /* the file's size, and the pages in use */
     uint64_t n_band_keys;
     int schema;
+    uint64_t data_bytes; /* the pages the tables hold: about what index compact leaves */
 } nd_index_info;
 ND_API int nd_index_get_info(nd_index *index, nd_index_info *info);
 

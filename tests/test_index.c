@@ -472,3 +472,22 @@ Test(index, a_large_first_add_trains_the_texts_dictionary)
     nd_index_close(x);
     free(feed);
 }
+
+Test(index, another_schema_is_named)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    uint32_t schema = 99;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+    cr_assert_eq(mdb_env_open(env, db, MDB_NOSUBDIR, 0644), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    MDB_val k = {6, "schema"}, v = {4, &schema};
+    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_refused("schema 99");
+}

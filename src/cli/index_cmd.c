@@ -250,9 +250,37 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
 
 /* ---------------------------------------------------------------- messages */
 
+/* Messages of one text are shown SHOWN_PER_KIND times, then counted (a feed of ids already
+ * archived would print one line a document). */
+#define SHOWN_PER_KIND 3
+#define KINDS 16
+
 typedef struct diag_tally {
     size_t errors, warnings;
+    char *kind[KINDS]; /* the texts seen, and how many times each */
+    size_t count[KINDS], n_kinds;
 } diag_tally;
+
+/* Whether a message of this text is to be shown. */
+static bool show_kind(diag_tally *t, const char *message)
+{
+    size_t k = 0;
+    while (k < t->n_kinds && strcmp(t->kind[k], message))
+        k++;
+    if (k == t->n_kinds && k < KINDS && (t->kind[k] = strdup(message)) != NULL)
+        t->n_kinds++;
+    return k == KINDS || ++t->count[k] <= SHOWN_PER_KIND;
+}
+
+static void sum_up_diags(diag_tally *t)
+{
+    for (size_t k = 0; k < t->n_kinds; k++) {
+        if (t->count[k] > SHOWN_PER_KIND)
+            cli_message("neardup: %zu more like this: %s\n", t->count[k] - SHOWN_PER_KIND,
+                        t->kind[k]);
+        free(t->kind[k]);
+    }
+}
 
 static void print_diag(const nd_diag *d, void *payload)
 {
@@ -260,6 +288,8 @@ static void print_diag(const nd_diag *d, void *payload)
     const bool error = d->level == ND_DIAG_ERROR;
     t->errors += error;
     t->warnings += !error;
+    if (!show_kind(t, d->message))
+        return;
     if (d->offset >= 0)
         cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
                     error ? "error" : "warning", d->message);
@@ -582,6 +612,7 @@ static int run_feed(const index_config *cfg)
     if (close_outputs(&f.out) < 0 && rc == 0)
         rc = ND_EIO;
     nd_index_close(f.x); /* (what was not committed is dropped) */
+    sum_up_diags(&f.diags);
     if (cfg->verbosity)
         cli_message("neardup: %llu document%s, %llu duplicate%s, %llu added to %s\n",
                     (unsigned long long)f.docs, f.docs == 1 ? "" : "s",
@@ -705,9 +736,10 @@ static int run_stats(const index_config *cfg)
                (unsigned long long)info.n_bytes);
         print_date("first date", info.first_date);
         print_date("last date", info.last_date);
-        printf("file         %llu bytes (%llu in use), %.0f per document\n",
+        printf("file         %llu bytes (%llu in use, %llu in tables), %.0f per document\n",
                (unsigned long long)info.file_bytes, (unsigned long long)info.used_bytes,
-               info.n_docs ? (double)info.used_bytes / (double)info.n_docs : 0.0);
+               (unsigned long long)info.data_bytes,
+               info.n_docs ? (double)info.data_bytes / (double)info.n_docs : 0.0);
         printf("band keys    %llu\nschema       %d\n", (unsigned long long)info.n_band_keys,
                info.schema);
         printf("options      --threshold %g --shingle %d --shingle-unit %s --char-ngram %d "

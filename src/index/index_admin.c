@@ -34,7 +34,7 @@ int nd_index_remove(nd_index *x, const char *const *ids, size_t n, uint64_t *rem
         bool found;
         rc = nd_store_find_id(x, txn, ids[i], &doc, &found);
         if (rc == 0 && found)
-            rc = nd_store_delete_doc(x, txn, doc);
+            rc = nd_store_delete_doc(x, txn, doc, NULL);
         *removed += rc == 0 && found;
         *unknown += rc == 0 && !found;
     }
@@ -70,8 +70,12 @@ int nd_index_expire(nd_index *x, int64_t before, uint64_t *removed)
         mdb_cursor_close(cur);
     if (rc == 0 && m && m != MDB_NOTFOUND)
         rc = nd_store_error(m, "reading the index", NULL, 0);
+    nd_band_deletes later = {NULL, 0, 0};
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = nd_store_delete_doc(x, txn, docs[i]);
+        rc = nd_store_delete_doc(x, txn, docs[i], &later);
+    if (rc == 0)
+        rc = nd_store_delete_bands(x, txn, &later);
+    free(later.key);
     free(docs);
     *removed = rc == 0 ? n : 0;
     return end_change(x, rc);
@@ -117,6 +121,13 @@ int nd_index_get_info(nd_index *x, nd_index_info *info)
     if (rc == 0 && (m = mdb_stat(txn, x->bands, &bands)) != 0)
         rc = nd_store_error(m, "reading the index", NULL, 0);
     info->n_band_keys = rc == 0 ? bands.ms_entries : 0;
+    const MDB_dbi tables[] = {x->meta, x->docs, x->texts, x->bands, x->ids, x->dates};
+    for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(*tables); i++) {
+        MDB_stat t;
+        if (mdb_stat(txn, tables[i], &t) == 0)
+            info->data_bytes +=
+                (t.ms_branch_pages + t.ms_leaf_pages + t.ms_overflow_pages) * (uint64_t)t.ms_psize;
+    }
     mdb_txn_abort(txn);
     if (rc == 0 && !mdb_env_info(x->env, &env) && !mdb_env_stat(x->env, &st))
         info->used_bytes = ((uint64_t)env.me_last_pgno + 1) * st.ms_psize;

@@ -441,7 +441,7 @@ static int claim_id(feed *f, uint32_t doc, bool *ok)
         f->removed[f->n_removed++] = number;
     else
         return ND_ENOMEM;
-    return nd_store_delete_doc(f->x, f->txn, number);
+    return nd_store_delete_doc(f->x, f->txn, number, NULL);
 }
 
 /* Adds document doc, its text read again and compressed. */

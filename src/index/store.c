@@ -334,7 +334,39 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
     return rc < 0 ? rc : add_to_counts(x, txn, 1, (int64_t)head->n_bytes);
 }
 
-int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc)
+/* Notes doc's band keys in later. */
+static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hashes,
+                      nd_band_deletes *later)
+{
+    if (ND_GROW(later->key, later->cap, later->n + (size_t)x->bands_n) < 0)
+        return ND_ENOMEM;
+    for (int b = 0; b < x->bands_n; b++) {
+        unsigned char *k = later->key[later->n++];
+        nd_store_band_key((uint32_t)b, nd_load_u64(hashes + 8 * b), k);
+        nd_store_doc_key(doc, k + 12);
+    }
+    return 0;
+}
+
+static int compare_band_deletes(const void *a, const void *b)
+{
+    return memcmp(a, b, 20);
+}
+
+int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later)
+{
+    nd_sort(later->key, later->n, sizeof(*later->key), compare_band_deletes);
+    for (size_t i = 0; i < later->n; i++) {
+        MDB_val k = {12, later->key[i]}, v = {8, later->key[i] + 12};
+        const int m = mdb_del(txn, x->bands, &k, &v);
+        if (m && m != MDB_NOTFOUND)
+            return nd_store_error(m, "writing the index", NULL, 0);
+    }
+    later->n = 0;
+    return 0;
+}
+
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes *later)
 {
     nd_stored_doc d;
     int rc = nd_store_get_doc(x, txn, doc, &d);
@@ -352,7 +384,7 @@ int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc)
     const int64_t bytes = (int64_t)d.head.n_bytes;
     const uint32_t z_len = d.head.z_len;
     MDB_val idk = {8, &hash}, idv = {8, dockey}, dk = {16, datekey}, k = {8, dockey};
-    rc = update_bands(x, txn, doc, hashes, false);
+    rc = later ? note_bands(x, doc, hashes, later) : update_bands(x, txn, doc, hashes, false);
     if (rc == 0)
         rc = update_text(x, txn, doc, NULL, z_len, false);
     free(hashes);
@@ -557,7 +589,8 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
     int m = mdb_txn_begin(x->env, NULL, MDB_RDONLY, &txn);
     if (m)
         return nd_store_error(m, x->path, why, why_len);
-    m = open_tables(x, txn, 0);
+    /* meta first: another schema may have other tables */
+    m = mdb_dbi_open(txn, "meta", 0, &x->meta);
     MDB_val schema_k = {6, "schema"}, opts_k = {7, "options"}, v;
     int rc = 0;
     if (m || mdb_get(txn, x->meta, &schema_k, &v) || v.mv_size != 4) {
@@ -566,6 +599,9 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
     } else if (nd_load_u32(v.mv_data) != ND_INDEX_SCHEMA) {
         snprintf(why, why_len, "%s is a neardup index of schema %u; this neardup reads schema %d",
                  x->path, nd_load_u32(v.mv_data), ND_INDEX_SCHEMA);
+        rc = ND_EINDEX;
+    } else if (open_tables(x, txn, 0) != 0) {
+        snprintf(why, why_len, "%s: a table of the index is missing", x->path);
         rc = ND_EINDEX;
     } else if (mdb_get(txn, x->meta, &opts_k, &v) ||
                !parse_options(v.mv_data, v.mv_size, &x->opts)) {
@@ -607,7 +643,9 @@ static int open_index(nd_index *x, int mode, double lock_timeout,
         if (rc < 0)
             return rc;
     }
-    const int m = new_env(x->path, mode == ND_INDEX_WRITE ? 0 : MDB_RDONLY, &x->env);
+    /* a writer syncs the data pages at a commit, not the meta page after them: a system crash
+     * may undo the last commit, never leave half of one (a process crash loses nothing) */
+    const int m = new_env(x->path, mode == ND_INDEX_WRITE ? MDB_NOMETASYNC : MDB_RDONLY, &x->env);
     if (m == MDB_INVALID || m == MDB_VERSION_MISMATCH) {
         snprintf(why, why_len, "%s is not a neardup index (not an LMDB file)", x->path);
         return ND_EINDEX;

@@ -93,8 +93,19 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
 int nd_store_get_text(const nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
                       unsigned char **buf, size_t *cap);
 
-/* Deletes document doc and every key that points to it. */
-int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc);
+/* Band keys to delete later, in key order (a band key and a document key, 20 bytes each):
+ * deleting many documents' keys in order touches each page of the table once. */
+typedef struct nd_band_deletes {
+    unsigned char (*key)[20];
+    size_t n, cap;
+} nd_band_deletes;
+
+/* Deletes document doc and every key that points to it; with later, its band keys are
+ * added there instead, for nd_store_delete_bands. */
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes *later);
+
+/* Deletes the band keys of later, sorted first. */
+int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later);
 
 /* The number of the live document of that id, or 0 with *found false. */
 int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *doc, bool *found);
