@@ -466,6 +466,21 @@ static PyObject *result_dict(const nd_result *r, const nd_corpus *c, doc_texts *
                          passages, "stats", stats);
 }
 
+/* A corpus of docs, its messages gathered in diags; NULL with an exception set. */
+static nd_corpus *corpus_of(PyObject *docs, const nd_options *o, diag_list *diags, doc_texts *texts)
+{
+    nd_corpus *c = NULL;
+    if (nd_corpus_new(&c, o) != 0) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    nd_corpus_set_diag(c, gather_diag, diags);
+    if (add_documents(c, texts, docs) == 0)
+        return c;
+    nd_corpus_free(c);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- find */
 
 static PyObject *raise_for(int rc)
@@ -485,14 +500,11 @@ static PyObject *find(PyObject *self, PyObject *args, PyObject *kwargs)
     nd_options o;
     if (options_from(kwargs, &o) < 0)
         return NULL;
-    nd_corpus *c = NULL;
-    if (nd_corpus_new(&c, &o) != 0)
-        return PyErr_NoMemory();
     diag_list diags = {0};
-    nd_corpus_set_diag(c, gather_diag, &diags);
     doc_texts texts = {0};
+    nd_corpus *c = corpus_of(docs, &o, &diags, &texts);
     PyObject *out = NULL;
-    if (add_documents(c, &texts, docs) == 0) {
+    if (c) {
         nd_result *r = NULL;
         int rc;
         Py_BEGIN_ALLOW_THREADS rc = nd_corpus_run(c, &r);
@@ -611,14 +623,11 @@ static PyObject *index_feed(index_object *self, PyObject *docs, const nd_index_f
 {
     if (index_open(self) < 0)
         return NULL;
-    nd_corpus *c = NULL;
-    if (nd_corpus_new(&c, nd_index_options(self->index)) != 0)
-        return PyErr_NoMemory();
     diag_list diags = {0};
-    nd_corpus_set_diag(c, gather_diag, &diags);
     doc_texts texts = {0};
+    nd_corpus *c = corpus_of(docs, nd_index_options(self->index), &diags, &texts);
     PyObject *out = NULL;
-    if (add_documents(c, &texts, docs) == 0) {
+    if (c) {
         nd_index_result *r = NULL;
         int rc;
         Py_BEGIN_ALLOW_THREADS rc = nd_index_feed(self->index, c, fo, &r);

@@ -104,6 +104,8 @@ int cli_outputs_commit(cli_output *outs, size_t n, bool ok);
  * newline escaped (\n, \r, \t, \xHH; C1 controls as \u0080..\u009f; bytes that are
  * not UTF-8 as \xHH): a file name or id cannot break a line or move the cursor. */
 void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A library's message about an input: "neardup: FILE[:OFFSET]: error: ...". */
+void cli_print_diag(const nd_diag *d);
 void cli_vmessage(const char *fmt, va_list ap);
 
 /* An output as the command line named it: "pairs" and its path. */

@@ -67,12 +67,17 @@ static void print_diag(const nd_diag *d, void *payload)
     diag_kind *kind = kind_of(counts, d->message, error);
     if (kind && ++kind->count > SHOWN_PER_KIND)
         return;
+    cli_print_diag(d);
+}
+
+void cli_print_diag(const nd_diag *d)
+{
+    const char *level = d->level == ND_DIAG_ERROR ? "error" : "warning";
     /* (ids and file names may hold control characters: cli_message escapes them) */
     if (d->offset >= 0)
-        cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
-                    error ? "error" : "warning", d->message);
+        cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset, level, d->message);
     else
-        cli_message("neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
+        cli_message("neardup: %s: %s: %s\n", d->path, level, d->message);
 }
 
 /* Says how many messages of each kind were not shown, and what fixes the most common

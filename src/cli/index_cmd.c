@@ -288,13 +288,8 @@ static void print_diag(const nd_diag *d, void *payload)
     const bool error = d->level == ND_DIAG_ERROR;
     t->errors += error;
     t->warnings += !error;
-    if (!show_kind(t, d->message))
-        return;
-    if (d->offset >= 0)
-        cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset,
-                    error ? "error" : "warning", d->message);
-    else
-        cli_message("neardup: %s: %s: %s\n", d->path, error ? "error" : "warning", d->message);
+    if (show_kind(t, d->message))
+        cli_print_diag(d);
 }
 
 static void say_waiting(const char *path, void *payload)

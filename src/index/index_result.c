@@ -109,8 +109,7 @@ int nd_index_write_matches(const nd_index_result *r, FILE *out, nd_format format
         put_real(&t, m->jaccard);
         put_real(&t, m->jaccard_est);
         put_u64(&t, m->shared);
-        field_start(&t);
-        fputs(m->archived ? "true" : "false", out);
+        put_bool(&t, m->archived);
         put_str(&t, date);
         table_end_row(&t);
     }
@@ -138,13 +137,11 @@ int nd_index_write_verdicts(const nd_index_result *r, FILE *out)
         const nd_index_match *m = v->best_match != SIZE_MAX ? &r->matches[v->best_match] : NULL;
         put_str(&t, r->corpus->docs[i].id ? r->corpus->docs[i].id : "");
         put_str(&t, verdict_name(v->kind));
-        field_start(&t);
-        fputs(v->added ? "true" : "false", out);
+        put_bool(&t, v->added);
         if (m) {
             put_str(&t, m->earlier_id);
             put_real(&t, m->jaccard);
-            field_start(&t);
-            fputs(m->archived ? "true" : "false", out);
+            put_bool(&t, m->archived);
         }
         table_end_row(&t);
     }
@@ -164,8 +161,7 @@ int nd_index_write_remove(const nd_index_result *r, FILE *out, nd_format format)
         put_str(&t, r->corpus->docs[i].id);
         put_str(&t, m->earlier_id);
         put_real(&t, m->jaccard);
-        field_start(&t);
-        fputs(m->archived ? "true" : "false", out);
+        put_bool(&t, m->archived);
         table_end_row(&t);
     }
     return finish(out);

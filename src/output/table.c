@@ -114,3 +114,9 @@ void put_real(table *t, double v)
     field_start(t);
     fprintf(t->out, "%.4f", v);
 }
+
+void put_bool(table *t, bool v)
+{
+    field_start(t);
+    fputs(v ? "true" : "false", t->out);
+}

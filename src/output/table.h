@@ -29,5 +29,6 @@ void put_text(table *t, const unsigned char *s, size_t len);
 void put_str(table *t, const char *s);
 void put_u64(table *t, uint64_t v);
 void put_real(table *t, double v); /* 4 decimals */
+void put_bool(table *t, bool v);   /* true or false, bare */
 
 #endif
