@@ -506,10 +506,24 @@ typedef struct nd_index_verdict {
     size_t best_match; /* index of the best match (nd_index_result_match), for a duplicate */
 } nd_index_verdict;
 
+/* A passage a new document shares with one of its matches (when the corpus was made
+ * with nd_options.passages): a in the new document's text, b in the earlier one's, in
+ * bytes; text_a and text_b are the two spans' original text, NUL-terminated. */
+typedef struct nd_index_passage {
+    uint32_t doc;
+    const char *earlier_id;
+    int archived;
+    uint64_t a_start, a_end, b_start, b_end;
+    uint32_t words_a, words_b;
+    double score;
+    const char *text_a, *text_b;
+} nd_index_passage;
+
 typedef struct nd_index_result nd_index_result;
 
 /* Queries and/or adds the documents of a corpus made with nd_index_options (run
- * nd_corpus_run is not needed: this scans it). Adding needs ND_INDEX_WRITE; added
+ * nd_corpus_run is not needed: this scans it); with its passages option, the passages each
+ * new document shares with each of its matches too. Adding needs ND_INDEX_WRITE; added
  * documents are in a transaction that nd_index_commit ends (later feeds see them).
  * Problems with single documents go to the corpus's diag callback; the return value is
  * an error only when the run cannot go on. The corpus must outlive the result. */
@@ -519,6 +533,9 @@ ND_API void nd_index_result_free(nd_index_result *result); /* NULL is fine */
 /* Matches by new document, then earlier document (archived ones first, oldest first). */
 ND_API size_t nd_index_result_n_matches(const nd_index_result *result);
 ND_API const nd_index_match *nd_index_result_match(const nd_index_result *result, size_t i);
+/* The passages, by new document, then match, then start. */
+ND_API size_t nd_index_result_n_passages(const nd_index_result *result);
+ND_API const nd_index_passage *nd_index_result_passage(const nd_index_result *result, size_t i);
 /* One verdict per document, in input order. */
 ND_API size_t nd_index_result_n_verdicts(const nd_index_result *result);
 ND_API const nd_index_verdict *nd_index_result_verdict(const nd_index_result *result, size_t i);
@@ -530,6 +547,9 @@ ND_API int nd_index_commit(nd_index *index);
  * b_date as extra columns), and the verdicts as JSONL (id, verdict, match, jaccard). */
 ND_API int nd_index_write_matches(const nd_index_result *result, FILE *out, nd_format format);
 ND_API int nd_index_write_verdicts(const nd_index_result *result, FILE *out);
+/* The passages: doc_a (the new document), a_start, a_end, doc_b, b_start, b_end, words_a,
+ * words_b, score, b_archived, text_a, text_b. */
+ND_API int nd_index_write_passages(const nd_index_result *result, FILE *out, nd_format format);
 /* The duplicates, each with its best match: doc, duplicate_of, jaccard, archived. */
 ND_API int nd_index_write_remove(const nd_index_result *result, FILE *out, nd_format format);
 /* The original JSONL lines of the documents found new, byte for byte, in input order. */

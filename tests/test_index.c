@@ -491,3 +491,56 @@ Test(index, another_schema_is_named)
     mdb_env_close(env);
     assert_refused("schema 99");
 }
+
+/* The passages of a match against an archived document are the batch tool's passages of
+ * the two, byte for byte (the archived side sliced from its stored text). */
+Test(index, passages_of_a_match_are_the_batchs)
+{
+    const nd_options o = low_threshold();
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[256];
+    feed_seeds(x, 0, 0, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_options with = *nd_index_options(x);
+    with.passages = 1;
+    nd_corpus *c, *batch;
+    size_t len;
+    char *text = read_seed(1, &len);
+    cr_assert_eq(nd_corpus_new(&c, &with), 0);
+    cr_assert_eq(nd_corpus_add_memory(c, "seed1", text, len), 0);
+    nd_index_feed_options fo = {.query = 1};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_result_n_passages(r), 1);
+    const nd_index_passage *p = nd_index_result_passage(r, 0);
+    /* the batch tool on the same two texts */
+    nd_result *br;
+    cr_assert_eq(nd_corpus_new(&batch, &with), 0);
+    size_t len0;
+    char *text0 = read_seed(0, &len0);
+    cr_assert_eq(nd_corpus_add_memory(batch, "seed0", text0, len0), 0);
+    cr_assert_eq(nd_corpus_add_memory(batch, "seed1", text, len), 0);
+    cr_assert_eq(nd_corpus_run(batch, &br), 0);
+    const nd_passage *bp = NULL;
+    for (size_t i = 0; i < nd_result_n_passages(br); i++)
+        if (nd_result_passage(br, i)->doc_a == 0 && nd_result_passage(br, i)->doc_b == 1)
+            bp = nd_result_passage(br, i);
+    cr_assert_not_null(bp);
+    cr_assert_eq(p->a_start, bp->b_start);
+    cr_assert_eq(p->a_end, bp->b_end);
+    cr_assert_eq(p->b_start, bp->a_start);
+    cr_assert_eq(p->b_end, bp->a_end);
+    cr_assert_eq(p->archived, 1);
+    cr_assert_str_eq(p->earlier_id, "seed0");
+    cr_assert_eq(strlen(p->text_b), bp->a_end - bp->a_start);
+    cr_assert_eq(memcmp(p->text_b, text0 + bp->a_start, bp->a_end - bp->a_start), 0);
+    cr_assert_eq(memcmp(p->text_a, text + bp->b_start, bp->b_end - bp->b_start), 0);
+    nd_result_free(br);
+    nd_corpus_free(batch);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    free(text);
+    free(text0);
+    nd_index_close(x);
+}

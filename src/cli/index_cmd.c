@@ -47,6 +47,7 @@ enum {
     IX_PAIRS,
     IX_VERDICTS,
     IX_REMOVE,
+    IX_PASSAGES,
     IX_DEDUP_OUT,
     IX_FORMAT,
     IX_REPLACE,
@@ -82,6 +83,7 @@ static const struct option index_options[] = {
     {"pairs", required_argument, NULL, IX_PAIRS},
     {"verdicts", required_argument, NULL, IX_VERDICTS},
     {"remove", required_argument, NULL, IX_REMOVE},
+    {"passages", required_argument, NULL, IX_PASSAGES},
     {"dedup-out", required_argument, NULL, IX_DEDUP_OUT},
     {"format", required_argument, NULL, IX_FORMAT},
     {"replace", no_argument, NULL, IX_REPLACE},
@@ -107,7 +109,7 @@ typedef struct index_config {
     int given[GIVEN_MAX];
     int n_given;
     nd_index_feed_options feed;
-    const char *pairs, *verdicts, *remove, *dedup_out, *ids, *before;
+    const char *pairs, *verdicts, *remove, *passages, *dedup_out, *ids, *before;
     nd_format format;
     double keep_days; /* --keep, or NAN */
     uint64_t commit_docs, commit_ms;
@@ -137,7 +139,8 @@ static void index_usage(void)
         "\n"
         "Outputs of add and query: --pairs FILE (doc_a the new document, doc_b the earlier,\n"
         "b_archived, b_date), --verdicts FILE|- (JSONL: id, verdict new|duplicate, match,\n"
-        "jaccard), --remove FILE (the duplicates, each with its match), --dedup-out FILE (the\n"
+        "jaccard), --passages FILE (what each matches shares, its\n"
+        "text), --remove FILE (the duplicates, each with its match), --dedup-out FILE (the\n"
         "JSONL lines found new), --format csv|jsonl.\n"
         "Dates: --date-key KEY (JSONL, ISO 8601), WARC-Date, or the file's time.\n"
         "With - as input, JSONL lines are handled as they arrive and committed every\n"
@@ -230,6 +233,10 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     case IX_PAIRS: cfg->pairs = arg; break;
     case IX_VERDICTS: cfg->verdicts = arg; break;
     case IX_REMOVE: cfg->remove = arg; break;
+    case IX_PASSAGES:
+        cfg->passages = arg;
+        o->passages = 1;
+        break;
     case IX_DEDUP_OUT: cfg->dedup_out = arg; break;
     case IX_FORMAT: cfg->format = (nd_format)cli_parse_word("format", arg, outs); break;
     case IX_REPLACE: cfg->feed.replace = 1; break;
@@ -324,6 +331,7 @@ static bool corpus_options(const index_config *cfg, const nd_index *x, nd_option
     out->memory = g->memory;
     out->max_doc_size = g->max_doc_size;
     out->strict = g->strict;
+    out->passages = g->passages;
     out->input_format = g->input_format;
     out->id_key = g->id_key;
     out->text_key = g->text_key;
@@ -352,8 +360,8 @@ static bool corpus_options(const index_config *cfg, const nd_index *x, nd_option
 /* ---------------------------------------------------------------- outputs */
 
 typedef struct feed_outputs {
-    FILE *pairs, *verdicts, *remove, *dedup_out;
-    bool pairs_header_done, remove_header_done;
+    FILE *pairs, *verdicts, *remove, *passages, *dedup_out;
+    bool pairs_header_done, remove_header_done, passages_header_done;
 } feed_outputs;
 
 static FILE *open_output(const char *path)
@@ -411,6 +419,8 @@ static int write_feed(feed_outputs *o, const nd_index_result *r, nd_format forma
         rc = write_table(o->pairs, &o->pairs_header_done, r, format, nd_index_write_matches);
     if (rc == 0 && o->remove)
         rc = write_table(o->remove, &o->remove_header_done, r, format, nd_index_write_remove);
+    if (rc == 0 && o->passages)
+        rc = write_table(o->passages, &o->passages_header_done, r, format, nd_index_write_passages);
     if (rc == 0 && o->dedup_out &&
         (nd_index_write_new_lines(r, o->dedup_out) < 0 || fflush(o->dedup_out)))
         rc = ND_EIO;
@@ -423,8 +433,8 @@ static int write_feed(feed_outputs *o, const nd_index_result *r, nd_format forma
 static int close_outputs(feed_outputs *o)
 {
     int rc = 0;
-    FILE *all[] = {o->pairs, o->verdicts, o->remove, o->dedup_out};
-    for (size_t i = 0; i < 4; i++)
+    FILE *all[] = {o->pairs, o->verdicts, o->remove, o->passages, o->dedup_out};
+    for (size_t i = 0; i < 5; i++)
         if (all[i] && (fflush(all[i]) || (all[i] != stdout && fclose(all[i]))))
             rc = ND_EIO;
     return rc;
@@ -589,9 +599,11 @@ static int run_feed(const index_config *cfg)
     f.out.pairs = open_output(cfg->pairs);
     f.out.verdicts = open_output(cfg->verdicts);
     f.out.remove = open_output(cfg->remove);
+    f.out.passages = open_output(cfg->passages);
     f.out.dedup_out = open_output(cfg->dedup_out);
     int rc = (cfg->pairs && !f.out.pairs) || (cfg->verdicts && !f.out.verdicts) ||
-                     (cfg->remove && !f.out.remove) || (cfg->dedup_out && !f.out.dedup_out)
+                     (cfg->remove && !f.out.remove) || (cfg->dedup_out && !f.out.dedup_out) ||
+                     (cfg->passages && !f.out.passages)
                  ? ND_EIO
                  : 0;
     catch_stop();

@@ -16,6 +16,7 @@
 #include "index/texts.h"
 
 #include "input/jsonl.h"
+#include "passages/passages.h"
 #include "scan/bands.h"
 #include "scan/scan.h"
 #include "text/minhash.h"
@@ -176,6 +177,10 @@ typedef struct feed {
     size_t z_cap;
     ZSTD_CCtx *cctx;
     ZSTD_DCtx *dctx;
+    nd_token *toks[2]; /* the words of a document and of a match, for passages */
+    size_t toks_cap[2];
+    unsigned char *text[2]; /* their texts */
+    size_t text_cap[2];
     nd_index_result *r;
 } feed;
 
@@ -316,6 +321,76 @@ static int load_archived(feed *f)
     return rc == 0 && a->n ? scan_corpus(&a->scanned, a->texts, f->main.ctx, f->x, false) : rc;
 }
 
+/* ---------------------------------------------------------------- passages */
+
+/* The words of scanned document doc into slot. */
+static int load_words(feed *f, const scanned *s, uint32_t doc, int slot, nd_token_seq *out)
+{
+    const nd_doc *d = &s->c->docs[doc];
+    *out = (nd_token_seq){NULL, 0};
+    if (!d->has_tokens)
+        return 0;
+    if (ND_GROW(f->toks[slot], f->toks_cap[slot], (size_t)d->n_tokens + 1) < 0)
+        return ND_ENOMEM;
+    *out = (nd_token_seq){f->toks[slot], d->n_tokens};
+    return nd_spill_read(s->ctx->spill, d->tokens_off, f->toks[slot],
+                         (size_t)d->n_tokens * sizeof(nd_token));
+}
+
+/* The text of scanned document doc: an archived one's is in memory, one of this corpus is
+ * read again into slot. */
+static int load_text(feed *f, const scanned *s, uint32_t doc, int slot, const unsigned char **out)
+{
+    const nd_doc *d = &s->c->docs[doc];
+    const nd_source *src = &s->c->sources[d->source];
+    size_t len;
+    char why[256];
+    if (s != &f->main && src->data) {
+        *out = src->data;
+        return 0;
+    }
+    const int rc = nd_doc_read(s->c, &f->reader, d, &f->text[slot], &f->text_cap[slot], &len, NULL,
+                               why, sizeof(why));
+    *out = f->text[slot];
+    return rc;
+}
+
+/* The passages document doc shares with its match m (the earlier document other of s). */
+static int match_passages(feed *f, uint32_t doc, const nd_index_match *m, scanned *s,
+                          uint32_t other)
+{
+    const nd_options *o = &f->c->opts;
+    nd_token_seq words[2];
+    const unsigned char *text_a, *text_b;
+    int rc = load_words(f, &f->main, doc, 0, &words[0]);
+    if (rc == 0)
+        rc = load_words(f, s, other, 1, &words[1]);
+    if (rc < 0 || !words[0].n || !words[1].n)
+        return rc;
+    const nd_passage_params p = {o->shingle_k,
+                                 o->max_gap,
+                                 o->min_passage,
+                                 o->max_df,
+                                 false,
+                                 0,
+                                 0,
+                                 NULL,
+                                 nd_run_sort_env(f->main.ctx, 1)};
+    nd_passage *found = NULL;
+    size_t n = 0;
+    uint64_t capped;
+    rc = nd_find_passages(words, 2, &p, &found, &n, &capped);
+    if (rc == 0 && n)
+        rc = load_text(f, &f->main, doc, 0, &text_a);
+    if (rc == 0 && n)
+        rc = load_text(f, s, other, 1, &text_b);
+    for (size_t i = 0; rc == 0 && i < n; i++) /* (not the repeats inside either) */
+        if (found[i].doc_a == 0 && found[i].doc_b == 1)
+            rc = nd_index_result_add_passage(f->r, m, &found[i], text_a, text_b);
+    free(found);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- verification */
 
 static bool was_removed(const feed *f, uint64_t number)
@@ -366,6 +441,7 @@ static int verify_candidate(feed *f, uint32_t doc, size_t n, uint64_t number)
     const double jaccard = either ? (double)both / (double)either : 0.0;
     if (jaccard < f->c->opts.threshold)
         return 0;
+    const size_t at = f->r->n_matches;
     nd_index_match m = {
         .doc = doc,
         .archived = s != &f->main,
@@ -376,7 +452,9 @@ static int verify_candidate(feed *f, uint32_t doc, size_t n, uint64_t number)
         .jaccard_est = nd_minhash_estimate(mine, sig, f->c->opts.num_perm),
         .shared = both,
     };
-    return nd_index_result_add_match(f->r, &m, m.earlier_id, strlen(m.earlier_id));
+    rc = nd_index_result_add_match(f->r, &m, m.earlier_id, strlen(m.earlier_id));
+    return rc < 0 || !f->c->opts.passages ? rc
+                                          : match_passages(f, doc, &f->r->matches[at], s, other);
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -550,6 +628,10 @@ static void end_feed(feed *f)
     free(f->other);
     free(f->buf);
     free(f->z);
+    for (int i = 0; i < 2; i++) {
+        free(f->toks[i]);
+        free(f->text[i]);
+    }
     ZSTD_freeCCtx(f->cctx);
     ZSTD_freeDCtx(f->dctx);
     nd_reader_dispose(&f->reader);

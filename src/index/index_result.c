@@ -29,6 +29,10 @@ void nd_index_result_free(nd_index_result *r)
     for (size_t i = 0; i < r->n_ids; i++)
         free(r->ids[i]);
     free(r->ids);
+    for (size_t i = 0; i < r->n_strings; i++)
+        free(r->strings[i]);
+    free(r->strings);
+    free(r->passages);
     free(r->matches);
     free(r->verdicts);
     free(r->dates);
@@ -65,6 +69,46 @@ size_t nd_index_result_n_matches(const nd_index_result *r)
 const nd_index_match *nd_index_result_match(const nd_index_result *r, size_t i)
 {
     return i < r->n_matches ? &r->matches[i] : NULL;
+}
+
+/* A NUL-terminated copy of s[0..len), owned by the result. */
+static const char *own_copy(nd_index_result *r, const unsigned char *s, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy || ND_GROW(r->strings, r->cap_strings, r->n_strings + 1) < 0) {
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    r->strings[r->n_strings++] = copy;
+    return copy;
+}
+
+int nd_index_result_add_passage(nd_index_result *r, const nd_index_match *m, const nd_passage *p,
+                                const unsigned char *text_a, const unsigned char *text_b)
+{
+    if (ND_GROW(r->passages, r->cap_passages, r->n_passages + 1) < 0)
+        return ND_ENOMEM;
+    nd_index_passage *to = &r->passages[r->n_passages];
+    *to = (nd_index_passage){m->doc,   m->earlier_id, m->archived, p->a_start, p->a_end, p->b_start,
+                             p->b_end, p->words_a,    p->words_b,  p->score,   NULL,     NULL};
+    to->text_a = own_copy(r, text_a + p->a_start, p->a_end - p->a_start);
+    to->text_b = own_copy(r, text_b + p->b_start, p->b_end - p->b_start);
+    if (!to->text_a || !to->text_b)
+        return ND_ENOMEM;
+    r->n_passages++;
+    return 0;
+}
+
+size_t nd_index_result_n_passages(const nd_index_result *r)
+{
+    return r->n_passages;
+}
+
+const nd_index_passage *nd_index_result_passage(const nd_index_result *r, size_t i)
+{
+    return i < r->n_passages ? &r->passages[i] : NULL;
 }
 
 size_t nd_index_result_n_verdicts(const nd_index_result *r)
@@ -143,6 +187,32 @@ int nd_index_write_verdicts(const nd_index_result *r, FILE *out)
             put_real(&t, m->jaccard);
             put_bool(&t, m->archived);
         }
+        table_end_row(&t);
+    }
+    return finish(out);
+}
+
+int nd_index_write_passages(const nd_index_result *r, FILE *out, nd_format format)
+{
+    static const char *const cols[] = {"doc_a",  "a_start", "a_end",   "doc_b", "b_start",
+                                       "b_end",  "words_a", "words_b", "score", "b_archived",
+                                       "text_a", "text_b",  NULL};
+    table t;
+    table_begin(&t, out, format, cols);
+    for (size_t i = 0; i < r->n_passages; i++) {
+        const nd_index_passage *p = &r->passages[i];
+        put_str(&t, r->corpus->docs[p->doc].id);
+        put_u64(&t, p->a_start);
+        put_u64(&t, p->a_end);
+        put_str(&t, p->earlier_id);
+        put_u64(&t, p->b_start);
+        put_u64(&t, p->b_end);
+        put_u64(&t, p->words_a);
+        put_u64(&t, p->words_b);
+        put_real(&t, p->score);
+        put_bool(&t, p->archived);
+        put_str(&t, p->text_a);
+        put_str(&t, p->text_b);
         table_end_row(&t);
     }
     return finish(out);
