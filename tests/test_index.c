@@ -544,3 +544,32 @@ Test(index, passages_of_a_match_are_the_batchs)
     free(text0);
     nd_index_close(x);
 }
+
+/* An output that names an input or the index is refused before anything is written; a
+ * missing input is named, the others are read (exit 3). */
+Test(index, outputs_never_overwrite_inputs_and_bad_inputs_are_named)
+{
+    char input[600];
+    snprintf(input, sizeof(input), "%s/article.txt", dir);
+    size_t len;
+    char *text = read_seed(0, &len);
+    write_file(input, text, len);
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    cli_result r = run_cli("index query '%s' '%s' --pairs '%s'", db, input, input);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "would be overwritten"), "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("index add '%s' '%s' --verdicts '%s'", db, input, db);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cli_result_dispose(&r);
+    size_t now;
+    char *after = read_file(input, &now);
+    cr_assert(now == len && !memcmp(after, text, len), "the input is as it was");
+    free(after);
+    r = run_cli("index add '%s' '%s/missing.txt' '%s' --verdicts -", db, dir, input);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, "missing.txt: error: No such file"), "%s", r.err);
+    cr_assert(strstr(r.out, "\"verdict\":\"new\",\"added\":true"), "%s", r.out);
+    cli_result_dispose(&r);
+    free(text);
+}

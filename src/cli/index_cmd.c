@@ -500,16 +500,14 @@ static int feed_corpus(feed_run *f, int (*add_inputs)(nd_corpus *, void *), void
     return rc;
 }
 
+/* Adds the inputs; one that cannot be used was told through the diagnostics (exit 3),
+ * and the others go on. */
 static int add_paths(nd_corpus *c, void *payload)
 {
     const index_config *cfg = payload;
-    for (size_t i = 0; i < cfg->n_inputs; i++) {
-        const int rc = nd_corpus_add_path(c, cfg->inputs[i]);
-        if (rc < 0) {
-            cli_message("neardup: %s: %s\n", cfg->inputs[i], nd_strerror(rc));
-            return rc;
-        }
-    }
+    for (size_t i = 0; i < cfg->n_inputs; i++)
+        if (nd_corpus_add_path(c, cfg->inputs[i]) == ND_ENOMEM)
+            return ND_ENOMEM;
     return 0;
 }
 
@@ -579,6 +577,21 @@ static int feed_stream(feed_run *f)
     return rc; /* (run_feed commits the rest) */
 }
 
+/* Before anything is read or written: no output may be an input, the index, or another
+ * output (an output is opened for writing at once, and would truncate it). */
+static bool outputs_clash(const index_config *cfg)
+{
+    const cli_output_name outs[] = {{"pairs", cfg->pairs},         {"verdicts", cfg->verdicts},
+                                    {"remove", cfg->remove},       {"passages", cfg->passages},
+                                    {"dedup-out", cfg->dedup_out}, {"index", cfg->db}};
+    cli_output_name named[6];
+    size_t n = 0;
+    for (size_t i = 0; i < 6; i++)
+        if (outs[i].path)
+            named[n++] = outs[i];
+    return cli_check_paths(named, n, (const char *const *)cfg->inputs, cfg->n_inputs, NULL) != 0;
+}
+
 static int run_feed(const index_config *cfg)
 {
     const bool adds = !strcmp(cfg->command, "add");
@@ -590,6 +603,8 @@ static int run_feed(const index_config *cfg)
     if (cfg->n_inputs == 0)
         cli_usage_error("no input: name files, directories, or - for JSONL on stdin");
     const bool stream = cfg->n_inputs == 1 && !strcmp(cfg->inputs[0], "-");
+    if (outputs_clash(cfg))
+        return ND_EXIT_USAGE;
     if (!(f.x = open_index(cfg, adds ? ND_INDEX_WRITE : ND_INDEX_READ)))
         return ND_EXIT_INPUT;
     if (!corpus_options(cfg, f.x, &f.opts)) {
