@@ -573,3 +573,24 @@ Test(index, outputs_never_overwrite_inputs_and_bad_inputs_are_named)
     cli_result_dispose(&r);
     free(text);
 }
+
+Test(index, a_command_naming_another_similarity_option_is_refused)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.3;
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    cli_result r = run_cli("index query '%s' '%s' --threshold 0.3 --pairs -", db,
+                           SEED("000_0890706d309c6b14.txt"));
+    cr_assert_eq(r.status, 0, "the same value is fine: %s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("index add '%s' '%s' --threshold 0.5 --shingle 5", db,
+                SEED("000_0890706d309c6b14.txt"));
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "was made with another --threshold"), "%s", r.err);
+    cli_result_dispose(&r);
+    nd_index *x = open_db(ND_INDEX_READ);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.n_docs, 0, "nothing added");
+    nd_index_close(x);
+}

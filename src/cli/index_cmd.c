@@ -100,14 +100,11 @@ static const struct option index_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* The similarity options a command named: create stores them, the others must agree. */
-enum { GIVEN_MAX = 16 };
-
 typedef struct index_config {
     const char *command, *db;
     nd_options opts; /* as given: the similarity ones only where named */
-    int given[GIVEN_MAX];
-    int n_given;
+    unsigned given;  /* the similarity options named: bit c - IX_THRESHOLD of option c
+                        (create stores them, the other commands must agree) */
     nd_index_feed_options feed;
     const char *pairs, *verdicts, *remove, *passages, *dedup_out, *ids, *before;
     nd_format format;
@@ -151,10 +148,9 @@ static void index_usage(void)
         stdout);
 }
 
-static void note_given(index_config *cfg, int option)
+static bool given(const index_config *cfg, int option)
 {
-    if (cfg->n_given < GIVEN_MAX)
-        cfg->given[cfg->n_given++] = option;
+    return cfg->given >> (option - IX_THRESHOLD) & 1;
 }
 
 /* "100", "100ms" or "2s": documents, or milliseconds. */
@@ -192,7 +188,7 @@ static void parse_similarity(int c, const char *arg, index_config *cfg)
     static const char *const norms[] = {"none", "basic", "full", NULL};
     static const char *const units[] = {"word", "char", NULL};
     nd_options *o = &cfg->opts;
-    note_given(cfg, c);
+    cfg->given |= 1u << (c - IX_THRESHOLD);
     switch (c) {
     case IX_THRESHOLD: o->threshold = cli_parse_real("threshold", arg); break;
     case IX_SHINGLE: o->shingle_k = (int)cli_parse_whole("shingle", arg); break;
@@ -215,8 +211,10 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     static const char *const outs[] = {"csv", "jsonl", NULL};
     static const char *const adds[] = {"none", "all", "unique", NULL};
     nd_options *o = &cfg->opts;
-    if (c >= IX_THRESHOLD && c <= IX_NORMALIZE)
-        return parse_similarity(c, arg, cfg);
+    if (c >= IX_THRESHOLD && c <= IX_NORMALIZE) {
+        parse_similarity(c, arg, cfg);
+        return;
+    }
     switch (c) {
     case IX_ENGINE: o->engine = (nd_engine)cli_parse_word("engine", arg, engines); break;
     case IX_THREADS: o->threads = (int)cli_parse_whole("threads", arg); break;
@@ -335,21 +333,17 @@ static bool corpus_options(const index_config *cfg, const nd_index *x, nd_option
     out->input_format = g->input_format;
     out->id_key = g->id_key;
     out->text_key = g->text_key;
-    nd_options named = *out;
-    for (int i = 0; i < cfg->n_given; i++) {
-        const int c = cfg->given[i];
-        nd_options *n = &named;
-        n->threshold = c == IX_THRESHOLD ? g->threshold : n->threshold;
-        n->shingle_k = c == IX_SHINGLE ? g->shingle_k : n->shingle_k;
-        n->shingle_unit = c == IX_SHINGLE_UNIT ? g->shingle_unit : n->shingle_unit;
-        n->char_ngram = c == IX_CHAR_NGRAM ? g->char_ngram : n->char_ngram;
-        n->num_perm = c == IX_NUM_PERM ? g->num_perm : n->num_perm;
-        n->seed = c == IX_SEED ? g->seed : n->seed;
-        n->bands = c == IX_BANDS ? g->bands : n->bands;
-        n->rows = c == IX_ROWS ? g->rows : n->rows;
-        n->normalize = c == IX_NORMALIZE ? g->normalize : n->normalize;
-    }
-    const char *differs = nd_index_option_differs(x, &named);
+    nd_options n = *out;
+    n.threshold = given(cfg, IX_THRESHOLD) ? g->threshold : n.threshold;
+    n.shingle_k = given(cfg, IX_SHINGLE) ? g->shingle_k : n.shingle_k;
+    n.shingle_unit = given(cfg, IX_SHINGLE_UNIT) ? g->shingle_unit : n.shingle_unit;
+    n.char_ngram = given(cfg, IX_CHAR_NGRAM) ? g->char_ngram : n.char_ngram;
+    n.num_perm = given(cfg, IX_NUM_PERM) ? g->num_perm : n.num_perm;
+    n.seed = given(cfg, IX_SEED) ? g->seed : n.seed;
+    n.bands = given(cfg, IX_BANDS) ? g->bands : n.bands;
+    n.rows = given(cfg, IX_ROWS) ? g->rows : n.rows;
+    n.normalize = given(cfg, IX_NORMALIZE) ? g->normalize : n.normalize;
+    const char *differs = nd_index_option_differs(x, &n);
     if (differs)
         cli_message("neardup: %s was made with another --%s (see neardup index stats %s); "
                     "an index's similarity options are fixed when it is created\n",
