@@ -42,7 +42,7 @@ static double query(nd_index *x, const nd_options *opts, const char *line, size_
     nd_corpus *c = NULL;
     nd_index_result *r = NULL;
     const nd_index_feed_options fo = {.query = 1};
-    if (nd_corpus_new(&c, opts) < 0 || nd_corpus_add_bytes(c, "query", line, len) < 0 ||
+    if (nd_corpus_new(&c, opts) < 0 || nd_corpus_add_bytes(c, "query", 1, line, len) < 0 ||
         nd_index_feed(x, c, &fo, &r) < 0) {
         fprintf(stderr, "index_query: a query failed\n");
         exit(1);

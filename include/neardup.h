@@ -577,7 +577,9 @@ ND_API int nd_index_get_info(nd_index *index, nd_index_info *info);
 ND_API int nd_index_check(nd_index *index, char *why, size_t why_len);
 
 /* Writes a compacted copy of the index (open for writing) and renames it over the
- * original, so that the file is either the old one or the whole new one. */
+ * original (the file a symlink names), with its mode and owner, so that the file is
+ * either the old one or the whole new one. ND_EBUSY when another process has the index
+ * open: its view of the file would no longer match it. */
 ND_API int nd_index_compact(nd_index *index);
 
 /* Parses an ISO 8601 date or date and time ("2026-12-05", "2026-12-05T10:20:30Z",
@@ -585,8 +587,11 @@ ND_API int nd_index_compact(nd_index *index);
 ND_API int nd_parse_date(const char *s, int64_t *seconds);
 
 /* Adds bytes held in memory as if read from a file named name: JSONL lines, WARC records
- * or one document, as the input format (or their content) says; bytes are copied. */
-ND_API int nd_corpus_add_bytes(nd_corpus *corpus, const char *name, const void *bytes, size_t len);
+ * or one document, as the input format (or their content) says; bytes are copied. JSONL
+ * lines are numbered from first_line (1 for a whole file; a stream read in pieces gives
+ * each piece the number of its first line, so that FILE:LINE ids stay apart). */
+ND_API int nd_corpus_add_bytes(nd_corpus *corpus, const char *name, uint32_t first_line,
+                               const void *bytes, size_t len);
 
 /* ---------------------------------------------------------------- versions */
 

@@ -217,7 +217,7 @@ Test(index, removal_and_expiry_leave_no_key_to_a_removed_document)
         "{\"id\":\"a\",\"d\":\"2026-01-01\",\"text\":\"one two three four five six\"}\n"
         "{\"id\":\"b\",\"d\":\"2026-02-01T10:00:00+02:00\",\"text\":\"seven eight nine\"}\n"
         "{\"id\":\"c\",\"text\":\"twelve thirteen fourteen fifteen sixteen\"}\n";
-    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", feed, strlen(feed)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, strlen(feed)), 0);
     nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL, .date_key = "d"};
     nd_index_result *r;
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
@@ -441,7 +441,7 @@ Test(index, a_large_first_add_trains_the_texts_dictionary)
     char *feed = word_feed(1200, &len);
     nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", feed, len), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, len), 0);
     nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
     nd_index_result *r;
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
@@ -455,7 +455,7 @@ Test(index, a_large_first_add_trains_the_texts_dictionary)
     char why[256];
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
     cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-    cr_assert_eq(nd_corpus_add_bytes(c, "again.jsonl", feed, 10 * len / 1200), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "again.jsonl", 1, feed, 10 * len / 1200), 0);
     fo = (nd_index_feed_options){.query = 1};
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
     const nd_index_match *m = nd_index_result_match(r, 0);
@@ -593,4 +593,91 @@ Test(index, a_command_naming_another_similarity_option_is_refused)
     cr_assert_eq(nd_index_get_info(x, &info), 0);
     cr_assert_eq(info.n_docs, 0, "nothing added");
     nd_index_close(x);
+}
+
+/* Removing every document frees the pages at the end of the file that a commit took and
+ * gave back: the index still opens (its file covers every page it counts). */
+Test(index, removing_everything_leaves_an_index_that_opens)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    size_t len;
+    char *feed = word_feed(300, &len);
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, len), 0);
+    nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_commit(x), 0);
+    const char *two[] = {"d1", "d2"};
+    uint64_t removed, unknown;
+    cr_assert_eq(nd_index_remove(x, two, 2, &removed, &unknown), 0);
+    const char **all = malloc(300 * sizeof(*all));
+    char(*ids)[8] = malloc(300 * sizeof(*ids));
+    for (int i = 0; i < 300; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "d%d", i);
+        all[i] = ids[i];
+    }
+    cr_assert_eq(nd_index_remove(x, all, 300, &removed, &unknown), 0);
+    cr_assert_eq(removed, 298);
+    nd_index_close(x);
+    x = open_db(ND_INDEX_READ);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_close(x);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    free(all);
+    free(ids);
+    free(feed);
+}
+
+Test(index, an_empty_file_is_no_index_and_is_left_alone)
+{
+    write_file(db, "", 0);
+    assert_refused("an empty file");
+    char lock[600];
+    snprintf(lock, sizeof(lock), "%s-lock", db);
+    struct stat st;
+    cr_assert_eq(stat(db, &st), 0);
+    cr_assert_eq(st.st_size, 0, "not made an LMDB file");
+    cr_assert_neq(stat(lock, &st), 0, "no lock file made beside it");
+}
+
+Test(index, compaction_through_a_symlink_keeps_the_link_and_the_mode)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    cr_assert_eq(chmod(db, 0640), 0);
+    char link[600];
+    snprintf(link, sizeof(link), "%s/link.ndx", dir);
+    cr_assert_eq(symlink(db, link), 0);
+    cli_result r = run_cli("index compact '%s'", link);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    struct stat st;
+    cr_assert_eq(lstat(link, &st), 0);
+    cr_assert(S_ISLNK(st.st_mode), "still a link");
+    cr_assert_eq(stat(db, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0640);
+}
+
+Test(index, lines_streamed_without_ids_get_their_line_in_the_stream)
+{
+    char folder[512], command[2048];
+    snprintf(folder, sizeof(folder), "%s", ND_TEST_CLI);
+    *strrchr(folder, '/') = '\0';
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    snprintf(command, sizeof(command),
+             "(printf '{\"text\":\"one two three four five six seven\"}\\n'; sleep 0.3; "
+             "printf '{\"text\":\"eight nine ten eleven twelve thirteen\"}\\n') | "
+             "'%s/neardup' index add -q '%s' - --verdicts -",
+             folder, db);
+    FILE *p = popen(command, "r");
+    char out[1024] = "";
+    const size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    cr_assert(strstr(out, "{\"id\":\"-:1\",\"verdict\":\"new\",\"added\":true}"), "%s", out);
+    cr_assert(strstr(out, "{\"id\":\"-:2\",\"verdict\":\"new\",\"added\":true}"), "%s", out);
 }

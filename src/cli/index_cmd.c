@@ -183,6 +183,17 @@ static double parse_seconds(const char *opt, const char *s)
     return v;
 }
 
+/* --keep: days, from 0 to a million (2,700 years). */
+static double parse_days(const char *s)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0 && v <= 1e6))
+        cli_usage_error("--keep: '%s' is not a number of days from 0 to 1000000", s);
+    return v;
+}
+
 static void parse_similarity(int c, const char *arg, index_config *cfg)
 {
     static const char *const norms[] = {"none", "basic", "full", NULL};
@@ -244,7 +255,7 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     case IX_LOCK_TIMEOUT: cfg->lock_timeout = parse_seconds("lock-timeout", arg); break;
     case IX_IDS: cfg->ids = arg; break;
     case IX_BEFORE: cfg->before = arg; break;
-    case IX_KEEP: cfg->keep_days = parse_seconds("keep", arg); break;
+    case IX_KEEP: cfg->keep_days = parse_days(arg); break;
     case 'q': cfg->verbosity = 0; break;
     case 'v': cfg->verbosity = 2; break;
     case 'h': index_usage(); exit(ND_EXIT_OK);
@@ -508,12 +519,13 @@ static int add_paths(nd_corpus *c, void *payload)
 typedef struct line_chunk {
     const char *bytes;
     size_t len;
+    uint32_t first_line; /* in the stream */
 } line_chunk;
 
 static int add_chunk(nd_corpus *c, void *payload)
 {
     const line_chunk *chunk = payload;
-    return nd_corpus_add_bytes(c, "-", chunk->bytes, chunk->len);
+    return nd_corpus_add_bytes(c, "-", chunk->first_line, chunk->bytes, chunk->len);
 }
 
 static double now_ms(void)
@@ -536,6 +548,7 @@ static int feed_stream(feed_run *f)
     size_t cap = 1 << 20, len = 0;
     char *buf = malloc(cap);
     uint64_t pending = 0; /* documents added since the last commit */
+    uint32_t line = 1;    /* of the stream's next piece */
     double deadline = 0;
     bool eof = false;
     int rc = buf ? 0 : ND_ENOMEM;
@@ -552,7 +565,9 @@ static int feed_stream(feed_run *f)
             len += got > 0 ? (size_t)got : 0;
         }
         const char *nl = len ? memrchr(buf, '\n', len) : NULL;
-        line_chunk chunk = {buf, nl ? (size_t)(nl - buf) + 1 : eof ? len : 0};
+        line_chunk chunk = {buf, nl ? (size_t)(nl - buf) + 1 : eof ? len : 0, line};
+        for (size_t i = 0; i < chunk.len; i++)
+            line += buf[i] == '\n';
         if (chunk.len) {
             const uint64_t before = f->added;
             rc = feed_corpus(f, add_chunk, &chunk);
@@ -575,12 +590,15 @@ static int feed_stream(feed_run *f)
  * output (an output is opened for writing at once, and would truncate it). */
 static bool outputs_clash(const index_config *cfg)
 {
+    char lock[4096];
+    snprintf(lock, sizeof(lock), "%s-lock", cfg->db);
     const cli_output_name outs[] = {{"pairs", cfg->pairs},         {"verdicts", cfg->verdicts},
                                     {"remove", cfg->remove},       {"passages", cfg->passages},
-                                    {"dedup-out", cfg->dedup_out}, {"index", cfg->db}};
-    cli_output_name named[6];
+                                    {"dedup-out", cfg->dedup_out}, {"index", cfg->db},
+                                    {"index's lock file", lock}};
+    cli_output_name named[7];
     size_t n = 0;
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         if (outs[i].path)
             named[n++] = outs[i];
     return cli_check_paths(named, n, (const char *const *)cfg->inputs, cfg->n_inputs, NULL) != 0;
@@ -590,7 +608,8 @@ static int run_feed(const index_config *cfg)
 {
     const bool adds = !strcmp(cfg->command, "add");
     feed_run f = {.cfg = cfg, .fo = cfg->feed};
-    f.fo.query = adds ? cfg->feed.query : 1;
+    /* (unique: only the documents that match nothing, which takes comparing them) */
+    f.fo.query = adds ? cfg->feed.query || cfg->feed.add == ND_INDEX_ADD_UNIQUE : 1;
     f.fo.add = adds ? (cfg->feed.add ? cfg->feed.add : ND_INDEX_ADD_ALL) : ND_INDEX_ADD_NONE;
     if (cfg->feed.add && !adds)
         cli_usage_error("--add is for neardup index add");
@@ -615,7 +634,8 @@ static int run_feed(const index_config *cfg)
                      (cfg->passages && !f.out.passages)
                  ? ND_EIO
                  : 0;
-    catch_stop();
+    if (stream) /* (a file's add is one commit: an interrupted one adds nothing) */
+        catch_stop();
     if (rc == 0 && stream)
         rc = feed_stream(&f);
     else if (rc == 0) {
@@ -791,7 +811,11 @@ static int run_compact(const index_config *cfg)
 {
     nd_index *x = open_index(cfg, ND_INDEX_WRITE);
     const int rc = x ? nd_index_compact(x) : 0;
-    if (x && rc < 0)
+    if (x && rc == ND_EBUSY)
+        cli_message("neardup: %s: another process has the index open; compact it when none "
+                    "does (the index is as it was)\n",
+                    cfg->db);
+    else if (x && rc < 0)
         cli_message("neardup: %s: cannot compact: %s (the index is as it was)\n", cfg->db,
                     rc == ND_EIO ? strerror(errno) : nd_strerror(rc));
     nd_index_close(x);

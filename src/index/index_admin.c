@@ -303,24 +303,42 @@ int nd_index_check(nd_index *x, char *why, size_t why_len)
 
 /* ---------------------------------------------------------------- compact */
 
+/* The compacted copy takes the file's mode and, where allowed, its owner. */
+static int same_mode(const char *original, const char *copy)
+{
+    struct stat st;
+    if (stat(original, &st) < 0 || chmod(copy, st.st_mode & 07777) < 0)
+        return ND_EIO;
+    if (chown(copy, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+        return ND_EIO;
+    return 0;
+}
+
 int nd_index_compact(nd_index *x)
 {
     if (!x->writable || x->write_txn)
         return ND_EINVAL;
-    const size_t len = strlen(x->path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return ND_ENOMEM;
-    snprintf(tmp, len, "%s.compact-%ld", x->path, (long)getpid());
+    /* a reader's lock file would no longer match the renamed file: none may have it open */
+    int rc = nd_store_reopen_alone(x);
+    char *target = rc == 0 ? realpath(x->path, NULL) : NULL; /* (not a symlink to it) */
+    const size_t len = target ? strlen(target) + 32 : 0;
+    char *tmp = target ? malloc(len) : NULL;
+    if (!tmp) {
+        free(target);
+        return rc < 0 ? rc : target ? ND_ENOMEM : ND_EIO;
+    }
+    snprintf(tmp, len, "%s.compact-%ld", target, (long)getpid());
     unlink(tmp);
-    int rc = 0;
     const int m = mdb_env_copy2(x->env, tmp, MDB_CP_COMPACT);
     if (m)
         rc = nd_store_error(m, "compacting the index", NULL, 0);
-    else if (rename(tmp, x->path) < 0)
+    if (rc == 0)
+        rc = same_mode(target, tmp);
+    if (rc == 0 && rename(tmp, target) < 0)
         rc = ND_EIO;
     if (rc < 0)
         unlink(tmp);
     free(tmp);
+    free(target);
     return rc;
 }

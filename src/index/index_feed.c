@@ -361,7 +361,7 @@ static int match_passages(feed *f, uint32_t doc, const nd_index_match *m, scanne
 {
     const nd_options *o = &f->c->opts;
     nd_token_seq words[2];
-    const unsigned char *text_a, *text_b;
+    const unsigned char *text_a = NULL, *text_b = NULL;
     int rc = load_words(f, &f->main, doc, 0, &words[0]);
     if (rc == 0)
         rc = load_words(f, s, other, 1, &words[1]);

@@ -446,6 +446,29 @@ int nd_store_write_txn(nd_index *x, MDB_txn **txn)
     return 0;
 }
 
+/* The bytes the index's pages need: every page up to the last one LMDB counts. */
+static uint64_t pages_bytes(const nd_index *x)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(x->env, &info) || mdb_env_stat(x->env, &st))
+        return 0;
+    return ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+}
+
+/* LMDB counts pages that a commit took and freed again without writing them, so after a
+ * commit the file may end before its last page: the writer extends it (with zeros) so
+ * that a file shorter than its pages is always a damaged one. */
+static void cover_pages(const nd_index *x)
+{
+    struct stat fs;
+    const uint64_t need = pages_bytes(x);
+    if (x->lock_fd >= 0 && fstat(x->lock_fd, &fs) == 0 && (uint64_t)fs.st_size < need &&
+        ftruncate(x->lock_fd, (off_t)need) < 0) {
+        /* (the next open says the file is damaged: nothing more to do here) */
+    }
+}
+
 int nd_index_commit(nd_index *x)
 {
     if (!x->write_txn)
@@ -457,6 +480,8 @@ int nd_index_commit(nd_index *x)
     x->write_txn = NULL;
     if (rc < 0 || m)
         nd_texts_abort(x);
+    else
+        cover_pages(x);
     x->dict_in_txn = false;
     return rc < 0 ? rc : m ? nd_store_error(m, "committing to the index", NULL, 0) : 0;
 }
@@ -566,20 +591,39 @@ static int take_writer_lock(int fd, const char *path, double timeout,
 
 /* The file must hold every page the meta page counts: a truncated file would fault when
  * a missing page is read. */
+/* Takes the writer's lock of the file at x->path: of the file that is there once the lock
+ * is held (a compaction may have renamed a new one over the one it waited on). */
+static int lock_the_file(nd_index *x, double timeout, void (*wait_fn)(const char *, void *),
+                         void *payload)
+{
+    for (;;) {
+        struct stat locked, now;
+        x->lock_fd = open(x->path, O_RDWR | O_CLOEXEC);
+        if (x->lock_fd < 0)
+            return ND_EIO;
+        const int rc = take_writer_lock(x->lock_fd, x->path, timeout, wait_fn, payload);
+        if (rc < 0 || fstat(x->lock_fd, &locked) < 0 || stat(x->path, &now) < 0)
+            return rc < 0 ? rc : ND_EIO;
+        if (locked.st_dev == now.st_dev && locked.st_ino == now.st_ino)
+            return 0;
+        close(x->lock_fd);
+        wait_fn = NULL; /* (said once) */
+    }
+}
+
+/* The file must hold every page its meta page counts: a truncated file would fault when
+ * a missing page is read. */
 static int check_size(nd_index *x, char *why, size_t why_len)
 {
-    MDB_envinfo info;
-    MDB_stat st;
     struct stat fs;
-    if (mdb_env_info(x->env, &info) || mdb_env_stat(x->env, &st) || stat(x->path, &fs) < 0)
+    const uint64_t need = pages_bytes(x);
+    if (stat(x->path, &fs) < 0)
         return ND_EIO;
-    const uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-    if ((uint64_t)fs.st_size < need) {
-        snprintf(why, why_len, "%s is damaged: %llu bytes where its pages need %llu (truncated?)",
-                 x->path, (unsigned long long)fs.st_size, (unsigned long long)need);
-        return ND_EINDEX;
-    }
-    return 0;
+    if ((uint64_t)fs.st_size >= need)
+        return 0;
+    snprintf(why, why_len, "%s is damaged: %llu bytes where its pages need %llu (truncated?)",
+             x->path, (unsigned long long)fs.st_size, (unsigned long long)need);
+    return ND_EINDEX;
 }
 
 /* The tables, the schema and the options, in a read transaction. */
@@ -618,6 +662,19 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
     return rc;
 }
 
+/* Whether the file begins with an LMDB meta page: its magic number after the page header
+ * (LMDB's MDB_MAGIC, 16 bytes in). */
+static bool looks_like_lmdb(const char *path)
+{
+    unsigned char head[20];
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const bool ok = fd >= 0 && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+                    nd_load_u32(head + 16) == 0xBEEFC0DEu;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
 static int open_index(nd_index *x, int mode, double lock_timeout,
                       void (*wait_fn)(const char *, void *), void *payload, char *why,
                       size_t why_len)
@@ -631,11 +688,13 @@ static int open_index(nd_index *x, int mode, double lock_timeout,
         snprintf(why, why_len, "%s is not a neardup index (not a regular file)", x->path);
         return ND_EINDEX;
     }
+    if (!looks_like_lmdb(x->path)) { /* (before LMDB makes a lock file beside it) */
+        snprintf(why, why_len, "%s is not a neardup index (%s)", x->path,
+                 st.st_size ? "not an LMDB file" : "an empty file");
+        return ND_EINDEX;
+    }
     if (mode == ND_INDEX_WRITE) {
-        x->lock_fd = open(x->path, O_RDONLY | O_CLOEXEC);
-        int rc = x->lock_fd < 0
-                     ? ND_EIO
-                     : take_writer_lock(x->lock_fd, x->path, lock_timeout, wait_fn, payload);
+        int rc = lock_the_file(x, lock_timeout, wait_fn, payload);
         if (rc == ND_EBUSY)
             snprintf(why, why_len, "%s: another process is writing to the index", x->path);
         else if (rc < 0)
@@ -695,4 +754,24 @@ void nd_index_close(nd_index *x)
         close(x->lock_fd); /* releases the flock */
     free(x->path);
     free(x);
+}
+
+int nd_store_reopen_alone(nd_index *x)
+{
+    char why[256], lock[4096];
+    snprintf(lock, sizeof(lock), "%s-lock", x->path);
+    nd_texts_close(x);
+    mdb_env_close(x->env);
+    x->env = NULL;
+    bool busy = false;
+    const int fd = open(lock, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+        busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+        close(fd);
+    }
+    const int m = new_env(x->path, MDB_NOMETASYNC, &x->env);
+    const int rc =
+        m ? nd_store_error(m, x->path, why, sizeof(why)) : read_meta(x, why, sizeof(why));
+    return rc < 0 ? rc : busy ? ND_EBUSY : 0;
 }

@@ -114,6 +114,11 @@ int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *
 int nd_store_get_count(const nd_index *x, MDB_txn *txn, const char *name, uint64_t *value);
 int nd_store_put_count(nd_index *x, MDB_txn *txn, const char *name, uint64_t value);
 
+/* Closes the index's environment and opens it again, to see whether another process has
+ * it open (LMDB holds a shared lock on the lock file while it does, and a process that
+ * closes any descriptor of a file drops its own locks on it): ND_EBUSY when one does. */
+int nd_store_reopen_alone(nd_index *x);
+
 /* The write transaction, begun when none is open. */
 int nd_store_write_txn(nd_index *x, MDB_txn **txn);
 

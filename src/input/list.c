@@ -709,14 +709,19 @@ int nd_corpus_add_memory(nd_corpus *c, const char *id, const void *bytes, size_t
     return rc;
 }
 
-int nd_corpus_add_bytes(nd_corpus *c, const char *name, const void *bytes, size_t len)
+int nd_corpus_add_bytes(nd_corpus *c, const char *name, uint32_t first_line, const void *bytes,
+                        size_t len)
 {
     unsigned char *copy = malloc(len ? len : 1);
     if (!copy)
         return ND_ENOMEM;
     memcpy(copy, bytes, len);
     const double t0 = nd_seconds_now();
+    const size_t before = c->n_docs;
     const int rc = nd_corpus_add_source_bytes(c, name, copy, len);
+    for (size_t i = before; i < c->n_docs && first_line > 1; i++)
+        if (c->docs[i].kind == ND_DOC_JSONL_LINE)
+            c->docs[i].line += first_line - 1;
     c->list_seconds += nd_seconds_now() - t0;
     return rc;
 }
