@@ -433,30 +433,39 @@ static char *word_feed(int n, size_t *len)
     return out;
 }
 
-Test(index, a_large_first_add_trains_the_texts_dictionary)
+/* Adds n documents of word_feed to x and commits; the feed's text (for the caller to free). */
+static char *add_word_feed(nd_index *x, int n, size_t *len)
 {
-    cr_assert_eq(nd_index_create(db, NULL), 0);
-    nd_index *x = open_db(ND_INDEX_WRITE);
-    size_t len;
-    char *feed = word_feed(1200, &len);
+    char *feed = word_feed(n, len);
     nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, len), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, *len), 0);
     nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
     nd_index_result *r;
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
     nd_index_result_free(r);
     nd_corpus_free(c);
     cr_assert_eq(nd_index_commit(x), 0);
+    return feed;
+}
+
+Test(index, a_large_first_add_trains_the_texts_dictionary)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    size_t len;
+    char *feed = add_word_feed(x, 1200, &len);
     nd_index_close(x);
     /* reopened: the dictionary is read back, every text decompresses, copies are found */
     x = open_db(ND_INDEX_READ);
     cr_assert_not_null(x->ddict, "a dictionary trained and stored");
     char why[256];
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
     cr_assert_eq(nd_corpus_add_bytes(c, "again.jsonl", 1, feed, 10 * len / 1200), 0);
-    fo = (nd_index_feed_options){.query = 1};
+    const nd_index_feed_options fo = {.query = 1};
+    nd_index_result *r;
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
     const nd_index_match *m = nd_index_result_match(r, 0);
     cr_assert_not_null(m);
@@ -602,14 +611,7 @@ Test(index, removing_everything_leaves_an_index_that_opens)
     cr_assert_eq(nd_index_create(db, NULL), 0);
     nd_index *x = open_db(ND_INDEX_WRITE);
     size_t len;
-    char *feed = word_feed(300, &len);
-    nd_corpus *c;
-    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, len), 0);
-    nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
-    nd_index_result *r;
-    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
-    cr_assert_eq(nd_index_commit(x), 0);
+    char *feed = add_word_feed(x, 300, &len);
     const char *two[] = {"d1", "d2"};
     uint64_t removed, unknown;
     cr_assert_eq(nd_index_remove(x, two, 2, &removed, &unknown), 0);
@@ -626,8 +628,6 @@ Test(index, removing_everything_leaves_an_index_that_opens)
     char why[256];
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
     nd_index_close(x);
-    nd_index_result_free(r);
-    nd_corpus_free(c);
     free(all);
     free(ids);
     free(feed);
