@@ -50,6 +50,14 @@ static nd_index *open_db(int mode)
     return x;
 }
 
+/* The documents index x holds. */
+static uint64_t docs_in(nd_index *x)
+{
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    return info.n_docs;
+}
+
 /* A corpus of the seed articles first..last (ids "seedN"), for the index's options. */
 static nd_corpus *seed_corpus(const nd_index *x, int first, int last)
 {
@@ -130,9 +138,7 @@ Test(index, verdicts_name_the_best_match_and_what_was_added)
     nd_index_result_free(r);
     nd_corpus_free(c);
     cr_assert_eq(nd_index_commit(x), 0);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(x, &info), 0);
-    cr_assert_eq(info.n_docs, 2, "seed0 and seed2 added, seed1 a duplicate");
+    cr_assert_eq(docs_in(x), 2, "seed0 and seed2 added, seed1 a duplicate");
     nd_index_close(x);
 }
 
@@ -155,9 +161,7 @@ Test(index, an_id_already_archived_is_an_error_or_replaced)
     nd_index_result_free(r);
     nd_corpus_free(c);
     cr_assert_eq(nd_index_commit(x), 0);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(x, &info), 0);
-    cr_assert_eq(info.n_docs, 2);
+    cr_assert_eq(docs_in(x), 2);
     char why[256];
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
     nd_index_close(x);
@@ -188,9 +192,7 @@ Test(index, what_is_not_committed_is_not_seen_and_is_dropped_on_close)
     feed_seeds(w, 1, 1, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
     nd_index_close(w); /* seed1 not committed */
     nd_index *r = open_db(ND_INDEX_READ);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(r, &info), 0);
-    cr_assert_eq(info.n_docs, 1);
+    cr_assert_eq(docs_in(r), 1);
     nd_index_close(r);
 }
 
@@ -335,9 +337,7 @@ Test(index, a_full_disk_leaves_the_index_as_it_was)
     nd_index *x = open_db(ND_INDEX_READ);
     char why[256];
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(x, &info), 0);
-    cr_assert_eq(info.n_docs, 0);
+    cr_assert_eq(docs_in(x), 0);
     nd_index_close(x);
 }
 
@@ -406,9 +406,7 @@ Test(index, the_readme_feed_example_runs_as_written)
               "%s", out);
     snprintf(db, sizeof(db), "%s/feed.ndx", dir);
     nd_index *x = open_db(ND_INDEX_READ);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(x, &info), 0);
-    cr_assert_eq(info.n_docs, 2, "committed when the input ended");
+    cr_assert_eq(docs_in(x), 2, "committed when the input ended");
     nd_index_close(x);
 }
 
@@ -598,9 +596,7 @@ Test(index, a_command_naming_another_similarity_option_is_refused)
     cr_assert(strstr(r.err, "was made with another --threshold"), "%s", r.err);
     cli_result_dispose(&r);
     nd_index *x = open_db(ND_INDEX_READ);
-    nd_index_info info;
-    cr_assert_eq(nd_index_get_info(x, &info), 0);
-    cr_assert_eq(info.n_docs, 0, "nothing added");
+    cr_assert_eq(docs_in(x), 0, "nothing added");
     nd_index_close(x);
 }
 
@@ -680,4 +676,28 @@ Test(index, lines_streamed_without_ids_get_their_line_in_the_stream)
     cr_assert_eq(pclose(p), 0, "%s", out);
     cr_assert(strstr(out, "{\"id\":\"-:1\",\"verdict\":\"new\",\"added\":true}"), "%s", out);
     cr_assert(strstr(out, "{\"id\":\"-:2\",\"verdict\":\"new\",\"added\":true}"), "%s", out);
+}
+
+/* A feed full of copies of one text: every copy is verified against every earlier one
+ * (each pair listed, as --all-pairs does), each text's shingles sorted once, and the
+ * memory stays that of one document's work. */
+Test(index, a_feed_of_copies_lists_every_pair_in_little_memory)
+{
+    char feed[600];
+    snprintf(feed, sizeof(feed), "%s/copies.jsonl", dir);
+    FILE *f = fopen(feed, "w");
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "{\"id\":\"c%d\",\"text\":\"%s\"}\n", i,
+                "the minister said on monday that talks with the union would resume in cairo "
+                "next week after a pause of two months over wages and pensions");
+    fclose(f);
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    cli_result r = run_cli("index add --query -q '%s' '%s' --pairs -", db, feed);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t rows = 0;
+    for (const char *p = r.out; (p = strchr(p, '\n')) != NULL; p++)
+        rows++;
+    cr_assert_eq(rows, 1 + 300 * 299 / 2, "a header and every pair once");
+    cr_assert_lt(r.max_rss_kb, 200 * 1024, "%ld KB", r.max_rss_kb);
+    cli_result_dispose(&r);
 }

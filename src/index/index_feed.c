@@ -34,6 +34,10 @@ typedef struct scanned {
     nd_corpus *c;
     nd_run_ctx own, *ctx;
     nd_scan_out scan;
+    uint64_t *sorted_at; /* per document: 1 + where its sorted set was appended, 0: not yet */
+    uint32_t *sorted_n;
+    uint64_t *sort_buf;
+    size_t sort_cap;
 } scanned;
 
 /* Scans c in ctx, or in a context of its own when ctx is NULL. */
@@ -55,30 +59,55 @@ static int scan_corpus(scanned *s, nd_corpus *c, nd_run_ctx *ctx, const nd_index
 
 static void scanned_close(scanned *s)
 {
+    free(s->sorted_at);
+    free(s->sorted_n);
+    free(s->sort_buf);
     nd_scan_out_free(&s->scan);
     if (s->ctx == &s->own)
         nd_run_ctx_close(&s->own);
 }
 
-/* A scanned document's shingles, sorted and distinct, into *buf; their number. */
-static int sorted_set(scanned *s, uint32_t doc, uint64_t **buf, size_t *cap, size_t *n)
+/* Sorts document doc's shingles, drops repeats and appends them to the scratch file. */
+static int sort_once(scanned *s, uint32_t doc)
 {
     const nd_doc *d = &s->c->docs[doc];
     const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
     const void *h = bytes ? nd_spill_view(s->ctx->spill, d->shingles_off, bytes) : NULL;
     if (bytes && !h)
         return ND_EIO;
-    if (ND_GROW(*buf, *cap, d->n_shingles + 1) < 0)
+    if (ND_GROW(s->sort_buf, s->sort_cap, d->n_shingles + 1) < 0)
         return ND_ENOMEM;
+    uint64_t *v = s->sort_buf;
     if (bytes)
-        memcpy(*buf, h, bytes);
-    nd_radix_sort_u64_in_place(*buf, d->n_shingles);
-    size_t out = 0;
+        memcpy(v, h, bytes);
+    nd_radix_sort_u64_in_place(v, d->n_shingles);
+    uint32_t n = 0;
     for (size_t i = 0; i < d->n_shingles; i++)
-        if (out == 0 || (*buf)[i] != (*buf)[out - 1])
-            (*buf)[out++] = (*buf)[i];
-    *n = out;
-    return 0;
+        if (n == 0 || v[i] != v[n - 1])
+            v[n++] = v[i];
+    uint64_t at = 0;
+    const int rc = n ? nd_spill_append(s->ctx->spill, v, (size_t)n * sizeof(*v), &at) : 0;
+    s->sorted_at[doc] = at + 1;
+    s->sorted_n[doc] = n;
+    return rc;
+}
+
+/* A scanned document's shingles, sorted and distinct, into *buf (n of them): sorted once
+ * (a document is a candidate of every later copy of its text) and read back from the
+ * scratch file after that. (Read, not viewed: a view of bytes appended since the last
+ * one maps the scratch file anew.) */
+static int sorted_set(scanned *s, uint32_t doc, uint64_t **buf, size_t *cap, size_t *n)
+{
+    if (!s->sorted_at && (!(s->sorted_at = calloc(s->c->n_docs, sizeof(*s->sorted_at))) ||
+                          !(s->sorted_n = calloc(s->c->n_docs, sizeof(*s->sorted_n)))))
+        return ND_ENOMEM;
+    int rc = s->sorted_at[doc] ? 0 : sort_once(s, doc);
+    *n = s->sorted_n[doc];
+    if (rc == 0 && ND_GROW(*buf, *cap, *n + 1) < 0)
+        rc = ND_ENOMEM;
+    if (rc == 0 && *n)
+        rc = nd_spill_read(s->ctx->spill, s->sorted_at[doc] - 1, *buf, *n * sizeof(**buf));
+    return rc;
 }
 
 static const uint32_t *doc_sig(scanned *s, uint32_t doc)
@@ -170,6 +199,7 @@ typedef struct feed {
     size_t n_removed, removed_cap;
     uint64_t *set, *other; /* sorted distinct shingles of the document, and of a candidate */
     size_t set_cap, other_cap;
+    uint64_t *hashes; /* a document's band hashes */
     nd_reader reader;
     unsigned char *buf; /* a date or a text read again */
     size_t buf_cap;
@@ -538,7 +568,7 @@ static int add_doc(feed *f, uint32_t doc)
     size_t z_len;
     if ((rc = nd_texts_compress(f->x, f->cctx, f->buf, len, &f->z, &f->z_cap, &z_len)) < 0)
         return rc;
-    uint64_t *hashes = (uint64_t *)f->set; /* (the set is done with) */
+    uint64_t *hashes = f->hashes;
     const uint32_t *sig = doc_sig(&f->main, doc);
     if (!sig)
         return ND_EIO;
@@ -578,7 +608,7 @@ static int feed_doc(feed *f, uint32_t doc)
             v->best_match = i;
         }
     if (may_add && (f->fo->add == ND_INDEX_ADD_ALL || v->kind == ND_VERDICT_NEW))
-        return ND_GROW(f->set, f->set_cap, (size_t)f->x->bands_n) < 0 ? ND_ENOMEM : add_doc(f, doc);
+        return add_doc(f, doc);
     return 0;
 }
 
@@ -603,11 +633,12 @@ static int start_feed(feed *f)
             return rc;
     }
     f->rec = malloc((size_t)x->bands_n * sizeof(*f->rec));
+    f->hashes = malloc((size_t)x->bands_n * sizeof(*f->hashes));
     f->cand_at = malloc((c->n_docs + 1) * sizeof(*f->cand_at));
     f->gone = calloc(c->n_docs + 1, sizeof(*f->gone));
     f->cctx = ZSTD_createCCtx();
     f->dctx = ZSTD_createDCtx();
-    return f->rec && f->cand_at && f->gone && f->cctx && f->dctx ? 0 : ND_ENOMEM;
+    return f->rec && f->hashes && f->cand_at && f->gone && f->cctx && f->dctx ? 0 : ND_ENOMEM;
 }
 
 static void end_feed(feed *f)
@@ -626,6 +657,7 @@ static void end_feed(feed *f)
     free(f->removed);
     free(f->set);
     free(f->other);
+    free(f->hashes);
     free(f->buf);
     free(f->z);
     for (int i = 0; i < 2; i++) {
