@@ -7,6 +7,7 @@
 #include "index/store.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -700,4 +701,40 @@ Test(index, a_feed_of_copies_lists_every_pair_in_little_memory)
     cr_assert_eq(rows, 1 + 300 * 299 / 2, "a header and every pair once");
     cr_assert_lt(r.max_rss_kb, 200 * 1024, "%ld KB", r.max_rss_kb);
     cli_result_dispose(&r);
+}
+
+/* A compaction that cannot finish (here a file size limit; a kill leaves the same) leaves
+ * the index as it was and no file beside it: the copy has no name until it is whole. */
+Test(index, a_failed_compaction_leaves_nothing_behind)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[256];
+    feed_seeds(x, 0, 4, ND_INDEX_ADD_ALL, 0, found, sizeof(found));
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_index_close(x);
+    const pid_t pid = fork();
+    if (pid == 0) { /* (no cr_assert in the child) */
+        signal(SIGXFSZ, SIG_IGN);
+        const struct rlimit limit = {4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &limit);
+        nd_index *w = NULL;
+        if (nd_index_open(&w, db, ND_INDEX_WRITE, 0, NULL, NULL, NULL, 0) < 0)
+            _exit(2);
+        const int rc = nd_index_compact(w);
+        nd_index_close(w);
+        _exit(rc < 0 ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the compaction fails (%d)", status);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        cr_assert_null(strstr(e->d_name, ".compact-"), "%s left behind", e->d_name);
+    closedir(d);
+    x = open_db(ND_INDEX_READ);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(docs_in(x), 5);
+    nd_index_close(x);
 }

@@ -7,6 +7,7 @@
 #include "index/texts.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -314,6 +315,25 @@ static int same_mode(const char *original, const char *copy)
     return 0;
 }
 
+/* Writes the compacted copy into a file of no name in target's folder (a process killed
+ * while it copies leaves nothing), then gives it the name tmp. */
+static int copy_unnamed(nd_index *x, const char *target, const char *tmp)
+{
+    char *slash = strrchr(target, '/'), proc[64];
+    char *dir = strndup(target, slash ? (size_t)(slash - target) + 1 : 0);
+    const int fd = dir ? open(dir[0] ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : -1;
+    free(dir);
+    if (fd < 0)
+        return ND_EIO;
+    const int m = mdb_env_copyfd2(x->env, fd, MDB_CP_COMPACT);
+    int rc = m ? nd_store_error(m, "compacting the index", NULL, 0) : 0;
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (rc == 0 && (fsync(fd) < 0 || linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0))
+        rc = ND_EIO;
+    close(fd);
+    return rc;
+}
+
 int nd_index_compact(nd_index *x)
 {
     if (!x->writable || x->write_txn)
@@ -329,9 +349,7 @@ int nd_index_compact(nd_index *x)
     }
     snprintf(tmp, len, "%s.compact-%ld", target, (long)getpid());
     unlink(tmp);
-    const int m = mdb_env_copy2(x->env, tmp, MDB_CP_COMPACT);
-    if (m)
-        rc = nd_store_error(m, "compacting the index", NULL, 0);
+    rc = copy_unnamed(x, target, tmp);
     if (rc == 0)
         rc = same_mode(target, tmp);
     if (rc == 0 && rename(tmp, target) < 0)
