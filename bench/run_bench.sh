@@ -45,8 +45,7 @@ if [ -n "$profile" ] && ! perf record -q -o /dev/null true 2>/dev/null; then
     echo "run_bench.sh: --profile needs perf record: run as root, or lower /proc/sys/kernel/perf_event_paranoid" >&2
     exit 1
 fi
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" >/dev/null
+bench/build.sh
 bin=build-bench/neardup
 mkdir -p "$dir"
 

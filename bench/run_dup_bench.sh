@@ -24,9 +24,7 @@ while [ $# -gt 0 ]; do
         *) sed -n 2,11p "$0"; exit 2 ;;
     esac
 done
-scripts/deps --bench
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" >/dev/null
+bench/build.sh
 bin=build-bench/neardup
 python3 bench/dup_corpora.py "$dir" --scale "$scale"
 syndicated_docs=$(wc -l < "$dir/syndicated.jsonl")

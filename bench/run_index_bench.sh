@@ -30,8 +30,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/run_index_bench.sh [--docs N] [--peer-docs M] [--no-peer]" >&2; exit 2 ;;
     esac
 done
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" >/dev/null
+bench/build.sh
 bin=$(pwd)/build-bench/neardup
 gen=build-bench/bench/gen_corpus
 work=${NEARDUP_BENCH_DIR:-/tmp/neardup-index-bench}

@@ -33,9 +33,7 @@ done
 peers=../shared/peers
 py=/usr/bin/python3
 [ -f "$peers/datasketch_run.py" ] || { echo "run_peer.sh: no $peers (the shared folder)" >&2; exit 1; }
-scripts/deps --bench
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" >/dev/null
+bench/build.sh
 bin=build-bench/neardup
 corpus=$dir/corpus
 mkdir -p "$dir"

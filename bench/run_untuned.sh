@@ -20,9 +20,7 @@ while [ $# -gt 0 ]; do
         *) sed -n 2,10p "$0"; exit 2 ;;
     esac
 done
-scripts/deps --bench
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" >/dev/null
+bench/build.sh
 bin=build-bench/neardup
 mkdir -p "$dir"
 [ -e "$dir/plain.jsonl" ] ||

@@ -1,0 +1,8 @@
+#!/bin/sh
+# What every benchmark does first: install what it needs (scripts/deps --bench) and build
+# neardup for speed (Release, -march=native, no tests) into build-bench. Run from the
+# repository's root.
+set -eu
+scripts/deps --bench
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
