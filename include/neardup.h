@@ -93,8 +93,12 @@ typedef enum { ND_KEEP_FIRST, ND_KEEP_LONGEST } nd_keep_rule;
  * every other cell are as in ND_FORMAT_CSV. */
 typedef enum { ND_FORMAT_CSV, ND_FORMAT_JSONL, ND_FORMAT_CSV_SAFE } nd_format;
 typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_input_format;
+/* Which documents are HTML pages, read as their text: auto, WARC records of an HTML
+ * type and files that begin like a page (a doctype or <html>); text, every document
+ * (the text of a JSONL key too); off, none (markup is read as words). */
+typedef enum { ND_HTML_AUTO, ND_HTML_TEXT, ND_HTML_OFF } nd_html_mode;
 
-#define ND_OPTIONS_VERSION 3
+#define ND_OPTIONS_VERSION 4
 
 /* Options of a run. Start from ND_OPTIONS_INIT and change what you need. A program built
  * with an older header (a smaller ND_OPTIONS_VERSION) keeps working with a newer library:
@@ -131,13 +135,19 @@ typedef struct nd_options {
                                      other documents (version 2) */
     uint64_t max_doc_size;        /* bytes of the largest document read; a larger one is
                                      skipped with a warning (64 MiB; version 3) */
+    nd_html_mode html;            /* which documents are pages (version 4) */
+    int html_main;                /* 1: a page's main content only: no nav, header, footer,
+                                     aside, form, nor blocks mostly of links (version 4) */
+    const char *charset;          /* the charset of documents that name none (a label ICU
+                                     knows: "windows-1256"); NULL: UTF-8, or the detector's
+                                     guess for bytes that are not UTF-8 (version 4) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                            \
     {                                                                                              \
         ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, 0, \
             0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 0, ND_INPUT_AUTO, "id", "text",     \
-            NULL, 1ull << 30, 0, 64ull << 20                                                       \
+            NULL, 1ull << 30, 0, 64ull << 20, ND_HTML_AUTO, 0, NULL                                \
     }
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option: a value
@@ -180,7 +190,9 @@ ND_API int nd_option_in_range(const nd_option_info *info, double value);
 
 /* ---------------------------------------------------------------- diagnostics */
 
-typedef enum { ND_DIAG_WARNING, ND_DIAG_ERROR } nd_diag_level;
+/* A note says what the run decided about an input (the charset ICU's detector chose): no
+ * fault, shown by the command line with -v. */
+typedef enum { ND_DIAG_WARNING, ND_DIAG_ERROR, ND_DIAG_NOTE } nd_diag_level;
 
 /* One message about one input. path is the file (or id), offset a byte offset into it or
  * -1 when none applies. All pointers are borrowed for the duration of the callback. */

@@ -4,7 +4,7 @@
 # unique in the tree, and the command line includes only the public header and its own.
 set -eu
 src=$(cd "$(dirname "$0")/../src" && pwd)
-order="common text input scan pairs passages output index pipeline cli"
+order="common text decode input scan pairs passages output index pipeline cli"
 rank() {
     i=0
     for d in $order; do

@@ -82,9 +82,19 @@ class Find(unittest.TestCase):
     def test_invalid_utf8_is_a_warning_naming_the_document(self):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            got = neardup.find([("bad", b"caf\xe9 au lait and more words here")])
+            # UTF-8 (two good sequences) with one bad byte: read as UTF-8, the byte as U+FFFD
+            got = neardup.find([("bad", b"caf\xc3\xa9 cr\xc3\xa8me \xe9 au lait and more words")])
         self.assertEqual(got["stats"]["documents"], 1)
         self.assertTrue(any("bad" in str(w.message) for w in caught), caught)
+
+    def test_bytes_in_a_legacy_charset_are_converted(self):
+        text = "Le caf\u00e9 cr\u00e8me du march\u00e9, d\u00e9j\u00e0 c\u00e9l\u00e8bre \u00e0 Orl\u00e9ans"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = neardup.find([("utf8", text.encode("utf-8")), ("latin", text.encode("cp1252"))])
+        self.assertEqual([(p["doc_a"], p["doc_b"], p["jaccard"]) for p in got["pairs"]],
+                         [("utf8", "latin", 1.0)])
+        self.assertEqual(caught, [])
 
     def test_the_gil_is_released_while_the_stages_run(self):
         docs = [(str(i), " ".join(f"w{(i * 7 + k) % 5000}" for k in range(400)))

@@ -24,6 +24,7 @@ typedef struct diag_kind {
 
 typedef struct diag_counts {
     size_t errors, warnings;
+    bool show_notes;
     diag_kind *kinds;
     size_t n_kinds, cap_kinds;
 } diag_counts;
@@ -60,6 +61,11 @@ static void print_diag(const nd_diag *d, void *payload)
 {
     diag_counts *counts = payload;
     const bool error = d->level == ND_DIAG_ERROR;
+    if (d->level == ND_DIAG_NOTE) {
+        if (counts->show_notes)
+            cli_print_diag(d);
+        return;
+    }
     if (error)
         counts->errors++;
     else
@@ -72,7 +78,9 @@ static void print_diag(const nd_diag *d, void *payload)
 
 void cli_print_diag(const nd_diag *d)
 {
-    const char *level = d->level == ND_DIAG_ERROR ? "error" : "warning";
+    const char *level = d->level == ND_DIAG_ERROR  ? "error"
+                        : d->level == ND_DIAG_NOTE ? "note"
+                                                   : "warning";
     /* (ids and file names may hold control characters: cli_message escapes them) */
     if (d->offset >= 0)
         cli_message("neardup: %s:%lld: %s: %s\n", d->path, (long long)d->offset, level, d->message);
@@ -381,7 +389,7 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
 {
     nd_corpus *corpus = NULL;
     nd_result *result = NULL;
-    diag_counts counts = {0};
+    diag_counts counts = {.show_notes = cfg->verbosity >= 2};
     cli_output_name names[N_OUTPUTS];
     writer_fn writers[N_OUTPUTS];
     const size_t n_outs = output_table(cfg, names, writers);

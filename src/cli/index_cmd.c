@@ -34,6 +34,9 @@ enum {
     IX_BANDS,
     IX_ROWS,
     IX_NORMALIZE,
+    IX_HTML,
+    IX_HTML_MAIN,
+    IX_CHARSET,
     IX_ENGINE,
     IX_THREADS,
     IX_TMPDIR,
@@ -70,6 +73,9 @@ static const struct option index_options[] = {
     {"bands", required_argument, NULL, IX_BANDS},
     {"rows", required_argument, NULL, IX_ROWS},
     {"normalize", required_argument, NULL, IX_NORMALIZE},
+    {"html", optional_argument, NULL, IX_HTML},
+    {"html-main", no_argument, NULL, IX_HTML_MAIN},
+    {"charset", required_argument, NULL, IX_CHARSET},
     {"engine", required_argument, NULL, IX_ENGINE},
     {"threads", required_argument, NULL, IX_THREADS},
     {"tmpdir", required_argument, NULL, IX_TMPDIR},
@@ -123,8 +129,9 @@ static void index_usage(void)
         "A rolling archive of documents (one LMDB file) that each new one is checked against.\n"
         "\n"
         "  create DB        make an index; --threshold, --shingle, --shingle-unit, --char-ngram,\n"
-        "                   --num-perm, --seed, --bands, --rows and --normalize are stored and\n"
-        "                   every later command takes them (naming another value is an error)\n"
+        "                   --num-perm, --seed, --bands, --rows, --normalize, --html,\n"
+        "                   --html-main and --charset are stored and every later command\n"
+        "                   takes them (naming another value is an error)\n"
         "  add DB INPUT...  add every document; an id already there is an error for that\n"
         "                   document (--replace replaces it); --query also compares each with\n"
         "                   the archive first, --add=all|unique (unique: only those that match\n"
@@ -198,6 +205,7 @@ static void parse_similarity(int c, const char *arg, index_config *cfg)
 {
     static const char *const norms[] = {"none", "basic", "full", NULL};
     static const char *const units[] = {"word", "char", NULL};
+    static const char *const htmls[] = {"auto", "text", "off", NULL};
     nd_options *o = &cfg->opts;
     cfg->given |= 1u << (c - IX_THRESHOLD);
     switch (c) {
@@ -211,7 +219,14 @@ static void parse_similarity(int c, const char *arg, index_config *cfg)
     case IX_SEED: o->seed = cli_parse_whole("seed", arg); break;
     case IX_BANDS: o->bands = (int)cli_parse_whole("bands", arg); break;
     case IX_ROWS: o->rows = (int)cli_parse_whole("rows", arg); break;
-    default: o->normalize = (nd_normalize_mode)cli_parse_word("normalize", arg, norms); break;
+    case IX_NORMALIZE:
+        o->normalize = (nd_normalize_mode)cli_parse_word("normalize", arg, norms);
+        break;
+    case IX_HTML:
+        o->html = arg ? (nd_html_mode)cli_parse_word("html", arg, htmls) : ND_HTML_TEXT;
+        break;
+    case IX_HTML_MAIN: o->html_main = 1; break;
+    default: o->charset = arg; break;
     }
 }
 
@@ -222,7 +237,7 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     static const char *const outs[] = {"csv", "jsonl", NULL};
     static const char *const adds[] = {"none", "all", "unique", NULL};
     nd_options *o = &cfg->opts;
-    if (c >= IX_THRESHOLD && c <= IX_NORMALIZE) {
+    if (c >= IX_THRESHOLD && c <= IX_CHARSET) {
         parse_similarity(c, arg, cfg);
         return;
     }
@@ -302,6 +317,8 @@ static void print_diag(const nd_diag *d, void *payload)
 {
     diag_tally *t = payload;
     const bool error = d->level == ND_DIAG_ERROR;
+    if (d->level == ND_DIAG_NOTE)
+        return;
     t->errors += error;
     t->warnings += !error;
     if (show_kind(t, d->message))
@@ -354,6 +371,9 @@ static bool corpus_options(const index_config *cfg, const nd_index *x, nd_option
     n.bands = given(cfg, IX_BANDS) ? g->bands : n.bands;
     n.rows = given(cfg, IX_ROWS) ? g->rows : n.rows;
     n.normalize = given(cfg, IX_NORMALIZE) ? g->normalize : n.normalize;
+    n.html = given(cfg, IX_HTML) ? g->html : n.html;
+    n.html_main = given(cfg, IX_HTML_MAIN) ? g->html_main : n.html_main;
+    n.charset = given(cfg, IX_CHARSET) ? g->charset : n.charset;
     const char *differs = nd_index_option_differs(x, &n);
     if (differs)
         cli_message("neardup: %s was made with another --%s (see neardup index stats %s); "
@@ -778,14 +798,18 @@ static int run_stats(const index_config *cfg)
                info.n_docs ? (double)info.data_bytes / (double)info.n_docs : 0.0);
         printf("band keys    %llu\nschema       %d\n", (unsigned long long)info.n_band_keys,
                info.schema);
+        static const char *const htmls[] = {"auto", "text", "off"};
         printf("options      --threshold %g --shingle %d --shingle-unit %s --char-ngram %d "
-               "--num-perm %d --seed %llu --normalize %s%s\n",
+               "--num-perm %d --seed %llu --normalize %s --html=%s%s",
                o->threshold, o->shingle_k, o->shingle_unit == ND_UNIT_CHAR ? "char" : "word",
                o->char_ngram, o->num_perm, (unsigned long long)o->seed,
                o->normalize == ND_NORMALIZE_FULL    ? "full"
                : o->normalize == ND_NORMALIZE_BASIC ? "basic"
                                                     : "none",
-               "");
+               htmls[o->html], o->html_main ? " --html-main" : "");
+        if (o->charset)
+            printf(" --charset %s", o->charset); /* (a name ICU knows: letters, digits, -_:) */
+        printf("\n");
     } else if (x) {
         cli_message("neardup: %s: %s\n", cfg->db, nd_strerror(rc));
     }

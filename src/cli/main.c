@@ -60,6 +60,9 @@ enum {
     OPT_MEMORY,
     OPT_MAX_DOC_SIZE,
     OPT_CSV_SAFE,
+    OPT_HTML,
+    OPT_HTML_MAIN,
+    OPT_CHARSET,
 };
 
 static const struct option longopts[] = {
@@ -88,6 +91,9 @@ static const struct option longopts[] = {
     {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
     {"max-df", required_argument, NULL, OPT_MAX_DF},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"html", optional_argument, NULL, OPT_HTML},
+    {"html-main", no_argument, NULL, OPT_HTML_MAIN},
+    {"charset", required_argument, NULL, OPT_CHARSET},
     {"all-pairs", no_argument, NULL, OPT_ALL_PAIRS},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
@@ -148,6 +154,13 @@ static void usage(void)
           "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
           "      --text-key=KEY       JSONL key of the text (text)\n"
           "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
+          "      --html[=MODE]        auto (default): WARC records of HTML and files that begin\n"
+          "                           like a page are read as the page's text; text (or\n"
+          "                           --html alone): every document, JSONL texts too; off: none\n"
+          "      --html-main          a page's main content only: no nav, header, footer,\n"
+          "                           aside, form, nor blocks mostly of links\n"
+          "      --charset=NAME       the charset of documents that name none (windows-1256);\n"
+          "                           by default UTF-8, or ICU's guess for bytes that are not\n"
           "\n"
           "Matching:\n",
           stdout);
@@ -451,6 +464,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     static const char *const engines[] = {"fast", "icu", NULL};
     static const char *const inputs[] = {"auto", "text", "jsonl", "warc", NULL};
     static const char *const whens[] = {"never", "auto", "always", NULL};
+    static const char *const htmls[] = {"auto", "text", "off", NULL};
     switch (c) {
     case OPT_PAIRS: cfg->pairs = arg; break;
     case OPT_CLUSTERS: cfg->clusters = arg; break;
@@ -487,6 +501,11 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     case OPT_MIN_PASSAGE: o->min_passage = (int)cli_parse_whole("min-passage", arg); break;
     case OPT_MAX_DF: o->max_df = (int)cli_parse_whole("max-df", arg); break;
     case OPT_STRICT: o->strict = 1; break;
+    case OPT_HTML:
+        o->html = arg ? (nd_html_mode)cli_parse_word("html", arg, htmls) : ND_HTML_TEXT;
+        break;
+    case OPT_HTML_MAIN: o->html_main = 1; break;
+    case OPT_CHARSET: o->charset = arg; break;
     case OPT_ALL_PAIRS: o->all_pairs = 1; break;
     case OPT_THREADS: o->threads = (int)cli_parse_whole("threads", arg); break;
     case OPT_FILES_FROM:

@@ -77,6 +77,7 @@ uint64_t nd_store_id_hash(const char *id, size_t len)
 
 static const char *const normalize_names[] = {"none", "basic", "full"};
 static const char *const unit_names[] = {"word", "char"};
+static const char *const html_names[] = {"auto", "text", "off"};
 
 /* The options that decide similarity, as meta's "options" text. */
 static void options_text(const nd_options *o, char *buf, size_t len)
@@ -87,6 +88,12 @@ static void options_text(const nd_options *o, char *buf, size_t len)
              normalize_names[o->normalize], unit_names[o->shingle_unit], o->shingle_k,
              o->char_ngram, o->num_perm, (unsigned long long)o->seed, o->threshold, o->bands,
              o->rows);
+    /* how pages and charsets are read, where not the default (an index made before they
+     * were options reads as the defaults) */
+    const size_t n = strlen(buf);
+    if (o->html != ND_HTML_AUTO || o->html_main || o->charset)
+        snprintf(buf + n, len - n, "html=%s\nhtml-main=%d\ncharset=%s\n", html_names[o->html],
+                 o->html_main != 0, o->charset ? o->charset : "");
 }
 
 static int word_index(const char *const *words, size_t n, const char *w)
@@ -99,7 +106,8 @@ static int word_index(const char *const *words, size_t n, const char *w)
 
 /* Reads meta's "options" text into *o (from ND_OPTIONS_INIT); false on a line it does not
  * know. */
-static bool parse_options(const char *text, size_t len, nd_options *o)
+static bool parse_options(const char *text, size_t len, nd_options *o, char *charset,
+                          size_t charset_len)
 {
     const nd_options defaults = ND_OPTIONS_INIT;
     *o = defaults;
@@ -135,6 +143,12 @@ static bool parse_options(const char *text, size_t len, nd_options *o)
             o->bands = atoi(eq);
         else if (!strcmp(line, "rows"))
             o->rows = atoi(eq);
+        else if (!strcmp(line, "html") && (w = word_index(html_names, 3, eq)) >= 0)
+            o->html = (nd_html_mode)w;
+        else if (!strcmp(line, "html-main"))
+            o->html_main = atoi(eq);
+        else if (!strcmp(line, "charset") && strlen(eq) < charset_len)
+            o->charset = *eq ? strcpy(charset, eq) : NULL;
         else
             return false;
     }
@@ -162,6 +176,13 @@ const char *nd_index_option_differs(const nd_index *x, const nd_options *o)
         return "bands";
     if (o->rows && o->rows != x->rows)
         return "rows";
+    if (o->html != s->html)
+        return "html";
+    if ((o->html_main != 0) != (s->html_main != 0))
+        return "html-main";
+    if ((o->charset != NULL) != (s->charset != NULL) ||
+        (o->charset && strcasecmp(o->charset, s->charset)))
+        return "charset";
     return NULL;
 }
 
@@ -648,7 +669,7 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
         snprintf(why, why_len, "%s: a table of the index is missing", x->path);
         rc = ND_EINDEX;
     } else if (mdb_get(txn, x->meta, &opts_k, &v) ||
-               !parse_options(v.mv_data, v.mv_size, &x->opts)) {
+               !parse_options(v.mv_data, v.mv_size, &x->opts, x->charset, sizeof(x->charset))) {
         snprintf(why, why_len, "%s: the index's options are damaged", x->path);
         rc = ND_EINDEX;
     }

@@ -30,6 +30,7 @@ struct nd_index {
     int lock_fd; /* the writer's lock (flock of the file), or -1 */
     bool writable;
     nd_options opts;
+    char charset[64];           /* opts.charset's text */
     int bands_n, rows;          /* LSH banding of the options */
     uint64_t next_doc;          /* while write_txn is open: the next number to give */
     struct ZSTD_CDict_s *cdict; /* the texts' dictionary (texts.h), or NULL */

@@ -20,7 +20,8 @@
 static size_t options_size(int version)
 {
     static const size_t sizes[] = {0, offsetof(nd_options, all_pairs),
-                                   offsetof(nd_options, max_doc_size), sizeof(nd_options)};
+                                   offsetof(nd_options, max_doc_size), offsetof(nd_options, html),
+                                   sizeof(nd_options)};
     return sizes[version];
 }
 
@@ -52,6 +53,10 @@ int nd_options_check(const nd_options *given, const char **why)
         bad = "bands and rows go together";
     else if (o->passages && o->min_passage < o->shingle_k)
         bad = "min-passage: at least the shingle length";
+    else if (o->html < ND_HTML_AUTO || o->html > ND_HTML_OFF)
+        bad = "html: auto, text or off";
+    else if (o->charset && nd_charset_find(o->charset, false) == ND_CHARSET_UNKNOWN)
+        bad = "charset: not a charset ICU knows";
     if (why)
         *why = bad;
     return bad ? ND_EINVAL : 0;
@@ -84,6 +89,13 @@ int nd_corpus_new(nd_corpus **out, const nd_options *opts)
         return ND_ENOMEM;
     }
     c->opts.tmpdir = c->tmpdir;
+    if (opts->charset && !(c->charset = strdup(opts->charset))) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.charset = c->charset;
+    c->view_rules = (nd_view_rules){opts->html, opts->html_main != 0,
+                                    opts->charset ? nd_charset_find(opts->charset, false) : -1};
     *out = c;
     return 0;
 }
@@ -97,6 +109,7 @@ void nd_corpus_free(nd_corpus *c)
         free(d->id);
         free(d->url);
         free(d->error_text);
+        free(d->charset_label);
     }
     for (size_t i = 0; i < c->n_sources; i++) {
         free(c->sources[i].path);
@@ -109,6 +122,7 @@ void nd_corpus_free(nd_corpus *c)
     free(c->id_key);
     free(c->text_key);
     free(c->tmpdir);
+    free(c->charset);
     free(c);
 }
 

@@ -7,6 +7,8 @@
 #define ND_CORPUS_H
 
 #include "common/base.h"
+#include "decode/http_body.h"
+#include "decode/text_view.h"
 #include "text/tokenize.h"
 
 typedef enum {
@@ -39,9 +41,17 @@ typedef struct nd_doc {
     int64_t date;    /* WARC-Date (seconds since 1970), else ND_NO_DATE */
     uint32_t source; /* index into the corpus's sources */
     nd_doc_kind kind;
-    uint64_t offset; /* JSONL: the line's byte offset in the source */
-    uint32_t length; /* JSONL: the line's length, without its newline */
-    uint32_t line;   /* JSONL: 1-based line number */
+    uint64_t offset;            /* JSONL: the line's byte offset in the source */
+    uint32_t length;            /* JSONL: the line's length, without its newline */
+    uint32_t line;              /* JSONL: 1-based line number */
+    nd_http_codings codings;    /* a WARC response's body: the codings the reader undoes */
+    uint8_t markup;             /* an nd_markup: the listing's (a WARC record's type), then
+                                   the scan's answer */
+    nd_charset charset;         /* the HTTP charset of a WARC response, then the charset the
+                                   scan read the bytes in (ND_CHARSET_UTF8: as they are) */
+    uint8_t charset_from;       /* an nd_charset_from: who said so */
+    uint8_t charset_confidence; /* the detector's, when it did */
+    char *charset_label;        /* a charset a page's <meta> named that ICU does not know */
     uint64_t n_bytes;
     uint32_t n_tokens;
     uint32_t n_shingles;   /* entries at shingles_off in the spill file */
@@ -75,7 +85,9 @@ struct nd_corpus {
     size_t n_docs, cap_docs;
     nd_source *sources;
     size_t n_sources, cap_sources;
-    char *tmpdir; /* owned copy of the option, or NULL */
+    char *tmpdir;  /* owned copy of the option, or NULL */
+    char *charset; /* owned copy of the option, or NULL */
+    nd_view_rules view_rules;
     nd_diag_fn diag;
     void *diag_payload;
     nd_progress_fn progress;
@@ -128,10 +140,12 @@ typedef struct nd_reader {
     size_t window_cap, window_len;
     uint64_t window_off;
     size_t read_ahead;
-    uint64_t last_hash;       /* XXH3 of the bytes the last read took from a file (the JSONL
-                                 line, the whole file), 0 for bytes held in memory */
-    uint64_t last_grown_size; /* the last whole file read had grown past its listed size
-                                 to this many bytes, else 0 */
+    uint64_t last_hash;               /* XXH3 of the bytes the last read took from a file (the JSONL
+                                         line, the whole file), 0 for bytes held in memory */
+    uint64_t last_grown_size;         /* the last whole file read had grown past its listed size
+                                         to this many bytes, else 0 */
+    unsigned char *coded, *coded_tmp; /* an HTTP body as stored, while it is decoded */
+    size_t coded_cap, coded_tmp_cap;
 } nd_reader;
 #define ND_READ_AHEAD (256u << 10)
 #define ND_READER_INIT                                                                             \
@@ -178,6 +192,11 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
 int nd_read_fd(int fd, unsigned char **buf, size_t *cap, size_t *len);
 /* The same, at most limit bytes. */
 int nd_read_fd_upto(int fd, uint64_t limit, unsigned char **buf, size_t *cap, size_t *len);
+
+/* How the scan read d's bytes body[0..len) (its markup and charset), to read them
+ * again so. */
+void nd_doc_view_spec(const nd_corpus *c, const nd_doc *d, const unsigned char *body, size_t len,
+                      nd_view_spec *spec);
 
 /* The path of the source of a document, for messages. */
 const char *nd_doc_path(const nd_corpus *c, const nd_doc *d);

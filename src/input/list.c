@@ -209,6 +209,11 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
 {
     warc_listing *w = payload;
     nd_corpus *c = w->corpus;
+    if (rec->problem) {
+        nd_report(c, ND_DIAG_ERROR, ND_EFORMAT, c->sources[w->source].path, (int64_t)rec->text_off,
+                  "%s; the record is skipped", rec->problem);
+        return 0;
+    }
     if (rec->text_len > UINT32_MAX) {
         report_oversize(c, c->sources[w->source].path, (int64_t)rec->text_off, rec->text_len);
         return 0;
@@ -218,6 +223,17 @@ static int add_warc_record(const nd_warc_record *rec, void *payload)
     if (rc < 0)
         return rc;
     nd_doc *d = &c->docs[c->n_docs - 1];
+    d->codings = rec->codings;
+    d->markup = rec->html ? ND_MARKUP_HTML : ND_MARKUP_PLAIN;
+    if (rec->charset[0] &&
+        (d->charset = nd_charset_find(rec->charset, rec->html)) == ND_CHARSET_UNKNOWN) {
+        nd_report(c, ND_DIAG_WARNING, ND_EFORMAT, c->sources[w->source].path,
+                  (int64_t)rec->text_off,
+                  "charset '%s' of the record is not one ICU knows; "
+                  "read as if none were named",
+                  rec->charset);
+        d->charset = ND_CHARSET_UTF8;
+    }
     if (rec->url[0] && !(d->url = copy_string(rec->url)))
         return ND_ENOMEM;
     if (rec->date[0] && nd_parse_date(rec->date, &d->date) < 0)

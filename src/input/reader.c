@@ -61,6 +61,8 @@ void nd_reader_dispose(nd_reader *r)
     if (r->fd >= 0 && r->fd_owned)
         close(r->fd);
     free(r->window);
+    free(r->coded);
+    free(r->coded_tmp);
     *r = (nd_reader)ND_READER_INIT;
     r->read_ahead = read_ahead;
 }
@@ -183,6 +185,18 @@ static int read_slice(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigne
     return 0;
 }
 
+/* A WARC response's body, its HTTP codings (chunked, gzip, deflate, br) undone. */
+static int read_coded_slice(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char **buf,
+                            size_t *cap, size_t *len, char *why, size_t why_len)
+{
+    size_t coded_len;
+    const int rc = read_slice(c, r, d, &r->coded, &r->coded_cap, &coded_len);
+    if (rc < 0)
+        return rc;
+    return nd_http_body_decode(r->coded, coded_len, d->codings, c->opts.max_doc_size, buf, cap, len,
+                               &r->coded_tmp, &r->coded_tmp_cap, why, why_len);
+}
+
 uint64_t nd_doc_size(const nd_corpus *c, const nd_doc *d)
 {
     const nd_source *s = &c->sources[d->source];
@@ -233,6 +247,8 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
     }
     r->last_hash = 0; /* bytes held in memory do not change */
     r->last_grown_size = 0;
+    if (d->kind == ND_DOC_SLICE && d->codings)
+        return read_coded_slice(c, r, d, buf, cap, len, why, why_len);
     if (d->kind == ND_DOC_SLICE)
         return read_slice(c, r, d, buf, cap, len);
     if (s->data) {
@@ -270,6 +286,18 @@ int nd_doc_load(const nd_corpus *c, const nd_doc *d, unsigned char **bytes, size
         *bytes = NULL;
     }
     return rc;
+}
+
+void nd_doc_view_spec(const nd_corpus *c, const nd_doc *d, const unsigned char *body, size_t len,
+                      nd_view_spec *spec)
+{
+    memset(spec, 0, sizeof(*spec));
+    spec->html = d->markup == ND_MARKUP_HTML;
+    spec->html_main = spec->html && c->view_rules.html_main;
+    spec->charset = d->charset;
+    spec->from = (nd_charset_from)d->charset_from;
+    if (spec->from == ND_CHARSET_FROM_BOM && d->charset != ND_CHARSET_UTF8)
+        nd_charset_of_bom(body, len, &spec->bom_len);
 }
 
 bool nd_bytes_look_binary(const unsigned char *bytes, size_t len)

@@ -9,9 +9,9 @@
  *
  * Text is taken from `conversion` records (WET: the extracted plain text),
  * `resource` records with a text/... (or no) Content-Type, and `response`
- * records whose HTTP Content-Type is text/... and whose body is not encoded
- * (no chunked or compressed transfer). The text's offsets are into the
- * record's block, which is what passage offsets then refer to.
+ * records whose HTTP Content-Type is text/... or XHTML. A response's body is
+ * given as stored, with the codings to undo (chunked, gzip, deflate, br: the
+ * reader undoes them), its Content-Type's charset and whether it is HTML.
  */
 #include "input/warc.h"
 
@@ -70,27 +70,55 @@ static bool is_text_type(const char *type)
            !strncasecmp(type, "application/xhtml", 17);
 }
 
-/* Finds the text of an HTTP response block; false when it is not plain text. */
-static bool http_text(const unsigned char *data, size_t block, size_t block_end, size_t *off,
-                      size_t *len)
+static bool is_html_type(const char *type)
 {
-    char value[256];
+    return !strncasecmp(type, "text/html", 9) || !strncasecmp(type, "application/xhtml", 17);
+}
+
+/* The charset parameter of a Content-Type value, unquoted, into out ("" if none). */
+static void type_charset(const char *type, char *out, size_t out_len)
+{
+    out[0] = '\0';
+    for (const char *p = strchr(type, ';'); p; p = strchr(p + 1, ';')) {
+        const char *v = p + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (strncasecmp(v, "charset=", 8))
+            continue;
+        v += 8;
+        const char quote = *v == '"' || *v == '\'' ? *v++ : '\0';
+        size_t n = 0;
+        while (v[n] && v[n] != ';' && v[n] != quote && v[n] != ' ' && n + 1 < out_len)
+            n++;
+        memcpy(out, v, n);
+        out[n] = '\0';
+        return;
+    }
+}
+
+/* Finds the text of an HTTP response block: its body, codings, charset and type; false
+ * when it is not text. */
+static bool http_text(const unsigned char *data, size_t block, size_t block_end,
+                      nd_warc_record *rec, char *charset, size_t charset_len, char *why,
+                      size_t why_len)
+{
+    char type[256], content[128], transfer[128];
     if (block_end - block < 5 || memcmp(data + block, "HTTP/", 5))
         return false;
     const size_t body = header_end(data, block_end, block);
     if (!body)
         return false;
-    if (!header_value(data, block, body, "Content-Type", value, sizeof(value)) ||
-        !is_text_type(value) || !value[0])
+    if (!header_value(data, block, body, "Content-Type", type, sizeof(type)) ||
+        !is_text_type(type) || !type[0])
         return false;
-    if (header_value(data, block, body, "Transfer-Encoding", value, sizeof(value)) &&
-        strcasecmp(value, "identity"))
-        return false;
-    if (header_value(data, block, body, "Content-Encoding", value, sizeof(value)) &&
-        strcasecmp(value, "identity"))
-        return false;
-    *off = body;
-    *len = block_end - body;
+    header_value(data, block, body, "Content-Encoding", content, sizeof(content));
+    header_value(data, block, body, "Transfer-Encoding", transfer, sizeof(transfer));
+    if (nd_http_codings_parse(content, transfer, &rec->codings, why, why_len) < 0)
+        rec->problem = why;
+    rec->html = is_html_type(type);
+    type_charset(type, charset, charset_len);
+    rec->text_off = body;
+    rec->text_len = block_end - body;
     return true;
 }
 
@@ -107,7 +135,8 @@ static bool parse_length(const char *s, size_t *out)
 int nd_warc_walk(const unsigned char *data, size_t len, nd_warc_fn fn, void *payload,
                  uint64_t *n_skipped, int64_t *bad_offset, char *why, size_t why_len)
 {
-    char type[64], id[512], url[4096], ctype[256], length[64], date[64];
+    char type[64], id[512], url[4096], ctype[256], length[64], date[64], charset[64];
+    char problem[160];
     size_t p = 0;
     *n_skipped = 0;
     *bad_offset = -1;
@@ -146,14 +175,19 @@ int nd_warc_walk(const unsigned char *data, size_t len, nd_warc_fn fn, void *pay
         header_value(data, p, block, "WARC-Target-URI", url, sizeof(url));
         header_value(data, p, block, "Content-Type", ctype, sizeof(ctype));
         header_value(data, p, block, "WARC-Date", date, sizeof(date));
-        nd_warc_record rec = {id, url, date, block, n};
+        nd_warc_record rec = {id, url, date, block, n, 0, false, charset, NULL};
         bool text = false;
-        if (!strcmp(type, "conversion"))
+        charset[0] = '\0';
+        if (!strcmp(type, "conversion")) {
             text = true;
-        else if (!strcmp(type, "resource"))
+        } else if (!strcmp(type, "resource")) {
             text = is_text_type(ctype);
-        else if (!strcmp(type, "response"))
-            text = http_text(data, block, block + n, &rec.text_off, &rec.text_len);
+            rec.html = is_html_type(ctype);
+            type_charset(ctype, charset, sizeof(charset));
+        } else if (!strcmp(type, "response")) {
+            text = http_text(data, block, block + n, &rec, charset, sizeof(charset), problem,
+                             sizeof(problem));
+        }
         if (text) {
             const int rc = fn(&rec, payload);
             if (rc < 0)

@@ -142,11 +142,13 @@ typedef struct cached_text {
     size_t len;
     uint32_t *cp_pos, *cp; /* cp[k] code points before byte cp_pos[k], the first
                               sequence start at or after k * CP_STEP */
+    nd_text_view *view;    /* a page's text, or a legacy charset's, else NULL */
 } cached_text;
 
 typedef struct text_cache {
     const nd_result *r;
     nd_reader *reader;
+    nd_text_view work;  /* makes the views, with the parser and converter they need */
     cached_text *texts; /* per document */
     uint32_t *loaded;   /* the documents held */
     size_t n_loaded, held, budget;
@@ -157,6 +159,9 @@ static void drop_text(cached_text *t)
     free(t->bytes);
     free(t->cp_pos);
     free(t->cp);
+    if (t->view)
+        nd_text_view_dispose(t->view);
+    free(t->view);
     *t = (cached_text){0};
 }
 
@@ -204,10 +209,37 @@ static int index_code_points(cached_text *t)
 /* Code points in the first `at` bytes of t (at a sequence start, as passage bounds are). */
 static uint64_t code_points_before(const cached_text *t, size_t at)
 {
+    if (t->view && t->view->converted)
+        return nd_text_view_chars_before(t->view, t->bytes, (uint32_t)at);
     size_t k = at / CP_STEP;
     if (t->cp_pos[k] > at)
         k--;
     return t->cp[k] + nd_utf8_count(t->bytes + t->cp_pos[k], at - t->cp_pos[k]);
+}
+
+/* The view of a page or of a legacy charset, made as the scan made it. */
+static int make_view(text_cache *cache, const nd_doc *d, cached_text *t)
+{
+    nd_view_spec spec;
+    nd_doc_view_spec(cache->r->corpus, d, t->bytes, t->len, &spec);
+    if (nd_view_is_identity(&spec))
+        return 0;
+    if (!(t->view = calloc(1, sizeof(*t->view))))
+        return ND_ENOMEM;
+    const int rc = nd_text_view_make(&cache->work, t->bytes, t->len, &spec);
+    return rc < 0 ? rc : nd_text_view_take(&cache->work, t->view);
+}
+
+/* The text of body bytes [start, end) of t: the bytes, or the view's text of them. */
+static void put_text_of(table *tb, const cached_text *t, uint32_t start, uint32_t end)
+{
+    if (!t->view) {
+        put_text(tb, t->bytes + start, end - start);
+        return;
+    }
+    uint32_t from, to;
+    nd_text_view_span(t->view, start, end, &from, &to);
+    put_text(tb, t->view->text + from, to - from);
 }
 
 static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cached_text **out)
@@ -228,12 +260,14 @@ static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cache
             report_reread(cache->r->corpus, d, rc, why);
         if (rc == 0)
             rc = index_code_points(t);
+        if (rc == 0)
+            rc = make_view(cache, d, t);
         if (rc < 0) {
             drop_text(t);
             return rc;
         }
         cache->loaded[cache->n_loaded++] = doc;
-        cache->held += t->len + t->len / CP_STEP * 8;
+        cache->held += t->len + t->len / CP_STEP * 8 + (t->view ? nd_text_view_bytes(t->view) : 0);
     }
     *out = t;
     return 0;
@@ -268,8 +302,8 @@ static int put_passage(table *t, const nd_result *r, size_t i, text_cache *cache
     put_u64(t, p->words_b);
     put_real(t, p->score);
     if (with_text) {
-        put_text(t, a->bytes + p->a_start, p->a_end - p->a_start);
-        put_text(t, b->bytes + p->b_start, p->b_end - p->b_start);
+        put_text_of(t, a, p->a_start, p->a_end);
+        put_text_of(t, b, p->b_start, p->b_end);
     }
     table_end_row(t);
     return 0;
@@ -278,13 +312,11 @@ static int put_passage(table *t, const nd_result *r, size_t i, text_cache *cache
 static int text_cache_open(text_cache *cache, const nd_result *r, nd_reader *reader)
 {
     const size_t n_docs = r->corpus->n_docs;
-    *cache = (text_cache){r,
-                          reader,
-                          calloc(n_docs + 1, sizeof(*cache->texts)),
-                          malloc((n_docs + 1) * sizeof(*cache->loaded)),
-                          0,
-                          0,
-                          r->memory.text_cache};
+    *cache = (text_cache){.r = r,
+                          .reader = reader,
+                          .texts = calloc(n_docs + 1, sizeof(*cache->texts)),
+                          .loaded = malloc((n_docs + 1) * sizeof(*cache->loaded)),
+                          .budget = r->memory.text_cache};
     return cache->texts && cache->loaded ? 0 : ND_ENOMEM;
 }
 
@@ -294,6 +326,7 @@ static void text_cache_close(text_cache *cache)
         cache_clear(cache, UINT32_MAX);
     free(cache->texts);
     free(cache->loaded);
+    nd_text_view_dispose(&cache->work);
 }
 
 static int put_place(table *t, const nd_result *r, size_t i, text_cache *cache, bool with_text)
@@ -316,7 +349,7 @@ static int put_place(table *t, const nd_result *r, size_t i, text_cache *cache, 
     put_u64(t, code_points_before(text, p->end));
     put_u64(t, p->words);
     if (with_text)
-        put_text(t, text->bytes + p->start, p->end - p->start);
+        put_text_of(t, text, p->start, p->end);
     table_end_row(t);
     return 0;
 }
@@ -431,11 +464,41 @@ static long peak_rss_kib(void)
 
 _Static_assert(ND_STAGE_COUNT <= ND_STAGE_MAX, "nd_stats.seconds has no room for a new stage");
 
+/* Closes the options and opens "input": the documents read as pages, and those read in
+ * each charset other than UTF-8 (as the scan chose it, in the order ICU lists them). */
+static void put_input_kinds(const nd_corpus *c, FILE *out)
+{
+    uint64_t pages = 0, per_charset[256] = {0};
+    nd_charset charsets[256];
+    size_t n_charsets = 0;
+    for (size_t i = 0; i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        pages += d->markup == ND_MARKUP_HTML;
+        if (d->charset == ND_CHARSET_UTF8)
+            continue;
+        size_t k = 0;
+        while (k < n_charsets && charsets[k] != d->charset)
+            k++;
+        if (k == n_charsets && n_charsets < 256)
+            charsets[n_charsets++] = d->charset;
+        if (k < n_charsets)
+            per_charset[k]++;
+    }
+    fprintf(out, "},\n \"input\":{\"html_pages\":%llu,\"charsets\":{", (unsigned long long)pages);
+    for (size_t k = 0; k < n_charsets; k++) {
+        fputs(k ? "," : "", out);
+        json_string(out, nd_charset_name(charsets[k]));
+        fprintf(out, ":%llu", (unsigned long long)per_charset[k]);
+    }
+    fputc('}', out);
+}
+
 int nd_write_run_info(const nd_result *r, FILE *out)
 {
     static const char *const stage_names[ND_STAGE_COUNT] = {"list",   "scan",    "lsh",
                                                             "verify", "cluster", "passages"};
     static const char *const normalize[] = {"none", "basic", "full"};
+    static const char *const html_modes[] = {"auto", "text", "off"};
     const nd_options *o = &r->corpus->opts;
     const nd_stats *s = &r->stats;
     char versions[128], icu[32] = "", xxh[32] = "";
@@ -458,6 +521,13 @@ int nd_write_run_info(const nd_result *r, FILE *out)
     json_string(out, o->id_key);
     fputs(",\"text_key\":", out);
     json_string(out, o->text_key);
+    fprintf(out, ",\"html\":\"%s\",\"html_main\":%s,\"charset\":", html_modes[o->html],
+            o->html_main ? "true" : "false");
+    if (o->charset)
+        json_string(out, o->charset);
+    else
+        fputs("null", out);
+    put_input_kinds(r->corpus, out);
     fprintf(out,
             "},\n \"counts\":{\"documents\":%llu,\"bytes\":%llu,\"words\":%llu,\"shingles\":%llu,"
             "\"empty\":%llu,\"skipped\":%llu,\"invalid_utf8\":%llu,\"candidate_pairs\":%llu,"

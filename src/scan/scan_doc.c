@@ -49,7 +49,6 @@
 #include "common/radix.h"
 #include "common/scratch.h"
 #include "text/fastwords.h"
-#include "text/words.h"
 #include "text/minhash.h"
 #include "text/normalize.h"
 #include "text/shingle.h"
@@ -111,6 +110,9 @@ struct nd_scanner {
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
     nd_reader reader;
+    nd_text_view view;          /* the text of a page, or of a legacy charset */
+    const nd_text_view *mapped; /* the view whose words are being found, else NULL */
+    bool detect;                /* stop at invalid UTF-8: the detector may know better */
 };
 
 int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
@@ -155,6 +157,7 @@ void nd_scanner_free(nd_scanner *s)
     free(s->own.h);
     free(s->seen);
     nd_reader_dispose(&s->reader);
+    nd_text_view_dispose(&s->view);
     free(s);
 }
 
@@ -380,6 +383,9 @@ static void note_invalid(doc_tally *doc, const piece_words *w)
     doc->n_invalid += w->n_invalid;
 }
 
+/* scan_pieces' answer, with s->detect, for a document that is not all UTF-8. */
+#define ND_SCAN_NOT_UTF8 1
+
 /* What a pass over the pieces of a document does besides counting their words and
  * noting their invalid UTF-8. */
 enum pass_work {
@@ -410,6 +416,10 @@ static int scan_pieces(nd_scanner *s, unsigned char *bytes, size_t len, unsigned
         int rc = split_words(s, bytes, from, to, last);
         if (rc < 0)
             return rc;
+        if (last->n_invalid > 0 && s->detect)
+            return ND_SCAN_NOT_UTF8; /* nothing is kept yet: one piece, or checked before */
+        if (s->mapped)
+            nd_text_view_map_tokens(s->mapped, last->toks, last->n);
         note_invalid(&s->doc, last);
         if (s->doc.n_invalid > 0 && s->opts->strict)
             return 0;
@@ -506,7 +516,7 @@ static int scan_bytes(nd_scanner *s, nd_doc *d, unsigned char *bytes, size_t len
         work |= PASS_WRITE_WORDS;
     }
     piece_words last = {NULL, 0, 0, -1};
-    if ((rc = scan_pieces(s, bytes, len, work, &last)) < 0 || !document_goes_on(s, d))
+    if ((rc = scan_pieces(s, bytes, len, work, &last)) != 0 || !document_goes_on(s, d))
         return rc;
     if ((rc = shingle_short_document(s)) < 0 || (rc = sign_shingles(s, d, sig)) < 0)
         return rc;
@@ -576,6 +586,65 @@ static char *jsonl_fallback_id(const nd_corpus *c, const nd_doc *d)
     return id;
 }
 
+/* Scans the view spec makes of bytes: its words' offsets taken back to the bytes. */
+static int scan_view(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
+                     const nd_view_spec *spec, uint32_t *sig)
+{
+    int rc = nd_text_view_make(&s->view, bytes, len, spec);
+    if (rc == ND_EFORMAT) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EFORMAT;
+        d->error_text =
+            strdup(spec->html ? "the HTML parser failed" : "the charset converter failed");
+        return 0;
+    }
+    if (rc < 0 || s->view.len >= UINT32_MAX)
+        return rc < 0 ? rc : ND_EINVAL;
+    s->mapped = &s->view;
+    rc = scan_bytes(s, d, (unsigned char *)s->view.text, s->view.len, sig);
+    s->mapped = NULL;
+    return rc;
+}
+
+/* Bytes that name no charset and are not all UTF-8: the detector's charset when it
+ * finds one and the bytes are mostly not UTF-8 (a UTF-8 text with a few bad bytes is
+ * read as UTF-8, its bad bytes as U+FFFD). */
+static bool detect_charset(nd_scanner *s, const unsigned char *bytes, size_t len,
+                           nd_view_spec *spec, nd_doc *d)
+{
+    if (!nd_bytes_mostly_not_utf8(bytes, len) || !nd_text_view_converter(&s->view))
+        return false;
+    int confidence;
+    const nd_charset cs = nd_charset_detect(s->view.converter, bytes, len, &confidence);
+    if (cs == ND_CHARSET_UTF8)
+        return false;
+    spec->charset = cs;
+    spec->from = ND_CHARSET_FROM_DETECTOR;
+    d->charset_confidence = (uint8_t)confidence;
+    return true;
+}
+
+/* Bytes read as they are: UTF-8, unless the detector is allowed to look and finds them
+ * in another charset. */
+static int scan_as_read(nd_scanner *s, nd_doc *d, unsigned char *bytes, size_t len,
+                        nd_view_spec *spec, uint32_t *sig)
+{
+    const bool may_detect =
+        spec->from == ND_CHARSET_FROM_NONE && !s->opts->strict && d->kind != ND_DOC_JSONL_LINE;
+    /* a document of several pieces lets go of its pages as it goes: asked first */
+    const bool whole = piece_end(bytes, len, 0, s->chunk_bytes) == len;
+    if (may_detect && !whole && detect_charset(s, bytes, len, spec, d))
+        return scan_view(s, d, bytes, len, spec, sig);
+    s->detect = may_detect && whole;
+    int rc = scan_bytes(s, d, bytes, len, sig);
+    s->detect = false;
+    if (rc != ND_SCAN_NOT_UTF8)
+        return rc;
+    if (detect_charset(s, bytes, len, spec, d))
+        return scan_view(s, d, bytes, len, spec, sig);
+    return scan_bytes(s, d, bytes, len, sig);
+}
+
 static int read_and_scan(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t *sig)
 {
     size_t len;
@@ -599,16 +668,26 @@ static int read_and_scan(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t 
         return 0;
     }
     d->n_bytes = len;
+    nd_view_spec spec;
+    nd_view_resolve(&c->view_rules, bytes, len, (nd_markup)d->markup, d->charset,
+                    d->kind == ND_DOC_JSONL_LINE, &spec);
+    if (spec.unknown[0] && !(d->charset_label = strdup(spec.unknown)))
+        return ND_ENOMEM;
+    const bool as_read = nd_view_is_identity(&spec);
     if (len >= UINT32_MAX) {
         d->status = ND_DOC_SKIPPED;
         d->error = ND_EINVAL;
-    } else if (nd_bytes_look_binary(bytes, len)) {
+    } else if ((as_read || !spec.bom_len) && nd_bytes_look_binary(bytes, len)) {
         d->status = ND_DOC_SKIPPED;
         d->error = ND_EFORMAT;
         d->first_invalid = (int64_t)((const unsigned char *)memchr(bytes, 0, len) - bytes);
     } else {
-        rc = scan_bytes(s, d, bytes, len, sig);
+        rc = as_read ? scan_as_read(s, d, bytes, len, &spec, sig)
+                     : scan_view(s, d, bytes, len, &spec, sig);
     }
+    d->markup = spec.html ? ND_MARKUP_HTML : ND_MARKUP_PLAIN;
+    d->charset = spec.charset;
+    d->charset_from = (uint8_t)spec.from;
     return rc;
 }
 

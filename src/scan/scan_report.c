@@ -31,6 +31,22 @@ static void report_oversize(const nd_run_ctx *ctx, const nd_corpus *c, const nd_
                       "more than --max-doc-size (%" PRIu64 " bytes), skipped", max);
 }
 
+/* What the scan decided of a document's charset, when it is worth telling: ICU's guess
+ * (a note, shown with -v), or a page's charset that ICU does not know (a warning). */
+static void report_charset(const nd_run_ctx *ctx, const nd_corpus *c, const nd_doc *d,
+                           const char *where)
+{
+    (void)c;
+    if (d->charset_label)
+        nd_run_report(ctx, ND_DIAG_WARNING, ND_EFORMAT, where, -1,
+                      "the page's <meta> names charset '%s', which ICU does not know; read as %s",
+                      d->charset_label, nd_charset_name(d->charset));
+    if (d->charset_from == ND_CHARSET_FROM_DETECTOR)
+        nd_run_report(ctx, ND_DIAG_NOTE, 0, where, -1,
+                      "not UTF-8: read as %s, ICU's detector's guess (confidence %u of 100)",
+                      nd_charset_name(d->charset), d->charset_confidence);
+}
+
 /* Problems found while scanning, reported in input order whatever the threads did. */
 static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats *st)
 {
@@ -53,6 +69,7 @@ static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats
                           d->error == ND_EUTF8 ? ", document skipped (--strict)"
                                                : ", read as U+FFFD");
         }
+        report_charset(ctx, c, d, where);
         if (d->grown_size)
             nd_run_report(ctx, ND_DIAG_WARNING, ND_EIO, where, -1,
                           "grew to %" PRIu64 " bytes while neardup ran: read as listed, %" PRIu64
@@ -62,8 +79,9 @@ static void report_documents(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats
             continue;
         st->n_skipped++;
         if (d->error == ND_EFORMAT && d->error_text)
-            nd_run_report(ctx, ND_DIAG_ERROR, ND_EFORMAT, where, -1, "%s, line skipped",
-                          d->error_text);
+            nd_run_report(ctx, ND_DIAG_ERROR, ND_EFORMAT, where,
+                          d->kind == ND_DOC_SLICE ? (int64_t)d->offset : -1, "%s, %s skipped",
+                          d->error_text, d->kind == ND_DOC_SLICE ? "record" : "line");
         else if (d->error == ND_EFORMAT)
             nd_run_report(ctx, ND_DIAG_WARNING, ND_EFORMAT, where, d->first_invalid,
                           "NUL byte: binary file, skipped");
