@@ -126,7 +126,7 @@ Test(offset_map, copies_merge_and_atoms_keep_their_bytes)
     cr_assert_eq(nd_map_atom(&m, 14, 0, 1, 0), 0);
     cr_assert_eq(nd_map_copy(&m, 17, 1, 0), 0);
     cr_assert_eq(m.text_len, 5);
-    size_t hint = 0;
+    nd_map_cursor hint = {0};
     cr_assert_eq(nd_map_start(&m, &hint, 0), 3);
     cr_assert_eq(nd_map_end(&m, &hint, 3), 10);   /* "a&b" ends after b */
     cr_assert_eq(nd_map_start(&m, &hint, 4), 17); /* c */
@@ -176,7 +176,7 @@ Test(charset, each_character_keeps_its_bytes)
                  0);
     cr_assert_eq(len, 8);
     cr_assert_arr_eq(out, "AB \xd8\xa7\xd8\xa8.", 8);
-    size_t hint = 0;
+    nd_map_cursor hint = {0};
     cr_assert_eq(nd_map_start(&m, &hint, 3), 3); /* alef */
     cr_assert_eq(nd_map_end(&m, &hint, 7), 5);   /* after beh */
     cr_assert_eq(nd_map_chars_before(&m, 5), 5); /* A B space alef beh */
@@ -215,7 +215,7 @@ Test(html, text_without_scripts_styles_and_comments)
     char *text = page_text(page, false, &m);
     cr_assert_str_eq(text, "one & two\nthree\nfour");
     /* "two" maps to its bytes, "three" spans its <b> */
-    size_t hint = 0;
+    nd_map_cursor hint = {0};
     const char *two = strstr(page, "two"), *three = strstr(page, "th<b>");
     cr_assert_eq(nd_map_start(&m, &hint, 6), (uint32_t)(two - page));
     cr_assert_eq(nd_map_end(&m, &hint, 9), (uint32_t)(two - page + 3));

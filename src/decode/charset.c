@@ -22,9 +22,18 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
+/* The detector reads the words that hold bytes outside ASCII, at most this many bytes
+ * of them (nd_charset_detect). */
+#define DETECT_SAMPLE 1024
+#define DETECT_FEW 16 /* bytes outside ASCII */
+
 struct nd_converter {
     UConverter *conv;
     nd_charset conv_charset;
+    bool single_byte;           /* conv reads one character from each byte: */
+    unsigned char utf8[256][4]; /* the UTF-8 of each byte's character, */
+    uint8_t utf8_len[256];      /* as ICU converts it */
+    char sample[DETECT_SAMPLE]; /* what the detector reads */
     UCharsetDetector *detector;
     UChar *units;
     int32_t *offsets;
@@ -226,6 +235,76 @@ void nd_converter_free(nd_converter *cv)
     free(cv);
 }
 
+/* Guesses of ICU's detector that a crawl's text never needs, and that it makes of Arabic:
+ * EBCDIC Arabic and Hebrew, Hebrew in visual order, and UTF-16 and UTF-32 without a byte
+ * order mark (the detector's answer when it knows nothing). */
+static bool is_unlikely_guess(const char *name)
+{
+    return !strncmp(name, "IBM42", 5) || !strcmp(name, "ISO-8859-8") ||
+           !strncmp(name, "UTF-16", 6) || !strncmp(name, "UTF-32", 6);
+}
+
+/* The detector reads the words that hold bytes outside ASCII: ASCII is the same in every charset it
+ * weighs, and English words beside Arabic ones made it take the Arabic for Latin-1. Its n-gram
+ * tables cost about the same per byte whatever the length, and a few kilobytes of a language's
+ * words tell their charset as well as the whole document. */
+static bool is_ascii_word_byte(unsigned char c)
+{
+    return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
+/* The words of bytes that hold a byte outside ASCII, each followed by a space, into
+ * sample (of DETECT_SAMPLE bytes): their length. */
+static size_t words_outside_ascii(const unsigned char *bytes, size_t len, char *sample)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < DETECT_SAMPLE;) {
+        const size_t start = i;
+        bool high = false;
+        while (i < len && (bytes[i] >= 0x80 || is_ascii_word_byte(bytes[i])))
+            high |= bytes[i++] >= 0x80;
+        if (high) {
+            const size_t take = i - start < DETECT_SAMPLE - n ? i - start : DETECT_SAMPLE - n;
+            memcpy(sample + n, bytes + start, take);
+            n += take;
+            if (n < DETECT_SAMPLE)
+                sample[n++] = ' ';
+        }
+        while (i < len && bytes[i] < 0x80 && !is_ascii_word_byte(bytes[i]))
+            i++;
+    }
+    return n;
+}
+
+/* The detector's guesses for Latin scripts. */
+static bool is_latin(const char *name)
+{
+    static const char *const latin[] = {"ISO-8859-1",   "ISO-8859-2",   "ISO-8859-9",
+                                        "windows-1250", "windows-1252", "windows-1254"};
+    for (size_t i = 0; i < sizeof(latin) / sizeof(latin[0]); i++)
+        if (!strcmp(name, latin[i]))
+            return true;
+    return false;
+}
+
+/* Whether most words of the sample are three or more bytes of 0xC0 and up and nothing
+ * else: accented letters only, were they Latin (ÇáÃãä), which no Latin language writes
+ * and every Arabic, Cyrillic, Greek or Hebrew single-byte charset does. The detector's
+ * Latin guesses for such text are mojibake. */
+static bool looks_like_mojibake(const char *sample, size_t n)
+{
+    size_t words = 0, accents_only = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = 0, high = 0;
+        for (; i < n && sample[i] != ' '; i++, len++)
+            high += (unsigned char)sample[i] >= 0xC0;
+        words += len > 0;
+        accents_only += len >= 3 && high == len;
+        i++;
+    }
+    return accents_only * 2 > words;
+}
+
 nd_charset nd_charset_detect(nd_converter *cv, const unsigned char *bytes, size_t len,
                              int *confidence)
 {
@@ -233,14 +312,61 @@ nd_charset nd_charset_detect(nd_converter *cv, const unsigned char *bytes, size_
     *confidence = 0;
     if (!cv->detector && !(cv->detector = ucsdet_open(&err)))
         return ND_CHARSET_UTF8;
-    ucsdet_setText(cv->detector, (const char *)bytes, (int32_t)(len < 65536 ? len : 65536), &err);
-    const UCharsetMatch *match = ucsdet_detect(cv->detector, &err);
-    if (U_FAILURE(err) || !match)
-        return ND_CHARSET_UTF8;
-    const char *name = ucsdet_getName(match, &err);
-    *confidence = ucsdet_getConfidence(match, &err);
-    const nd_charset cs = U_SUCCESS(err) ? nd_charset_find(name, false) : ND_CHARSET_UNKNOWN;
+    size_t n = words_outside_ascii(bytes, len, cv->sample), high = 0;
+    for (size_t i = 0; i < n; i++)
+        high += (unsigned char)cv->sample[i] >= 0x80;
+    const char *text = cv->sample;
+    if (high < DETECT_FEW) { /* a word or two are too little to tell: the whole text */
+        text = (const char *)bytes;
+        n = len < DETECT_SAMPLE ? len : DETECT_SAMPLE;
+    }
+    ucsdet_setText(cv->detector, text, (int32_t)n, &err);
+    int32_t n_matches = 0;
+    const UCharsetMatch **matches = ucsdet_detectAll(cv->detector, &n_matches, &err);
+    const char *best = NULL;
+    const bool latin_unlikely = text == cv->sample && looks_like_mojibake(cv->sample, n);
+    for (int32_t i = 0; U_SUCCESS(err) && i < n_matches; i++) {
+        const char *name = ucsdet_getName(matches[i], &err);
+        const int32_t c = ucsdet_getConfidence(matches[i], &err);
+        if (U_FAILURE(err) || is_unlikely_guess(name) || (latin_unlikely && is_latin(name)) ||
+            (best && c < *confidence))
+            continue;
+        /* of equal guesses, a windows- code page: most legacy pages are in one */
+        if (!best || (strncmp(best, "windows-", 8) && !strncmp(name, "windows-", 8))) {
+            best = name;
+            *confidence = c;
+        }
+    }
+    const nd_charset cs = best ? nd_charset_find(best, false) : ND_CHARSET_UNKNOWN;
     return cs == ND_CHARSET_UNKNOWN ? ND_CHARSET_UTF8 : cs;
+}
+
+/* For a converter of one byte a character (ucnv_getMaxCharSize 1: windows-125x,
+ * ISO-8859-x, KOI8-R ...), each byte's character as ICU converts it alone, in UTF-8;
+ * false when some byte does not give exactly one character. */
+static bool learn_single_bytes(nd_converter *cv)
+{
+    if (ucnv_getMaxCharSize(cv->conv) != 1)
+        return false;
+    for (int b = 0; b < 256; b++) {
+        const char byte = (char)b;
+        UChar units[4];
+        UErrorCode err = U_ZERO_ERROR;
+        ucnv_reset(cv->conv);
+        const int32_t n = ucnv_toUChars(cv->conv, units, 4, &byte, 1, &err);
+        UChar32 cp;
+        int32_t i = 0;
+        if (U_FAILURE(err) || n < 1)
+            return false;
+        U16_NEXT(units, i, n, cp);
+        if (i != n)
+            return false;
+        int32_t len = 0;
+        U8_APPEND_UNSAFE(cv->utf8[b], len, cp);
+        cv->utf8_len[b] = (uint8_t)len;
+    }
+    ucnv_reset(cv->conv);
+    return true;
 }
 
 static UConverter *converter_for(nd_converter *cv, nd_charset cs)
@@ -254,7 +380,32 @@ static UConverter *converter_for(nd_converter *cv, nd_charset cs)
         ucnv_close(cv->conv);
     cv->conv = ucnv_open(ucnv_getAvailableName((int32_t)cs - 1), &err);
     cv->conv_charset = cs;
-    return U_SUCCESS(err) ? cv->conv : NULL;
+    if (U_FAILURE(err)) {
+        cv->conv = NULL;
+        return NULL;
+    }
+    cv->single_byte = learn_single_bytes(cv);
+    return cv->conv;
+}
+
+/* A single-byte charset: each byte through the table, the map one run of bytes. */
+static int convert_single_bytes(const nd_converter *cv, const unsigned char *bytes, size_t len,
+                                size_t bom_len, unsigned char **out, size_t *cap, size_t *out_len,
+                                nd_offset_map *map)
+{
+    if (ND_GROW(*out, *cap, (len - bom_len) * 4 + 1) < 0)
+        return ND_ENOMEM;
+    unsigned char *o = *out;
+    for (size_t i = bom_len; i < len; i++) {
+        memcpy(o, cv->utf8[bytes[i]], 4); /* (the table's rows are 4 bytes: one move) */
+        o += cv->utf8_len[bytes[i]];
+    }
+    *out_len = (size_t)(o - *out);
+    const int rc = len > bom_len ? nd_map_bytes(map, (uint32_t)bom_len, (uint32_t)(len - bom_len),
+                                                (uint32_t)*out_len, bom_len > 0)
+                                 : 0;
+    map->text = *out;
+    return rc;
 }
 
 /* bytes[0..len) to UTF-16 in cv->units, with the byte each unit came from. */
@@ -295,12 +446,14 @@ int nd_charset_convert(nd_converter *cv, nd_charset cs, const unsigned char *byt
     if (!conv)
         return ND_EFORMAT;
     nd_map_clear(map);
+    if (bom_len > 0 && nd_map_atom(map, 0, (uint32_t)bom_len, 0, 0) < 0)
+        return ND_ENOMEM;
+    if (cv->single_byte)
+        return convert_single_bytes(cv, bytes, len, bom_len, out, cap, out_len, map);
     n_units = 0;
     int rc = len > bom_len ? to_units(cv, conv, bytes + bom_len, len - bom_len, &n_units) : 0;
     if (rc < 0 || ND_GROW(*out, *cap, n_units * 3 + 1) < 0)
         return rc < 0 ? rc : ND_ENOMEM;
-    if (bom_len > 0 && (rc = nd_map_atom(map, 0, (uint32_t)bom_len, 0, 0)) < 0)
-        return rc;
     size_t n = 0;
     uint32_t chars = bom_len > 0;
     int32_t prev_at = (int32_t)bom_len;
@@ -325,5 +478,6 @@ int nd_charset_convert(nd_converter *cv, nd_charset cs, const unsigned char *byt
         chars++;
     }
     *out_len = n;
+    map->text = *out;
     return rc;
 }

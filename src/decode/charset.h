@@ -39,8 +39,9 @@ typedef struct nd_converter nd_converter;
 int nd_converter_new(nd_converter **out);
 void nd_converter_free(nd_converter *cv);
 
-/* ICU's guess at the charset of bytes that are not UTF-8 (its first 64 KB): the charset
- * and ICU's confidence (0 to 100); ND_CHARSET_UTF8 when it finds none it can use. */
+/* ICU's guess at the charset of bytes that are not UTF-8 (2 KB of their words that hold
+ * bytes outside ASCII): the charset and ICU's confidence (0 to 100), passing over EBCDIC
+ * and visual Hebrew; ND_CHARSET_UTF8 when it finds none it can use. */
 nd_charset nd_charset_detect(nd_converter *cv, const unsigned char *bytes, size_t len,
                              int *confidence);
 

@@ -12,8 +12,8 @@
  * the rest of its span: its words still slice the page, less finely.
  *
  * HTML5 tree construction looks down the stack of open elements at each start tag, so
- * a page that nests n elements costs n * n (100,000 nested divs: seconds; a crafted
- * 50 MB page: hours). Before parsing, a pass over the tags counts the depth of elements
+ * a page that nests n elements costs n * n steps (a crafted page of nested divs would
+ * never end). Before parsing, a pass over the tags counts the depth of elements
  * left open (void and self-closing ones aside, script and style skipped) and blanks the
  * start tags past ND_HTML_MAX_DEPTH with spaces: the parser then sees their place as
  * space between words, the page's length and offsets are unchanged, and it costs at

@@ -80,18 +80,19 @@ int nd_text_view_take(nd_text_view *v, nd_text_view *into)
     into->html_map = v->html_map;
     memset(&v->charset_map, 0, sizeof(v->charset_map));
     memset(&v->html_map, 0, sizeof(v->html_map));
-    /* the text: whichever buffer holds it goes */
+    /* the text, and the converted text the charset map counts characters in */
     into->len = v->len;
-    if (v->text == v->plain) {
-        into->plain = v->plain, into->plain_cap = v->plain_cap;
-        v->plain = NULL, v->plain_cap = 0;
-    } else if (v->text == v->utf8) {
+    if (v->text != v->plain && v->text != v->utf8)
+        return ND_EINVAL; /* a view of the bytes themselves is not taken */
+    if (v->converted) {
         into->utf8 = v->utf8, into->utf8_cap = v->utf8_cap;
         v->utf8 = NULL, v->utf8_cap = 0;
-    } else {
-        return ND_EINVAL; /* a view of the bytes themselves is not taken */
     }
-    into->text = into->plain ? into->plain : into->utf8;
+    if (v->html) {
+        into->plain = v->plain, into->plain_cap = v->plain_cap;
+        v->plain = NULL, v->plain_cap = 0;
+    }
+    into->text = into->html ? into->plain : into->utf8;
     v->text = NULL;
     return 0;
 }
@@ -139,16 +140,16 @@ int nd_text_view_make(nd_text_view *v, const unsigned char *body, size_t len,
 
 void nd_text_view_map_tokens(const nd_text_view *v, nd_token *toks, size_t n)
 {
-    size_t html_hint = 0, charset_hint = 0;
+    nd_map_cursor html_at = {0}, charset_at = {0};
     for (size_t i = 0; i < n; i++) {
         uint32_t start = toks[i].start, end = toks[i].end;
         if (v->html) {
-            start = nd_map_start(&v->html_map, &html_hint, start);
-            end = nd_map_end(&v->html_map, &html_hint, end);
+            start = nd_map_start(&v->html_map, &html_at, start);
+            end = nd_map_end(&v->html_map, &html_at, end);
         }
         if (v->converted) {
-            start = nd_map_start(&v->charset_map, &charset_hint, start);
-            end = nd_map_end(&v->charset_map, &charset_hint, end);
+            start = nd_map_start(&v->charset_map, &charset_at, start);
+            end = nd_map_end(&v->charset_map, &charset_at, end);
         }
         toks[i].start = start;
         toks[i].end = end;

@@ -417,8 +417,8 @@ static int scan_pieces(nd_scanner *s, unsigned char *bytes, size_t len, unsigned
         if (rc < 0)
             return rc;
         if (last->n_invalid > 0 && s->detect)
-            return ND_SCAN_NOT_UTF8; /* nothing is kept yet: one piece, or checked before */
-        if (s->mapped)
+            return ND_SCAN_NOT_UTF8;        /* nothing is kept yet: one piece, or checked before */
+        if (s->mapped && s->opts->passages) /* (only passages read the words' offsets) */
             nd_text_view_map_tokens(s->mapped, last->toks, last->n);
         note_invalid(&s->doc, last);
         if (s->doc.n_invalid > 0 && s->opts->strict)

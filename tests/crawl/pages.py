@@ -8,8 +8,9 @@ usage: pages.py NEARDUP DEMO_DIR
    .warc.gz of response records (chunked, gzip, chunked and gzip): with --html-main, the
    same pairs and Jaccard as the plain articles, and passages of the same words; each
    page sliced at a passage's offsets, its tags dropped and its references decoded, is
-   the plain passage's text. Without --html-main the template alone makes no pair of two
-   pages that share nothing else.
+   the plain passage's text; the feed index made with --html-main gives the same pair.
+   Without --html-main the template alone makes no pair of two pages that share nothing
+   else.
 2. Article 000 in windows-1256 and ISO-8859-6 (no label: ICU's detector), a Chinese page
    in GB18030 (<meta charset>) and a Japanese text in Shift_JIS pair with their UTF-8
    versions at Jaccard 1.0; passage offsets slice the legacy bytes.
@@ -30,7 +31,8 @@ def check(ok, what):
 
 
 def run(*args, expect=0):
-    p = subprocess.run([NEARDUP, "-q", *args], capture_output=True)
+    command = [NEARDUP, *args[:2], "-q", *args[2:]] if args[0] == "index" else [NEARDUP, "-q", *args]
+    p = subprocess.run(command, capture_output=True)
     if p.returncode != expect:
         sys.exit(f"neardup {' '.join(args)}: exit {p.returncode}\n{p.stderr.decode()}")
     return p
@@ -129,6 +131,18 @@ def html_pages(tmp):
             sliced_ok &= chars == int(q[side + "_char_start"])
     check(same_words, "page passages have the plain passages' words")
     check(sliced_ok, "each page sliced at its passage's offsets, tags dropped: the plain text")
+    # the feed index, made with --html-main, gives the batch's pair and Jaccard
+    db = os.path.join(tmp, "pages.ndx")
+    run("index", "create", db, "--html-main", "--threshold", "0.1")
+    run("index", "add", db, os.path.join(page_dir, "000"), os.path.join(page_dir, "002"))
+    run("index", "query", db, os.path.join(page_dir, "001"), "--pairs", f"{tmp}/index.csv")
+    got = {(os.path.basename(r["doc_b"]), os.path.basename(r["doc_a"])): r["jaccard"]
+           for r in rows(f"{tmp}/index.csv")}
+    check(got == plain, f"index of pages (--html-main): the plain pairs {got}")
+    refused = subprocess.run([NEARDUP, "index", "query", db, "--html=off", os.path.join(page_dir, "001")],
+                             capture_output=True)
+    check(refused.returncode == 2 and b"--html" in refused.stderr,
+          "an index made with --html-main refuses another --html")
     # the template alone: two pages with unrelated text make no pair, with or without main
     other = os.path.join(tmp, "template")
     os.makedirs(other)
