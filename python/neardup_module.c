@@ -50,6 +50,8 @@ static const word_value verify_words[] = {
     {"exact", ND_VERIFY_EXACT}, {"estimate", ND_VERIFY_ESTIMATE}, {NULL, 0}};
 static const word_value keep_words[] = {
     {"first", ND_KEEP_FIRST}, {"longest", ND_KEEP_LONGEST}, {NULL, 0}};
+static const word_value html_words[] = {
+    {"auto", ND_HTML_AUTO}, {"text", ND_HTML_TEXT}, {"off", ND_HTML_OFF}, {NULL, 0}};
 
 #define FIELD(name, kind, field, table)                                                            \
     {                                                                                              \
@@ -71,11 +73,13 @@ static const option_field fields[] = {
     FIELD("passages", FIELD_FLAG, passages, NULL),
     FIELD("all_pairs", FIELD_FLAG, all_pairs, NULL),
     FIELD("strict", FIELD_FLAG, strict, NULL),
+    FIELD("html_main", FIELD_FLAG, html_main, NULL),
     {"normalize", FIELD_WORD, offsetof(nd_options, normalize), NULL, normalize_words},
     {"engine", FIELD_WORD, offsetof(nd_options, engine), NULL, engine_words},
     {"shingle_unit", FIELD_WORD, offsetof(nd_options, shingle_unit), NULL, unit_words},
     {"verify", FIELD_WORD, offsetof(nd_options, verify), NULL, verify_words},
     {"keep", FIELD_WORD, offsetof(nd_options, keep), NULL, keep_words},
+    {"html", FIELD_WORD, offsetof(nd_options, html), NULL, html_words},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -87,6 +87,17 @@ class Find(unittest.TestCase):
         self.assertEqual(got["stats"]["documents"], 1)
         self.assertTrue(any("bad" in str(w.message) for w in caught), caught)
 
+    def test_html_pages_are_read_as_their_text(self):
+        story = " ".join(f"word{i}" for i in range(40))
+        page = ("<!DOCTYPE html><html><head><script>var a = 1;</script></head><body>"
+                "<nav><a href='/'>Home</a> <a href='/b'>World</a></nav>"
+                f"<article><p>{story}</p></article></body></html>")
+        got = neardup.find([("page", page), ("text", story)], html_main=True)
+        self.assertEqual([(p["doc_a"], p["doc_b"], p["jaccard"]) for p in got["pairs"]],
+                         [("page", "text", 1.0)])
+        got = neardup.find([("page", page), ("text", story)], html="off")
+        self.assertEqual(got["pairs"], [])
+
     def test_bytes_in_a_legacy_charset_are_converted(self):
         text = "Le caf\u00e9 cr\u00e8me du march\u00e9, d\u00e9j\u00e0 c\u00e9l\u00e8bre \u00e0 Orl\u00e9ans"
         with warnings.catch_warnings(record=True) as caught:

@@ -128,10 +128,25 @@ static void put_pairs(FILE *out, const nd_result *r)
     fputs("</table>\n", out);
 }
 
-/* One side of a passage: its document, and the span highlighted in its context. */
-static void put_side(FILE *out, const nd_corpus *c, uint32_t doc, const unsigned char *bytes,
-                     size_t len, uint64_t start, uint64_t end, uint32_t words)
+/* A passage's side as shown: the document's text (a page's, or a legacy charset's, as
+ * the scan read it) and the span in it. */
+typedef struct shown_side {
+    unsigned char *bytes;
+    size_t len;
+    nd_text_view view;
+    const unsigned char *text;
+    size_t text_len;
+    uint64_t start, end; /* in text */
+} shown_side;
+
+/* One side of a passage: its document, its bytes, and the span highlighted in the
+ * context of its text (a page's text, not its markup). */
+static void put_side(FILE *out, const nd_corpus *c, uint32_t doc, const shown_side *side,
+                     uint64_t byte_start, uint64_t byte_end, uint32_t words)
 {
+    const unsigned char *bytes = side->text;
+    const size_t len = side->text_len;
+    const uint64_t start = side->start, end = side->end;
     size_t from = start > CONTEXT_BYTES ? (size_t)start - CONTEXT_BYTES : 0;
     size_t to = end + CONTEXT_BYTES < len ? (size_t)end + CONTEXT_BYTES : len;
     while (from < start && (bytes[from] & 0xC0) == 0x80)
@@ -140,8 +155,8 @@ static void put_side(FILE *out, const nd_corpus *c, uint32_t doc, const unsigned
         to--;
     fputs("<div class=\"side\"><div class=\"meta\">", out);
     put_id(out, c, doc);
-    fprintf(out, " &middot; bytes %llu&ndash;%llu &middot; %u words", (unsigned long long)start,
-            (unsigned long long)end, words);
+    fprintf(out, " &middot; bytes %llu&ndash;%llu &middot; %u words",
+            (unsigned long long)byte_start, (unsigned long long)byte_end, words);
     if (c->docs[doc].url) {
         fputs(" &middot; <bdi>", out);
         put_escaped_str(out, c->docs[doc].url);
@@ -160,11 +175,39 @@ static void put_side(FILE *out, const nd_corpus *c, uint32_t doc, const unsigned
     fputs("</div></div>\n", out);
 }
 
+static int load_side(const nd_corpus *c, uint32_t doc, uint64_t start, uint64_t end,
+                     shown_side *side)
+{
+    free(side->bytes);
+    side->bytes = NULL;
+    int rc = nd_doc_load(c, &c->docs[doc], &side->bytes, &side->len);
+    if (rc == 0 && end > side->len)
+        rc = ND_EIO;
+    if (rc < 0)
+        return rc;
+    nd_view_spec spec;
+    nd_doc_view_spec(c, &c->docs[doc], side->bytes, side->len, &spec);
+    side->text = side->bytes;
+    side->text_len = side->len;
+    side->start = start;
+    side->end = end;
+    if (nd_view_is_identity(&spec))
+        return 0;
+    if ((rc = nd_text_view_make(&side->view, side->bytes, side->len, &spec)) < 0)
+        return rc;
+    uint32_t from, to;
+    nd_text_view_span(&side->view, (uint32_t)start, (uint32_t)end, &from, &to);
+    side->text = side->view.text;
+    side->text_len = side->view.len;
+    side->start = from;
+    side->end = to;
+    return 0;
+}
+
 static int put_passages(FILE *out, const nd_result *r)
 {
     const nd_corpus *c = r->corpus;
-    unsigned char *a = NULL, *b = NULL;
-    size_t a_len = 0, b_len = 0;
+    shown_side a = {0}, b = {0};
     int rc = 0;
     fputs("<h2>Passages</h2>\n", out);
     if (!r->n_passages)
@@ -174,22 +217,17 @@ static int put_passages(FILE *out, const nd_result *r)
     const size_t n = r->n_passages < MAX_REPORT_PASSAGES ? r->n_passages : MAX_REPORT_PASSAGES;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const nd_passage *p = &r->passages[i];
-        free(a);
-        free(b);
-        a = b = NULL;
-        rc = nd_doc_load(c, &c->docs[p->doc_a], &a, &a_len);
+        rc = load_side(c, p->doc_a, p->a_start, p->a_end, &a);
         if (rc == 0)
-            rc = nd_doc_load(c, &c->docs[p->doc_b], &b, &b_len);
-        if (rc == 0 && (p->a_end > a_len || p->b_end > b_len))
-            rc = ND_EIO;
+            rc = load_side(c, p->doc_b, p->b_start, p->b_end, &b);
         if (rc < 0)
             break;
         fprintf(out,
                 "<section class=\"passage\" id=\"passage-%zu\"><div class=\"meta\">"
                 "passage %zu &middot; score %.2f</div>\n<div class=\"pair\">\n",
                 i + 1, i + 1, p->score);
-        put_side(out, c, p->doc_a, a, a_len, p->a_start, p->a_end, p->words_a);
-        put_side(out, c, p->doc_b, b, b_len, p->b_start, p->b_end, p->words_b);
+        put_side(out, c, p->doc_a, &a, p->a_start, p->a_end, p->words_a);
+        put_side(out, c, p->doc_b, &b, p->b_start, p->b_end, p->words_b);
         fputs("</div></section>\n", out);
     }
     if (n < r->n_passages)
@@ -197,8 +235,10 @@ static int put_passages(FILE *out, const nd_result *r)
                 "<p class=\"note\">The first %zu of %zu passages are shown here; all of them "
                 "are in the file <code>--passages</code> writes.</p>\n",
                 n, r->n_passages);
-    free(a);
-    free(b);
+    free(a.bytes);
+    free(b.bytes);
+    nd_text_view_dispose(&a.view);
+    nd_text_view_dispose(&b.view);
     return rc;
 }
 

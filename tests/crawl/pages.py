@@ -9,6 +9,8 @@ usage: pages.py NEARDUP DEMO_DIR
    same pairs and Jaccard as the plain articles, and passages of the same words; each
    page sliced at a passage's offsets, its tags dropped and its references decoded, is
    the plain passage's text; the feed index made with --html-main gives the same pair.
+   Pages of markup with no text of their own give the plain pairs without --html-main.
+   A corrupt gzip body is an error naming the file and offset; the other records count.
    Without --html-main the template alone makes no pair of two pages that share nothing
    else.
 2. Article 000 in windows-1256 and ISO-8859-6 (no label: ICU's detector), a Chinese page
@@ -70,11 +72,21 @@ def words_of_page_slice(body, start, end, encoding):
     return html.unescape(piece).split()
 
 
+def bare_page(text):
+    """The article as a page with markup but no visible text of its own."""
+    paras = "".join(f"<p>{html.escape(p)}</p>\n" for p in text.split("\n") if p.strip())
+    return (f"<!DOCTYPE html><html><head><title>t</title><style>p{{}}</style></head><body>"
+            f"<script>var a = '<p>not text</p>';</script><!-- a comment -->\n{paras}"
+            f"</body></html>")
+
+
 def warc_record(url, body, codings):
     headers = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
     if "gzip" in codings:
         body = gzip.compress(body)
         headers += b"Content-Encoding: gzip\r\n"
+    if "corrupt" in codings:
+        body = body[:len(body) // 2]
     if "chunked" in codings:
         chunks = [body[i:i + 1000] for i in range(0, len(body), 1000)]
         body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
@@ -104,6 +116,15 @@ def html_pages(tmp):
         for n, codings in zip(names, [("chunked",), ("gzip",), ("chunked", "gzip")]):
             f.write(warc_record(f"https://news.example/{n}",
                                 page(article(n)).encode(), codings))
+    bare_dir = os.path.join(tmp, "bare")
+    os.makedirs(bare_dir)
+    for n in names:
+        open(os.path.join(bare_dir, n), "w", encoding="utf-8").write(bare_page(article(n)))
+    with open(os.path.join(tmp, "broken.warc.gz"), "wb") as f:
+        f.write(warc_record("https://news.example/bad", page(article("003")).encode(),
+                            ("gzip", "corrupt")))
+        for n in names:
+            f.write(warc_record(f"https://news.example/{n}", page(article(n)).encode(), ("gzip",)))
     common = ["--threshold", "0.1", "--format", "csv"]
     run(*common, "--pairs", f"{tmp}/plain.csv", "--passages", f"{tmp}/plain_p.csv", plain_dir)
     run(*common, "--html-main", "--pairs", f"{tmp}/pages.csv", "--passages",
@@ -116,6 +137,17 @@ def html_pages(tmp):
     warc_pairs = {(a.strip("<>").rsplit(":", 1)[-1], b.strip("<>").rsplit(":", 1)[-1]): j
                   for (a, b), j in pair_set(f"{tmp}/warc.csv").items()}
     check(warc_pairs == plain, f"chunked/gzip WARC responses: the plain pairs {warc_pairs}")
+    run(*common, "--pairs", f"{tmp}/bare.csv", bare_dir)
+    check(pair_set(f"{tmp}/bare.csv") == plain,
+          "pages of markup without text of their own: the plain pairs, without --html-main")
+    p = subprocess.run([NEARDUP, *common, "--html-main", "--pairs", f"{tmp}/broken.csv",
+                        os.path.join(tmp, "broken.warc.gz")], capture_output=True)
+    named = re.search(rb"broken\.warc\.gz:\d+: error: the gzip HTTP body is corrupt", p.stderr)
+    broken = {(a.strip("<>").rsplit(":", 1)[-1], b.strip("<>").rsplit(":", 1)[-1]): j
+              for (a, b), j in pair_set(f"{tmp}/broken.csv").items()}
+    check(p.returncode == 3 and named is not None and broken == plain,
+          f"a corrupt gzip body: exit {p.returncode}, an error naming the file and offset, "
+          f"the other records' pairs {broken}")
     plain_p, page_p = rows(f"{tmp}/plain_p.csv"), rows(f"{tmp}/pages_p.csv")
     check(len(plain_p) == len(page_p) and len(plain_p) > 0,
           f"as many passages: {len(plain_p)} plain, {len(page_p)} pages")
