@@ -225,6 +225,60 @@ Test(html, text_without_scripts_styles_and_comments)
     nd_map_dispose(&m);
 }
 
+/* The first word of page text t, and where the map puts it. */
+static uint32_t first_word_at(const char *page, const char *word)
+{
+    nd_offset_map m = {0};
+    char *text = page_text(page, false, &m);
+    const char *at = strstr(text, word);
+    cr_assert(at, "%s not in \"%s\"", word, text);
+    nd_map_cursor cursor = {0};
+    const uint32_t orig = nd_map_start(&m, &cursor, (uint32_t)(at - text));
+    free(text);
+    nd_map_dispose(&m);
+    return orig;
+}
+
+Test(html, text_the_parser_joins_keeps_its_place)
+{
+    /* after a stray end tag, and past </body>, MyHTML adds to a text node it gives no
+     * span: each word is still found at its bytes */
+    const char stray[] = "<!DOCTYPE html><p>alpha bravo</span> charlie delta</p>";
+    cr_assert_eq(first_word_at(stray, "alpha"), (uint32_t)(strstr(stray, "alpha") - stray));
+    cr_assert_eq(first_word_at(stray, "charlie"), (uint32_t)(strstr(stray, "charlie") - stray));
+    const char past_body[] = "<!DOCTYPE html>\n<html><body>alpha bravo</body>\n</html>\n";
+    cr_assert_eq(first_word_at(past_body, "alpha"),
+                 (uint32_t)(strstr(past_body, "alpha") - past_body));
+}
+
+Test(html, legacy_references_without_a_semicolon)
+{
+    const char page[] = "<!DOCTYPE html><p>&copy2024\r\nalpha bravo zz&ampxy&amp; charlie</p>";
+    cr_assert_eq(first_word_at(page, "alpha"), (uint32_t)(strstr(page, "alpha") - page));
+    cr_assert_eq(first_word_at(page, "charlie"), (uint32_t)(strstr(page, "charlie") - page));
+    cr_assert_eq(first_word_at(page, "2024"), (uint32_t)(strstr(page, "2024") - page));
+}
+
+Test(html, nesting_and_joins_past_the_bounds_cost_no_more)
+{
+    /* 5,000 "<div/>" (each opens a div) and 5,000 stray end tags: the text is all there */
+    const size_t n = 5000;
+    char *page = malloc(n * 16 + 64);
+    size_t len = (size_t)sprintf(page, "<!DOCTYPE html><body>");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(page + len, "<div/>x </q>y ");
+    nd_offset_map m = {0};
+    char *text = page_text(page, false, &m);
+    size_t xs = 0, ys = 0;
+    for (const char *t = text; *t; t++)
+        xs += *t == 'x', ys += *t == 'y';
+    cr_assert_eq(xs, n);
+    cr_assert_eq(ys, n);
+    free(text);
+    free(page);
+    nd_map_dispose(&m);
+}
+
 Test(html, main_content_drops_the_template)
 {
     const char page[] = "<html><body><header><nav><a href=/>Home</a></nav></header>"

@@ -25,9 +25,13 @@ static int coding_of(const char *name, size_t len)
     static const struct {
         const char *name;
         int coding;
-    } known[] = {{"chunked", ND_CODING_CHUNKED}, {"gzip", ND_CODING_GZIP},
-                 {"x-gzip", ND_CODING_GZIP},     {"deflate", ND_CODING_DEFLATE},
-                 {"br", ND_CODING_BROTLI},       {"identity", 0}};
+    } known[] = {{"chunked", ND_CODING_CHUNKED},
+                 {"gzip", ND_CODING_GZIP},
+                 {"x-gzip", ND_CODING_GZIP},
+                 {"deflate", ND_CODING_DEFLATE},
+                 {"br", ND_CODING_BROTLI},
+                 {"identity", 0},
+                 {"none", 0}};
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strlen(known[i].name) == len && !strncasecmp(name, known[i].name, len))
             return known[i].coding;
@@ -241,7 +245,7 @@ int nd_http_body_decode(const unsigned char *body, size_t len, nd_http_codings c
                         unsigned char **tmp, size_t *tmp_cap, char *why, size_t why_len)
 {
     int n = 0;
-    while (n < 4 && (codings >> (4 * n) & 15))
+    while (n < 4 && (codings >> (4 * n) & 15) && len > 0) /* (an empty body is empty) */
         n++;
     /* the last coding applied is undone first; the passes alternate between the two
      * buffers so that the last one writes to *out */

@@ -26,16 +26,37 @@ static bool reads_as_html(const nd_view_rules *rules, const unsigned char *body,
     return !jsonl && nd_html_sniff(body, len);
 }
 
+/* The start of a page in UTF-16 (after its byte order mark) as ASCII, other characters
+ * as '?', to sniff: into ascii, of n bytes. */
+static size_t utf16_as_ascii(const unsigned char *body, size_t len, bool big_endian,
+                             unsigned char *ascii, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 2; i + 1 < len && k < n; i += 2) {
+        const unsigned unit = big_endian ? (unsigned)body[i] << 8 | body[i + 1]
+                                         : (unsigned)body[i + 1] << 8 | body[i];
+        ascii[k++] = unit < 0x80 ? (unsigned char)unit : '?';
+    }
+    return k;
+}
+
 void nd_view_resolve(const nd_view_rules *rules, const unsigned char *body, size_t len,
                      nd_markup markup, nd_charset declared, bool jsonl, nd_view_spec *spec)
 {
     memset(spec, 0, sizeof(*spec));
-    spec->html = reads_as_html(rules, body, len, markup, jsonl);
-    spec->html_main = spec->html && rules->html_main;
     spec->charset = ND_CHARSET_UTF8;
+    const nd_charset bom =
+        jsonl ? ND_CHARSET_UNKNOWN : nd_charset_of_bom(body, len, &spec->bom_len);
+    if (bom != ND_CHARSET_UNKNOWN && bom != ND_CHARSET_UTF8) { /* UTF-16: sniffed as ASCII */
+        unsigned char ascii[1024];
+        const size_t n = utf16_as_ascii(body, len, body[0] == 0xFE, ascii, sizeof(ascii));
+        spec->html = reads_as_html(rules, ascii, n, markup, jsonl);
+    } else {
+        spec->html = reads_as_html(rules, body, len, markup, jsonl);
+    }
+    spec->html_main = spec->html && rules->html_main;
     if (jsonl)
         return;
-    const nd_charset bom = nd_charset_of_bom(body, len, &spec->bom_len);
     char label[64];
     if (bom != ND_CHARSET_UNKNOWN) {
         spec->charset = bom;

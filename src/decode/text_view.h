@@ -10,6 +10,10 @@
 #include "decode/html_text.h"
 #include "text/tokenize.h"
 
+/* The largest document a view is made of: its map's offsets are 32-bit, and text in
+ * UTF-8 may take three bytes for one. */
+#define ND_VIEW_MAX_BYTES ((size_t)1 << 30)
+
 /* How the bytes of a document are to be read. */
 typedef enum { ND_MARKUP_UNKNOWN, ND_MARKUP_PLAIN, ND_MARKUP_HTML } nd_markup;
 

@@ -178,7 +178,7 @@ static void cache_clear(text_cache *cache, uint32_t keep)
             continue;
         }
         cache->loaded[kept++] = keep;
-        cache->held += t->len + t->len / CP_STEP * 8;
+        cache->held += t->len + t->len / CP_STEP * 8 + (t->view ? nd_text_view_bytes(t->view) : 0);
     }
     cache->n_loaded = kept;
 }

@@ -590,6 +590,11 @@ static char *jsonl_fallback_id(const nd_corpus *c, const nd_doc *d)
 static int scan_view(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_t len,
                      const nd_view_spec *spec, uint32_t *sig)
 {
+    if (len > ND_VIEW_MAX_BYTES) { /* (offsets in a view's map are 32-bit) */
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EINVAL;
+        return 0;
+    }
     int rc = nd_text_view_make(&s->view, bytes, len, spec);
     if (rc == ND_EFORMAT) {
         d->status = ND_DOC_SKIPPED;
@@ -598,8 +603,13 @@ static int scan_view(nd_scanner *s, nd_doc *d, const unsigned char *bytes, size_
             strdup(spec->html ? "the HTML parser failed" : "the charset converter failed");
         return 0;
     }
-    if (rc < 0 || s->view.len >= UINT32_MAX)
-        return rc < 0 ? rc : ND_EINVAL;
+    if (rc < 0)
+        return rc;
+    if (s->view.len >= UINT32_MAX) {
+        d->status = ND_DOC_SKIPPED;
+        d->error = ND_EINVAL;
+        return 0;
+    }
     s->mapped = &s->view;
     rc = scan_bytes(s, d, (unsigned char *)s->view.text, s->view.len, sig);
     s->mapped = NULL;
@@ -673,11 +683,17 @@ static int read_and_scan(nd_scanner *s, const nd_corpus *c, nd_doc *d, uint32_t 
                     d->kind == ND_DOC_JSONL_LINE, &spec);
     if (spec.unknown[0] && !(d->charset_label = strdup(spec.unknown)))
         return ND_ENOMEM;
+    /* a page that names no charset and is not UTF-8: the detector (text goes to it in
+     * scan_as_read, once the scan finds a bad byte) */
+    if (spec.html && spec.from == ND_CHARSET_FROM_NONE && !s->opts->strict &&
+        d->kind != ND_DOC_JSONL_LINE)
+        detect_charset(s, bytes, len, &spec, d);
     const bool as_read = nd_view_is_identity(&spec);
     if (len >= UINT32_MAX) {
         d->status = ND_DOC_SKIPPED;
         d->error = ND_EINVAL;
-    } else if ((as_read || !spec.bom_len) && nd_bytes_look_binary(bytes, len)) {
+    } else if (spec.charset == ND_CHARSET_UTF8 && nd_bytes_look_binary(bytes, len)) {
+        /* (UTF-16 and UTF-32 hold NUL bytes: a converted document is not called binary) */
         d->status = ND_DOC_SKIPPED;
         d->error = ND_EFORMAT;
         d->first_invalid = (int64_t)((const unsigned char *)memchr(bytes, 0, len) - bytes);

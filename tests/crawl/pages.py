@@ -16,9 +16,9 @@ usage: pages.py NEARDUP DEMO_DIR
 2. Article 000 in windows-1256 and ISO-8859-6 (no label: ICU's detector), a Chinese page
    in GB18030 (<meta charset>) and a Japanese text in Shift_JIS pair with their UTF-8
    versions at Jaccard 1.0; passage offsets slice the legacy bytes.
-3. Hostile pages (unclosed tags, 100,000 nested divs, a 50 MB attribute, an unterminated
-   comment, bad character references, an unknown <meta charset>): exit 0, the unknown
-   charset named.
+3. Hostile pages (unclosed tags, 100,000 nested divs, 80,000 "<div/>", stray end tags,
+   texts in a table outside its cells, a 50 MB attribute, an unterminated comment, bad
+   character references, an unknown <meta charset>): exit 0, the unknown charset named.
 """
 import csv, glob, gzip, html, io, os, re, subprocess, sys, tempfile
 
@@ -236,6 +236,11 @@ def hostile(tmp):
         "references.html": "<!DOCTYPE html><p>&#0; &#x110000; &#xD800; &bogus; &amp &lt;&#65;"
                            "&#x41&notit; &notin; &#99999999999; &",
         "charset.html": '<!DOCTYPE html><meta charset="no-such-charset"><p>some words here',
+        # HTML5 tree construction costs n * n for these, bounded before parsing
+        "selfclosing.html": "<!DOCTYPE html><body>" + "<div/>x " * 80000,
+        "stray.html": "<!DOCTYPE html><body><p>" + "y </x> " * 80000,
+        "table.html": "<!DOCTYPE html><body><table>" + "y <tr></tr>" * 80000,
+        "emptycomment.html": "<!DOCTYPE html><body><!-->" + "<div>y " * 80000,
     }
     for name, text in pages.items():
         open(os.path.join(d, name), "w").write(text)
