@@ -9,22 +9,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <gumbo.h>
 #include <myhtml/api.h>
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Text bytes under a Gumbo node, without recursion. */
 static size_t gumbo_text(GumboNode *root)
@@ -77,19 +65,10 @@ int main(int argc, char **argv)
     }
     const int rounds = atoi(argv[1]), n = argc - 2;
     char **pages = calloc((size_t)n, sizeof(*pages));
-    size_t *lens = calloc((size_t)n, sizeof(*lens)), total = 0;
-    for (int i = 0; i < n; i++) {
-        FILE *f = fopen(argv[i + 2], "rb");
-        if (!f || fseek(f, 0, SEEK_END) != 0)
-            return perror(argv[i + 2]), 1;
-        lens[i] = (size_t)ftell(f);
-        rewind(f);
-        pages[i] = malloc(lens[i] + 1);
-        if (fread(pages[i], 1, lens[i], f) != lens[i])
-            return perror(argv[i + 2]), 1;
-        fclose(f);
-        total += lens[i];
-    }
+    size_t *lens = calloc((size_t)n, sizeof(*lens));
+    const size_t total = bench_load(argv + 2, n, pages, lens);
+    if (total == 0)
+        return 1;
     myhtml_t *myhtml = myhtml_create();
     myhtml_init(myhtml, MyHTML_OPTIONS_PARSE_MODE_SINGLE, 1, 0);
     myhtml_tree_t *tree = myhtml_tree_create();
@@ -98,28 +77,28 @@ int main(int argc, char **argv)
            *gb = calloc((size_t)rounds, sizeof(double));
     size_t my_text = 0, gb_text = 0;
     for (int r = 0; r < rounds; r++) { /* the two in turn, round by round */
-        double t0 = now();
+        double t0 = bench_now();
         my_text = 0;
         for (int i = 0; i < n; i++) {
             myhtml_parse(tree, MyENCODING_UTF_8, pages[i], lens[i]);
             my_text += myhtml_text(myhtml_tree_get_document(tree));
         }
-        my[r] = now() - t0;
-        t0 = now();
+        my[r] = bench_now() - t0;
+        t0 = bench_now();
         gb_text = 0;
         for (int i = 0; i < n; i++) {
             GumboOutput *out = gumbo_parse_with_options(&kGumboDefaultOptions, pages[i], lens[i]);
             gb_text += gumbo_text(out->document);
             gumbo_destroy_output(&kGumboDefaultOptions, out);
         }
-        gb[r] = now() - t0;
+        gb[r] = bench_now() - t0;
     }
-    qsort(my, (size_t)rounds, sizeof(double), by_value);
-    qsort(gb, (size_t)rounds, sizeof(double), by_value);
+    const double my_median = bench_median(my, (size_t)rounds);
+    const double gb_median = bench_median(gb, (size_t)rounds);
     printf("parse and walk, median of %d rounds: MyHTML %.1f MB/s, Gumbo %.1f MB/s of HTML "
            "(text nodes: %zu and %zu bytes)\n",
-           rounds, (double)total / my[rounds / 2] / 1e6, (double)total / gb[rounds / 2] / 1e6,
-           my_text, gb_text);
+           rounds, (double)total / my_median / 1e6, (double)total / gb_median / 1e6, my_text,
+           gb_text);
     myhtml_tree_destroy(tree);
     myhtml_destroy(myhtml);
     return 0;

@@ -543,8 +543,9 @@ typedef struct text_out {
     nd_offset_map *map;
 } text_out;
 
-/* (with o NULL, an alignment only measures how far it goes) */
-static int put_copy(text_out *o, const char *s, size_t n, size_t orig)
+/* Appends n bytes of text made from page bytes [orig, orig + orig_len): a copy of them
+ * when copy, else one atom (with o NULL, an alignment only measures how far it goes). */
+static int put_text(text_out *o, const char *s, size_t n, size_t orig, size_t orig_len, bool copy)
 {
     if (!o)
         return 0;
@@ -552,18 +553,18 @@ static int put_copy(text_out *o, const char *s, size_t n, size_t orig)
         return ND_ENOMEM;
     memcpy(*o->bytes + o->len, s, n);
     o->len += n;
-    return nd_map_copy(o->map, (uint32_t)orig, (uint32_t)n, 0);
+    return copy ? nd_map_copy(o->map, (uint32_t)orig, (uint32_t)n, 0)
+                : nd_map_atom(o->map, (uint32_t)orig, (uint32_t)orig_len, (uint32_t)n, 0);
+}
+
+static int put_copy(text_out *o, const char *s, size_t n, size_t orig)
+{
+    return put_text(o, s, n, orig, n, true);
 }
 
 static int put_atom(text_out *o, const char *s, size_t n, size_t orig, size_t orig_len)
 {
-    if (!o)
-        return 0;
-    if (ND_GROW(*o->bytes, *o->cap, o->len + n + 1) < 0)
-        return ND_ENOMEM;
-    memcpy(*o->bytes + o->len, s, n);
-    o->len += n;
-    return nd_map_atom(o->map, (uint32_t)orig, (uint32_t)orig_len, (uint32_t)n, 0);
+    return put_text(o, s, n, orig, orig_len, false);
 }
 
 static bool is_name_char(unsigned char c)
