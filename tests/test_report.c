@@ -57,8 +57,33 @@ Test(report, says_what_deduplicating_removes)
     char *html = make_report();
     /* the seeds' pair and the two copies of the hostile document: 2 of 7 */
     cr_assert(strstr(html, "Deduplicating would remove 2 of 7 documents (28.6%)"), "%s", html);
-    cr_assert(strstr(html, "<tr><td>2</td><td>2</td><td>4</td></tr>"), "%s", html);
+    /* the charts: which pairs are compared, and the clusters by size (two of two) */
+    cr_assert(strstr(html, "<title>Which pairs are compared</title>"), "%s", html);
+    cr_assert(strstr(html, "<title>2 documents: 2 clusters</title>"), "%s", html);
     free(html);
+}
+
+/* One section per group, largest first, listed in the contents: each distinct text by
+ * its first line and id, the kept one marked, identical copies on one line, the share of
+ * wording in common with the kept one, and the passages of the group with the words
+ * that differ marked. */
+Test(report, groups_with_titles_copies_and_differences)
+{
+    char *html = make_report();
+    cr_assert(strstr(html, "<a href=\"#cluster-1\">group 1</a>: 2 documents"), "%s", html);
+    cr_assert(strstr(html, "<section class=\"cluster\" id=\"cluster-1\">"), "%s", html);
+    cr_assert(strstr(html, "1 identical copy: <bdi>x2.txt</bdi>"), "%s", html);
+    cr_assert(strstr(html, "<td>the kept one</td>"), "%s", html);
+    cr_assert(strstr(html, "<td class=\"num\">32%</td>"), "the seeds' pair, at 0.32: %s", html);
+    /* the title of 000 is its first line */
+    cr_assert(
+        strstr(html,
+               "<span class=\"title\" dir=\"auto\">\xd8\xa7\xd9\x84\xd9\x88\xd9\x82\xd8\xaa-"),
+        "%s", html);
+    /* 000 and 001 tell one story in other words: some are marked on each side */
+    cr_assert(strstr(html, "<del>"), "%s", html);
+    cr_assert(strstr(html, "<ins>"), "%s", html);
+    cr_assert(strstr(html, "Passages shared by documents that are not near-duplicates"));
 }
 
 /* Document text is escaped; ids are isolated; text blocks carry dir="auto". */
@@ -103,6 +128,11 @@ static const char probe[] =
     "    .backgroundColor);\n"
     "root.setAttribute('data-mark-weight', getComputedStyle(document.querySelector('mark'))\n"
     "    .fontWeight);\n"
+    "const ins = document.querySelector('ins');\n"
+    "root.setAttribute('data-ins-weight', ins ? getComputedStyle(ins).fontWeight : 'none');\n"
+    "root.setAttribute('data-ins-bg', ins ? getComputedStyle(ins).backgroundColor : 'none');\n"
+    "root.setAttribute('data-charts', [...document.querySelectorAll('svg')]\n"
+    "    .filter(c => c.getBoundingClientRect().width > 100).length);\n"
     "root.setAttribute('data-probe', 'ran');\n"
     "</script>\n";
 
@@ -155,12 +185,15 @@ Test(report, renders_in_chromium)
     cr_assert_eq(atoi(attribute(dom, "data-arabic-rtl")), arabic, "Arabic blocks render RTL");
     cr_assert_str_eq(attribute(dom, "data-mark-weight"), "400", "highlights keep the weight");
     cr_assert_str_neq(attribute(dom, "data-mark-bg"), "rgba(0, 0, 0, 0)");
+    cr_assert_str_eq(attribute(dom, "data-ins-weight"), "400", "changed words keep the weight");
+    cr_assert_str_neq(attribute(dom, "data-ins-bg"), "rgba(0, 0, 0, 0)");
+    cr_assert_eq(atoi(attribute(dom, "data-charts")), 2, "the two charts are drawn");
     free(dom);
     free(html);
 }
 
-/* Past the passages a page shows, the report says how many it shows and where the rest
- * are, whether or not a passages file was asked for. */
+/* Past the passages a page shows, the report says how many more there are and how to
+ * list them, whether or not a passages file was asked for. */
 Test(report, says_how_many_passages_it_shows)
 {
     char path[700];
@@ -181,7 +214,11 @@ Test(report, says_how_many_passages_it_shows)
     cli_result_dispose(&r);
     snprintf(path, sizeof(path), "%s/many.html", dir);
     char *html = read_file(path, NULL);
-    cr_assert(strstr(html, "The first 2000 of 2115 passages are shown here"), "no note");
-    cr_assert_null(strstr(html, "more passages are in the passages file"));
+    /* 100 passages shown of the 2,115 (none joins near-duplicates): the others counted,
+     * and the option that lists them named, no file that may not exist */
+    cr_assert(strstr(html, "2015 more shared passages; <code>--passages FILE</code> lists "
+                           "them all."),
+              "no note");
+    cr_assert_null(strstr(html, "passages file"));
     free(html);
 }
