@@ -83,6 +83,8 @@ Test(report, groups_with_titles_copies_and_differences)
     /* 000 and 001 tell one story in other words: some are marked on each side */
     cr_assert(strstr(html, "<del>"), "%s", html);
     cr_assert(strstr(html, "<ins>"), "%s", html);
+    /* each row links to the passages of its document shown below */
+    cr_assert(strstr(html, "shares <a href=\"#passage-"), "%s", html);
     cr_assert(strstr(html, "Passages shared by documents that are not near-duplicates"));
 }
 

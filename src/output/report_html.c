@@ -208,6 +208,7 @@ static int put_summary(FILE *out, const nd_result *r)
     if (r->stats.bands > 0)
         nd_put_lsh_chart(out, &r->stats, r->corpus->opts.threshold);
     nd_put_cluster_chart(out, &cs);
+    nd_put_host_chart(out, &cs);
     fputs("</div>\n", out);
     nd_crawl_stats_dispose(&cs);
     return 0;
@@ -297,9 +298,24 @@ static void put_date(FILE *out, int64_t date)
         fprintf(out, " &middot; %s", text);
 }
 
+/* Links to the passages shown that doc is a side of. */
+static void put_passage_links(FILE *out, const nd_result *r, uint32_t doc, const size_t *shown,
+                              size_t n_shown)
+{
+    size_t links = 0;
+    for (size_t k = 0; k < n_shown; k++) {
+        const nd_passage *p = &r->passages[shown[k]];
+        if (p->doc_a != doc && p->doc_b != doc)
+            continue;
+        fprintf(out, "%s<a href=\"#passage-%zu\">passage %zu</a>",
+                links++ ? ", " : " &middot; shares ", shown[k] + 1, shown[k] + 1);
+    }
+}
+
 /* The rows of a cluster: each distinct text once (its copies on its line), the kept
- * document first, at most MAX_ROWS of them. */
-static int put_cluster_rows(FILE *out, const nd_result *r, const cluster_ref *cl, shown_text *t)
+ * document first, at most MAX_ROWS of them, each with links to its passages shown. */
+static int put_cluster_rows(FILE *out, const nd_result *r, const cluster_ref *cl, shown_text *t,
+                            const size_t *shown, size_t n_shown)
 {
     const nd_corpus *c = r->corpus;
     const uint32_t kept = r->members[cl->first].kept_doc;
@@ -326,6 +342,7 @@ static int put_cluster_rows(FILE *out, const nd_result *r, const cluster_ref *cl
             put_id(out, c, doc);
             put_date(out, c->docs[doc].date);
             fputs(doc == kept ? " &middot; <strong>kept</strong>" : "", out);
+            put_passage_links(out, r, doc, shown, n_shown);
             size_t copies = 0;
             for (size_t j = cl->first; j < cl->first + cl->size; j++)
                 copies += c->docs[r->members[j].doc].text_first == doc && r->members[j].doc != doc;
@@ -425,31 +442,33 @@ static int put_passage(FILE *out, const nd_result *r, size_t i, shown_text *a, s
 }
 
 /* The passages whose documents are both in cluster number (or, for 0, in no common
- * cluster), in their order (by documents), at most max of them; *left_out the others. */
-static int put_passages_of(FILE *out, const nd_result *r, const uint32_t *member_of,
-                           uint32_t number, size_t max, shown_text *a, shown_text *b,
-                           size_t *left_out)
+ * cluster), in their order (by documents): the first max into shown (*n_shown of them),
+ * and *left_out the count of the others. */
+static void select_passages(const nd_result *r, const uint32_t *member_of, uint32_t number,
+                            size_t max, size_t *shown, size_t *n_shown, size_t *left_out)
 {
-    size_t shown = 0;
-    *left_out = 0;
+    *n_shown = *left_out = 0;
     for (size_t i = 0; i < r->n_passages; i++) {
         const nd_passage *p = &r->passages[i];
         const uint32_t ma = member_of[p->doc_a], mb = member_of[p->doc_b];
         const uint32_t ca = ma == UINT32_MAX ? 0 : r->members[ma].cluster;
         const uint32_t cb = mb == UINT32_MAX ? 0 : r->members[mb].cluster;
-        const bool in = number ? ca == number && cb == number : !(ca && ca == cb);
-        if (!in)
+        if (number ? ca != number || cb != number : ca && ca == cb)
             continue;
-        if (shown == max) {
+        if (*n_shown < max)
+            shown[(*n_shown)++] = i;
+        else
             ++*left_out;
-            continue;
-        }
-        const int rc = put_passage(out, r, i, a, b);
-        if (rc < 0)
-            return rc;
-        shown++;
     }
-    return 0;
+}
+
+static int put_passages(FILE *out, const nd_result *r, const size_t *shown, size_t n, shown_text *a,
+                        shown_text *b)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++)
+        rc = put_passage(out, r, shown[k], a, b);
+    return rc;
 }
 
 static void put_passages_left_out(FILE *out, size_t left_out)
@@ -470,11 +489,12 @@ static int put_clusters(FILE *out, const nd_result *r, const cluster_ref *cl, si
         fprintf(out,
                 "<section class=\"cluster\" id=\"cluster-%u\"><h3>Group %u: %u documents</h3>\n",
                 cl[k].number, cl[k].number, cl[k].size);
-        rc = put_cluster_rows(out, r, &cl[k], &t);
-        size_t left_out = 0;
+        size_t shown[MAX_CLUSTER_PASSAGES], n_shown, left_out;
+        select_passages(r, member_of, cl[k].number, MAX_CLUSTER_PASSAGES, shown, &n_shown,
+                        &left_out);
+        rc = put_cluster_rows(out, r, &cl[k], &t, shown, n_shown);
         if (rc == 0)
-            rc = put_passages_of(out, r, member_of, cl[k].number, MAX_CLUSTER_PASSAGES, &a, &b,
-                                 &left_out);
+            rc = put_passages(out, r, shown, n_shown, &a, &b);
         put_passages_left_out(out, left_out);
         fputs("<p><a href=\"#contents\">back to the groups</a></p></section>\n", out);
     }
@@ -492,8 +512,9 @@ static int put_other_passages(FILE *out, const nd_result *r, const uint32_t *mem
         fputs("<p class=\"note\">Passages were not searched (<code>--passages FILE</code> "
               "or <code>--report</code> searches them).</p>\n",
               out);
-    size_t left_out = 0;
-    const int rc = put_passages_of(out, r, member_of, 0, MAX_OTHER_PASSAGES, &a, &b, &left_out);
+    size_t shown[MAX_OTHER_PASSAGES], n_shown, left_out;
+    select_passages(r, member_of, 0, MAX_OTHER_PASSAGES, shown, &n_shown, &left_out);
+    const int rc = put_passages(out, r, shown, n_shown, &a, &b);
     put_passages_left_out(out, left_out);
     text_dispose(&a);
     text_dispose(&b);

@@ -23,5 +23,8 @@ int nd_put_word_diff(FILE *out, const unsigned char *side, size_t len, const uns
  * and rows, the threshold, the counts), and the clusters by size. */
 void nd_put_lsh_chart(FILE *out, const nd_stats *s, double threshold);
 void nd_put_cluster_chart(FILE *out, const nd_crawl_stats *cs);
+/* For documents with a URL (WARC): the share of each host's documents that are
+ * duplicates, for the hosts with the most documents. */
+void nd_put_host_chart(FILE *out, const nd_crawl_stats *cs);
 
 #endif

@@ -5,6 +5,7 @@
 #include "output/report_parts.h"
 
 #include <math.h>
+#include <string.h>
 
 #define W 420
 #define H 220
@@ -116,5 +117,39 @@ void nd_put_cluster_chart(FILE *out, const nd_crawl_stats *cs)
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%llu</text>",
                     x + slot / 2, H - BOTTOM - h - 3, (unsigned long long)cs->clusters[k]);
     }
+    fputs("</g></svg></figure>\n", out);
+}
+
+void nd_put_host_chart(FILE *out, const nd_crawl_stats *cs)
+{
+    enum { HOSTS = 12, ROW = 16 };
+    const size_t n = cs->n_hosts < HOSTS ? cs->n_hosts : HOSTS;
+    if (n == 0)
+        return;
+    const int height = TOP + (int)n * ROW + BOTTOM;
+    fprintf(out,
+            "<figure class=\"chart\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+            "role=\"img\"><title>Duplicates by host</title><desc>The share of each host's "
+            "documents that a deduplication removes, for the %zu hosts with the most "
+            "documents.</desc><g font-size=\"11\" fill=\"#333\">",
+            W, height, W, height, n);
+    const int bar_left = 150, bar_width = W - bar_left - 90;
+    for (size_t i = 0; i < n; i++) {
+        const nd_dup_count *c = &cs->hosts[i].count;
+        const double rate = c->docs ? (double)c->dup_docs / (double)c->docs : 0;
+        const int y = TOP + (int)i * ROW;
+        fputs("<text x=\"4\" y=\"", out);
+        fprintf(out, "%d\">", y + 11);
+        nd_put_escaped(out, (const unsigned char *)cs->hosts[i].host,
+                       strlen(cs->hosts[i].host) < 28 ? strlen(cs->hosts[i].host) : 28);
+        fprintf(out,
+                "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+                "fill=\"#c0763b\"/><text x=\"%.1f\" y=\"%d\">%.0f%% of %llu</text>",
+                bar_left, y + 2, rate * bar_width, ROW - 4, bar_left + rate * bar_width + 4, y + 11,
+                100 * rate, (unsigned long long)c->docs);
+    }
+    fprintf(out,
+            "<text x=\"4\" y=\"%d\">the share of each host's documents that are duplicates</text>",
+            height - 10);
     fputs("</g></svg></figure>\n", out);
 }

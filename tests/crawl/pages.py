@@ -137,6 +137,11 @@ def html_pages(tmp):
     warc_pairs = {(a.strip("<>").rsplit(":", 1)[-1], b.strip("<>").rsplit(":", 1)[-1]): j
                   for (a, b), j in pair_set(f"{tmp}/warc.csv").items()}
     check(warc_pairs == plain, f"chunked/gzip WARC responses: the plain pairs {warc_pairs}")
+    run(*common, "--html-main", "--report", f"{tmp}/warc.html", "--pairs", "/dev/null", warc)
+    report = open(f"{tmp}/warc.html", encoding="utf-8").read()
+    check("<title>Duplicates by host</title>" in report and "news.example" in report
+          and "&lt;p" not in report,
+          "the report of the WARC: duplicates by host, the pages' text (no markup)")
     run(*common, "--pairs", f"{tmp}/bare.csv", bare_dir)
     check(pair_set(f"{tmp}/bare.csv") == plain,
           "pages of markup without text of their own: the plain pairs, without --html-main")
