@@ -98,7 +98,7 @@ typedef enum { ND_INPUT_AUTO, ND_INPUT_TEXT, ND_INPUT_JSONL, ND_INPUT_WARC } nd_
  * (the text of a JSONL key too); off, none (markup is read as words). */
 typedef enum { ND_HTML_AUTO, ND_HTML_TEXT, ND_HTML_OFF } nd_html_mode;
 
-#define ND_OPTIONS_VERSION 4
+#define ND_OPTIONS_VERSION 5
 
 /* Options of a run. Start from ND_OPTIONS_INIT and change what you need. A program built
  * with an older header (a smaller ND_OPTIONS_VERSION) keeps working with a newer library:
@@ -141,13 +141,15 @@ typedef struct nd_options {
     const char *charset;          /* the charset of documents that name none (a label ICU
                                      knows: "windows-1256"); NULL: UTF-8, or the detector's
                                      guess for bytes that are not UTF-8 (version 4) */
+    const char *title_key;        /* JSONL: key of a title the report shows (dotted for
+                                     nested); NULL: the text's first line (version 5) */
 } nd_options;
 
 #define ND_OPTIONS_INIT                                                                            \
     {                                                                                              \
         ND_OPTIONS_VERSION, ND_NORMALIZE_FULL, ND_ENGINE_FAST, ND_UNIT_WORD, 5, 5, 128, 1, 0.8, 0, \
             0, ND_VERIFY_EXACT, ND_KEEP_FIRST, 0, 6, 8, 50, 0, 0, ND_INPUT_AUTO, "id", "text",     \
-            NULL, 1ull << 30, 0, 64ull << 20, ND_HTML_AUTO, 0, NULL                                \
+            NULL, 1ull << 30, 0, 64ull << 20, ND_HTML_AUTO, 0, NULL, NULL                          \
     }
 
 /* Checks an nd_options; on ND_EINVAL, *why (if not NULL) names the bad option: a value

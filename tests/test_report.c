@@ -194,6 +194,42 @@ Test(report, renders_in_chromium)
     free(html);
 }
 
+/* A JSONL feed's documents are titled by --title-key (a dotted path), else their first
+ * line. */
+Test(report, titles_from_a_key)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/titled.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 2; i++)
+        fprintf(f,
+                "{\"id\":\"d%d\",\"meta\":{\"headline\":\"Headline %d\"},\"text\":\"first "
+                "line %d\\none two three four five six seven eight nine ten eleven\"}\n",
+                i, i, i);
+    fclose(f);
+    cli_result r =
+        run_cli("-q --threshold 0.3 --title-key meta.headline --report '%s/titled.html' --pairs "
+                "/dev/null '%s'",
+                dir, path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    snprintf(path, sizeof(path), "%s/titled.html", dir);
+    char *html = read_file(path, NULL);
+    cr_assert(strstr(html, "<span class=\"title\" dir=\"auto\">Headline 1</span>"), "%s", html);
+    cr_assert_null(strstr(html, "<span class=\"title\" dir=\"auto\">first line"), "%s", html);
+    free(html);
+    r = run_cli(
+        "-q --threshold 0.3 --report '%s/untitled.html' --pairs /dev/null '%s/titled.jsonl'", dir,
+        dir);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cli_result_dispose(&r);
+    snprintf(path, sizeof(path), "%s/untitled.html", dir);
+    html = read_file(path, NULL);
+    cr_assert(strstr(html, "<span class=\"title\" dir=\"auto\">first line 1</span>"), "%s", html);
+    free(html);
+}
+
 /* Past the passages a page shows, the report says how many more there are and how to
  * list them, whether or not a passages file was asked for. */
 Test(report, says_how_many_passages_it_shows)

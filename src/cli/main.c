@@ -63,6 +63,7 @@ enum {
     OPT_HTML,
     OPT_HTML_MAIN,
     OPT_CHARSET,
+    OPT_TITLE_KEY,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +103,7 @@ static const struct option longopts[] = {
     {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
     {"id-key", required_argument, NULL, OPT_ID_KEY},
     {"text-key", required_argument, NULL, OPT_TEXT_KEY},
+    {"title-key", required_argument, NULL, OPT_TITLE_KEY},
     {"dedup-out", required_argument, NULL, OPT_DEDUP_OUT},
     {"run-info", required_argument, NULL, OPT_RUN_INFO},
     {"report", required_argument, NULL, OPT_REPORT},
@@ -153,6 +155,7 @@ static void usage(void)
           "                           *.jsonl *.json *.warc *.wet *.gz *.zst); PATH - reads stdin\n"
           "      --id-key=KEY         JSONL key of the id, dotted for nested keys (id)\n"
           "      --text-key=KEY       JSONL key of the text (text)\n"
+          "      --title-key=KEY      JSONL key of a title the report shows (else the first line)\n"
           "      --strict             a document with invalid UTF-8 is an error, not repaired\n"
           "      --html[=MODE]        auto (default): WARC records of HTML and files that begin\n"
           "                           like a page are read as the page's text; text (or\n"
@@ -522,6 +525,7 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
         break;
     case OPT_ID_KEY: o->id_key = arg; break;
     case OPT_TEXT_KEY: o->text_key = arg; break;
+    case OPT_TITLE_KEY: o->title_key = arg; break;
     case OPT_DEDUP_OUT: cfg->dedup_out = arg; break;
     case OPT_RUN_INFO: cfg->run_info = arg; break;
     case OPT_REPORT:

@@ -19,8 +19,11 @@
  * passes a shorter struct, and only its fields are read. */
 static size_t options_size(int version)
 {
-    static const size_t sizes[] = {0, offsetof(nd_options, all_pairs),
-                                   offsetof(nd_options, max_doc_size), offsetof(nd_options, html),
+    static const size_t sizes[] = {0,
+                                   offsetof(nd_options, all_pairs),
+                                   offsetof(nd_options, max_doc_size),
+                                   offsetof(nd_options, html),
+                                   offsetof(nd_options, title_key),
                                    sizeof(nd_options)};
     return sizes[version];
 }
@@ -94,6 +97,11 @@ int nd_corpus_new(nd_corpus **out, const nd_options *opts)
         return ND_ENOMEM;
     }
     c->opts.charset = c->charset;
+    if (opts->title_key && !(c->title_key = strdup(opts->title_key))) {
+        nd_corpus_free(c);
+        return ND_ENOMEM;
+    }
+    c->opts.title_key = c->title_key;
     c->view_rules = (nd_view_rules){opts->html, opts->html_main != 0,
                                     opts->charset ? nd_charset_find(opts->charset, false) : -1};
     *out = c;
@@ -123,6 +131,7 @@ void nd_corpus_free(nd_corpus *c)
     free(c->text_key);
     free(c->tmpdir);
     free(c->charset);
+    free(c->title_key);
     free(c);
 }
 

@@ -85,8 +85,9 @@ struct nd_corpus {
     size_t n_docs, cap_docs;
     nd_source *sources;
     size_t n_sources, cap_sources;
-    char *tmpdir;  /* owned copy of the option, or NULL */
-    char *charset; /* owned copy of the option, or NULL */
+    char *tmpdir;    /* owned copy of the option, or NULL */
+    char *charset;   /* owned copy of the option, or NULL */
+    char *title_key; /* owned copy of the option, or NULL */
     nd_view_rules view_rules;
     nd_diag_fn diag;
     void *diag_payload;

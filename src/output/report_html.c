@@ -23,6 +23,7 @@
 #include "output/report_parts.h"
 
 #include "common/utf8.h"
+#include "input/jsonl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -149,9 +150,42 @@ static size_t char_start(const unsigned char *s, size_t at)
     return at;
 }
 
-/* A document's title: its first line that holds a letter, at most TITLE_BYTES of it. */
-static void put_title(FILE *out, const shown_text *t)
+/* Writes a title of n bytes, at most TITLE_BYTES of it. */
+static void put_title_text(FILE *out, const unsigned char *s, size_t n)
 {
+    const size_t to = n > TITLE_BYTES ? char_start(s, TITLE_BYTES) : n;
+    fputs("<span class=\"title\" dir=\"auto\">", out);
+    nd_put_escaped(out, s, to);
+    fputs(to < n ? "&hellip;</span>" : "</span>", out);
+}
+
+/* The title at --title-key of a JSONL document, when it has one: true. */
+static bool put_title_key(FILE *out, const nd_corpus *c, uint32_t doc)
+{
+    const nd_doc *d = &c->docs[doc];
+    if (!c->opts.title_key || d->kind != ND_DOC_JSONL_LINE)
+        return false;
+    nd_reader reader = ND_READER_EXACT;
+    const unsigned char *line;
+    unsigned char *title = NULL;
+    size_t cap = 0, len = 0;
+    char why[128];
+    const bool found = nd_doc_line(c, &reader, d, &line) == 0 &&
+                       nd_jsonl_parse(line, d->length, c->id_key, c->opts.title_key, &title, &cap,
+                                      &len, NULL, why, sizeof(why)) == 0 &&
+                       len > 0;
+    if (found)
+        put_title_text(out, title, len);
+    free(title);
+    nd_reader_dispose(&reader);
+    return found;
+}
+
+/* A document's title: at --title-key, else its first line that holds a letter. */
+static void put_title(FILE *out, const nd_corpus *c, uint32_t doc, const shown_text *t)
+{
+    if (put_title_key(out, c, doc))
+        return;
     size_t at = 0;
     while (at < t->text_len) {
         const unsigned char *nl = memchr(t->text + at, '\n', t->text_len - at);
@@ -161,11 +195,7 @@ static void put_title(FILE *out, const shown_text *t)
                (t->text[from] == ' ' || t->text[from] == '\t' || t->text[from] == '\r'))
             from++;
         if (end > from) {
-            const size_t to =
-                end - from > TITLE_BYTES ? char_start(t->text, from + TITLE_BYTES) : end;
-            fputs("<span class=\"title\" dir=\"auto\">", out);
-            nd_put_escaped(out, t->text + from, to - from);
-            fputs(to < end ? "&hellip;</span>" : "</span>", out);
+            put_title_text(out, t->text + from, end - from);
             return;
         }
         at = end + 1;
@@ -273,7 +303,7 @@ static int put_contents(FILE *out, const nd_result *r, const cluster_ref *cl, si
         put_id(out, r->corpus, kept);
         if ((rc = load_text(r->corpus, kept, &t)) == 0) {
             fputs(": ", out);
-            put_title(out, &t);
+            put_title(out, r->corpus, kept, &t);
         }
         fputs("</li>\n", out);
     }
@@ -337,7 +367,7 @@ static int put_cluster_rows(FILE *out, const nd_result *r, const cluster_ref *cl
                 return rc;
             rows++;
             fprintf(out, "<tr%s id=\"doc-%u\"><td>", doc == kept ? " class=\"kept\"" : "", doc);
-            put_title(out, t);
+            put_title(out, c, doc, t);
             fputs("<div class=\"meta\">", out);
             put_id(out, c, doc);
             put_date(out, c->docs[doc].date);
