@@ -320,6 +320,8 @@ typedef enum {
  * copy the struct by value. (A struct rather than one getter per counter: every count
  * is read as a plain typed field, seconds and bands alike, from one call.)
  */
+#define ND_SIMILARITY_BINS 20
+
 typedef struct nd_stats {
     uint32_t struct_size; /* sizeof(nd_stats) of the library */
     uint64_t n_docs, n_bytes, n_tokens, n_shingles;
@@ -340,6 +342,9 @@ typedef struct nd_stats {
                                           joins (each place is aligned with the text's
                                           first; nd_options.all_pairs aligns every two) */
     uint64_t n_jsonl_lines; /* documents that are JSONL lines (what --dedup-out writes) */
+    uint64_t compared_similarity[ND_SIMILARITY_BINS]; /* the candidate pairs verified, by
+                                  MinHash estimate: bin k holds [k, k + 1) / 20, the last
+                                  1.0 too (the report's chart) */
     /* new fields go here, and only here */
 } nd_stats;
 

@@ -60,6 +60,8 @@ Test(report, says_what_deduplicating_removes)
     /* the charts: which pairs are compared, and the clusters by size (two of two) */
     cr_assert(strstr(html, "<title>Which pairs are compared</title>"), "%s", html);
     cr_assert(strstr(html, "<title>2 documents: 2 clusters</title>"), "%s", html);
+    /* and how similar the compared pairs are: the seeds' pair, 0.30-0.35 by its estimate */
+    cr_assert(strstr(html, "<title>How similar the compared pairs are</title>"), "%s", html);
     free(html);
 }
 
@@ -189,7 +191,7 @@ Test(report, renders_in_chromium)
     cr_assert_str_neq(attribute(dom, "data-mark-bg"), "rgba(0, 0, 0, 0)");
     cr_assert_str_eq(attribute(dom, "data-ins-weight"), "400", "changed words keep the weight");
     cr_assert_str_neq(attribute(dom, "data-ins-bg"), "rgba(0, 0, 0, 0)");
-    cr_assert_eq(atoi(attribute(dom, "data-charts")), 2, "the two charts are drawn");
+    cr_assert_eq(atoi(attribute(dom, "data-charts")), 3, "the three charts are drawn");
     free(dom);
     free(html);
 }

@@ -1,12 +1,12 @@
 /*
  * report_html.c: results -> one self-contained HTML page for the people who read them.
  *
- * What a deduplication would remove and two charts (which pairs are compared, clusters
- * by size); a contents list; then one section per cluster, largest first: each distinct
- * text by its title (first line), id, date and the share of its wording it has in common
- * with the kept one, identical copies on one line, and the passages its documents share
- * side by side, the words that differ marked; last, passages that documents which are no
- * near-duplicates share (a quote, a tweet).
+ * What a deduplication would remove and the charts (which pairs are compared, how
+ * similar they are, clusters by size, duplicates by host); a contents list; then one section per
+ * cluster, largest first: each distinct text by its title (first line), id, date and the share of
+ * its wording it has in common with the kept one, identical copies on one line, and the passages
+ * its documents share side by side, the words that differ marked; last, passages that documents
+ * which are no near-duplicates share (a quote, a tweet).
  *
  * The page loads nothing (no script, font or image), so it opens offline and cannot
  * leak. Right-to-left text is shown right: each text block has dir="auto" and
@@ -237,6 +237,7 @@ static int put_summary(FILE *out, const nd_result *r)
             a->bytes ? 100.0 * (double)a->dup_bytes / (double)a->bytes : 0.0);
     if (r->stats.bands > 0)
         nd_put_lsh_chart(out, &r->stats, r->corpus->opts.threshold);
+    nd_put_similarity_chart(out, &r->stats, r->corpus->opts.threshold);
     nd_put_cluster_chart(out, &cs);
     nd_put_host_chart(out, &cs);
     fputs("</div>\n", out);

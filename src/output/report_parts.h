@@ -22,6 +22,9 @@ int nd_put_word_diff(FILE *out, const unsigned char *side, size_t len, const uns
 /* The charts, as inline SVG: which pairs LSH makes candidates (the S-curve of the bands
  * and rows, the threshold, the counts), and the clusters by size. */
 void nd_put_lsh_chart(FILE *out, const nd_stats *s, double threshold);
+/* How similar the candidate pairs compared are (their MinHash estimates), with the
+ * threshold marked. */
+void nd_put_similarity_chart(FILE *out, const nd_stats *s, double threshold);
 void nd_put_cluster_chart(FILE *out, const nd_crawl_stats *cs);
 /* For documents with a URL (WARC): the share of each host's documents that are
  * duplicates, for the hosts with the most documents. */

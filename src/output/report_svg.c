@@ -74,7 +74,7 @@ void nd_put_lsh_chart(FILE *out, const nd_stats *s, double threshold)
             threshold);
     fprintf(out,
             "<text x=\"%.1f\" y=\"%d\">%d bands &#215; %d rows</text>"
-            "<text x=\"%.1f\" y=\"%d\">%llu %s compared</text>"
+            "<text x=\"%.1f\" y=\"%d\">%llu candidate %s</text>"
             "<text x=\"%.1f\" y=\"%d\">%llu near-duplicate %s</text>",
             x_of(0.03), (int)y_of(0.95), s->bands, s->rows, x_of(0.03), (int)y_of(0.95) + 14,
             (unsigned long long)s->n_candidates, s->n_candidates == 1 ? "pair" : "pairs",
@@ -151,5 +151,45 @@ void nd_put_host_chart(FILE *out, const nd_crawl_stats *cs)
     fprintf(out,
             "<text x=\"4\" y=\"%d\">the share of each host's documents that are duplicates</text>",
             height - 10);
+    fputs("</g></svg></figure>\n", out);
+}
+
+void nd_put_similarity_chart(FILE *out, const nd_stats *s, double threshold)
+{
+    uint64_t most = 0, total = 0;
+    for (int k = 0; k < ND_SIMILARITY_BINS; k++) {
+        most = s->compared_similarity[k] > most ? s->compared_similarity[k] : most;
+        total += s->compared_similarity[k];
+    }
+    if (total == 0)
+        return;
+    char description[200];
+    snprintf(description, sizeof(description),
+             "How similar the %llu candidate pairs compared are (their MinHash estimate), "
+             "with the threshold %.2f: pairs to its right are near-duplicates.",
+             (unsigned long long)total, threshold);
+    open_chart(out, "How similar the compared pairs are", description);
+    axes(out, "similarity (MinHash estimate)", "pairs compared");
+    const double slot = (double)(W - LEFT - RIGHT) / ND_SIMILARITY_BINS;
+    for (int k = 0; k < ND_SIMILARITY_BINS; k++) {
+        const double h = (double)s->compared_similarity[k] / (double)most * (H - TOP - BOTTOM);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                "<title>%.2f-%.2f: %llu pairs</title></rect>",
+                LEFT + k * slot + 1, H - BOTTOM - h, slot - 2, h,
+                (k + 1) * 0.05 > threshold ? "#5b8db8" : "#b9c9d6", k * 0.05, (k + 1) * 0.05,
+                (unsigned long long)s->compared_similarity[k]);
+    }
+    for (int k = 0; k <= 10; k += 2)
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>", x_of(k / 10.0),
+                H - BOTTOM + 13, k / 10.0);
+    fprintf(out,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c0392b\" "
+            "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" "
+            "text-anchor=\"end\">threshold %.2f</text>",
+            x_of(threshold), TOP, x_of(threshold), H - BOTTOM, x_of(threshold) - 4, TOP + 10,
+            threshold);
+    fprintf(out, "<text x=\"%d\" y=\"%d\">most: %llu</text>", LEFT + 8, TOP + 10,
+            (unsigned long long)most);
     fputs("</g></svg></figure>\n", out);
 }

@@ -147,7 +147,7 @@ static int list_large_clusters(nd_run_ctx *ctx, listing *l, const nd_member *mem
     nd_pair *texts = NULL;
     size_t n_texts = 0;
     if (rc == 0)
-        rc = nd_verify_stage(ctx, l->c, &need, true, &texts, &n_texts);
+        rc = nd_verify_stage(ctx, l->c, &need, true, &texts, &n_texts, NULL);
     for (size_t i = 0; i < n_members && rc == 0; i++) {
         const nd_member *m = &members[i];
         if (!is_large(l, m->cluster) || m->doc == m->kept_doc)
@@ -210,7 +210,7 @@ static int complete_small_clusters(nd_run_ctx *ctx, listing *l, const nd_pair *v
         if (!is_large(l, l->cluster_of[skipped->keys[i].a]))
             need.keys[need.n++] = skipped->keys[i];
     if (rc == 0)
-        rc = nd_verify_stage(ctx, l->c, &need, false, &more, &n_more);
+        rc = nd_verify_stage(ctx, l->c, &need, false, &more, &n_more, NULL);
     if (rc == 0 && !(*all = malloc((n_verified + n_more + 1) * sizeof(**all))))
         rc = ND_ENOMEM;
     if (rc == 0) {

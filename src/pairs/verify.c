@@ -41,6 +41,7 @@ static inline unsigned lanes_equal(__m128i v, __m128i key)
 typedef struct verify_block {
     nd_pair *pairs;
     size_t n, cap;
+    uint64_t similarity[ND_SIMILARITY_BINS]; /* its candidates by MinHash estimate */
 } verify_block;
 
 typedef struct verify_job {
@@ -321,6 +322,8 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
         if (rc < 0)
             return rc;
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
+        const int bin = (int)(est * ND_SIMILARITY_BINS);
+        out->similarity[bin < ND_SIMILARITY_BINS ? bin : ND_SIMILARITY_BINS - 1]++;
         if (!job->keep_all && (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
         if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
@@ -360,7 +363,7 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
 }
 
 int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool keep_all,
-                    nd_pair **pairs, size_t *n_pairs)
+                    nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
 {
     const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
     verify_job job = {.spill = ctx->spill,
@@ -374,8 +377,11 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
     int rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
     if (rc == 0)
         rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
-    for (size_t b = 0; b < n_blocks; b++)
+    for (size_t b = 0; b < n_blocks; b++) {
+        for (int k = 0; similarity && k < ND_SIMILARITY_BINS; k++)
+            similarity[k] += job.blocks[b].similarity[k];
         free(job.blocks[b].pairs);
+    }
     free(job.blocks);
     return rc;
 }
@@ -399,7 +405,7 @@ static int append_keys(nd_candidates *to, size_t *cap, const nd_pair_key *keys, 
 static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
                         const nd_pair_key *keys, size_t n, nd_candidates *todo, nd_pair **pairs,
                         size_t *n_pairs, size_t *pairs_cap, nd_candidates *skipped,
-                        size_t *skipped_cap)
+                        size_t *skipped_cap, uint64_t *similarity)
 {
     int rc = 0;
     todo->n = 0;
@@ -412,7 +418,7 @@ static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
     nd_pair *got = NULL;
     size_t n_got = 0;
     if (rc == 0)
-        rc = nd_verify_stage(ctx, c, todo, false, &got, &n_got);
+        rc = nd_verify_stage(ctx, c, todo, false, &got, &n_got, similarity);
     if (rc == 0 && ND_GROW(*pairs, *pairs_cap, *n_pairs + n_got) < 0)
         rc = ND_ENOMEM;
     for (size_t i = 0; i < n_got && rc == 0; i++) {
@@ -424,7 +430,8 @@ static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
 }
 
 int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
-                         nd_pair **pairs, size_t *n_pairs, nd_candidates *skipped)
+                         nd_pair **pairs, size_t *n_pairs, nd_candidates *skipped,
+                         uint64_t *similarity)
 {
     uint32_t *forest = nd_forest_new(c->n_docs);
     nd_candidates todo = {malloc(CONNECT_ROUND * sizeof(nd_pair_key)), 0, 0};
@@ -436,7 +443,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     for (size_t at = 0; at < cand->n && rc == 0; at += CONNECT_ROUND) {
         const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
         rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
-                          skipped, &skipped_cap);
+                          skipped, &skipped_cap, similarity);
         nd_report_progress(c, ND_STAGE_VERIFY, at + n, cand->n, "candidate pairs", 0);
     }
     nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */

@@ -12,16 +12,19 @@
 /* The verify stage: the candidates (sorted by a, distinct) whose similarity reaches the
  * threshold (exact, or the MinHash estimate with --verify=estimate), or all of them with
  * keep_all, as pairs in candidate order with both values; *pairs is malloc'd. Sets and
- * signatures are read from the scratch file, blocks of candidates on all threads. */
+ * signatures are read from the scratch file, blocks of candidates on all threads. With
+ * similarity not NULL (ND_SIMILARITY_BINS counts), each candidate's MinHash estimate is
+ * counted in its bin. */
 int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool keep_all,
-                    nd_pair **pairs, size_t *n_pairs);
+                    nd_pair **pairs, size_t *n_pairs, uint64_t *similarity);
 
 /* The verify stage for clusters: the candidates verified in rounds, a candidate whose
  * documents are already joined by verified pairs of earlier rounds skipped (into
  * *skipped, in candidate order). The clusters are those of verifying them all; a cluster
  * of m documents costs about m verifications, not its m^2 candidates. */
 int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
-                         nd_pair **pairs, size_t *n_pairs, nd_candidates *skipped);
+                         nd_pair **pairs, size_t *n_pairs, nd_candidates *skipped,
+                         uint64_t *similarity);
 
 /* The exact Jaccard of each pair (two scanned documents, in either order) into j[i], as
  * verification counts it; a document repeated as a in a row is read once. */

@@ -69,9 +69,11 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd
     end_stage(r, ND_STAGE_LSH, t0);
     nd_report_progress(c, ND_STAGE_VERIFY, 0, cand.n, "candidate pairs", 0);
     if (rc == 0 && c->opts.all_pairs)
-        rc = nd_verify_stage(ctx, c, &cand, false, &r->pairs, &r->n_pairs);
+        rc = nd_verify_stage(ctx, c, &cand, false, &r->pairs, &r->n_pairs,
+                             r->stats.compared_similarity);
     else if (rc == 0)
-        rc = nd_verify_connecting(ctx, c, &cand, &r->pairs, &r->n_pairs, skipped);
+        rc = nd_verify_connecting(ctx, c, &cand, &r->pairs, &r->n_pairs, skipped,
+                                  r->stats.compared_similarity);
     if (rc == 0) /* copies need no verification: their sequences were compared */
         rc = nd_identical_add_pairs(c, &star, &r->pairs, &r->n_pairs);
     free(star.keys);
