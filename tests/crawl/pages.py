@@ -9,7 +9,8 @@ usage: pages.py NEARDUP DEMO_DIR
    same pairs and Jaccard as the plain articles, and passages of the same words; each
    page sliced at a passage's offsets, its tags dropped and its references decoded, is
    the plain passage's text; the feed index made with --html-main gives the same pair.
-   Pages of markup with no text of their own give the plain pairs without --html-main.
+   Pages of markup with no text of their own give the plain pairs without --html-main;
+   the pages as the text key of JSONL lines, with --html, give them too.
    A corrupt gzip body is an error naming the file and offset; the other records count.
    Without --html-main the template alone makes no pair of two pages that share nothing
    else.
@@ -20,7 +21,7 @@ usage: pages.py NEARDUP DEMO_DIR
    texts in a table outside its cells, a 50 MB attribute, an unterminated comment, bad
    character references, an unknown <meta charset>): exit 0, the unknown charset named.
 """
-import csv, glob, gzip, html, io, os, re, subprocess, sys, tempfile
+import csv, glob, gzip, html, io, json, os, re, subprocess, sys, tempfile
 
 NEARDUP, DEMO = sys.argv[1], sys.argv[2]
 failures = []
@@ -180,6 +181,12 @@ def html_pages(tmp):
                              capture_output=True)
     check(refused.returncode == 2 and b"--html" in refused.stderr,
           "an index made with --html-main refuses another --html")
+    # JSONL whose text key holds HTML, with --html: the page's text, offsets into the string
+    with open(os.path.join(tmp, "pages.jsonl"), "w", encoding="utf-8") as f:
+        for n in names:
+            f.write(json.dumps({"id": n, "text": page(article(n))}, ensure_ascii=False) + "\n")
+    run(*common, "--html", "--html-main", "--pairs", f"{tmp}/jsonl.csv", f"{tmp}/pages.jsonl")
+    check(pair_set(f"{tmp}/jsonl.csv") == plain, "JSONL of pages with --html: the plain pairs")
     # the template alone: two pages with unrelated text make no pair, with or without main
     other = os.path.join(tmp, "template")
     os.makedirs(other)
