@@ -28,9 +28,7 @@ done
 bench/build.sh
 bin=build-bench/neardup
 mkdir -p "$dir"
-[ -d "$dir/corpora/planted-mixed/docs" ] ||
-    /usr/bin/python3 ../shared/eval/make_corpora.py "$dir/corpora" --seeds-dir demo \
-        --scale small --only planted-arabic,planted-mixed >/dev/null 2>&1
+bench/eval_corpora.sh "$dir"
 /usr/bin/python3 - "$dir" demo <<'PY'
 import glob, html, os, random, sys
 d, demo = sys.argv[1], sys.argv[2]

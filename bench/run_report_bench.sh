@@ -21,9 +21,7 @@ done
 bench/build.sh
 bin=build-bench/neardup
 mkdir -p "$dir"
-[ -d "$dir/corpora/planted-mixed/docs" ] ||
-    /usr/bin/python3 ../shared/eval/make_corpora.py "$dir/corpora" --seeds-dir demo \
-        --scale small --only planted-arabic,planted-mixed >/dev/null 2>&1
+bench/eval_corpora.sh "$dir"
 /usr/bin/python3 - "$dir" "$docs" <<'PY'
 import glob, json, os, random, sys
 d, n_docs = sys.argv[1], int(sys.argv[2])

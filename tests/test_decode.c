@@ -162,6 +162,26 @@ Test(charset, labels_as_browsers_read_them)
     cr_assert_str_eq(label, "shift_jis");
 }
 
+Test(charset, byte_order_marks)
+{
+    const struct {
+        const char *bytes;
+        size_t len, bom_len;
+        const char *name;
+    } marks[] = {{"\xef\xbb\xbfx", 4, 3, "UTF-8"},
+                 {"\xff\xfex\0", 4, 2, "UTF-16LE"},
+                 {"\xfe\xff\0x", 4, 2, "UTF-16BE"},
+                 {"\xff\xfe\0\0x\0\0\0", 8, 4, "UTF-32LE"},
+                 {"\0\0\xfe\xff\0\0\0x", 8, 4, "UTF-32BE"}};
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+        size_t bom_len;
+        const nd_charset cs =
+            nd_charset_of_bom((const unsigned char *)marks[i].bytes, marks[i].len, &bom_len);
+        cr_assert_eq(bom_len, marks[i].bom_len, "%s", marks[i].name);
+        cr_assert_str_eq(nd_charset_name(cs), marks[i].name);
+    }
+}
+
 Test(charset, each_character_keeps_its_bytes)
 {
     /* "AB" then alef, beh in windows-1256 (one byte each), then "." */

@@ -135,6 +135,12 @@ nd_charset nd_charset_of_bom(const unsigned char *b, size_t len, size_t *bom_len
         *bom_len = 3;
         return ND_CHARSET_UTF8;
     }
+    /* (UTF-32's marks first: FF FE 00 00 also begins like UTF-16LE's) */
+    if (len >= 4 && ((b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) ||
+                     (b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0))) {
+        *bom_len = 4;
+        return nd_charset_find(b[0] == 0 ? "UTF-32BE" : "UTF-32LE", false);
+    }
     if (len >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE))) {
         *bom_len = 2;
         return nd_charset_find(b[0] == 0xFE ? "UTF-16BE" : "UTF-16LE", false);

@@ -21,8 +21,8 @@ nd_charset nd_charset_find(const char *label, bool from_html);
 /* Its name, as ICU calls it ("windows-1256"); "UTF-8" for ND_CHARSET_UTF8. */
 const char *nd_charset_name(nd_charset cs);
 
-/* The charset a byte order mark at the start of bytes names, with the mark's length,
- * else ND_CHARSET_UNKNOWN (*bom_len 0). */
+/* The charset a byte order mark (UTF-8, UTF-16, UTF-32) at the start of bytes names,
+ * with the mark's length, else ND_CHARSET_UNKNOWN (*bom_len 0). */
 nd_charset nd_charset_of_bom(const unsigned char *bytes, size_t len, size_t *bom_len);
 
 /* The charset of an HTML page's <meta charset> or <meta http-equiv="Content-Type">

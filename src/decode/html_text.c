@@ -137,14 +137,25 @@ bool nd_html_sniff(const unsigned char *b, size_t len)
 
 #define ND_HTML_MAX_DEPTH 1024
 
+/* Whether the tag name name[0..n) is one of words (n_words of them), in any case. */
+static bool name_is_one_of(const unsigned char *name, size_t n, const char *const *words,
+                           size_t n_words)
+{
+    for (size_t i = 0; i < n_words; i++)
+        if (strlen(words[i]) == n && !strncasecmp((const char *)name, words[i], n))
+            return true;
+    return false;
+}
+#define NAME_IS_ONE_OF(name, n, words)                                                             \
+    name_is_one_of(name, n, words, sizeof(words) / sizeof(*words))
+
+static const char *const table_sections[] = {"table", "tbody", "thead", "tfoot", "tr"};
+
 static bool is_void_element(const unsigned char *name, size_t n)
 {
     static const char *const voids[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
                                         "input", "link", "meta", "param", "source", "track", "wbr"};
-    for (size_t i = 0; i < sizeof(voids) / sizeof(voids[0]); i++)
-        if (strlen(voids[i]) == n && !strncasecmp((const char *)name, voids[i], n))
-            return true;
-    return false;
+    return NAME_IS_ONE_OF(name, n, voids);
 }
 
 static bool is_alpha(unsigned char c)
@@ -168,10 +179,7 @@ static bool is_raw_text_element(const unsigned char *name, size_t n)
 {
     static const char *const raw[] = {"script", "style",   "title",    "textarea", "xmp",
                                       "iframe", "noembed", "noframes", "noscript"};
-    for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
-        if (strlen(raw[i]) == n && !strncasecmp((const char *)name, raw[i], n))
-            return true;
-    return false;
+    return NAME_IS_ONE_OF(name, n, raw);
 }
 
 static uint32_t name_hash(const unsigned char *name, size_t n)
@@ -207,19 +215,14 @@ static bool close_element(open_elements *s, uint32_t name)
 
 static bool is_table_section(const unsigned char *name, size_t n)
 {
-    return (n == 5 && !strncasecmp((const char *)name, "table", 5)) ||
-           (n == 5 && !strncasecmp((const char *)name, "tbody", 5)) ||
-           (n == 5 && !strncasecmp((const char *)name, "thead", 5)) ||
-           (n == 5 && !strncasecmp((const char *)name, "tfoot", 5)) ||
-           (n == 2 && !strncasecmp((const char *)name, "tr", 2));
+    return NAME_IS_ONE_OF(name, n, table_sections);
 }
 
 /* Whether an open element's name hash is that of a table section. */
 static bool is_table_hash(uint32_t h)
 {
-    static const char *const sections[] = {"table", "tbody", "thead", "tfoot", "tr"};
-    for (size_t i = 0; i < 5; i++)
-        if (h == name_hash((const unsigned char *)sections[i], strlen(sections[i])))
+    for (size_t i = 0; i < sizeof(table_sections) / sizeof(*table_sections); i++)
+        if (h == name_hash((const unsigned char *)table_sections[i], strlen(table_sections[i])))
             return true;
     return false;
 }

@@ -47,7 +47,8 @@ void nd_view_resolve(const nd_view_rules *rules, const unsigned char *body, size
     spec->charset = ND_CHARSET_UTF8;
     const nd_charset bom =
         jsonl ? ND_CHARSET_UNKNOWN : nd_charset_of_bom(body, len, &spec->bom_len);
-    if (bom != ND_CHARSET_UNKNOWN && bom != ND_CHARSET_UTF8) { /* UTF-16: sniffed as ASCII */
+    if (bom != ND_CHARSET_UNKNOWN && bom != ND_CHARSET_UTF8 && spec->bom_len == 2) {
+        /* UTF-16: sniffed as ASCII */
         unsigned char ascii[1024];
         const size_t n = utf16_as_ascii(body, len, body[0] == 0xFE, ascii, sizeof(ascii));
         spec->html = reads_as_html(rules, ascii, n, markup, jsonl);
