@@ -14,8 +14,8 @@
  * bitmaps take at most a quarter (a smaller map only lets more single shingles
  * through); its rounds read a 256th at a time, small, as their buffers' pages are
  * touched afresh while the maps and the records are held. The passage stage's two
- * sorters are both busy while seeds are made: half each. The passage writer holds the
- * texts it prints, after the stages, in a quarter. */
+ * sorters are both busy while seeds are made: half each. The texts passages quote, read
+ * after the stages, take a quarter: half of it for the texts stage, half for a writer. */
 static nd_memory_plan make_plan(uint64_t total, int lsh_parts)
 {
     return (nd_memory_plan){

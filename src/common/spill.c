@@ -206,20 +206,27 @@ void nd_spill_batch_dispose(nd_spill *s, nd_spill_batch *b)
     *b = (nd_spill_batch){0};
 }
 
-int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
+int nd_spill_read_upto(nd_spill *s, uint64_t offset, void *buf, size_t min, size_t max, size_t *got)
 {
     unsigned char *p = buf;
     const int fd = s->fd[offset >> LANE_SHIFT];
     offset &= ((uint64_t)1 << LANE_SHIFT) - 1;
-    while (len > 0) {
-        const ssize_t got = pread(fd, p, len, (off_t)offset);
-        if (got < 0 && errno == EINTR)
+    *got = 0;
+    while (*got < min) {
+        const ssize_t n = pread(fd, p + *got, max - *got, (off_t)(offset + *got));
+        if (n < 0 && errno == EINTR)
             continue;
-        if (got <= 0)
-            return failed(s, got < 0 ? errno : EIO);
-        p += got, len -= (size_t)got, offset += (uint64_t)got;
+        if (n <= 0)
+            return failed(s, n < 0 ? errno : EIO);
+        *got += (size_t)n;
     }
     return 0;
+}
+
+int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
+{
+    size_t got;
+    return nd_spill_read_upto(s, offset, buf, len, len, &got);
 }
 
 int nd_spill_error(nd_spill *s)

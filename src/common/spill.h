@@ -36,6 +36,10 @@ int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset);
 int nd_spill_write(nd_spill *s, uint64_t offset, const void *data, size_t len);
 /* Reads len bytes at offset into buf. */
 int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len);
+/* Reads at least min and at most max bytes at offset into buf (fewer than max where its
+ * file ends): *got of them. For a reader that takes what follows too, in one call. */
+int nd_spill_read_upto(nd_spill *s, uint64_t offset, void *buf, size_t min, size_t max,
+                       size_t *got);
 
 /* After an append or read returned ND_EIO: the errno of the first failure (ENOSPC for a
  * full disk), and the directory of the files, for the message. */

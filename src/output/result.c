@@ -14,6 +14,7 @@ void nd_result_free(nd_result *r)
     free(r->kept_jaccard);
     free(r->passages);
     free(r->places);
+    nd_text_store_free(&r->texts);
     free(r);
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/context.h"
 #include "input/corpus.h"
+#include "output/text_store.h"
 
 struct nd_result {
     const nd_corpus *corpus;
@@ -20,6 +21,7 @@ struct nd_result {
     size_t n_places;
     double *kept_jaccard;  /* per member: its exact Jaccard with the kept document */
     nd_memory_plan memory; /* the run's plan, for -v and --run-info */
+    nd_text_store texts;   /* the texts passages and places name, read once */
 };
 
 #endif

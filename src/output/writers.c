@@ -15,6 +15,7 @@
 #include "output/crawl_stats.h"
 #include "output/result.h"
 #include "output/table.h"
+#include "output/text_store.h"
 #include "common/utf8.h"
 
 #include <errno.h>
@@ -131,39 +132,17 @@ int nd_write_kept_lines(const nd_result *r, FILE *out)
     return rc < 0 ? rc : finish(out);
 }
 
-/* The texts the passages name, each read once and kept while they fit in the plan's
- * text_cache share (past it the cache starts afresh: a document may then be read again),
- * with an index of code points every CP_STEP bytes, so that a passage's code-point
- * offsets cost a step's counting, not a count from the start of the document. */
-#define CP_STEP 256
-
-typedef struct cached_text {
-    unsigned char *bytes;
-    size_t len;
-    uint32_t *cp_pos, *cp; /* cp[k] code points before byte cp_pos[k], the first
-                              sequence start at or after k * CP_STEP */
-    nd_text_view *view;    /* a page's text, or a legacy charset's, else NULL */
-} cached_text;
-
+/* The texts the passages name: those the texts stage read (r->texts), and the others
+ * read once here and kept while they fit in half the plan's text_cache share (past it the
+ * cache starts afresh: a document may then be read again). */
 typedef struct text_cache {
     const nd_result *r;
     nd_reader *reader;
-    nd_text_view work;  /* makes the views, with the parser and converter they need */
-    cached_text *texts; /* per document */
-    uint32_t *loaded;   /* the documents held */
+    nd_text_view work;     /* makes the views, with the parser and converter they need */
+    nd_stored_text *texts; /* per document */
+    uint32_t *loaded;      /* the documents held */
     size_t n_loaded, held, budget;
 } text_cache;
-
-static void drop_text(cached_text *t)
-{
-    free(t->bytes);
-    free(t->cp_pos);
-    free(t->cp);
-    if (t->view)
-        nd_text_view_dispose(t->view);
-    free(t->view);
-    *t = (cached_text){0};
-}
 
 /* Drops every text held but keep's (the other document of the passage being written;
  * UINT32_MAX for none). */
@@ -172,66 +151,19 @@ static void cache_clear(text_cache *cache, uint32_t keep)
     size_t kept = 0;
     cache->held = 0;
     for (size_t i = 0; i < cache->n_loaded; i++) {
-        cached_text *t = &cache->texts[cache->loaded[i]];
+        nd_stored_text *t = &cache->texts[cache->loaded[i]];
         if (cache->loaded[i] != keep) {
-            drop_text(t);
+            nd_stored_text_dispose(t);
             continue;
         }
         cache->loaded[kept++] = keep;
-        cache->held += t->len + t->len / CP_STEP * 8 + (t->view ? nd_text_view_bytes(t->view) : 0);
+        cache->held += nd_stored_text_bytes(t);
     }
     cache->n_loaded = kept;
 }
 
-/* The code-point index of t (invalid bytes count one each, as nd_utf8_count). */
-static int index_code_points(cached_text *t)
-{
-    const size_t steps = t->len / CP_STEP + 1;
-    t->cp_pos = malloc(steps * sizeof(*t->cp_pos));
-    t->cp = malloc(steps * sizeof(*t->cp));
-    if (!t->cp_pos || !t->cp)
-        return ND_ENOMEM;
-    size_t at = 0, k = 0;
-    uint32_t count = 0;
-    while (k < steps) {
-        while (at < k * CP_STEP) {
-            int used, bad;
-            nd_utf8_decode(t->bytes + at, t->len - at, &used, &bad);
-            at += (size_t)used;
-            count++;
-        }
-        t->cp_pos[k] = (uint32_t)at;
-        t->cp[k++] = count;
-    }
-    return 0;
-}
-
-/* Code points in the first `at` bytes of t (at a sequence start, as passage bounds are). */
-static uint64_t code_points_before(const cached_text *t, size_t at)
-{
-    if (t->view && t->view->converted)
-        return nd_text_view_chars_before(t->view, t->bytes, (uint32_t)at);
-    size_t k = at / CP_STEP;
-    if (t->cp_pos[k] > at)
-        k--;
-    return t->cp[k] + nd_utf8_count(t->bytes + t->cp_pos[k], at - t->cp_pos[k]);
-}
-
-/* The view of a page or of a legacy charset, made as the scan made it. */
-static int make_view(text_cache *cache, const nd_doc *d, cached_text *t)
-{
-    nd_view_spec spec;
-    nd_doc_view_spec(cache->r->corpus, d, t->bytes, t->len, &spec);
-    if (nd_view_is_identity(&spec))
-        return 0;
-    if (!(t->view = calloc(1, sizeof(*t->view))))
-        return ND_ENOMEM;
-    const int rc = nd_text_view_make(&cache->work, t->bytes, t->len, &spec);
-    return rc < 0 ? rc : nd_text_view_take(&cache->work, t->view);
-}
-
 /* The text of body bytes [start, end) of t: the bytes, or the view's text of them. */
-static void put_text_of(table *tb, const cached_text *t, uint32_t start, uint32_t end)
+static void put_text_of(table *tb, const nd_stored_text *t, uint32_t start, uint32_t end)
 {
     if (!t->view) {
         put_text(tb, t->bytes + start, end - start);
@@ -242,32 +174,27 @@ static void put_text_of(table *tb, const cached_text *t, uint32_t start, uint32_
     put_text(tb, t->view->text + from, to - from);
 }
 
-static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cached_text **out)
+static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const nd_stored_text **out)
 {
-    cached_text *t = &cache->texts[doc];
+    const nd_text_store *store = &cache->r->texts;
+    if (store->texts && store->texts[doc].bytes) {
+        *out = &store->texts[doc];
+        return 0;
+    }
+    nd_stored_text *t = &cache->texts[doc];
     if (!t->bytes) {
         const nd_doc *d = &cache->r->corpus->docs[doc];
-        size_t cap = 0;
         char why[256] = "";
         if (cache->held + d->n_bytes > cache->budget)
             cache_clear(cache, keep);
-        errno = 0;
-        int rc = nd_doc_read(cache->r->corpus, cache->reader, d, &t->bytes, &cap, &t->len, NULL,
-                             why, sizeof(why));
-        if (rc == 0 && nd_doc_changed(cache->reader, d))
-            rc = ND_EIO; /* errno 0: "changed since it was scanned" */
-        if (rc < 0)
-            report_reread(cache->r->corpus, d, rc, why);
-        if (rc == 0)
-            rc = index_code_points(t);
-        if (rc == 0)
-            rc = make_view(cache, d, t);
+        const int rc = nd_stored_text_load(cache->r->corpus, cache->reader, &cache->work, d, t, why,
+                                           sizeof(why));
         if (rc < 0) {
-            drop_text(t);
+            report_reread(cache->r->corpus, d, rc, why);
             return rc;
         }
         cache->loaded[cache->n_loaded++] = doc;
-        cache->held += t->len + t->len / CP_STEP * 8 + (t->view ? nd_text_view_bytes(t->view) : 0);
+        cache->held += nd_stored_text_bytes(t);
     }
     *out = t;
     return 0;
@@ -276,7 +203,7 @@ static int cache_get(text_cache *cache, uint32_t doc, uint32_t keep, const cache
 static int put_passage(table *t, const nd_result *r, size_t i, text_cache *cache, bool with_text)
 {
     const nd_passage *p = &r->passages[i];
-    const cached_text *a, *b;
+    const nd_stored_text *a, *b;
     int rc = cache_get(cache, p->doc_a, UINT32_MAX, &a);
     if (rc == 0)
         rc = cache_get(cache, p->doc_b, p->doc_a, &b);
@@ -294,10 +221,10 @@ static int put_passage(table *t, const nd_result *r, size_t i, text_cache *cache
     put_str(t, doc_id(r, p->doc_b));
     put_u64(t, p->b_start);
     put_u64(t, p->b_end);
-    put_u64(t, code_points_before(a, p->a_start));
-    put_u64(t, code_points_before(a, p->a_end));
-    put_u64(t, code_points_before(b, p->b_start));
-    put_u64(t, code_points_before(b, p->b_end));
+    put_u64(t, nd_stored_text_chars_before(a, p->a_start));
+    put_u64(t, nd_stored_text_chars_before(a, p->a_end));
+    put_u64(t, nd_stored_text_chars_before(b, p->b_start));
+    put_u64(t, nd_stored_text_chars_before(b, p->b_end));
     put_u64(t, p->words_a);
     put_u64(t, p->words_b);
     put_real(t, p->score);
@@ -316,7 +243,7 @@ static int text_cache_open(text_cache *cache, const nd_result *r, nd_reader *rea
                           .reader = reader,
                           .texts = calloc(n_docs + 1, sizeof(*cache->texts)),
                           .loaded = malloc((n_docs + 1) * sizeof(*cache->loaded)),
-                          .budget = r->memory.text_cache};
+                          .budget = r->memory.text_cache / 2};
     return cache->texts && cache->loaded ? 0 : ND_ENOMEM;
 }
 
@@ -332,7 +259,7 @@ static void text_cache_close(text_cache *cache)
 static int put_place(table *t, const nd_result *r, size_t i, text_cache *cache, bool with_text)
 {
     const nd_passage_place *p = &r->places[i];
-    const cached_text *text;
+    const nd_stored_text *text;
     const int rc = cache_get(cache, p->doc, UINT32_MAX, &text);
     if (rc < 0)
         return rc;
@@ -345,8 +272,8 @@ static int put_place(table *t, const nd_result *r, size_t i, text_cache *cache, 
     put_str(t, doc_id(r, p->doc));
     put_u64(t, p->start);
     put_u64(t, p->end);
-    put_u64(t, code_points_before(text, p->start));
-    put_u64(t, code_points_before(text, p->end));
+    put_u64(t, nd_stored_text_chars_before(text, p->start));
+    put_u64(t, nd_stored_text_chars_before(text, p->end));
     put_u64(t, p->words);
     if (with_text)
         put_text_of(t, text, p->start, p->end);

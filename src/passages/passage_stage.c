@@ -6,10 +6,15 @@
 #include "passages/feed.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Tokens come back from the scratch file, into one of two buffers (the two documents of
- * a pair); a buffer that already holds the document is not read again. Shingle records
- * come back from the scan's blobs. */
+ * a pair); a buffer that already holds the document is not read again. Each read takes
+ * the scratch bytes that follow too, into a window: documents taken in order (copies,
+ * places) then cost a system call per window, not one each. Shingle records come back
+ * from the scan's blobs. */
+#define TOKEN_WINDOW (32u << 10)
+
 typedef struct token_loader {
     nd_run_ctx *ctx;
     const nd_corpus *corpus;
@@ -17,13 +22,34 @@ typedef struct token_loader {
     nd_token *buf[2];
     size_t cap[2];
     int64_t doc[2];
+    unsigned char *window; /* scratch bytes [window_off, window_off + window_len) */
+    uint64_t window_off;
+    size_t window_len, window_cap;
 } token_loader;
 
-static int read_tokens(nd_spill *spill, const nd_doc *d, nd_token **buf, size_t *cap)
+static int read_tokens(token_loader *l, const nd_doc *d, nd_token **buf, size_t *cap)
 {
+    const size_t len = (size_t)d->n_tokens * sizeof(**buf);
+    const uint64_t off = d->tokens_off;
     if (ND_GROW(*buf, *cap, (size_t)d->n_tokens + 1) < 0)
         return ND_ENOMEM;
-    return nd_spill_read(spill, d->tokens_off, *buf, (size_t)d->n_tokens * sizeof(**buf));
+    /* offsets name a file in their high bits: a window never spans two */
+    const bool in_window =
+        l->window_len && off >= l->window_off && off - l->window_off + len <= l->window_len;
+    if (!in_window) {
+        if (len > TOKEN_WINDOW)
+            return nd_spill_read(l->ctx->spill, off, *buf, len);
+        if (!l->window && !(l->window = malloc(TOKEN_WINDOW)))
+            return ND_ENOMEM;
+        l->window_len = 0;
+        const int rc =
+            nd_spill_read_upto(l->ctx->spill, off, l->window, len, TOKEN_WINDOW, &l->window_len);
+        if (rc < 0)
+            return rc;
+        l->window_off = off;
+    }
+    memcpy(*buf, l->window + (off - l->window_off), len);
+    return 0;
 }
 
 static int load_tokens(void *loader, int slot, uint32_t doc, nd_token_seq *out)
@@ -35,7 +61,7 @@ static int load_tokens(void *loader, int slot, uint32_t doc, nd_token_seq *out)
         return 0;
     if (l->doc[slot] != (int64_t)doc) {
         l->doc[slot] = -1;
-        const int rc = read_tokens(l->ctx->spill, d, &l->buf[slot], &l->cap[slot]);
+        const int rc = read_tokens(l, d, &l->buf[slot], &l->cap[slot]);
         if (rc < 0)
             return rc;
         l->doc[slot] = doc;
@@ -143,7 +169,7 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
                      size_t *n_out, nd_passage_counts *counts, nd_passage_clustering *clusters)
 {
     const nd_options *o = &c->opts;
-    token_loader loader = {ctx, c, scan, {NULL, NULL}, {0, 0}, {-1, -1}};
+    token_loader loader = {.ctx = ctx, .corpus = c, .scan = scan, .doc = {-1, -1}};
     const nd_token_source src = {c->n_docs, load_tokens, scan->blobs ? feed_shingles : NULL,
                                  &loader};
     const nd_passage_params p = {o->shingle_k,
@@ -165,5 +191,6 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
     nd_scratch_release(&ctx->scratch);
     free(loader.buf[0]);
     free(loader.buf[1]);
+    free(loader.window);
     return rc;
 }

@@ -1,12 +1,13 @@
 /*
  * pipeline.c: nd_corpus_run, the stages over a corpus one after the other.
  *
- *   list (nd_corpus_add_*) -> scan -> LSH -> verify -> cluster -> passages -> output
+ *   list (nd_corpus_add_*) -> scan -> LSH -> verify -> cluster -> passages -> texts -> output
  *
  * Each stage reads the records of the one before and writes its own; what they share
  * (threads, the scratch file and pool, the memory plan) is the run's context, closed
- * when the run ends: the result holds all the writers need but the documents' text,
- * which they read from the inputs. The seconds of each stage go to the stats.
+ * when the run ends: the result holds all the writers need, with the texts that
+ * passages quote (as many as half the plan's text_cache share holds; the writers read
+ * the others from the inputs). The seconds of each stage go to the stats.
  */
 #include "output/result.h"
 #include "pairs/cluster.h"
@@ -127,6 +128,9 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
     }
     r->places = clusters.places;
     r->n_places = clusters.n_places;
+    if (rc == 0) /* the writers quote them: read them once, on every thread */
+        rc = nd_text_store_stage(ctx, c, r->passages, r->n_passages, r->places, r->n_places,
+                                 r->memory.text_cache / 2, &r->texts);
     r->stats.n_passage_clusters = clusters.n_clusters;
     r->stats.n_passage_pairs_unlisted = clusters.n_pairs_unlisted;
     r->stats.n_passages = r->n_passages;
