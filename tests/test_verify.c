@@ -134,3 +134,57 @@ Test(verify, exact_jaccard_matches_sets_of_shingles)
     nd_result_free(r);
     nd_corpus_free(c);
 }
+
+/* Variants of one text at Jaccard from about 0.6 to 1 with each other, at threshold 0.8:
+ * every pair at or above it is reported with its exact values, however close (the
+ * profiles rule out only pairs they prove below it). */
+Test(verify, pairs_near_the_threshold_are_all_found)
+{
+    enum { VARIANTS = 16, WORDS = 500 };
+    static doc_words docs[VARIANTS];
+    static int sets[VARIANTS][MAX_WORDS][K];
+    size_t n_set[VARIANTS];
+    unsigned state = 11;
+    for (size_t i = 0; i < WORDS; i++)
+        docs[0].w[i] = (int)(next_random(&state) % 5000);
+    docs[0].n = WORDS;
+    for (int v = 1; v < VARIANTS; v++) { /* v words changed, each a new one */
+        docs[v] = docs[0];
+        for (int k = 0; k < v; k++)
+            docs[v].w[next_random(&state) % WORDS] = 10000 + 100 * v + k;
+    }
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.8;
+    o.all_pairs = 1; /* every pair listed: compared one by one with the sets */
+    o.bands = 128;   /* a band a row: every two variants are candidates */
+    o.rows = 1;
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    for (int i = 0; i < VARIANTS; i++) {
+        char id[16], *text = doc_text(&docs[i]);
+        snprintf(id, sizeof(id), "v%02d", i);
+        cr_assert_eq(nd_corpus_add_memory(c, id, text, strlen(text)), 0);
+        free(text);
+        n_set[i] = shingle_set(&docs[i], sets[i]);
+    }
+    nd_result *r;
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    size_t expected = 0, near = 0;
+    for (int a = 0; a < VARIANTS; a++)
+        for (int b = a + 1; b < VARIANTS; b++) {
+            const size_t both = shared_shingles(sets[a], n_set[a], sets[b], n_set[b]);
+            const double j = (double)both / (double)(n_set[a] + n_set[b] - both);
+            expected += j >= o.threshold;
+            near += j >= 0.75 && j < 0.85;
+        }
+    cr_assert_geq(near, 10, "pairs near the threshold: %zu", near);
+    cr_assert_eq(nd_result_n_pairs(r), expected);
+    for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
+        const nd_pair *p = nd_result_pair(r, i);
+        const size_t both =
+            shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b], n_set[p->doc_b]);
+        cr_assert_eq(p->shared, both, "pair %u,%u", p->doc_a, p->doc_b);
+    }
+    nd_result_free(r);
+    nd_corpus_free(c);
+}

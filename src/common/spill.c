@@ -21,8 +21,8 @@
 /* One file per lane: a thread appends to the lane its thread id hashes to, so that two
  * threads' writes seldom queue on one file's lock in the kernel (two threads that
  * share a lane only share a file). An offset holds its lane in its top bits. */
-#define LANES 16
-#define LANE_SHIFT 59
+#define LANES ND_SPILL_LANES
+#define LANE_SHIFT ND_SPILL_LANE_SHIFT
 
 /* A read-only mapping of a lane's file, for nd_spill_view. */
 typedef struct view {
@@ -274,6 +274,20 @@ const void *nd_spill_view(nd_spill *s, uint64_t offset, size_t len)
         failed(s, EIO);
     pthread_mutex_unlock(&s->lock);
     return p;
+}
+
+int nd_spill_map_all(nd_spill *s, nd_spill_map *m)
+{
+    int rc = 0;
+    pthread_mutex_lock(&s->lock);
+    for (int l = 0; l < LANES; l++) {
+        if (rc == 0 && s->fd[l] >= 0 && s->current[l].n < s->end[l])
+            rc = map_lane(s, l);
+        m->p[l] = s->current[l].p;
+        m->n[l] = s->current[l].n;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 void nd_spill_drop_views(nd_spill *s)

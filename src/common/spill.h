@@ -52,6 +52,25 @@ const void *nd_spill_view(nd_spill *s, uint64_t offset, size_t len);
  * read again when touched), so that they do not pile up in the process's memory. */
 void nd_spill_drop_views(nd_spill *s);
 
+/* Every file's mapping as it is now, for views without the lock nd_spill_view takes: for
+ * a stage that reads many small records on several threads while nothing is appended.
+ * The mappings stay until nd_spill_close (nd_spill_drop_views only lets their pages go). */
+#define ND_SPILL_LANES 16
+#define ND_SPILL_LANE_SHIFT 59 /* an offset holds its file in its top bits */
+typedef struct nd_spill_map {
+    const unsigned char *p[ND_SPILL_LANES];
+    uint64_t n[ND_SPILL_LANES];
+} nd_spill_map;
+int nd_spill_map_all(nd_spill *s, nd_spill_map *m);
+
+/* The len bytes at offset in m, or NULL when m does not hold them all. */
+static inline const void *nd_spill_map_view(const nd_spill_map *m, uint64_t offset, size_t len)
+{
+    const unsigned lane = (unsigned)(offset >> ND_SPILL_LANE_SHIFT);
+    const uint64_t at = offset & (((uint64_t)1 << ND_SPILL_LANE_SHIFT) - 1);
+    return at + len <= m->n[lane] ? m->p[lane] + at : NULL;
+}
+
 int nd_spill_error(nd_spill *s);
 const char *nd_spill_dir(const nd_spill *s);
 

@@ -58,6 +58,7 @@ typedef struct nd_doc {
     uint32_t n_distinct;   /* of them distinct: the size of the shingle set */
     uint64_t shingles_off; /* n_shingles hashes in text order */
     uint64_t sig_off;      /* the MinHash signature (num_perm uint32_t), when status is OK */
+    uint64_t profile_off;  /* its shingles' profile (nd_shingle_profile), when has_profile */
     uint64_t text_hash;    /* of the shingle sequence: equal for identical normalized texts */
     uint64_t listed_size;  /* a whole file named on the command line or spooled: its size
                               when listed (it is read no further), else 0; UINT64_MAX for a
@@ -69,6 +70,7 @@ typedef struct nd_doc {
     uint32_t text_first;   /* the first document of the same text (itself when none is
                               earlier): set by the identical stage */
     bool has_tokens;       /* n_tokens nd_token at tokens_off, when passages are wanted */
+    bool has_profile;
     uint64_t tokens_off;
     nd_doc_status status;
     int error;             /* why it was skipped: an ND_E* code */

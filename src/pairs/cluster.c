@@ -8,6 +8,7 @@
 
 #include "pairs/verify.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 uint32_t nd_forest_find(uint32_t *parent, uint32_t x)
@@ -122,21 +123,51 @@ static bool same_text(const nd_corpus *c, const nd_member *m)
     return c->docs[m->doc].text_first == c->docs[m->kept_doc].text_first;
 }
 
+/* The Jaccard of each member with its kept document that a pair holds already (NAN for
+ * the others). */
+static int known_kept_jaccards(const nd_corpus *c, const nd_member *members, size_t n_members,
+                               const nd_pair *pairs, size_t n_pairs, double *known)
+{
+    uint32_t *member_at = malloc((c->n_docs ? c->n_docs : 1) * sizeof(*member_at));
+    if (!member_at)
+        return ND_ENOMEM;
+    for (size_t d = 0; d < c->n_docs; d++)
+        member_at[d] = UINT32_MAX;
+    for (size_t i = 0; i < n_members; i++) {
+        member_at[members[i].doc] = (uint32_t)i;
+        known[i] = NAN;
+    }
+    for (size_t i = 0; i < n_pairs; i++) {
+        const uint32_t a = member_at[pairs[i].doc_a], b = member_at[pairs[i].doc_b];
+        if (a != UINT32_MAX && members[a].kept_doc == pairs[i].doc_b)
+            known[a] = pairs[i].jaccard;
+        if (b != UINT32_MAX && members[b].kept_doc == pairs[i].doc_a)
+            known[b] = pairs[i].jaccard;
+    }
+    free(member_at);
+    return 0;
+}
+
 int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
-                     size_t n_members, double **out)
+                     size_t n_members, const nd_pair *verified, size_t n_verified, double **out)
 {
     nd_pair_key *pairs = calloc(n_members ? n_members : 1, sizeof(*pairs));
     double *j = malloc((n_members ? n_members : 1) * sizeof(*j));
     double *kept = calloc(n_members ? n_members : 1, sizeof(*kept));
     size_t n = 0;
     int rc = pairs && j && kept ? 0 : ND_ENOMEM;
+    if (rc == 0)
+        rc = known_kept_jaccards(c, members, n_members, verified, n_verified, kept);
     for (size_t i = 0; i < n_members && rc == 0; i++)
-        if (!same_text(c, &members[i]))
+        if (same_text(c, &members[i]))
+            kept[i] = 1.0;
+        else if (isnan(kept[i]))
             pairs[n++] = (nd_pair_key){members[i].kept_doc, members[i].doc};
     if (rc == 0)
         rc = nd_exact_jaccards(spill, c, pairs, n, j);
     for (size_t i = 0, k = 0; i < n_members && rc == 0; i++)
-        kept[i] = same_text(c, &members[i]) ? 1.0 : j[k++];
+        if (!same_text(c, &members[i]) && isnan(kept[i]))
+            kept[i] = j[k++];
     free(pairs);
     free(j);
     if (rc < 0) {

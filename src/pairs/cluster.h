@@ -27,9 +27,10 @@ int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_memb
                      size_t *n_members, size_t *n_clusters);
 
 /* The exact Jaccard of each member with its cluster's kept document (1 for the kept one
- * itself), in *out (malloc'd, n_members values): what --remove reports. The kept document
- * is read once for the members of its cluster, which come in a row. */
+ * itself), in *out (malloc'd, n_members values): what --remove reports. A pair of a member
+ * and its kept document among pairs (verified or listed: exact) gives it; for the others the kept
+ * document is read once for the members of its cluster, which come in a row. */
 int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
-                     size_t n_members, double **out);
+                     size_t n_members, const nd_pair *verified, size_t n_verified, double **out);
 
 #endif

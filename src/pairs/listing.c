@@ -126,8 +126,16 @@ static bool text_pair_of(const listing *l, const nd_member *m, nd_pair_key *key)
     return tk != tm;
 }
 
-/* Each member of a large cluster with its kept document; the pairs of texts needed are
- * verified first. */
+/* The pair of texts (a, b): verified before, or among those verified for the listing. */
+static const nd_pair *text_pair_values(const listing *l, const nd_pair *texts, size_t n_texts,
+                                       nd_pair_key key)
+{
+    const nd_pair *p = find_pair(l->verified, l->n_verified, key.a, key.b);
+    return p ? p : find_pair(texts, n_texts, key.a, key.b);
+}
+
+/* Each member of a large cluster with its kept document; the pairs of texts needed that
+ * were not verified before are verified first. */
 static int list_large_clusters(nd_run_ctx *ctx, listing *l, const nd_member *members,
                                size_t n_members, uint64_t *unlisted)
 {
@@ -136,7 +144,8 @@ static int list_large_clusters(nd_run_ctx *ctx, listing *l, const nd_member *mem
     int rc = 0;
     for (size_t i = 0; i < n_members && rc == 0; i++) {
         nd_pair_key key;
-        if (is_large(l, members[i].cluster) && text_pair_of(l, &members[i], &key)) {
+        if (is_large(l, members[i].cluster) && text_pair_of(l, &members[i], &key) &&
+            !find_pair(l->verified, l->n_verified, key.a, key.b)) {
             if (ND_GROW(need.keys, cap, need.n + 1) < 0)
                 rc = ND_ENOMEM;
             else
@@ -154,7 +163,7 @@ static int list_large_clusters(nd_run_ctx *ctx, listing *l, const nd_member *mem
             continue;
         nd_pair_key key;
         const nd_pair *p = text_pair_of(l, m, &key)
-                               ? find_pair(texts, n_texts, key.a, key.b)
+                               ? text_pair_values(l, texts, n_texts, key)
                                : same_text_values(l, l->c->docs[m->doc].text_first);
         if (p)
             rc = emit(l, m->kept_doc, m->doc, p);

@@ -44,7 +44,19 @@ size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n)
 {
     if (n < 2)
         return n;
-    nd_sort(pairs, n, sizeof(*pairs), nd_compare_pair_keys);
+    /* sorted as the numbers a * 2^32 + b, by a radix sort in place: millions of candidates
+     * cost several times more with compare calls (the keys are malloc'd: stored as
+     * uint64_t, that is their type until stored back as keys) */
+    uint64_t *as_numbers = (uint64_t *)(void *)pairs;
+    for (size_t i = 0; i < n; i++) {
+        const nd_pair_key k = pairs[i];
+        as_numbers[i] = (uint64_t)k.a << 32 | k.b;
+    }
+    nd_radix_sort_u64_in_place(as_numbers, n);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t v = as_numbers[i];
+        pairs[i] = (nd_pair_key){(uint32_t)(v >> 32), (uint32_t)v};
+    }
     size_t w = 1;
     for (size_t i = 1; i < n; i++)
         if (pairs[i].a != pairs[w - 1].a || pairs[i].b != pairs[w - 1].b)
@@ -210,24 +222,63 @@ static int lsh_worker(void *stage, nd_work *work)
     return rc;
 }
 
-/* Joins the parts' candidates into one sorted, distinct list. */
+static bool key_before(nd_pair_key x, nd_pair_key y)
+{
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+}
+
+/* Merges the sorted distinct lists a[0..na) and b[0..nb) into out, each pair once;
+ * returns how many. */
+static size_t merge_unique(const nd_pair_key *a, size_t na, const nd_pair_key *b, size_t nb,
+                           nd_pair_key *out)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < na && j < nb) {
+        if (key_before(a[i], b[j]))
+            out[n++] = a[i++];
+        else if (key_before(b[j], a[i]))
+            out[n++] = b[j++];
+        else
+            out[n++] = a[i++], j++;
+    }
+    while (i < na)
+        out[n++] = a[i++];
+    while (j < nb)
+        out[n++] = b[j++];
+    return n;
+}
+
+/* Joins the parts' candidates (each part's sorted and distinct) into one sorted, distinct
+ * list: merged two lists at a time, in rounds, each part's list freed once merged. */
 static int join_parts(const lsh_job *job, nd_pair_key **cand, size_t *n_cand, size_t *spilled)
 {
-    size_t n = 0;
+    lsh_part *parts = job->parts;
+    int n_lists = job->n_parts;
     for (int p = 0; p < job->n_parts; p++)
-        n += job->parts[p].n_cand;
-    if (!(*cand = malloc((n ? n : 1) * sizeof(**cand))))
-        return ND_ENOMEM;
-    *n_cand = 0;
-    for (int p = 0; p < job->n_parts; p++) {
-        const lsh_part *part = &job->parts[p];
-        if (part->n_cand)
-            memcpy(*cand + *n_cand, part->cand, part->n_cand * sizeof(**cand));
-        *n_cand += part->n_cand;
-        *spilled += part->spilled;
+        *spilled += parts[p].spilled;
+    while (n_lists > 1) {
+        int kept = 0;
+        for (int p = 0; p + 1 < n_lists; p += 2) {
+            lsh_part *x = &parts[p], *y = &parts[p + 1];
+            nd_pair_key *merged = malloc((x->n_cand + y->n_cand + 1) * sizeof(*merged));
+            if (!merged)
+                return ND_ENOMEM;
+            const size_t n = merge_unique(x->cand, x->n_cand, y->cand, y->n_cand, merged);
+            free(x->cand);
+            free(y->cand);
+            *x = *y = (lsh_part){0};
+            parts[kept++] = (lsh_part){merged, n, 0};
+        }
+        if (n_lists % 2)
+            parts[kept++] = parts[n_lists - 1];
+        for (int p = kept; p < n_lists; p++)
+            parts[p] = (lsh_part){0};
+        n_lists = kept;
     }
-    *n_cand = nd_pair_keys_unique(*cand, *n_cand);
-    return 0;
+    *cand = parts[0].cand;
+    *n_cand = parts[0].n_cand;
+    parts[0] = (lsh_part){0};
+    return *cand || (*cand = malloc(sizeof(**cand))) ? 0 : ND_ENOMEM;
 }
 
 int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)

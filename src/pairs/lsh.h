@@ -55,7 +55,8 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
 /* The order of pairs: by a, then b. */
 int nd_compare_pair_keys(const void *a, const void *b);
 
-/* Sorts pairs and removes repeats; returns the new count. */
+/* Sorts pairs (malloc'd: they are sorted as numbers in place) and removes repeats; returns
+ * the new count. */
 size_t nd_pair_keys_unique(nd_pair_key *pairs, size_t n);
 
 #endif

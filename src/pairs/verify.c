@@ -17,6 +17,7 @@
 #include "common/spill.h"
 #include "common/threads.h"
 
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,14 +40,15 @@ static inline unsigned lanes_equal(__m128i v, __m128i key)
 #define VERIFY_BLOCK 256
 
 typedef struct verify_block {
-    nd_pair *pairs;
+    alignas(64) nd_pair *pairs; /* (a cache line of its own: two threads' blocks are side by
+                                   side, and each pair counts in similarity) */
     size_t n, cap;
     uint64_t similarity[ND_SIMILARITY_BINS]; /* its candidates by MinHash estimate */
 } verify_block;
 
 typedef struct verify_job {
-    nd_spill *spill;
-    bool keep_all; /* every pair, whatever its similarity */
+    nd_spill_map map; /* the scratch file's, read without a lock */
+    bool keep_all;    /* every pair, whatever its similarity */
     const nd_corpus *corpus;
     const nd_pair_key *cand;
     size_t n_cand;
@@ -177,14 +179,17 @@ static inline bool table_take(shingle_table *t, uint64_t h)
 }
 
 /* A document's shingles (as the scan wrote them, repeats and all) and, when wanted, its
- * signature, where they lie in the scratch file's mapping (copied when misaligned). */
+ * signature and profile, where they lie in the scratch file's mapping (the shingles
+ * copied when misaligned). */
 typedef struct doc_sketch {
     bool want_sig;
     const uint64_t *h;
     const uint32_t *sig;
-    uint64_t *copy; /* the shingles, when their place is not 8-byte aligned */
+    const uint8_t *profile; /* NULL when the document has none, or not wanted */
+    uint64_t *copy;         /* the shingles, when their place is not 8-byte aligned */
     size_t copy_cap;
     shingle_table table;
+    bool table_filled; /* with this document's shingles */
 } doc_sketch;
 
 static void sketch_dispose(doc_sketch *k)
@@ -194,12 +199,21 @@ static void sketch_dispose(doc_sketch *k)
     free(k->table.mark);
 }
 
-static int read_sketch(nd_spill *spill, const nd_corpus *c, const nd_doc *d, doc_sketch *k)
+/* The signature and profile of d, when wanted. */
+static int read_summary(const nd_spill_map *map, const nd_corpus *c, const nd_doc *d, doc_sketch *k)
+{
+    k->h = NULL;
+    k->sig = k->want_sig ? nd_spill_map_view(map, d->sig_off, (size_t)c->opts.num_perm * 4) : NULL;
+    const bool profile = k->want_sig && d->has_profile;
+    k->profile = profile ? nd_spill_map_view(map, d->profile_off, ND_PROFILE_BUCKETS) : NULL;
+    return (k->want_sig && !k->sig) || (profile && !k->profile) ? ND_EIO : 0;
+}
+
+static int read_shingles(const nd_spill_map *map, const nd_doc *d, doc_sketch *k)
 {
     const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
-    const void *h = h_bytes ? nd_spill_view(spill, d->shingles_off, h_bytes) : NULL;
-    k->sig = k->want_sig ? nd_spill_view(spill, d->sig_off, (size_t)c->opts.num_perm * 4) : NULL;
-    if ((h_bytes && !h) || (k->want_sig && !k->sig))
+    const void *h = h_bytes ? nd_spill_map_view(map, d->shingles_off, h_bytes) : NULL;
+    if (h_bytes && !h)
         return ND_EIO;
     if ((uintptr_t)h % sizeof(*k->h) != 0) {
         if (ND_GROW(k->copy, k->copy_cap, d->n_shingles) < 0)
@@ -231,6 +245,33 @@ static size_t misses_allowed(double give_up, size_t a, const nd_doc *b)
     return allowed > 0 ? (size_t)allowed : 0;
 }
 
+/* How many of h[0..n) the table holds, each counted once (table_take) unless distinct
+ * says h has no repeat; it stops, with *stopped, once more than most_misses are not
+ * there. The table is worked on in a local copy: through a mark written to memory the
+ * compiler would read its fields again at every shingle. */
+static size_t count_shared(shingle_table *table, const uint64_t *h, uint32_t n, bool distinct,
+                           size_t most_misses, bool *stopped)
+{
+    shingle_table t = *table;
+    size_t both = 0;
+    *stopped = false;
+    if (distinct) {
+        for (uint32_t i = 0; i < n && !*stopped; i++) {
+            both += table_has(&t, h[i]);
+            *stopped = i + 1 - both > most_misses;
+        }
+        return both;
+    }
+    table_next_pair(&t);
+    for (uint32_t i = 0; i < n && !*stopped; i++) {
+        both += table_take(&t, h[i]);
+        *stopped = i + 1 - both > most_misses;
+    }
+    table->pair = t.pair;
+    table->zero_mark = t.zero_mark;
+    return both;
+}
+
 /* Exact Jaccard of a (in its table) and b, whose shingles are looked up as they are
  * (|B| is b's distinct count from the scan; repeats are counted once by table_take).
  * With give_up > 0 (see misses_allowed) it stops when the threshold is out of reach,
@@ -238,49 +279,68 @@ static size_t misses_allowed(double give_up, size_t a, const nd_doc *b)
 static int exact_jaccard(doc_sketch *ka, const nd_doc *b, const doc_sketch *kb, double give_up,
                          double *j, size_t *shared)
 {
-    const bool distinct = b->n_distinct == b->n_shingles;
     const size_t most_misses = misses_allowed(give_up, ka->table.n, b);
-    if (!distinct)
-        table_next_pair(&ka->table);
-    size_t both = 0;
-    for (uint32_t i = 0; i < b->n_shingles; i++) {
-        both += distinct ? table_has(&ka->table, kb->h[i]) : table_take(&ka->table, kb->h[i]);
-        if (i + 1 - both > most_misses) {
-            *j = 0;
-            *shared = both;
-            return 0;
-        }
-    }
+    bool stopped;
+    const size_t both = count_shared(&ka->table, kb->h, b->n_shingles,
+                                     b->n_distinct == b->n_shingles, most_misses, &stopped);
     const size_t either = ka->table.n + b->n_distinct - both;
-    *j = either ? (double)both / (double)either : 0.0;
+    *j = stopped || !either ? 0.0 : (double)both / (double)either;
     *shared = both;
     return 0;
 }
 
-/* Exact Jaccard of the pair k; a's sketch and table are read only when new_a (pairs
- * with the same a come in a row). */
-static int pair_jaccard(nd_spill *spill, const nd_corpus *c, nd_pair_key k, bool new_a,
+/* Whether the profiles of a and b prove the pair below the threshold of give_up (see
+ * misses_allowed): it takes both >= give_up * (|A| + |B|) shared shingles, and they
+ * share at most the profiles' bound (one more, against rounding). */
+static bool profiles_rule_out(const doc_sketch *ka, const nd_doc *a, const doc_sketch *kb,
+                              const nd_doc *b, double give_up)
+{
+    if (give_up <= 0 || !ka->profile || !kb->profile)
+        return false;
+    const double bound = nd_profile_shared_bound(ka->profile, kb->profile);
+    return bound + 1 < give_up * ((double)a->n_distinct + (double)b->n_distinct);
+}
+
+/* Exact Jaccard of the pair k; a's sketch is read only when new_a (pairs with the same a
+ * come in a row), its table filled when a pair of it first needs it. A pair the profiles
+ * rule out gets *j = 0. */
+static int pair_jaccard(const nd_spill_map *map, const nd_corpus *c, nd_pair_key k, bool new_a,
                         doc_sketch *ka, doc_sketch *kb, double give_up, double *j, size_t *shared)
 {
+    const nd_doc *a = &c->docs[k.a], *b = &c->docs[k.b];
     int rc = 0;
     if (new_a) {
-        rc = read_sketch(spill, c, &c->docs[k.a], ka);
-        if (rc == 0)
-            rc = fill_table(&c->docs[k.a], ka);
+        ka->table_filled = false;
+        rc = read_summary(map, c, a, ka);
     }
     if (rc == 0)
-        rc = read_sketch(spill, c, &c->docs[k.b], kb);
-    return rc < 0 ? rc : exact_jaccard(ka, &c->docs[k.b], kb, give_up, j, shared);
+        rc = read_summary(map, c, b, kb);
+    if (rc < 0)
+        return rc;
+    *j = 0;
+    *shared = 0;
+    if (profiles_rule_out(ka, a, kb, b, give_up))
+        return 0;
+    if (!ka->table_filled) {
+        rc = read_shingles(map, a, ka);
+        if (rc == 0)
+            rc = fill_table(a, ka);
+        ka->table_filled = rc == 0;
+    }
+    if (rc == 0)
+        rc = read_shingles(map, b, kb);
+    return rc < 0 ? rc : exact_jaccard(ka, b, kb, give_up, j, shared);
 }
 
 int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
                       double *j)
 {
     doc_sketch ka = {0}, kb = {0}; /* no signatures */
-    int rc = 0;
+    nd_spill_map map;
+    int rc = n ? nd_spill_map_all(spill, &map) : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t shared;
-        rc = pair_jaccard(spill, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
+        rc = pair_jaccard(&map, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
                           &j[i], &shared);
     }
     sketch_dispose(&ka);
@@ -288,17 +348,27 @@ int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pa
     return rc;
 }
 
-/* Asks for the first cache lines of d's shingles, to be read while the pair before is
- * verified: the hardware follows a stream once it has started, but every pair's second
- * document starts a new one, far from the last. */
-static void prefetch_shingles(nd_spill *spill, const nd_doc *d)
+/* Asks for d's signature, profile and the first cache lines of its shingles, to be read while the
+ * pair before is verified: the hardware follows a stream once it has started, but every
+ * pair's second document starts a new one, far from the last. */
+static void prefetch_sketch(const nd_spill_map *map, const nd_corpus *c, const nd_doc *d)
 {
-    enum { LINES = 8 };
+    enum { LINES = 4 };
     const size_t bytes = (size_t)d->n_shingles * sizeof(uint64_t);
-    const char *h = bytes ? nd_spill_view(spill, d->shingles_off, bytes) : NULL;
+    const char *h = bytes ? nd_spill_map_view(map, d->shingles_off, bytes) : NULL;
     for (size_t at = 0; h && at < bytes && at < LINES * 64; at += 64)
         __builtin_prefetch(h + at);
+    const char *profile =
+        d->has_profile ? nd_spill_map_view(map, d->profile_off, ND_PROFILE_BUCKETS) : NULL;
+    for (size_t at = 0; profile && at < ND_PROFILE_BUCKETS; at += 64)
+        __builtin_prefetch(profile + at);
+    const size_t sig_bytes = (size_t)c->opts.num_perm * sizeof(uint32_t);
+    const char *sig = nd_spill_map_view(map, d->sig_off, sig_bytes);
+    for (size_t at = 0; sig && at < sig_bytes; at += 64)
+        __builtin_prefetch(sig + at);
 }
+
+enum { PREFETCH_DOC = 4, PREFETCH_SKETCH = 2 };
 
 /* Exact Jaccard of each candidate of block b (a is read once per run of pairs). */
 static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketch *kb)
@@ -312,12 +382,16 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     verify_block *out = &job->blocks[b];
     for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
         const nd_pair_key k = job->cand[i];
-        if (i + 1 < end)
-            prefetch_shingles(job->spill, &c->docs[job->cand[i + 1].b]);
+        /* a pair the profiles rule out takes less time than a read from memory: its
+         * document's record is asked for four pairs ahead, its sketch two */
+        if (i + PREFETCH_DOC < end)
+            __builtin_prefetch(&c->docs[job->cand[i + PREFETCH_DOC].b]);
+        if (i + PREFETCH_SKETCH < end)
+            prefetch_sketch(&job->map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
         size_t shared = 0;
         double j = 0;
         const int rc =
-            pair_jaccard(job->spill, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
+            pair_jaccard(&job->map, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
                          kb, give_up, &j, &shared);
         if (rc < 0)
             return rc;
@@ -366,15 +440,13 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
                     nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
 {
     const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.spill = ctx->spill,
-                      .keep_all = keep_all,
-                      .corpus = c,
-                      .cand = cand->keys,
-                      .n_cand = cand->n};
+    verify_job job = {.keep_all = keep_all, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
-    int rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
+    int rc = n_blocks ? nd_spill_map_all(ctx->spill, &job.map) : 0;
+    if (rc == 0)
+        rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
     if (rc == 0)
         rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
     for (size_t b = 0; b < n_blocks; b++) {

@@ -83,19 +83,21 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd
     return rc;
 }
 
-/* Clusters from the verified pairs, each member's similarity to its kept document, and
- * the pairs to list (all of them with --all-pairs). */
+/* Clusters from the verified pairs, the pairs to list (all of them with --all-pairs), and
+ * each member's similarity to its kept document (most of which the listed pairs hold:
+ * each member of a large cluster is listed with its kept document). */
 static int find_clusters(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *skipped,
                          nd_result *r, double *t0)
 {
     size_t n_clusters = 0;
     nd_report_progress(c, ND_STAGE_CLUSTER, 0, 0, NULL, 0);
     int rc = nd_cluster_stage(c, r->pairs, r->n_pairs, &r->members, &r->n_members, &n_clusters);
-    if (rc == 0)
-        rc = nd_kept_jaccards(ctx->spill, c, r->members, r->n_members, &r->kept_jaccard);
     if (rc == 0 && !c->opts.all_pairs)
         rc = nd_listing_stage(ctx, c, skipped, r->members, r->n_members, &r->pairs, &r->n_pairs,
                               &r->stats.n_pairs_unlisted);
+    if (rc == 0)
+        rc = nd_kept_jaccards(ctx->spill, c, r->members, r->n_members, r->pairs, r->n_pairs,
+                              &r->kept_jaccard);
     r->stats.n_pairs = r->n_pairs;
     r->stats.n_clusters = n_clusters;
     r->stats.n_duplicates = r->n_members - n_clusters;

@@ -110,9 +110,10 @@ struct nd_scanner {
     unsigned char *bytes; /* the document being scanned */
     size_t bytes_cap;
     nd_reader reader;
-    nd_text_view view;          /* the text of a page, or of a legacy charset */
-    const nd_text_view *mapped; /* the view whose words are being found, else NULL */
-    bool detect;                /* stop at invalid UTF-8: the detector may know better */
+    nd_text_view view;                   /* the text of a page, or of a legacy charset */
+    const nd_text_view *mapped;          /* the view whose words are being found, else NULL */
+    bool detect;                         /* stop at invalid UTF-8: the detector may know better */
+    uint8_t profile[ND_PROFILE_BUCKETS]; /* of the document's shingles, for verification */
 };
 
 int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
@@ -456,6 +457,10 @@ static int sign_shingles(nd_scanner *s, nd_doc *d, uint32_t *sig)
     nd_minhash_sign_with(s->densifier, h, n, s->opts->num_perm, s->opts->seed, sig);
     rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
+    /* exact verification rejects most pairs below the threshold by their profiles */
+    d->has_profile = s->opts->verify == ND_VERIFY_EXACT && nd_shingle_profile(h, n, s->profile);
+    if (rc == 0 && d->has_profile)
+        rc = nd_spill_batch_add(s->out, &s->spill, s->profile, sizeof(s->profile), &d->profile_off);
     if (rc == 0 && mine)
         rc = nd_spill_batch_add(s->out, &s->spill, h, n * sizeof(*h), &d->shingles_off);
     if (rc < 0)

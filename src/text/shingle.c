@@ -3,6 +3,8 @@
  */
 #include "text/shingle.h"
 
+#include <string.h>
+
 #include "common/base.h"
 
 #include <stdlib.h>
@@ -43,4 +45,25 @@ void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out)
     }
     for (size_t i = 0; i + (size_t)k <= n; i++)
         out[i] = XXH3_64bits(cps + i, (size_t)k * sizeof(*cps));
+}
+
+bool nd_shingle_profile(const uint64_t *h, size_t n, uint8_t profile[ND_PROFILE_BUCKETS])
+{
+    memset(profile, 0, ND_PROFILE_BUCKETS);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *count = &profile[h[i] & (ND_PROFILE_BUCKETS - 1)];
+        *count += *count != 255;
+    }
+    bool full = false;
+    for (size_t b = 0; b < ND_PROFILE_BUCKETS; b++)
+        full |= profile[b] == 255;
+    return !full;
+}
+
+uint32_t nd_profile_shared_bound(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < ND_PROFILE_BUCKETS; i++)
+        sum += a[i] < b[i] ? a[i] : b[i];
+    return sum;
 }

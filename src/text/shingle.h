@@ -14,6 +14,7 @@
 
 #include "common/base.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,17 @@ void nd_shingle_hashes(const uint64_t *units, size_t n, int k, uint64_t *out);
 
 /* Same over code points (character n-grams). */
 void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out);
+
+/* A document's profile: how many of its shingle hashes fall in each of
+ * ND_PROFILE_BUCKETS buckets (by their low bits). Two documents share at most
+ * sum over the buckets of min(count in one, count in the other) shingles, so two
+ * profiles can prove, in a few hundred byte operations, that a pair is below a
+ * threshold without reading its shingles. Counts stop at 255: a profile with a full
+ * bucket proves nothing (false). */
+#define ND_PROFILE_BUCKETS 512
+bool nd_shingle_profile(const uint64_t *h, size_t n, uint8_t profile[ND_PROFILE_BUCKETS]);
+
+/* The most shingles two documents with these profiles can share. */
+uint32_t nd_profile_shared_bound(const uint8_t *a, const uint8_t *b);
 
 #endif
