@@ -229,6 +229,16 @@ int nd_spill_read(nd_spill *s, uint64_t offset, void *buf, size_t len)
     return nd_spill_read_upto(s, offset, buf, len, len, &got);
 }
 
+uint64_t nd_spill_bytes(nd_spill *s)
+{
+    uint64_t bytes = 0;
+    pthread_mutex_lock(&s->lock);
+    for (int l = 0; l < LANES; l++)
+        bytes += s->end[l];
+    pthread_mutex_unlock(&s->lock);
+    return bytes;
+}
+
 int nd_spill_error(nd_spill *s)
 {
     return atomic_load(&s->error);

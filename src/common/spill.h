@@ -71,6 +71,9 @@ static inline const void *nd_spill_map_view(const nd_spill_map *m, uint64_t offs
     return at + len <= m->n[lane] ? m->p[lane] + at : NULL;
 }
 
+/* The bytes appended to all the files so far. */
+uint64_t nd_spill_bytes(nd_spill *s);
+
 int nd_spill_error(nd_spill *s);
 const char *nd_spill_dir(const nd_spill *s);
 

@@ -13,6 +13,9 @@
 
 #include "pairs/listing.h"
 
+#include "common/radix.h"
+
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +78,10 @@ int nd_identical_stage(nd_run_ctx *ctx, nd_corpus *c, nd_candidates *star)
         if (c->docs[i].status == ND_DOC_OK && !ctx->opts->all_pairs) /* all_pairs: no copies */
             slots[n++] = (nd_hash_doc){c->docs[i].text_hash, (uint32_t)i};
     }
-    nd_sort(slots, n, sizeof(*slots), nd_compare_hash_docs);
-    int rc = 0;
+    /* by hash, then number: the slots are in number order, and the radix sort is stable */
+    static const nd_radix_key by_hash[] = {{offsetof(nd_hash_doc, hash), 8, true}};
+    const nd_sort_env env = nd_run_sort_env(ctx, ctx->threads);
+    int rc = nd_radix_sort(&env, slots, n, sizeof(*slots), by_hash, 1);
     for (size_t lo = 0, hi; lo < n && rc == 0; lo = hi) {
         for (hi = lo + 1; hi < n && slots[hi].hash == slots[lo].hash; hi++)
             ;
@@ -85,7 +90,7 @@ int nd_identical_stage(nd_run_ctx *ctx, nd_corpus *c, nd_candidates *star)
     free(slots);
     nd_spill_drop_views(ctx->spill);
     if (rc == 0)
-        nd_sort(star->keys, star->n, sizeof(*star->keys), nd_compare_pair_keys);
+        star->n = nd_pair_keys_unique(star->keys, star->n); /* (each pair is there once) */
     return rc;
 }
 

@@ -472,6 +472,16 @@ static int append_keys(nd_candidates *to, size_t *cap, const nd_pair_key *keys, 
     return 0;
 }
 
+/* About the bytes of the scratch file's pages that verifying todo reads: a page at least
+ * for each record of a pair's second document (its first's are read once a run). */
+static uint64_t bytes_viewed(const nd_corpus *c, const nd_candidates *todo)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < todo->n; i++)
+        bytes += (uint64_t)c->docs[todo->keys[i].b].n_shingles * sizeof(uint64_t) + 3 * 4096;
+    return bytes;
+}
+
 /* Verifies the round's candidates that still join two sets, appends the pairs found to
  * *pairs and joins their documents; the others go to *skipped. */
 static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
@@ -512,13 +522,22 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     *pairs = NULL;
     *n_pairs = 0;
     *skipped = (nd_candidates){NULL, 0, 0};
+    uint64_t viewed = 0;
     for (size_t at = 0; at < cand->n && rc == 0; at += CONNECT_ROUND) {
         const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
         rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
                           skipped, &skipped_cap, similarity);
         nd_report_progress(c, ND_STAGE_VERIFY, at + n, cand->n, "candidate pairs", 0);
+        /* the pages of the sketches read count in the process's memory until given back:
+         * past a quarter of --memory, they are (unless the whole file fits in it: pages
+         * given back cost a fault each when read again) */
+        viewed += bytes_viewed(c, &todo);
+        if (viewed > ctx->memory.total / 4 && nd_spill_bytes(ctx->spill) > ctx->memory.total / 4) {
+            nd_spill_drop_views(ctx->spill);
+            viewed = 0;
+        }
     }
-    nd_spill_drop_views(ctx->spill); /* the sketches read stay out of the process's memory */
+    nd_spill_drop_views(ctx->spill);
     if (rc == 0 && !*pairs)
         rc = (*pairs = malloc(sizeof(**pairs))) ? 0 : ND_ENOMEM;
     free(forest);

@@ -103,8 +103,11 @@ struct nd_scanner {
     nd_shingle_buf *to; /* where the document's shingles go, after to->n: own or the caller's */
     uint64_t *seen;     /* an open-addressing set of them, to count the distinct ones */
     size_t seen_cap;
-    nd_spill_batch spill; /* shingles and tokens on their way to the scratch file */
-    size_t chunk_bytes;   /* a longer document is scanned in pieces of about this many bytes */
+    nd_spill_batch spill;    /* shingles and tokens on their way to the scratch file */
+    nd_spill_batch sketches; /* signatures and profiles, apart: the identical stage reads
+                                the shingles of every copy, and the pages it maps stay
+                                fewer when only shingles lie side by side */
+    size_t chunk_bytes;      /* a longer document is scanned in pieces of about this many bytes */
     doc_tally doc;
     uint64_t words_at;    /* where the next piece's words go in the scratch file */
     unsigned char *bytes; /* the document being scanned */
@@ -150,6 +153,7 @@ void nd_scanner_free(nd_scanner *s)
     nd_words_dispose(&s->words);
     nd_word_splitter_free(s->splitter);
     nd_spill_batch_dispose(s->out, &s->spill);
+    nd_spill_batch_dispose(s->out, &s->sketches);
     free(s->toks);
     free(s->norm);
     free(s->units);
@@ -455,12 +459,15 @@ static int sign_shingles(nd_scanner *s, nd_doc *d, uint32_t *sig)
         (rc = nd_densifier_new(&s->densifier, s->opts->num_perm, s->opts->seed)) < 0)
         return rc;
     nd_minhash_sign_with(s->densifier, h, n, s->opts->num_perm, s->opts->seed, sig);
-    rc = nd_spill_batch_add(s->out, &s->spill, sig, (size_t)s->opts->num_perm * sizeof(*sig),
+    rc = nd_spill_batch_add(s->out, &s->sketches, sig, (size_t)s->opts->num_perm * sizeof(*sig),
                             &d->sig_off);
-    /* exact verification rejects most pairs below the threshold by their profiles */
-    d->has_profile = s->opts->verify == ND_VERIFY_EXACT && nd_shingle_profile(h, n, s->profile);
+    /* exact verification rules out most pairs below the threshold by their profiles, where
+     * reading them costs less than reading the shingles */
+    d->has_profile = s->opts->verify == ND_VERIFY_EXACT && n >= ND_PROFILE_MIN_SHINGLES &&
+                     nd_shingle_profile(h, n, s->profile);
     if (rc == 0 && d->has_profile)
-        rc = nd_spill_batch_add(s->out, &s->spill, s->profile, sizeof(s->profile), &d->profile_off);
+        rc = nd_spill_batch_add(s->out, &s->sketches, s->profile, sizeof(s->profile),
+                                &d->profile_off);
     if (rc == 0 && mine)
         rc = nd_spill_batch_add(s->out, &s->spill, h, n * sizeof(*h), &d->shingles_off);
     if (rc < 0)
@@ -573,7 +580,8 @@ void nd_scanner_set_chunk_bytes(nd_scanner *s, size_t chunk_bytes)
 
 int nd_scanner_finish(nd_scanner *s)
 {
-    return nd_spill_batch_flush(s->out, &s->spill);
+    const int rc = nd_spill_batch_flush(s->out, &s->spill);
+    return rc < 0 ? rc : nd_spill_batch_flush(s->out, &s->sketches);
 }
 
 void nd_scanner_expect(nd_scanner *s, const nd_doc *docs, size_t n)

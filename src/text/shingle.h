@@ -55,6 +55,9 @@ void nd_shingle_chars(const uint32_t *cps, size_t n, int k, uint64_t *out);
  * threshold without reading its shingles. Counts stop at 255: a profile with a full
  * bucket proves nothing (false). */
 #define ND_PROFILE_BUCKETS 512
+/* The fewest shingles of a document with a profile: with fewer, its shingles take no
+ * more to read than a profile. */
+#define ND_PROFILE_MIN_SHINGLES 128
 bool nd_shingle_profile(const uint64_t *h, size_t n, uint8_t profile[ND_PROFILE_BUCKETS]);
 
 /* The most shingles two documents with these profiles can share. */
