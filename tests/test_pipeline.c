@@ -174,3 +174,55 @@ Test(pipeline, a_result_outlives_another_run_of_its_corpus)
     nd_result_free(second);
     nd_corpus_free(c);
 }
+
+/* 60 documents: the first demo article, then a paragraph of 40 words that two of them
+ * share and a word of their own; passages and capped shingles at a threshold, with
+ * --max-df 5. */
+static nd_result *passages_at(double threshold, nd_corpus **c)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = threshold;
+    o.passages = 1;
+    o.max_df = 5;
+    cr_assert_eq(nd_corpus_new(c, &o), 0);
+    size_t len;
+    char *seed = read_seed(0, &len);
+    for (int i = 0; i < 60; i++) {
+        char text[16384], id[16];
+        int at = snprintf(text, sizeof(text), "%.*s\n", (int)len, seed);
+        for (int w = 0; w < 40; w++)
+            at += snprintf(text + at, sizeof(text) - (size_t)at, "pair%dword%d ", i / 2, w);
+        at += snprintf(text + at, sizeof(text) - (size_t)at, "own%d", i);
+        snprintf(id, sizeof(id), "d%02d", i);
+        cr_assert_eq(nd_corpus_add_memory(*c, id, text, (size_t)at), 0);
+    }
+    free(seed);
+    nd_result *r = NULL;
+    cr_assert_eq(nd_corpus_run(*c, &r), 0);
+    return r;
+}
+
+/* With a cluster larger than --max-df, the feed leaves out before sorting the records of
+ * shingles it proves too common; without one, it sorts them all and the passage stage
+ * drops them: the passages and the count of capped shingles are the same either way. */
+Test(pipeline, common_shingles_left_out_early_change_no_passage)
+{
+    nd_corpus *c_early, *c_late;
+    nd_result *early = passages_at(0.5, &c_early); /* one cluster of 60: over 5 */
+    nd_result *late = passages_at(0.999, &c_late); /* no cluster */
+    cr_assert_gt(nd_result_stats(early)->n_clusters, 0);
+    cr_assert_eq(nd_result_stats(late)->n_clusters, 0);
+    cr_assert_gt(nd_result_stats(early)->n_capped_shingles, 100);
+    cr_assert_eq(nd_result_stats(early)->n_capped_shingles,
+                 nd_result_stats(late)->n_capped_shingles);
+    cr_assert_eq(nd_result_n_passages(early), 30); /* the pairs' paragraphs */
+    cr_assert_eq(nd_result_n_passages(early), nd_result_n_passages(late));
+    for (size_t i = 0; i < nd_result_n_passages(early); i++)
+        cr_assert_eq(
+            memcmp(nd_result_passage(early, i), nd_result_passage(late, i), sizeof(nd_passage)), 0,
+            "passage %zu", i);
+    nd_result_free(early);
+    nd_result_free(late);
+    nd_corpus_free(c_early);
+    nd_corpus_free(c_late);
+}

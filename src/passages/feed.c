@@ -32,6 +32,15 @@
  *
  * Two threads take the random look-ups of the maps together, which one thread
  * waits on, and read the blobs side by side.
+ *
+ * Common shingles. The passage stage ignores a shingle of more than 4 x max_df records
+ * (boilerplate), and when most of a corpus's records are of such shingles (thousands
+ * of copies of a story) sorting them only to drop them is most of the stage. So marking
+ * also counts the hashes that fall in each slot of an array of counters (by their top
+ * bits: a part's slice, as for the maps); once a slot's count reaches HOT, each hash
+ * that falls in it is counted on its own, in its part's table. That count misses the
+ * records before the slot was hot, so it is a lower bound: a shingle whose count passes
+ * 4 x max_df is certainly ignored, and keeping leaves its records out.
  */
 #include "passages/feed.h"
 #include "common/scratch.h"
@@ -46,6 +55,14 @@
 #define PART_BITS 8
 #define PARTS (1u << PART_BITS)
 #define LOOKUP_AHEAD 16
+#define HOT 64
+
+/* A part's shingles counted on their own (hash 0, which marks an empty place, is not). */
+typedef struct common_table {
+    uint64_t *hash;
+    uint32_t *count;
+    size_t cap, n, most; /* most: the places it may grow to */
+} common_table;
 
 /* The batches [b0, b1) of a round that one thread reads, and what it makes of them. */
 typedef struct share {
@@ -71,6 +88,12 @@ typedef struct feed {
     size_t n_shares; /* threads */
     size_t n_mark_pieces;
     int (*per_share)(const struct feed *, share *); /* what run_shares does to each */
+    uint8_t *slot_counts;                           /* 2^count_bits counters, up to HOT */
+    size_t counts_bytes;
+    unsigned count_bits;
+    common_table common[PARTS];
+    uint32_t most_records; /* 4 x max_df: past it, a shingle is ignored */
+    uint64_t n_common;     /* shingles is_common finds, once marking is done */
 } feed;
 
 /* ---------------------------------------------------------------- the maps */
@@ -113,6 +136,101 @@ static unsigned map_bits(const nd_run_ctx *ctx, uint64_t n_hashes)
     while (bits < 40 && (1ull << bits) < 8 * n_hashes && (1ull << bits) / 8 < map_bytes)
         bits++;
     return bits;
+}
+
+/* ---------------------------------------------------------------- common shingles */
+
+static size_t common_place(const common_table *t, uint64_t h)
+{
+    size_t i = (size_t)nd_mix64(h) & (t->cap - 1);
+    while (t->hash[i] != 0 && t->hash[i] != h)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* Doubles t's places (from none to 64); false when it may not grow or memory fails. */
+static bool common_grow(common_table *t)
+{
+    const size_t cap = t->cap ? 2 * t->cap : 64;
+    if (cap > t->most)
+        return false;
+    common_table g = {calloc(cap, sizeof(*g.hash)), calloc(cap, sizeof(*g.count)), cap, t->n,
+                      t->most};
+    if (!g.hash || !g.count) {
+        free(g.hash);
+        free(g.count);
+        return false;
+    }
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->hash[i]) {
+            const size_t at = common_place(&g, t->hash[i]);
+            g.hash[at] = t->hash[i];
+            g.count[at] = t->count[i];
+        }
+    free(t->hash);
+    free(t->count);
+    *t = g;
+    return true;
+}
+
+/* One more record of h (none counted when the table is full: the counts stay lower
+ * bounds). */
+static void common_add(common_table *t, uint64_t h)
+{
+    if (h == 0 || (2 * (t->n + 1) > t->cap && !common_grow(t)))
+        return;
+    const size_t at = common_place(t, h);
+    t->n += t->hash[at] == 0;
+    t->hash[at] = h;
+    t->count[at] += t->count[at] < UINT32_MAX;
+}
+
+static uint32_t common_count(const common_table *t, uint64_t h)
+{
+    return t->cap ? t->count[common_place(t, h)] : 0;
+}
+
+/* Whether h is certainly a shingle the passage stage ignores. */
+static inline bool is_common(const feed *f, uint64_t h)
+{
+    return f->slot_counts[h >> (64 - f->count_bits)] >= HOT &&
+           common_count(&f->common[h >> (64 - PART_BITS)], h) > f->most_records;
+}
+
+/* The counters: a slot for eight hashes (a part's slice stays in the caches with its
+ * slice of the maps), within an eighth of the maps' share, at least one slot a part. */
+static int counters_init(feed *f, uint64_t n_hashes, int max_df)
+{
+    const uint64_t most_bytes = f->ctx->memory.feed_maps / 8;
+    unsigned bits = PART_BITS;
+    while (bits < 32 && (1ull << bits) < n_hashes / 8 && (2ull << bits) <= most_bytes)
+        bits++;
+    f->count_bits = bits;
+    f->counts_bytes = ((size_t)1 << bits) * sizeof(*f->slot_counts);
+    f->most_records = 4 * (uint32_t)max_df;
+    for (unsigned p = 0; p < PARTS; p++)
+        f->common[p].most = 2 * (n_hashes / 8 / PARTS) + 1024;
+    f->slot_counts = calloc(1, f->counts_bytes);
+    return f->slot_counts ? 0 : ND_ENOMEM;
+}
+
+/* How many shingles is_common says are ignored. */
+static uint64_t common_shingles(const feed *f)
+{
+    uint64_t n = 0;
+    for (unsigned p = 0; p < PARTS; p++)
+        for (size_t i = 0; i < f->common[p].cap; i++)
+            n += f->common[p].count[i] > f->most_records;
+    return n;
+}
+
+static void counters_free(feed *f)
+{
+    for (unsigned p = 0; p < PARTS; p++) {
+        free(f->common[p].hash);
+        free(f->common[p].count);
+    }
+    free(f->slot_counts);
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -246,15 +364,38 @@ static int read_share(const feed *f, share *s)
 
 /* Marks the hashes of parts [p0, p1) from every share. The maps hold at least 2^16 bits
  * a map, so the parts' slices of them are whole words, apart from other parts'. */
+/* Marks h[0..n) in the maps. */
+static void mark_hashes(uint64_t *maps, unsigned shift, const uint64_t *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mark(maps, h[i] >> shift);
+}
+
+/* Counts h[0..n) in their slots, and on their own those of hot slots. A loop apart from
+ * marking's: the call in it would cost marking registers it keeps. */
+static void count_hashes(feed *f, const uint64_t *h, size_t n)
+{
+    uint8_t *const counts = f->slot_counts;
+    const unsigned shift = 64 - f->count_bits;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t x = h[i]; /* (read once: a counter's store may alias it) */
+        uint8_t *count = &counts[x >> shift];
+        if (*count < HOT)
+            (*count)++;
+        else
+            common_add(&f->common[x >> (64 - PART_BITS)], x);
+    }
+}
+
 static void mark_parts(feed *f, unsigned p0, unsigned p1)
 {
-    uint64_t *const maps = f->maps; /* locals: the maps' stores could alias the fields */
-    const unsigned shift = 64 - f->bits;
     for (size_t t = 0; t < f->n_shares; t++) {
-        const uint64_t *const h = f->shares[t].by_part;
-        const size_t end = f->shares[t].part_at[p1];
-        for (size_t i = f->shares[t].part_at[p0]; i < end; i++)
-            mark(maps, h[i] >> shift);
+        const share *s = &f->shares[t];
+        const uint64_t *h = s->by_part + s->part_at[p0];
+        const size_t n = s->part_at[p1] - s->part_at[p0];
+        mark_hashes(f->maps, 64 - f->bits, h, n);
+        if (f->slot_counts)
+            count_hashes(f, h, n);
     }
 }
 
@@ -313,7 +454,8 @@ static int keep_batch(const feed *f, share *s, size_t b)
             if (at + p + LOOKUP_AHEAD < n)
                 __builtin_prefetch(twice_word(twice, shift, blob[at + p + LOOKUP_AHEAD]));
             const uint64_t h = blob[at + p];
-            if (*twice_word(twice, shift, h) >> ((h >> shift) % 64) & 1)
+            if (*twice_word(twice, shift, h) >> ((h >> shift) % 64) & 1 &&
+                !(f->n_common && is_common(f, h)))
                 kept[n_kept++] = (nd_shingle_record){h, (uint32_t)i, p};
         }
         at += hashes_of(d);
@@ -362,7 +504,7 @@ static void free_shares(feed *f)
 }
 
 int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
-                              nd_extsort *out)
+                              int max_df, nd_extsort *out, uint64_t *capped)
 {
     if (scan->n_batches == 0)
         return 0;
@@ -377,13 +519,18 @@ int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan
     /* a round's hashes (and, when kept, their records) */
     const uint64_t room = ctx->memory.feed_round / sizeof(uint64_t);
     int rc = f.maps && f.shares ? 0 : ND_ENOMEM;
+    if (rc == 0 && max_df > 0) /* (counting costs a tenth of the stage: only when it pays) */
+        rc = counters_init(&f, n_hashes, max_df);
     if (rc == 0)
         rc = mark_all(&f, room);
+    f.n_common = rc == 0 ? common_shingles(&f) : 0;
     if (rc == 0)
         rc = keep_twice_only(&f);
     if (rc == 0)
         rc = keep_all(&f, room / 2, out);
+    *capped += f.n_common;
     free_shares(&f);
+    counters_free(&f);
     nd_scratch_unmap(&ctx->scratch, f.maps, f.map_bytes);
     return rc;
 }

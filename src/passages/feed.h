@@ -12,9 +12,10 @@
 
 /* Adds to out, in (document, position) order, the records (hash, document, position)
  * of the shingles of c's documents that start passages, but for most of those that
- * occur only once (no seed comes from them), from the scan's blobs. Returns 0,
- * ND_ENOMEM or ND_EIO. */
+ * occur only once (no seed comes from them) and, with max_df > 0, all those of the
+ * shingles found to have more than 4 x max_df records (the passage stage would ignore
+ * them: *capped counts them), from the scan's blobs. Returns 0, ND_ENOMEM or ND_EIO. */
 int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
-                              nd_extsort *out);
+                              int max_df, struct nd_extsort *out, uint64_t *capped);
 
 #endif

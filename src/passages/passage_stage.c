@@ -22,6 +22,7 @@ typedef struct token_loader {
     nd_token *buf[2];
     size_t cap[2];
     int64_t doc[2];
+    bool common_expected;  /* look for the shingles --max-df ignores before sorting */
     unsigned char *window; /* scratch bytes [window_off, window_off + window_len) */
     uint64_t window_off;
     size_t window_len, window_cap;
@@ -70,10 +71,11 @@ static int load_tokens(void *loader, int slot, uint32_t doc, nd_token_seq *out)
     return 0;
 }
 
-static int feed_shingles(void *loader, struct nd_extsort *out)
+static int feed_shingles(void *loader, struct nd_extsort *out, int max_df, uint64_t *capped)
 {
     const token_loader *l = loader;
-    return nd_feed_repeated_shingles(l->ctx, l->corpus, l->scan, out);
+    return nd_feed_repeated_shingles(l->ctx, l->corpus, l->scan, l->common_expected ? max_df : 0,
+                                     out, capped);
 }
 
 /* The passage of a copy with the first document of its text: all of their words. 1 when
@@ -165,11 +167,16 @@ static int count_place_words(token_loader *l, nd_passage_clustering *pc)
     return rc;
 }
 
-int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
-                     size_t *n_out, nd_passage_counts *counts, nd_passage_clustering *clusters)
+int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                     size_t largest_cluster, nd_passage **out, size_t *n_out,
+                     nd_passage_counts *counts, nd_passage_clustering *clusters)
 {
     const nd_options *o = &c->opts;
-    token_loader loader = {.ctx = ctx, .corpus = c, .scan = scan, .doc = {-1, -1}};
+    token_loader loader = {.ctx = ctx,
+                           .corpus = c,
+                           .scan = scan,
+                           .doc = {-1, -1},
+                           .common_expected = largest_cluster > (size_t)o->max_df};
     const nd_token_source src = {c->n_docs, load_tokens, scan->blobs ? feed_shingles : NULL,
                                  &loader};
     const nd_passage_params p = {o->shingle_k,

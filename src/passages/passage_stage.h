@@ -14,8 +14,11 @@
  * scratch file, shingle records from the scan's blobs (the feed), sorted within their
  * shares of --memory with all threads. A copy (nd_doc_is_copy) is aligned with the first
  * document of its text alone: one passage of all their words. *clusters gets the
- * passage clusters, each place with its words. */
-int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_passage **out,
-                     size_t *n_out, nd_passage_counts *counts, nd_passage_clustering *clusters);
+ * passage clusters, each place with its words. largest_cluster (the most documents of a
+ * cluster of near-duplicates) says whether shingles common enough for --max-df to ignore
+ * are to be looked for before sorting (they are when it passes --max-df). */
+int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                     size_t largest_cluster, nd_passage **out, size_t *n_out,
+                     nd_passage_counts *counts, nd_passage_clustering *clusters);
 
 #endif

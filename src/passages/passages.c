@@ -268,7 +268,8 @@ static int find_seeds(const nd_token_source *src, const nd_passage_params *p, nd
         return rc;
     rc = nd_extsort_partition(rec, 1u << RECORD_PART_BITS, record_part, NULL);
     if (rc == 0)
-        rc = src->shingles ? src->shingles(src->ctx, rec) : collect_shingles(src, p->k, rec);
+        rc = src->shingles ? src->shingles(src->ctx, rec, p->max_df, &counts->capped)
+                           : collect_shingles(src, p->k, rec);
     if (rc == 0)
         rc = nd_extsort_finish(rec);
     while (rc == 0 && (rc = nd_extsort_next(rec, &next)) == 1) {

@@ -36,12 +36,13 @@ struct nd_extsort;
 /* Where the words of documents come from: load puts document doc's words in *out, valid
  * until the next load into the same slot (0 or 1: the two documents of a pair).
  * shingles, when not NULL, adds shingle records to the sorter in (doc, pos) order
- * (with nd_extsort_add); records of shingles that occur once may be left out. When
+ * (with nd_extsort_add); records of shingles that occur once may be left out, and so may
+ * all those of a shingle with more than 4 x max_df of them, counted in *capped. When
  * NULL, the records are made from the words. */
 typedef struct nd_token_source {
     size_t n_docs;
     int (*load)(void *ctx, int slot, uint32_t doc, nd_token_seq *out);
-    int (*shingles)(void *ctx, struct nd_extsort *out);
+    int (*shingles)(void *ctx, struct nd_extsort *out, int max_df, uint64_t *capped);
     void *ctx;
 } nd_token_source;
 

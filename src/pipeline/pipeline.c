@@ -105,6 +105,15 @@ static int find_clusters(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     return rc;
 }
 
+/* The most documents of a cluster. */
+static size_t largest_cluster(const nd_result *r)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < r->n_members; i++)
+        most = r->members[i].size > most ? r->members[i].size : most;
+    return most;
+}
+
 /* The stages after the context is open. */
 static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
 {
@@ -126,7 +135,8 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
     nd_passage_clustering clusters = {0};
     if (rc == 0 && c->opts.passages) {
         nd_report_progress(c, ND_STAGE_PASSAGES, 0, 0, NULL, 0);
-        rc = nd_passage_stage(ctx, c, &scan, &r->passages, &r->n_passages, &counts, &clusters);
+        rc = nd_passage_stage(ctx, c, &scan, largest_cluster(r), &r->passages, &r->n_passages,
+                              &counts, &clusters);
     }
     r->places = clusters.places;
     r->n_places = clusters.n_places;
