@@ -46,9 +46,21 @@ typedef struct verify_block {
     uint64_t similarity[ND_SIMILARITY_BINS]; /* its candidates by MinHash estimate */
 } verify_block;
 
+/* Where a document's shingles are read: through the scratch file's mappings, read
+ * without a lock, or copied with a system call when few pairs read them: the first
+ * touch of a mapped page costs a fault (which maps its neighbours too), that a few reads
+ * repay and one does not. */
+#define MAPPED_READS 4
+
+typedef struct sketch_source {
+    nd_spill_map map;
+    nd_spill *spill;
+    uint8_t *reads; /* per document: how many pairs read its shingles (up to 255), or NULL */
+} sketch_source;
+
 typedef struct verify_job {
-    nd_spill_map map; /* the scratch file's, read without a lock */
-    bool keep_all;    /* every pair, whatever its similarity */
+    sketch_source src;
+    bool keep_all; /* every pair, whatever its similarity */
     const nd_corpus *corpus;
     const nd_pair_key *cand;
     size_t n_cand;
@@ -68,15 +80,21 @@ typedef struct verify_job {
 typedef struct shingle_table {
     uint64_t *slot;
     uint32_t *mark;   /* per slot: the last pair that counted it (see table_take) */
+    uint32_t *used;   /* the slots holding a hash, n_used of them: emptied for the next */
     size_t allocated; /* slots */
     size_t cap;       /* home slots: a power of two, at least 4 times the hashes */
     size_t spare;     /* a slot past every run, whose mark a miss may write */
     int shift;        /* 64 - log2(cap) */
     uint32_t n;       /* distinct hashes */
+    uint32_t n_used;  /* of them in slots (all but the hash 0) */
     uint32_t pair, zero_mark;
     bool has_zero;
 } shingle_table;
 
+/* An empty table for n_max hashes. The slots of the last table are emptied one by one
+ * (a document's table is filled for each run of its pairs: clearing all its room, four
+ * times its hashes and their marks, cost more than filling it), and the marks stay: a
+ * pair's number only grows (table_next_pair), so an old mark never looks new. */
 static int table_clear(shingle_table *t, size_t n_max)
 {
     size_t cap = 16;
@@ -87,19 +105,23 @@ static int table_clear(shingle_table *t, size_t n_max)
     if (size > t->allocated) {
         free(t->slot);
         free(t->mark);
+        free(t->used);
         t->allocated = 0;
-        t->slot = malloc(size * sizeof(*t->slot));
-        t->mark = malloc(size * sizeof(*t->mark));
-        if (!t->slot || !t->mark)
+        t->slot = calloc(size, sizeof(*t->slot));
+        t->mark = calloc(size, sizeof(*t->mark));
+        t->used = malloc(size * sizeof(*t->used));
+        if (!t->slot || !t->mark || !t->used)
             return ND_ENOMEM;
         t->allocated = size;
+        t->n_used = 0;
     }
+    for (uint32_t i = 0; i < t->n_used; i++)
+        t->slot[t->used[i]] = 0;
+    t->n_used = 0;
     t->cap = cap;
     t->spare = size - 1;
     t->shift = 64 - bits;
-    memset(t->slot, 0, size * sizeof(*t->slot));
-    memset(t->mark, 0, size * sizeof(*t->mark));
-    t->n = t->pair = t->zero_mark = 0;
+    t->n = 0;
     t->has_zero = false;
     return 0;
 }
@@ -129,6 +151,7 @@ static inline bool table_add(shingle_table *t, uint64_t h)
     if (t->slot[i] == h)
         return false;
     t->slot[i] = h;
+    t->used[t->n_used++] = (uint32_t)i;
     t->n++;
     return true;
 }
@@ -197,6 +220,7 @@ static void sketch_dispose(doc_sketch *k)
     free(k->copy);
     free(k->table.slot);
     free(k->table.mark);
+    free(k->table.used);
 }
 
 /* The signature and profile of d, when wanted. */
@@ -209,10 +233,17 @@ static int read_summary(const nd_spill_map *map, const nd_corpus *c, const nd_do
     return (k->want_sig && !k->sig) || (profile && !k->profile) ? ND_EIO : 0;
 }
 
-static int read_shingles(const nd_spill_map *map, const nd_doc *d, doc_sketch *k)
+static int read_shingles(const sketch_source *src, const nd_corpus *c, uint32_t doc, doc_sketch *k)
 {
+    const nd_doc *d = &c->docs[doc];
     const size_t h_bytes = (size_t)d->n_shingles * sizeof(*k->h);
-    const void *h = h_bytes ? nd_spill_map_view(map, d->shingles_off, h_bytes) : NULL;
+    if (h_bytes && src->reads && src->reads[doc] < MAPPED_READS) {
+        if (ND_GROW(k->copy, k->copy_cap, d->n_shingles) < 0)
+            return ND_ENOMEM;
+        k->h = k->copy;
+        return nd_spill_read(src->spill, d->shingles_off, k->copy, h_bytes);
+    }
+    const void *h = h_bytes ? nd_spill_map_view(&src->map, d->shingles_off, h_bytes) : NULL;
     if (h_bytes && !h)
         return ND_EIO;
     if ((uintptr_t)h % sizeof(*k->h) != 0) {
@@ -224,12 +255,19 @@ static int read_shingles(const nd_spill_map *map, const nd_doc *d, doc_sketch *k
     return 0;
 }
 
+/* A document's shingles are read in order, but from pages the scan wrote long before
+ * and the processor's prefetcher stops at each page's end: they are asked for this many
+ * hashes (1 KiB) ahead. (A prefetch past the array's end is harmless: it never faults.) */
+#define SHINGLES_AHEAD 128
+
 /* Document a's table of distinct shingles. */
 static int fill_table(const nd_doc *d, doc_sketch *k)
 {
     const int rc = table_clear(&k->table, d->n_shingles);
-    for (uint32_t i = 0; rc == 0 && i < d->n_shingles; i++)
+    for (uint32_t i = 0; rc == 0 && i < d->n_shingles; i++) {
+        __builtin_prefetch(&k->h[i + SHINGLES_AHEAD]); /* (see SHINGLES_AHEAD) */
         table_add(&k->table, k->h[i]);
+    }
     return rc;
 }
 
@@ -257,6 +295,7 @@ static size_t count_shared(shingle_table *table, const uint64_t *h, uint32_t n, 
     *stopped = false;
     if (distinct) {
         for (uint32_t i = 0; i < n && !*stopped; i++) {
+            __builtin_prefetch(&h[i + SHINGLES_AHEAD]);
             both += table_has(&t, h[i]);
             *stopped = i + 1 - both > most_misses;
         }
@@ -264,6 +303,7 @@ static size_t count_shared(shingle_table *table, const uint64_t *h, uint32_t n, 
     }
     table_next_pair(&t);
     for (uint32_t i = 0; i < n && !*stopped; i++) {
+        __builtin_prefetch(&h[i + SHINGLES_AHEAD]);
         both += table_take(&t, h[i]);
         *stopped = i + 1 - both > most_misses;
     }
@@ -304,17 +344,17 @@ static bool profiles_rule_out(const doc_sketch *ka, const nd_doc *a, const doc_s
 /* Exact Jaccard of the pair k; a's sketch is read only when new_a (pairs with the same a
  * come in a row), its table filled when a pair of it first needs it. A pair the profiles
  * rule out gets *j = 0. */
-static int pair_jaccard(const nd_spill_map *map, const nd_corpus *c, nd_pair_key k, bool new_a,
+static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_key k, bool new_a,
                         doc_sketch *ka, doc_sketch *kb, double give_up, double *j, size_t *shared)
 {
     const nd_doc *a = &c->docs[k.a], *b = &c->docs[k.b];
     int rc = 0;
     if (new_a) {
         ka->table_filled = false;
-        rc = read_summary(map, c, a, ka);
+        rc = read_summary(&src->map, c, a, ka);
     }
     if (rc == 0)
-        rc = read_summary(map, c, b, kb);
+        rc = read_summary(&src->map, c, b, kb);
     if (rc < 0)
         return rc;
     *j = 0;
@@ -322,27 +362,46 @@ static int pair_jaccard(const nd_spill_map *map, const nd_corpus *c, nd_pair_key
     if (profiles_rule_out(ka, a, kb, b, give_up))
         return 0;
     if (!ka->table_filled) {
-        rc = read_shingles(map, a, ka);
+        rc = read_shingles(src, c, k.a, ka);
         if (rc == 0)
             rc = fill_table(a, ka);
         ka->table_filled = rc == 0;
     }
     if (rc == 0)
-        rc = read_shingles(map, b, kb);
+        rc = read_shingles(src, c, k.b, kb);
     return rc < 0 ? rc : exact_jaccard(ka, b, kb, give_up, j, shared);
+}
+
+/* Opens src over the scratch file for the pairs keys[0..n): how many of them read each
+ * document's shingles (a document is read once for a run of pairs of which it is the
+ * first). */
+static int source_open(sketch_source *src, nd_spill *spill, const nd_corpus *c,
+                       const nd_pair_key *keys, size_t n)
+{
+    src->spill = spill;
+    if (!(src->reads = calloc(c->n_docs ? c->n_docs : 1, 1)))
+        return ND_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *a = &src->reads[keys[i].a], *b = &src->reads[keys[i].b];
+        if (i == 0 || keys[i].a != keys[i - 1].a)
+            *a += *a < UINT8_MAX;
+        *b += *b < UINT8_MAX;
+    }
+    return n ? nd_spill_map_all(spill, &src->map) : 0;
 }
 
 int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
                       double *j)
 {
     doc_sketch ka = {0}, kb = {0}; /* no signatures */
-    nd_spill_map map;
-    int rc = n ? nd_spill_map_all(spill, &map) : 0;
+    sketch_source src;
+    int rc = source_open(&src, spill, c, pairs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t shared;
-        rc = pair_jaccard(&map, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
+        rc = pair_jaccard(&src, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
                           &j[i], &shared);
     }
+    free(src.reads);
     sketch_dispose(&ka);
     sketch_dispose(&kb);
     return rc;
@@ -387,11 +446,11 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
         if (i + PREFETCH_DOC < end)
             __builtin_prefetch(&c->docs[job->cand[i + PREFETCH_DOC].b]);
         if (i + PREFETCH_SKETCH < end)
-            prefetch_sketch(&job->map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
+            prefetch_sketch(&job->src.map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
         size_t shared = 0;
         double j = 0;
         const int rc =
-            pair_jaccard(&job->map, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
+            pair_jaccard(&job->src, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
                          kb, give_up, &j, &shared);
         if (rc < 0)
             return rc;
@@ -436,15 +495,18 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
     return 0;
 }
 
-int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool keep_all,
-                    nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
+/* nd_verify_stage with src open (its reads counted over cand or over more). */
+static int verify_candidates(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
+                             bool keep_all, const sketch_source *src, nd_pair **pairs,
+                             size_t *n_pairs, uint64_t *similarity)
 {
     const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
-    verify_job job = {.keep_all = keep_all, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
+    verify_job job = {
+        .src = *src, .keep_all = keep_all, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
-    int rc = n_blocks ? nd_spill_map_all(ctx->spill, &job.map) : 0;
+    int rc = n_blocks ? nd_spill_map_all(ctx->spill, &job.src.map) : 0;
     if (rc == 0)
         rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
     if (rc == 0)
@@ -455,6 +517,17 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
         free(job.blocks[b].pairs);
     }
     free(job.blocks);
+    return rc;
+}
+
+int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool keep_all,
+                    nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
+{
+    sketch_source src;
+    int rc = source_open(&src, ctx->spill, c, cand->keys, cand->n);
+    if (rc == 0)
+        rc = verify_candidates(ctx, c, cand, keep_all, &src, pairs, n_pairs, similarity);
+    free(src.reads);
     return rc;
 }
 
@@ -484,9 +557,9 @@ static uint64_t bytes_viewed(const nd_corpus *c, const nd_candidates *todo)
 
 /* Verifies the round's candidates that still join two sets, appends the pairs found to
  * *pairs and joins their documents; the others go to *skipped. */
-static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
-                        const nd_pair_key *keys, size_t n, nd_candidates *todo, nd_pair **pairs,
-                        size_t *n_pairs, size_t *pairs_cap, nd_candidates *skipped,
+static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, const sketch_source *src,
+                        uint32_t *forest, const nd_pair_key *keys, size_t n, nd_candidates *todo,
+                        nd_pair **pairs, size_t *n_pairs, size_t *pairs_cap, nd_candidates *skipped,
                         size_t *skipped_cap, uint64_t *similarity)
 {
     int rc = 0;
@@ -500,7 +573,7 @@ static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, uint32_t *forest,
     nd_pair *got = NULL;
     size_t n_got = 0;
     if (rc == 0)
-        rc = nd_verify_stage(ctx, c, todo, false, &got, &n_got, similarity);
+        rc = verify_candidates(ctx, c, todo, false, src, &got, &n_got, similarity);
     if (rc == 0 && ND_GROW(*pairs, *pairs_cap, *n_pairs + n_got) < 0)
         rc = ND_ENOMEM;
     for (size_t i = 0; i < n_got && rc == 0; i++) {
@@ -518,15 +591,18 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     uint32_t *forest = nd_forest_new(c->n_docs);
     nd_candidates todo = {malloc(CONNECT_ROUND * sizeof(nd_pair_key)), 0, 0};
     size_t pairs_cap = 0, skipped_cap = 0;
+    sketch_source src = {.reads = NULL};
     int rc = forest && todo.keys ? 0 : ND_ENOMEM;
+    if (rc == 0) /* (the reads of every candidate: an overestimate, as some are skipped) */
+        rc = source_open(&src, ctx->spill, c, cand->keys, cand->n);
     *pairs = NULL;
     *n_pairs = 0;
     *skipped = (nd_candidates){NULL, 0, 0};
     uint64_t viewed = 0;
     for (size_t at = 0; at < cand->n && rc == 0; at += CONNECT_ROUND) {
         const size_t n = cand->n - at < CONNECT_ROUND ? cand->n - at : CONNECT_ROUND;
-        rc = verify_round(ctx, c, forest, cand->keys + at, n, &todo, pairs, n_pairs, &pairs_cap,
-                          skipped, &skipped_cap, similarity);
+        rc = verify_round(ctx, c, &src, forest, cand->keys + at, n, &todo, pairs, n_pairs,
+                          &pairs_cap, skipped, &skipped_cap, similarity);
         nd_report_progress(c, ND_STAGE_VERIFY, at + n, cand->n, "candidate pairs", 0);
         /* the pages of the sketches read count in the process's memory until given back:
          * past a quarter of --memory, they are (unless the whole file fits in it: pages
@@ -540,6 +616,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     nd_spill_drop_views(ctx->spill);
     if (rc == 0 && !*pairs)
         rc = (*pairs = malloc(sizeof(**pairs))) ? 0 : ND_ENOMEM;
+    free(src.reads);
     free(forest);
     free(todo.keys);
     if (rc < 0) {
