@@ -181,87 +181,95 @@ static void keep_diag(const nd_diag *d, void *payload)
     diag_seen = strdup(d->message);
 }
 
+/* Two files a.txt and b.txt in a new folder, each the first demo article, and their run
+ * with passages within memory bytes (0: the default). */
+typedef struct two_files {
+    char *dir, *seed, b[4096];
+    size_t len;
+    nd_corpus *c;
+    nd_result *r;
+} two_files;
+
+static void run_two_files(two_files *t, uint64_t memory)
+{
+    char a[4096];
+    t->dir = make_temp_dir();
+    t->seed = read_seed(0, &t->len);
+    snprintf(a, sizeof(a), "%s/a.txt", t->dir);
+    snprintf(t->b, sizeof(t->b), "%s/b.txt", t->dir);
+    write_file(a, t->seed, t->len);
+    write_file(t->b, t->seed, t->len);
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    if (memory)
+        o.memory = memory;
+    cr_assert_eq(nd_corpus_new(&t->c, &o), 0);
+    nd_corpus_set_diag(t->c, keep_diag, NULL);
+    cr_assert_eq(nd_corpus_add_path(t->c, a), 0);
+    cr_assert_eq(nd_corpus_add_path(t->c, t->b), 0);
+    cr_assert_eq(nd_corpus_run(t->c, &t->r), 0);
+}
+
+/* Changes one byte of b.txt, keeping its length. */
+static void change_b(two_files *t)
+{
+    t->seed[t->len / 2] = t->seed[t->len / 2] == 'x' ? 'y' : 'x';
+    write_file(t->b, t->seed, t->len);
+}
+
+static void close_two_files(two_files *t)
+{
+    nd_result_free(t->r);
+    nd_corpus_free(t->c);
+    free(t->seed);
+    remove_tree(t->dir);
+    free(t->dir);
+    free(diag_seen);
+    diag_seen = NULL;
+}
+
+/* The passages of t as CSV, in *csv; returns what the writer returned. */
+static int passages_csv(const two_files *t, char **csv, size_t *len)
+{
+    FILE *out = open_memstream(csv, len);
+    const int rc = nd_write_passages(t->r, out, ND_FORMAT_CSV, 1);
+    fclose(out);
+    return rc;
+}
+
 /* A file that changes between the scan and the writing (the same length: only its bytes
  * tell) fails the writers that read it again, saying so, never printing wrong text. With
  * --memory 64K the run holds the first text only (half of a quarter: 8 KiB), so the
  * writer reads b again. */
 Test(output, an_input_changed_while_neardup_ran_is_an_error)
 {
-    char *dir = make_temp_dir();
-    char a[4096], b[4096];
-    size_t len;
-    char *seed = read_seed(0, &len);
-    snprintf(a, sizeof(a), "%s/a.txt", dir);
-    snprintf(b, sizeof(b), "%s/b.txt", dir);
-    write_file(a, seed, len);
-    write_file(b, seed, len);
-    nd_options o = ND_OPTIONS_INIT;
-    o.passages = 1;
-    o.memory = 64 << 10;
-    nd_corpus *c = NULL;
-    nd_result *r = NULL;
-    cr_assert_eq(nd_corpus_new(&c, &o), 0);
-    nd_corpus_set_diag(c, keep_diag, NULL);
-    cr_assert_eq(nd_corpus_add_path(c, a), 0);
-    cr_assert_eq(nd_corpus_add_path(c, b), 0);
-    cr_assert_eq(nd_corpus_run(c, &r), 0);
-    seed[len / 2] = seed[len / 2] == 'x' ? 'y' : 'x'; /* one byte, the same length */
-    write_file(b, seed, len);
-    char *out_text = NULL;
-    size_t out_len = 0;
-    FILE *out = open_memstream(&out_text, &out_len);
-    cr_assert_eq(nd_write_passages(r, out, ND_FORMAT_CSV, 1), ND_EIO);
-    fclose(out);
+    two_files t;
+    run_two_files(&t, 64 << 10);
+    change_b(&t);
+    char *csv = NULL;
+    size_t len = 0;
+    cr_assert_eq(passages_csv(&t, &csv, &len), ND_EIO);
     cr_assert_not_null(diag_seen);
     cr_assert(strstr(diag_seen, "changed since it was scanned"), "said: %s", diag_seen);
-    free(out_text);
-    free(diag_seen);
-    diag_seen = NULL;
-    nd_result_free(r);
-    nd_corpus_free(c);
-    free(seed);
-    remove_tree(dir);
-    free(dir);
+    free(csv);
+    close_two_files(&t);
 }
 
 /* The texts the run read for the passages are the ones quoted: a file changed after the
  * run gives the same passages, and no error. */
 Test(output, passages_quote_the_text_the_run_read)
 {
-    char *dir = make_temp_dir();
-    char a[4096], b[4096];
-    size_t len;
-    char *seed = read_seed(0, &len);
-    snprintf(a, sizeof(a), "%s/a.txt", dir);
-    snprintf(b, sizeof(b), "%s/b.txt", dir);
-    write_file(a, seed, len);
-    write_file(b, seed, len);
-    nd_options o = ND_OPTIONS_INIT;
-    o.passages = 1;
-    nd_corpus *c = NULL;
-    nd_result *r = NULL;
-    cr_assert_eq(nd_corpus_new(&c, &o), 0);
-    cr_assert_eq(nd_corpus_add_path(c, a), 0);
-    cr_assert_eq(nd_corpus_add_path(c, b), 0);
-    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    two_files t;
+    run_two_files(&t, 0);
     char *before = NULL, *after = NULL;
     size_t before_len = 0, after_len = 0;
-    FILE *out = open_memstream(&before, &before_len);
-    cr_assert_eq(nd_write_passages(r, out, ND_FORMAT_CSV, 1), 0);
-    fclose(out);
-    seed[len / 2] = seed[len / 2] == 'x' ? 'y' : 'x';
-    write_file(b, seed, len);
-    out = open_memstream(&after, &after_len);
-    cr_assert_eq(nd_write_passages(r, out, ND_FORMAT_CSV, 1), 0);
-    fclose(out);
+    cr_assert_eq(passages_csv(&t, &before, &before_len), 0);
+    change_b(&t);
+    cr_assert_eq(passages_csv(&t, &after, &after_len), 0);
     cr_assert_gt(before_len, 200);
     cr_assert_eq(after_len, before_len);
     cr_assert_eq(memcmp(before, after, before_len), 0);
     free(before);
     free(after);
-    nd_result_free(r);
-    nd_corpus_free(c);
-    free(seed);
-    remove_tree(dir);
-    free(dir);
+    close_two_files(&t);
 }

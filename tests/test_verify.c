@@ -92,6 +92,55 @@ static size_t shared_shingles(int (*a)[K], size_t na, int (*b)[K], size_t nb)
     return both;
 }
 
+/* Runs docs[0..n) with o, each's set of shingles into sets and n_set. */
+static nd_result *run_docs(const nd_options *o, const doc_words *docs, int n,
+                           int (*sets)[MAX_WORDS][K], size_t *n_set, nd_corpus **c)
+{
+    cr_assert_eq(nd_corpus_new(c, o), 0);
+    for (int i = 0; i < n; i++) {
+        char id[16], *text = doc_text(&docs[i]);
+        snprintf(id, sizeof(id), "d%02d", i);
+        cr_assert_eq(nd_corpus_add_memory(*c, id, text, strlen(text)), 0);
+        free(text);
+        n_set[i] = shingle_set(&docs[i], sets[i]);
+    }
+    nd_result *r;
+    cr_assert_eq(nd_corpus_run(*c, &r), 0);
+    return r;
+}
+
+static double set_jaccard(int (*sets)[MAX_WORDS][K], const size_t *n_set, uint32_t a, uint32_t b)
+{
+    const size_t both = shared_shingles(sets[a], n_set[a], sets[b], n_set[b]);
+    return (double)both / (double)(n_set[a] + n_set[b] - both);
+}
+
+/* The pairs of r are those of the sets at threshold t or above, with their shared counts
+ * and Jaccards; returns how many pairs of the sets lie within 0.05 of t. */
+static size_t check_pairs(const nd_result *r, int (*sets)[MAX_WORDS][K], const size_t *n_set, int n,
+                          double t)
+{
+    size_t expected = 0, near = 0;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            const double j = set_jaccard(sets, n_set, (uint32_t)a, (uint32_t)b);
+            expected += j >= t;
+            near += j >= t - 0.05 && j < t + 0.05;
+        }
+    cr_assert_geq(expected, 6, "the variants are near each other: %zu pairs", expected);
+    cr_assert_eq(nd_result_n_pairs(r), expected);
+    for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
+        const nd_pair *p = nd_result_pair(r, i);
+        cr_assert_eq(
+            p->shared,
+            shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b], n_set[p->doc_b]),
+            "pair %u,%u", p->doc_a, p->doc_b);
+        cr_assert_float_eq(p->jaccard, set_jaccard(sets, n_set, p->doc_a, p->doc_b), 1e-12,
+                           "pair %u,%u", p->doc_a, p->doc_b);
+    }
+    return near;
+}
+
 /* Every pair above a low threshold is reported with the shared count and Jaccard of the
  * string sets; pairs with the same first document come in a row, so this also checks
  * that one document's table serves several pairs unchanged. */
@@ -105,32 +154,8 @@ Test(verify, exact_jaccard_matches_sets_of_shingles)
     o.threshold = 0.3;
     o.threads = 2;
     nd_corpus *c;
-    cr_assert_eq(nd_corpus_new(&c, &o), 0);
-    for (int i = 0; i < N_DOCS; i++) {
-        char id[16], *text = doc_text(&docs[i]);
-        snprintf(id, sizeof(id), "d%d", i);
-        cr_assert_eq(nd_corpus_add_memory(c, id, text, strlen(text)), 0);
-        free(text);
-        n_set[i] = shingle_set(&docs[i], sets[i]);
-    }
-    nd_result *r;
-    cr_assert_eq(nd_corpus_run(c, &r), 0);
-    size_t expected = 0;
-    for (int a = 0; a < N_DOCS; a++)
-        for (int b = a + 1; b < N_DOCS; b++) {
-            const size_t both = shared_shingles(sets[a], n_set[a], sets[b], n_set[b]);
-            expected += (double)both / (double)(n_set[a] + n_set[b] - both) >= o.threshold;
-        }
-    cr_assert_geq(expected, 6, "the variants are near each other: %zu pairs", expected);
-    cr_assert_eq(nd_result_n_pairs(r), expected);
-    for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
-        const nd_pair *p = nd_result_pair(r, i);
-        const size_t both =
-            shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b], n_set[p->doc_b]);
-        const double j = (double)both / (double)(n_set[p->doc_a] + n_set[p->doc_b] - both);
-        cr_assert_eq(p->shared, both, "pair %u,%u", p->doc_a, p->doc_b);
-        cr_assert_float_eq(p->jaccard, j, 1e-12, "pair %u,%u", p->doc_a, p->doc_b);
-    }
+    nd_result *r = run_docs(&o, docs, N_DOCS, sets, n_set, &c);
+    check_pairs(r, sets, n_set, N_DOCS, o.threshold);
     nd_result_free(r);
     nd_corpus_free(c);
 }
@@ -159,32 +184,9 @@ Test(verify, pairs_near_the_threshold_are_all_found)
     o.bands = 128;   /* a band a row: every two variants are candidates */
     o.rows = 1;
     nd_corpus *c;
-    cr_assert_eq(nd_corpus_new(&c, &o), 0);
-    for (int i = 0; i < VARIANTS; i++) {
-        char id[16], *text = doc_text(&docs[i]);
-        snprintf(id, sizeof(id), "v%02d", i);
-        cr_assert_eq(nd_corpus_add_memory(c, id, text, strlen(text)), 0);
-        free(text);
-        n_set[i] = shingle_set(&docs[i], sets[i]);
-    }
-    nd_result *r;
-    cr_assert_eq(nd_corpus_run(c, &r), 0);
-    size_t expected = 0, near = 0;
-    for (int a = 0; a < VARIANTS; a++)
-        for (int b = a + 1; b < VARIANTS; b++) {
-            const size_t both = shared_shingles(sets[a], n_set[a], sets[b], n_set[b]);
-            const double j = (double)both / (double)(n_set[a] + n_set[b] - both);
-            expected += j >= o.threshold;
-            near += j >= 0.75 && j < 0.85;
-        }
+    nd_result *r = run_docs(&o, docs, VARIANTS, sets, n_set, &c);
+    const size_t near = check_pairs(r, sets, n_set, VARIANTS, o.threshold);
     cr_assert_geq(near, 10, "pairs near the threshold: %zu", near);
-    cr_assert_eq(nd_result_n_pairs(r), expected);
-    for (size_t i = 0; i < nd_result_n_pairs(r); i++) {
-        const nd_pair *p = nd_result_pair(r, i);
-        const size_t both =
-            shared_shingles(sets[p->doc_a], n_set[p->doc_a], sets[p->doc_b], n_set[p->doc_b]);
-        cr_assert_eq(p->shared, both, "pair %u,%u", p->doc_a, p->doc_b);
-    }
     nd_result_free(r);
     nd_corpus_free(c);
 }
