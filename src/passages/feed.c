@@ -198,7 +198,8 @@ static inline bool is_common(const feed *f, uint64_t h)
 }
 
 /* The counters: a slot for eight hashes (a part's slice stays in the caches with its
- * slice of the maps), within an eighth of the maps' share, at least one slot a part. */
+ * slice of the maps), within an eighth of the maps' share, at least one slot a part; the
+ * tables of hot slots' hashes within another eighth. */
 static int counters_init(feed *f, uint64_t n_hashes, int max_df)
 {
     const uint64_t most_bytes = f->ctx->memory.feed_maps / 8;
@@ -208,8 +209,10 @@ static int counters_init(feed *f, uint64_t n_hashes, int max_df)
     f->count_bits = bits;
     f->counts_bytes = ((size_t)1 << bits) * sizeof(*f->slot_counts);
     f->most_records = 4 * (uint32_t)max_df;
+    /* the tables within another eighth (a place: a hash and a count) */
+    const size_t places = (size_t)(most_bytes / (sizeof(uint64_t) + sizeof(uint32_t)) / PARTS);
     for (unsigned p = 0; p < PARTS; p++)
-        f->common[p].most = 2 * (n_hashes / 8 / PARTS) + 1024;
+        f->common[p].most = places > 64 ? places : 64;
     f->slot_counts = calloc(1, f->counts_bytes);
     return f->slot_counts ? 0 : ND_ENOMEM;
 }
