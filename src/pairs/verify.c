@@ -257,15 +257,22 @@ static int read_shingles(const sketch_source *src, const nd_corpus *c, uint32_t 
 
 /* A document's shingles are read in order, but from pages the scan wrote long before
  * and the processor's prefetcher stops at each page's end: they are asked for this many
- * hashes (1 KiB) ahead. (A prefetch past the array's end is harmless: it never faults.) */
+ * hashes (1 KiB) ahead. */
 #define SHINGLES_AHEAD 128
+
+/* Asks for h[i + SHINGLES_AHEAD] of h[0..n), when there is one. */
+static inline void prefetch_ahead(const uint64_t *h, size_t i, size_t n)
+{
+    if (i + SHINGLES_AHEAD < n)
+        __builtin_prefetch(&h[i + SHINGLES_AHEAD]);
+}
 
 /* Document a's table of distinct shingles. */
 static int fill_table(const nd_doc *d, doc_sketch *k)
 {
     const int rc = table_clear(&k->table, d->n_shingles);
     for (uint32_t i = 0; rc == 0 && i < d->n_shingles; i++) {
-        __builtin_prefetch(&k->h[i + SHINGLES_AHEAD]); /* (see SHINGLES_AHEAD) */
+        prefetch_ahead(k->h, i, d->n_shingles);
         table_add(&k->table, k->h[i]);
     }
     return rc;
@@ -295,7 +302,7 @@ static size_t count_shared(shingle_table *table, const uint64_t *h, uint32_t n, 
     *stopped = false;
     if (distinct) {
         for (uint32_t i = 0; i < n && !*stopped; i++) {
-            __builtin_prefetch(&h[i + SHINGLES_AHEAD]);
+            prefetch_ahead(h, i, n);
             both += table_has(&t, h[i]);
             *stopped = i + 1 - both > most_misses;
         }
@@ -303,7 +310,7 @@ static size_t count_shared(shingle_table *table, const uint64_t *h, uint32_t n, 
     }
     table_next_pair(&t);
     for (uint32_t i = 0; i < n && !*stopped; i++) {
-        __builtin_prefetch(&h[i + SHINGLES_AHEAD]);
+        prefetch_ahead(h, i, n);
         both += table_take(&t, h[i]);
         *stopped = i + 1 - both > most_misses;
     }
@@ -378,7 +385,7 @@ static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_ke
 static int source_open(sketch_source *src, nd_spill *spill, const nd_corpus *c,
                        const nd_pair_key *keys, size_t n)
 {
-    src->spill = spill;
+    *src = (sketch_source){.spill = spill};
     if (!(src->reads = calloc(c->n_docs ? c->n_docs : 1, 1)))
         return ND_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -495,7 +502,8 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
     return 0;
 }
 
-/* nd_verify_stage with src open (its reads counted over cand or over more). */
+/* nd_verify_stage with src open (its reads counted over cand or over more; the scratch
+ * file is not written while candidates are verified, so its mappings stay whole). */
 static int verify_candidates(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
                              bool keep_all, const sketch_source *src, nd_pair **pairs,
                              size_t *n_pairs, uint64_t *similarity)
@@ -506,9 +514,7 @@ static int verify_candidates(nd_run_ctx *ctx, const nd_corpus *c, const nd_candi
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
-    int rc = n_blocks ? nd_spill_map_all(ctx->spill, &job.src.map) : 0;
-    if (rc == 0)
-        rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
+    int rc = nd_parallel(ctx->threads, n_blocks, verify_worker, &job);
     if (rc == 0)
         rc = join_blocks(job.blocks, n_blocks, pairs, n_pairs);
     for (size_t b = 0; b < n_blocks; b++) {
