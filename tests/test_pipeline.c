@@ -177,13 +177,16 @@ Test(pipeline, a_result_outlives_another_run_of_its_corpus)
 
 /* 60 documents: the first demo article, then a paragraph of 40 words that two of them
  * share and a word of their own; passages and capped shingles at a threshold, with
- * --max-df 5. */
-static nd_result *passages_at(double threshold, nd_corpus **c)
+ * --max-df 5, within memory bytes (0: the default) on threads threads. */
+static nd_result *passages_at(double threshold, uint64_t memory, int threads, nd_corpus **c)
 {
     nd_options o = ND_OPTIONS_INIT;
     o.threshold = threshold;
     o.passages = 1;
     o.max_df = 5;
+    o.threads = threads;
+    if (memory)
+        o.memory = memory;
     cr_assert_eq(nd_corpus_new(c, &o), 0);
     size_t len;
     char *seed = read_seed(0, &len);
@@ -202,27 +205,110 @@ static nd_result *passages_at(double threshold, nd_corpus **c)
     return r;
 }
 
+static void expect_same_passages(const nd_result *x, const nd_result *y)
+{
+    cr_assert_eq(nd_result_n_passages(x), nd_result_n_passages(y));
+    for (size_t i = 0; i < nd_result_n_passages(x); i++)
+        cr_assert_eq(memcmp(nd_result_passage(x, i), nd_result_passage(y, i), sizeof(nd_passage)),
+                     0, "passage %zu", i);
+}
+
 /* With a cluster larger than --max-df, the feed leaves out before sorting the records of
  * shingles it proves too common; without one, it sorts them all and the passage stage
  * drops them: the passages and the count of capped shingles are the same either way. */
 Test(pipeline, common_shingles_left_out_early_change_no_passage)
 {
     nd_corpus *c_early, *c_late;
-    nd_result *early = passages_at(0.5, &c_early); /* one cluster of 60: over 5 */
-    nd_result *late = passages_at(0.999, &c_late); /* no cluster */
+    nd_result *early = passages_at(0.5, 0, 1, &c_early); /* one cluster of 60: over 5 */
+    nd_result *late = passages_at(0.999, 0, 1, &c_late); /* no cluster */
     cr_assert_gt(nd_result_stats(early)->n_clusters, 0);
     cr_assert_eq(nd_result_stats(late)->n_clusters, 0);
     cr_assert_gt(nd_result_stats(early)->n_capped_shingles, 100);
     cr_assert_eq(nd_result_stats(early)->n_capped_shingles,
                  nd_result_stats(late)->n_capped_shingles);
     cr_assert_eq(nd_result_n_passages(early), 30); /* the pairs' paragraphs */
-    cr_assert_eq(nd_result_n_passages(early), nd_result_n_passages(late));
-    for (size_t i = 0; i < nd_result_n_passages(early); i++)
-        cr_assert_eq(
-            memcmp(nd_result_passage(early, i), nd_result_passage(late, i), sizeof(nd_passage)), 0,
-            "passage %zu", i);
+    expect_same_passages(early, late);
     nd_result_free(early);
     nd_result_free(late);
     nd_corpus_free(c_early);
     nd_corpus_free(c_late);
+}
+
+/* The counters and tables of common shingles squeezed into --memory 64K (their floor),
+ * on three threads: the same passages and capped count as with room on one. */
+Test(pipeline, common_shingles_in_little_memory_on_threads)
+{
+    nd_corpus *c_room, *c_tight;
+    nd_result *room = passages_at(0.5, 0, 1, &c_room);
+    nd_result *tight = passages_at(0.5, 64 << 10, 3, &c_tight);
+    cr_assert_eq(nd_result_stats(tight)->n_capped_shingles,
+                 nd_result_stats(room)->n_capped_shingles);
+    expect_same_passages(room, tight);
+    nd_result_free(room);
+    nd_result_free(tight);
+    nd_corpus_free(c_room);
+    nd_corpus_free(c_tight);
+}
+
+/* The passages and passage clusters written, as CSV with their texts, into *out. */
+static void write_passage_outputs(const nd_result *r, char **out, size_t *len)
+{
+    FILE *f = open_memstream(out, len);
+    cr_assert_eq(nd_write_passages(r, f, ND_FORMAT_CSV, 1), 0);
+    cr_assert_eq(nd_write_passage_clusters(r, f, ND_FORMAT_CSV, 1), 0);
+    fclose(f);
+}
+
+/* 300 files, copies of one article but for their last word, run within memory bytes on
+ * threads threads; their passage outputs into *out. */
+static void copies_outputs(const char *dir, uint64_t memory, int threads, char **out, size_t *len)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    o.max_df = 1000; /* the article's shingles are in 300 documents: not boilerplate here */
+    o.threads = threads;
+    if (memory)
+        o.memory = memory;
+    nd_corpus *c;
+    nd_result *r;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    cr_assert_eq(nd_corpus_add_path(c, dir), 0);
+    cr_assert_eq(nd_corpus_run(c, &r), 0);
+    write_passage_outputs(r, out, len);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+/* Copies of one article: the texts the passages quote come from the run (the default
+ * memory holds them all) or from each writer's own reading (64K holds almost none);
+ * either way, on one thread or two, the outputs are byte for byte the same. */
+Test(pipeline, passage_outputs_the_same_whoever_reads_the_texts)
+{
+    char *dir = make_temp_dir();
+    size_t len;
+    char *seed = read_seed(0, &len);
+    for (int i = 0; i < 300; i++) {
+        char path[4096], *text;
+        snprintf(path, sizeof(path), "%s/copy%03d.txt", dir, i);
+        const int n = asprintf(&text, "%.*s word%d", (int)len, seed, i);
+        cr_assert_gt(n, 0);
+        write_file(path, text, (size_t)n);
+        free(text);
+    }
+    char *room = NULL, *tight = NULL, *two = NULL;
+    size_t room_len = 0, tight_len = 0, two_len = 0;
+    copies_outputs(dir, 0, 1, &room, &room_len);
+    copies_outputs(dir, 64 << 10, 1, &tight, &tight_len);
+    copies_outputs(dir, 64 << 10, 2, &two, &two_len);
+    cr_assert_gt(room_len, 300 * 1000, "a passage of each copy, with its text");
+    cr_assert_eq(tight_len, room_len);
+    cr_assert_eq(memcmp(tight, room, room_len), 0);
+    cr_assert_eq(two_len, room_len);
+    cr_assert_eq(memcmp(two, room, room_len), 0);
+    free(room);
+    free(tight);
+    free(two);
+    free(seed);
+    remove_tree(dir);
+    free(dir);
 }
