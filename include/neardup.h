@@ -465,6 +465,13 @@ ND_API int nd_index_create(const char *path, const nd_options *opts);
 
 #define ND_INDEX_READ 0
 #define ND_INDEX_WRITE 1
+/* With ND_INDEX_WRITE: commits run on a thread of the index's own, so that a feed never
+ * waits for the disk (a stream's next line is not kept waiting by the last commit).
+ * nd_index_commit then queues the commit and returns at once; later feeds of this handle
+ * see what it added before the commit is done; nd_index_flush waits for the commits
+ * queued and tells whether they failed. Removing, expiring and compacting need a handle
+ * without it. */
+#define ND_INDEX_BACKGROUND 2
 
 /* Opens an index. With ND_INDEX_WRITE it takes the writer's lock, waiting up to
  * lock_timeout seconds (0: not at all; negative: for ever) and calling wait_fn once
@@ -559,8 +566,12 @@ ND_API const nd_index_passage *nd_index_result_passage(const nd_index_result *re
 ND_API size_t nd_index_result_n_verdicts(const nd_index_result *result);
 ND_API const nd_index_verdict *nd_index_result_verdict(const nd_index_result *result, size_t i);
 
-/* Makes what was added since the last commit durable and visible to queries. */
+/* Makes what was added since the last commit durable and visible to queries (with
+ * ND_INDEX_BACKGROUND: queues that, and returns an earlier commit's failure, if any). */
 ND_API int nd_index_commit(nd_index *index);
+/* With ND_INDEX_BACKGROUND: waits for the commits queued; 0, or the first that failed
+ * (the index is then as the last commit before it left it). Otherwise 0. */
+ND_API int nd_index_flush(nd_index *index);
 
 /* Writers: the matches (doc_a the new document, doc_b the earlier one, b_archived and
  * b_date as extra columns), and the verdicts as JSONL (id, verdict, match, jaccard). */

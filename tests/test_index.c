@@ -197,6 +197,83 @@ Test(index, what_is_not_committed_is_not_seen_and_is_dropped_on_close)
     nd_index_close(r);
 }
 
+/* Feeds seeds first..last with fo; appends the matches and verdicts to log. */
+static void feed_logged(nd_index *x, int first, int last, nd_index_feed_options fo, char *log,
+                        size_t len)
+{
+    nd_corpus *c = seed_corpus(x, first, last);
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    for (size_t i = 0; i < nd_index_result_n_matches(r); i++) {
+        const nd_index_match *m = nd_index_result_match(r, i);
+        const size_t at = strlen(log);
+        snprintf(log + at, len - at, "%s~%s%s %.4f\n", nd_corpus_doc_id(c, m->doc), m->earlier_id,
+                 m->archived ? "(archived)" : "", m->jaccard);
+    }
+    for (size_t i = 0; i < nd_index_result_n_verdicts(r); i++) {
+        const size_t at = strlen(log);
+        snprintf(log + at, len - at, "%d%d ", nd_index_result_verdict(r, i)->kind,
+                 nd_index_result_verdict(r, i)->added);
+    }
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+}
+
+/* Adds, replaces and queries seeds through a handle opened with mode, committing now and
+ * then; what each feed found into log, and the documents held at the end. */
+static uint64_t replace_and_query(int mode, char *log, size_t len)
+{
+    const nd_options o = low_threshold();
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    nd_index *x = open_db(mode);
+    const nd_index_feed_options add = {.query = 1, .add = ND_INDEX_ADD_ALL},
+                                replace = {.query = 1, .add = ND_INDEX_ADD_ALL, .replace = 1},
+                                query = {.query = 1};
+    log[0] = '\0';
+    feed_logged(x, 0, 0, add, log, len);
+    feed_logged(x, 0, 1, add, log, len); /* seed0 refused: its id is not committed yet */
+    feed_logged(x, 0, 2, query, log, len);
+    cr_assert_eq(nd_index_commit(x), 0);
+    feed_logged(x, 0, 0, replace, log, len); /* the committed seed0 replaced */
+    feed_logged(x, 1, 1, replace, log, len); /* and the new one */
+    feed_logged(x, 0, 1, query, log, len);
+    cr_assert_eq(nd_index_commit(x), 0);
+    feed_logged(x, 3, 4, add, log, len); /* not committed: dropped */
+    cr_assert_eq(nd_index_flush(x), 0);
+    nd_index_close(x);
+    x = open_db(ND_INDEX_READ);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    const uint64_t n = docs_in(x);
+    nd_index_close(x);
+    remove(db);
+    return n;
+}
+
+Test(index, a_background_writer_gives_the_answers_of_a_foreground_one)
+{
+    static char now[8192], later[8192];
+    const uint64_t n_now = replace_and_query(ND_INDEX_WRITE, now, sizeof(now));
+    const uint64_t n_later =
+        replace_and_query(ND_INDEX_WRITE | ND_INDEX_BACKGROUND, later, sizeof(later));
+    cr_assert_str_eq(later, now);
+    cr_assert_eq(n_later, n_now);
+    cr_assert_eq(n_now, 2, "seed0 and seed1, each replaced once");
+    cr_assert(strstr(now, "seed1~seed0(archived) 0.3217\n"), "%s", now);
+    cr_assert(strstr(now, "seed0~seed0(archived) 1.0000\n"), "%s", now);
+}
+
+Test(index, a_background_writer_leaves_upkeep_to_another_handle)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE | ND_INDEX_BACKGROUND);
+    const char *ids[] = {"seed0"};
+    uint64_t removed, unknown;
+    cr_assert_eq(nd_index_remove(x, ids, 1, &removed, &unknown), ND_EINVAL);
+    cr_assert_eq(nd_index_compact(x), ND_EINVAL);
+    nd_index_close(x);
+}
+
 Test(index, a_second_writer_waits_then_gives_up)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);
@@ -304,7 +381,10 @@ Test(index, a_truncated_index_is_named_not_read)
     assert_refused("truncated");
 }
 
-Test(index, a_full_disk_leaves_the_index_as_it_was)
+/* Adds the seeds through a handle opened with mode and commits with a file size limit
+ * that stands in for a full disk: the commit (or, in the background, the flush) fails
+ * with ND_EIO and the index is left empty. */
+static void full_disk(int mode)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);
     const pid_t pid = fork();
@@ -312,20 +392,21 @@ Test(index, a_full_disk_leaves_the_index_as_it_was)
         nd_index *x = NULL;
         nd_index_result *r = NULL;
         nd_corpus *c = NULL;
-        if (nd_index_open(&x, db, ND_INDEX_WRITE, 0, NULL, NULL, NULL, 0) < 0 ||
+        if (nd_index_open(&x, db, mode, 0, NULL, NULL, NULL, 0) < 0 ||
             nd_corpus_new(&c, nd_index_options(x)) < 0 || nd_corpus_add_path(c, SEEDS_DIR) < 0)
             _exit(2);
         nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
         if (nd_index_feed(x, c, &fo, &r) < 0)
             _exit(3);
-        /* the pages are written at the commit: a file size limit there stands in for a
-         * full disk */
+        /* the pages are written at the commit */
         signal(SIGXFSZ, SIG_IGN);
         struct stat st;
         stat(db, &st);
         const struct rlimit limit = {(rlim_t)st.st_size, (rlim_t)st.st_size};
         setrlimit(RLIMIT_FSIZE, &limit);
-        const int rc = nd_index_commit(x);
+        int rc = nd_index_commit(x);
+        if (rc == 0)
+            rc = nd_index_flush(x);
         nd_index_result_free(r);
         nd_corpus_free(c);
         nd_index_close(x);
@@ -340,6 +421,16 @@ Test(index, a_full_disk_leaves_the_index_as_it_was)
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
     cr_assert_eq(docs_in(x), 0);
     nd_index_close(x);
+}
+
+Test(index, a_full_disk_leaves_the_index_as_it_was)
+{
+    full_disk(ND_INDEX_WRITE);
+}
+
+Test(index, a_full_disk_under_a_background_writer_is_told_by_flush)
+{
+    full_disk(ND_INDEX_WRITE | ND_INDEX_BACKGROUND);
 }
 
 Test(index, compaction_keeps_every_document)
@@ -448,12 +539,15 @@ static char *add_word_feed(nd_index *x, int n, size_t *len)
     return feed;
 }
 
-Test(index, a_large_first_add_trains_the_texts_dictionary)
+/* A first add of 1,200 documents through a handle opened with mode trains the texts'
+ * dictionary: reopened, every text decompresses and copies are found. */
+static void trains_the_dictionary(int mode)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);
-    nd_index *x = open_db(ND_INDEX_WRITE);
+    nd_index *x = open_db(mode);
     size_t len;
     char *feed = add_word_feed(x, 1200, &len);
+    cr_assert_eq(nd_index_flush(x), 0);
     nd_index_close(x);
     /* reopened: the dictionary is read back, every text decompresses, copies are found */
     x = open_db(ND_INDEX_READ);
@@ -479,6 +573,16 @@ Test(index, a_large_first_add_trains_the_texts_dictionary)
                  (unsigned long long)(info.used_bytes / info.n_docs));
     nd_index_close(x);
     free(feed);
+}
+
+Test(index, a_large_first_add_trains_the_texts_dictionary)
+{
+    trains_the_dictionary(ND_INDEX_WRITE);
+}
+
+Test(index, a_large_first_add_trains_the_dictionary_in_the_background_too)
+{
+    trains_the_dictionary(ND_INDEX_WRITE | ND_INDEX_BACKGROUND);
 }
 
 Test(index, another_schema_is_named)

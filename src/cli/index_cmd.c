@@ -496,6 +496,18 @@ typedef struct feed_run {
     uint64_t docs, duplicates, added;
 } feed_run;
 
+/* Commits what was added; with wait, waits for a background writer to be done. */
+static int commit(const feed_run *f, bool wait)
+{
+    int rc = nd_index_commit(f->x);
+    if (rc == 0 && wait)
+        rc = nd_index_flush(f->x);
+    if (rc < 0)
+        cli_message("neardup: %s: cannot commit: %s (the index is as its last commit left it)\n",
+                    f->cfg->db, rc == ND_EIO ? strerror(errno) : nd_strerror(rc));
+    return rc;
+}
+
 /* Feeds one corpus (its inputs added by add_inputs) and writes what it found. */
 static int feed_corpus(feed_run *f, int (*add_inputs)(nd_corpus *, void *), void *payload)
 {
@@ -598,7 +610,7 @@ static int feed_stream(feed_run *f)
             len -= chunk.len;
         }
         if (rc == 0 && pending && (pending >= every_docs || now_ms() >= deadline || eof)) {
-            rc = nd_index_commit(f->x);
+            rc = commit(f, false);
             pending = 0;
         }
     }
@@ -638,7 +650,9 @@ static int run_feed(const index_config *cfg)
     const bool stream = cfg->n_inputs == 1 && !strcmp(cfg->inputs[0], "-");
     if (outputs_clash(cfg))
         return ND_EXIT_USAGE;
-    if (!(f.x = open_index(cfg, adds ? ND_INDEX_WRITE : ND_INDEX_READ)))
+    /* a stream's commits on a thread of their own: no line waits for the disk */
+    const int mode = !adds ? ND_INDEX_READ : ND_INDEX_WRITE | (stream ? ND_INDEX_BACKGROUND : 0);
+    if (!(f.x = open_index(cfg, mode)))
         return ND_EXIT_INPUT;
     if (!corpus_options(cfg, f.x, &f.opts)) {
         nd_index_close(f.x);
@@ -662,9 +676,8 @@ static int run_feed(const index_config *cfg)
         f.fo.commit_every = cfg->commit_docs;
         rc = feed_corpus(&f, add_paths, (void *)cfg);
     }
-    if (rc == 0 && adds && (rc = nd_index_commit(f.x)) < 0)
-        cli_message("neardup: %s: cannot commit: %s (the index is as its last commit left it)\n",
-                    cfg->db, rc == ND_EIO ? strerror(errno) : nd_strerror(rc));
+    if (rc == 0 && adds)
+        rc = commit(&f, true);
     if (close_outputs(&f.out) < 0 && rc == 0)
         rc = ND_EIO;
     nd_index_close(f.x); /* (what was not committed is dropped) */

@@ -336,7 +336,7 @@ static int copy_unnamed(nd_index *x, const char *target, const char *tmp)
 
 int nd_index_compact(nd_index *x)
 {
-    if (!x->writable || x->write_txn)
+    if (!x->writable || x->write_txn || x->writer)
         return ND_EINVAL;
     /* a reader's lock file would no longer match the renamed file: none may have it open */
     int rc = nd_store_reopen_alone(x);

@@ -14,6 +14,7 @@
  */
 #include "index/index_result.h"
 #include "index/texts.h"
+#include "index/writer.h"
 
 #include "input/jsonl.h"
 #include "passages/passages.h"
@@ -224,28 +225,19 @@ static int add_candidate(feed *f, uint64_t number)
     return 0;
 }
 
+static int archived_candidate(void *payload, uint64_t number)
+{
+    feed *f = payload;
+    return number < f->base ? add_candidate(f, number) : 0;
+}
+
 /* The archived documents under each key of rec (numbers below base: this feed's own
  * additions are found in memory). */
 static int archived_candidates(feed *f, const nd_band_record *rec)
 {
-    MDB_cursor *cur;
-    int m = mdb_cursor_open(f->txn, f->x->bands, &cur);
-    if (m)
-        return nd_store_error(m, "reading the index", NULL, 0);
     int rc = 0;
-    for (int b = 0; b < f->x->bands_n && rc == 0; b++) {
-        unsigned char key[12];
-        nd_store_band_key(rec[b].band, rec[b].hash, key);
-        MDB_val k = {12, key}, v;
-        for (m = mdb_cursor_get(cur, &k, &v, MDB_SET); m == 0 && rc == 0;
-             m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-            const uint64_t number = nd_store_doc_number(&v);
-            rc = number < f->base ? add_candidate(f, number) : 0;
-        }
-        if (m && m != MDB_NOTFOUND)
-            rc = nd_store_error(m, "reading the index", NULL, 0);
-    }
-    mdb_cursor_close(cur);
+    for (int b = 0; b < f->x->bands_n && rc == 0; b++)
+        rc = nd_view_band_docs(f->x, f->txn, rec[b].band, rec[b].hash, archived_candidate, f);
     return rc;
 }
 
@@ -311,7 +303,7 @@ static int find_candidates(feed *f)
 /* Decompresses archived document number's text and adds it to the corpus of texts. */
 static int add_archived_text(feed *f, uint64_t number, const nd_stored_doc *d, char *id)
 {
-    int rc = nd_store_get_text(f->x, f->txn, number, &d->head, &f->z, &f->z_cap);
+    int rc = nd_view_get_text(f->x, f->txn, number, &d->head, &f->z, &f->z_cap);
     if (rc < 0 || ND_GROW(f->buf, f->buf_cap, d->head.n_bytes + 1) < 0)
         return rc < 0 ? rc : ND_ENOMEM;
     rc = nd_texts_decompress(f->x, f->dctx, f->z, d->head.z_len, f->buf, d->head.n_bytes);
@@ -334,7 +326,7 @@ static int load_archived(feed *f)
         rc = ND_ENOMEM;
     for (size_t k = 0; rc == 0 && k < a->n; k++) {
         nd_stored_doc d;
-        rc = nd_store_get_doc(f->x, f->txn, a->number[k], &d);
+        rc = nd_view_get_doc(f->x, f->txn, a->number[k], &d);
         if (rc == MDB_NOTFOUND)
             rc = ND_EINDEX; /* a band key of no document: index check tells */
         char *id = rc == 0 ? malloc(d.head.id_len + 1) : NULL;
@@ -533,7 +525,7 @@ static int claim_id(feed *f, uint32_t doc, bool *ok)
     const nd_doc *d = &f->c->docs[doc];
     uint64_t number;
     bool found;
-    int rc = nd_store_find_id(f->x, f->txn, d->id, &number, &found);
+    int rc = nd_view_find_id(f->x, f->txn, d->id, &number, &found);
     *ok = rc == 0 && (!found || f->fo->replace);
     if (rc < 0 || !found)
         return rc;
@@ -549,7 +541,7 @@ static int claim_id(feed *f, uint32_t doc, bool *ok)
         f->removed[f->n_removed++] = number;
     else
         return ND_ENOMEM;
-    return nd_store_delete_doc(f->x, f->txn, number, NULL);
+    return nd_view_delete_doc(f->x, f->txn, number);
 }
 
 /* Adds document doc, its text read again and compressed. */
@@ -577,7 +569,7 @@ static int add_doc(feed *f, uint32_t doc)
         hashes[b] = f->rec[b].hash;
     const nd_stored_head head = {f->r->dates[doc], len, (uint32_t)z_len, (uint32_t)strlen(d->id)};
     f->r->verdicts[doc].added = 1;
-    return nd_store_put_doc(f->x, f->txn, f->base + doc, &head, hashes, d->id, f->z);
+    return nd_view_put_doc(f->x, f->txn, f->base + doc, &head, hashes, d->id, f->z);
 }
 
 static int feed_doc(feed *f, uint32_t doc)
@@ -614,21 +606,26 @@ static int feed_doc(feed *f, uint32_t doc)
 
 /* ---------------------------------------------------------------- the whole feed */
 
+/* The transaction the feed reads (and, adding without a background writer, writes), and
+ * the number of its first document. */
 static int start_feed(feed *f)
 {
     nd_index *x = f->x;
     const nd_corpus *c = f->c;
-    if (f->fo->add != ND_INDEX_ADD_NONE || x->write_txn) {
+    if (!x->writer && (f->fo->add != ND_INDEX_ADD_NONE || x->write_txn)) {
         const int rc = nd_store_write_txn(x, &f->txn);
         if (rc < 0)
             return rc;
         f->base = x->next_doc;
     } else {
+        nd_writer_snapshot(x); /* (this transaction holds what it forgets) */
         const int m = mdb_txn_begin(x->env, NULL, MDB_RDONLY, &f->txn);
         if (m)
             return nd_store_error(m, "reading the index", NULL, 0);
         f->own_txn = true;
-        const int rc = nd_store_get_count(x, f->txn, "next", &f->base);
+        const int rc = x->writer ? 0 : nd_store_get_count(x, f->txn, "next", &f->base);
+        if (x->writer)
+            f->base = x->next_doc;
         if (rc < 0)
             return rc;
     }
@@ -676,7 +673,7 @@ static int commit_so_far(feed *f, uint32_t end)
         return 0;
     f->x->next_doc = f->base + end;
     const int rc = nd_index_commit(f->x);
-    return rc < 0 ? rc : nd_store_write_txn(f->x, &f->txn);
+    return rc < 0 || f->x->writer ? rc : nd_store_write_txn(f->x, &f->txn);
 }
 
 /* The first add of ND_DICT_MIN_DOCS documents or more to an index without a dictionary

@@ -10,6 +10,7 @@
 #include "index/store.h"
 
 #include "index/texts.h"
+#include "index/writer.h"
 #include "scan/bands.h"
 
 #include <errno.h>
@@ -450,7 +451,7 @@ int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *
 
 int nd_store_write_txn(nd_index *x, MDB_txn **txn)
 {
-    if (!x->writable)
+    if (!x->writable || x->writer)
         return ND_EINVAL;
     if (!x->write_txn) {
         const int m = mdb_txn_begin(x->env, NULL, 0, &x->write_txn);
@@ -490,21 +491,37 @@ static void cover_pages(const nd_index *x)
     }
 }
 
+int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc)
+{
+    const int rc = nd_store_put_count(x, txn, "next", next_doc);
+    if (rc < 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    const int m = mdb_txn_commit(txn);
+    if (m)
+        return nd_store_error(m, "committing to the index", NULL, 0);
+    cover_pages(x);
+    return 0;
+}
+
 int nd_index_commit(nd_index *x)
 {
+    if (x->writer)
+        return nd_writer_commit(x);
     if (!x->write_txn)
         return 0;
-    int rc = nd_store_put_count(x, x->write_txn, "next", x->next_doc);
-    const int m = rc == 0 ? mdb_txn_commit(x->write_txn) : 0;
-    if (rc < 0)
-        mdb_txn_abort(x->write_txn);
+    const int rc = nd_store_commit(x, x->write_txn, x->next_doc);
     x->write_txn = NULL;
-    if (rc < 0 || m)
+    if (rc < 0)
         nd_texts_abort(x);
-    else
-        cover_pages(x);
     x->dict_in_txn = false;
-    return rc < 0 ? rc : m ? nd_store_error(m, "committing to the index", NULL, 0) : 0;
+    return rc;
+}
+
+int nd_index_flush(nd_index *x)
+{
+    return x->writer ? nd_writer_flush(x) : 0;
 }
 
 /* ---------------------------------------------------------------- opening */
@@ -752,8 +769,10 @@ int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeou
         return ND_ENOMEM;
     }
     x->lock_fd = -1;
-    x->writable = mode == ND_INDEX_WRITE;
-    const int rc = open_index(x, mode, lock_timeout, wait_fn, payload, why, why_len);
+    x->writable = mode & ND_INDEX_WRITE;
+    int rc = open_index(x, mode & ND_INDEX_WRITE, lock_timeout, wait_fn, payload, why, why_len);
+    if (rc == 0 && (mode & ND_INDEX_BACKGROUND) && x->writable)
+        rc = nd_writer_start(x);
     if (rc < 0) {
         nd_index_close(x);
         return rc;
@@ -766,6 +785,7 @@ void nd_index_close(nd_index *x)
 {
     if (!x)
         return;
+    nd_writer_stop(x);
     if (x->write_txn)
         mdb_txn_abort(x->write_txn);
     nd_texts_close(x);

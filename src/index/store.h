@@ -22,10 +22,12 @@
 
 struct ZSTD_CDict_s;
 struct ZSTD_DDict_s;
+typedef struct nd_writer nd_writer;
 struct nd_index {
     MDB_env *env;
     MDB_dbi meta, docs, texts, bands, ids, dates;
     MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
+    nd_writer *writer;  /* the background writer (writer.h), or NULL */
     char *path;
     int lock_fd; /* the writer's lock (flock of the file), or -1 */
     bool writable;
@@ -120,7 +122,11 @@ int nd_store_put_count(nd_index *x, MDB_txn *txn, const char *name, uint64_t val
  * closes any descriptor of a file drops its own locks on it): ND_EBUSY when one does. */
 int nd_store_reopen_alone(nd_index *x);
 
-/* The write transaction, begun when none is open. */
+/* The write transaction, begun when none is open (ND_EINVAL with a background writer:
+ * its thread writes). */
 int nd_store_write_txn(nd_index *x, MDB_txn **txn);
+
+/* Commits txn with next_doc as the next document number. */
+int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc);
 
 #endif

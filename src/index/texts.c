@@ -4,6 +4,8 @@
 #define ZDICT_STATIC_LINKING_ONLY
 #include "index/texts.h"
 
+#include "index/writer.h"
+
 #include <stdlib.h>
 #include <zdict.h>
 
@@ -51,9 +53,7 @@ int nd_texts_train(nd_index *x, MDB_txn *txn, const void *samples, const size_t 
     const size_t len = ZDICT_trainFromBuffer(dict, DICT_BYTES, samples, sizes, (unsigned)n);
     int rc = 0;
     if (!ZDICT_isError(len) && (rc = use_dict(x, dict, len)) == 0) {
-        MDB_val k = {4, "dict"}, v = {len, dict};
-        const int m = mdb_put(txn, x->meta, &k, &v, 0);
-        rc = m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
+        rc = nd_view_put_meta(x, txn, "dict", dict, len);
         x->dict_in_txn = true;
     }
     free(dict);
