@@ -173,6 +173,32 @@ int nd_spill_batch_flush(nd_spill *s, nd_spill_batch *b)
     return rc;
 }
 
+/* A batch's first buffer: what a run of one short document (a query) writes fits in it,
+ * and malloc's pages cost it less than a mapping's first huge page. */
+#define FIRST_BATCH_BYTES (64u << 10)
+
+/* Room for len more bytes in b (len < BATCH_BYTES): a first buffer, a full-size one in
+ * its place once it is full, or the full-size one flushed. */
+static int batch_room(nd_spill *s, nd_spill_batch *b, size_t len)
+{
+    if (b->len + len <= b->cap)
+        return 0;
+    if (b->cap == BATCH_BYTES)
+        return nd_spill_batch_flush(s, b);
+    /* a scratch mapping: its huge pages are reused from stage to stage, where a fresh
+     * malloc's small pages cost a fault each */
+    const size_t cap = b->len + len <= FIRST_BATCH_BYTES ? FIRST_BATCH_BYTES : BATCH_BYTES;
+    unsigned char *data = nd_scratch_map(s->scratch, cap);
+    if (!data)
+        return ND_ENOMEM;
+    if (b->len)
+        memcpy(data, b->data, b->len);
+    nd_scratch_unmap(s->scratch, b->data, b->cap);
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
 int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t len,
                        uint64_t *offset)
 {
@@ -182,16 +208,10 @@ int nd_spill_batch_add(nd_spill *s, nd_spill_batch *b, const void *data, size_t 
     }
     if (len >= BATCH_BYTES) /* a record this large goes straight to the file */
         return nd_spill_append(s, data, len, offset);
-    if (b->len + len > BATCH_BYTES) {
-        const int rc = nd_spill_batch_flush(s, b);
-        if (rc < 0)
-            return rc;
-    }
-    /* a scratch mapping: its huge pages are reused from stage to stage, where a fresh
-     * malloc's small pages cost a fault each */
-    if (!b->data && (b->data = nd_scratch_map(s->scratch, BATCH_BYTES)) != NULL)
-        b->cap = BATCH_BYTES;
-    if (!b->data || ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
+    const int rc = batch_room(s, b, len);
+    if (rc < 0)
+        return rc;
+    if (ND_GROW(b->fixups, b->fixups_cap, b->n_fixups + 1) < 0)
         return ND_ENOMEM;
     memcpy(b->data + b->len, data, len);
     b->fixups[b->n_fixups++] = (struct nd_spill_fixup){offset, b->len};
