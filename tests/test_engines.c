@@ -113,7 +113,7 @@ static void engine_open(engine *e, nd_normalize_mode mode, bool fast)
 {
     memset(e, 0, sizeof(*e));
     cr_assert_eq(nd_normalizer_new(&e->nz, mode, fast ? ND_ENGINE_FAST : ND_ENGINE_ICU), 0);
-    cr_assert_eq(nd_tokenizer_new(&e->tk, fast), 0);
+    cr_assert_eq(nd_tokenizer_new(&e->tk, fast, NULL), 0);
     cr_assert_eq(nd_word_splitter_new(&e->splitter, e->nz, e->tk), 0);
 }
 

@@ -212,7 +212,7 @@ static scanned *scan_all(const nd_corpus *c, size_t chunk_bytes, bool keep)
     nd_shingle_buf kept = {0};
     scanned *out = calloc(c->n_docs, sizeof(*out));
     cr_assert_eq(nd_spill_open(&spill, NULL, NULL), 0);
-    cr_assert_eq(nd_scanner_new(&s, &c->opts, spill), 0);
+    cr_assert_eq(nd_scanner_new(&s, &c->opts, spill, NULL), 0);
     nd_scanner_set_chunk_bytes(s, chunk_bytes);
     if (keep)
         nd_scanner_keep_shingles(s, &kept);

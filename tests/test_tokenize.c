@@ -12,7 +12,8 @@ typedef struct words {
     size_t n;
 } words;
 
-static words split(const char *s, bool fast)
+/* The words of s, the tokenizer's classes starting from known (or none). */
+static words split_knowing(const char *s, bool fast, nd_word_classes *known)
 {
     words w = {0};
     nd_normalizer *nz;
@@ -21,7 +22,7 @@ static words split(const char *s, bool fast)
     nd_token *toks = NULL;
     size_t cap = 0;
     cr_assert_eq(nd_normalizer_new(&nz, ND_NORMALIZE_FULL, ND_ENGINE_FAST), 0);
-    cr_assert_eq(nd_tokenizer_new(&tk, fast), 0);
+    cr_assert_eq(nd_tokenizer_new(&tk, fast, known), 0);
     cr_assert_eq(nd_normalize(nz, (const uint8_t *)s, strlen(s), &t), 0);
     cr_assert_eq(nd_tokenize(tk, &t, &toks, &w.n, &cap, NULL, NULL), 0);
     cr_assert_leq(w.n, 256);
@@ -31,6 +32,11 @@ static words split(const char *s, bool fast)
     nd_tokenizer_free(tk);
     nd_normalizer_free(nz);
     return w;
+}
+
+static words split(const char *s, bool fast)
+{
+    return split_knowing(s, fast, NULL);
 }
 
 /* The original bytes of word i. */
@@ -108,4 +114,31 @@ Test(tokenize, other_scripts_and_crlf)
     cr_assert_eq(w.n, 2);
     expect_word(s, &w, 0, "Россия");
     expect_word(s, &w, 1, "Ελλάδα");
+}
+
+/* Classes kept from tokenizer to tokenizer (an index handle's queries) give the words of
+ * classes learned afresh: each text split first alone, then after the others taught the
+ * kept classes what they hold, with the ICU engine's words as the reference. */
+Test(tokenize, classes_kept_between_tokenizers_give_the_same_words)
+{
+    static const char *const texts[] = {
+        "The U.S. economy grew 3.5% in 2019, didn't it? a_b __ x_.y",
+        "قال الرئيس، «إنها 3 كلمات». ١٢٣٫٤٥ ـــ",
+        "Ça coûte 1 000,50 € — l'été: «été» naïve façade.",
+        "Пример: 3,14 и т.д.; emoji 😀 and ZWJ 👩‍💻, עברית \"ש\"ב",
+        "東京は晴れ。ไทย ภาษา 日本語のテキスト",
+    };
+    const size_t n = sizeof(texts) / sizeof(*texts);
+    nd_word_classes *known;
+    cr_assert_eq(nd_word_classes_new(&known), 0);
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < n; i++) {
+            const words alone = split(texts[i], true), kept = split_knowing(texts[i], true, known),
+                        icu = split(texts[i], false);
+            cr_assert_eq(kept.n, alone.n, "text %zu, round %d", i, round);
+            cr_assert_eq(kept.n, icu.n, "text %zu, round %d", i, round);
+            cr_assert_arr_eq(kept.toks, alone.toks, kept.n * sizeof(nd_token), "text %zu", i);
+            cr_assert_arr_eq(kept.toks, icu.toks, kept.n * sizeof(nd_token), "text %zu", i);
+        }
+    nd_word_classes_free(known);
 }

@@ -41,6 +41,8 @@ typedef struct nd_run_ctx {
     nd_spill *spill;
     nd_diag_fn diag;
     void *diag_payload;
+    struct nd_word_classes *classes; /* the tokenizers' classes kept from run to run, or NULL
+                                        (borrowed: set after nd_run_ctx_open) */
 } nd_run_ctx;
 
 /* Opens a run's context for LSH bands x rows: threads and the memory plan from opts, the

@@ -47,9 +47,11 @@ static int scan_corpus(scanned *s, nd_corpus *c, nd_run_ctx *ctx, const nd_index
     nd_stats stats = {0};
     int rc = 0;
     s->c = c;
-    (void)x; /* no band records: the feed makes the band keys from the signatures */
-    if (!ctx && (rc = nd_run_ctx_open(&s->own, &c->opts, 0, 0, c->diag, c->diag_payload)) == 0)
+    /* (no band records: the feed makes the band keys from the signatures) */
+    if (!ctx && (rc = nd_run_ctx_open(&s->own, &c->opts, 0, 0, c->diag, c->diag_payload)) == 0) {
         ctx = &s->own;
+        ctx->classes = x->classes;
+    }
     s->ctx = ctx;
     if (rc == 0)
         rc = nd_scan_stage(ctx, c, &s->scan);
@@ -585,8 +587,9 @@ static int feed_doc(feed *f, uint32_t doc)
     int rc = may_add ? claim_id(f, doc, &may_add) : 0;
     if (rc < 0 || (f->fo->add != ND_INDEX_ADD_NONE && !may_add))
         return rc;
-    size_t n;
-    rc = sorted_set(&f->main, doc, &f->set, &f->set_cap, &n);
+    size_t n = 0; /* (its set is sorted when a candidate needs it: a later copy may) */
+    if (f->cand_at[doc] < f->cand_at[doc + 1])
+        rc = sorted_set(&f->main, doc, &f->set, &f->set_cap, &n);
     const size_t first_match = f->r->n_matches;
     for (size_t i = f->cand_at[doc]; rc == 0 && i < f->cand_at[doc + 1]; i++)
         rc = verify_candidate(f, doc, n, f->cand[i]);

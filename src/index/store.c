@@ -11,6 +11,7 @@
 
 #include "index/texts.h"
 #include "index/writer.h"
+#include "text/tokenize.h"
 #include "scan/bands.h"
 
 #include <errno.h>
@@ -770,7 +771,9 @@ int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeou
     }
     x->lock_fd = -1;
     x->writable = mode & ND_INDEX_WRITE;
-    int rc = open_index(x, mode & ND_INDEX_WRITE, lock_timeout, wait_fn, payload, why, why_len);
+    int rc = nd_word_classes_new(&x->classes);
+    if (rc == 0)
+        rc = open_index(x, mode & ND_INDEX_WRITE, lock_timeout, wait_fn, payload, why, why_len);
     if (rc == 0 && (mode & ND_INDEX_BACKGROUND) && x->writable)
         rc = nd_writer_start(x);
     if (rc < 0) {
@@ -793,6 +796,7 @@ void nd_index_close(nd_index *x)
         mdb_env_close(x->env);
     if (x->lock_fd >= 0)
         close(x->lock_fd); /* releases the flock */
+    nd_word_classes_free(x->classes);
     free(x->path);
     free(x);
 }

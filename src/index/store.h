@@ -26,8 +26,9 @@ typedef struct nd_writer nd_writer;
 struct nd_index {
     MDB_env *env;
     MDB_dbi meta, docs, texts, bands, ids, dates;
-    MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
-    nd_writer *writer;  /* the background writer (writer.h), or NULL */
+    MDB_txn *write_txn;              /* the open write transaction of a writer, or NULL */
+    nd_writer *writer;               /* the background writer (writer.h), or NULL */
+    struct nd_word_classes *classes; /* what its feeds' tokenizers learned from ICU */
     char *path;
     int lock_fd; /* the writer's lock (flock of the file), or -1 */
     bool writable;

@@ -197,7 +197,7 @@ static int scan_worker(void *stage, nd_work *work)
     uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
     int rc = band_buffers_new(&bands, job->ctx);
     if (rc == 0)
-        rc = sig ? nd_scanner_new(&s, &c->opts, job->ctx->spill) : ND_ENOMEM;
+        rc = sig ? nd_scanner_new(&s, &c->opts, job->ctx->spill, job->ctx->classes) : ND_ENOMEM;
     if (rc == 0 && job->chunk_bytes)
         nd_scanner_set_chunk_bytes(s, job->chunk_bytes);
     if (rc == 0 && blobs) /* the batches' blobs keep the shingles */

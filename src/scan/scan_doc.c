@@ -119,7 +119,8 @@ struct nd_scanner {
     uint8_t profile[ND_PROFILE_BUCKETS]; /* of the document's shingles, for verification */
 };
 
-int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
+int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill,
+                   nd_word_classes *classes)
 {
     nd_scanner *s = calloc(1, sizeof(*s));
     if (!s)
@@ -131,7 +132,7 @@ int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill)
     s->chunk_bytes = ND_SCAN_CHUNK_BYTES;
     int rc = nd_normalizer_new(&s->normalizer, opts->normalize, opts->engine);
     if (rc == 0)
-        rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST);
+        rc = nd_tokenizer_new(&s->tokenizer, opts->engine == ND_ENGINE_FAST, classes);
     if (rc == 0 && opts->engine == ND_ENGINE_FAST)
         rc = nd_word_splitter_new(&s->splitter, s->normalizer, s->tokenizer);
     if (rc < 0) {

@@ -10,6 +10,7 @@
 
 #include "common/spill.h"
 #include "input/corpus.h"
+#include "text/tokenize.h"
 
 typedef struct nd_scanner nd_scanner;
 
@@ -30,7 +31,8 @@ typedef struct nd_shingle_buf {
 } nd_shingle_buf;
 
 /* A scanner that writes to the scratch file spill. */
-int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill);
+int nd_scanner_new(nd_scanner **out, const nd_options *opts, nd_spill *spill,
+                   nd_word_classes *classes);
 void nd_scanner_free(nd_scanner *s);
 
 /* Reads the lines of docs[0..n), the batch about to be scanned, in one go where it can. */

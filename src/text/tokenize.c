@@ -32,6 +32,7 @@
 
 #include "text/wordhash.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unicode/uchar.h>
@@ -41,7 +42,13 @@
 struct nd_tokenizer {
     UBreakIterator *words; /* also probes classes, never while it segments a text */
     bool fast;
-    uint8_t *classes; /* fast path only */
+    uint8_t *classes;       /* fast path only */
+    nd_word_classes *known; /* where it started from, or NULL */
+};
+
+struct nd_word_classes {
+    pthread_mutex_t lock;
+    uint8_t classes[0x10000];
 };
 
 /* How many word segments ICU finds in text (UTF-16). */
@@ -153,7 +160,25 @@ uint8_t *nd_tokenizer_classes(nd_tokenizer *tk)
     return tk->classes;
 }
 
-int nd_tokenizer_new(nd_tokenizer **out, bool fast)
+int nd_word_classes_new(nd_word_classes **out)
+{
+    nd_word_classes *known = calloc(1, sizeof(*known));
+    if (!known)
+        return ND_ENOMEM;
+    pthread_mutex_init(&known->lock, NULL);
+    *out = known;
+    return 0;
+}
+
+void nd_word_classes_free(nd_word_classes *known)
+{
+    if (!known)
+        return;
+    pthread_mutex_destroy(&known->lock);
+    free(known);
+}
+
+int nd_tokenizer_new(nd_tokenizer **out, bool fast, nd_word_classes *known)
 {
     UErrorCode err = U_ZERO_ERROR;
     nd_tokenizer *tk = calloc(1, sizeof(*tk));
@@ -165,20 +190,41 @@ int nd_tokenizer_new(nd_tokenizer **out, bool fast)
         return ND_EICU;
     }
     tk->fast = fast;
-    if (fast && !(tk->classes = calloc(0x10000, 1))) {
+    if (fast && !(tk->classes = malloc(0x10000))) {
         nd_tokenizer_free(tk);
         return ND_ENOMEM;
     }
+    if (fast && known) {
+        tk->known = known;
+        pthread_mutex_lock(&known->lock);
+        memcpy(tk->classes, known->classes, 0x10000);
+        pthread_mutex_unlock(&known->lock);
+    } else if (fast)
+        memset(tk->classes, WC_UNKNOWN, 0x10000);
     for (UChar u = 0; fast && u < 0x80; u++)
-        nd_tokenizer_classify(tk, u);
+        if (tk->classes[u] == WC_UNKNOWN)
+            nd_tokenizer_classify(tk, u);
     *out = tk;
     return 0;
+}
+
+/* Gives the classes tk learned back to where it started from. */
+static void give_back(const nd_tokenizer *tk)
+{
+    nd_word_classes *known = tk->known;
+    pthread_mutex_lock(&known->lock);
+    for (size_t u = 0; u < 0x10000; u++)
+        if (known->classes[u] == WC_UNKNOWN)
+            known->classes[u] = tk->classes[u];
+    pthread_mutex_unlock(&known->lock);
 }
 
 void nd_tokenizer_free(nd_tokenizer *tk)
 {
     if (!tk)
         return;
+    if (tk->known)
+        give_back(tk);
     ubrk_close(tk->words);
     free(tk->classes);
     free(tk);

@@ -76,8 +76,19 @@ static inline bool nd_word_joins(int mid, int before, int after)
     return false;
 }
 
-/* fast: split simple text with tables taken from ICU (identical results), else ICU only. */
-int nd_tokenizer_new(nd_tokenizer **out, bool fast);
+/* The classes tokenizers have learned from ICU, kept by a long-lived owner (an index
+ * handle, whose every query is a run of its own): a tokenizer starts from them and gives
+ * back what it learned when it is freed, from any thread. Learning a class takes ICU a
+ * dozen tiny segmentations; a query of one article would otherwise spend more on them
+ * than on its words. */
+typedef struct nd_word_classes nd_word_classes;
+int nd_word_classes_new(nd_word_classes **out);
+void nd_word_classes_free(nd_word_classes *known); /* NULL is fine */
+
+/* fast: split simple text with tables taken from ICU (identical results), else ICU only;
+ * with fast, the classes start from known (when not NULL), which gets back what this
+ * tokenizer learns when it is freed. */
+int nd_tokenizer_new(nd_tokenizer **out, bool fast, nd_word_classes *known);
 void nd_tokenizer_free(nd_tokenizer *tk);
 
 /* Where a word lies in the normalized text (UTF-16 units, end exclusive). */

@@ -34,7 +34,7 @@ static void run(engine *e, nd_normalize_mode mode, bool fast, const uint8_t *dat
 {
     memset(e, 0, sizeof(*e));
     CHECK(nd_normalizer_new(&e->nz, mode, fast ? ND_ENGINE_FAST : ND_ENGINE_ICU) == 0);
-    CHECK(nd_tokenizer_new(&e->tk, fast) == 0);
+    CHECK(nd_tokenizer_new(&e->tk, fast, NULL) == 0);
     CHECK(nd_normalize(e->nz, data, size, &e->text) == 0);
     CHECK(nd_tokenize(e->tk, &e->text, &e->toks, &e->n, &e->cap, NULL, NULL) == 0);
 }
