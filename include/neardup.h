@@ -455,7 +455,7 @@ ND_API void nd_corpus_set_run_progress(nd_corpus *corpus, nd_run_progress_fn fn,
  */
 typedef struct nd_index nd_index;
 
-#define ND_INDEX_SCHEMA 2
+#define ND_INDEX_SCHEMA 3    /* (an index of schema 2 is read, and upgraded by a writer) */
 #define ND_NO_DATE INT64_MIN /* a document of no known date */
 
 /* Makes an empty index at path for the options that decide what is similar (normalize,

@@ -585,6 +585,141 @@ Test(index, a_large_first_add_trains_the_dictionary_in_the_background_too)
     trains_the_dictionary(ND_INDEX_WRITE | ND_INDEX_BACKGROUND);
 }
 
+/* The band keys in the fresh table and in the merged one. */
+static void band_tables(nd_index *x, size_t *fresh, size_t *merged)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    cr_assert_eq(mdb_txn_begin(x->env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq(mdb_stat(txn, x->fresh, &st), 0);
+    *fresh = st.ms_entries;
+    cr_assert_eq(mdb_stat(txn, x->bands, &st), 0);
+    *merged = st.ms_entries;
+    mdb_txn_abort(txn);
+}
+
+/* Queries the first n lines of feed; how many found their archived self (Jaccard 1). */
+static size_t copies_found(nd_index *x, const char *feed, int n)
+{
+    const char *end = feed;
+    for (int i = 0; i < n; i++)
+        end = strchr(end, '\n') + 1;
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "again.jsonl", 1, feed, (size_t)(end - feed)), 0);
+    const nd_index_feed_options fo = {.query = 1};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    size_t found = 0;
+    for (size_t i = 0; i < nd_index_result_n_matches(r); i++) {
+        const nd_index_match *m = nd_index_result_match(r, i);
+        found +=
+            m->archived && m->jaccard == 1.0 && !strcmp(m->earlier_id, nd_corpus_doc_id(c, m->doc));
+    }
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    return found;
+}
+
+Test(index, fresh_band_keys_are_merged_and_found_on_both_sides)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    x->fresh_min = 100; /* (a merge every eighth of the merged keys, from 100 on) */
+    size_t len, fresh, merged;
+    char *feed = word_feed(300, &len);
+    for (int part = 0; part < 3; part++) { /* three adds of 100, a commit each */
+        const char *from = feed;
+        for (int i = 0; i < part * 100; i++)
+            from = strchr(from, '\n') + 1;
+        const char *to = from;
+        for (int i = 0; i < 100; i++)
+            to = strchr(to, '\n') + 1;
+        nd_corpus *c;
+        cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+        cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, from, (size_t)(to - from)), 0);
+        const nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+        nd_index_result *r;
+        cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+        nd_index_result_free(r);
+        nd_corpus_free(c);
+        cr_assert_eq(nd_index_commit(x), 0);
+        band_tables(x, &fresh, &merged);
+        cr_assert_eq(fresh, 0, "each commit of 100 documents' keys merges them");
+    }
+    x->fresh_min = 1u << 30;
+    char *more = word_feed(400, &len); /* (its first 300 lines are feed's) */
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    const char *last = more;
+    for (int i = 0; i < 300; i++)
+        last = strchr(last, '\n') + 1;
+    cr_assert_eq(nd_corpus_add_bytes(c, "more.jsonl", 301, last, len - (size_t)(last - more)), 0);
+    const nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    band_tables(x, &fresh, &merged);
+    cr_assert_gt(fresh, 0, "100 more documents' keys stay fresh");
+    cr_assert_gt(merged, 0);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(copies_found(x, more, 400), 400, "merged and fresh keys both found");
+    const char *ids[] = {"d5", "d350"};
+    uint64_t removed, unknown;
+    cr_assert_eq(nd_index_remove(x, ids, 2, &removed, &unknown), 0);
+    cr_assert_eq(removed, 2);
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(copies_found(x, more, 400), 398);
+    nd_index_close(x);
+    free(feed);
+    free(more);
+}
+
+/* An index of schema 2 (its band keys in one table, no fresh table) is read as it is, and
+ * a writer upgrades it. */
+Test(index, an_index_of_schema_2_is_read_and_upgraded)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    x->fresh_min = 0; /* every key merged at the commit */
+    size_t len;
+    char *feed = add_word_feed(x, 50, &len);
+    nd_index_close(x);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, fresh;
+    uint32_t schema = 2;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+    cr_assert_eq(mdb_env_open(env, db, MDB_NOSUBDIR, 0644), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "fresh", 0, &fresh), 0);
+    cr_assert_eq(mdb_drop(txn, fresh, 1), 0);
+    MDB_val k = {6, "schema"}, v = {4, &schema};
+    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    x = open_db(ND_INDEX_READ);
+    nd_index_info info;
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.schema, 2);
+    cr_assert_eq(copies_found(x, feed, 50), 50);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_close(x);
+    x = open_db(ND_INDEX_WRITE);
+    cr_assert_eq(nd_index_get_info(x, &info), 0);
+    cr_assert_eq(info.schema, ND_INDEX_SCHEMA, "a writer upgrades it");
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(copies_found(x, feed, 50), 50);
+    nd_index_close(x);
+    free(feed);
+}
+
 Test(index, another_schema_is_named)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);

@@ -110,7 +110,7 @@ int nd_index_get_info(nd_index *x, nd_index_info *info)
     MDB_stat st, bands;
     struct stat fs;
     memset(info, 0, sizeof(*info));
-    info->schema = ND_INDEX_SCHEMA;
+    info->schema = x->has_fresh ? ND_INDEX_SCHEMA : 2;
     int m = mdb_txn_begin(x->env, NULL, MDB_RDONLY, &txn);
     if (m)
         return nd_store_error(m, "reading the index", NULL, 0);
@@ -122,8 +122,12 @@ int nd_index_get_info(nd_index *x, nd_index_info *info)
     if (rc == 0 && (m = mdb_stat(txn, x->bands, &bands)) != 0)
         rc = nd_store_error(m, "reading the index", NULL, 0);
     info->n_band_keys = rc == 0 ? bands.ms_entries : 0;
-    const MDB_dbi tables[] = {x->meta, x->docs, x->texts, x->bands, x->ids, x->dates};
-    for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(*tables); i++) {
+    if (rc == 0 && x->has_fresh && (m = mdb_stat(txn, x->fresh, &bands)) != 0)
+        rc = nd_store_error(m, "reading the index", NULL, 0);
+    info->n_band_keys += rc == 0 && x->has_fresh ? bands.ms_entries : 0;
+    const MDB_dbi tables[] = {x->meta, x->docs, x->texts, x->bands, x->ids, x->dates, x->fresh};
+    const size_t n_tables = x->has_fresh ? 7 : 6;
+    for (size_t i = 0; rc == 0 && i < n_tables; i++) {
         MDB_stat t;
         if (mdb_stat(txn, tables[i], &t) == 0)
             info->data_bytes +=
@@ -195,7 +199,8 @@ static int check_doc(checker *k, uint64_t doc, uint64_t *bytes)
     for (int b = 0; b < x->bands_n; b++) {
         unsigned char key[12];
         nd_store_band_key((uint32_t)b, nd_load_u64(d.band_hashes + 8 * b), key);
-        if (!has_pair(k, x->bands, key, 12, doc))
+        if (!has_pair(k, x->bands, key, 12, doc) &&
+            !(x->has_fresh && has_pair(k, x->fresh, key, 12, doc)))
             return fault(k, "document %llu: band %llu has no key pointing to it", doc, (unsigned)b);
     }
     *bytes += d.head.n_bytes;
@@ -268,6 +273,10 @@ static int check_counts(checker *k)
         return fault(k, "the next document number %llu is not past the last, %llu", next, last);
     if (rc == 0)
         rc = check_keys(k, k->x->bands, "bands", -1, &n);
+    uint64_t n_fresh = 0;
+    if (rc == 0 && k->x->has_fresh)
+        rc = check_keys(k, k->x->fresh, "fresh", -1, &n_fresh);
+    n += n_fresh;
     if (rc == 0 && n != n_docs * (uint64_t)k->x->bands_n)
         return fault(k, "%llu band keys for %llu documents", n, n_docs);
     if (rc == 0)

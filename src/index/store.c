@@ -24,6 +24,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+/* Fresh band keys that a merge waits for at least: some 80,000 documents' (about 40 MB
+ * of pages, which each commit may rewrite), so that an index grows through a merge every
+ * eighth of its size, not one every commit. */
+#define FRESH_MIN (1u << 20)
+
 /* The map's size: address space, not disk (the file grows as pages are used). */
 #define MAP_BYTES (256ull << 30)
 
@@ -310,8 +315,19 @@ static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *v
     return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
 }
 
-/* Adds (add) or deletes document doc under each of its band keys (hashes at band_hashes,
- * possibly unaligned). */
+/* Deletes (key, doc) from the fresh band keys or the merged ones, wherever it is. */
+static int delete_band_key(nd_index *x, MDB_txn *txn, unsigned char key[12],
+                           unsigned char dockey[8])
+{
+    MDB_val k = {12, key}, v = {8, dockey};
+    int m = x->has_fresh ? mdb_del(txn, x->fresh, &k, &v) : MDB_NOTFOUND;
+    if (m == MDB_NOTFOUND)
+        m = mdb_del(txn, x->bands, &k, &v);
+    return m && m != MDB_NOTFOUND ? nd_store_error(m, "writing the index", NULL, 0) : 0;
+}
+
+/* Adds (add: to the fresh keys) or deletes document doc under each of its band keys
+ * (hashes at band_hashes, possibly unaligned). */
 static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *band_hashes,
                         bool add)
 {
@@ -320,10 +336,10 @@ static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned 
     for (int b = 0; b < x->bands_n; b++) {
         nd_store_band_key((uint32_t)b, nd_load_u64(band_hashes + 8 * b), key);
         MDB_val k = {12, key}, v = {8, dockey};
-        const int m =
-            add ? mdb_put(txn, x->bands, &k, &v, MDB_NODUPDATA) : mdb_del(txn, x->bands, &k, &v);
-        if (m && m != MDB_KEYEXIST && !(m == MDB_NOTFOUND && !add))
-            return nd_store_error(m, "writing the index", NULL, 0);
+        const int m = !add ? delete_band_key(x, txn, key, dockey)
+                           : mdb_put(txn, x->fresh, &k, &v, MDB_NODUPDATA);
+        if (m && m != MDB_KEYEXIST)
+            return m < 0 ? m : nd_store_error(m, "writing the index", NULL, 0);
     }
     return 0;
 }
@@ -379,14 +395,11 @@ static int compare_band_deletes(const void *a, const void *b)
 int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later)
 {
     nd_sort(later->key, later->n, sizeof(*later->key), compare_band_deletes);
-    for (size_t i = 0; i < later->n; i++) {
-        MDB_val k = {12, later->key[i]}, v = {8, later->key[i] + 12};
-        const int m = mdb_del(txn, x->bands, &k, &v);
-        if (m && m != MDB_NOTFOUND)
-            return nd_store_error(m, "writing the index", NULL, 0);
-    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < later->n; i++)
+        rc = delete_band_key(x, txn, later->key[i], later->key[i] + 12);
     later->n = 0;
-    return 0;
+    return rc;
 }
 
 int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes *later)
@@ -492,9 +505,48 @@ static void cover_pages(const nd_index *x)
     }
 }
 
+/* Moves the fresh band keys to the merged ones, in key order (each page of the merged
+ * table is rewritten once), when they are at least fresh_min and an eighth of those. A
+ * commit rewrites every page its transaction touched: keys added all over a table of a
+ * million documents' keys rewrite most of it at every commit, where keys added to a
+ * small fresh table rewrite only that, and the merged table once a merge. */
+static int merge_fresh(nd_index *x, MDB_txn *txn)
+{
+    MDB_stat fresh, bands;
+    int m = x->has_fresh ? mdb_stat(txn, x->fresh, &fresh) : MDB_NOTFOUND;
+    if (!m)
+        m = mdb_stat(txn, x->bands, &bands);
+    if (m)
+        return m == MDB_NOTFOUND ? 0 : nd_store_error(m, "reading the index", NULL, 0);
+    if (fresh.ms_entries < x->fresh_min || fresh.ms_entries < bands.ms_entries / 8)
+        return 0;
+    MDB_cursor *from = NULL, *to = NULL;
+    MDB_val k, v;
+    m = mdb_cursor_open(txn, x->fresh, &from);
+    if (!m)
+        m = mdb_cursor_open(txn, x->bands, &to);
+    for (m = m ? m : mdb_cursor_get(from, &k, &v, MDB_FIRST); m == 0;
+         m = mdb_cursor_get(from, &k, &v, MDB_NEXT)) {
+        const int put = mdb_cursor_put(to, &k, &v, MDB_NODUPDATA);
+        if (put && put != MDB_KEYEXIST) {
+            m = put;
+            break;
+        }
+    }
+    if (from)
+        mdb_cursor_close(from);
+    if (to)
+        mdb_cursor_close(to);
+    if (m == MDB_NOTFOUND)
+        m = mdb_drop(txn, x->fresh, 0);
+    return m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
+}
+
 int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc)
 {
-    const int rc = nd_store_put_count(x, txn, "next", next_doc);
+    int rc = merge_fresh(x, txn);
+    if (rc == 0)
+        rc = nd_store_put_count(x, txn, "next", next_doc);
     if (rc < 0) {
         mdb_txn_abort(txn);
         return rc;
@@ -527,17 +579,40 @@ int nd_index_flush(nd_index *x)
 
 /* ---------------------------------------------------------------- opening */
 
-static int open_tables(nd_index *x, MDB_txn *txn, unsigned create)
+/* The tables; fresh (schema 3) only when schema is 3, or when it is made (create). */
+static int open_tables(nd_index *x, MDB_txn *txn, unsigned create, uint32_t schema)
 {
-    static const char *const names[] = {"meta", "docs", "texts", "bands", "ids", "dates"};
-    MDB_dbi *dbi[] = {&x->meta, &x->docs, &x->texts, &x->bands, &x->ids, &x->dates};
-    const unsigned flags[] = {0, 0, 0, MDB_DUPSORT | MDB_DUPFIXED, MDB_DUPSORT | MDB_DUPFIXED, 0};
-    for (size_t i = 0; i < 6; i++) {
+    static const char *const names[] = {"meta", "docs", "texts", "bands", "ids", "dates", "fresh"};
+    MDB_dbi *dbi[] = {&x->meta, &x->docs, &x->texts, &x->bands, &x->ids, &x->dates, &x->fresh};
+    const unsigned keys = MDB_DUPSORT | MDB_DUPFIXED;
+    const unsigned flags[] = {0, 0, 0, keys, keys, 0, keys};
+    const size_t n = create || schema >= 3 ? 7 : 6;
+    for (size_t i = 0; i < n; i++) {
         const int m = mdb_dbi_open(txn, names[i], flags[i] | create, dbi[i]);
         if (m)
             return m;
     }
+    x->has_fresh = n == 7;
     return 0;
+}
+
+/* A writer's index of schema 2 gets the fresh table and schema 3 (what schema 2 holds,
+ * schema 3 reads as it is). */
+static int upgrade(nd_index *x, char *why, size_t why_len)
+{
+    MDB_txn *txn;
+    int m = mdb_txn_begin(x->env, NULL, 0, &txn);
+    if (m)
+        return nd_store_error(m, x->path, why, why_len);
+    uint32_t schema = ND_INDEX_SCHEMA;
+    MDB_val k = {6, "schema"}, v = {4, &schema};
+    m = open_tables(x, txn, MDB_CREATE, schema);
+    if (!m)
+        m = mdb_put(txn, x->meta, &k, &v, 0);
+    if (!m)
+        return (m = mdb_txn_commit(txn)) ? nd_store_error(m, x->path, why, why_len) : 0;
+    mdb_txn_abort(txn);
+    return nd_store_error(m, x->path, why, why_len);
 }
 
 static int new_env(const char *path, unsigned flags, MDB_env **env)
@@ -583,7 +658,7 @@ int nd_index_create(const char *path, const nd_options *opts)
     if (!m)
         m = mdb_txn_begin(x.env, NULL, 0, &txn);
     if (!m)
-        m = open_tables(&x, txn, MDB_CREATE);
+        m = open_tables(&x, txn, MDB_CREATE, ND_INDEX_SCHEMA);
     MDB_val schema_k = {6, "schema"}, opts_k = {7, "options"}, opts_v = {strlen(text), text};
     uint32_t schema = ND_INDEX_SCHEMA;
     MDB_val schema_v = {4, &schema};
@@ -679,11 +754,11 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
     if (m || mdb_get(txn, x->meta, &schema_k, &v) || v.mv_size != 4) {
         snprintf(why, why_len, "%s is an LMDB file but not a neardup index", x->path);
         rc = ND_EINDEX;
-    } else if (nd_load_u32(v.mv_data) != ND_INDEX_SCHEMA) {
+    } else if (nd_load_u32(v.mv_data) != ND_INDEX_SCHEMA && nd_load_u32(v.mv_data) != 2) {
         snprintf(why, why_len, "%s is a neardup index of schema %u; this neardup reads schema %d",
                  x->path, nd_load_u32(v.mv_data), ND_INDEX_SCHEMA);
         rc = ND_EINDEX;
-    } else if (open_tables(x, txn, 0) != 0) {
+    } else if (open_tables(x, txn, 0, nd_load_u32(v.mv_data)) != 0) {
         snprintf(why, why_len, "%s: a table of the index is missing", x->path);
         rc = ND_EINDEX;
     } else if (mdb_get(txn, x->meta, &opts_k, &v) ||
@@ -750,8 +825,10 @@ static int open_index(nd_index *x, int mode, double lock_timeout,
     }
     if (m)
         return nd_store_error(m, x->path, why, why_len);
-    const int rc = check_size(x, why, why_len);
-    return rc < 0 ? rc : read_meta(x, why, why_len);
+    int rc = check_size(x, why, why_len);
+    if (rc == 0)
+        rc = read_meta(x, why, why_len);
+    return rc == 0 && mode == ND_INDEX_WRITE && !x->has_fresh ? upgrade(x, why, why_len) : rc;
 }
 
 int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeout,
@@ -771,6 +848,7 @@ int nd_index_open(nd_index **out, const char *path, int mode, double lock_timeou
     }
     x->lock_fd = -1;
     x->writable = mode & ND_INDEX_WRITE;
+    x->fresh_min = FRESH_MIN;
     int rc = nd_word_classes_new(&x->classes);
     if (rc == 0)
         rc = open_index(x, mode & ND_INDEX_WRITE, lock_timeout, wait_fn, payload, why, why_len);

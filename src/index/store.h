@@ -8,6 +8,9 @@
  *   texts  document number and chunk number (12 bytes) -> a chunk of the document's text
  *          compressed with zstd (a candidate's shingles are made from it again)
  *   bands  band key (band, hash: 12 bytes) -> document numbers (sorted duplicates)
+ *   fresh  the same for the documents added since the last merge: added band keys land
+ *          here, in a table small enough that a commit rewrites few pages, and move to
+ *          bands in one sorted pass once they are an eighth of it (a commit does it)
  *   ids    XXH3 of the id (8 bytes) -> document numbers (ids of one hash told apart by
  *          the documents' records)
  *   dates  date and document number (16 bytes, big-endian, sign flipped) -> nothing
@@ -25,9 +28,11 @@ struct ZSTD_DDict_s;
 typedef struct nd_writer nd_writer;
 struct nd_index {
     MDB_env *env;
-    MDB_dbi meta, docs, texts, bands, ids, dates;
-    MDB_txn *write_txn;              /* the open write transaction of a writer, or NULL */
-    nd_writer *writer;               /* the background writer (writer.h), or NULL */
+    MDB_dbi meta, docs, texts, bands, ids, dates, fresh;
+    bool has_fresh;     /* false: an index of schema 2 opened to read, which has none */
+    uint64_t fresh_min; /* band keys in fresh that a merge waits for at least */
+    MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
+    nd_writer *writer;  /* the background writer (writer.h), or NULL */
     struct nd_word_classes *classes; /* what its feeds' tokenizers learned from ICU */
     char *path;
     int lock_fd; /* the writer's lock (flock of the file), or -1 */
@@ -127,7 +132,8 @@ int nd_store_reopen_alone(nd_index *x);
  * its thread writes). */
 int nd_store_write_txn(nd_index *x, MDB_txn **txn);
 
-/* Commits txn with next_doc as the next document number. */
+/* Commits txn with next_doc as the next document number, the fresh band keys merged
+ * first when they are many. */
 int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc);
 
 #endif

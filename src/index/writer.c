@@ -278,26 +278,34 @@ int nd_view_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *d
     return rc;
 }
 
-int nd_view_band_docs(const nd_index *x, MDB_txn *txn, uint32_t band, uint64_t hash,
+/* Calls fn for each document of table dbi under key, but those being deleted. */
+static int table_docs(const nd_index *x, MDB_txn *txn, MDB_dbi dbi, unsigned char key[12],
                       int (*fn)(void *payload, uint64_t doc), void *payload)
 {
-    const nd_writer *w = x->writer;
     MDB_cursor *cur;
-    int m = mdb_cursor_open(txn, x->bands, &cur);
+    int m = mdb_cursor_open(txn, dbi, &cur);
     if (m)
         return nd_store_error(m, "reading the index", NULL, 0);
-    unsigned char key[12];
-    nd_store_band_key(band, hash, key);
     MDB_val k = {12, key}, v;
     int rc = 0;
     for (m = mdb_cursor_get(cur, &k, &v, MDB_SET); m == 0 && rc == 0;
          m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
         const uint64_t doc = nd_store_doc_number(&v);
-        rc = w && pending_delete(w, doc) ? 0 : fn(payload, doc);
+        rc = x->writer && pending_delete(x->writer, doc) ? 0 : fn(payload, doc);
     }
     mdb_cursor_close(cur);
-    if (rc == 0 && m && m != MDB_NOTFOUND)
-        rc = nd_store_error(m, "reading the index", NULL, 0);
+    return rc == 0 && m && m != MDB_NOTFOUND ? nd_store_error(m, "reading the index", NULL, 0) : rc;
+}
+
+int nd_view_band_docs(const nd_index *x, MDB_txn *txn, uint32_t band, uint64_t hash,
+                      int (*fn)(void *payload, uint64_t doc), void *payload)
+{
+    const nd_writer *w = x->writer;
+    unsigned char key[12];
+    nd_store_band_key(band, hash, key);
+    int rc = table_docs(x, txn, x->bands, key, fn, payload);
+    if (rc == 0 && x->has_fresh)
+        rc = table_docs(x, txn, x->fresh, key, fn, payload);
     for (size_t i = 0; w && rc == 0 && i < w->n; i++) {
         const change *c = w->q[i];
         if (c->kind == CHANGE_PUT && c->band_hashes[band] == hash && !pending_delete(w, c->doc))
