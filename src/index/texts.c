@@ -50,7 +50,13 @@ int nd_texts_train(nd_index *x, MDB_txn *txn, const void *samples, const size_t 
     void *dict = malloc(DICT_BYTES);
     if (!dict)
         return ND_ENOMEM;
-    const size_t len = ZDICT_trainFromBuffer(dict, DICT_BYTES, samples, sizes, (unsigned)n);
+    /* fastCover with fixed segment sizes: zstd's default trainer searches them, five times
+     * the time (most of a first add of a few thousand articles) for a dictionary that
+     * compresses news 0.2% better */
+    ZDICT_fastCover_params_t params = {.k = 200, .d = 8, .f = 20, .accel = 1};
+    params.zParams.compressionLevel = TEXT_LEVEL;
+    const size_t len =
+        ZDICT_trainFromBuffer_fastCover(dict, DICT_BYTES, samples, sizes, (unsigned)n, params);
     int rc = 0;
     if (!ZDICT_isError(len) && (rc = use_dict(x, dict, len)) == 0) {
         rc = nd_view_put_meta(x, txn, "dict", dict, len);
