@@ -20,6 +20,7 @@ static int end_change(nd_index *x, int rc)
         return nd_index_commit(x);
     mdb_txn_abort(x->write_txn);
     x->write_txn = NULL;
+    x->added.n = 0;
     nd_texts_abort(x);
     return rc;
 }
@@ -71,7 +72,7 @@ int nd_index_expire(nd_index *x, int64_t before, uint64_t *removed)
         mdb_cursor_close(cur);
     if (rc == 0 && m && m != MDB_NOTFOUND)
         rc = nd_store_error(m, "reading the index", NULL, 0);
-    nd_band_deletes later = {NULL, 0, 0};
+    nd_band_keys later = {NULL, 0, 0};
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = nd_store_delete_doc(x, txn, docs[i], &later);
     if (rc == 0)

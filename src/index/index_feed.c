@@ -728,6 +728,8 @@ static int feed_docs(feed *f)
     }
     if (rc == 0 && f->fo->add != ND_INDEX_ADD_NONE)
         f->x->next_doc = f->base + f->c->n_docs;
+    if (rc == 0 && !f->x->writer && f->x->write_txn) /* (a later feed reads them) */
+        rc = nd_store_flush_bands(f->x, f->txn);
     return rc;
 }
 

@@ -29,6 +29,10 @@
  * eighth of its size, not one every commit. */
 #define FRESH_MIN (1u << 20)
 
+/* Band keys of documents put that are written, sorted, at the latest when they are this
+ * many (20 MB). */
+#define FLUSH_KEYS (1u << 20)
+
 /* The map's size: address space, not disk (the file grows as pages are used). */
 #define MAP_BYTES (256ull << 30)
 
@@ -308,6 +312,9 @@ static int update_text(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned c
     return 0;
 }
 
+static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hashes,
+                      nd_band_keys *later);
+
 static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *val, size_t val_len)
 {
     MDB_val k = {key_len, key}, v = {val_len, val};
@@ -326,22 +333,18 @@ static int delete_band_key(nd_index *x, MDB_txn *txn, unsigned char key[12],
     return m && m != MDB_NOTFOUND ? nd_store_error(m, "writing the index", NULL, 0) : 0;
 }
 
-/* Adds (add: to the fresh keys) or deletes document doc under each of its band keys
- * (hashes at band_hashes, possibly unaligned). */
-static int update_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *band_hashes,
-                        bool add)
+/* Deletes document doc from under each of its band keys (hashes at band_hashes, possibly
+ * unaligned). */
+static int delete_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *band_hashes)
 {
     unsigned char key[12], dockey[8];
     nd_store_doc_key(doc, dockey);
-    for (int b = 0; b < x->bands_n; b++) {
+    int rc = 0;
+    for (int b = 0; b < x->bands_n && rc == 0; b++) {
         nd_store_band_key((uint32_t)b, nd_load_u64(band_hashes + 8 * b), key);
-        MDB_val k = {12, key}, v = {8, dockey};
-        const int m = !add ? delete_band_key(x, txn, key, dockey)
-                           : mdb_put(txn, x->fresh, &k, &v, MDB_NODUPDATA);
-        if (m && m != MDB_KEYEXIST)
-            return m < 0 ? m : nd_store_error(m, "writing the index", NULL, 0);
+        rc = delete_band_key(x, txn, key, dockey);
     }
-    return 0;
+    return rc;
 }
 
 int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
@@ -361,7 +364,9 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
     memcpy(p + sizeof(*head) + hashes, id, head->id_len);
     int rc = update_text(x, txn, doc, text_z, head->z_len, true);
     if (rc == 0)
-        rc = update_bands(x, txn, doc, (const unsigned char *)band_hashes, true);
+        rc = note_bands(x, doc, (const unsigned char *)band_hashes, &x->added);
+    if (rc == 0 && x->added.n >= FLUSH_KEYS)
+        rc = nd_store_flush_bands(x, txn);
     uint64_t hash = nd_store_id_hash(id, head->id_len);
     unsigned char dockey[8];
     nd_store_doc_key(doc, dockey);
@@ -375,7 +380,7 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
 
 /* Notes doc's band keys in later. */
 static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hashes,
-                      nd_band_deletes *later)
+                      nd_band_keys *later)
 {
     if (ND_GROW(later->key, later->cap, later->n + (size_t)x->bands_n) < 0)
         return ND_ENOMEM;
@@ -387,14 +392,14 @@ static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hash
     return 0;
 }
 
-static int compare_band_deletes(const void *a, const void *b)
+static int compare_band_keys(const void *a, const void *b)
 {
     return memcmp(a, b, 20);
 }
 
-int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later)
+int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_keys *later)
 {
-    nd_sort(later->key, later->n, sizeof(*later->key), compare_band_deletes);
+    nd_sort(later->key, later->n, sizeof(*later->key), compare_band_keys);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < later->n; i++)
         rc = delete_band_key(x, txn, later->key[i], later->key[i] + 12);
@@ -402,10 +407,32 @@ int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later)
     return rc;
 }
 
-int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes *later)
+int nd_store_flush_bands(nd_index *x, MDB_txn *txn)
+{
+    nd_band_keys *added = &x->added;
+    if (!added->n)
+        return 0;
+    nd_sort(added->key, added->n, sizeof(*added->key), compare_band_keys);
+    MDB_cursor *cur;
+    int m = mdb_cursor_open(txn, x->fresh, &cur);
+    for (size_t i = 0; !m && i < added->n; i++) {
+        MDB_val k = {12, added->key[i]}, v = {8, added->key[i] + 12};
+        m = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
+        m = m == MDB_KEYEXIST ? 0 : m;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    added->n = 0;
+    return m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
+}
+
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_keys *later)
 {
     nd_stored_doc d;
-    int rc = nd_store_get_doc(x, txn, doc, &d);
+    int rc = nd_store_flush_bands(x, txn); /* (its keys may be among them) */
+    if (rc < 0)
+        return rc;
+    rc = nd_store_get_doc(x, txn, doc, &d);
     if (rc)
         return rc == MDB_NOTFOUND ? 0 : rc;
     /* (what d points to may move at the first change: copied before) */
@@ -420,7 +447,7 @@ int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes
     const int64_t bytes = (int64_t)d.head.n_bytes;
     const uint32_t z_len = d.head.z_len;
     MDB_val idk = {8, &hash}, idv = {8, dockey}, dk = {16, datekey}, k = {8, dockey};
-    rc = later ? note_bands(x, doc, hashes, later) : update_bands(x, txn, doc, hashes, false);
+    rc = later ? note_bands(x, doc, hashes, later) : delete_bands(x, txn, doc, hashes);
     if (rc == 0)
         rc = update_text(x, txn, doc, NULL, z_len, false);
     free(hashes);
@@ -544,11 +571,14 @@ static int merge_fresh(nd_index *x, MDB_txn *txn)
 
 int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc)
 {
-    int rc = merge_fresh(x, txn);
+    int rc = nd_store_flush_bands(x, txn);
+    if (rc == 0)
+        rc = merge_fresh(x, txn);
     if (rc == 0)
         rc = nd_store_put_count(x, txn, "next", next_doc);
     if (rc < 0) {
         mdb_txn_abort(txn);
+        x->added.n = 0;
         return rc;
     }
     const int m = mdb_txn_commit(txn);
@@ -875,6 +905,7 @@ void nd_index_close(nd_index *x)
     if (x->lock_fd >= 0)
         close(x->lock_fd); /* releases the flock */
     nd_word_classes_free(x->classes);
+    free(x->added.key);
     free(x->path);
     free(x);
 }

@@ -23,6 +23,14 @@
 #include <lmdb.h>
 #include <stdbool.h>
 
+/* Band keys to add or delete later, in key order (a band key and a document key, 20 bytes
+ * each): many documents' keys in order touch each page of a table once, one after the
+ * other. */
+typedef struct nd_band_keys {
+    unsigned char (*key)[20];
+    size_t n, cap;
+} nd_band_keys;
+
 struct ZSTD_CDict_s;
 struct ZSTD_DDict_s;
 typedef struct nd_writer nd_writer;
@@ -31,6 +39,7 @@ struct nd_index {
     MDB_dbi meta, docs, texts, bands, ids, dates, fresh;
     bool has_fresh;     /* false: an index of schema 2 opened to read, which has none */
     uint64_t fresh_min; /* band keys in fresh that a merge waits for at least */
+    nd_band_keys added; /* band keys of documents put, not yet in fresh (nd_store_put_doc) */
     MDB_txn *write_txn; /* the open write transaction of a writer, or NULL */
     nd_writer *writer;  /* the background writer (writer.h), or NULL */
     struct nd_word_classes *classes; /* what its feeds' tokenizers learned from ICU */
@@ -92,8 +101,9 @@ static inline uint32_t nd_load_u32(const unsigned char *p)
  * record is malformed. */
 int nd_store_get_doc(const nd_index *x, MDB_txn *txn, uint64_t doc, nd_stored_doc *out);
 
-/* Writes a document's records: docs, its text, its band keys, its id and date. doc is
- * past every number in the index (texts are appended). */
+/* Writes a document's records: docs, its text, its id and date; its band keys are added
+ * to x->added, written by nd_store_flush_bands. doc is past every number in the index
+ * (texts are appended). */
 int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
                      const uint64_t *band_hashes, const char *id, const void *text_z);
 
@@ -102,19 +112,16 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
 int nd_store_get_text(const nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
                       unsigned char **buf, size_t *cap);
 
-/* Band keys to delete later, in key order (a band key and a document key, 20 bytes each):
- * deleting many documents' keys in order touches each page of the table once. */
-typedef struct nd_band_deletes {
-    unsigned char (*key)[20];
-    size_t n, cap;
-} nd_band_deletes;
-
 /* Deletes document doc and every key that points to it; with later, its band keys are
  * added there instead, for nd_store_delete_bands. */
-int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_deletes *later);
+int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_keys *later);
 
 /* Deletes the band keys of later, sorted first. */
-int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_deletes *later);
+int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_keys *later);
+
+/* Writes the band keys of the documents put (x->added), sorted first: before anything
+ * reads the band tables in the same transaction, deletes a document, or commits. */
+int nd_store_flush_bands(nd_index *x, MDB_txn *txn);
 
 /* The number of the live document of that id, or 0 with *found false. */
 int nd_store_find_id(const nd_index *x, MDB_txn *txn, const char *id, uint64_t *doc, bool *found);

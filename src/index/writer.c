@@ -96,8 +96,10 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->done);
     }
     pthread_mutex_unlock(&w->lock);
-    if (txn) /* (changes no commit ended) */
+    if (txn) { /* (changes no commit ended) */
         mdb_txn_abort(txn);
+        x->added.n = 0;
+    }
     return NULL;
 }
 
