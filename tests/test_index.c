@@ -168,6 +168,30 @@ Test(index, an_id_already_archived_is_an_error_or_replaced)
     nd_index_close(x);
 }
 
+/* A document replaced by a later one of the same feed leaves no band key behind, though
+ * its keys were still waiting to be written when it was deleted. */
+Test(index, a_document_replaced_in_its_own_feed_leaves_no_key)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    static const char feed[] = "{\"id\":\"a\",\"text\":\"one two three four five six seven\"}\n"
+                               "{\"id\":\"b\",\"text\":\"eight nine ten eleven twelve\"}\n"
+                               "{\"id\":\"a\",\"text\":\"thirteen fourteen fifteen sixteen\"}\n";
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, feed, sizeof(feed) - 1), 0);
+    const nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL, .replace = 1};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_index_commit(x), 0);
+    cr_assert_eq(docs_in(x), 2);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_close(x);
+}
+
 /* Rows of a query of seed 0 by another process (LMDB: one handle of a file per process). */
 static int rows_seen_by_a_reader(void)
 {

@@ -322,14 +322,15 @@ static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *v
     return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
 }
 
-/* Deletes (key, doc) from the fresh band keys or the merged ones, wherever it is. */
+/* Deletes (key, doc) from the merged band keys or the fresh ones, wherever it is (the
+ * merged first: expiry deletes old documents). */
 static int delete_band_key(nd_index *x, MDB_txn *txn, unsigned char key[12],
                            unsigned char dockey[8])
 {
     MDB_val k = {12, key}, v = {8, dockey};
-    int m = x->has_fresh ? mdb_del(txn, x->fresh, &k, &v) : MDB_NOTFOUND;
-    if (m == MDB_NOTFOUND)
-        m = mdb_del(txn, x->bands, &k, &v);
+    int m = mdb_del(txn, x->bands, &k, &v);
+    if (m == MDB_NOTFOUND && x->has_fresh)
+        m = mdb_del(txn, x->fresh, &k, &v);
     return m && m != MDB_NOTFOUND ? nd_store_error(m, "writing the index", NULL, 0) : 0;
 }
 
