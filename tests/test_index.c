@@ -143,6 +143,16 @@ Test(index, verdicts_name_the_best_match_and_what_was_added)
     nd_index_close(x);
 }
 
+/* Commits, expects n documents and a sound index, and closes x. */
+static void commit_check_close(nd_index *x, uint64_t n)
+{
+    cr_assert_eq(nd_index_commit(x), 0);
+    cr_assert_eq(docs_in(x), n);
+    char why[256];
+    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
+    nd_index_close(x);
+}
+
 Test(index, an_id_already_archived_is_an_error_or_replaced)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);
@@ -161,11 +171,7 @@ Test(index, an_id_already_archived_is_an_error_or_replaced)
     cr_assert_eq(nd_index_result_verdict(r, 0)->added, 1);
     nd_index_result_free(r);
     nd_corpus_free(c);
-    cr_assert_eq(nd_index_commit(x), 0);
-    cr_assert_eq(docs_in(x), 2);
-    char why[256];
-    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
-    nd_index_close(x);
+    commit_check_close(x, 2);
 }
 
 /* A document replaced by a later one of the same feed leaves no band key behind, though
@@ -185,11 +191,7 @@ Test(index, a_document_replaced_in_its_own_feed_leaves_no_key)
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
     nd_index_result_free(r);
     nd_corpus_free(c);
-    cr_assert_eq(nd_index_commit(x), 0);
-    cr_assert_eq(docs_in(x), 2);
-    char why[256];
-    cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
-    nd_index_close(x);
+    commit_check_close(x, 2);
 }
 
 /* Rows of a query of seed 0 by another process (LMDB: one handle of a file per process). */
@@ -645,46 +647,41 @@ static size_t copies_found(nd_index *x, const char *feed, int n)
     return found;
 }
 
-Test(index, fresh_band_keys_are_merged_and_found_on_both_sides)
+/* Adds lines first..first+n-1 (from 0) of feed to x, and commits. */
+static void add_lines(nd_index *x, const char *feed, int first, int n)
 {
-    cr_assert_eq(nd_index_create(db, NULL), 0);
-    nd_index *x = open_db(ND_INDEX_WRITE);
-    x->fresh_min = 100; /* (a merge every eighth of the merged keys, from 100 on) */
-    size_t len, fresh, merged;
-    char *feed = word_feed(300, &len);
-    for (int part = 0; part < 3; part++) { /* three adds of 100, a commit each */
-        const char *from = feed;
-        for (int i = 0; i < part * 100; i++)
-            from = strchr(from, '\n') + 1;
-        const char *to = from;
-        for (int i = 0; i < 100; i++)
-            to = strchr(to, '\n') + 1;
-        nd_corpus *c;
-        cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-        cr_assert_eq(nd_corpus_add_bytes(c, "feed.jsonl", 1, from, (size_t)(to - from)), 0);
-        const nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
-        nd_index_result *r;
-        cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
-        nd_index_result_free(r);
-        nd_corpus_free(c);
-        cr_assert_eq(nd_index_commit(x), 0);
-        band_tables(x, &fresh, &merged);
-        cr_assert_eq(fresh, 0, "each commit of 100 documents' keys merges them");
-    }
-    x->fresh_min = 1u << 30;
-    char *more = word_feed(400, &len); /* (its first 300 lines are feed's) */
+    const char *from = feed;
+    for (int i = 0; i < first; i++)
+        from = strchr(from, '\n') + 1;
+    const char *to = from;
+    for (int i = 0; i < n; i++)
+        to = strchr(to, '\n') + 1;
     nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
-    const char *last = more;
-    for (int i = 0; i < 300; i++)
-        last = strchr(last, '\n') + 1;
-    cr_assert_eq(nd_corpus_add_bytes(c, "more.jsonl", 301, last, len - (size_t)(last - more)), 0);
+    cr_assert_eq(
+        nd_corpus_add_bytes(c, "feed.jsonl", (uint32_t)first + 1, from, (size_t)(to - from)), 0);
     const nd_index_feed_options fo = {.add = ND_INDEX_ADD_ALL};
     nd_index_result *r;
     cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
     nd_index_result_free(r);
     nd_corpus_free(c);
     cr_assert_eq(nd_index_commit(x), 0);
+}
+
+Test(index, fresh_band_keys_are_merged_and_found_on_both_sides)
+{
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    x->fresh_min = 100; /* (a merge every eighth of the merged keys, from 100 on) */
+    size_t len, fresh, merged;
+    char *more = word_feed(400, &len);
+    for (int part = 0; part < 3; part++) { /* three adds of 100, a commit each */
+        add_lines(x, more, part * 100, 100);
+        band_tables(x, &fresh, &merged);
+        cr_assert_eq(fresh, 0, "each commit of 100 documents' keys merges them");
+    }
+    x->fresh_min = 1u << 30;
+    add_lines(x, more, 300, 100);
     band_tables(x, &fresh, &merged);
     cr_assert_gt(fresh, 0, "100 more documents' keys stay fresh");
     cr_assert_gt(merged, 0);
@@ -698,8 +695,29 @@ Test(index, fresh_band_keys_are_merged_and_found_on_both_sides)
     cr_assert_eq(nd_index_check(x, why, sizeof(why)), 0, "%s", why);
     cr_assert_eq(copies_found(x, more, 400), 398);
     nd_index_close(x);
-    free(feed);
     free(more);
+}
+
+/* Writes schema into the index's meta with LMDB itself, and drops table drop (when not
+ * NULL). */
+static void set_schema(uint32_t schema, const char *drop)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, dropped;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+    cr_assert_eq(mdb_env_open(env, db, MDB_NOSUBDIR, 0644), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    if (drop) {
+        cr_assert_eq(mdb_dbi_open(txn, drop, 0, &dropped), 0);
+        cr_assert_eq(mdb_drop(txn, dropped, 1), 0);
+    }
+    MDB_val k = {6, "schema"}, v = {4, &schema};
+    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
 }
 
 /* An index of schema 2 (its band keys in one table, no fresh table) is read as it is, and
@@ -712,21 +730,7 @@ Test(index, an_index_of_schema_2_is_read_and_upgraded)
     size_t len;
     char *feed = add_word_feed(x, 50, &len);
     nd_index_close(x);
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi meta, fresh;
-    uint32_t schema = 2;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
-    cr_assert_eq(mdb_env_open(env, db, MDB_NOSUBDIR, 0644), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "fresh", 0, &fresh), 0);
-    cr_assert_eq(mdb_drop(txn, fresh, 1), 0);
-    MDB_val k = {6, "schema"}, v = {4, &schema};
-    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-    cr_assert_eq(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    set_schema(2, "fresh");
     x = open_db(ND_INDEX_READ);
     nd_index_info info;
     cr_assert_eq(nd_index_get_info(x, &info), 0);
@@ -747,19 +751,7 @@ Test(index, an_index_of_schema_2_is_read_and_upgraded)
 Test(index, another_schema_is_named)
 {
     cr_assert_eq(nd_index_create(db, NULL), 0);
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi meta;
-    uint32_t schema = 99;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
-    cr_assert_eq(mdb_env_open(env, db, MDB_NOSUBDIR, 0644), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    MDB_val k = {6, "schema"}, v = {4, &schema};
-    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-    cr_assert_eq(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    set_schema(99, NULL);
     assert_refused("schema 99");
 }
 
