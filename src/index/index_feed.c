@@ -202,8 +202,9 @@ typedef struct feed {
     size_t n_removed, removed_cap;
     uint64_t *set, *other; /* sorted distinct shingles of the document, and of a candidate */
     size_t set_cap, other_cap;
-    uint64_t *hashes; /* a document's band hashes */
-    nd_reader reader;
+    uint64_t *hashes;   /* a document's band hashes */
+    nd_reader reader;   /* the corpus's documents in input order, a window at a time */
+    nd_reader quoting;  /* a match's document, for its passages: in no order */
     unsigned char *buf; /* a date or a text read again */
     size_t buf_cap;
     unsigned char *z; /* a compressed text */
@@ -373,7 +374,7 @@ static int load_text(feed *f, const scanned *s, uint32_t doc, int slot, const un
         *out = src->data;
         return 0;
     }
-    const int rc = nd_doc_read(s->c, &f->reader, d, &f->text[slot], &f->text_cap[slot], &len, NULL,
+    const int rc = nd_doc_read(s->c, &f->quoting, d, &f->text[slot], &f->text_cap[slot], &len, NULL,
                                why, sizeof(why));
     *out = f->text[slot];
     return rc;
@@ -667,6 +668,7 @@ static void end_feed(feed *f)
     ZSTD_freeCCtx(f->cctx);
     ZSTD_freeDCtx(f->dctx);
     nd_reader_dispose(&f->reader);
+    nd_reader_dispose(&f->quoting);
 }
 
 /* Commits the documents before end, and goes on in a new transaction. */
@@ -738,7 +740,7 @@ int nd_index_feed(nd_index *x, nd_corpus *c, const nd_index_feed_options *fo, nd
     *out = NULL;
     if (nd_index_option_differs(x, &c->opts) || (fo->add != ND_INDEX_ADD_NONE && !x->writable))
         return ND_EINVAL;
-    feed f = {.x = x, .c = c, .fo = fo, .reader = ND_READER_EXACT};
+    feed f = {.x = x, .c = c, .fo = fo, .reader = ND_READER_INIT, .quoting = ND_READER_EXACT};
     int rc = nd_index_result_new(c, &f.r);
     if (rc == 0)
         rc = start_feed(&f);
