@@ -5,6 +5,7 @@ a clear error after --lock-timeout, or says it waits and goes on when the first 
 
 usage: concurrency.py NEARDUP DEMO_DIR
 """
+import fcntl
 import json
 import os
 import subprocess
@@ -26,6 +27,21 @@ def archived_ids(neardup, db, path):
     return {r["doc_a"] for r in rows if r["doc_a"] == r["doc_b"] and r["b_archived"]}
 
 
+def more_path(tmp):
+    return os.path.join(tmp, "more.jsonl")
+
+
+def writer_lock_held(db):
+    """Whether a writer holds the index (its lock is an flock of the file)."""
+    with open(db, "rb") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
 def main():
     neardup, demo = os.path.abspath(sys.argv[1]), sys.argv[2]
     lines = make_feed(demo, 3000)
@@ -41,7 +57,6 @@ def main():
         writer = subprocess.Popen([neardup, "index", "add", "-q", db, "--threads", "1",
                                    "--commit-every", str(BATCH), feed])
         seen, queries, last = [], 0, -1
-        second = None
         while writer.poll() is None:
             held = archived_ids(neardup, db, probe)
             n = sum(1 for i in probe_ids if i in held)
@@ -53,18 +68,24 @@ def main():
             last = n
             seen.append(n)
             queries += 1
-            if second is None and n > 0:
-                second = subprocess.run([neardup, "index", "add", "-q", db, "--lock-timeout",
-                                         "0.1", feed], capture_output=True, text=True)
         if writer.returncode:
             sys.exit(f"the writer failed ({writer.returncode})")
-        if second is None or second.returncode != 3 or \
-                "another process is writing to the index" not in second.stderr:
+        # a writer that holds the lock for as long as the test wants: a stream waiting for
+        # its input (the add above may be over before a query sees its first batch)
+        holder = subprocess.Popen([neardup, "index", "add", "-q", db, "-"],
+                                  stdin=subprocess.PIPE, text=True)
+        while not writer_lock_held(db):
+            time.sleep(0.05)
+        second = subprocess.run([neardup, "index", "add", "-q", db, "--lock-timeout", "0.1",
+                                 feed], capture_output=True, text=True)
+        holder.stdin.close()
+        holder.wait()
+        if second.returncode != 3 or "another process is writing to the index" not in second.stderr:
             sys.exit(f"a second writer with --lock-timeout did not fail clearly: {second}")
         print(f"{queries} queries during the add saw {sorted(set(seen))[:8]}... probe documents, "
               f"each a committed prefix; the second writer: {second.stderr.strip()}")
         # a waiting writer: starts while the first holds the lock, says so, then adds
-        more = os.path.join(tmp, "more.jsonl")
+        more = more_path(tmp)
         with open(more, "w", encoding="utf-8") as f:
             f.writelines(line.replace('"id": "doc', '"id": "more') for line in lines[:100])
         first = subprocess.Popen([neardup, "index", "add", "-q", db, "--commit-every", "10",
