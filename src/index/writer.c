@@ -210,7 +210,8 @@ void nd_writer_snapshot(nd_index *x)
     size_t k = 0;
     while (k < w->n && w->q[k]->commit <= w->finished)
         free(w->q[k++]);
-    memmove(w->q, w->q + k, (w->n - k) * sizeof(*w->q));
+    if (k)
+        memmove(w->q, w->q + k, (w->n - k) * sizeof(*w->q));
     w->n -= k;
     w->first += k;
     pthread_mutex_unlock(&w->lock);
