@@ -18,9 +18,8 @@ static int end_change(nd_index *x, int rc)
 {
     if (rc == 0)
         return nd_index_commit(x);
-    mdb_txn_abort(x->write_txn);
+    nd_store_abort(x, x->write_txn);
     x->write_txn = NULL;
-    x->added.n = 0;
     nd_texts_abort(x);
     return rc;
 }

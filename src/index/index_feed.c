@@ -627,9 +627,8 @@ static int start_feed(feed *f)
         if (m)
             return nd_store_error(m, "reading the index", NULL, 0);
         f->own_txn = true;
+        f->base = x->next_doc; /* (a background writer's: what the feeds before it queued) */
         const int rc = x->writer ? 0 : nd_store_get_count(x, f->txn, "next", &f->base);
-        if (x->writer)
-            f->base = x->next_doc;
         if (rc < 0)
             return rc;
     }

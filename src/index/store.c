@@ -11,6 +11,7 @@
 
 #include "index/texts.h"
 #include "index/writer.h"
+#include "common/radix.h"
 #include "text/tokenize.h"
 #include "scan/bands.h"
 
@@ -312,9 +313,6 @@ static int update_text(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned c
     return 0;
 }
 
-static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hashes,
-                      nd_band_keys *later);
-
 static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *val, size_t val_len)
 {
     MDB_val k = {key_len, key}, v = {val_len, val};
@@ -322,30 +320,51 @@ static int put_key(MDB_txn *txn, MDB_dbi dbi, void *key, size_t key_len, void *v
     return rc ? nd_store_error(rc, "writing the index", NULL, 0) : 0;
 }
 
-/* Deletes (key, doc) from the merged band keys or the fresh ones, wherever it is (the
+/* Deletes a band key from the merged band keys or the fresh ones, wherever it is (the
  * merged first: expiry deletes old documents). */
-static int delete_band_key(nd_index *x, MDB_txn *txn, unsigned char key[12],
-                           unsigned char dockey[8])
+static int delete_band_key(nd_index *x, MDB_txn *txn, const nd_band_key *key)
 {
-    MDB_val k = {12, key}, v = {8, dockey};
+    unsigned char band_key[12], doc_key[8];
+    nd_store_band_key(key->band, key->hash, band_key);
+    nd_store_doc_key(key->doc, doc_key);
+    MDB_val k = {12, band_key}, v = {8, doc_key};
     int m = mdb_del(txn, x->bands, &k, &v);
     if (m == MDB_NOTFOUND && x->has_fresh)
         m = mdb_del(txn, x->fresh, &k, &v);
     return m && m != MDB_NOTFOUND ? nd_store_error(m, "writing the index", NULL, 0) : 0;
 }
 
+/* Appends doc's band keys (hashes at band_hashes, possibly unaligned) to keys. */
+static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *band_hashes,
+                      nd_band_keys *keys)
+{
+    if (ND_GROW(keys->key, keys->cap, keys->n + (size_t)x->bands_n) < 0)
+        return ND_ENOMEM;
+    for (int b = 0; b < x->bands_n; b++)
+        keys->key[keys->n++] = (nd_band_key){nd_load_u64(band_hashes + 8 * b), doc, (uint32_t)b};
+    return 0;
+}
+
 /* Deletes document doc from under each of its band keys (hashes at band_hashes, possibly
  * unaligned). */
 static int delete_bands(nd_index *x, MDB_txn *txn, uint64_t doc, const unsigned char *band_hashes)
 {
-    unsigned char key[12], dockey[8];
-    nd_store_doc_key(doc, dockey);
     int rc = 0;
     for (int b = 0; b < x->bands_n && rc == 0; b++) {
-        nd_store_band_key((uint32_t)b, nd_load_u64(band_hashes + 8 * b), key);
-        rc = delete_band_key(x, txn, key, dockey);
+        const nd_band_key key = {nd_load_u64(band_hashes + 8 * b), doc, (uint32_t)b};
+        rc = delete_band_key(x, txn, &key);
     }
     return rc;
+}
+
+/* Sorts keys as the tables order them: by band, hash, then document. */
+static int sort_band_keys(nd_band_keys *keys)
+{
+    static const nd_radix_key by[] = {{offsetof(nd_band_key, band), 4, false},
+                                      {offsetof(nd_band_key, hash), 8, true},
+                                      {offsetof(nd_band_key, doc), 8, false}};
+    const nd_sort_env env = {1, NULL};
+    return nd_radix_sort(&env, keys->key, keys->n, sizeof(*keys->key), by, 3);
 }
 
 int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
@@ -379,31 +398,11 @@ int nd_store_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_he
     return rc < 0 ? rc : add_to_counts(x, txn, 1, (int64_t)head->n_bytes);
 }
 
-/* Notes doc's band keys in later. */
-static int note_bands(const nd_index *x, uint64_t doc, const unsigned char *hashes,
-                      nd_band_keys *later)
-{
-    if (ND_GROW(later->key, later->cap, later->n + (size_t)x->bands_n) < 0)
-        return ND_ENOMEM;
-    for (int b = 0; b < x->bands_n; b++) {
-        unsigned char *k = later->key[later->n++];
-        nd_store_band_key((uint32_t)b, nd_load_u64(hashes + 8 * b), k);
-        nd_store_doc_key(doc, k + 12);
-    }
-    return 0;
-}
-
-static int compare_band_keys(const void *a, const void *b)
-{
-    return memcmp(a, b, 20);
-}
-
 int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_keys *later)
 {
-    nd_sort(later->key, later->n, sizeof(*later->key), compare_band_keys);
-    int rc = 0;
+    int rc = sort_band_keys(later);
     for (size_t i = 0; rc == 0 && i < later->n; i++)
-        rc = delete_band_key(x, txn, later->key[i], later->key[i] + 12);
+        rc = delete_band_key(x, txn, &later->key[i]);
     later->n = 0;
     return rc;
 }
@@ -411,20 +410,22 @@ int nd_store_delete_bands(nd_index *x, MDB_txn *txn, nd_band_keys *later)
 int nd_store_flush_bands(nd_index *x, MDB_txn *txn)
 {
     nd_band_keys *added = &x->added;
-    if (!added->n)
-        return 0;
-    nd_sort(added->key, added->n, sizeof(*added->key), compare_band_keys);
-    MDB_cursor *cur;
-    int m = mdb_cursor_open(txn, x->fresh, &cur);
-    for (size_t i = 0; !m && i < added->n; i++) {
-        MDB_val k = {12, added->key[i]}, v = {8, added->key[i] + 12};
+    MDB_cursor *cur = NULL;
+    int rc = added->n ? sort_band_keys(added) : 0, m = 0;
+    if (rc == 0 && added->n)
+        m = mdb_cursor_open(txn, x->fresh, &cur);
+    for (size_t i = 0; rc == 0 && !m && i < added->n; i++) {
+        unsigned char band_key[12], doc_key[8];
+        nd_store_band_key(added->key[i].band, added->key[i].hash, band_key);
+        nd_store_doc_key(added->key[i].doc, doc_key);
+        MDB_val k = {12, band_key}, v = {8, doc_key};
         m = mdb_cursor_put(cur, &k, &v, MDB_NODUPDATA);
         m = m == MDB_KEYEXIST ? 0 : m;
     }
     if (cur)
         mdb_cursor_close(cur);
     added->n = 0;
-    return m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
+    return rc < 0 ? rc : m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
 }
 
 int nd_store_delete_doc(nd_index *x, MDB_txn *txn, uint64_t doc, nd_band_keys *later)
@@ -570,6 +571,12 @@ static int merge_fresh(nd_index *x, MDB_txn *txn)
     return m ? nd_store_error(m, "writing the index", NULL, 0) : 0;
 }
 
+void nd_store_abort(nd_index *x, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    x->added.n = 0;
+}
+
 int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc)
 {
     int rc = nd_store_flush_bands(x, txn);
@@ -578,8 +585,7 @@ int nd_store_commit(nd_index *x, MDB_txn *txn, uint64_t next_doc)
     if (rc == 0)
         rc = nd_store_put_count(x, txn, "next", next_doc);
     if (rc < 0) {
-        mdb_txn_abort(txn);
-        x->added.n = 0;
+        nd_store_abort(x, txn);
         return rc;
     }
     const int m = mdb_txn_commit(txn);
@@ -899,7 +905,7 @@ void nd_index_close(nd_index *x)
         return;
     nd_writer_stop(x);
     if (x->write_txn)
-        mdb_txn_abort(x->write_txn);
+        nd_store_abort(x, x->write_txn);
     nd_texts_close(x);
     if (x->env)
         mdb_env_close(x->env);

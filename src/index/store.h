@@ -23,11 +23,14 @@
 #include <lmdb.h>
 #include <stdbool.h>
 
-/* Band keys to add or delete later, in key order (a band key and a document key, 20 bytes
- * each): many documents' keys in order touch each page of a table once, one after the
- * other. */
+/* Band keys to add or delete later, in key order: many documents' keys in order touch
+ * each page of a table once, one after the other. */
+typedef struct nd_band_key {
+    uint64_t hash, doc;
+    uint32_t band;
+} nd_band_key;
 typedef struct nd_band_keys {
-    unsigned char (*key)[20];
+    nd_band_key *key;
     size_t n, cap;
 } nd_band_keys;
 
@@ -138,6 +141,9 @@ int nd_store_reopen_alone(nd_index *x);
 /* The write transaction, begun when none is open (ND_EINVAL with a background writer:
  * its thread writes). */
 int nd_store_write_txn(nd_index *x, MDB_txn **txn);
+
+/* Drops write transaction txn, and the band keys waiting to be written in it. */
+void nd_store_abort(nd_index *x, MDB_txn *txn);
 
 /* Commits txn with next_doc as the next document number, the fresh band keys merged
  * first when they are many. */

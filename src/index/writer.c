@@ -36,6 +36,7 @@ struct nd_writer {
     pthread_cond_t queued, done;
     change **q; /* queued and not yet forgotten, oldest first */
     size_t n, cap;
+    size_t deletes;     /* of them, deletions (none, most of the time: no search for one) */
     uint64_t first;     /* the sequence number of q[0] */
     uint64_t next_done; /* the sequence number of the next change to do */
     uint64_t commit;    /* the number of the commit the changes queued now go to */
@@ -96,14 +97,37 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->done);
     }
     pthread_mutex_unlock(&w->lock);
-    if (txn) { /* (changes no commit ended) */
-        mdb_txn_abort(txn);
-        x->added.n = 0;
-    }
+    if (txn) /* (changes no commit ended) */
+        nd_store_abort(x, txn);
     return NULL;
 }
 
 /* ---------------------------------------------------------------- the feed's side */
+
+/* Frees x's writer, its thread gone (or never started), and what it still queued. */
+static void free_writer(nd_index *x)
+{
+    nd_writer *w = x->writer;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->q[i]);
+    free(w->q);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->queued);
+    pthread_cond_destroy(&w->done);
+    free(w);
+    x->writer = NULL;
+}
+
+/* A change with room for extra bytes after it. */
+static change *new_change(change_kind kind, uint64_t doc, size_t extra)
+{
+    change *c = calloc(1, sizeof(*c) + extra);
+    if (c) {
+        c->kind = kind;
+        c->doc = doc;
+    }
+    return c;
+}
 
 int nd_writer_start(nd_index *x)
 {
@@ -125,13 +149,8 @@ int nd_writer_start(nd_index *x)
     x->writer = w;
     if (rc == 0 && pthread_create(&w->thread, NULL, writer_main, x) != 0)
         rc = ND_ENOMEM;
-    if (rc < 0) {
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->queued);
-        pthread_cond_destroy(&w->done);
-        free(w);
-        x->writer = NULL;
-    }
+    if (rc < 0)
+        free_writer(x);
     return rc;
 }
 
@@ -145,14 +164,7 @@ void nd_writer_stop(nd_index *x)
     pthread_cond_signal(&w->queued);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    for (size_t i = 0; i < w->n; i++)
-        free(w->q[i]);
-    free(w->q);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->queued);
-    pthread_cond_destroy(&w->done);
-    free(w);
-    x->writer = NULL;
+    free_writer(x);
 }
 
 /* Appends c to the queue (which owns it from now on, or frees it); the writer's first
@@ -170,6 +182,7 @@ static int queue(nd_writer *w, change *c)
         rc = ND_ENOMEM;
     if (rc == 0) {
         w->q[w->n++] = c;
+        w->deletes += c->kind == CHANGE_DELETE;
         pthread_cond_signal(&w->queued);
     } else
         free(c);
@@ -180,12 +193,7 @@ static int queue(nd_writer *w, change *c)
 int nd_writer_commit(nd_index *x)
 {
     nd_writer *w = x->writer;
-    change *c = calloc(1, sizeof(*c));
-    if (c) {
-        c->kind = CHANGE_COMMIT;
-        c->doc = x->next_doc;
-    }
-    const int rc = queue(w, c);
+    const int rc = queue(w, new_change(CHANGE_COMMIT, x->next_doc, 0));
     w->commit++;
     return rc;
 }
@@ -208,8 +216,10 @@ void nd_writer_snapshot(nd_index *x)
         return;
     pthread_mutex_lock(&w->lock);
     size_t k = 0;
-    while (k < w->n && w->q[k]->commit <= w->finished)
-        free(w->q[k++]);
+    for (; k < w->n && w->q[k]->commit <= w->finished; k++) {
+        w->deletes -= w->q[k]->kind == CHANGE_DELETE;
+        free(w->q[k]);
+    }
     if (k)
         memmove(w->q, w->q + k, (w->n - k) * sizeof(*w->q));
     w->n -= k;
@@ -221,6 +231,8 @@ void nd_writer_snapshot(nd_index *x)
 
 static bool pending_delete(const nd_writer *w, uint64_t doc)
 {
+    if (!w->deletes)
+        return false;
     for (size_t i = 0; i < w->n; i++)
         if (w->q[i]->kind == CHANGE_DELETE && w->q[i]->doc == doc)
             return true;
@@ -315,17 +327,6 @@ int nd_view_band_docs(const nd_index *x, MDB_txn *txn, uint32_t band, uint64_t h
             rc = fn(payload, c->doc);
     }
     return rc;
-}
-
-/* A change with room for extra bytes after it. */
-static change *new_change(change_kind kind, uint64_t doc, size_t extra)
-{
-    change *c = calloc(1, sizeof(*c) + extra);
-    if (c) {
-        c->kind = kind;
-        c->doc = doc;
-    }
-    return c;
 }
 
 int nd_view_put_doc(nd_index *x, MDB_txn *txn, uint64_t doc, const nd_stored_head *head,
