@@ -17,7 +17,6 @@
 #include "common/spill.h"
 #include "common/threads.h"
 
-#include <stdalign.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,10 +39,11 @@ static inline unsigned lanes_equal(__m128i v, __m128i key)
 #define VERIFY_BLOCK 256
 
 typedef struct verify_block {
-    alignas(64) nd_pair *pairs; /* (a cache line of its own: two threads' blocks are side by
-                                   side, and each pair counts in similarity) */
+    nd_pair *pairs;
     size_t n, cap;
-    uint64_t similarity[ND_SIMILARITY_BINS]; /* its candidates by MinHash estimate */
+    uint64_t similarity[ND_SIMILARITY_BINS]; /* its candidates by MinHash estimate (counted
+                                                apart and stored at the end: two threads'
+                                                blocks may share a cache line) */
 } verify_block;
 
 /* Where a document's shingles are read: through the scratch file's mappings, read
@@ -446,7 +446,9 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     const bool drops = !job->keep_all && o->verify == ND_VERIFY_EXACT;
     const double give_up = drops ? o->threshold / (1 + o->threshold) : 0;
     verify_block *out = &job->blocks[b];
-    for (size_t i = b * VERIFY_BLOCK; i < end; i++) {
+    uint64_t similarity[ND_SIMILARITY_BINS] = {0};
+    int rc = 0;
+    for (size_t i = b * VERIFY_BLOCK; i < end && rc == 0; i++) {
         const nd_pair_key k = job->cand[i];
         /* a pair the profiles rule out takes less time than a read from memory: its
          * document's record is asked for four pairs ahead, its sketch two */
@@ -456,21 +458,22 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
             prefetch_sketch(&job->src.map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
         size_t shared = 0;
         double j = 0;
-        const int rc =
-            pair_jaccard(&job->src, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
-                         kb, give_up, &j, &shared);
+        rc = pair_jaccard(&job->src, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
+                          kb, give_up, &j, &shared);
         if (rc < 0)
-            return rc;
+            break;
         const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
         const int bin = (int)(est * ND_SIMILARITY_BINS);
-        out->similarity[bin < ND_SIMILARITY_BINS ? bin : ND_SIMILARITY_BINS - 1]++;
+        similarity[bin < ND_SIMILARITY_BINS ? bin : ND_SIMILARITY_BINS - 1]++;
         if (!job->keep_all && (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
             continue;
         if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
-            return ND_ENOMEM;
-        out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
+            rc = ND_ENOMEM;
+        else
+            out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
     }
-    return 0;
+    memcpy(out->similarity, similarity, sizeof(similarity));
+    return rc;
 }
 
 static int verify_worker(void *stage, nd_work *work)
