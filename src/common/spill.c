@@ -188,12 +188,9 @@ static int batch_room(nd_spill *s, nd_spill_batch *b, size_t len)
     /* a scratch mapping: its huge pages are reused from stage to stage, where a fresh
      * malloc's small pages cost a fault each */
     const size_t cap = b->len + len <= FIRST_BATCH_BYTES ? FIRST_BATCH_BYTES : BATCH_BYTES;
-    unsigned char *data = nd_scratch_map(s->scratch, cap);
+    unsigned char *data = nd_scratch_remap(s->scratch, b->data, b->cap, cap);
     if (!data)
         return ND_ENOMEM;
-    if (b->len)
-        memcpy(data, b->data, b->len);
-    nd_scratch_unmap(s->scratch, b->data, b->cap);
     b->data = data;
     b->cap = cap;
     return 0;

@@ -173,15 +173,20 @@ static bool common_grow(common_table *t)
     return true;
 }
 
-/* One more record of h (none counted when the table is full: the counts stay lower
- * bounds). */
+/* One more record of h: a hash the table holds is counted whatever its size; a new one
+ * is not taken when the table is full (the counts stay lower bounds). */
 static void common_add(common_table *t, uint64_t h)
 {
-    if (h == 0 || (2 * (t->n + 1) > t->cap && !common_grow(t)))
+    if (h == 0)
         return;
-    const size_t at = common_place(t, h);
-    t->n += t->hash[at] == 0;
-    t->hash[at] = h;
+    size_t at = t->cap ? common_place(t, h) : 0;
+    if (!t->cap || t->hash[at] == 0) {
+        if (2 * (t->n + 1) > t->cap && !common_grow(t))
+            return;
+        at = common_place(t, h);
+        t->n++;
+        t->hash[at] = h;
+    }
     t->count[at] += t->count[at] < UINT32_MAX;
 }
 

@@ -44,6 +44,7 @@ struct nd_tokenizer {
     bool fast;
     uint8_t *classes;       /* fast path only */
     nd_word_classes *known; /* where it started from, or NULL */
+    bool learned;           /* a class asked of ICU since */
 };
 
 struct nd_word_classes {
@@ -152,6 +153,7 @@ static enum word_class classify(UBreakIterator *bi, UChar32 c)
 
 uint8_t nd_tokenizer_classify(nd_tokenizer *tk, UChar u)
 {
+    tk->learned = true;
     return tk->classes[u] = (uint8_t)classify(tk->words, u);
 }
 
@@ -223,7 +225,7 @@ void nd_tokenizer_free(nd_tokenizer *tk)
 {
     if (!tk)
         return;
-    if (tk->known)
+    if (tk->known && tk->learned)
         give_back(tk);
     ubrk_close(tk->words);
     free(tk->classes);
