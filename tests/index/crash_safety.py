@@ -2,7 +2,9 @@
 """Guarantee 2 of the feed index: SIGKILL at 20 random moments of an `index add`: every
 reopened index passes `index check`, holds exactly the documents of the batches committed
 before the kill (a prefix of the feed, a whole number of --commit-every batches), and
-answers a query as a fresh index built from those batches does.
+answers a query as a fresh index built from those batches does. Then SIGKILL of a stream
+(`index add --query DB -`, whose commits run on a writer thread) after a random number
+of lines, each verdict read before the next line: the same, of the lines sent.
 
 usage: crash_safety.py NEARDUP DEMO_DIR [KILLS]
 """
@@ -32,6 +34,34 @@ def ids_in(neardup, db, feed_path):
               "--threads", "1", feed_path).stdout
     rows = [json.loads(line) for line in out.splitlines()]
     return {r["doc_a"] for r in rows if r["doc_a"] == r["doc_b"] and r["b_archived"]}
+
+
+STREAM_BATCH = 7
+
+
+def stream_kills(neardup, lines, tmp, feed, rng, kills):
+    for k in range(kills):
+        db = os.path.join(tmp, f"stream{k}")
+        run(neardup, "index", "create", db)
+        p = subprocess.Popen([neardup, "index", "add", "--query", "-q", db, "--verdicts", "-",
+                              "--commit-every", str(STREAM_BATCH), "--threads", "1", "-"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        sent = rng.randrange(20, 300)
+        for line in lines[:sent]:
+            p.stdin.write(line)
+            p.stdin.flush()
+            p.stdout.readline()
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        if subprocess.run([neardup, "index", "check", "-q", db]).returncode:
+            sys.exit(f"stream kill {k}: index check failed")
+        n = int(run(neardup, "index", "stats", db).stdout.split()[1])
+        if n % STREAM_BATCH or n > sent:
+            sys.exit(f"stream kill {k}: {n} documents after {sent} lines in batches of "
+                     f"{STREAM_BATCH}")
+        if ids_in(neardup, db, feed) != {json.loads(line)["id"] for line in lines[:n]}:
+            sys.exit(f"stream kill {k}: the index does not hold exactly the first {n} lines")
+        print(f"stream kill {k} after {sent} lines: check passes, it holds the first {n}")
 
 
 def main():
@@ -87,7 +117,8 @@ def main():
                   f"first {n}, queries as a fresh index")
             os.unlink(fresh)
             os.unlink(fresh + "-lock")
-    print(f"crash safety: {kills} kills, every index whole")
+        stream_kills(neardup, lines, tmp, feed, rng, 5)
+    print(f"crash safety: {kills} kills of an add and 5 of a stream, every index whole")
 
 
 if __name__ == "__main__":
