@@ -837,6 +837,34 @@ Test(index, outputs_never_overwrite_inputs_and_bad_inputs_are_named)
     free(text);
 }
 
+/* A file redirected to standard input is an input: naming it as an output is refused
+ * before anything is opened, by the stream and by the batch tool. */
+Test(index, a_file_behind_standard_input_is_never_an_output)
+{
+    char input[600];
+    snprintf(input, sizeof(input), "%s/feed.jsonl", dir);
+    static const char feed[] = "{\"id\":\"a\",\"text\":\"one two three four five six\"}\n";
+    write_file(input, feed, sizeof(feed) - 1);
+    cr_assert_eq(nd_index_create(db, NULL), 0);
+    cli_result r = run_cli("index add '%s' - --verdicts '%s' < '%s'", db, input, input);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "standard input"), "%s", r.err);
+    cli_result_dispose(&r);
+    r = run_cli("- --pairs '%s' < '%s'", input, input);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cli_result_dispose(&r);
+    size_t now;
+    char *after = read_file(input, &now);
+    cr_assert(now == sizeof(feed) - 1 && !memcmp(after, feed, now), "the input is as it was");
+    free(after);
+    r = run_cli("index add --add none '%s' '%s'", db, input); /* (not a way to add nothing) */
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cli_result_dispose(&r);
+    nd_index *x = open_db(ND_INDEX_READ);
+    cr_assert_eq(docs_in(x), 0);
+    nd_index_close(x);
+}
+
 Test(index, a_command_naming_another_similarity_option_is_refused)
 {
     nd_options o = ND_OPTIONS_INIT;

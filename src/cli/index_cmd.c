@@ -235,7 +235,7 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     static const char *const engines[] = {"fast", "icu", NULL};
     static const char *const formats[] = {"auto", "text", "jsonl", "warc", NULL};
     static const char *const outs[] = {"csv", "jsonl", NULL};
-    static const char *const adds[] = {"none", "all", "unique", NULL};
+    static const char *const adds[] = {"all", "unique", NULL}; /* ND_INDEX_ADD_ALL on */
     nd_options *o = &cfg->opts;
     if (c >= IX_THRESHOLD && c <= IX_CHARSET) {
         parse_similarity(c, arg, cfg);
@@ -265,7 +265,7 @@ static void parse_index_option(int c, const char *arg, index_config *cfg)
     case IX_FORMAT: cfg->format = (nd_format)cli_parse_word("format", arg, outs); break;
     case IX_REPLACE: cfg->feed.replace = 1; break;
     case IX_QUERY: cfg->feed.query = 1; break;
-    case IX_ADD: cfg->feed.add = cli_parse_word("add", arg, adds); break;
+    case IX_ADD: cfg->feed.add = ND_INDEX_ADD_ALL + cli_parse_word("add", arg, adds); break;
     case IX_COMMIT_EVERY: parse_commit_every(cfg, arg); break;
     case IX_LOCK_TIMEOUT: cfg->lock_timeout = parse_seconds("lock-timeout", arg); break;
     case IX_IDS: cfg->ids = arg; break;

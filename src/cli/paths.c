@@ -355,8 +355,11 @@ static int check(const checker *k, const char *const *inputs, size_t n_inputs, c
     struct stat *walked = NULL; /* the input directories walked, each once */
     size_t n_walked = 0;
     for (size_t i = 0; i < n_inputs && rc == 0; i++) {
-        if (!strcmp(inputs[i], "-"))
+        if (!strcmp(inputs[i], "-")) { /* a file behind standard input is an input too */
+            if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+                rc = check_input_file(k, "- (standard input)", &st, NULL);
             continue;
+        }
         const bool there = stat(inputs[i], &st) == 0;
         if (!there || !S_ISDIR(st.st_mode)) {
             rc = check_input_file(k, inputs[i], there ? &st : NULL, NULL);
