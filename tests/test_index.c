@@ -194,6 +194,34 @@ Test(index, a_document_replaced_in_its_own_feed_leaves_no_key)
     commit_check_close(x, 2);
 }
 
+/* With --add unique, a document that would replace an archived one of its id but is a
+ * duplicate of another is not added, and the archived one stays. */
+Test(index, a_duplicate_not_added_replaces_nothing)
+{
+    const nd_options o = low_threshold();
+    cr_assert_eq(nd_index_create(db, &o), 0);
+    nd_index *x = open_db(ND_INDEX_WRITE);
+    char found[1024];
+    feed_seeds(x, 0, 1, ND_INDEX_ADD_ALL, 0, found, sizeof(found)); /* seed0, seed1 */
+    cr_assert_eq(nd_index_commit(x), 0);
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, nd_index_options(x)), 0);
+    size_t len;
+    char *text = read_seed(1, &len); /* seed1's text under the id seed0 */
+    cr_assert_eq(nd_corpus_add_memory(c, "seed0", text, len), 0);
+    free(text);
+    const nd_index_feed_options fo = {.query = 1, .add = ND_INDEX_ADD_UNIQUE, .replace = 1};
+    nd_index_result *r;
+    cr_assert_eq(nd_index_feed(x, c, &fo, &r), 0);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->kind, ND_VERDICT_DUPLICATE);
+    cr_assert_eq(nd_index_result_verdict(r, 0)->added, 0);
+    nd_index_result_free(r);
+    nd_corpus_free(c);
+    feed_seeds(x, 0, 0, ND_INDEX_ADD_NONE, 1, found, sizeof(found));
+    cr_assert(strstr(found, "seed0~seed0(archived) 1.0000"), "seed0 is still there: %s", found);
+    commit_check_close(x, 2);
+}
+
 /* Rows of a query of seed 0 by another process (LMDB: one handle of a file per process). */
 static int rows_seen_by_a_reader(void)
 {

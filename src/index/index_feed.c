@@ -522,12 +522,14 @@ static int64_t doc_date(feed *f, const nd_doc *d)
 
 /* ---------------------------------------------------------------- one document */
 
-/* Whether doc may be added: an id already archived is replaced, or an error. */
-static int claim_id(feed *f, uint32_t doc, bool *ok)
+/* Whether doc may be added: an id already archived is to be replaced (*replaces, else
+ * UINT64_MAX), or an error. */
+static int claim_id(feed *f, uint32_t doc, bool *ok, uint64_t *replaces)
 {
     const nd_doc *d = &f->c->docs[doc];
     uint64_t number;
     bool found;
+    *replaces = UINT64_MAX;
     int rc = nd_view_find_id(f->x, f->txn, d->id, &number, &found);
     *ok = rc == 0 && (!found || f->fo->replace);
     if (rc < 0 || !found)
@@ -538,13 +540,24 @@ static int claim_id(feed *f, uint32_t doc, bool *ok)
         f->gone[doc] = true;
         return 0;
     }
+    /* (not compared with the document it replaces, which goes only if doc is added) */
     if (number >= f->base)
         f->gone[number - f->base] = true;
     else if (ND_GROW(f->removed, f->removed_cap, f->n_removed + 1) == 0)
         f->removed[f->n_removed++] = number;
     else
         return ND_ENOMEM;
-    return nd_view_delete_doc(f->x, f->txn, number);
+    *replaces = number;
+    return 0;
+}
+
+/* Document number, which doc was to replace, stays: doc is not added. */
+static void keep_replaced(feed *f, uint64_t number)
+{
+    if (number >= f->base)
+        f->gone[number - f->base] = false;
+    else
+        f->n_removed--; /* (the last noted) */
 }
 
 /* Adds document doc, its text read again and compressed. */
@@ -585,7 +598,8 @@ static int feed_doc(feed *f, uint32_t doc)
         return 0;
     }
     bool may_add = f->fo->add != ND_INDEX_ADD_NONE;
-    int rc = may_add ? claim_id(f, doc, &may_add) : 0;
+    uint64_t replaces = UINT64_MAX;
+    int rc = may_add ? claim_id(f, doc, &may_add, &replaces) : 0;
     if (rc < 0 || (f->fo->add != ND_INDEX_ADD_NONE && !may_add))
         return rc;
     size_t n = 0; /* (its set is sorted when a candidate needs it: a later copy may) */
@@ -603,9 +617,14 @@ static int feed_doc(feed *f, uint32_t doc)
             v->kind = ND_VERDICT_DUPLICATE;
             v->best_match = i;
         }
-    if (may_add && (f->fo->add == ND_INDEX_ADD_ALL || v->kind == ND_VERDICT_NEW))
-        return add_doc(f, doc);
-    return 0;
+    if (!may_add || (f->fo->add == ND_INDEX_ADD_UNIQUE && v->kind != ND_VERDICT_NEW)) {
+        if (replaces != UINT64_MAX)
+            keep_replaced(f, replaces);
+        return 0;
+    }
+    if (replaces != UINT64_MAX && (rc = nd_view_delete_doc(f->x, f->txn, replaces)) < 0)
+        return rc;
+    return add_doc(f, doc);
 }
 
 /* ---------------------------------------------------------------- the whole feed */
