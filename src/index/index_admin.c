@@ -303,7 +303,9 @@ int nd_index_check(nd_index *x, char *why, size_t why_len)
     if (m)
         return nd_store_error(m, "reading the index", k.why, k.why_len);
     k.dctx = ZSTD_createDCtx();
-    const int rc = k.dctx ? check_counts(&k) : ND_ENOMEM;
+    int rc = k.dctx ? nd_texts_refresh(x, k.txn) : ND_ENOMEM;
+    if (rc == 0)
+        rc = check_counts(&k);
     mdb_txn_abort(k.txn);
     ZSTD_freeDCtx(k.dctx);
     free(k.text);

@@ -651,6 +651,9 @@ static int start_feed(feed *f)
         if (rc < 0)
             return rc;
     }
+    const int rc = nd_texts_refresh(x, f->txn); /* (another writer may have trained it) */
+    if (rc < 0)
+        return rc;
     f->rec = malloc((size_t)x->bands_n * sizeof(*f->rec));
     f->hashes = malloc((size_t)x->bands_n * sizeof(*f->hashes));
     f->cand_at = malloc((c->n_docs + 1) * sizeof(*f->cand_at));

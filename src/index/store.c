@@ -803,7 +803,7 @@ static int read_meta(nd_index *x, char *why, size_t why_len)
         snprintf(why, why_len, "%s: the index's options are damaged", x->path);
         rc = ND_EINDEX;
     }
-    if (rc == 0 && (rc = nd_texts_open(x, txn)) < 0)
+    if (rc == 0 && (rc = nd_texts_refresh(x, txn)) < 0)
         snprintf(why, why_len, "%s: the index's dictionary is damaged", x->path);
     if (rc == 0 && (m = mdb_txn_commit(txn)) != 0) /* commit: the table handles stay open */
         rc = nd_store_error(m, x->path, why, why_len);

@@ -26,13 +26,18 @@ static int use_dict(nd_index *x, const void *dict, size_t len)
     return 0;
 }
 
-int nd_texts_open(nd_index *x, MDB_txn *txn)
+int nd_texts_refresh(nd_index *x, MDB_txn *txn)
 {
     MDB_val k = {4, "dict"}, v;
     const int m = mdb_get(txn, x->meta, &k, &v);
-    if (m == MDB_NOTFOUND)
+    if (m == MDB_NOTFOUND) /* (or trained in a transaction not yet committed) */
         return 0;
-    return m ? nd_store_error(m, "reading the index", NULL, 0) : use_dict(x, v.mv_data, v.mv_size);
+    if (m)
+        return nd_store_error(m, "reading the index", NULL, 0);
+    if (x->cdict && ZSTD_getDictID_fromDict(v.mv_data, v.mv_size) == x->dict_id)
+        return 0;
+    nd_texts_close(x);
+    return use_dict(x, v.mv_data, v.mv_size);
 }
 
 void nd_texts_close(nd_index *x)

@@ -16,8 +16,10 @@
 
 #define ND_DICT_MIN_DOCS 1000
 
-/* Loads the index's dictionary from meta, if it has one. */
-int nd_texts_open(nd_index *x, MDB_txn *txn);
+/* Loads the index's dictionary as txn sees it, unless it is the one loaded: at opening,
+ * and at the start of every transaction that decompresses texts (another process may
+ * have trained it since this one opened the index). */
+int nd_texts_refresh(nd_index *x, MDB_txn *txn);
 void nd_texts_close(nd_index *x);
 
 /* Trains the dictionary from n samples (sizes[i] bytes each, back to back in samples) and

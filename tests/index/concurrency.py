@@ -54,6 +54,10 @@ def main():
             f.writelines(lines[::10])
         probe_ids = ids[::10]
         subprocess.run([neardup, "index", "create", db], check=True)
+        # a reader open before the add trains the texts' dictionary reads texts after it
+        reader = subprocess.Popen([neardup, "index", "query", "-q", db, "--verdicts", "-", "-"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  bufsize=1)
         writer = subprocess.Popen([neardup, "index", "add", "-q", db, "--threads", "1",
                                    "--commit-every", str(BATCH), feed])
         seen, queries, last = [], 0, -1
@@ -70,6 +74,12 @@ def main():
             queries += 1
         if writer.returncode:
             sys.exit(f"the writer failed ({writer.returncode})")
+        reader.stdin.write(lines[5].replace('"id": "doc', '"id": "probe'))
+        reader.stdin.close()
+        verdict = reader.stdout.readline()
+        if reader.wait(timeout=30) or '"verdict":"duplicate"' not in verdict:
+            sys.exit(f"a reader opened before the dictionary was trained: {verdict!r}, "
+                     f"exit {reader.returncode}")
         # a writer that holds the lock for as long as the test wants: a stream waiting for
         # its input (the add above may be over before a query sees its first batch)
         holder = subprocess.Popen([neardup, "index", "add", "-q", db, "-"],
