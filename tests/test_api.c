@@ -20,7 +20,8 @@
 
 Test(api, strerror_names_every_code)
 {
-    static const int codes[] = {ND_OK, ND_ENOMEM, ND_EIO, ND_EUTF8, ND_EFORMAT, ND_EINVAL, ND_EICU};
+    static const int codes[] = {ND_OK,     ND_ENOMEM, ND_EIO,    ND_EUTF8, ND_EFORMAT,
+                                ND_EINVAL, ND_EICU,   ND_EINDEX, ND_EBUSY, ND_EEXIST};
     const size_t n = sizeof(codes) / sizeof(codes[0]);
     for (size_t i = 0; i < n; i++) {
         const char *m = nd_strerror(codes[i]);
@@ -36,7 +37,7 @@ Test(api, strerror_names_every_code)
 
 Test(api, strerror_of_unknown_codes)
 {
-    static const int unknown[] = {1, 7, -7, -100, INT_MIN, INT_MAX};
+    static const int unknown[] = {1, 7, -10, -100, INT_MIN, INT_MAX};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         cr_assert_str_eq(nd_strerror(unknown[i]), "unknown error", "code %d", unknown[i]);
 }

@@ -49,6 +49,9 @@ const char *nd_strerror(int code)
     case ND_EFORMAT: return "input is not in the format it claims";
     case ND_EINVAL: return "invalid argument or option";
     case ND_EICU: return "ICU failure";
+    case ND_EINDEX: return "not a neardup index, of another schema, or damaged";
+    case ND_EBUSY: return "another process is writing to the index";
+    case ND_EEXIST: return "it exists already";
     default: return "unknown error";
     }
 }
