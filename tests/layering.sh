@@ -1,10 +1,11 @@
 #!/bin/sh
 # The folders of src/ in the pipeline's order: a file may include headers of its own
 # folder and of the folders before it, never of one after it. Also: every file name is
-# unique in the tree, and the command line includes only the public header and its own.
+# unique in the tree, and the command line includes only the public header and its own
+# (neardup-mpi, in src/mpi/, runs the command line over the internal stages).
 set -eu
 src=$(cd "$(dirname "$0")/../src" && pwd)
-order="common text decode input scan pairs passages output index pipeline cli"
+order="common text decode input scan pairs passages output index pipeline cli mpi"
 rank() {
     i=0
     for d in $order; do

@@ -20,6 +20,15 @@ enum {
     ND_EXIT_INTERNAL = 5, /* out of memory, ICU failure */
 };
 
+/* Who carries a run out: this process (cli_config's engine NULL: nd_corpus_run), or
+ * neardup-mpi's ranks, each of which runs the same command line. */
+typedef struct cli_engine {
+    /* Runs the corpus; *out NULL when another process writes the outputs. */
+    int (*run)(nd_corpus *c, nd_result **out, void *payload);
+    void *payload;
+    bool quiet; /* the listing's messages and the summary are another process's to tell */
+} cli_engine;
+
 typedef struct cli_config {
     const char *pairs, *clusters, *remove, *passages, *passage_clusters; /* paths or NULL */
     const char *dedup_out, *run_info, *report, *stats;
@@ -33,6 +42,7 @@ typedef struct cli_config {
     bool files_from_nul;
     const char *const *paths;
     size_t n_paths;
+    const cli_engine *engine; /* NULL: this process */
 } cli_config;
 
 #define CLI_CONFIG_INIT                                                                            \
@@ -41,6 +51,10 @@ typedef struct cli_config {
     }
 
 int cli_run(const nd_options *opts, const cli_config *cfg);
+
+/* The command line: `neardup [options] INPUT...` or `neardup index ...`, run by engine
+ * (NULL: this process; neardup-mpi has no index command). Returns the exit status. */
+int cli_main(int argc, char **argv, const cli_engine *engine);
 
 /* `neardup index ...` (argv[0] is "index"). */
 int cli_index_main(int argc, char **argv);

@@ -389,6 +389,8 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
 {
     nd_corpus *corpus = NULL;
     nd_result *result = NULL;
+    const cli_engine *engine = cfg->engine;
+    const bool quiet = engine && engine->quiet;
     diag_counts counts = {.show_notes = cfg->verbosity >= 2};
     cli_output_name names[N_OUTPUTS];
     writer_fn writers[N_OUTPUTS];
@@ -416,21 +418,22 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     if (rc == 0)
         rc = nd_corpus_new(&corpus, opts);
     if (rc == 0) {
-        nd_corpus_set_diag(corpus, print_diag, &counts);
+        nd_corpus_set_diag(corpus, quiet ? NULL : print_diag, &counts);
         rc = add_inputs(corpus, inputs, n_inputs);
     }
     free(inputs);
     free_list(listed, n_listed);
     cli_progress progress;
     const bool show =
-        rc == 0 &&
+        rc == 0 && !quiet &&
         (cfg->progress == 2 || (cfg->progress == 1 && cfg->verbosity > 0 && isatty(STDERR_FILENO)));
     if (show) {
         cli_progress_start(&progress, opts->passages);
         nd_corpus_set_run_progress(corpus, cli_progress_report, &progress);
     }
     if (rc == 0)
-        rc = nd_corpus_run(corpus, &result);
+        rc =
+            engine ? engine->run(corpus, &result, engine->payload) : nd_corpus_run(corpus, &result);
     if (show)
         cli_progress_end(&progress);
     if (rc < 0) {
@@ -440,6 +443,10 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
             fprintf(stderr, "neardup: %s\n", nd_strerror(rc));
         nd_corpus_free(corpus);
         return rc == ND_EIO ? ND_EXIT_OUTPUT : ND_EXIT_INTERNAL;
+    }
+    if (!result) { /* another process writes the outputs */
+        nd_corpus_free(corpus);
+        return ND_EXIT_OK;
     }
     const bool write_failed = write_outputs(result, cfg, names, writers, n_outs) < 0;
     sum_up_diags(&counts, opts->text_key);

@@ -549,9 +549,9 @@ static void parse_option(int c, const char *arg, nd_options *o, cli_config *cfg)
     }
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv, const cli_engine *engine)
 {
-    if (argc > 1 && !strcmp(argv[1], "index"))
+    if (argc > 1 && !strcmp(argv[1], "index") && !engine)
         return cli_index_main(argc - 1, argv + 1);
     nd_options opts = ND_OPTIONS_INIT;
     cli_config cfg = CLI_CONFIG_INIT;
@@ -574,5 +574,6 @@ int main(int argc, char **argv)
     cli_output_catch_signals();
     cfg.paths = (const char *const *)argv + optind;
     cfg.n_paths = (size_t)(argc - optind);
+    cfg.engine = engine;
     return cli_run(&opts, &cfg);
 }

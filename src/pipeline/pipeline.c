@@ -16,8 +16,8 @@
 #include "pairs/lsh.h"
 #include "pairs/verify.h"
 #include "passages/passage_stage.h"
+#include "pipeline/pipeline.h"
 #include "scan/bands.h"
-#include "scan/scan.h"
 
 #include <stdlib.h>
 
@@ -114,14 +114,21 @@ static size_t largest_cluster(const nd_result *r)
     return most;
 }
 
+static int scan_here(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload)
+{
+    (void)payload;
+    return nd_scan_stage(ctx, c, out);
+}
+
 /* The stages after the context is open. */
-static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
+static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_scan_fn scan_fn, void *payload,
+                      nd_result *r)
 {
     nd_scan_out scan = {0};
     nd_candidates skipped = {NULL, 0, 0};
     double t0 = nd_seconds_now();
     nd_report_progress(c, ND_STAGE_SCAN, 0, c->n_docs, "documents", 0);
-    int rc = nd_scan_stage(ctx, c, &scan);
+    int rc = scan_fn(ctx, c, &scan, payload);
     end_stage(r, ND_STAGE_SCAN, &t0);
     if (rc == 0)
         rc = nd_scan_report(ctx, c, &r->stats);
@@ -156,11 +163,16 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_result *r)
 
 int nd_corpus_run(nd_corpus *c, nd_result **out)
 {
+    return nd_corpus_run_scanning(c, scan_here, NULL, out);
+}
+
+int nd_corpus_run_scanning(nd_corpus *c, nd_scan_fn scan, void *payload, nd_result **out)
+{
     nd_run_ctx ctx = {0};
     nd_result *r = NULL;
     int rc = start_run(c, &ctx, &r);
     if (rc == 0)
-        rc = run_stages(&ctx, c, r);
+        rc = run_stages(&ctx, c, scan, payload, r);
     if (r)
         nd_run_ctx_close(&ctx);
     if (rc < 0) {

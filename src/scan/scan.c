@@ -8,6 +8,7 @@
 #include "common/threads.h"
 #include "scan/bands.h"
 #include "scan/scan_doc.h"
+#include "scan/scan_records.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,7 +19,11 @@ typedef struct scan_job {
     nd_run_ctx *ctx;
     nd_corpus *corpus;
     nd_scan_out *out;
-    size_t chunk_bytes; /* of the pieces of a large document; 0: the scanner's default */
+    size_t first_batch;         /* the part's: piece p is batch first_batch + p */
+    const nd_record_pipe *from; /* the part's records when imported, else NULL */
+    nd_spill_map sketches;      /* with from: where the imported signatures and words are */
+    bool make_shingles;         /* with from: the shingles are made from the words */
+    size_t chunk_bytes;         /* of the pieces of a large document; 0: the scanner's default */
     atomic_uint_fast64_t docs_done, bytes_done;
     pthread_mutex_t chunks_lock;
     size_t chunks_cap;
@@ -62,11 +67,13 @@ static int end_shingle_batch(scan_job *job, shingle_buffer *b, size_t batch)
     return rc;
 }
 
-/* Where each document's shingles are, once the blobs have their offsets. */
-static void place_shingles(nd_corpus *c, const nd_shingle_blob *blobs)
+/* Where each document of batches [first, end) has its shingles, once the blobs have their
+ * offsets. */
+static void place_shingles(nd_corpus *c, const nd_shingle_blob *blobs, size_t first, size_t end)
 {
     uint64_t at = 0;
-    for (size_t i = 0; i < c->n_docs; i++) {
+    const size_t end_doc = end == first ? first * ND_SCAN_BATCH : nd_scan_batch_end(c, end - 1);
+    for (size_t i = first * ND_SCAN_BATCH; i < end_doc; i++) {
         if (i % ND_SCAN_BATCH == 0)
             at = blobs[i / ND_SCAN_BATCH].offset;
         nd_doc *d = &c->docs[i];
@@ -185,46 +192,105 @@ static void count_progress(scan_job *job, size_t first, size_t end)
     nd_report_progress(c, ND_STAGE_SCAN, docs, c->n_docs, "documents", bytes);
 }
 
+/* What a thread keeps from batch to batch: its scanner (none for imported batches),
+ * its band records and shingles on their way out, the signature of the document at
+ * hand, and room for making an imported document's shingles. */
+typedef struct scan_thread {
+    nd_scanner *scanner;
+    band_buffers bands;
+    shingle_buffer shingles;
+    uint32_t *sig;
+    uint64_t *units;
+    size_t units_cap;
+} scan_thread;
+
+static int scan_thread_new(scan_job *job, scan_thread *t)
+{
+    const nd_corpus *c = job->corpus;
+    int rc = band_buffers_new(&t->bands, job->ctx);
+    if (rc < 0 || job->from)
+        return rc;
+    t->sig = malloc((size_t)c->opts.num_perm * sizeof(*t->sig));
+    rc = t->sig ? nd_scanner_new(&t->scanner, &c->opts, job->ctx->spill, job->ctx->classes)
+                : ND_ENOMEM;
+    if (rc == 0 && job->chunk_bytes)
+        nd_scanner_set_chunk_bytes(t->scanner, job->chunk_bytes);
+    if (rc == 0 && job->out->blobs) /* the batches' blobs keep the shingles */
+        nd_scanner_keep_shingles(t->scanner, &t->shingles.h);
+    return rc;
+}
+
+/* Writes what the thread holds: the last records of each kind. */
+static int scan_thread_finish(scan_job *job, scan_thread *t)
+{
+    int rc = t->scanner ? nd_scanner_finish(t->scanner) : 0;
+    if (rc == 0)
+        rc = flush_all_bands(job, &t->bands);
+    if (rc == 0)
+        rc = nd_spill_batch_flush(job->ctx->spill, &t->shingles.out);
+    return rc;
+}
+
+static void scan_thread_free(scan_job *job, scan_thread *t)
+{
+    nd_scanner_free(t->scanner);
+    band_buffers_free(&t->bands, job->ctx);
+    free(t->shingles.h.h);
+    nd_spill_batch_dispose(job->ctx->spill, &t->shingles.out);
+    free(t->sig);
+    free(t->units);
+}
+
+/* What the scan of an imported document leaves to do: its shingles, when they are made
+ * from its words; *sig gets its signature. */
+static int finish_import(scan_job *job, scan_thread *t, const nd_doc *d, const uint32_t **sig)
+{
+    const nd_options *o = &job->corpus->opts;
+    if (d->status != ND_DOC_OK)
+        return 0;
+    *sig = nd_spill_map_view(&job->sketches, d->sig_off, (size_t)o->num_perm * sizeof(**sig));
+    if (!*sig)
+        return ND_EIO;
+    if (!job->make_shingles)
+        return 0;
+    return nd_scan_records_shingles(job->ctx->spill, &job->sketches, o, d, &t->units,
+                                    &t->units_cap);
+}
+
+/* Scans the documents of a batch, or finishes imported ones; adds their band records. */
+static int scan_batch(scan_job *job, scan_thread *t, size_t batch)
+{
+    nd_corpus *c = job->corpus;
+    const size_t first = batch * ND_SCAN_BATCH, end = nd_scan_batch_end(c, batch);
+    if (!job->from)
+        nd_scanner_expect(t->scanner, &c->docs[first], end - first);
+    int rc = 0;
+    for (size_t i = first; i < end && rc == 0; i++) {
+        const uint32_t *sig = t->sig;
+        rc = job->from ? finish_import(job, t, &c->docs[i], &sig)
+                       : nd_scan_doc(t->scanner, c, &c->docs[i], t->sig);
+        if (rc == 0)
+            rc = add_bands(job, &t->bands, i, sig);
+    }
+    return rc;
+}
+
 /* Scans the batches this thread takes. */
 static int scan_worker(void *stage, nd_work *work)
 {
     scan_job *job = stage;
-    nd_corpus *c = job->corpus;
-    const bool blobs = job->out->blobs != NULL;
-    nd_scanner *s = NULL;
-    band_buffers bands = {0};
-    shingle_buffer shingles = {0};
-    uint32_t *sig = malloc((size_t)c->opts.num_perm * sizeof(*sig));
-    int rc = band_buffers_new(&bands, job->ctx);
-    if (rc == 0)
-        rc = sig ? nd_scanner_new(&s, &c->opts, job->ctx->spill, job->ctx->classes) : ND_ENOMEM;
-    if (rc == 0 && job->chunk_bytes)
-        nd_scanner_set_chunk_bytes(s, job->chunk_bytes);
-    if (rc == 0 && blobs) /* the batches' blobs keep the shingles */
-        nd_scanner_keep_shingles(s, &shingles.h);
-    for (size_t batch; rc == 0 && nd_work_take(work, &batch);) {
-        const size_t first = batch * ND_SCAN_BATCH, end = nd_scan_batch_end(c, batch);
-        nd_scanner_expect(s, &c->docs[first], end - first);
-        for (size_t i = first; i < end && rc == 0; i++) {
-            rc = nd_scan_doc(s, c, &c->docs[i], sig);
-            if (rc == 0)
-                rc = add_bands(job, &bands, i, sig);
-        }
-        count_progress(job, first, end);
-        if (rc == 0 && blobs)
-            rc = end_shingle_batch(job, &shingles, batch);
+    scan_thread t = {0};
+    int rc = scan_thread_new(job, &t);
+    for (size_t piece; rc == 0 && nd_work_take(work, &piece);) {
+        const size_t batch = job->first_batch + piece;
+        rc = scan_batch(job, &t, batch);
+        count_progress(job, batch * ND_SCAN_BATCH, nd_scan_batch_end(job->corpus, batch));
+        if (rc == 0 && job->out->blobs && !job->from)
+            rc = end_shingle_batch(job, &t.shingles, batch);
     }
     if (rc == 0)
-        rc = nd_scanner_finish(s);
-    if (rc == 0)
-        rc = flush_all_bands(job, &bands);
-    if (rc == 0)
-        rc = nd_spill_batch_flush(job->ctx->spill, &shingles.out);
-    nd_scanner_free(s);
-    band_buffers_free(&bands, job->ctx);
-    free(shingles.h.h);
-    nd_spill_batch_dispose(job->ctx->spill, &shingles.out);
-    free(sig);
+        rc = scan_thread_finish(job, &t);
+    scan_thread_free(job, &t);
     return rc;
 }
 
@@ -237,22 +303,48 @@ static size_t chunk_bytes_for_tests(void)
     return bytes ? (size_t)strtoull(bytes, NULL, 10) : 0;
 }
 
-int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out)
+int nd_scan_begin(const nd_corpus *c, nd_scan_out *out)
 {
     *out = (nd_scan_out){.n_batches = (c->n_docs + ND_SCAN_BATCH - 1) / ND_SCAN_BATCH};
     const nd_options *o = &c->opts;
     if (o->passages && o->shingle_unit == ND_UNIT_WORD &&
         !(out->blobs = calloc(out->n_batches + 1, sizeof(*out->blobs))))
         return ND_ENOMEM;
-    scan_job job = {.ctx = ctx, .corpus = c, .out = out, .chunk_bytes = chunk_bytes_for_tests()};
+    return 0;
+}
+
+int nd_scan_part(nd_run_ctx *ctx, nd_corpus *c, size_t first, size_t end,
+                 const nd_record_pipe *from, nd_scan_out *out)
+{
+    scan_job job = {.ctx = ctx,
+                    .corpus = c,
+                    .out = out,
+                    .first_batch = first,
+                    .from = from,
+                    .chunk_bytes = chunk_bytes_for_tests(),
+                    .chunks_cap = out->n_chunks};
     atomic_init(&job.docs_done, 0);
     atomic_init(&job.bytes_done, 0);
+    /* imported records: their fields and sketches first, then on all threads the
+     * shingles made from their words and the band records from their signatures */
+    int rc = from ? nd_scan_records_receive(from, c, first, end, ctx->spill, out->blobs,
+                                            &job.make_shingles)
+                  : 0;
+    if (rc == 0 && from)
+        rc = nd_spill_map_all(ctx->spill, &job.sketches);
     pthread_mutex_init(&job.chunks_lock, NULL);
-    const int rc = nd_parallel(ctx->threads, out->n_batches, scan_worker, &job);
+    if (rc == 0)
+        rc = nd_parallel(ctx->threads, end - first, scan_worker, &job);
     pthread_mutex_destroy(&job.chunks_lock);
-    if (rc == 0 && out->blobs)
-        place_shingles(c, out->blobs);
+    if (rc == 0 && out->blobs && !from)
+        place_shingles(c, out->blobs, first, end);
     return rc;
+}
+
+int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out)
+{
+    const int rc = nd_scan_begin(c, out);
+    return rc < 0 ? rc : nd_scan_part(ctx, c, 0, out->n_batches, NULL, out);
 }
 
 void nd_scan_out_free(nd_scan_out *out)

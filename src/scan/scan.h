@@ -56,6 +56,16 @@ static inline size_t nd_scan_batch_end(const nd_corpus *c, size_t b)
 int nd_scan_stage(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out);
 void nd_scan_out_free(nd_scan_out *out);
 
+/* The same in parts, for documents some of which another process scanned: *out begun
+ * for c, then each part, batches [first, end), scanned here when from is NULL, else
+ * imported from the records it gives (scan_records.h: nd_scan_records_send made them of
+ * the same documents). The result is that of nd_scan_stage once every batch is in some
+ * part. */
+struct nd_record_pipe;
+int nd_scan_begin(const nd_corpus *c, nd_scan_out *out);
+int nd_scan_part(nd_run_ctx *ctx, nd_corpus *c, size_t first, size_t end,
+                 const struct nd_record_pipe *from, nd_scan_out *out);
+
 /* Tells the problems the scan recorded, in input order, and repeated ids; adds the
  * documents' counts to *stats. */
 int nd_scan_report(const nd_run_ctx *ctx, const nd_corpus *c, nd_stats *stats);

@@ -1,0 +1,483 @@
+/*
+ * scan_records.c: a range of scanned documents as bytes, and back (see scan_records.h).
+ */
+#include "scan/scan_records.h"
+
+#include "scan/scan.h"
+#include "text/shingle.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_STRING UINT32_MAX
+
+enum { RECORD_HEADS, RECORD_SIGS, RECORD_PROFILES, RECORD_SHINGLES, RECORD_TOKENS };
+#define ND_RECORD_BLOCKS 5
+
+typedef struct record_head {
+    uint64_t size; /* of the head with its strings: a multiple of 8 */
+    uint64_t n_bytes, text_hash, raw_hash, grown_size;
+    int64_t first_invalid;
+    uint32_t n_tokens, n_shingles, n_distinct;
+    int32_t error, error_errno;
+    uint32_t id_len, error_text_len, charset_label_len; /* NO_STRING: none */
+    uint16_t charset;
+    uint8_t status, markup, charset_from, charset_confidence, has_profile, has_tokens;
+    uint8_t invalid_utf8, pad[7];
+} record_head;
+static_assert(sizeof(record_head) % 8 == 0, "records stay 8-byte aligned");
+
+static size_t padded(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static uint32_t string_len(const char *s)
+{
+    return s ? (uint32_t)strlen(s) : NO_STRING;
+}
+
+static size_t string_room(uint32_t len)
+{
+    return len == NO_STRING ? 0 : padded(len);
+}
+
+/* Whether the shingles go without a block of their own: with the words, the importer
+ * makes them from the words' hashes. */
+static bool shingles_from_words(const nd_options *o)
+{
+    return o->passages && o->shingle_unit == ND_UNIT_WORD;
+}
+
+/* The bytes of each document's record in each block (its head's with its strings). */
+static void sizes_of(const record_head *h, const nd_options *o, uint64_t size[ND_RECORD_BLOCKS])
+{
+    const bool ok = h->status == ND_DOC_OK;
+    size[RECORD_HEADS] = sizeof(*h) + string_room(h->id_len) + string_room(h->error_text_len) +
+                         string_room(h->charset_label_len);
+    size[RECORD_SIGS] = ok ? padded((size_t)o->num_perm * sizeof(uint32_t)) : 0;
+    size[RECORD_PROFILES] = ok && h->has_profile ? ND_PROFILE_BUCKETS : 0;
+    size[RECORD_SHINGLES] =
+        ok && !shingles_from_words(o) ? (uint64_t)h->n_shingles * sizeof(uint64_t) : 0;
+    size[RECORD_TOKENS] = ok && h->has_tokens ? (uint64_t)h->n_tokens * sizeof(nd_token) : 0;
+}
+
+static record_head head_of(const nd_doc *d, const nd_options *o)
+{
+    record_head h = {
+        .n_bytes = d->n_bytes,
+        .text_hash = d->text_hash,
+        .raw_hash = d->raw_hash,
+        .grown_size = d->grown_size,
+        .first_invalid = d->first_invalid,
+        .n_tokens = d->n_tokens,
+        .n_shingles = d->n_shingles,
+        .n_distinct = d->n_distinct,
+        .error = d->error,
+        .error_errno = d->error_errno,
+        /* the scan names JSONL lines; the listing names the others, here as there */
+        .id_len = d->kind == ND_DOC_JSONL_LINE ? string_len(d->id) : NO_STRING,
+        .error_text_len = string_len(d->error_text),
+        .charset_label_len = string_len(d->charset_label),
+        .charset = d->charset,
+        .status = (uint8_t)d->status,
+        .markup = d->markup,
+        .charset_from = d->charset_from,
+        .charset_confidence = d->charset_confidence,
+        .has_profile = d->has_profile,
+        .has_tokens = d->has_tokens,
+        .invalid_utf8 = d->invalid_utf8,
+    };
+    uint64_t size[ND_RECORD_BLOCKS];
+    sizes_of(&h, o, size);
+    h.size = size[RECORD_HEADS];
+    return h;
+}
+
+/* Ahead of the blocks: how many documents, and each block's length. */
+typedef struct part_head {
+    uint64_t n_docs;
+    uint64_t len[ND_RECORD_BLOCKS];
+} part_head;
+
+static size_t piece_size(uint64_t left)
+{
+    return left < ND_RECORD_PIECE ? (size_t)left : ND_RECORD_PIECE;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+/* A block on its way out: bytes gathered into pieces, each moved once full. */
+typedef struct piece_out {
+    const nd_record_pipe *pipe;
+    unsigned char *buf; /* ND_RECORD_PIECE bytes */
+    size_t len, piece;  /* in buf; the size of the piece being filled */
+    uint64_t left;      /* of the block, past the piece being filled */
+    int rc;
+} piece_out;
+
+static void start_block(piece_out *o, uint64_t len)
+{
+    o->piece = piece_size(len);
+    o->left = len - o->piece;
+    o->len = 0;
+}
+
+static void piece_filled(piece_out *o, size_t n)
+{
+    o->len += n;
+    if (o->len < o->piece || o->rc < 0)
+        return;
+    o->rc = o->pipe->move(o->pipe->payload, o->buf, o->len);
+    start_block(o, o->left);
+}
+
+static void put_bytes(piece_out *o, const void *bytes, size_t len)
+{
+    const unsigned char *p = bytes;
+    while (len > 0 && o->rc == 0) {
+        const size_t n = len < o->piece - o->len ? len : o->piece - o->len;
+        if (p)
+            memcpy(o->buf + o->len, p, n);
+        else
+            memset(o->buf + o->len, 0, n);
+        p = p ? p + n : NULL;
+        len -= n;
+        piece_filled(o, n);
+    }
+}
+
+static void put_string(piece_out *o, const char *s, uint32_t len)
+{
+    if (len == NO_STRING)
+        return;
+    put_bytes(o, s, len);
+    put_bytes(o, NULL, padded(len) - len);
+}
+
+/* Puts len bytes at offset of spill, from its mapping when it covers them, then zeroes
+ * up to room. */
+static void put_spilled(piece_out *o, nd_spill *spill, const nd_spill_map *map, uint64_t offset,
+                        size_t len, size_t room)
+{
+    while (len > 0 && o->rc == 0) {
+        const size_t n = len < o->piece - o->len ? len : o->piece - o->len;
+        const void *view = nd_spill_map_view(map, offset, n);
+        if (view)
+            memcpy(o->buf + o->len, view, n);
+        else
+            o->rc = nd_spill_read(spill, offset, o->buf + o->len, n);
+        offset += n;
+        len -= n;
+        room -= n;
+        piece_filled(o, n);
+    }
+    put_bytes(o, NULL, room);
+}
+
+static void put_head(piece_out *o, const nd_doc *d, const nd_options *opts)
+{
+    const record_head h = head_of(d, opts);
+    put_bytes(o, &h, sizeof(h));
+    put_string(o, d->id, h.id_len);
+    put_string(o, d->error_text, h.error_text_len);
+    put_string(o, d->charset_label, h.charset_label_len);
+}
+
+static void put_sketch(piece_out *o, nd_spill *spill, const nd_spill_map *map,
+                       const nd_options *opts, const nd_doc *d, int block)
+{
+    const record_head h = head_of(d, opts);
+    uint64_t size[ND_RECORD_BLOCKS];
+    sizes_of(&h, opts, size);
+    const uint64_t offset[ND_RECORD_BLOCKS] = {0, d->sig_off, d->profile_off, d->shingles_off,
+                                               d->tokens_off};
+    const size_t len =
+        block == RECORD_SIGS ? (size_t)opts->num_perm * sizeof(uint32_t) : (size_t)size[block];
+    if (size[block])
+        put_spilled(o, spill, map, offset[block], len, (size_t)size[block]);
+}
+
+int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size_t end,
+                         const nd_record_pipe *out)
+{
+    part_head p = {.n_docs = end - first};
+    for (size_t i = first; i < end; i++) {
+        const record_head h = head_of(&c->docs[i], &c->opts);
+        uint64_t size[ND_RECORD_BLOCKS];
+        sizes_of(&h, &c->opts, size);
+        for (int k = 0; k < ND_RECORD_BLOCKS; k++)
+            p.len[k] += size[k];
+    }
+    nd_spill_map map;
+    piece_out o = {.pipe = out, .buf = malloc(ND_RECORD_PIECE)};
+    if (!o.buf)
+        return ND_ENOMEM;
+    o.rc = nd_spill_map_all(spill, &map);
+    if (o.rc == 0)
+        o.rc = out->move(out->payload, &p, sizeof(p));
+    for (int k = 0; k < ND_RECORD_BLOCKS && o.rc == 0; k++) {
+        start_block(&o, p.len[k]);
+        for (size_t i = first; i < end && o.rc == 0; i++) {
+            if (k == RECORD_HEADS)
+                put_head(&o, &c->docs[i], &c->opts);
+            else
+                put_sketch(&o, spill, &map, &c->opts, &c->docs[i], k);
+        }
+    }
+    free(o.buf);
+    return o.rc;
+}
+
+int nd_scan_records_make(nd_corpus *c, size_t first_batch, size_t end_batch,
+                         const nd_record_pipe *out)
+{
+    nd_run_ctx ctx = {0};
+    nd_scan_out scan = {0};
+    /* no bands: the process that imports the records makes the band records */
+    int rc = nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload);
+    if (rc == 0)
+        rc = nd_scan_begin(c, &scan);
+    if (rc == 0)
+        rc = nd_scan_part(&ctx, c, first_batch, end_batch, NULL, &scan);
+    const size_t end =
+        end_batch > first_batch ? nd_scan_batch_end(c, end_batch - 1) : first_batch * ND_SCAN_BATCH;
+    if (rc == 0)
+        rc = nd_scan_records_send(ctx.spill, c, first_batch * ND_SCAN_BATCH, end, out);
+    nd_scan_out_free(&scan);
+    nd_run_ctx_close(&ctx);
+    return rc;
+}
+
+int nd_scan_records_relay(const nd_record_pipe *in, const nd_record_pipe *out)
+{
+    part_head p;
+    unsigned char *buf = malloc(ND_RECORD_PIECE);
+    int rc = buf ? in->move(in->payload, &p, sizeof(p)) : ND_ENOMEM;
+    if (rc == 0)
+        rc = out->move(out->payload, &p, sizeof(p));
+    for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++) {
+        for (uint64_t left = p.len[k]; left > 0 && rc == 0;) {
+            const size_t n = piece_size(left);
+            rc = in->move(in->payload, buf, n);
+            if (rc == 0)
+                rc = out->move(out->payload, buf, n);
+            left -= n;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+/* The head at heads[at..len) when it is whole and says what it holds consistently: its
+ * sizes in each block added to sum. */
+static bool head_is_sound(const unsigned char *heads, uint64_t len, uint64_t at,
+                          const nd_options *o, record_head *h, uint64_t sum[ND_RECORD_BLOCKS])
+{
+    if (len - at < sizeof(*h))
+        return false;
+    memcpy(h, heads + at, sizeof(*h));
+    const bool ok = h->status == ND_DOC_OK;
+    const bool strings_fit = (h->id_len == NO_STRING || h->id_len < (1u << 30)) &&
+                             (h->error_text_len == NO_STRING || h->error_text_len < (1u << 30)) &&
+                             (h->charset_label_len == NO_STRING || h->charset_label_len < 256);
+    /* shingles made from words: each document with shingles has its words, as many */
+    const bool shingles_made =
+        !ok || !shingles_from_words(o) ||
+        (h->has_tokens && h->n_shingles == nd_shingle_count(h->n_tokens, o->shingle_k));
+    if (!strings_fit || h->status > ND_DOC_SKIPPED || (h->has_tokens && !ok) || !shingles_made)
+        return false;
+    uint64_t size[ND_RECORD_BLOCKS];
+    sizes_of(h, o, size);
+    if (h->size != size[RECORD_HEADS] || h->size > len - at)
+        return false;
+    for (int k = 0; k < ND_RECORD_BLOCKS; k++)
+        sum[k] += size[k];
+    return true;
+}
+
+/* Whether the heads are those of documents [first, end) and add up to the blocks'
+ * lengths. */
+static bool heads_are_sound(const unsigned char *heads, const part_head *p, const nd_corpus *c,
+                            size_t first, size_t end)
+{
+    uint64_t sum[ND_RECORD_BLOCKS] = {0}, at = 0;
+    record_head h;
+    if (p->n_docs != end - first)
+        return false;
+    for (size_t i = first; i < end; i++) {
+        if (!head_is_sound(heads, p->len[RECORD_HEADS], at, &c->opts, &h, sum))
+            return false;
+        at += h.size;
+    }
+    for (int k = 0; k < ND_RECORD_BLOCKS; k++)
+        if (sum[k] != p->len[k])
+            return false;
+    return true;
+}
+
+/* A string of the head, copied (NULL for none). */
+static int take_string(const unsigned char **at, uint32_t len, char **out)
+{
+    if (len == NO_STRING)
+        return 0;
+    char *s = malloc((size_t)len + 1);
+    if (!s)
+        return ND_ENOMEM;
+    memcpy(s, *at, len);
+    s[len] = '\0';
+    *at += padded(len);
+    free(*out);
+    *out = s;
+    return 0;
+}
+
+static int take_head(nd_doc *d, const unsigned char **at)
+{
+    record_head h;
+    memcpy(&h, *at, sizeof(h));
+    const unsigned char *strings = *at + sizeof(h);
+    *at += h.size;
+    d->n_bytes = h.n_bytes;
+    d->text_hash = h.text_hash;
+    d->raw_hash = h.raw_hash;
+    d->grown_size = h.grown_size;
+    d->first_invalid = h.first_invalid;
+    d->n_tokens = h.n_tokens;
+    d->n_shingles = h.n_shingles;
+    d->n_distinct = h.n_distinct;
+    d->error = h.error;
+    d->error_errno = h.error_errno;
+    d->charset = h.charset;
+    d->status = (nd_doc_status)h.status;
+    d->markup = h.markup;
+    d->charset_from = h.charset_from;
+    d->charset_confidence = h.charset_confidence;
+    d->has_profile = h.has_profile;
+    d->has_tokens = h.has_tokens;
+    d->invalid_utf8 = h.invalid_utf8;
+    int rc = take_string(&strings, h.id_len, &d->id);
+    if (rc == 0)
+        rc = take_string(&strings, h.error_text_len, &d->error_text);
+    if (rc == 0)
+        rc = take_string(&strings, h.charset_label_len, &d->charset_label);
+    return rc;
+}
+
+/* The heads block, whole (a few dozen bytes a document), checked against the part. */
+static int receive_heads(const nd_record_pipe *in, const nd_corpus *c, size_t first, size_t end,
+                         part_head *p, unsigned char **heads)
+{
+    *heads = NULL;
+    int rc = in->move(in->payload, p, sizeof(*p));
+    for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++)
+        if (p->len[k] % 8 != 0 || p->len[k] > ((uint64_t)1 << 56))
+            rc = ND_EFORMAT;
+    if (rc == 0 && p->n_docs != end - first)
+        rc = ND_EFORMAT;
+    if (rc == 0 && !(*heads = malloc(p->len[RECORD_HEADS] + 1)))
+        rc = ND_ENOMEM;
+    for (uint64_t at = 0; at < p->len[RECORD_HEADS] && rc == 0; at += ND_RECORD_PIECE)
+        rc = in->move(in->payload, *heads + at, piece_size(p->len[RECORD_HEADS] - at));
+    if (rc == 0 && !heads_are_sound(*heads, p, c, first, end))
+        rc = ND_EFORMAT;
+    return rc;
+}
+
+/* A block received a piece at a time into room reserved for it in spill: *base. */
+static int receive_block(const nd_record_pipe *in, nd_spill *spill, uint64_t len,
+                         unsigned char *buf, uint64_t *base)
+{
+    *base = 0;
+    int rc = len ? nd_spill_reserve(spill, (size_t)len, base) : 0;
+    for (uint64_t at = 0; at < len && rc == 0; at += ND_RECORD_PIECE) {
+        const size_t n = piece_size(len - at);
+        rc = in->move(in->payload, buf, n);
+        if (rc == 0)
+            rc = nd_spill_write(spill, *base + at, buf, n);
+    }
+    return rc;
+}
+
+/* Where each document's sketches are, the blocks starting at base; the shingles made
+ * from words go side by side at base[RECORD_SHINGLES] too. */
+static void place_sketches(nd_corpus *c, size_t first, size_t end,
+                           const uint64_t base[ND_RECORD_BLOCKS], nd_shingle_blob *blobs)
+{
+    uint64_t at[ND_RECORD_BLOCKS];
+    memcpy(at, base, sizeof(at));
+    for (size_t i = first; i < end; i++) {
+        nd_doc *d = &c->docs[i];
+        const record_head h = head_of(d, &c->opts);
+        uint64_t size[ND_RECORD_BLOCKS];
+        sizes_of(&h, &c->opts, size);
+        if (d->status == ND_DOC_OK)
+            size[RECORD_SHINGLES] = (uint64_t)d->n_shingles * sizeof(uint64_t);
+        nd_shingle_blob *blob = blobs ? &blobs[i / ND_SCAN_BATCH] : NULL;
+        if (blob && i % ND_SCAN_BATCH == 0)
+            *blob = (nd_shingle_blob){at[RECORD_SHINGLES], 0};
+        if (blob && d->status == ND_DOC_OK)
+            blob->n += d->n_shingles;
+        d->sig_off = at[RECORD_SIGS];
+        d->profile_off = at[RECORD_PROFILES];
+        d->shingles_off = at[RECORD_SHINGLES];
+        d->tokens_off = at[RECORD_TOKENS];
+        for (int k = RECORD_SIGS; k < ND_RECORD_BLOCKS; k++)
+            at[k] += size[k];
+    }
+}
+
+static uint64_t shingles_to_make(const nd_corpus *c, size_t first, size_t end)
+{
+    uint64_t n = 0;
+    for (size_t i = first; i < end; i++)
+        n += c->docs[i].status == ND_DOC_OK ? c->docs[i].n_shingles : 0;
+    return n;
+}
+
+int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first_batch,
+                            size_t end_batch, nd_spill *spill, nd_shingle_blob *blobs,
+                            bool *make_shingles)
+{
+    const size_t first = first_batch * ND_SCAN_BATCH;
+    const size_t end = end_batch > first_batch ? nd_scan_batch_end(c, end_batch - 1) : first;
+    part_head p;
+    unsigned char *heads, *buf = NULL;
+    int rc = receive_heads(in, c, first, end, &p, &heads);
+    const unsigned char *head = heads;
+    for (size_t i = first; i < end && rc == 0; i++)
+        rc = take_head(&c->docs[i], &head);
+    free(heads);
+    if (rc == 0 && !(buf = malloc(ND_RECORD_PIECE)))
+        rc = ND_ENOMEM;
+    uint64_t base[ND_RECORD_BLOCKS] = {0};
+    for (int k = RECORD_SIGS; k < ND_RECORD_BLOCKS && rc == 0; k++)
+        rc = receive_block(in, spill, p.len[k], buf, &base[k]);
+    free(buf);
+    *make_shingles = shingles_from_words(&c->opts);
+    const uint64_t made = *make_shingles ? shingles_to_make(c, first, end) : 0;
+    if (rc == 0 && made)
+        rc = nd_spill_reserve(spill, (size_t)made * sizeof(uint64_t), &base[RECORD_SHINGLES]);
+    if (rc == 0)
+        place_sketches(c, first, end, base, blobs);
+    return rc;
+}
+
+int nd_scan_records_shingles(nd_spill *spill, const nd_spill_map *map, const nd_options *o,
+                             const nd_doc *d, uint64_t **units, size_t *cap)
+{
+    const size_t n = d->n_tokens;
+    const nd_token *toks = nd_spill_map_view(map, d->tokens_off, n * sizeof(*toks));
+    if (!toks)
+        return ND_EIO;
+    if (ND_GROW(*units, *cap, n + d->n_shingles) < 0)
+        return ND_ENOMEM;
+    uint64_t *hashes = *units, *shingles = *units + n;
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = toks[i].hash;
+    nd_shingle_hashes(hashes, n, o->shingle_k, shingles);
+    return nd_spill_write(spill, d->shingles_off, shingles, d->n_shingles * sizeof(*shingles));
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""neardup-mpi when things go wrong: a --tmpdir that fills up (a 256 KiB tmpfs, where one
+can be mounted) or does not exist stops the run with exit status 4 and a message naming
+the rank and the directory, and no output is written; a usage error and the index
+command are told once, with status 2; --help is printed once.
+
+usage: failures.py NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
+scripts/eval has built it, else the demo)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+from mpi_run import documents, mpirun
+
+
+def run(cmd, cwd):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def check(what, ok, failures, detail=""):
+    print(f"{what}: {'yes' if ok else 'NO'}")
+    if not ok:
+        failures.append(what)
+        print(detail)
+
+
+def scratch_fails(mpi, docs, tmpdir, cwd, failures):
+    r = run(mpi + ["-q", "--threshold", "0.5", "--tmpdir", tmpdir, "--pairs", "out.csv",
+                   "--passages", "passages.csv", docs], cwd)
+    named = [line for line in r.stderr.splitlines()
+             if line.startswith("neardup") and tmpdir in line]
+    check(f"--tmpdir {tmpdir}: exit status 4", r.returncode == 4, failures, r.stderr)
+    check("  a message names the directory", bool(named), failures, r.stderr)
+    check("  and the rank that stopped", "neardup-mpi: rank " in r.stderr, failures, r.stderr)
+    check("  no output is written", not os.path.exists(os.path.join(cwd, "out.csv")), failures)
+
+
+def main():
+    neardup_mpi = sys.argv[1]
+    docs = documents(*sys.argv[2:4])
+    mpi = mpirun(2) + [neardup_mpi, "--threads", "1"]
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch_fails(mpi, docs, os.path.join(tmp, "missing"), tmp, failures)
+        tiny = os.path.join(tmp, "tiny")
+        os.mkdir(tiny)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", tiny],
+                          capture_output=True).returncode == 0:
+            try:
+                scratch_fails(mpi, docs, tiny, tmp, failures)
+            finally:
+                subprocess.run(["umount", tiny])
+        else:
+            print("cannot mount a small tmpfs here (not root?): a full --tmpdir not tried")
+        r = run(mpi + ["--no-such-option", docs], tmp)
+        check("a usage error: status 2, told once", r.returncode == 2 and
+              r.stderr.count("unknown option") == 1, failures, r.stderr)
+        r = run(mpirun(2) + [neardup_mpi, "index", "create", "db"], tmp)
+        check("the index command: status 2, told once", r.returncode == 2 and
+              r.stderr.count("neardup index") == 1, failures, r.stderr)
+        r = run(mpi + ["--help"], tmp)
+        check("--help, once", r.returncode == 0 and r.stdout.count("Usage") == 1, failures,
+              r.stdout)
+    if failures:
+        sys.exit("failed: " + "; ".join(failures))
+
+
+if __name__ == "__main__":
+    main()

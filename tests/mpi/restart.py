@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""neardup-mpi --work-dir: a run whose rank 0 is killed (SIGKILL) as verification starts
+stops, writes no output, and leaves each rank's scanned part; the rerun takes the parts
+as they are (the same files) and writes the bytes of an uninterrupted run. A damaged
+part is scanned again, with a warning; other options or a changed input make every part
+anew; and a rank's part may come from another number of ranks' run only by scanning.
+
+usage: restart.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
+scripts/eval has built it, else the demo)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from mpi_run import documents, mpirun
+
+OUTPUTS = ["--pairs", "--clusters", "--passages", "--report"]
+
+
+def run(cmd, cwd, extra, env=None):
+    args = [a for o in OUTPUTS for a in (o, "out" + o)]
+    return subprocess.run(cmd + ["-q"] + args + extra, cwd=cwd, capture_output=True,
+                          timeout=300, env=env)
+
+
+def outputs(cwd):
+    got = {}
+    for o in OUTPUTS:
+        with open(os.path.join(cwd, "out" + o), "rb") as f:
+            got[o] = f.read()
+    return got
+
+
+def parts(work):
+    """Each part file's identity: a file written anew is another inode."""
+    return {n: (os.stat(os.path.join(work, n)).st_ino, os.stat(os.path.join(work, n)).st_mtime_ns)
+            for n in sorted(os.listdir(work)) if n.endswith(".part")}
+
+
+def check(what, ok, failures):
+    print(f"{what}: {'yes' if ok else 'NO'}")
+    if not ok:
+        failures.append(what)
+
+
+def main():
+    neardup, neardup_mpi = sys.argv[1:3]
+    docs = documents(*sys.argv[3:5])
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "docs")
+        shutil.copytree(docs, corpus)
+        mpi = mpirun(2) + [neardup_mpi, "--threads", "1"]
+        one, kept, work = (os.path.join(tmp, d) for d in ("one", "kept", "work"))
+        for d in (one, kept):
+            os.mkdir(d)
+        extra = ["--threshold", "0.3", corpus]
+        if run([neardup], one, extra).returncode:
+            sys.exit("neardup failed")
+        want = outputs(one)
+
+        env = dict(os.environ, NEARDUP_MPI_TEST_KILL_AT="verify")
+        killed = run(mpi + ["--work-dir", work], kept, extra, env)
+        check("the killed run fails", killed.returncode != 0, failures)
+        check("it writes no output", not os.path.exists(os.path.join(kept, "out--pairs")),
+              failures)
+        before = parts(work)
+        check("each rank kept its part", len(before) == 2, failures)
+
+        again = run(mpi + ["--work-dir", work], kept, extra)
+        check("the rerun succeeds", again.returncode == 0, failures)
+        check("the rerun takes the parts as they are", parts(work) == before, failures)
+        check("its outputs are those of one process", outputs(kept) == want, failures)
+
+        name = sorted(before)[1]
+        with open(os.path.join(work, name), "r+b") as f:
+            f.seek(-3, os.SEEK_END)
+            last = f.read(1)
+            f.seek(-3, os.SEEK_END)
+            f.write(bytes([last[0] ^ 0x20]))
+        damaged = run(mpi + ["--work-dir", work], kept, extra)
+        check("a damaged part is told", b"damaged" in damaged.stderr, failures)
+        check("and scanned again", parts(work)[name] != before[name] and
+              parts(work)[sorted(before)[0]] == before[sorted(before)[0]], failures)
+        check("the outputs stay those of one process", damaged.returncode == 0 and
+              outputs(kept) == want, failures)
+
+        before = parts(work)
+        other = run(mpi + ["--work-dir", work, "--shingle", "4"], kept, extra)
+        check("other options make the parts anew", other.returncode == 0 and
+              all(parts(work)[n] != before[n] for n in before), failures)
+        run([neardup, "--shingle", "4"], one, extra)
+        check("with the outputs of those options", outputs(kept) == outputs(one), failures)
+
+        before = parts(work)
+        first = min(os.path.join(d, n) for d, _, names in os.walk(corpus) for n in names)
+        os.utime(first, ns=(1, 1))
+        changed = run(mpi + ["--work-dir", work, "--shingle", "4"], kept, extra)
+        check("a changed input makes the parts anew", changed.returncode == 0 and
+              all(parts(work)[n] != before[n] for n in before), failures)
+
+        three = run(mpirun(3) + [neardup_mpi, "--threads", "1", "--work-dir", work,
+                                 "--shingle", "4"], kept, extra)
+        check("three ranks make parts of their own", three.returncode == 0 and
+              len(parts(work)) == 5 and outputs(kept) == outputs(one), failures)
+    if failures:
+        sys.exit("failed: " + "; ".join(failures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""neardup-mpi on N = 1, 2, 3, 4 ranks writes the bytes neardup writes on the same inputs:
+pairs, clusters, the remove list, passages, passage clusters, the kept lines
+(--dedup-out), the stats and the report; its messages about bad input are neardup's, and
+so is its exit status. Inputs: the demo's articles, the planted corpora when scripts/eval
+has built them, and a JSONL file of the demo's paragraphs with lines the scan refuses
+(bad JSON, no text, a NUL byte, invalid UTF-8), beside an input that does not exist.
+
+usage: same_as_one_process.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from mpi_run import mpirun
+
+OUTPUTS = ["--pairs", "--clusters", "--remove", "--passages", "--passage-clusters",
+           "--dedup-out", "--stats", "--report"]
+
+
+def write_jsonl(demo, path):
+    """The demo's paragraphs as lines, in a few orders, with lines the scan refuses."""
+    paragraphs = []
+    for name in sorted(os.listdir(demo)):
+        with open(os.path.join(demo, name), encoding="utf-8") as f:
+            paragraphs += [p for p in f.read().split("\n") if p.strip()]
+    with open(path, "wb") as f:
+        for i in range(120):
+            text = "\n".join(paragraphs[(i * 7) % len(paragraphs):][:3 + i % 5])
+            f.write(json.dumps({"id": f"line-{i}", "text": text}, ensure_ascii=False)
+                    .encode() + b"\n")
+            if i % 29 == 3:
+                f.write(b'{"id": "bad", "text": \n{"id": "none"}\n'
+                        b'{"id": "nul", "text": "a\\u0000b"}\n'
+                        b'{"id": "latin", "text": "caf\xe9 cr\xe8me"}\n')
+
+
+def without_mpirun_notes(text):
+    """neardup's messages: mpirun's own, between lines of dashes, go (it tells that a
+    rank's exit status was not 0, as neardup-mpi's is 3 when an input is bad)."""
+    kept, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("-" * 20):
+            inside = not inside
+        elif not inside:
+            kept.append(line)
+    return "".join(kept)
+
+
+def outputs_of(cmd, tmp, tag, extra):
+    """Each output of a run, its exit status and its messages (the outputs have the same
+    names in each run's folder: messages name them)."""
+    os.makedirs(os.path.join(tmp, tag), exist_ok=True)
+    os.chdir(os.path.join(tmp, tag))
+    args = [a for o in OUTPUTS for a in (o, "out" + o)]
+    run = subprocess.run(cmd + ["-q"] + args + extra, capture_output=True, timeout=300)
+    got = {"status": run.returncode,
+           "messages": without_mpirun_notes(run.stderr.decode(errors="replace"))}
+    paths = {o: "out" + o for o in OUTPUTS}
+    for o, p in paths.items():
+        with open(p, "rb") as f:
+            got[o] = f.read()
+    return got
+
+
+def compare(label, got, want):
+    bad = [k for k in want if got[k] != want[k]]
+    print(f"{label}: {'same' if not bad else 'DIFFERENT: ' + ', '.join(bad)}")
+    for k in bad:
+        if k in ("status", "messages"):
+            print(f"  {k}: neardup {want[k]!r}\n  {k}: neardup-mpi {got[k]!r}")
+    return bool(bad)
+
+
+def main():
+    neardup, neardup_mpi, demo, corpora = sys.argv[1:5]
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl = os.path.join(tmp, "lines.jsonl")
+        write_jsonl(demo, jsonl)
+        inputs = [("demo", [demo], "0.3"),
+                  ("jsonl", [jsonl, os.path.join(tmp, "missing.jsonl"), demo], "0.5")]
+        for name in ("planted-arabic", "planted-mixed"):
+            docs = os.path.join(corpora, name, "docs")
+            if os.path.isdir(docs):
+                inputs.append((name, [docs], "0.5"))
+            else:
+                print(f"{docs} not built (scripts/eval builds it): skipped")
+        for name, paths, threshold in inputs:
+            for options in (["--threshold", threshold],
+                            ["--threshold", threshold, "--shingle-unit", "char", "--all-pairs"]):
+                extra = options + paths
+                want = outputs_of([neardup, "--threads", "2"], tmp, "one", extra)
+                if name == "demo" and b"," not in want["--passages"]:
+                    sys.exit("the demo has passages: this test sees none")
+                for n in (1, 2, 3, 4):
+                    got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
+                                     extra)
+                    failed |= compare(f"{name} {' '.join(options)}, {n} rank(s)", got, want)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+/*
+ * test_scan_records.c: documents scanned in parts, each on a run context of its own,
+ * turned into records and imported by the run (as neardup-mpi's ranks do), give the run
+ * of one scan byte for byte: pairs, clusters, the remove list, passages, passage
+ * clusters and the report. And damaged records are refused, never read past their end.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include "pipeline/pipeline.h"
+#include "scan/scan_records.h"
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A JSONL file of the demo's articles cut into paragraphs and put back together in
+ * several orders, with lines a scan refuses or reads in a charset of their own: bad
+ * JSON, no text, an empty text, a NUL byte, invalid UTF-8, a page of HTML, no id. */
+static void write_jsonl(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 60; i++) {
+        size_t len;
+        char *seed = read_seed(i % 5, &len);
+        const size_t cut = (size_t)(i * 97) % (len / 2);
+        fprintf(f, "{\"id\":\"doc-%d\",\"text\":\"", i);
+        for (size_t k = cut; k < len; k++) {
+            const unsigned char ch = (unsigned char)seed[k];
+            if (ch == '"' || ch == '\\')
+                fprintf(f, "\\%c", ch);
+            else if (ch < 0x20)
+                fprintf(f, "\\u%04x", ch);
+            else
+                fputc(ch, f);
+        }
+        fputs("\"}\n", f);
+        free(seed);
+        if (i % 13 == 5)
+            fputs("{\"id\":\"bad\",\"text\":\n{\"id\":\"none\"}\n{\"id\":\"empty\",\"text\":\"\"}\n"
+                  "{\"id\":\"nul\",\"text\":\"a\\u0000b\"}\n{\"text\":\"no id here at all\"}\n"
+                  "{\"id\":\"latin\",\"text\":\"caf\xe9 cr\xe8me br\xfbl\xe9\"}\n"
+                  "{\"id\":\"page\",\"text\":\"<html><body><p>one two three four five six "
+                  "seven</p></body></html>\"}\n",
+                  f);
+    }
+    fclose(f);
+}
+
+typedef struct outputs {
+    char *text[6];
+} outputs;
+
+static void write_all(const nd_result *r, outputs *o)
+{
+    for (int k = 0; k < 6; k++) {
+        size_t len;
+        FILE *f = open_memstream(&o->text[k], &len);
+        cr_assert_not_null(f);
+        int rc = k == 0   ? nd_write_pairs(r, f, ND_FORMAT_CSV)
+                 : k == 1 ? nd_write_clusters(r, f, ND_FORMAT_JSONL)
+                 : k == 2 ? nd_write_remove(r, f, ND_FORMAT_CSV)
+                 : k == 3 ? nd_write_passages(r, f, ND_FORMAT_JSONL, 1)
+                 : k == 4 ? nd_write_passage_clusters(r, f, ND_FORMAT_CSV, 1)
+                          : nd_write_stats(r, f);
+        cr_assert_eq(rc, 0);
+        fclose(f);
+    }
+}
+
+/* Records in memory: written at the end, read from at. */
+typedef struct memory_pipe {
+    unsigned char *bytes;
+    size_t len, cap, at;
+} memory_pipe;
+
+static int put_memory(void *payload, void *bytes, size_t len)
+{
+    memory_pipe *m = payload;
+    if (ND_GROW(m->bytes, m->cap, m->len + len) < 0)
+        return ND_ENOMEM;
+    memcpy(m->bytes + m->len, bytes, len);
+    m->len += len;
+    return 0;
+}
+
+static int get_memory(void *payload, void *bytes, size_t len)
+{
+    memory_pipe *m = payload;
+    if (len > m->len - m->at)
+        return ND_EIO; /* (not ND_EFORMAT: the tests tell the two apart) */
+    memcpy(bytes, m->bytes + m->at, len);
+    m->at += len;
+    return 0;
+}
+
+/* The scan in parts of about a third of the batches each, every part made into records
+ * on a context of its own, then imported. */
+static int scan_in_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload)
+{
+    (void)payload;
+    int rc = nd_scan_begin(c, out);
+    const size_t n = out->n_batches, step = n / 3 + 1;
+    for (size_t first = 0; first < n && rc == 0; first += step) {
+        const size_t end = first + step < n ? first + step : n;
+        memory_pipe m = {0};
+        const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+        rc = nd_scan_records_make(c, first, end, &put);
+        if (rc == 0)
+            rc = nd_scan_part(ctx, c, first, end, &get, out);
+        cr_assert_eq(m.at, m.len, "every byte read");
+        free(m.bytes);
+    }
+    return rc;
+}
+
+static void run(const nd_options *o, const char *dir, bool in_parts, outputs *out)
+{
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, o), 0);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/lines.jsonl", dir);
+    cr_assert_eq(nd_corpus_add_path(c, SEEDS_DIR), 0);
+    cr_assert_eq(nd_corpus_add_path(c, path), 0);
+    nd_result *r;
+    const int rc =
+        in_parts ? nd_corpus_run_scanning(c, scan_in_parts, NULL, &r) : nd_corpus_run(c, &r);
+    cr_assert_eq(rc, 0);
+    write_all(r, out);
+    nd_result_free(r);
+    nd_corpus_free(c);
+}
+
+static void assert_parts_change_nothing(const nd_options *o)
+{
+    char *dir = make_temp_dir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/lines.jsonl", dir);
+    write_jsonl(path);
+    outputs whole, parts;
+    run(o, dir, false, &whole);
+    run(o, dir, true, &parts);
+    cr_assert_gt(strlen(whole.text[0]), 200, "pairs found");
+    for (int k = 0; k < 6; k++) {
+        cr_assert_str_eq(whole.text[k], parts.text[k], "output %d", k);
+        free(whole.text[k]);
+        free(parts.text[k]);
+    }
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(scan_records, passages_of_words)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.5;
+    o.passages = 1;
+    o.threads = 2;
+    assert_parts_change_nothing(&o);
+}
+
+Test(scan_records, character_shingles_without_passages)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.5;
+    o.shingle_unit = ND_UNIT_CHAR;
+    o.threads = 1;
+    assert_parts_change_nothing(&o);
+}
+
+Test(scan_records, estimated_verification_and_strict_utf8)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.threshold = 0.5;
+    o.verify = ND_VERIFY_ESTIMATE;
+    o.strict = 1;
+    o.passages = 1;
+    o.num_perm = 17; /* an odd signature: its record is padded */
+    assert_parts_change_nothing(&o);
+}
+
+/* Imports the demo's records from m into a fresh corpus: the receiver's answer. */
+static int import_demo(memory_pipe *m, const nd_options *o)
+{
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, o), 0);
+    cr_assert_eq(nd_corpus_add_path(c, SEEDS_DIR), 0);
+    nd_run_ctx ctx;
+    cr_assert_eq(nd_run_ctx_open(&ctx, o, 0, 0, NULL, NULL), 0);
+    nd_scan_out out;
+    cr_assert_eq(nd_scan_begin(c, &out), 0);
+    m->at = 0;
+    const nd_record_pipe get = {get_memory, m};
+    const int rc = nd_scan_part(&ctx, c, 0, 1, &get, &out);
+    nd_scan_out_free(&out);
+    nd_run_ctx_close(&ctx);
+    nd_corpus_free(c);
+    return rc;
+}
+
+/* Records cut short are told by the pipe; records that say more or less than they hold
+ * are refused; a relay passes them on unchanged. */
+Test(scan_records, damaged_records_are_refused)
+{
+    nd_options o = ND_OPTIONS_INIT;
+    o.passages = 1;
+    nd_corpus *c;
+    cr_assert_eq(nd_corpus_new(&c, &o), 0);
+    cr_assert_eq(nd_corpus_add_path(c, SEEDS_DIR), 0);
+    memory_pipe m = {0}, relayed = {0};
+    const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+    const nd_record_pipe relay_put = {put_memory, &relayed};
+    cr_assert_eq(nd_scan_records_make(c, 0, 1, &put), 0);
+    nd_corpus_free(c);
+    cr_assert_eq(nd_scan_records_relay(&get, &relay_put), 0);
+    cr_assert_eq(relayed.len, m.len);
+    cr_assert(!memcmp(relayed.bytes, m.bytes, m.len));
+    free(relayed.bytes);
+    cr_assert_eq(import_demo(&m, &o), 0);
+    const size_t whole = m.len;
+    for (size_t cut = 0; cut < whole; cut += 1 + cut / 2) {
+        m.len = cut;
+        cr_assert_eq(import_demo(&m, &o), ND_EIO, "cut at %zu", cut);
+    }
+    m.len = whole;
+    /* the part's document count and block lengths (48 bytes), then the first head's size
+     * and its word and shingle counts */
+    const size_t changed[] = {0, 8, 16, 24, 32, 40, 48, 48 + 48, 48 + 52};
+    for (size_t k = 0; k < sizeof(changed) / sizeof(*changed); k++) {
+        m.bytes[changed[k]] ^= 0x08;
+        const int rc = import_demo(&m, &o);
+        cr_assert(rc == ND_EFORMAT || (k == 4 && rc == ND_EIO), "byte %zu: %d", changed[k], rc);
+        m.bytes[changed[k]] ^= 0x08;
+    }
+    o.num_perm = 64; /* records of other options */
+    cr_assert_eq(import_demo(&m, &o), ND_EFORMAT);
+    free(m.bytes);
+}
