@@ -65,7 +65,7 @@ static bool hash_source(XXH3_state_t *st, const nd_source *s)
     return true;
 }
 
-uint64_t nd_part_key(const nd_corpus *c, int ranks, size_t first_batch, size_t end_batch)
+uint64_t nd_part_key(const nd_corpus *c, size_t first_batch, size_t end_batch)
 {
     XXH3_state_t *st = XXH3_createState();
     if (!st)
@@ -77,19 +77,19 @@ uint64_t nd_part_key(const nd_corpus *c, int ranks, size_t first_batch, size_t e
     bool keepable = true;
     for (size_t i = 0; i < c->n_sources && keepable; i++)
         keepable = hash_source(st, &c->sources[i]);
-    const uint64_t facts[] = {c->n_docs, (uint64_t)ranks, first_batch, end_batch};
+    const uint64_t facts[] = {c->n_docs, first_batch, end_batch};
     XXH3_64bits_update(st, facts, sizeof(facts));
     const uint64_t key = XXH3_64bits_digest(st);
     XXH3_freeState(st);
     return keepable && key ? key : 0;
 }
 
-static char *part_path(const char *dir, int rank, int ranks, const char *suffix)
+static char *part_path(const char *dir, size_t part, size_t parts, const char *suffix)
 {
     const size_t len = strlen(dir) + 64;
     char *path = malloc(len);
     if (path)
-        snprintf(path, len, "%s/scan.%d-of-%d.part%s", dir, rank, ranks, suffix);
+        snprintf(path, len, "%s/scan.%zu-of-%zu.part%s", dir, part, parts, suffix);
     return path;
 }
 
@@ -130,11 +130,11 @@ static int sync_dir(const char *path)
     return rc;
 }
 
-int nd_part_create(nd_part_file *f, const char *dir, int rank, int ranks)
+int nd_part_create(nd_part_file *f, const char *dir, size_t part, size_t parts)
 {
     *f = (nd_part_file){.fd = -1};
-    f->path = part_path(dir, rank, ranks, "");
-    f->tmp_path = part_path(dir, rank, ranks, ".tmp");
+    f->path = part_path(dir, part, parts, "");
+    f->tmp_path = part_path(dir, part, parts, ".tmp");
     f->hash = XXH3_createState();
     if (!f->path || !f->tmp_path || !f->hash) {
         nd_part_abandon(f);
@@ -207,11 +207,11 @@ static bool body_is_whole(nd_part_file *f, const part_head *h)
            lseek(f->fd, sizeof(*h), SEEK_SET) == (off_t)sizeof(*h);
 }
 
-int nd_part_open(nd_part_file *f, const char *dir, int rank, int ranks, uint64_t key,
+int nd_part_open(nd_part_file *f, const char *dir, size_t part, size_t parts, uint64_t key,
                  size_t first_batch, size_t end_batch)
 {
     *f = (nd_part_file){.fd = -1};
-    f->path = part_path(dir, rank, ranks, "");
+    f->path = part_path(dir, part, parts, "");
     f->hash = XXH3_createState();
     if (!f->path || !f->hash) {
         nd_part_close(f);

@@ -8,6 +8,17 @@
 #include "input/corpus.h"
 #include "output/text_store.h"
 
+/* What crossed between the ranks of neardup-mpi's run (all 0 for a run of one process):
+ * the bytes rank 0 received, of each round. */
+typedef struct nd_exchange {
+    int ranks;
+    size_t parts, parts_reused; /* the scan's parts, and those --work-dir kept */
+    uint64_t scan_bytes;        /* the first round: heads and signatures (with passages of
+                                   words, all the records) */
+    uint64_t sets_bytes;        /* the shingle sets and profiles asked for */
+    uint64_t sets_docs;         /* of how many documents */
+} nd_exchange;
+
 struct nd_result {
     const nd_corpus *corpus;
     nd_stats stats;
@@ -22,6 +33,7 @@ struct nd_result {
     double *kept_jaccard;  /* per member: its exact Jaccard with the kept document */
     nd_memory_plan memory; /* the run's plan, for -v and --run-info */
     nd_text_store texts;   /* the texts passages and places name, read once */
+    nd_exchange exchange;
 };
 
 #endif

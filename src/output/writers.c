@@ -420,6 +420,23 @@ static void put_input_kinds(const nd_corpus *c, FILE *out)
     fputc('}', out);
 }
 
+/* neardup-mpi's: what rank 0 received of the other ranks, in all and per document. */
+static void put_exchange(const nd_result *r, FILE *out)
+{
+    const nd_exchange *x = &r->exchange;
+    if (x->ranks == 0)
+        return;
+    const double docs = r->stats.n_docs ? (double)r->stats.n_docs : 1;
+    fprintf(out,
+            ",\n \"ranks\":{\"ranks\":%d,\"parts\":%zu,\"parts_from_work_dir\":%zu,"
+            "\"bytes_to_rank0\":{\"scan\":%llu,\"shingle_sets\":%llu},"
+            "\"bytes_per_document\":{\"scan\":%.1f,\"shingle_sets\":%.1f},"
+            "\"shingle_sets_sent\":%llu}",
+            x->ranks, x->parts, x->parts_reused, (unsigned long long)x->scan_bytes,
+            (unsigned long long)x->sets_bytes, (double)x->scan_bytes / docs,
+            (double)x->sets_bytes / docs, (unsigned long long)x->sets_docs);
+}
+
 int nd_write_run_info(const nd_result *r, FILE *out)
 {
     static const char *const stage_names[ND_STAGE_COUNT] = {"list",   "scan",    "lsh",
@@ -475,7 +492,9 @@ int nd_write_run_info(const nd_result *r, FILE *out)
         const char *name = nd_result_memory_share(r, i, &bytes);
         fprintf(out, "%s\"%s\":%llu", i ? "," : "", name, (unsigned long long)bytes);
     }
-    fputs("},\n \"crawl\":", out);
+    fputc('}', out);
+    put_exchange(r, out);
+    fputs(",\n \"crawl\":", out);
     const int rc = put_crawl_stats(r, out);
     if (rc < 0)
         return rc;

@@ -56,14 +56,18 @@ static int start_run(nd_corpus *c, nd_run_ctx *ctx, nd_result **out)
 /* The verified pairs: each copy with the first document of its text, and LSH's
  * candidates among texts, all verified with --all-pairs, else only those that join two
  * clusters, the others left in *skipped for the listing. */
-static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan, nd_result *r,
-                      nd_candidates *skipped, double *t0)
+static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan,
+                      const nd_run_hooks *hooks, nd_result *r, nd_candidates *skipped, double *t0)
 {
     nd_candidates star = {NULL, 0, 0}, cand = {NULL, 0, 0};
     nd_report_progress(c, ND_STAGE_LSH, 0, 0, NULL, 0);
-    int rc = nd_identical_stage(ctx, c, &star);
+    int rc = hooks->need_sets ? hooks->need_sets(ctx, c, NULL, NULL, hooks->payload) : 0;
+    if (rc == 0)
+        rc = nd_identical_stage(ctx, c, &star);
     if (rc == 0)
         rc = nd_lsh_stage(ctx, c, scan, &cand);
+    if (rc == 0 && hooks->need_sets)
+        rc = hooks->need_sets(ctx, c, &star, &cand, hooks->payload);
     r->stats.n_copies = star.n;
     r->stats.n_candidates = cand.n + star.n;
     r->stats.n_spilled_runs += cand.spilled_runs;
@@ -121,20 +125,19 @@ static int scan_here(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payl
 }
 
 /* The stages after the context is open. */
-static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_scan_fn scan_fn, void *payload,
-                      nd_result *r)
+static int run_stages(nd_run_ctx *ctx, nd_corpus *c, const nd_run_hooks *hooks, nd_result *r)
 {
     nd_scan_out scan = {0};
     nd_candidates skipped = {NULL, 0, 0};
     double t0 = nd_seconds_now();
     nd_report_progress(c, ND_STAGE_SCAN, 0, c->n_docs, "documents", 0);
-    int rc = scan_fn(ctx, c, &scan, payload);
+    int rc = hooks->scan(ctx, c, &scan, hooks->payload);
     end_stage(r, ND_STAGE_SCAN, &t0);
     if (rc == 0)
         rc = nd_scan_report(ctx, c, &r->stats);
     t0 = nd_seconds_now();
     if (rc == 0)
-        rc = find_pairs(ctx, c, &scan, r, &skipped, &t0);
+        rc = find_pairs(ctx, c, &scan, hooks, r, &skipped, &t0);
     if (rc == 0)
         rc = find_clusters(ctx, c, &skipped, r, &t0);
     free(skipped.keys);
@@ -163,16 +166,17 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, nd_scan_fn scan_fn, void *p
 
 int nd_corpus_run(nd_corpus *c, nd_result **out)
 {
-    return nd_corpus_run_scanning(c, scan_here, NULL, out);
+    const nd_run_hooks here = {scan_here, NULL, NULL};
+    return nd_corpus_run_with(c, &here, out);
 }
 
-int nd_corpus_run_scanning(nd_corpus *c, nd_scan_fn scan, void *payload, nd_result **out)
+int nd_corpus_run_with(nd_corpus *c, const nd_run_hooks *hooks, nd_result **out)
 {
     nd_run_ctx ctx = {0};
     nd_result *r = NULL;
     int rc = start_run(c, &ctx, &r);
     if (rc == 0)
-        rc = run_stages(&ctx, c, scan, payload, r);
+        rc = run_stages(&ctx, c, hooks, r);
     if (r)
         nd_run_ctx_close(&ctx);
     if (rc < 0) {

@@ -4,13 +4,24 @@
 #ifndef ND_PIPELINE_H
 #define ND_PIPELINE_H
 
+#include "pairs/lsh.h"
 #include "scan/scan.h"
 
-/* A scan that fills *out and the documents as nd_scan_stage would, by other means (in
- * parts, some scanned by other processes: neardup-mpi). */
-typedef int (*nd_scan_fn)(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload);
+/* How a run gets what the scan makes, when other processes scan (neardup-mpi). */
+typedef struct nd_run_hooks {
+    /* Fills *out and the documents as nd_scan_stage would, but for the shingle sets and
+     * profiles, which may come later (see need_sets). */
+    int (*scan)(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload);
+    /* Called before the identical stage (star and cand NULL: it reads the sets of the
+     * documents whose text hashes repeat) and before verification (with the copies'
+     * pairs and the candidates: it reads the sets of their documents): those must then
+     * be where their documents' offsets say. NULL when the scan left every set. */
+    int (*need_sets)(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
+                     const nd_candidates *cand, void *payload);
+    void *payload;
+} nd_run_hooks;
 
-/* nd_corpus_run, its scan done by scan(ctx, c, out, payload). */
-int nd_corpus_run_scanning(nd_corpus *c, nd_scan_fn scan, void *payload, nd_result **out);
+/* nd_corpus_run, its scan done through hooks. */
+int nd_corpus_run_with(nd_corpus *c, const nd_run_hooks *hooks, nd_result **out);
 
 #endif

@@ -12,9 +12,6 @@
 
 #define NO_STRING UINT32_MAX
 
-enum { RECORD_HEADS, RECORD_SIGS, RECORD_PROFILES, RECORD_SHINGLES, RECORD_TOKENS };
-#define ND_RECORD_BLOCKS 5
-
 typedef struct record_head {
     uint64_t size; /* of the head with its strings: a multiple of 8 */
     uint64_t n_bytes, text_hash, raw_hash, grown_size;
@@ -54,13 +51,13 @@ static bool shingles_from_words(const nd_options *o)
 static void sizes_of(const record_head *h, const nd_options *o, uint64_t size[ND_RECORD_BLOCKS])
 {
     const bool ok = h->status == ND_DOC_OK;
-    size[RECORD_HEADS] = sizeof(*h) + string_room(h->id_len) + string_room(h->error_text_len) +
-                         string_room(h->charset_label_len);
-    size[RECORD_SIGS] = ok ? padded((size_t)o->num_perm * sizeof(uint32_t)) : 0;
-    size[RECORD_PROFILES] = ok && h->has_profile ? ND_PROFILE_BUCKETS : 0;
-    size[RECORD_SHINGLES] =
+    size[ND_RECORD_HEADS] = sizeof(*h) + string_room(h->id_len) + string_room(h->error_text_len) +
+                            string_room(h->charset_label_len);
+    size[ND_RECORD_SIGS] = ok ? padded((size_t)o->num_perm * sizeof(uint32_t)) : 0;
+    size[ND_RECORD_PROFILES] = ok && h->has_profile ? ND_PROFILE_BUCKETS : 0;
+    size[ND_RECORD_SHINGLES] =
         ok && !shingles_from_words(o) ? (uint64_t)h->n_shingles * sizeof(uint64_t) : 0;
-    size[RECORD_TOKENS] = ok && h->has_tokens ? (uint64_t)h->n_tokens * sizeof(nd_token) : 0;
+    size[ND_RECORD_TOKENS] = ok && h->has_tokens ? (uint64_t)h->n_tokens * sizeof(nd_token) : 0;
 }
 
 static record_head head_of(const nd_doc *d, const nd_options *o)
@@ -91,15 +88,38 @@ static record_head head_of(const nd_doc *d, const nd_options *o)
     };
     uint64_t size[ND_RECORD_BLOCKS];
     sizes_of(&h, o, size);
-    h.size = size[RECORD_HEADS];
+    h.size = size[ND_RECORD_HEADS];
     return h;
 }
 
-/* Ahead of the blocks: how many documents, and each block's length. */
+/* Ahead of the blocks: how many documents (all of the range: a choice of them is the
+ * receiver's to know), which blocks, and each block's length (0 for one not there). */
 typedef struct part_head {
-    uint64_t n_docs;
+    uint64_t n_docs, blocks;
     uint64_t len[ND_RECORD_BLOCKS];
 } part_head;
+
+static bool chosen(const nd_record_choice *choice, size_t i)
+{
+    return !choice->docs || (choice->docs[i / 8] >> (i % 8) & 1);
+}
+
+/* The head of the records choice makes of documents [first, end): the blocks' lengths. */
+static part_head part_of(const nd_corpus *c, size_t first, size_t end,
+                         const nd_record_choice *choice)
+{
+    part_head p = {.n_docs = end - first, .blocks = choice->blocks};
+    for (size_t i = first; i < end; i++) {
+        if (!chosen(choice, i - first))
+            continue;
+        const record_head h = head_of(&c->docs[i], &c->opts);
+        uint64_t size[ND_RECORD_BLOCKS];
+        sizes_of(&h, &c->opts, size);
+        for (int k = 0; k < ND_RECORD_BLOCKS; k++)
+            p.len[k] += choice->blocks & ND_RECORD_BLOCK(k) ? size[k] : 0;
+    }
+    return p;
+}
 
 static size_t piece_size(uint64_t left)
 {
@@ -194,33 +214,32 @@ static void put_sketch(piece_out *o, nd_spill *spill, const nd_spill_map *map,
     const uint64_t offset[ND_RECORD_BLOCKS] = {0, d->sig_off, d->profile_off, d->shingles_off,
                                                d->tokens_off};
     const size_t len =
-        block == RECORD_SIGS ? (size_t)opts->num_perm * sizeof(uint32_t) : (size_t)size[block];
+        block == ND_RECORD_SIGS ? (size_t)opts->num_perm * sizeof(uint32_t) : (size_t)size[block];
     if (size[block])
         put_spilled(o, spill, map, offset[block], len, (size_t)size[block]);
 }
 
 int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size_t end,
-                         const nd_record_pipe *out)
+                         const nd_record_choice *choice, const nd_record_pipe *out)
 {
-    part_head p = {.n_docs = end - first};
-    for (size_t i = first; i < end; i++) {
-        const record_head h = head_of(&c->docs[i], &c->opts);
-        uint64_t size[ND_RECORD_BLOCKS];
-        sizes_of(&h, &c->opts, size);
-        for (int k = 0; k < ND_RECORD_BLOCKS; k++)
-            p.len[k] += size[k];
-    }
+    const nd_record_choice all = {ND_RECORD_ALL, NULL};
+    choice = choice ? choice : &all;
+    const part_head p = part_of(c, first, end, choice);
     nd_spill_map map;
     piece_out o = {.pipe = out, .buf = malloc(ND_RECORD_PIECE)};
     if (!o.buf)
         return ND_ENOMEM;
     o.rc = nd_spill_map_all(spill, &map);
     if (o.rc == 0)
-        o.rc = out->move(out->payload, &p, sizeof(p));
+        o.rc = out->move(out->payload, (void *)&p, sizeof(p));
     for (int k = 0; k < ND_RECORD_BLOCKS && o.rc == 0; k++) {
+        if (!(choice->blocks & ND_RECORD_BLOCK(k)))
+            continue;
         start_block(&o, p.len[k]);
         for (size_t i = first; i < end && o.rc == 0; i++) {
-            if (k == RECORD_HEADS)
+            if (!chosen(choice, i - first))
+                continue;
+            if (k == ND_RECORD_HEADS)
                 put_head(&o, &c->docs[i], &c->opts);
             else
                 put_sketch(&o, spill, &map, &c->opts, &c->docs[i], k);
@@ -228,26 +247,6 @@ int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size
     }
     free(o.buf);
     return o.rc;
-}
-
-int nd_scan_records_make(nd_corpus *c, size_t first_batch, size_t end_batch,
-                         const nd_record_pipe *out)
-{
-    nd_run_ctx ctx = {0};
-    nd_scan_out scan = {0};
-    /* no bands: the process that imports the records makes the band records */
-    int rc = nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload);
-    if (rc == 0)
-        rc = nd_scan_begin(c, &scan);
-    if (rc == 0)
-        rc = nd_scan_part(&ctx, c, first_batch, end_batch, NULL, &scan);
-    const size_t end =
-        end_batch > first_batch ? nd_scan_batch_end(c, end_batch - 1) : first_batch * ND_SCAN_BATCH;
-    if (rc == 0)
-        rc = nd_scan_records_send(ctx.spill, c, first_batch * ND_SCAN_BATCH, end, out);
-    nd_scan_out_free(&scan);
-    nd_run_ctx_close(&ctx);
-    return rc;
 }
 
 int nd_scan_records_relay(const nd_record_pipe *in, const nd_record_pipe *out)
@@ -292,7 +291,7 @@ static bool head_is_sound(const unsigned char *heads, uint64_t len, uint64_t at,
         return false;
     uint64_t size[ND_RECORD_BLOCKS];
     sizes_of(h, o, size);
-    if (h->size != size[RECORD_HEADS] || h->size > len - at)
+    if (h->size != size[ND_RECORD_HEADS] || h->size > len - at)
         return false;
     for (int k = 0; k < ND_RECORD_BLOCKS; k++)
         sum[k] += size[k];
@@ -309,12 +308,12 @@ static bool heads_are_sound(const unsigned char *heads, const part_head *p, cons
     if (p->n_docs != end - first)
         return false;
     for (size_t i = first; i < end; i++) {
-        if (!head_is_sound(heads, p->len[RECORD_HEADS], at, &c->opts, &h, sum))
+        if (!head_is_sound(heads, p->len[ND_RECORD_HEADS], at, &c->opts, &h, sum))
             return false;
         at += h.size;
     }
     for (int k = 0; k < ND_RECORD_BLOCKS; k++)
-        if (sum[k] != p->len[k])
+        if ((p->blocks & ND_RECORD_BLOCK(k) ? sum[k] : 0) != p->len[k])
             return false;
     return true;
 }
@@ -376,12 +375,16 @@ static int receive_heads(const nd_record_pipe *in, const nd_corpus *c, size_t fi
     for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++)
         if (p->len[k] % 8 != 0 || p->len[k] > ((uint64_t)1 << 56))
             rc = ND_EFORMAT;
-    if (rc == 0 && p->n_docs != end - first)
+    /* all the blocks, or those up to LSH (but with passages of words: the words, which
+     * the passages read, make the shingles) */
+    const bool blocks_fit = p->blocks == ND_RECORD_ALL ||
+                            (p->blocks == ND_RECORD_FIRST && !shingles_from_words(&c->opts));
+    if (rc == 0 && (p->n_docs != end - first || !blocks_fit))
         rc = ND_EFORMAT;
-    if (rc == 0 && !(*heads = malloc(p->len[RECORD_HEADS] + 1)))
+    if (rc == 0 && !(*heads = malloc(p->len[ND_RECORD_HEADS] + 1)))
         rc = ND_ENOMEM;
-    for (uint64_t at = 0; at < p->len[RECORD_HEADS] && rc == 0; at += ND_RECORD_PIECE)
-        rc = in->move(in->payload, *heads + at, piece_size(p->len[RECORD_HEADS] - at));
+    for (uint64_t at = 0; at < p->len[ND_RECORD_HEADS] && rc == 0; at += ND_RECORD_PIECE)
+        rc = in->move(in->payload, *heads + at, piece_size(p->len[ND_RECORD_HEADS] - at));
     if (rc == 0 && !heads_are_sound(*heads, p, c, first, end))
         rc = ND_EFORMAT;
     return rc;
@@ -402,31 +405,39 @@ static int receive_block(const nd_record_pipe *in, nd_spill *spill, uint64_t len
     return rc;
 }
 
-/* Where each document's sketches are, the blocks starting at base; the shingles made
- * from words go side by side at base[RECORD_SHINGLES] too. */
-static void place_sketches(nd_corpus *c, size_t first, size_t end,
-                           const uint64_t base[ND_RECORD_BLOCKS], nd_shingle_blob *blobs)
+/* Where the documents choice names have the sketches of its blocks, each block
+ * starting at base; the shingles made from words go side by side at
+ * base[ND_RECORD_SHINGLES] too. Without a choice of documents (all of them came), the
+ * sketches that did not come are ND_RECORD_ABSENT. */
+static void place_sketches(nd_corpus *c, size_t first, size_t end, const nd_record_choice *choice,
+                           const uint64_t base[ND_RECORD_BLOCKS], bool made, nd_shingle_blob *blobs)
 {
     uint64_t at[ND_RECORD_BLOCKS];
     memcpy(at, base, sizeof(at));
     for (size_t i = first; i < end; i++) {
         nd_doc *d = &c->docs[i];
+        if (!chosen(choice, i - first))
+            continue;
         const record_head h = head_of(d, &c->opts);
         uint64_t size[ND_RECORD_BLOCKS];
         sizes_of(&h, &c->opts, size);
-        if (d->status == ND_DOC_OK)
-            size[RECORD_SHINGLES] = (uint64_t)d->n_shingles * sizeof(uint64_t);
+        if (made && d->status == ND_DOC_OK)
+            size[ND_RECORD_SHINGLES] = (uint64_t)d->n_shingles * sizeof(uint64_t);
         nd_shingle_blob *blob = blobs ? &blobs[i / ND_SCAN_BATCH] : NULL;
         if (blob && i % ND_SCAN_BATCH == 0)
-            *blob = (nd_shingle_blob){at[RECORD_SHINGLES], 0};
+            *blob = (nd_shingle_blob){at[ND_RECORD_SHINGLES], 0};
         if (blob && d->status == ND_DOC_OK)
             blob->n += d->n_shingles;
-        d->sig_off = at[RECORD_SIGS];
-        d->profile_off = at[RECORD_PROFILES];
-        d->shingles_off = at[RECORD_SHINGLES];
-        d->tokens_off = at[RECORD_TOKENS];
-        for (int k = RECORD_SIGS; k < ND_RECORD_BLOCKS; k++)
-            at[k] += size[k];
+        uint64_t *offset[ND_RECORD_BLOCKS] = {NULL, &d->sig_off, &d->profile_off, &d->shingles_off,
+                                              &d->tokens_off};
+        for (int k = ND_RECORD_SIGS; k < ND_RECORD_BLOCKS; k++) {
+            if (choice->blocks & ND_RECORD_BLOCK(k) || (k == ND_RECORD_SHINGLES && made)) {
+                *offset[k] = at[k];
+                at[k] += size[k];
+            } else if (!choice->docs) {
+                *offset[k] = ND_RECORD_ABSENT;
+            }
+        }
     }
 }
 
@@ -454,15 +465,38 @@ int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first
     if (rc == 0 && !(buf = malloc(ND_RECORD_PIECE)))
         rc = ND_ENOMEM;
     uint64_t base[ND_RECORD_BLOCKS] = {0};
-    for (int k = RECORD_SIGS; k < ND_RECORD_BLOCKS && rc == 0; k++)
-        rc = receive_block(in, spill, p.len[k], buf, &base[k]);
+    for (int k = ND_RECORD_SIGS; k < ND_RECORD_BLOCKS && rc == 0; k++)
+        if (p.blocks & ND_RECORD_BLOCK(k))
+            rc = receive_block(in, spill, p.len[k], buf, &base[k]);
     free(buf);
     *make_shingles = shingles_from_words(&c->opts);
     const uint64_t made = *make_shingles ? shingles_to_make(c, first, end) : 0;
     if (rc == 0 && made)
-        rc = nd_spill_reserve(spill, (size_t)made * sizeof(uint64_t), &base[RECORD_SHINGLES]);
+        rc = nd_spill_reserve(spill, (size_t)made * sizeof(uint64_t), &base[ND_RECORD_SHINGLES]);
+    const nd_record_choice came = {(unsigned)p.blocks, NULL};
     if (rc == 0)
-        place_sketches(c, first, end, base, blobs);
+        place_sketches(c, first, end, &came, base, *make_shingles, blobs);
+    return rc;
+}
+
+int nd_scan_records_receive_more(const nd_record_pipe *in, nd_corpus *c, size_t first, size_t end,
+                                 const nd_record_choice *choice, nd_spill *spill)
+{
+    part_head p;
+    const part_head want = part_of(c, first, end, choice);
+    int rc = in->move(in->payload, &p, sizeof(p));
+    if (rc == 0 && memcmp(&p, &want, sizeof(p)) != 0)
+        rc = ND_EFORMAT;
+    unsigned char *buf = rc == 0 ? malloc(ND_RECORD_PIECE) : NULL;
+    if (rc == 0 && !buf)
+        rc = ND_ENOMEM;
+    uint64_t base[ND_RECORD_BLOCKS] = {0};
+    for (int k = ND_RECORD_SIGS; k < ND_RECORD_BLOCKS && rc == 0; k++)
+        if (choice->blocks & ND_RECORD_BLOCK(k))
+            rc = receive_block(in, spill, p.len[k], buf, &base[k]);
+    free(buf);
+    if (rc == 0)
+        place_sketches(c, first, end, choice, base, false, NULL);
     return rc;
 }
 

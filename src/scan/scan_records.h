@@ -27,6 +27,28 @@ struct nd_shingle_blob;
 
 #define ND_RECORD_PIECE ((size_t)4 << 20)
 
+/* The blocks, and a choice of them. */
+enum { ND_RECORD_HEADS, ND_RECORD_SIGS, ND_RECORD_PROFILES, ND_RECORD_SHINGLES, ND_RECORD_TOKENS };
+#define ND_RECORD_BLOCKS 5
+#define ND_RECORD_BLOCK(k) (1u << (k))
+#define ND_RECORD_ALL ((1u << ND_RECORD_BLOCKS) - 1)
+/* What the stages up to LSH read of every document: the rest (the shingle sets and
+ * profiles that verification reads) may follow for the documents that need them. */
+#define ND_RECORD_FIRST (ND_RECORD_BLOCK(ND_RECORD_HEADS) | ND_RECORD_BLOCK(ND_RECORD_SIGS))
+#define ND_RECORD_SETS (ND_RECORD_BLOCK(ND_RECORD_PROFILES) | ND_RECORD_BLOCK(ND_RECORD_SHINGLES))
+
+/* Which records go: the blocks, of the documents a bitmap names (bit i - first of
+ * docs[(i - first) / 8] for document i), or of all when docs is NULL. */
+typedef struct nd_record_choice {
+    unsigned blocks;
+    const uint8_t *docs;
+} nd_record_choice;
+
+/* The offset that documents whose sketches have not come (yet) have: reading it fails. */
+#define ND_RECORD_ABSENT                                                                           \
+    (((uint64_t)(ND_SPILL_LANES - 1) << ND_SPILL_LANE_SHIFT) |                                     \
+     (((uint64_t)1 << ND_SPILL_LANE_SHIFT) - 1))
+
 /* Where the pieces go (sent, written) or come from (received, read): move gets or puts
  * exactly len bytes, and returns 0 or a failure. */
 typedef struct nd_record_pipe {
@@ -34,28 +56,32 @@ typedef struct nd_record_pipe {
     void *payload;
 } nd_record_pipe;
 
-/* Sends the records of documents [first, end), scanned into spill, through out. */
+/* Sends the records of documents [first, end), scanned into spill, through out: those
+ * choice names (NULL: all). Records without heads are of documents the receiver knows. */
 int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size_t end,
-                         const nd_record_pipe *out);
-
-/* Scans batches [first_batch, end_batch) of c on a run context of their own (threads,
- * scratch file and memory plan from c's options) and sends their records through out. */
-int nd_scan_records_make(nd_corpus *c, size_t first_batch, size_t end_batch,
-                         const nd_record_pipe *out);
+                         const nd_record_choice *choice, const nd_record_pipe *out);
 
 /* Passes the records that in gives on to out, piece by piece, unread. */
 int nd_scan_records_relay(const nd_record_pipe *in, const nd_record_pipe *out);
 
-/* Takes the records of batches [first_batch, end_batch) of c from in and imports them, as
- * nd_scan_doc would have scanned them: the documents' fields; their sketches written to
- * spill a piece at a time; with blobs (the scan's, one per batch), each batch's shingle
- * blob. ND_EFORMAT when they are not well-formed records of those documents. When
- * *make_shingles is set, the shingles of the documents with words are still to be made
- * (nd_scan_records_shingles) where their offsets say; the band records are the
- * caller's to make. */
+/* Takes the records of batches [first_batch, end_batch) of c from in (with heads and
+ * signatures) and imports them, as nd_scan_doc would have scanned them: the documents'
+ * fields; their sketches written to spill a piece at a time; with blobs (the scan's, one
+ * per batch), each batch's shingle blob. The sketches of the blocks that did not come
+ * are at ND_RECORD_ABSENT. ND_EFORMAT when they are not well-formed records of those
+ * documents. When *make_shingles is set, the shingles of the documents with words are
+ * still to be made (nd_scan_records_shingles) where their offsets say; the band records
+ * are the caller's to make. */
 int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first_batch,
                             size_t end_batch, nd_spill *spill, struct nd_shingle_blob *blobs,
                             bool *make_shingles);
+
+/* Takes the records without heads that choice names (blocks, and the documents of
+ * [first, end) its bitmap names) from in: their sketches written to spill, and the
+ * documents' offsets set. ND_EFORMAT when they are not of the length those documents
+ * have. */
+int nd_scan_records_receive_more(const nd_record_pipe *in, nd_corpus *c, size_t first, size_t end,
+                                 const nd_record_choice *choice, nd_spill *spill);
 
 /* Makes the shingles of imported document d from its words (read where map says) and
  * writes them where d->shingles_off says; *units is a buffer of *cap hashes, grown as

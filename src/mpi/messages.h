@@ -1,0 +1,36 @@
+/*
+ * messages.h: what neardup-mpi's ranks say to one another, as MPI messages.
+ *
+ * A rank sends rank 0 its records, a piece a message (TAG_RECORDS); rank 0 asks a rank
+ * for the shingle sets of some of its documents (TAG_REQUEST, a bitmap of them) and,
+ * when the run is over, tells it so (TAG_DONE). Every wait leaves the core to others
+ * once it has lasted: a rank waits for another for as long as a scan takes, and several
+ * ranks may share a node's cores.
+ */
+#ifndef ND_MESSAGES_H
+#define ND_MESSAGES_H
+
+#include "scan/scan_records.h"
+
+/* Records to or from rank peer, as an nd_record_pipe's payload (the move functions
+ * below). */
+typedef struct nd_message_pipe {
+    int peer;
+    uint64_t bytes; /* moved so far */
+} nd_message_pipe;
+
+int nd_message_send(void *pipe, void *bytes, size_t len);
+int nd_message_receive(void *pipe, void *bytes, size_t len);
+
+/* Rank 0 asks rank `to` for the sets of the documents a bitmap of len bytes names. */
+void nd_message_request(int to, const uint8_t *docs, size_t len);
+/* Rank 0 tells rank `to` that nothing more will be asked. */
+void nd_message_done(int to);
+/* A rank waits for what rank 0 says next: true and docs[0..len) filled for a request,
+ * false when it is done. */
+bool nd_message_next_request(uint8_t *docs, size_t len);
+
+/* Every rank waits until all have come here, when the run is over. */
+void nd_message_all_done(void);
+
+#endif

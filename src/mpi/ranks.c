@@ -1,0 +1,404 @@
+/*
+ * ranks.c: the batch run on the ranks of an MPI job (see ranks.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "mpi/ranks.h"
+
+#include "common/threads.h"
+#include "mpi/messages.h"
+#include "mpi/work_dir.h"
+#include "output/result.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sets_needed.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What a batch costs to scan, about: its documents' bytes, and a little for each. */
+static uint64_t batch_weight(const nd_corpus *c, size_t b)
+{
+    uint64_t w = 0;
+    for (size_t i = b * ND_SCAN_BATCH; i < nd_scan_batch_end(c, b); i++) {
+        const uint64_t size = nd_doc_size(c, &c->docs[i]);
+        w += 256 + (size < c->opts.max_doc_size ? size : c->opts.max_doc_size);
+    }
+    return w;
+}
+
+/* Input bytes of a part, about: a rank sends its parts' records once it has scanned them
+ * all, so a part is a share of the work, not a unit of memory. */
+#define PART_WEIGHT ((uint64_t)64 << 20)
+#define PARTS_PER_RANK 16
+
+/* The parts: consecutive batches of about equal bytes, at least PARTS_PER_RANK for each rank (as
+ * many as there are batches, if fewer), more when they would be larger than
+ * PART_WEIGHT. */
+static int divide_batches(const nd_corpus *c, nd_rank_run *m)
+{
+    const size_t n_batches = (c->n_docs + ND_SCAN_BATCH - 1) / ND_SCAN_BATCH;
+    uint64_t *weight = malloc((n_batches + 1) * sizeof(*weight));
+    uint64_t total = 0, sum = 0;
+    for (size_t b = 0; weight && b < n_batches; b++)
+        total += weight[b] = batch_weight(c, b);
+    size_t parts = (size_t)(total / PART_WEIGHT) + 1;
+    parts = parts > PARTS_PER_RANK * (size_t)m->ranks ? parts : PARTS_PER_RANK * (size_t)m->ranks;
+    m->parts = parts < n_batches ? parts : n_batches > 0 ? n_batches : 1;
+    m->bounds = malloc((m->parts + 1) * sizeof(*m->bounds));
+    if (!weight || !m->bounds) {
+        free(weight);
+        return ND_ENOMEM;
+    }
+    size_t k = 1;
+    m->bounds[0] = 0;
+    for (size_t b = 0; b < n_batches; b++) {
+        sum += weight[b];
+        while (k < m->parts && sum * m->parts >= total * k)
+            m->bounds[k++] = b + 1;
+    }
+    while (k <= m->parts)
+        m->bounds[k++] = n_batches;
+    free(weight);
+    return 0;
+}
+
+/* The documents of part k: [*first, *end). */
+static void docs_of_part(const nd_corpus *c, const nd_rank_run *m, size_t k, size_t *first,
+                         size_t *end)
+{
+    const size_t b0 = m->bounds[k], b1 = m->bounds[k + 1];
+    *first = b0 * ND_SCAN_BATCH < c->n_docs ? b0 * ND_SCAN_BATCH : c->n_docs;
+    *end = b1 > b0 ? nd_scan_batch_end(c, b1 - 1) : *first;
+}
+
+/* The bytes of a bitmap of part k's documents (it starts on a batch: a multiple of 8). */
+static size_t bitmap_bytes(const nd_corpus *c, const nd_rank_run *m, size_t k)
+{
+    size_t first, end;
+    docs_of_part(c, m, k, &first, &end);
+    return (end - first + 7) / 8;
+}
+
+static void report(const nd_corpus *c, nd_diag_level level, int code, const char *path,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void report(const nd_corpus *c, nd_diag_level level, int code, const char *path,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nd_vreport(c->diag, c->diag_payload, level, code, path, -1, fmt, ap);
+    va_end(ap);
+}
+
+/* ---------------------------------------------------------------- each rank's parts */
+
+/* Part k's file in --work-dir, when it is there and still holds: 1 (f open), else 0 (or
+ * a failure). */
+static int open_kept_part(const nd_corpus *c, const nd_rank_run *m, size_t k, uint64_t key,
+                          nd_part_file *f)
+{
+    const int rc =
+        key ? nd_part_open(f, m->work_dir, k, m->parts, key, m->bounds[k], m->bounds[k + 1])
+            : ND_EINVAL;
+    if (rc == ND_EFORMAT)
+        report(c, ND_DIAG_WARNING, rc, m->work_dir,
+               "part %zu of %zu is damaged (its checksum differs): scanned again", k, m->parts);
+    return rc == ND_ENOMEM ? rc : rc == 0;
+}
+
+/* Writes the records of part k, just scanned, to --work-dir. */
+static int keep_part(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m, size_t k,
+                     uint64_t key)
+{
+    size_t first, end;
+    nd_part_file f;
+    docs_of_part(c, m, k, &first, &end);
+    int rc = nd_part_create(&f, m->work_dir, k, m->parts);
+    if (rc == 0)
+        rc = nd_scan_records_send(ctx->spill, c, first, end, NULL,
+                                  &(nd_record_pipe){nd_part_put, &f});
+    if (rc == 0)
+        rc = nd_part_commit(&f, key, m->bounds[k], m->bounds[k + 1]);
+    if (rc < 0) /* (nothing left to do where create or commit failed) */
+        nd_part_abandon(&f);
+    if (rc == ND_EIO)
+        report(c, ND_DIAG_ERROR, rc, m->work_dir, "cannot keep part %zu of %zu there: %s", k,
+               m->parts, strerror(errno));
+    return rc;
+}
+
+/* This rank's parts, in ctx: each from --work-dir when it is kept there, else scanned
+ * (and kept there). */
+static int scan_own_parts(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, nd_scan_out *out)
+{
+    int rc = 0;
+    for (size_t k = (size_t)m->rank; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+        const size_t first = m->bounds[k], end = m->bounds[k + 1];
+        const uint64_t key = m->work_dir ? nd_part_key(c, first, end) : 0;
+        nd_part_file f;
+        rc = open_kept_part(c, m, k, key, &f);
+        m->parts_reused += rc == 1;
+        if (rc == 1) {
+            rc = nd_scan_part(ctx, c, first, end, &(nd_record_pipe){nd_part_get, &f}, out);
+            nd_part_close(&f);
+            continue;
+        }
+        if (rc == 0)
+            rc = nd_scan_part(ctx, c, first, end, NULL, out);
+        if (rc == 0 && key)
+            rc = keep_part(ctx, c, m, k, key);
+    }
+    return rc;
+}
+
+/* What goes to rank 0 first: all the records with passages of words (the passages read
+ * every document's words), else what the stages up to LSH read. */
+static unsigned first_round(const nd_corpus *c)
+{
+    const bool words = c->opts.passages && c->opts.shingle_unit == ND_UNIT_WORD;
+    return words ? ND_RECORD_ALL : ND_RECORD_FIRST;
+}
+
+/* The bytes of the bitmap of all of this rank's documents, its parts' one after another. */
+static size_t rank_bitmap_bytes(const nd_corpus *c, const nd_rank_run *m, int r)
+{
+    size_t n = 0;
+    for (size_t k = (size_t)r; k < m->parts; k += (size_t)m->ranks)
+        n += bitmap_bytes(c, m, k);
+    return n;
+}
+
+/* Whether a bitmap of len bytes names any document. */
+static bool names_any(const uint8_t *docs, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (docs[i])
+            return true;
+    return false;
+}
+
+/* Sends rank 0 the records choice names of each of this rank's parts (choice->docs: the
+ * bitmap of all, each part's own documents' one after the other); a part of whose
+ * documents none is asked for is passed over, as rank 0 knows. */
+static int send_parts(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
+                      const nd_record_choice *choice, const nd_record_pipe *out)
+{
+    const uint8_t *docs = choice->docs;
+    int rc = 0;
+    for (size_t k = (size_t)m->rank; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        const size_t len = bitmap_bytes(c, m, k);
+        if (!docs || names_any(docs, len))
+            rc = nd_scan_records_send(ctx->spill, c, first, end,
+                                      &(nd_record_choice){choice->blocks, docs}, out);
+        docs = docs ? docs + len : NULL;
+    }
+    return rc;
+}
+
+/* A rank other than 0: scans its parts, sends rank 0 the first round of their records,
+ * then the shingle sets rank 0 asks for, until it is done. */
+static int serve_parts(nd_corpus *c, nd_rank_run *m)
+{
+    nd_run_ctx ctx;
+    nd_scan_out scan = {0};
+    nd_message_pipe to_rank0 = {0, 0};
+    const nd_record_pipe out = {nd_message_send, &to_rank0};
+    const size_t asked_len = rank_bitmap_bytes(c, m, m->rank);
+    uint8_t *asked = calloc(asked_len + 1, 1);
+    /* no bands: rank 0 makes the band records from the signatures */
+    int rc = asked ? nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload) : ND_ENOMEM;
+    if (rc == 0)
+        rc = nd_scan_begin(c, &scan);
+    if (rc == 0)
+        rc = scan_own_parts(&ctx, c, m, &scan);
+    uint64_t reused = m->parts_reused; /* for rank 0's --run-info */
+    if (rc == 0)
+        rc = out.move(out.payload, &reused, sizeof(reused));
+    if (rc == 0)
+        rc = send_parts(&ctx, c, m, &(nd_record_choice){first_round(c), NULL}, &out);
+    while (rc == 0 && nd_message_next_request(asked, asked_len))
+        rc = send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, &out);
+    free(asked);
+    nd_scan_out_free(&scan);
+    if (asked)
+        nd_run_ctx_close(&ctx);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rank 0 */
+
+static void mark_docs(uint8_t *docs, size_t first, size_t end)
+{
+    for (size_t i = first; i < end; i++)
+        docs[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* The scan on rank 0: its own parts, then the first round of every other rank's records,
+ * rank by rank, each in part order (on the threads of one rank: the others are
+ * scanning). */
+static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload)
+{
+    nd_rank_run *m = payload;
+    const int node_threads = ctx->threads;
+    ctx->threads = m->rank_threads;
+    int rc = nd_scan_begin(c, out);
+    if (rc == 0)
+        rc = scan_own_parts(ctx, c, m, out);
+    for (int r = 0; r < m->ranks && rc == 0; r++) {
+        nd_message_pipe from = {r, 0};
+        uint64_t reused = 0;
+        if (r > 0 && (rc = nd_message_receive(&from, &reused, sizeof(reused))) == 0)
+            m->parts_reused += reused;
+        for (size_t k = (size_t)r; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+            size_t first, end;
+            docs_of_part(c, m, k, &first, &end);
+            if (r > 0)
+                rc = nd_scan_part(ctx, c, m->bounds[k], m->bounds[k + 1],
+                                  &(nd_record_pipe){nd_message_receive, &from}, out);
+            if (rc == ND_EFORMAT)
+                report(c, ND_DIAG_ERROR, rc, "neardup-mpi", "the records of rank %d are damaged",
+                       r);
+            if (r == 0 || first_round(c) == ND_RECORD_ALL)
+                mark_docs(m->have, first, end);
+        }
+        m->first_bytes += from.bytes;
+    }
+    ctx->threads = node_threads;
+    return rc;
+}
+
+/* Gathers the bits of rank r's documents in need into asked, its parts' one after
+ * another; returns whether any is set. */
+static bool gather_asked(const nd_corpus *c, const nd_rank_run *m, int r, uint8_t *asked)
+{
+    uint8_t *at = asked;
+    for (size_t k = (size_t)r; k < m->parts; k += (size_t)m->ranks) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        memcpy(at, m->need + first / 8, bitmap_bytes(c, m, k));
+        at += bitmap_bytes(c, m, k);
+    }
+    return names_any(asked, (size_t)(at - asked));
+}
+
+/* Receives rank r's answer: the sets of each of its parts that asked names. */
+static int receive_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, int r, const uint8_t *asked)
+{
+    nd_message_pipe from = {r, 0};
+    int rc = 0;
+    for (size_t k = (size_t)r; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        if (names_any(asked, bitmap_bytes(c, m, k)))
+            rc = nd_scan_records_receive_more(
+                &(nd_record_pipe){nd_message_receive, &from}, c, first, end,
+                &(nd_record_choice){ND_RECORD_SETS, asked}, ctx->spill);
+        asked += bitmap_bytes(c, m, k);
+    }
+    m->sets_bytes += from.bytes;
+    return rc;
+}
+
+/* Before the identical stage and verification: the sets they read that rank 0 has not,
+ * asked of the ranks that have them (all asked before any is waited for). */
+static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
+                        const nd_candidates *cand, void *payload)
+{
+    nd_rank_run *m = payload;
+    m->sets_docs += nd_sets_needed(c, star, cand, m->have, m->need);
+    uint8_t **asked = calloc((size_t)m->ranks, sizeof(*asked));
+    int rc = asked ? 0 : ND_ENOMEM;
+    for (int r = 1; r < m->ranks && rc == 0; r++) {
+        asked[r] = malloc(rank_bitmap_bytes(c, m, r) + 1);
+        if (!asked[r]) {
+            rc = ND_ENOMEM;
+        } else if (!gather_asked(c, m, r, asked[r])) {
+            free(asked[r]);
+            asked[r] = NULL;
+        } else {
+            nd_message_request(r, asked[r], rank_bitmap_bytes(c, m, r));
+        }
+    }
+    for (int r = 1; r < m->ranks && rc == 0; r++)
+        if (asked[r])
+            rc = receive_sets(ctx, c, m, r, asked[r]);
+    for (int r = 1; asked && r < m->ranks; r++)
+        free(asked[r]);
+    free(asked);
+    return rc;
+}
+
+/* NEARDUP_MPI_TEST_KILL_AT, for tests only: the name of a stage ("verify") at whose
+ * start rank 0 kills itself with SIGKILL, as a machine lost halfway would stop. */
+static void stop_at_stage(const nd_run_progress *p, void *payload)
+{
+    const nd_rank_run *m = payload;
+    const char *at = getenv("NEARDUP_MPI_TEST_KILL_AT");
+    if (at && p->stage == ND_STAGE_VERIFY && !strcmp(at, "verify"))
+        raise(SIGKILL);
+    if (m->progress)
+        m->progress(p, m->progress_payload);
+}
+
+static int run_rank0(nd_corpus *c, nd_rank_run *m, nd_result **out)
+{
+    m->have = calloc(c->n_docs / 8 + 1, 1);
+    m->need = calloc(c->n_docs / 8 + 1, 1);
+    if (!m->have || !m->need)
+        return ND_ENOMEM;
+    m->progress = c->run_progress;
+    m->progress_payload = c->run_progress_payload;
+    nd_corpus_set_run_progress(c, stop_at_stage, m);
+    c->opts.threads = m->rank_threads * m->node_ranks; /* the others are done scanning */
+    const nd_run_hooks hooks = {import_parts, ask_for_sets, m};
+    const int rc = nd_corpus_run_with(c, &hooks, out);
+    c->opts.threads = m->rank_threads;
+    if (rc == 0)
+        (*out)->exchange = (nd_exchange){m->ranks,       m->parts,      m->parts_reused,
+                                         m->first_bytes, m->sets_bytes, m->sets_docs};
+    for (int r = 1; r < m->ranks && rc == 0; r++)
+        nd_message_done(r);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- every rank */
+
+/* The messages of ranks other than 0, about their part only (rank 0 tells the inputs'). */
+static void print_rank_diag(const nd_diag *d, void *payload)
+{
+    const nd_rank_run *m = payload;
+    const char *level = d->level == ND_DIAG_ERROR ? "error" : "warning";
+    if (d->level != ND_DIAG_NOTE)
+        fprintf(stderr, "neardup-mpi: rank %d: %s: %s: %s\n", m->rank, d->path, level, d->message);
+}
+
+int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run)
+{
+    nd_rank_run *m = rank_run;
+    *out = NULL;
+    if (m->rank > 0) { /* from here on, its messages are about its own part */
+        dup2(m->saved_stderr, STDERR_FILENO);
+        nd_corpus_set_diag(c, print_rank_diag, m);
+    }
+    /* a rank's threads: --threads, else its share of its node's cores */
+    if (c->opts.threads == 0) {
+        const int share = nd_threads_wanted(0) / m->node_ranks;
+        c->opts.threads = share > 1 ? share : 1;
+    }
+    m->rank_threads = c->opts.threads;
+    int rc = divide_batches(c, m);
+    if (rc == 0)
+        rc = m->rank > 0 ? serve_parts(c, m) : run_rank0(c, m, out);
+    free(m->bounds);
+    free(m->have);
+    free(m->need);
+    m->bounds = NULL;
+    m->have = m->need = NULL;
+    m->failure = rc < 0 ? rc : 0;
+    return rc;
+}

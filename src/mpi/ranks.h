@@ -1,0 +1,46 @@
+/*
+ * ranks.h: the batch run on the ranks of an MPI job (neardup-mpi).
+ *
+ * Every rank lists the same inputs (a document's number is its place in input order,
+ * whatever the number of ranks). The scan's batches are cut into parts of about equal
+ * bytes, at least 16 for each rank, and part k is rank k mod N's: texts that take
+ * longer to scan than their bytes say (another script, another markup) tend to come
+ * together, and end up shared. Each rank scans its parts (or takes them from
+ * --work-dir). Their records go to rank 0 in two rounds: first the heads and
+ * signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle
+ * sets and profiles of the documents the identical stage and verification compare (with
+ * passages of words, the passages read every document's words: all of the records go in
+ * the first round). Rank 0 runs the stages on the threads of its node's ranks, idle by
+ * then, and writes neardup's outputs.
+ */
+#ifndef ND_RANKS_H
+#define ND_RANKS_H
+
+#include "input/corpus.h"
+
+typedef struct nd_rank_run {
+    int rank, ranks;
+    int node_ranks;       /* the ranks on this rank's node, this one included */
+    const char *work_dir; /* --work-dir, or NULL */
+    int failure;          /* why the run failed here (an ND_E* code), else 0 */
+    int saved_stderr;     /* a rank other than 0: its stderr, while the command line is
+                             parsed (rank 0 tells the command line's messages) */
+    /* what the run found, for -v */
+    size_t parts_reused;  /* this rank's parts that came from --work-dir */
+    uint64_t first_bytes; /* rank 0: the records of the first round, from all ranks */
+    uint64_t sets_bytes;  /* rank 0: the shingle sets asked for */
+    uint64_t sets_docs;   /* rank 0: of how many documents */
+    /* kept during the run */
+    size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]), rank k % ranks's */
+    size_t parts;
+    int rank_threads;
+    uint8_t *have, *need; /* rank 0: documents whose sets it has, and asks for */
+    nd_run_progress_fn progress;
+    void *progress_payload;
+} nd_rank_run;
+
+/* A cli_engine's run: on rank 0 the whole run (*out its result), on the others their
+ * part of it (*out NULL). */
+int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run);
+
+#endif
