@@ -4,5 +4,8 @@
 # repository's root.
 set -eu
 scripts/deps --bench
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF >/dev/null
+mpi=""
+command -v mpicc >/dev/null 2>&1 && mpi="-DNEARDUP_MPI=ON" # neardup-mpi, for bench/run_mpi_bench.sh
+# shellcheck disable=SC2086
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DNEARDUP_NATIVE=ON -DNEARDUP_BUILD_TESTS=OFF $mpi >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null

@@ -323,8 +323,8 @@ int nd_scan_part(nd_run_ctx *ctx, nd_corpus *c, size_t first, size_t end,
                     .from = from,
                     .chunk_bytes = chunk_bytes_for_tests(),
                     .chunks_cap = out->n_chunks};
-    atomic_init(&job.docs_done, 0);
-    atomic_init(&job.bytes_done, 0);
+    atomic_init(&job.docs_done, out->docs_done);
+    atomic_init(&job.bytes_done, out->bytes_done);
     /* imported records: their fields and sketches first, then on all threads the
      * shingles made from their words and the band records from their signatures */
     int rc = from ? nd_scan_records_receive(from, c, first, end, ctx->spill, out->blobs,
@@ -336,6 +336,8 @@ int nd_scan_part(nd_run_ctx *ctx, nd_corpus *c, size_t first, size_t end,
     if (rc == 0)
         rc = nd_parallel(ctx->threads, end - first, scan_worker, &job);
     pthread_mutex_destroy(&job.chunks_lock);
+    out->docs_done = atomic_load(&job.docs_done);
+    out->bytes_done = atomic_load(&job.bytes_done);
     if (rc == 0 && out->blobs && !from)
         place_shingles(c, out->blobs, first, end);
     return rc;

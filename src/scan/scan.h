@@ -41,6 +41,7 @@ typedef struct nd_scan_out {
     size_t n_chunks;
     nd_shingle_blob *blobs; /* one per batch, with passages of words; else NULL */
     size_t n_batches;
+    uint64_t docs_done, bytes_done; /* of the parts so far, for the progress callback */
 } nd_scan_out;
 
 /* The end of batch b: one past its last document. */
