@@ -7,7 +7,7 @@
 #include <mpi.h>
 #include <time.h>
 
-enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE };
+enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART };
 
 /* Waits, testing with test(): at once while the answer comes soon (a transfer moves on
  * with each test), then with a pause of 0.1 ms between tests. */
@@ -65,7 +65,9 @@ void nd_message_done(int to)
     wait_for(&request);
 }
 
+/* A message awaited from source (or any), of tag (or any). */
 typedef struct probe {
+    int source, tag;
     MPI_Status status;
 } probe;
 
@@ -73,13 +75,39 @@ static int message_came(void *payload)
 {
     probe *p = payload;
     int came = 0;
-    MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &came, &p->status);
+    MPI_Iprobe(p->source, p->tag, MPI_COMM_WORLD, &came, &p->status);
     return came;
+}
+
+uint64_t nd_message_take_part(void)
+{
+    uint64_t k = ND_NO_PART;
+    MPI_Request request;
+    MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_NEXT, MPI_COMM_WORLD, &request);
+    wait_for(&request);
+    MPI_Irecv(&k, 1, MPI_UINT64_T, 0, TAG_PART, MPI_COMM_WORLD, &request);
+    wait_for(&request);
+    return k;
+}
+
+int nd_message_next_asker(void)
+{
+    probe p = {MPI_ANY_SOURCE, TAG_NEXT, {0}};
+    wait_quietly(message_came, &p);
+    MPI_Recv(NULL, 0, MPI_BYTE, p.status.MPI_SOURCE, TAG_NEXT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return p.status.MPI_SOURCE;
+}
+
+void nd_message_give_part(int to, uint64_t k)
+{
+    MPI_Request request;
+    MPI_Isend(&k, 1, MPI_UINT64_T, to, TAG_PART, MPI_COMM_WORLD, &request);
+    wait_for(&request);
 }
 
 bool nd_message_next_request(uint8_t *docs, size_t len)
 {
-    probe p;
+    probe p = {0, MPI_ANY_TAG, {0}};
     wait_quietly(message_came, &p);
     const bool done = p.status.MPI_TAG == TAG_DONE;
     MPI_Recv(done ? NULL : docs, done ? 0 : (int)len, MPI_BYTE, 0, p.status.MPI_TAG, MPI_COMM_WORLD,

@@ -1,9 +1,10 @@
 /*
  * messages.h: what neardup-mpi's ranks say to one another, as MPI messages.
  *
- * A rank sends rank 0 its records, a piece a message (TAG_RECORDS); rank 0 asks a rank
- * for the shingle sets of some of its documents (TAG_REQUEST, a bitmap of them) and,
- * when the run is over, tells it so (TAG_DONE). Every wait leaves the core to others
+ * A rank asks rank 0 for a part to scan (TAG_NEXT) and is given one, or none
+ * (TAG_PART); it sends rank 0 its records, a piece a message (TAG_RECORDS); rank 0 asks
+ * a rank for the shingle sets of some of its documents (TAG_REQUEST, a bitmap of them)
+ * and, when the run is over, tells it so (TAG_DONE). Every wait leaves the core to others
  * once it has lasted: a rank waits for another for as long as a scan takes, and several
  * ranks may share a node's cores.
  */
@@ -21,6 +22,15 @@ typedef struct nd_message_pipe {
 
 int nd_message_send(void *pipe, void *bytes, size_t len);
 int nd_message_receive(void *pipe, void *bytes, size_t len);
+
+/* No part left: what nd_message_take_part answers then. */
+#define ND_NO_PART UINT64_MAX
+/* A rank other than 0 asks rank 0 for a part to scan: its number, or ND_NO_PART. */
+uint64_t nd_message_take_part(void);
+/* Rank 0 (a thread of its own) waits for a rank to ask for a part: that rank. */
+int nd_message_next_asker(void);
+/* Rank 0 gives rank `to` part k (ND_NO_PART: none is left). */
+void nd_message_give_part(int to, uint64_t k);
 
 /* Rank 0 asks rank `to` for the sets of the documents a bitmap of len bytes names. */
 void nd_message_request(int to, const uint8_t *docs, size_t len);

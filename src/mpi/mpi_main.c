@@ -54,13 +54,16 @@ static void finalize_at_exit(void)
 
 int main(int argc, char **argv)
 {
+    /* rank 0 deals the scan's parts on a thread of its own while its main thread scans,
+     * which calls MPI only once that thread is done */
     int provided;
-    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "neardup-mpi: MPI did not start\n");
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS ||
+        provided < MPI_THREAD_SERIALIZED) {
+        fprintf(stderr, "neardup-mpi: MPI did not start with threads (MPI_THREAD_SERIALIZED)\n");
         return ND_EXIT_INTERNAL;
     }
     atexit(finalize_at_exit);
-    nd_rank_run m = {0};
+    nd_rank_run m = {.deal_lock = PTHREAD_MUTEX_INITIALIZER};
     MPI_Comm_rank(MPI_COMM_WORLD, &m.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m.ranks);
     MPI_Comm node;

@@ -48,10 +48,13 @@ static int divide_batches(const nd_corpus *c, nd_rank_run *m)
     parts = parts > PARTS_PER_RANK * (size_t)m->ranks ? parts : PARTS_PER_RANK * (size_t)m->ranks;
     m->parts = parts < n_batches ? parts : n_batches > 0 ? n_batches : 1;
     m->bounds = malloc((m->parts + 1) * sizeof(*m->bounds));
-    if (!weight || !m->bounds) {
+    m->owner = malloc(m->parts * sizeof(*m->owner));
+    if (!weight || !m->bounds || !m->owner) {
         free(weight);
         return ND_ENOMEM;
     }
+    for (size_t k = 0; k < m->parts; k++)
+        m->owner[k] = -1;
     size_t k = 1;
     m->bounds[0] = 0;
     for (size_t b = 0; b < n_batches; b++) {
@@ -72,6 +75,14 @@ static void docs_of_part(const nd_corpus *c, const nd_rank_run *m, size_t k, siz
     const size_t b0 = m->bounds[k], b1 = m->bounds[k + 1];
     *first = b0 * ND_SCAN_BATCH < c->n_docs ? b0 * ND_SCAN_BATCH : c->n_docs;
     *end = b1 > b0 ? nd_scan_batch_end(c, b1 - 1) : *first;
+}
+
+/* The first of rank r's parts from part k on, or m->parts. */
+static size_t next_part_of(const nd_rank_run *m, int r, size_t k)
+{
+    while (k < m->parts && m->owner[k] != r)
+        k++;
+    return k;
 }
 
 /* The bytes of a bitmap of part k's documents (it starts on a batch: a multiple of 8). */
@@ -130,27 +141,68 @@ static int keep_part(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m, 
     return rc;
 }
 
-/* This rank's parts, in ctx: each from --work-dir when it is kept there, else scanned
- * (and kept there). */
+/* Part k, in ctx: from --work-dir when it is kept there, else scanned (and kept there). */
+static int scan_one_part(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, size_t k, nd_scan_out *out)
+{
+    const size_t first = m->bounds[k], end = m->bounds[k + 1];
+    const uint64_t key = m->work_dir ? nd_part_key(c, first, end) : 0;
+    nd_part_file f;
+    int rc = open_kept_part(c, m, k, key, &f);
+    m->parts_reused += rc == 1;
+    if (rc == 1) {
+        rc = nd_scan_part(ctx, c, first, end, &(nd_record_pipe){nd_part_get, &f}, out);
+        nd_part_close(&f);
+        return rc;
+    }
+    if (rc == 0)
+        rc = nd_scan_part(ctx, c, first, end, NULL, out);
+    return rc == 0 && key ? keep_part(ctx, c, m, k, key) : rc;
+}
+
+/* Deals the next part to rank r: rank 0's scan and its dealer thread take from one
+ * counter. m->parts when none is left. */
+static size_t deal_part(nd_rank_run *m, int r)
+{
+    pthread_mutex_lock(&m->deal_lock);
+    const size_t k = m->next_part < m->parts ? m->next_part++ : m->parts;
+    if (k < m->parts)
+        m->owner[k] = r;
+    pthread_mutex_unlock(&m->deal_lock);
+    return k;
+}
+
+/* The next part this rank is to scan: dealt here on rank 0, else asked of rank 0. */
+static size_t take_part(nd_rank_run *m)
+{
+    if (m->rank == 0)
+        return deal_part(m, 0);
+    const uint64_t k = nd_message_take_part();
+    if (k >= m->parts) /* ND_NO_PART */
+        return m->parts;
+    m->owner[k] = m->rank;
+    return (size_t)k;
+}
+
+/* Rank 0's thread that deals parts to the ranks that ask, until each was told that none
+ * is left. */
+static void *deal_parts(void *rank_run)
+{
+    nd_rank_run *m = rank_run;
+    for (int left = m->ranks - 1; left > 0;) {
+        const int r = nd_message_next_asker();
+        const size_t k = deal_part(m, r);
+        nd_message_give_part(r, k < m->parts ? (uint64_t)k : ND_NO_PART);
+        left -= k >= m->parts;
+    }
+    return NULL;
+}
+
+/* The parts this rank is dealt, in ctx. */
 static int scan_own_parts(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, nd_scan_out *out)
 {
     int rc = 0;
-    for (size_t k = (size_t)m->rank; k < m->parts && rc == 0; k += (size_t)m->ranks) {
-        const size_t first = m->bounds[k], end = m->bounds[k + 1];
-        const uint64_t key = m->work_dir ? nd_part_key(c, first, end) : 0;
-        nd_part_file f;
-        rc = open_kept_part(c, m, k, key, &f);
-        m->parts_reused += rc == 1;
-        if (rc == 1) {
-            rc = nd_scan_part(ctx, c, first, end, &(nd_record_pipe){nd_part_get, &f}, out);
-            nd_part_close(&f);
-            continue;
-        }
-        if (rc == 0)
-            rc = nd_scan_part(ctx, c, first, end, NULL, out);
-        if (rc == 0 && key)
-            rc = keep_part(ctx, c, m, k, key);
-    }
+    for (size_t k = take_part(m); k < m->parts && rc == 0; k = take_part(m))
+        rc = scan_one_part(ctx, c, m, k, out);
     return rc;
 }
 
@@ -166,7 +218,7 @@ static unsigned first_round(const nd_corpus *c)
 static size_t rank_bitmap_bytes(const nd_corpus *c, const nd_rank_run *m, int r)
 {
     size_t n = 0;
-    for (size_t k = (size_t)r; k < m->parts; k += (size_t)m->ranks)
+    for (size_t k = next_part_of(m, r, 0); k < m->parts; k = next_part_of(m, r, k + 1))
         n += bitmap_bytes(c, m, k);
     return n;
 }
@@ -188,7 +240,8 @@ static int send_parts(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
 {
     const uint8_t *docs = choice->docs;
     int rc = 0;
-    for (size_t k = (size_t)m->rank; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+    for (size_t k = next_part_of(m, m->rank, 0); k < m->parts && rc == 0;
+         k = next_part_of(m, m->rank, k + 1)) {
         size_t first, end;
         docs_of_part(c, m, k, &first, &end);
         const size_t len = bitmap_bytes(c, m, k);
@@ -208,12 +261,11 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
     nd_scan_out scan = {0};
     nd_message_pipe to_rank0 = {0, 0};
     const nd_record_pipe out = {nd_message_send, &to_rank0};
-    const size_t asked_len = rank_bitmap_bytes(c, m, m->rank);
-    uint8_t *asked = calloc(asked_len + 1, 1);
     /* no bands: rank 0 makes the band records from the signatures */
-    int rc = asked ? nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload) : ND_ENOMEM;
-    if (rc == 0)
-        rc = nd_scan_begin(c, &scan);
+    int rc = nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload);
+    if (rc < 0)
+        return rc;
+    rc = nd_scan_begin(c, &scan);
     if (rc == 0)
         rc = scan_own_parts(&ctx, c, m, &scan);
     uint64_t reused = m->parts_reused; /* for rank 0's --run-info */
@@ -221,12 +273,16 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
         rc = out.move(out.payload, &reused, sizeof(reused));
     if (rc == 0)
         rc = send_parts(&ctx, c, m, &(nd_record_choice){first_round(c), NULL}, &out);
+    /* rank 0 asks with a bitmap of this rank's documents, its parts' one after another */
+    const size_t asked_len = rank_bitmap_bytes(c, m, m->rank);
+    uint8_t *asked = rc == 0 ? calloc(asked_len + 1, 1) : NULL;
+    if (rc == 0 && !asked)
+        rc = ND_ENOMEM;
     while (rc == 0 && nd_message_next_request(asked, asked_len))
         rc = send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, &out);
     free(asked);
     nd_scan_out_free(&scan);
-    if (asked)
-        nd_run_ctx_close(&ctx);
+    nd_run_ctx_close(&ctx);
     return rc;
 }
 
@@ -238,23 +294,32 @@ static void mark_docs(uint8_t *docs, size_t first, size_t end)
         docs[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-/* The scan on rank 0: its own parts, then the first round of every other rank's records,
- * rank by rank, each in part order (on the threads of one rank: the others are
- * scanning). */
+/* The scan on rank 0: the parts it deals itself (a thread deals the others' as they ask),
+ * then the first round of every other rank's records, rank by rank, each in part order
+ * (on the threads of one rank: the others are scanning). */
 static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload)
 {
     nd_rank_run *m = payload;
     const int node_threads = ctx->threads;
     ctx->threads = m->rank_threads;
+    pthread_t dealer;
+    const bool dealing = m->ranks > 1 && pthread_create(&dealer, NULL, deal_parts, m) == 0;
+    if (m->ranks > 1 && !dealing)
+        return ND_ENOMEM;
     int rc = nd_scan_begin(c, out);
     if (rc == 0)
         rc = scan_own_parts(ctx, c, m, out);
+    while (rc < 0 && deal_part(m, 0) < m->parts) /* the others' last asks are answered */
+        ;
+    if (dealing)
+        pthread_join(dealer, NULL);
     for (int r = 0; r < m->ranks && rc == 0; r++) {
         nd_message_pipe from = {r, 0};
         uint64_t reused = 0;
         if (r > 0 && (rc = nd_message_receive(&from, &reused, sizeof(reused))) == 0)
             m->parts_reused += reused;
-        for (size_t k = (size_t)r; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+        for (size_t k = next_part_of(m, r, 0); k < m->parts && rc == 0;
+             k = next_part_of(m, r, k + 1)) {
             size_t first, end;
             docs_of_part(c, m, k, &first, &end);
             if (r > 0)
@@ -277,7 +342,7 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
 static bool gather_asked(const nd_corpus *c, const nd_rank_run *m, int r, uint8_t *asked)
 {
     uint8_t *at = asked;
-    for (size_t k = (size_t)r; k < m->parts; k += (size_t)m->ranks) {
+    for (size_t k = next_part_of(m, r, 0); k < m->parts; k = next_part_of(m, r, k + 1)) {
         size_t first, end;
         docs_of_part(c, m, k, &first, &end);
         memcpy(at, m->need + first / 8, bitmap_bytes(c, m, k));
@@ -291,7 +356,7 @@ static int receive_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, int r, co
 {
     nd_message_pipe from = {r, 0};
     int rc = 0;
-    for (size_t k = (size_t)r; k < m->parts && rc == 0; k += (size_t)m->ranks) {
+    for (size_t k = next_part_of(m, r, 0); k < m->parts && rc == 0; k = next_part_of(m, r, k + 1)) {
         size_t first, end;
         docs_of_part(c, m, k, &first, &end);
         if (names_any(asked, bitmap_bytes(c, m, k)))
@@ -395,9 +460,11 @@ int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run)
     if (rc == 0)
         rc = m->rank > 0 ? serve_parts(c, m) : run_rank0(c, m, out);
     free(m->bounds);
+    free(m->owner);
     free(m->have);
     free(m->need);
     m->bounds = NULL;
+    m->owner = NULL;
     m->have = m->need = NULL;
     m->failure = rc < 0 ? rc : 0;
     return rc;

@@ -3,11 +3,11 @@
  *
  * Every rank lists the same inputs (a document's number is its place in input order,
  * whatever the number of ranks). The scan's batches are cut into parts of about equal
- * bytes, at least 16 for each rank, and part k is rank k mod N's: texts that take
- * longer to scan than their bytes say (another script, another markup) tend to come
- * together, and end up shared. Each rank scans its parts (or takes them from
- * --work-dir). Their records go to rank 0 in two rounds: first the heads and
- * signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle
+ * bytes, at least 16 for each rank, dealt one at a time to the rank that asks (rank 0
+ * deals, on a thread of its own): bytes are not time (another script, another markup),
+ * nor are all cores as fast, so a rank that finishes early takes more. Each rank scans
+ * its parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the
+ * heads and signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle
  * sets and profiles of the documents the identical stage and verification compare (with
  * passages of words, the passages read every document's words: all of the records go in
  * the first round). Rank 0 runs the stages on the threads of its node's ranks, idle by
@@ -17,6 +17,8 @@
 #define ND_RANKS_H
 
 #include "input/corpus.h"
+
+#include <pthread.h>
 
 typedef struct nd_rank_run {
     int rank, ranks;
@@ -31,8 +33,11 @@ typedef struct nd_rank_run {
     uint64_t sets_bytes;  /* rank 0: the shingle sets asked for */
     uint64_t sets_docs;   /* rank 0: of how many documents */
     /* kept during the run */
-    size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]), rank k % ranks's */
+    size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */
     size_t parts;
+    int *owner;       /* part k's rank (on a rank other than 0: its own parts', else -1) */
+    size_t next_part; /* rank 0: the next part to deal */
+    pthread_mutex_t deal_lock;
     int rank_threads;
     uint8_t *have, *need; /* rank 0: documents whose sets it has, and asks for */
     nd_run_progress_fn progress;
