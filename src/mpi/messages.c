@@ -115,6 +115,14 @@ bool nd_message_next_request(uint8_t *docs, size_t len)
     return !done;
 }
 
+bool nd_message_all_agree(uint64_t value)
+{
+    uint64_t least, most;
+    MPI_Allreduce(&value, &least, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&value, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return least == most;
+}
+
 void nd_message_all_done(void)
 {
     MPI_Request request;

@@ -40,6 +40,9 @@ void nd_message_done(int to);
  * false when it is done. */
 bool nd_message_next_request(uint8_t *docs, size_t len);
 
+/* Whether every rank has the same value (each rank calls it with its own). */
+bool nd_message_all_agree(uint64_t value);
+
 /* Every rank waits until all have come here, when the run is over. */
 void nd_message_all_done(void);
 

@@ -32,6 +32,8 @@ static int take_work_dir(int argc, char **argv, const char **dir)
             *dir = argv[i] + 11;
         else if (!strcmp(argv[i], "--work-dir") && i + 1 < argc)
             *dir = argv[++i];
+        else if (!strcmp(argv[i], "--work-dir"))
+            cli_usage_error("--work-dir needs a directory");
         else
             argv[kept++] = argv[i];
     }
@@ -80,6 +82,14 @@ int main(int argc, char **argv)
                 argc > 2 ? argv[2] : "...");
         return ND_EXIT_USAGE;
     }
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            printf("Usage: mpirun -np N neardup-mpi [--work-dir=DIR] [OPTION]... PATH...\n"
+                   "neardup on the ranks of an MPI job: the same outputs, byte for byte.\n"
+                   "  --work-dir=DIR  keep each scanned part there; a rerun takes those that "
+                   "still hold\n"
+                   "  --threads=N     threads of each rank (default: its share of its node)\n"
+                   "The other options are neardup's:\n\n");
     argc = take_work_dir(argc, argv, &m.work_dir);
     const cli_engine engine = {nd_rank_run_corpus, &m, m.rank > 0};
     const int status = cli_main(argc, argv, &engine);

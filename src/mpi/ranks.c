@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mpi/ranks.h"
 
+#include "cli/cli.h"
 #include "common/threads.h"
 #include "mpi/messages.h"
 #include "mpi/work_dir.h"
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 /* What a batch costs to scan, about: its documents' bytes, and a little for each. */
 static uint64_t batch_weight(const nd_corpus *c, size_t b)
@@ -32,11 +34,14 @@ static uint64_t batch_weight(const nd_corpus *c, size_t b)
 /* Input bytes of a part, about: a rank sends its parts' records once it has scanned them
  * all, so a part is a share of the work, not a unit of memory. */
 #define PART_WEIGHT ((uint64_t)64 << 20)
-#define PARTS_PER_RANK 16
+/* The fewest parts (when there are as many batches): enough for a rank that finishes
+ * early to take more, with a few dozen ranks. */
+#define MIN_PARTS 64
 
-/* The parts: consecutive batches of about equal bytes, at least PARTS_PER_RANK for each rank (as
- * many as there are batches, if fewer), more when they would be larger than
- * PART_WEIGHT. */
+/* The parts: consecutive batches of about equal bytes, none much larger than PART_WEIGHT,
+ * at least MIN_PARTS (or a batch each). They depend on the inputs alone, not on the
+ * ranks: a rerun with other ranks takes the parts kept in --work-dir. None is dealt
+ * yet. */
 static int divide_batches(const nd_corpus *c, nd_rank_run *m)
 {
     const size_t n_batches = (c->n_docs + ND_SCAN_BATCH - 1) / ND_SCAN_BATCH;
@@ -45,7 +50,7 @@ static int divide_batches(const nd_corpus *c, nd_rank_run *m)
     for (size_t b = 0; weight && b < n_batches; b++)
         total += weight[b] = batch_weight(c, b);
     size_t parts = (size_t)(total / PART_WEIGHT) + 1;
-    parts = parts > PARTS_PER_RANK * (size_t)m->ranks ? parts : PARTS_PER_RANK * (size_t)m->ranks;
+    parts = parts > MIN_PARTS ? parts : MIN_PARTS;
     m->parts = parts < n_batches ? parts : n_batches > 0 ? n_batches : 1;
     m->bounds = malloc((m->parts + 1) * sizeof(*m->bounds));
     m->owner = malloc(m->parts * sizeof(*m->owner));
@@ -146,6 +151,9 @@ static int scan_one_part(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, size_t k
 {
     const size_t first = m->bounds[k], end = m->bounds[k + 1];
     const uint64_t key = m->work_dir ? nd_part_key(c, first, end) : 0;
+    if (m->work_dir && !key && m->rank == 0 && !m->told_keyless++)
+        report(c, ND_DIAG_WARNING, ND_EINVAL, m->work_dir,
+               "an input is read once (standard input, a pipe): the parts are not kept");
     nd_part_file f;
     int rc = open_kept_part(c, m, k, key, &f);
     m->parts_reused += rc == 1;
@@ -442,6 +450,30 @@ static void print_rank_diag(const nd_diag *d, void *payload)
         fprintf(stderr, "neardup-mpi: rank %d: %s: %s: %s\n", m->rank, d->path, level, d->message);
 }
 
+/* What every rank must have listed alike: the documents and where they are. */
+static uint64_t listing_hash(const nd_corpus *c)
+{
+    uint64_t h = XXH3_64bits(&c->n_docs, sizeof(c->n_docs));
+    for (size_t i = 0; i < c->n_sources; i++)
+        h = XXH3_64bits_withSeed(c->sources[i].path, strlen(c->sources[i].path), h);
+    for (size_t i = 0; i < c->n_docs; i++) {
+        const nd_doc *d = &c->docs[i];
+        const uint64_t where[] = {d->source, d->kind, d->offset, d->length, d->listed_size};
+        h = XXH3_64bits_withSeed(where, sizeof(where), h);
+    }
+    return h;
+}
+
+/* Stops every rank alike (each saw the same disagreement) with a usage error. */
+static void stop_listing_differs(const nd_rank_run *m)
+{
+    if (m->rank == 0)
+        fprintf(stderr, "neardup-mpi: the ranks do not list the same documents: standard input, "
+                        "--files-from - and pipes are read by one rank alone; give files that "
+                        "every rank can read\n");
+    exit(ND_EXIT_USAGE);
+}
+
 int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run)
 {
     nd_rank_run *m = rank_run;
@@ -456,9 +488,13 @@ int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run)
         c->opts.threads = share > 1 ? share : 1;
     }
     m->rank_threads = c->opts.threads;
+    if (!nd_message_all_agree(listing_hash(c)))
+        stop_listing_differs(m);
     int rc = divide_batches(c, m);
     if (rc == 0)
         rc = m->rank > 0 ? serve_parts(c, m) : run_rank0(c, m, out);
+    if (rc == 0 && m->rank == 0 && m->work_dir)
+        nd_part_forget_other_cuts(m->work_dir, m->parts);
     free(m->bounds);
     free(m->owner);
     free(m->have);

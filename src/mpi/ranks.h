@@ -2,16 +2,15 @@
  * ranks.h: the batch run on the ranks of an MPI job (neardup-mpi).
  *
  * Every rank lists the same inputs (a document's number is its place in input order,
- * whatever the number of ranks). The scan's batches are cut into parts of about equal
- * bytes, at least 16 for each rank, dealt one at a time to the rank that asks (rank 0
- * deals, on a thread of its own): bytes are not time (another script, another markup),
- * nor are all cores as fast, so a rank that finishes early takes more. Each rank scans
- * its parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the
- * heads and signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle
- * sets and profiles of the documents the identical stage and verification compare (with
- * passages of words, the passages read every document's words: all of the records go in
- * the first round). Rank 0 runs the stages on the threads of its node's ranks, idle by
- * then, and writes neardup's outputs.
+ * whatever the number of ranks; they check that they agree). The scan's batches are cut
+ * into parts of about equal bytes, whatever the number of ranks, dealt one at a time to the rank
+ * that asks (rank 0 deals, on a thread of its own): bytes are not time (another script, another
+ * markup), nor are all cores as fast, so a rank that finishes early takes more. Each rank scans its
+ * parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the heads
+ * and signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle sets and
+ * profiles of the documents the identical stage and verification compare (with passages of words,
+ * the passages read every document's words: all of the records go in the first round). Rank 0 runs
+ * the stages on the threads of its node's ranks, idle by then, and writes neardup's outputs.
  */
 #ifndef ND_RANKS_H
 #define ND_RANKS_H
@@ -29,6 +28,7 @@ typedef struct nd_rank_run {
                              parsed (rank 0 tells the command line's messages) */
     /* what the run found, for -v */
     size_t parts_reused;  /* this rank's parts that came from --work-dir */
+    int told_keyless;     /* rank 0 said that the parts cannot be kept */
     uint64_t first_bytes; /* rank 0: the records of the first round, from all ranks */
     uint64_t sets_bytes;  /* rank 0: the shingle sets asked for */
     uint64_t sets_docs;   /* rank 0: of how many documents */

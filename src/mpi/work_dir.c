@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mpi/work_dir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,8 +48,9 @@ static void hash_options(XXH3_state_t *st, const nd_options *o)
     hash_string(st, o->title_key);
 }
 
-/* A source as the scan finds it: a file's identity and times, bytes held in memory by
- * their hash. False for a stream read once. */
+/* A source as the scan finds it: a file (also one spooled, decompressed) by its
+ * identity, size and times (ctime too: no one can set it back after a write), bytes held
+ * in memory by their hash. False for a stream read once (standard input, a pipe). */
 static bool hash_source(XXH3_state_t *st, const nd_source *s)
 {
     hash_string(st, s->path);
@@ -57,10 +59,12 @@ static bool hash_source(XXH3_state_t *st, const nd_source *s)
         return true;
     }
     struct stat sb;
-    if (s->fd >= 0 || stat(s->path, &sb) != 0)
+    if (!strcmp(s->path, "-") || stat(s->path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return false;
-    const uint64_t facts[] = {(uint64_t)sb.st_dev, (uint64_t)sb.st_ino, (uint64_t)sb.st_size,
-                              (uint64_t)sb.st_mtim.tv_sec, (uint64_t)sb.st_mtim.tv_nsec};
+    const uint64_t facts[] = {(uint64_t)sb.st_dev,          (uint64_t)sb.st_ino,
+                              (uint64_t)sb.st_size,         (uint64_t)sb.st_mtim.tv_sec,
+                              (uint64_t)sb.st_mtim.tv_nsec, (uint64_t)sb.st_ctim.tv_sec,
+                              (uint64_t)sb.st_ctim.tv_nsec};
     XXH3_64bits_update(st, facts, sizeof(facts));
     return true;
 }
@@ -246,4 +250,22 @@ void nd_part_close(nd_part_file *f)
     if (f->hash)
         XXH3_freeState(f->hash);
     f->hash = NULL;
+}
+
+void nd_part_forget_other_cuts(const char *dir, size_t parts)
+{
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t k, of;
+        int end = 0;
+        if (sscanf(e->d_name, "scan.%zu-of-%zu.part%n", &k, &of, &end) != 2 ||
+            e->d_name[end] != '\0' || of == parts)
+            continue;
+        char *path = part_path(dir, k, of, "");
+        if (path)
+            unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
 }

@@ -6,10 +6,10 @@
  * key, its batches, the records' length and their XXH3 checksum) and the records. It is
  * written under a temporary name, synced and renamed: a file of that name is complete,
  * and is its own completion marker. A later run takes it when the key (the build, the
- * options that shape the records, the inputs' names, sizes, times and inodes, and the
- * part's batches) and the checksum still hold; otherwise it scans the part again and
- * writes the file anew. The key does not name the ranks: which rank scanned a part
- * does not change its records.
+ * options that shape the records, the inputs' names, sizes, inodes, modification and
+ * change times, and the part's batches) and the checksum still hold; otherwise it scans the part
+ * again and writes the file anew. The key does not name the ranks: which rank scanned a part does
+ * not change its records.
  */
 #ifndef ND_WORK_DIR_H
 #define ND_WORK_DIR_H
@@ -45,5 +45,9 @@ int nd_part_open(nd_part_file *f, const char *dir, size_t part, size_t parts, ui
                  size_t first_batch, size_t end_batch);
 int nd_part_get(void *file, void *bytes, size_t len);
 void nd_part_close(nd_part_file *f);
+
+/* Removes the part files of DIR of another cut than one into `parts` parts (left by a
+ * run of other inputs or options). */
+void nd_part_forget_other_cuts(const char *dir, size_t parts);
 
 #endif

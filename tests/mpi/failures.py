@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """neardup-mpi when things go wrong: a --tmpdir that fills up (a 256 KiB tmpfs, where one
 can be mounted) or does not exist stops the run with exit status 4 and a message naming
-the rank and the directory, and no output is written; a usage error and the index
-command are told once, with status 2; --help is printed once.
+the rank and the directory, and no output is written; a usage error, the index command
+and standard input on 2 ranks (rank 0 alone reads it: the ranks' listings differ) are
+told once, with status 2; --help is printed once.
 
 usage: failures.py NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
 scripts/eval has built it, else the demo)
@@ -60,9 +61,18 @@ def main():
         r = run(mpirun(2) + [neardup_mpi, "index", "create", "db"], tmp)
         check("the index command: status 2, told once", r.returncode == 2 and
               r.stderr.count("neardup index") == 1, failures, r.stderr)
+        for stdin_input, given in ((["-"], "one two three four five six\n"),
+                                   (["--files-from", "-"], docs + "\n")):
+            r = subprocess.run(mpi + stdin_input, cwd=tmp, capture_output=True, text=True,
+                               timeout=120, input=given)
+            check(f"{' '.join(stdin_input)} on 2 ranks: status 2, told once", r.returncode == 2
+                  and r.stderr.count("do not list the same documents") == 1, failures, r.stderr)
+        r = run(mpi + [docs, "--work-dir"], tmp)
+        check("--work-dir with no directory: status 2", r.returncode == 2 and
+              r.stderr.count("needs a directory") == 1, failures, r.stderr)
         r = run(mpi + ["--help"], tmp)
-        check("--help, once", r.returncode == 0 and r.stdout.count("Usage") == 1, failures,
-              r.stdout)
+        check("--help, once, with --work-dir", r.returncode == 0 and
+              r.stdout.count("neardup-mpi [--work-dir=DIR]") == 1, failures, r.stdout)
     if failures:
         sys.exit("failed: " + "; ".join(failures))
 

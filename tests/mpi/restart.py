@@ -2,13 +2,15 @@
 """neardup-mpi --work-dir: a run whose rank 0 is killed (SIGKILL) as verification starts
 stops, writes no output, and leaves each rank's scanned part; the rerun takes the parts
 as they are (the same files) and writes the bytes of an uninterrupted run. A damaged
-part is scanned again, with a warning; other options or a changed input make every part
-anew; parts of the same batches are taken whatever rank scanned them (another number of
+part is scanned again, with a warning; parts of another cut go; other options or a
+changed input (other bytes, its size and times kept) make every part anew; a compressed
+input is kept as a file is; parts of the same batches are taken whatever rank scanned them (another number of
 ranks cuts the same parts when they are one batch each, as here, or 64 MB each).
 
 usage: restart.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
 scripts/eval has built it, else the demo)
 """
+import gzip
 import json
 import os
 import shutil
@@ -54,6 +56,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "docs")
         shutil.copytree(docs, corpus)
+        # a compressed input too: spooled to a temporary file, it is kept by the key of
+        # its own file
+        with gzip.open(os.path.join(corpus, "zz.jsonl.gz"), "wt", encoding="utf-8") as f:
+            for i, name in enumerate(sorted(os.listdir(docs))[:3]):
+                path = os.path.join(docs, name)
+                if os.path.isfile(path):
+                    with open(path, encoding="utf-8") as d:
+                        f.write(json.dumps({"id": f"gz-{i}", "text": d.read()}) + "\n")
         mpi = mpirun(2) + [neardup_mpi, "--threads", "1"]
         one, kept, work = (os.path.join(tmp, d) for d in ("one", "kept", "work"))
         for d in (one, kept):
@@ -70,11 +80,15 @@ def main():
               failures)
         before = parts(work)
         check("the ranks kept their parts", len(before) >= 2, failures)
+        stale = os.path.join(work, "scan.3-of-999.part")
+        with open(stale, "wb") as f:
+            f.write(b"a part of another cut")
 
         again = run(mpi + ["--work-dir", work], kept, extra)
         check("the rerun succeeds", again.returncode == 0, failures)
         check("the rerun takes the parts as they are", parts(work) == before, failures)
         check("its outputs are those of one process", outputs(kept) == want, failures)
+        check("the parts of another cut are gone", not os.path.exists(stale), failures)
 
         name = sorted(before)[1]
         with open(os.path.join(work, name), "r+b") as f:
@@ -97,11 +111,18 @@ def main():
         check("with the outputs of those options", outputs(kept) == outputs(one), failures)
 
         before = parts(work)
-        first = min(os.path.join(d, n) for d, _, names in os.walk(corpus) for n in names)
-        os.utime(first, ns=(1, 1))
+        first = min(os.path.join(d, n) for d, _, names in os.walk(corpus) for n in names
+                    if n.endswith(".txt"))
+        times = os.stat(first)
+        with open(first, "r+b") as f:  # other words, the same size and times
+            text = f.read()
+            f.seek(0)
+            f.write(text[::-1])
+        os.utime(first, ns=(times.st_atime_ns, times.st_mtime_ns))
         changed = run(mpi + ["--work-dir", work, "--shingle", "4"], kept, extra)
         check("a changed input makes the parts anew", changed.returncode == 0 and
               all(parts(work)[n] != before[n] for n in before), failures)
+        run([neardup, "--shingle", "4"], one, extra)
 
         before = parts(work)
         three = run(mpirun(3) + [neardup_mpi, "--threads", "1", "--work-dir", work,
