@@ -10,13 +10,18 @@
 enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART };
 
 /* Waits, testing with test(): at once while the answer comes soon (a transfer moves on
- * with each test), then with a pause of 0.1 ms between tests. */
-static void wait_quietly(int (*test)(void *payload), void *payload)
+ * with each test), then with a pause of `pause` ns between tests. */
+static void wait_with_pauses(int (*test)(void *payload), void *payload, long pause)
 {
-    const struct timespec pause = {0, 100 * 1000};
+    const struct timespec between = {0, pause};
     for (long tests = 0; !test(payload); tests++)
         if (tests > 1000)
-            nanosleep(&pause, NULL);
+            nanosleep(&between, NULL);
+}
+
+static void wait_quietly(int (*test)(void *payload), void *payload)
+{
+    wait_with_pauses(test, payload, 100 * 1000);
 }
 
 static int request_done(void *request)
@@ -79,21 +84,26 @@ static int message_came(void *payload)
     return came;
 }
 
-uint64_t nd_message_take_part(void)
+void nd_message_ask_part(nd_part_ask *ask)
 {
-    uint64_t k = ND_NO_PART;
-    MPI_Request request;
-    MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_NEXT, MPI_COMM_WORLD, &request);
-    wait_for(&request);
-    MPI_Irecv(&k, 1, MPI_UINT64_T, 0, TAG_PART, MPI_COMM_WORLD, &request);
-    wait_for(&request);
-    return k;
+    ask->part = ND_NO_PART;
+    MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_NEXT, MPI_COMM_WORLD, &ask->sent);
+    MPI_Irecv(&ask->part, 1, MPI_UINT64_T, 0, TAG_PART, MPI_COMM_WORLD, &ask->answer);
+}
+
+uint64_t nd_message_asked_part(nd_part_ask *ask)
+{
+    wait_for(&ask->sent);
+    wait_for(&ask->answer);
+    return ask->part;
 }
 
 int nd_message_next_asker(void)
 {
+    /* the ranks ask for their next part ahead: a millisecond's wait delays no one, and
+     * rank 0's dealer, which shares a core with its scan, wakes less often */
     probe p = {MPI_ANY_SOURCE, TAG_NEXT, {0}};
-    wait_quietly(message_came, &p);
+    wait_with_pauses(message_came, &p, 1000 * 1000);
     MPI_Recv(NULL, 0, MPI_BYTE, p.status.MPI_SOURCE, TAG_NEXT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     return p.status.MPI_SOURCE;
 }

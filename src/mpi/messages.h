@@ -13,6 +13,8 @@
 
 #include "scan/scan_records.h"
 
+#include <mpi.h>
+
 /* Records to or from rank peer, as an nd_record_pipe's payload (the move functions
  * below). */
 typedef struct nd_message_pipe {
@@ -23,10 +25,17 @@ typedef struct nd_message_pipe {
 int nd_message_send(void *pipe, void *bytes, size_t len);
 int nd_message_receive(void *pipe, void *bytes, size_t len);
 
-/* No part left: what nd_message_take_part answers then. */
+/* No part left: what rank 0 answers then. */
 #define ND_NO_PART UINT64_MAX
-/* A rank other than 0 asks rank 0 for a part to scan: its number, or ND_NO_PART. */
-uint64_t nd_message_take_part(void);
+/* A rank other than 0 asks rank 0 for a part to scan (nd_message_ask_part), and takes
+ * the answer later (nd_message_asked_part: the part's number, or ND_NO_PART): it asks for
+ * the next while it scans one, so that it never waits for the answer. */
+typedef struct nd_part_ask {
+    MPI_Request sent, answer;
+    uint64_t part;
+} nd_part_ask;
+void nd_message_ask_part(nd_part_ask *ask);
+uint64_t nd_message_asked_part(nd_part_ask *ask);
 /* Rank 0 (a thread of its own) waits for a rank to ask for a part: that rank. */
 int nd_message_next_asker(void);
 /* Rank 0 gives rank `to` part k (ND_NO_PART: none is left). */

@@ -179,12 +179,10 @@ static size_t deal_part(nd_rank_run *m, int r)
     return k;
 }
 
-/* The next part this rank is to scan: dealt here on rank 0, else asked of rank 0. */
-static size_t take_part(nd_rank_run *m)
+/* The part rank 0 answered this rank's ask with (m->parts for none), now its own. */
+static size_t asked_part(nd_rank_run *m, nd_part_ask *ask)
 {
-    if (m->rank == 0)
-        return deal_part(m, 0);
-    const uint64_t k = nd_message_take_part();
+    const uint64_t k = nd_message_asked_part(ask);
     if (k >= m->parts) /* ND_NO_PART */
         return m->parts;
     m->owner[k] = m->rank;
@@ -205,12 +203,22 @@ static void *deal_parts(void *rank_run)
     return NULL;
 }
 
-/* The parts this rank is dealt, in ctx. */
+/* The parts this rank is dealt, in ctx: on rank 0 from its counter, else asked of rank
+ * 0, the next while one is scanned. */
 static int scan_own_parts(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, nd_scan_out *out)
 {
     int rc = 0;
-    for (size_t k = take_part(m); k < m->parts && rc == 0; k = take_part(m))
+    if (m->rank == 0) {
+        for (size_t k = deal_part(m, 0); k < m->parts && rc == 0; k = deal_part(m, 0))
+            rc = scan_one_part(ctx, c, m, k, out);
+        return rc;
+    }
+    nd_part_ask ask;
+    nd_message_ask_part(&ask);
+    for (size_t k = asked_part(m, &ask); k < m->parts && rc == 0; k = asked_part(m, &ask)) {
+        nd_message_ask_part(&ask);
         rc = scan_one_part(ctx, c, m, k, out);
+    }
     return rc;
 }
 
