@@ -60,32 +60,26 @@ static void sizes_of(const record_head *h, const nd_options *o, uint64_t size[ND
     size[ND_RECORD_TOKENS] = ok && h->has_tokens ? (uint64_t)h->n_tokens * sizeof(nd_token) : 0;
 }
 
+/* The fields a head carries as they are, both ways. */
+// clang-format off
+#define HEAD_FIELDS(X)                                                                             \
+    X(n_bytes) X(text_hash) X(raw_hash) X(grown_size) X(first_invalid)                             \
+    X(n_tokens) X(n_shingles) X(n_distinct) X(error) X(error_errno)                                \
+    X(charset) X(status) X(markup) X(charset_from) X(charset_confidence)                           \
+    X(has_profile) X(has_tokens) X(invalid_utf8)
+// clang-format on
+
 static record_head head_of(const nd_doc *d, const nd_options *o)
 {
     record_head h = {
-        .n_bytes = d->n_bytes,
-        .text_hash = d->text_hash,
-        .raw_hash = d->raw_hash,
-        .grown_size = d->grown_size,
-        .first_invalid = d->first_invalid,
-        .n_tokens = d->n_tokens,
-        .n_shingles = d->n_shingles,
-        .n_distinct = d->n_distinct,
-        .error = d->error,
-        .error_errno = d->error_errno,
         /* the scan names JSONL lines; the listing names the others, here as there */
         .id_len = d->kind == ND_DOC_JSONL_LINE ? string_len(d->id) : NO_STRING,
         .error_text_len = string_len(d->error_text),
         .charset_label_len = string_len(d->charset_label),
-        .charset = d->charset,
-        .status = (uint8_t)d->status,
-        .markup = d->markup,
-        .charset_from = d->charset_from,
-        .charset_confidence = d->charset_confidence,
-        .has_profile = d->has_profile,
-        .has_tokens = d->has_tokens,
-        .invalid_utf8 = d->invalid_utf8,
     };
+#define TO_HEAD(field) h.field = d->field;
+    HEAD_FIELDS(TO_HEAD)
+#undef TO_HEAD
     uint64_t size[ND_RECORD_BLOCKS];
     sizes_of(&h, o, size);
     h.size = size[ND_RECORD_HEADS];
@@ -340,24 +334,9 @@ static int take_head(nd_doc *d, const unsigned char **at)
     memcpy(&h, *at, sizeof(h));
     const unsigned char *strings = *at + sizeof(h);
     *at += h.size;
-    d->n_bytes = h.n_bytes;
-    d->text_hash = h.text_hash;
-    d->raw_hash = h.raw_hash;
-    d->grown_size = h.grown_size;
-    d->first_invalid = h.first_invalid;
-    d->n_tokens = h.n_tokens;
-    d->n_shingles = h.n_shingles;
-    d->n_distinct = h.n_distinct;
-    d->error = h.error;
-    d->error_errno = h.error_errno;
-    d->charset = h.charset;
-    d->status = (nd_doc_status)h.status;
-    d->markup = h.markup;
-    d->charset_from = h.charset_from;
-    d->charset_confidence = h.charset_confidence;
-    d->has_profile = h.has_profile;
-    d->has_tokens = h.has_tokens;
-    d->invalid_utf8 = h.invalid_utf8;
+#define FROM_HEAD(field) d->field = h.field;
+    HEAD_FIELDS(FROM_HEAD)
+#undef FROM_HEAD
     int rc = take_string(&strings, h.id_len, &d->id);
     if (rc == 0)
         rc = take_string(&strings, h.error_text_len, &d->error_text);
