@@ -26,9 +26,9 @@ typedef struct nd_rank_run {
     int failure;          /* why the run failed here (an ND_E* code), else 0 */
     int saved_stderr;     /* a rank other than 0: its stderr, while the command line is
                              parsed (rank 0 tells the command line's messages) */
-    /* what the run found, for -v */
+    /* what the run found, for --run-info */
     size_t parts_reused;  /* this rank's parts that came from --work-dir */
-    int told_keyless;     /* rank 0 said that the parts cannot be kept */
+    int told_keyless;     /* rank 0 said once that the parts cannot be kept */
     uint64_t first_bytes; /* rank 0: the records of the first round, from all ranks */
     uint64_t sets_bytes;  /* rank 0: the shingle sets asked for */
     uint64_t sets_docs;   /* rank 0: of how many documents */
