@@ -310,9 +310,10 @@ static void mark_docs(uint8_t *docs, size_t first, size_t end)
         docs[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-/* The scan on rank 0: the parts it deals itself (a thread deals the others' as they ask),
- * then the first round of every other rank's records, rank by rank, each in part order
- * (on the threads of one rank: the others are scanning). */
+/* The scan on rank 0: the parts it deals itself (on the threads of one rank: the others
+ * are scanning; a thread deals their parts as they ask), then the first round of every
+ * other rank's records, rank by rank, each in part order (on the node's threads: a rank
+ * sends once it has scanned all its parts, and none is left to deal). */
 static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload)
 {
     nd_rank_run *m = payload;
@@ -329,6 +330,7 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
         ;
     if (dealing)
         pthread_join(dealer, NULL);
+    ctx->threads = node_threads;
     for (int r = 0; r < m->ranks && rc == 0; r++) {
         nd_message_pipe from = {r, 0};
         uint64_t reused = 0;
@@ -349,7 +351,6 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
         }
         m->first_bytes += from.bytes;
     }
-    ctx->threads = node_threads;
     return rc;
 }
 
