@@ -19,6 +19,10 @@ static void wait_with_pauses(int (*test)(void *payload), void *payload, long pau
             nanosleep(&between, NULL);
 }
 
+/* The pause of a wait that may last a whole stage of rank 0's: each test wakes the rank,
+ * which then takes a little of a core the stage uses. */
+#define IDLE_PAUSE (1000 * 1000)
+
 static void wait_quietly(int (*test)(void *payload), void *payload)
 {
     wait_with_pauses(test, payload, 100 * 1000);
@@ -103,7 +107,7 @@ int nd_message_next_asker(void)
     /* the ranks ask for their next part ahead: a millisecond's wait delays no one, and
      * rank 0's dealer, which shares a core with its scan, wakes less often */
     probe p = {MPI_ANY_SOURCE, TAG_NEXT, {0}};
-    wait_with_pauses(message_came, &p, 1000 * 1000);
+    wait_with_pauses(message_came, &p, IDLE_PAUSE);
     MPI_Recv(NULL, 0, MPI_BYTE, p.status.MPI_SOURCE, TAG_NEXT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     return p.status.MPI_SOURCE;
 }
@@ -117,8 +121,10 @@ void nd_message_give_part(int to, uint64_t k)
 
 bool nd_message_next_request(uint8_t *docs, size_t len)
 {
+    /* a rank waits here while rank 0 runs every stage on every core of the node: a test
+     * each 0.1 ms would take a share of them */
     probe p = {0, MPI_ANY_TAG, {0}};
-    wait_quietly(message_came, &p);
+    wait_with_pauses(message_came, &p, IDLE_PAUSE);
     const bool done = p.status.MPI_TAG == TAG_DONE;
     MPI_Recv(done ? NULL : docs, done ? 0 : (int)len, MPI_BYTE, 0, p.status.MPI_TAG, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
@@ -137,5 +143,5 @@ void nd_message_all_done(void)
 {
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
-    wait_for(&request);
+    wait_with_pauses(request_done, &request, IDLE_PAUSE);
 }
