@@ -1,13 +1,16 @@
 /*
- * base.c: growing arrays, sorting, the clock, the messages of the error codes, reports.
+ * base.c: growing arrays, sorting, whole reads and writes, the clock, the messages of the
+ * error codes, reports.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, pread, pwrite */
 #include "common/base.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -23,6 +26,38 @@ int nd_grow(void **p, size_t *cap, size_t need, size_t elem)
         return ND_ENOMEM;
     *p = q;
     *cap = n;
+    return 0;
+}
+
+int nd_pwrite_all(int fd, uint64_t at, const void *bytes, size_t len)
+{
+    const unsigned char *p = bytes;
+    while (len > 0) {
+        const ssize_t put = pwrite(fd, p, len, (off_t)at);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0) {
+            errno = put < 0 ? errno : ENOSPC;
+            return -1;
+        }
+        p += put, len -= (size_t)put, at += (uint64_t)put;
+    }
+    return 0;
+}
+
+int nd_pread_all(int fd, uint64_t at, void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len > 0) {
+        const ssize_t got = pread(fd, p, len, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            errno = got < 0 ? errno : 0;
+            return -1;
+        }
+        p += got, len -= (size_t)got, at += (uint64_t)got;
+    }
     return 0;
 }
 

@@ -53,6 +53,12 @@ int nd_compare_hash_docs(const void *a, const void *b);
 void nd_vreport(nd_diag_fn fn, void *payload, nd_diag_level level, int code, const char *path,
                 int64_t offset, const char *fmt, va_list ap);
 
+/* Writes all len bytes at offset at of fd (pwrite, again after EINTR or a short write):
+ * 0, or -1 with errno set (ENOSPC for a write that wrote nothing). */
+int nd_pwrite_all(int fd, uint64_t at, const void *bytes, size_t len);
+/* Reads all len bytes at offset at of fd: 0, or -1 (errno 0 where the file ends first). */
+int nd_pread_all(int fd, uint64_t at, void *buf, size_t len);
+
 /* Seconds on a monotonic clock, for the stages' timings. */
 double nd_seconds_now(void);
 

@@ -121,16 +121,7 @@ void nd_spill_close(nd_spill *s)
 
 static int write_at(nd_spill *s, int fd, const void *data, size_t len, uint64_t offset)
 {
-    const unsigned char *p = data;
-    while (len > 0) {
-        const ssize_t put = pwrite(fd, p, len, (off_t)offset);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put <= 0)
-            return failed(s, put < 0 ? errno : ENOSPC);
-        p += put, len -= (size_t)put, offset += (uint64_t)put;
-    }
-    return 0;
+    return nd_pwrite_all(fd, offset, data, len) < 0 ? failed(s, errno) : 0;
 }
 
 int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset)

@@ -54,25 +54,10 @@ static int hold_to_limit(spool_sink *k)
     return ND_SINK_STOP;
 }
 
-static int write_all(int fd, uint64_t at, const unsigned char *bytes, size_t len)
-{
-    while (len > 0) {
-        const ssize_t put = pwrite(fd, bytes, len, (off_t)at);
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put < 0)
-            return ND_EIO;
-        bytes += put;
-        at += (uint64_t)put;
-        len -= (size_t)put;
-    }
-    return 0;
-}
-
 static int spool_bytes(const unsigned char *bytes, size_t len, void *payload)
 {
     spool_sink *k = payload;
-    if (write_all(k->spool->fd, k->spool->base + k->spool->size, bytes, len) < 0) {
+    if (nd_pwrite_all(k->spool->fd, k->spool->base + k->spool->size, bytes, len) < 0) {
         k->spool->write_failed = true;
         return ND_EIO;
     }

@@ -40,12 +40,18 @@ static void wait_for(MPI_Request *request)
     wait_quietly(request_done, request);
 }
 
+/* Sends len bytes to rank `to` with tag, and waits until they are gone. */
+static void send_tagged(const void *bytes, size_t len, int to, int tag)
+{
+    MPI_Request request;
+    MPI_Isend(bytes, (int)len, MPI_BYTE, to, tag, MPI_COMM_WORLD, &request);
+    wait_for(&request);
+}
+
 int nd_message_send(void *pipe, void *bytes, size_t len)
 {
     nd_message_pipe *p = pipe;
-    MPI_Request request;
-    MPI_Isend(bytes, (int)len, MPI_BYTE, p->peer, TAG_RECORDS, MPI_COMM_WORLD, &request);
-    wait_for(&request);
+    send_tagged(bytes, len, p->peer, TAG_RECORDS);
     p->bytes += len;
     return 0;
 }
@@ -62,16 +68,12 @@ int nd_message_receive(void *pipe, void *bytes, size_t len)
 
 void nd_message_request(int to, const uint8_t *docs, size_t len)
 {
-    MPI_Request request;
-    MPI_Isend(docs, (int)len, MPI_BYTE, to, TAG_REQUEST, MPI_COMM_WORLD, &request);
-    wait_for(&request);
+    send_tagged(docs, len, to, TAG_REQUEST);
 }
 
 void nd_message_done(int to)
 {
-    MPI_Request request;
-    MPI_Isend(NULL, 0, MPI_BYTE, to, TAG_DONE, MPI_COMM_WORLD, &request);
-    wait_for(&request);
+    send_tagged(NULL, 0, to, TAG_DONE);
 }
 
 /* A message awaited from source (or any), of tag (or any). */
@@ -92,7 +94,8 @@ void nd_message_ask_part(nd_part_ask *ask)
 {
     ask->part = ND_NO_PART;
     MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_NEXT, MPI_COMM_WORLD, &ask->sent);
-    MPI_Irecv(&ask->part, 1, MPI_UINT64_T, 0, TAG_PART, MPI_COMM_WORLD, &ask->answer);
+    MPI_Irecv(&ask->part, (int)sizeof(ask->part), MPI_BYTE, 0, TAG_PART, MPI_COMM_WORLD,
+              &ask->answer);
 }
 
 uint64_t nd_message_asked_part(nd_part_ask *ask)
@@ -114,9 +117,7 @@ int nd_message_next_asker(void)
 
 void nd_message_give_part(int to, uint64_t k)
 {
-    MPI_Request request;
-    MPI_Isend(&k, 1, MPI_UINT64_T, to, TAG_PART, MPI_COMM_WORLD, &request);
-    wait_for(&request);
+    send_tagged(&k, sizeof(k), to, TAG_PART);
 }
 
 bool nd_message_next_request(uint8_t *docs, size_t len)

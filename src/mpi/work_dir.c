@@ -97,28 +97,6 @@ static char *part_path(const char *dir, size_t part, size_t parts, const char *s
     return path;
 }
 
-static int read_exactly(int fd, void *buf, size_t len)
-{
-    for (size_t at = 0; at < len;) {
-        const ssize_t n = read(fd, (char *)buf + at, len - at);
-        if (n == 0 || (n < 0 && errno != EINTR))
-            return -1;
-        at += n > 0 ? (size_t)n : 0;
-    }
-    return 0;
-}
-
-static int write_exactly(int fd, const void *buf, size_t len)
-{
-    for (size_t at = 0; at < len;) {
-        const ssize_t n = write(fd, (const char *)buf + at, len - at);
-        if (n < 0 && errno != EINTR)
-            return -1;
-        at += n > 0 ? (size_t)n : 0;
-    }
-    return 0;
-}
-
 static int sync_dir(const char *path)
 {
     char *dir = strdup(path);
@@ -147,7 +125,7 @@ int nd_part_create(nd_part_file *f, const char *dir, size_t part, size_t parts)
     XXH3_64bits_reset(f->hash);
     const part_head blank = {.key = 0};
     f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (f->fd < 0 || write_exactly(f->fd, &blank, sizeof(blank)) < 0) {
+    if (f->fd < 0 || nd_pwrite_all(f->fd, 0, &blank, sizeof(blank)) < 0) {
         const int saved = errno;
         nd_part_abandon(f);
         errno = saved;
@@ -160,8 +138,9 @@ int nd_part_put(void *file, void *bytes, size_t len)
 {
     nd_part_file *f = file;
     XXH3_64bits_update(f->hash, bytes, len);
+    const int rc = nd_pwrite_all(f->fd, sizeof(part_head) + f->len, bytes, len);
     f->len += len;
-    return write_exactly(f->fd, bytes, len) < 0 ? ND_EIO : 0;
+    return rc < 0 ? ND_EIO : 0;
 }
 
 int nd_part_commit(nd_part_file *f, uint64_t key, size_t first_batch, size_t end_batch)
@@ -169,8 +148,8 @@ int nd_part_commit(nd_part_file *f, uint64_t key, size_t first_batch, size_t end
     part_head h = {.key = key, .first_batch = first_batch, .end_batch = end_batch, .len = f->len};
     memcpy(h.magic, PART_MAGIC, 8);
     h.checksum = XXH3_64bits_digest(f->hash);
-    const bool ok = pwrite(f->fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && fsync(f->fd) == 0 &&
-                    close(f->fd) == 0;
+    const bool ok =
+        nd_pwrite_all(f->fd, 0, &h, sizeof(h)) == 0 && fsync(f->fd) == 0 && close(f->fd) == 0;
     f->fd = -1;
     if (!ok || rename(f->tmp_path, f->path) != 0 || sync_dir(f->path) != 0) {
         const int saved = errno;
@@ -199,16 +178,16 @@ static bool body_is_whole(nd_part_file *f, const part_head *h)
     unsigned char *buf = malloc(ND_RECORD_PIECE);
     bool ok = buf != NULL;
     XXH3_64bits_reset(f->hash);
-    for (uint64_t left = h->len; left > 0 && ok;) {
-        const size_t n = left < ND_RECORD_PIECE ? (size_t)left : ND_RECORD_PIECE;
-        ok = read_exactly(f->fd, buf, n) == 0;
+    for (uint64_t at = 0; at < h->len && ok;) {
+        const size_t n = h->len - at < ND_RECORD_PIECE ? (size_t)(h->len - at) : ND_RECORD_PIECE;
+        ok = nd_pread_all(f->fd, sizeof(*h) + at, buf, n) == 0;
         XXH3_64bits_update(f->hash, buf, n);
-        left -= n;
+        at += n;
     }
     free(buf);
     char extra;
-    return ok && read(f->fd, &extra, 1) == 0 && XXH3_64bits_digest(f->hash) == h->checksum &&
-           lseek(f->fd, sizeof(*h), SEEK_SET) == (off_t)sizeof(*h);
+    return ok && pread(f->fd, &extra, 1, (off_t)(sizeof(*h) + h->len)) == 0 &&
+           XXH3_64bits_digest(f->hash) == h->checksum;
 }
 
 int nd_part_open(nd_part_file *f, const char *dir, size_t part, size_t parts, uint64_t key,
@@ -223,7 +202,7 @@ int nd_part_open(nd_part_file *f, const char *dir, size_t part, size_t parts, ui
     }
     f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
     part_head h;
-    int rc = f->fd >= 0 && read_exactly(f->fd, &h, sizeof(h)) == 0 ? 0 : ND_EINVAL;
+    int rc = f->fd >= 0 && nd_pread_all(f->fd, 0, &h, sizeof(h)) == 0 ? 0 : ND_EINVAL;
     if (rc == 0 && (memcmp(h.magic, PART_MAGIC, 8) || h.key != key ||
                     h.first_batch != first_batch || h.end_batch != end_batch))
         rc = ND_EINVAL;
@@ -236,8 +215,10 @@ int nd_part_open(nd_part_file *f, const char *dir, size_t part, size_t parts, ui
 
 int nd_part_get(void *file, void *bytes, size_t len)
 {
-    nd_part_file *f = file;
-    return read_exactly(f->fd, bytes, len) < 0 ? ND_EFORMAT : 0;
+    nd_part_file *f = file; /* len: the body read so far */
+    const int rc = nd_pread_all(f->fd, sizeof(part_head) + f->len, bytes, len);
+    f->len += len;
+    return rc < 0 ? ND_EFORMAT : 0;
 }
 
 void nd_part_close(nd_part_file *f)

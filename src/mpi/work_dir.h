@@ -26,7 +26,7 @@ typedef struct nd_part_file {
     int fd;
     char *path, *tmp_path; /* tmp_path: while it is written */
     struct XXH3_state_s *hash;
-    uint64_t len;
+    uint64_t len; /* of the records written, or read */
 } nd_part_file;
 
 /* Starts the part's file, under a temporary name: the records go in with
