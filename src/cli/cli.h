@@ -27,6 +27,9 @@ typedef struct cli_engine {
     int (*run)(nd_corpus *c, nd_result **out, void *payload);
     void *payload;
     bool quiet; /* the listing's messages and the summary are another process's to tell */
+    /* Checks the inputs before anything is read (NULL: none): ND_EINVAL, told, refuses
+     * them with a usage error. */
+    int (*check_inputs)(const char *const *inputs, size_t n, void *payload);
 } cli_engine;
 
 typedef struct cli_config {

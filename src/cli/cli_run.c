@@ -409,6 +409,8 @@ int cli_run(const nd_options *opts, const cli_config *cfg)
     /* before anything is read: no output may be an input, or another output */
     if (rc == 0)
         rc = cli_check_paths(names, n_outs, inputs, n_inputs, cfg->files_from);
+    if (rc == 0 && engine && engine->check_inputs)
+        rc = engine->check_inputs(inputs, n_inputs, engine->payload);
     if (rc == ND_EINVAL) {
         free(inputs);
         free_list(listed, n_listed);

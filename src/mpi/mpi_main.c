@@ -4,7 +4,7 @@
  * rank 0 tells its messages and writes the outputs. A rank that fails stops the job.
  * See docs/ARCHITECTURE.md, "On many machines".
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli/cli.h"
 #include "mpi/messages.h"
 #include "mpi/ranks.h"
@@ -43,6 +43,31 @@ static int take_work_dir(int argc, char **argv, const char **dir)
         exit(ND_EXIT_USAGE);
     }
     return kept;
+}
+
+/* Refuses a --work-dir inside a folder given as input: the next run would read its part
+ * files as documents. (Rank 0 says so: every rank refuses alike.) */
+static int check_work_dir(const char *const *inputs, size_t n, void *rank_run)
+{
+    const nd_rank_run *m = rank_run;
+    char *work = m->work_dir ? realpath(m->work_dir, NULL) : NULL;
+    int rc = 0;
+    for (size_t i = 0; work && i < n && rc == 0; i++) {
+        char *in = realpath(inputs[i], NULL);
+        struct stat st;
+        const size_t len = in ? strlen(in) : 0;
+        if (in && stat(in, &st) == 0 && S_ISDIR(st.st_mode) && !strncmp(work, in, len) &&
+            (work[len] == '/' || work[len] == '\0' || len == 1))
+            rc = ND_EINVAL;
+        if (rc < 0 && m->rank == 0)
+            fprintf(stderr,
+                    "neardup-mpi: --work-dir %s is inside the input %s: its part files would be "
+                    "read as documents\n",
+                    m->work_dir, inputs[i]);
+        free(in);
+    }
+    free(work);
+    return rc;
 }
 
 /* A rank that leaves by exit() (a usage error, --help: every rank alike) ends MPI. */
@@ -91,7 +116,7 @@ int main(int argc, char **argv)
                    "  --threads=N     threads of each rank (default: its share of its node)\n"
                    "The other options are neardup's:\n\n");
     argc = take_work_dir(argc, argv, &m.work_dir);
-    const cli_engine engine = {nd_rank_run_corpus, &m, m.rank > 0};
+    const cli_engine engine = {nd_rank_run_corpus, &m, m.rank > 0, check_work_dir};
     const int status = cli_main(argc, argv, &engine);
     if (m.failure) { /* the others wait for records, or for rank 0: the job stops */
         fprintf(stderr, "neardup-mpi: rank %d of %d stopped the run: %s\n", m.rank, m.ranks,

@@ -3,12 +3,14 @@
 can be mounted) or does not exist stops the run with exit status 4 and a message naming
 the rank and the directory, and no output is written; a usage error, the index command
 and standard input on 2 ranks (rank 0 alone reads it: the ranks' listings differ) are
-told once, with status 2; --help is printed once.
+told once, with status 2, and so is a --work-dir inside an input folder (the next run
+would read its part files as documents); --help is printed once.
 
 usage: failures.py NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
 scripts/eval has built it, else the demo)
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,6 +72,13 @@ def main():
         r = run(mpi + [docs, "--work-dir"], tmp)
         check("--work-dir with no directory: status 2", r.returncode == 2 and
               r.stderr.count("needs a directory") == 1, failures, r.stderr)
+        inputs = os.path.join(tmp, "inputs")
+        shutil.copytree(docs, inputs)
+        r = run(mpi + ["--work-dir", os.path.join(inputs, "parts"), inputs], tmp)
+        kept = [n for _, _, names in os.walk(os.path.join(inputs, "parts")) for n in names]
+        check("--work-dir inside an input: status 2, told once, no part written",
+              r.returncode == 2 and r.stderr.count("is inside the input") == 1 and not kept,
+              failures, r.stderr)
         r = run(mpi + ["--help"], tmp)
         check("--help, once, with --work-dir", r.returncode == 0 and
               r.stdout.count("neardup-mpi [--work-dir=DIR]") == 1, failures, r.stdout)
