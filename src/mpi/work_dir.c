@@ -116,7 +116,11 @@ int nd_part_create(nd_part_file *f, const char *dir, size_t part, size_t parts)
 {
     *f = (nd_part_file){.fd = -1};
     f->path = part_path(dir, part, parts, "");
-    f->tmp_path = part_path(dir, part, parts, ".tmp");
+    /* a name of this process's: two jobs may keep the same part at once (the last
+     * rename wins, and both files are whole) */
+    char tmp[32];
+    snprintf(tmp, sizeof(tmp), ".%ld.tmp", (long)getpid());
+    f->tmp_path = part_path(dir, part, parts, tmp);
     f->hash = XXH3_createState();
     if (!f->path || !f->tmp_path || !f->hash) {
         nd_part_abandon(f);

@@ -135,6 +135,31 @@ def main():
         check("and take the parts of the same batches as they are, whoever scanned them",
               ranks["parts_from_work_dir"] == (ranks["parts"] if same_cut else 0) and
               (same_cut or len(set(parts(work)) - set(before)) == ranks["parts"]), failures)
+        # two jobs at once on one --work-dir: each keeps its parts under a name of its own
+        # until it renames them, so both end well, and a third run takes every part
+        shared = os.path.join(tmp, "shared")
+        jobs, dirs = [], []
+        for j in range(2):
+            out = os.path.join(tmp, f"job{j}")
+            os.mkdir(out)
+            dirs.append(out)
+            args = [a for o in OUTPUTS for a in (o, "out" + o)]
+            jobs.append(subprocess.Popen(mpi + ["-q", "--work-dir", shared] + args + extra,
+                                         cwd=out, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE))
+        ends = [job.wait(timeout=300) for job in jobs]
+        run([neardup, "--shingle", "4"], one, extra)  # (the corpus changed above)
+        run([neardup], one, extra)
+        want = outputs(one)
+        check("two jobs at once on one --work-dir both succeed, with neardup's outputs",
+              ends == [0, 0] and all(outputs(d) == want for d in dirs), failures)
+        third = run(mpi + ["--work-dir", shared, "--run-info", "info.json"], kept, extra)
+        with open(os.path.join(kept, "info.json"), encoding="utf-8") as f:
+            ranks = json.load(f)["ranks"]
+        check("and a third run takes every part they kept", third.returncode == 0 and
+              ranks["parts_from_work_dir"] == ranks["parts"] and outputs(kept) == want, failures)
+        check("no temporary part is left", not [n for n in os.listdir(shared)
+                                                 if n.endswith(".tmp")], failures)
     if failures:
         sys.exit("failed: " + "; ".join(failures))
 
