@@ -131,8 +131,10 @@ int nd_spill_reserve(nd_spill *s, size_t len, uint64_t *offset)
     if (s->fd[lane] < 0 && (s->fd[lane] = nd_temp_file(s->dir)) < 0)
         failed(s, errno);
     const int fd = s->fd[lane];
-    const uint64_t at = s->end[lane];
-    s->end[lane] += len; /* reserved: written outside the lock */
+    /* 8-byte aligned, so that records read through a mapping are aligned whatever was
+     * reserved before them */
+    const uint64_t at = (s->end[lane] + 7) & ~(uint64_t)7;
+    s->end[lane] = at + len; /* reserved: written outside the lock */
     pthread_mutex_unlock(&s->lock);
     *offset = (uint64_t)lane << LANE_SHIFT | at;
     return fd < 0 ? ND_EIO : 0;
