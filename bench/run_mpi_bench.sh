@@ -10,7 +10,7 @@
 # Each corpus twice: documents only (--pairs), and with passages (--passages). R rounds
 # (default 5) of one run of each command, interleaved so that the shared machine's slow
 # moments fall on all of them; prints the medians (seconds), the ratios, and the bytes
-# rank 0 received per document in each round (--run-info "ranks") as Markdown tables.
+# each exchange sent per document (--run-info "ranks") as Markdown tables.
 set -eu
 cd "$(dirname "$0")/.."
 runs=5
@@ -81,12 +81,13 @@ import json, sys
 info = json.load(open(sys.argv[1]))
 r, docs = info["ranks"], info["counts"]["documents"]
 per = r["bytes_per_document"]
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {docs:,} | {per['scan']:,.0f} | {per['shingle_sets']:,.0f} "
-      f"({r['shingle_sets_sent']:,} documents) | {info['counts']['bytes'] / docs:,.0f} |")
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {docs:,} | {per['scan']:,.0f} | {per['bands']:,.0f} | "
+      f"{per['candidates']:,.1f} | {per['shingle_sets']:,.0f} ({r['shingle_sets_sent']:,} documents) | "
+      f"{info['counts']['bytes'] / docs:,.0f} |")
 PY
     done
 done
-printf '\nBytes rank 0 received of rank 1, per document of the corpus (2 ranks):\n\n'
-printf '| corpus | outputs | documents | first round (heads, signatures; with passages all records) | shingle sets asked for | input bytes per document |\n'
-printf '|---|---|---|---|---|---|\n'
+printf '\nBytes sent per document of the corpus (2 ranks): to rank 0 but the band records, which go both ways:\n\n'
+printf '| corpus | outputs | documents | first round (heads; with passages all records) | band records | candidates | signatures and shingle sets asked for | input bytes per document |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
 cat "$dir/bytes.md"

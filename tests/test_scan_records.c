@@ -106,7 +106,8 @@ typedef struct remote_part {
 } remote_part;
 
 /* The run in parts: the first third scanned where the run reads it, the others by remote
- * parts whose records come as neardup-mpi's do (the heads and signatures first, but with
+ * parts whose records come as neardup-mpi's do (the heads first, with the signatures, of
+ * which the band records are made here, where neardup-mpi's ranks make their own; with
  * passages of words all of them; later the sets asked for). */
 typedef struct parts_run {
     const char *inputs[2];
@@ -134,7 +135,9 @@ static int scan_remote_part(nd_run_ctx *ctx, nd_corpus *c, const parts_run *run,
                             nd_scan_out *out)
 {
     const bool all = c->opts.passages && c->opts.shingle_unit == ND_UNIT_WORD;
-    const nd_record_choice choice = {all ? ND_RECORD_ALL : ND_RECORD_FIRST, NULL};
+    /* the signatures too: the band records are made here */
+    const unsigned first = ND_RECORD_FIRST | ND_RECORD_BLOCK(ND_RECORD_SIGS);
+    const nd_record_choice choice = {all ? ND_RECORD_ALL : first, NULL};
     memory_pipe m = {0};
     const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
     nd_corpus *theirs = p->corpus = corpus_of(&c->opts, run->inputs);
@@ -235,7 +238,7 @@ static void run(const nd_options *o, const char *dir, bool in_parts, outputs *ou
     cr_assert_eq(nd_corpus_add_path(c, path), 0);
     nd_result *r;
     parts_run parts = {.inputs = {SEEDS_DIR, path}};
-    const nd_run_hooks hooks = {scan_in_parts, send_sets, &parts};
+    const nd_run_hooks hooks = {.scan = scan_in_parts, .need_sets = send_sets, .payload = &parts};
     const int rc = in_parts ? nd_corpus_run_with(c, &hooks, &r) : nd_corpus_run(c, &r);
     cr_assert_eq(rc, 0);
     if (in_parts)

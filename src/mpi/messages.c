@@ -7,7 +7,7 @@
 #include <mpi.h>
 #include <time.h>
 
-enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART };
+enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART, TAG_LSH, TAG_BANDS };
 
 /* Waits, testing with test(): at once while the answer comes soon (a transfer moves on
  * with each test), then with a pause of `pause` ns between tests. */
@@ -66,14 +66,11 @@ int nd_message_receive(void *pipe, void *bytes, size_t len)
     return 0;
 }
 
-void nd_message_request(int to, const uint8_t *docs, size_t len)
-{
-    send_tagged(docs, len, to, TAG_REQUEST);
-}
+static const int request_tags[] = {TAG_REQUEST, TAG_LSH, TAG_DONE};
 
-void nd_message_done(int to)
+void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len)
 {
-    send_tagged(NULL, 0, to, TAG_DONE);
+    send_tagged(docs, what == ND_REQUEST_DONE ? 0 : len, to, request_tags[what]);
 }
 
 /* A message awaited from source (or any), of tag (or any). */
@@ -120,16 +117,51 @@ void nd_message_give_part(int to, uint64_t k)
     send_tagged(&k, sizeof(k), to, TAG_PART);
 }
 
-bool nd_message_next_request(uint8_t *docs, size_t len)
+nd_request nd_message_next_request(uint8_t *docs, size_t len)
 {
     /* a rank waits here while rank 0 runs every stage on every core of the node: a test
      * each 0.1 ms would take a share of them */
     probe p = {0, MPI_ANY_TAG, {0}};
     wait_with_pauses(message_came, &p, IDLE_PAUSE);
-    const bool done = p.status.MPI_TAG == TAG_DONE;
+    const nd_request what = p.status.MPI_TAG == TAG_LSH    ? ND_REQUEST_LSH
+                            : p.status.MPI_TAG == TAG_DONE ? ND_REQUEST_DONE
+                                                           : ND_REQUEST_SETS;
+    const bool done = what == ND_REQUEST_DONE;
     MPI_Recv(done ? NULL : docs, done ? 0 : (int)len, MPI_BYTE, 0, p.status.MPI_TAG, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
-    return !done;
+    return what;
+}
+
+void nd_message_post_bands(int to, const void *bytes, size_t len, MPI_Request *sent)
+{
+    MPI_Isend(bytes, (int)len, MPI_BYTE, to, TAG_BANDS, MPI_COMM_WORLD, sent);
+}
+
+bool nd_message_sent(MPI_Request *sent)
+{
+    return request_done(sent);
+}
+
+bool nd_message_bands_came(int *from, size_t *len)
+{
+    probe p = {MPI_ANY_SOURCE, TAG_BANDS, {0}};
+    if (!message_came(&p))
+        return false;
+    int count = 0;
+    MPI_Get_count(&p.status, MPI_BYTE, &count);
+    *from = p.status.MPI_SOURCE;
+    *len = (size_t)count;
+    return true;
+}
+
+void nd_message_take_bands(int from, void *bytes, size_t len)
+{
+    MPI_Recv(bytes, (int)len, MPI_BYTE, from, TAG_BANDS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+void nd_message_wait_until(int (*test)(void *payload), void *payload)
+{
+    wait_quietly(test, payload);
 }
 
 bool nd_message_all_agree(uint64_t value)

@@ -2,9 +2,11 @@
  * messages.h: what neardup-mpi's ranks say to one another, as MPI messages.
  *
  * A rank asks rank 0 for a part to scan (TAG_NEXT) and is given one, or none
- * (TAG_PART); it sends rank 0 its records, a piece a message (TAG_RECORDS); rank 0 asks
- * a rank for the shingle sets of some of its documents (TAG_REQUEST, a bitmap of them)
- * and, when the run is over, tells it so (TAG_DONE). Every wait leaves the core to others
+ * (TAG_PART); it sends rank 0 its records, a piece a message (TAG_RECORDS); rank 0 tells
+ * the ranks to exchange their band records (TAG_LSH, a bitmap of their documents that
+ * are copies), which they send one another by hash (TAG_BANDS); it asks a rank for the
+ * shingle sets of some of its documents (TAG_REQUEST, a bitmap of them) and, when the
+ * run is over, tells it so (TAG_DONE). Every wait leaves the core to others
  * once it has lasted: a rank waits for another for as long as a scan takes, and several
  * ranks may share a node's cores.
  */
@@ -41,13 +43,24 @@ int nd_message_next_asker(void);
 /* Rank 0 gives rank `to` part k (ND_NO_PART: none is left). */
 void nd_message_give_part(int to, uint64_t k);
 
-/* Rank 0 asks rank `to` for the sets of the documents a bitmap of len bytes names. */
-void nd_message_request(int to, const uint8_t *docs, size_t len);
-/* Rank 0 tells rank `to` that nothing more will be asked. */
-void nd_message_done(int to);
-/* A rank waits for what rank 0 says next: true and docs[0..len) filled for a request,
- * false when it is done. */
-bool nd_message_next_request(uint8_t *docs, size_t len);
+/* What rank 0 asks of a rank once the scan is over, with a bitmap of its documents: the
+ * sets of those it names, or its part of LSH (the bitmap names the copies); or nothing
+ * more. */
+typedef enum nd_request { ND_REQUEST_SETS, ND_REQUEST_LSH, ND_REQUEST_DONE } nd_request;
+/* Rank 0 asks rank `to` (docs: a bitmap of len bytes; none for ND_REQUEST_DONE). */
+void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len);
+/* A rank waits for what rank 0 asks next (docs[0..len) gets its bitmap). */
+nd_request nd_message_next_request(uint8_t *docs, size_t len);
+
+/* Band records from rank to rank, a piece a message; an empty one is a rank's last. A
+ * piece is sent without waiting (the request tells when its bytes may be reused); one
+ * that came is taken after its sender and length are known. */
+void nd_message_post_bands(int to, const void *bytes, size_t len, MPI_Request *sent);
+bool nd_message_sent(MPI_Request *sent);
+bool nd_message_bands_came(int *from, size_t *len);
+void nd_message_take_bands(int from, void *bytes, size_t len);
+/* Calls test until it returns nonzero, at once at first, then with short pauses. */
+void nd_message_wait_until(int (*test)(void *payload), void *payload);
 
 /* Whether every rank has the same value (each rank calls it with its own). */
 bool nd_message_all_agree(uint64_t value);

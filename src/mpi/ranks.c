@@ -5,6 +5,7 @@
 #include "mpi/ranks.h"
 
 #include "cli/cli.h"
+#include "mpi/band_exchange.h"
 #include "common/threads.h"
 #include "mpi/messages.h"
 #include "mpi/work_dir.h"
@@ -223,7 +224,8 @@ static int scan_own_parts(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, nd_scan
 }
 
 /* What goes to rank 0 first: all the records with passages of words (the passages read
- * every document's words), else what the stages up to LSH read. */
+ * every document's words), else the heads (each rank holds its documents' band records).
+ */
 static unsigned first_round(const nd_corpus *c)
 {
     const bool words = c->opts.passages && c->opts.shingle_unit == ND_UNIT_WORD;
@@ -248,6 +250,33 @@ static bool names_any(const uint8_t *docs, size_t len)
     return false;
 }
 
+/* The bits of rank r's documents in all (a bitmap of every document) into packed, its
+ * parts' one after another; returns whether any is set. */
+static bool gather_bits(const nd_corpus *c, const nd_rank_run *m, int r, const uint8_t *all,
+                        uint8_t *packed)
+{
+    uint8_t *at = packed;
+    for (size_t k = next_part_of(m, r, 0); k < m->parts; k = next_part_of(m, r, k + 1)) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        memcpy(at, all + first / 8, bitmap_bytes(c, m, k));
+        at += bitmap_bytes(c, m, k);
+    }
+    return names_any(packed, (size_t)(at - packed));
+}
+
+/* The other way: the bits of rank r's documents from packed into all. */
+static void scatter_bits(const nd_corpus *c, const nd_rank_run *m, int r, const uint8_t *packed,
+                         uint8_t *all)
+{
+    for (size_t k = next_part_of(m, r, 0); k < m->parts; k = next_part_of(m, r, k + 1)) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        memcpy(all + first / 8, packed, bitmap_bytes(c, m, k));
+        packed += bitmap_bytes(c, m, k);
+    }
+}
+
 /* Sends rank 0 the records choice names of each of this rank's parts (choice->docs: the
  * bitmap of all, each part's own documents' one after the other); a part of whose
  * documents none is asked for is passed over, as rank 0 knows. */
@@ -269,6 +298,86 @@ static int send_parts(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
     return rc;
 }
 
+/* ---------------------------------------------------------------- LSH on every rank */
+
+/* LSH's bands and rows, as rank 0's run makes them of the options. */
+static void lsh_shape(const nd_options *o, int *bands, int *rows)
+{
+    *bands = o->bands;
+    *rows = o->rows;
+    if (!o->bands)
+        nd_lsh_params(o->threshold, o->num_perm, bands, rows);
+}
+
+/* Every rank at once: its band records (scan's; but those of copies) to the ranks that own
+ * their hashes, and the candidates of the buckets this one owns. */
+static int find_candidates(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m,
+                           const nd_scan_out *scan, const uint8_t *copies, nd_candidates *out)
+{
+    nd_scan_out owned;
+    int rc = nd_exchange_bands(ctx, scan, copies, m->rank, m->ranks, &owned, &m->bands_bytes);
+    if (rc == 0)
+        rc = nd_lsh_buckets(ctx, c, &owned, out);
+    nd_scan_out_free(&owned);
+    return rc;
+}
+
+/* What a rank's candidates are told with: how many, the sorted runs they spilled, and the
+ * bytes of band records the rank sent. */
+typedef struct candidates_head {
+    uint64_t n, spilled_runs, bands_bytes;
+} candidates_head;
+
+static int send_candidates(const nd_candidates *cand, uint64_t bands_bytes)
+{
+    nd_message_pipe to = {0, 0};
+    candidates_head head = {cand->n, cand->spilled_runs, bands_bytes};
+    int rc = nd_message_send(&to, &head, sizeof(head));
+    unsigned char *keys = (unsigned char *)cand->keys;
+    const size_t bytes = cand->n * sizeof(*cand->keys);
+    for (size_t at = 0; at < bytes && rc == 0; at += ND_RECORD_PIECE)
+        rc = nd_message_send(&to, keys + at,
+                             bytes - at < ND_RECORD_PIECE ? bytes - at : ND_RECORD_PIECE);
+    return rc;
+}
+
+static int receive_candidates(nd_rank_run *m, int r, nd_candidates *cand)
+{
+    nd_message_pipe from = {r, 0};
+    candidates_head head;
+    int rc = nd_message_receive(&from, &head, sizeof(head));
+    const size_t bytes = rc == 0 ? (size_t)head.n * sizeof(*cand->keys) : 0;
+    unsigned char *keys = rc == 0 ? malloc(bytes + 1) : NULL;
+    if (rc == 0 && !keys)
+        rc = ND_ENOMEM;
+    for (size_t at = 0; at < bytes && rc == 0; at += ND_RECORD_PIECE)
+        rc = nd_message_receive(&from, keys + at,
+                                bytes - at < ND_RECORD_PIECE ? bytes - at : ND_RECORD_PIECE);
+    *cand = (nd_candidates){(nd_pair_key *)(void *)keys, rc == 0 ? head.n : 0,
+                            rc == 0 ? head.spilled_runs : 0};
+    m->bands_bytes += rc == 0 ? head.bands_bytes : 0;
+    m->candidates_bytes += from.bytes;
+    return rc;
+}
+
+/* A rank other than 0 asked for its part of LSH (packed_copies: which of its documents
+ * are copies, its parts' one after another): its candidates go to rank 0. */
+static int rank_lsh(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m, const nd_scan_out *scan,
+                    const uint8_t *packed_copies)
+{
+    uint8_t *copies = calloc(c->n_docs / 8 + 1, 1);
+    if (!copies)
+        return ND_ENOMEM;
+    scatter_bits(c, m, m->rank, packed_copies, copies);
+    nd_candidates cand = {NULL, 0, 0};
+    int rc = find_candidates(ctx, c, m, scan, copies, &cand);
+    free(copies);
+    if (rc == 0)
+        rc = send_candidates(&cand, m->bands_bytes);
+    free(cand.keys);
+    return rc;
+}
+
 /* A rank other than 0: scans its parts, sends rank 0 the first round of their records,
  * then the shingle sets rank 0 asks for, until it is done. */
 static int serve_parts(nd_corpus *c, nd_rank_run *m)
@@ -277,8 +386,9 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
     nd_scan_out scan = {0};
     nd_message_pipe to_rank0 = {0, 0};
     const nd_record_pipe out = {nd_message_send, &to_rank0};
-    /* no bands: rank 0 makes the band records from the signatures */
-    int rc = nd_run_ctx_open(&ctx, &c->opts, 0, 0, c->diag, c->diag_payload);
+    int bands, rows;
+    lsh_shape(&c->opts, &bands, &rows);
+    int rc = nd_run_ctx_open(&ctx, &c->opts, bands, rows, c->diag, c->diag_payload);
     if (rc < 0)
         return rc;
     rc = nd_scan_begin(c, &scan);
@@ -294,8 +404,11 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
     uint8_t *asked = rc == 0 ? calloc(asked_len + 1, 1) : NULL;
     if (rc == 0 && !asked)
         rc = ND_ENOMEM;
-    while (rc == 0 && nd_message_next_request(asked, asked_len))
-        rc = send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, &out);
+    for (nd_request what;
+         rc == 0 && (what = nd_message_next_request(asked, asked_len)) != ND_REQUEST_DONE;)
+        rc = what == ND_REQUEST_LSH
+                 ? rank_lsh(&ctx, c, m, &scan, asked)
+                 : send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, &out);
     free(asked);
     nd_scan_out_free(&scan);
     nd_run_ctx_close(&ctx);
@@ -354,20 +467,6 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
     return rc;
 }
 
-/* Gathers the bits of rank r's documents in need into asked, its parts' one after
- * another; returns whether any is set. */
-static bool gather_asked(const nd_corpus *c, const nd_rank_run *m, int r, uint8_t *asked)
-{
-    uint8_t *at = asked;
-    for (size_t k = next_part_of(m, r, 0); k < m->parts; k = next_part_of(m, r, k + 1)) {
-        size_t first, end;
-        docs_of_part(c, m, k, &first, &end);
-        memcpy(at, m->need + first / 8, bitmap_bytes(c, m, k));
-        at += bitmap_bytes(c, m, k);
-    }
-    return names_any(asked, (size_t)(at - asked));
-}
-
 /* Receives rank r's answer: the sets of each of its parts that asked names. */
 static int receive_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, int r, const uint8_t *asked)
 {
@@ -399,11 +498,11 @@ static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star
         asked[r] = malloc(rank_bitmap_bytes(c, m, r) + 1);
         if (!asked[r]) {
             rc = ND_ENOMEM;
-        } else if (!gather_asked(c, m, r, asked[r])) {
+        } else if (!gather_bits(c, m, r, m->need, asked[r])) {
             free(asked[r]);
             asked[r] = NULL;
         } else {
-            nd_message_request(r, asked[r], rank_bitmap_bytes(c, m, r));
+            nd_message_request(r, ND_REQUEST_SETS, asked[r], rank_bitmap_bytes(c, m, r));
         }
     }
     for (int r = 1; r < m->ranks && rc == 0; r++)
@@ -412,6 +511,57 @@ static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star
     for (int r = 1; asked && r < m->ranks; r++)
         free(asked[r]);
     free(asked);
+    return rc;
+}
+
+/* Tells each other rank which of its documents are copies, which starts LSH on every
+ * rank. */
+static int start_lsh(const nd_corpus *c, const nd_rank_run *m, const uint8_t *copies)
+{
+    for (int r = 1; r < m->ranks; r++) {
+        const size_t len = rank_bitmap_bytes(c, m, r);
+        uint8_t *packed = malloc(len + 1);
+        if (!packed)
+            return ND_ENOMEM;
+        gather_bits(c, m, r, copies, packed);
+        nd_message_request(r, ND_REQUEST_LSH, packed, len);
+        free(packed);
+    }
+    return 0;
+}
+
+/* Rank 0's LSH stage: the ranks exchange their band records and find the candidates of
+ * the buckets each owns (rank 0 on the threads of one rank: the others are working), which
+ * rank 0 joins. */
+static int lsh_on_ranks(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                        nd_candidates *out, void *payload)
+{
+    nd_rank_run *m = payload;
+    if (m->ranks == 1)
+        return nd_lsh_stage(ctx, c, scan, out);
+    uint8_t *copies = calloc(c->n_docs / 8 + 1, 1);
+    nd_candidates *lists = calloc((size_t)m->ranks, sizeof(*lists));
+    int rc = copies && lists ? 0 : ND_ENOMEM;
+    for (size_t i = 0; i < c->n_docs && rc == 0; i++)
+        if (nd_doc_is_copy(c, i))
+            copies[i / 8] |= (uint8_t)(1u << (i % 8));
+    if (rc == 0)
+        rc = start_lsh(c, m, copies);
+    const int node_threads = ctx->threads;
+    ctx->threads = m->rank_threads;
+    if (rc == 0)
+        rc = find_candidates(ctx, c, m, scan, copies, &lists[0]);
+    ctx->threads = node_threads;
+    for (int r = 1; r < m->ranks && rc == 0; r++)
+        rc = receive_candidates(m, r, &lists[r]);
+    if (rc == 0)
+        rc = nd_candidates_join(lists, m->ranks, out);
+    if (rc == 0)
+        nd_lsh_warn_all_pairs(ctx, out);
+    for (int r = 0; lists && r < m->ranks; r++)
+        free(lists[r].keys);
+    free(lists);
+    free(copies);
     return rc;
 }
 
@@ -437,14 +587,16 @@ static int run_rank0(nd_corpus *c, nd_rank_run *m, nd_result **out)
     m->progress_payload = c->run_progress_payload;
     nd_corpus_set_run_progress(c, stop_at_stage, m);
     c->opts.threads = m->rank_threads * m->node_ranks; /* the others are done scanning */
-    const nd_run_hooks hooks = {import_parts, ask_for_sets, m};
+    const nd_run_hooks hooks = {
+        .scan = import_parts, .need_sets = ask_for_sets, .lsh = lsh_on_ranks, .payload = m};
     const int rc = nd_corpus_run_with(c, &hooks, out);
     c->opts.threads = m->rank_threads;
     if (rc == 0)
-        (*out)->exchange = (nd_exchange){m->ranks,       m->parts,      m->parts_reused,
-                                         m->first_bytes, m->sets_bytes, m->sets_docs};
+        (*out)->exchange =
+            (nd_exchange){m->ranks,      m->parts,     m->parts_reused, m->first_bytes,
+                          m->sets_bytes, m->sets_docs, m->bands_bytes,  m->candidates_bytes};
     for (int r = 1; r < m->ranks && rc == 0; r++)
-        nd_message_done(r);
+        nd_message_request(r, ND_REQUEST_DONE, NULL, 0);
     return rc;
 }
 

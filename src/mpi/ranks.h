@@ -6,11 +6,13 @@
  * into parts of about equal bytes, whatever the number of ranks, dealt one at a time to the rank
  * that asks (rank 0 deals, on a thread of its own): bytes are not time (another script, another
  * markup), nor are all cores as fast, so a rank that finishes early takes more. Each rank scans its
- * parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the heads
- * and signatures, all that the stages up to LSH read; then, when rank 0 asks, the shingle sets and
- * profiles of the documents the identical stage and verification compare (with passages of words,
- * the passages read every document's words: all of the records go in the first round). Rank 0 runs
- * the stages on the threads of its node's ranks, idle by then, and writes neardup's outputs.
+ * parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the heads;
+ * then, when rank 0 asks, the signatures, shingle sets and profiles of the documents the
+ * identical stage and verification compare (with passages of words, the passages read every
+ * document's words: all of the records go in the first round). LSH runs on every rank: each
+ * sends its band records to the rank that owns their hash (band_exchange.h), finds the candidates
+ * of the buckets it owns and sends them to rank 0. Rank 0 runs the other stages on the threads of
+ * its node's ranks, idle by then, and writes neardup's outputs.
  */
 #ifndef ND_RANKS_H
 #define ND_RANKS_H
@@ -27,11 +29,13 @@ typedef struct nd_rank_run {
     int saved_stderr;     /* a rank other than 0: its stderr, while the command line is
                              parsed (rank 0 tells the command line's messages) */
     /* what the run found, for --run-info */
-    size_t parts_reused;  /* this rank's parts that came from --work-dir */
-    int told_keyless;     /* rank 0 said once that the parts cannot be kept */
-    uint64_t first_bytes; /* rank 0: the records of the first round, from all ranks */
-    uint64_t sets_bytes;  /* rank 0: the shingle sets asked for */
-    uint64_t sets_docs;   /* rank 0: of how many documents */
+    size_t parts_reused;       /* this rank's parts that came from --work-dir */
+    int told_keyless;          /* rank 0 said once that the parts cannot be kept */
+    uint64_t first_bytes;      /* rank 0: the records of the first round, from all ranks */
+    uint64_t sets_bytes;       /* rank 0: the shingle sets asked for */
+    uint64_t sets_docs;        /* rank 0: of how many documents */
+    uint64_t bands_bytes;      /* the band records every rank sent to the others (rank 0: all's) */
+    uint64_t candidates_bytes; /* rank 0: the candidates the others found */
     /* kept during the run */
     size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */
     size_t parts;

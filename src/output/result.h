@@ -13,10 +13,12 @@
 typedef struct nd_exchange {
     int ranks;
     size_t parts, parts_reused; /* the scan's parts, and those --work-dir kept */
-    uint64_t scan_bytes;        /* the first round: heads and signatures (with passages of
-                                   words, all the records) */
-    uint64_t sets_bytes;        /* the shingle sets and profiles asked for */
+    uint64_t scan_bytes;        /* the first round: heads (with passages of words, all the
+                                   records) */
+    uint64_t sets_bytes;        /* the signatures, shingle sets and profiles asked for */
     uint64_t sets_docs;         /* of how many documents */
+    uint64_t bands_bytes;       /* the band records all ranks sent one another */
+    uint64_t candidates_bytes;  /* LSH's candidates the others sent rank 0 */
 } nd_exchange;
 
 struct nd_result {

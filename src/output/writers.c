@@ -429,11 +429,15 @@ static void put_exchange(const nd_result *r, FILE *out)
     const double docs = r->stats.n_docs ? (double)r->stats.n_docs : 1;
     fprintf(out,
             ",\n \"ranks\":{\"ranks\":%d,\"parts\":%zu,\"parts_from_work_dir\":%zu,"
-            "\"bytes_to_rank0\":{\"scan\":%llu,\"shingle_sets\":%llu},"
-            "\"bytes_per_document\":{\"scan\":%.1f,\"shingle_sets\":%.1f},"
+            "\"bytes_to_rank0\":{\"scan\":%llu,\"candidates\":%llu,\"shingle_sets\":%llu},"
+            "\"band_bytes_between_ranks\":%llu,"
+            "\"bytes_per_document\":{\"scan\":%.1f,\"bands\":%.1f,\"candidates\":%.1f,"
+            "\"shingle_sets\":%.1f},"
             "\"shingle_sets_sent\":%llu}",
             x->ranks, x->parts, x->parts_reused, (unsigned long long)x->scan_bytes,
-            (unsigned long long)x->sets_bytes, (double)x->scan_bytes / docs,
+            (unsigned long long)x->candidates_bytes, (unsigned long long)x->sets_bytes,
+            (unsigned long long)x->bands_bytes, (double)x->scan_bytes / docs,
+            (double)x->bands_bytes / docs, (double)x->candidates_bytes / docs,
             (double)x->sets_bytes / docs, (unsigned long long)x->sets_docs);
 }
 

@@ -170,16 +170,11 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
 /* LSH on all threads: the bands are dealt into parts (band b to part b % n_parts), each
  * part's records sorted and grouped by one thread; the parts' candidates are joined and
  * sorted, so they do not depend on the threads. */
-typedef struct lsh_part {
-    nd_pair_key *cand;
-    size_t n_cand, spilled;
-} lsh_part;
-
 typedef struct lsh_job {
     nd_run_ctx *ctx;
     const nd_corpus *corpus;
     const nd_scan_out *scan;
-    lsh_part *parts;
+    nd_candidates *parts;
     int n_parts;
 } lsh_job;
 
@@ -188,7 +183,7 @@ typedef struct lsh_job {
 static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
 {
     nd_run_ctx *ctx = job->ctx;
-    lsh_part *out = &job->parts[part];
+    nd_candidates *out = &job->parts[part];
     const nd_sort_env env = nd_run_sort_env(ctx, 1); /* the parts sort side by side */
     nd_extsort *sorter;
     int rc = nd_lsh_sorter_new(&sorter, &env, ctx->memory.lsh_part_sort, ctx->spill);
@@ -204,8 +199,8 @@ static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
                 rc = nd_extsort_add(sorter, &chunk[i]);
     }
     if (rc == 0)
-        rc = nd_lsh_candidates_sorted(sorter, ctx->opts->all_pairs, &out->cand, &out->n_cand);
-    out->spilled = nd_extsort_runs(sorter);
+        rc = nd_lsh_candidates_sorted(sorter, ctx->opts->all_pairs, &out->keys, &out->n);
+    out->spilled_runs = nd_extsort_runs(sorter);
     nd_extsort_free(sorter);
     return rc;
 }
@@ -248,40 +243,38 @@ static size_t merge_unique(const nd_pair_key *a, size_t na, const nd_pair_key *b
     return n;
 }
 
-/* Joins the parts' candidates (each part's sorted and distinct) into one sorted, distinct
- * list: merged two lists at a time, in rounds, each part's list freed once merged. */
-static int join_parts(const lsh_job *job, nd_pair_key **cand, size_t *n_cand, size_t *spilled)
+int nd_candidates_join(nd_candidates *lists, int n_lists, nd_candidates *out)
 {
-    lsh_part *parts = job->parts;
-    int n_lists = job->n_parts;
-    for (int p = 0; p < job->n_parts; p++)
-        *spilled += parts[p].spilled;
+    *out = (nd_candidates){NULL, 0, 0};
+    for (int p = 0; p < n_lists; p++)
+        out->spilled_runs += lists[p].spilled_runs;
     while (n_lists > 1) {
         int kept = 0;
         for (int p = 0; p + 1 < n_lists; p += 2) {
-            lsh_part *x = &parts[p], *y = &parts[p + 1];
-            nd_pair_key *merged = malloc((x->n_cand + y->n_cand + 1) * sizeof(*merged));
+            nd_candidates *x = &lists[p], *y = &lists[p + 1];
+            nd_pair_key *merged = malloc((x->n + y->n + 1) * sizeof(*merged));
             if (!merged)
                 return ND_ENOMEM;
-            const size_t n = merge_unique(x->cand, x->n_cand, y->cand, y->n_cand, merged);
-            free(x->cand);
-            free(y->cand);
-            *x = *y = (lsh_part){0};
-            parts[kept++] = (lsh_part){merged, n, 0};
+            const size_t n = merge_unique(x->keys, x->n, y->keys, y->n, merged);
+            free(x->keys);
+            free(y->keys);
+            *x = *y = (nd_candidates){NULL, 0, 0};
+            lists[kept++] = (nd_candidates){merged, n, 0};
         }
         if (n_lists % 2)
-            parts[kept++] = parts[n_lists - 1];
+            lists[kept++] = lists[n_lists - 1];
         for (int p = kept; p < n_lists; p++)
-            parts[p] = (lsh_part){0};
+            lists[p] = (nd_candidates){NULL, 0, 0};
         n_lists = kept;
     }
-    *cand = parts[0].cand;
-    *n_cand = parts[0].n_cand;
-    parts[0] = (lsh_part){0};
-    return *cand || (*cand = malloc(sizeof(**cand))) ? 0 : ND_ENOMEM;
+    out->keys = n_lists ? lists[0].keys : NULL;
+    out->n = n_lists ? lists[0].n : 0;
+    if (n_lists)
+        lists[0] = (nd_candidates){NULL, 0, 0};
+    return out->keys || (out->keys = malloc(sizeof(*out->keys))) ? 0 : ND_ENOMEM;
 }
 
-int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
+int nd_lsh_buckets(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
 {
     lsh_job job = {.ctx = ctx, .corpus = c, .scan = scan, .n_parts = ctx->lsh_parts};
     *out = (nd_candidates){NULL, 0, 0};
@@ -290,16 +283,28 @@ int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, n
         return ND_ENOMEM;
     int rc = nd_parallel(ctx->threads, (size_t)job.n_parts, lsh_worker, &job);
     if (rc == 0)
-        rc = join_parts(&job, &out->keys, &out->n, &out->spilled_runs);
-    if (rc == 0 && ctx->opts->all_pairs && out->n > ND_ALL_PAIRS_WARN)
-        nd_run_report(ctx, ND_DIAG_WARNING, ND_EINVAL, "--all-pairs", -1,
-                      "%zu candidate pairs to verify and list (without it, a large group costs "
-                      "what it holds, not its square)",
-                      out->n);
+        rc = nd_candidates_join(job.parts, job.n_parts, out);
     for (int p = 0; p < job.n_parts; p++)
-        free(job.parts[p].cand);
+        free(job.parts[p].keys);
     free(job.parts);
     nd_scratch_release(
         &ctx->scratch); /* the sorts' memory kept would only add to the next stage's */
+    return rc;
+}
+
+void nd_lsh_warn_all_pairs(const nd_run_ctx *ctx, const nd_candidates *cand)
+{
+    if (ctx->opts->all_pairs && cand->n > ND_ALL_PAIRS_WARN)
+        nd_run_report(ctx, ND_DIAG_WARNING, ND_EINVAL, "--all-pairs", -1,
+                      "%zu candidate pairs to verify and list (without it, a large group costs "
+                      "what it holds, not its square)",
+                      cand->n);
+}
+
+int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
+{
+    const int rc = nd_lsh_buckets(ctx, c, scan, out);
+    if (rc == 0)
+        nd_lsh_warn_all_pairs(ctx, out);
     return rc;
 }

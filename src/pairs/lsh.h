@@ -39,6 +39,18 @@ typedef struct nd_candidates {
  * candidates joined and sorted, so they do not depend on the threads. */
 int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out);
 
+/* The stage in two steps, for band records that other processes share (neardup-mpi:
+ * each process holds whole buckets, and rank 0 joins their candidates): the candidates
+ * of the band records in scan, then the warning of too many with --all-pairs. */
+int nd_lsh_buckets(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                   nd_candidates *out);
+void nd_lsh_warn_all_pairs(const nd_run_ctx *ctx, const nd_candidates *cand);
+
+/* Joins lists[0..n_lists) of candidates (each sorted and distinct; freed and emptied)
+ * into one sorted, distinct list, merged two lists at a time; their spilled runs add
+ * up. */
+int nd_candidates_join(nd_candidates *lists, int n_lists, nd_candidates *out);
+
 /* An external sort for band records, holding up to budget bytes in memory. */
 int nd_lsh_sorter_new(nd_extsort **out, const nd_sort_env *env, size_t budget, nd_spill *spill);
 

@@ -65,7 +65,8 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan,
     if (rc == 0)
         rc = nd_identical_stage(ctx, c, &star);
     if (rc == 0)
-        rc = nd_lsh_stage(ctx, c, scan, &cand);
+        rc = hooks->lsh ? hooks->lsh(ctx, c, scan, &cand, hooks->payload)
+                        : nd_lsh_stage(ctx, c, scan, &cand);
     if (rc == 0 && hooks->need_sets)
         rc = hooks->need_sets(ctx, c, &star, &cand, hooks->payload);
     r->stats.n_copies = star.n;
@@ -166,7 +167,7 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, const nd_run_hooks *hooks, 
 
 int nd_corpus_run(nd_corpus *c, nd_result **out)
 {
-    const nd_run_hooks here = {scan_here, NULL, NULL};
+    const nd_run_hooks here = {.scan = scan_here};
     return nd_corpus_run_with(c, &here, out);
 }
 

@@ -18,6 +18,10 @@ typedef struct nd_run_hooks {
      * be where their documents' offsets say. NULL when the scan left every set. */
     int (*need_sets)(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
                      const nd_candidates *cand, void *payload);
+    /* Finds LSH's candidates as nd_lsh_stage would, when the band records are spread
+     * over processes (scan holds this one's). NULL: nd_lsh_stage. */
+    int (*lsh)(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out,
+               void *payload);
     void *payload;
 } nd_run_hooks;
 

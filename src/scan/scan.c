@@ -141,10 +141,11 @@ static int flush_bands(scan_job *job, band_buffer *b, int part)
     return rc;
 }
 
-/* Adds the band records of document i (just scanned, signature sig). */
+/* Adds the band records of document i (just scanned, signature sig; NULL: an imported
+ * document whose signature did not come, whose band records are another's). */
 static int add_bands(scan_job *job, band_buffers *b, size_t i, const uint32_t *sig)
 {
-    if (job->corpus->docs[i].status != ND_DOC_OK || job->ctx->bands == 0)
+    if (job->corpus->docs[i].status != ND_DOC_OK || job->ctx->bands == 0 || !sig)
         return 0;
     const nd_run_ctx *ctx = job->ctx;
     nd_lsh_band_records(sig, (uint32_t)i, ctx->bands, ctx->rows, b->doc);
@@ -242,14 +243,17 @@ static void scan_thread_free(scan_job *job, scan_thread *t)
 }
 
 /* What the scan of an imported document leaves to do: its shingles, when they are made
- * from its words; *sig gets its signature. */
+ * from its words; *sig gets its signature, when it came. */
 static int finish_import(scan_job *job, scan_thread *t, const nd_doc *d, const uint32_t **sig)
 {
     const nd_options *o = &job->corpus->opts;
     if (d->status != ND_DOC_OK)
         return 0;
-    *sig = nd_spill_map_view(&job->sketches, d->sig_off, (size_t)o->num_perm * sizeof(**sig));
-    if (!*sig)
+    const size_t sig_bytes = (size_t)o->num_perm * sizeof(**sig);
+    *sig = d->sig_off == ND_RECORD_ABSENT
+               ? NULL
+               : nd_spill_map_view(&job->sketches, d->sig_off, sig_bytes);
+    if (!*sig && d->sig_off != ND_RECORD_ABSENT)
         return ND_EIO;
     if (!job->make_shingles)
         return 0;

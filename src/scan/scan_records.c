@@ -354,10 +354,11 @@ static int receive_heads(const nd_record_pipe *in, const nd_corpus *c, size_t fi
     for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++)
         if (p->len[k] % 8 != 0 || p->len[k] > ((uint64_t)1 << 56))
             rc = ND_EFORMAT;
-    /* all the blocks, or those up to LSH (but with passages of words: the words, which
-     * the passages read, make the shingles) */
-    const bool blocks_fit = p->blocks == ND_RECORD_ALL ||
-                            (p->blocks == ND_RECORD_FIRST && !shingles_from_words(&c->opts));
+    /* all the blocks, or the heads with or without the signatures (but with passages of
+     * words: the words, which the passages read, make the shingles) */
+    const unsigned sigs = ND_RECORD_BLOCK(ND_RECORD_SIGS);
+    const bool blocks_fit = p->blocks == ND_RECORD_ALL || ((p->blocks & ~sigs) == ND_RECORD_FIRST &&
+                                                           !shingles_from_words(&c->opts));
     if (rc == 0 && (p->n_docs != end - first || !blocks_fit))
         rc = ND_EFORMAT;
     if (rc == 0 && !(*heads = malloc(p->len[ND_RECORD_HEADS] + 1)))

@@ -32,10 +32,13 @@ enum { ND_RECORD_HEADS, ND_RECORD_SIGS, ND_RECORD_PROFILES, ND_RECORD_SHINGLES, 
 #define ND_RECORD_BLOCKS 5
 #define ND_RECORD_BLOCK(k) (1u << (k))
 #define ND_RECORD_ALL ((1u << ND_RECORD_BLOCKS) - 1)
-/* What the stages up to LSH read of every document: the rest (the shingle sets and
- * profiles that verification reads) may follow for the documents that need them. */
-#define ND_RECORD_FIRST (ND_RECORD_BLOCK(ND_RECORD_HEADS) | ND_RECORD_BLOCK(ND_RECORD_SIGS))
-#define ND_RECORD_SETS (ND_RECORD_BLOCK(ND_RECORD_PROFILES) | ND_RECORD_BLOCK(ND_RECORD_SHINGLES))
+/* What a run reads of every document: the rest (the signatures, shingle sets and
+ * profiles that verification reads) may follow for the documents that need them. With
+ * the signatures first too, the importer makes the band records. */
+#define ND_RECORD_FIRST ND_RECORD_BLOCK(ND_RECORD_HEADS)
+#define ND_RECORD_SETS                                                                             \
+    (ND_RECORD_BLOCK(ND_RECORD_SIGS) | ND_RECORD_BLOCK(ND_RECORD_PROFILES) |                       \
+     ND_RECORD_BLOCK(ND_RECORD_SHINGLES))
 
 /* Which records go: the blocks, of the documents a bitmap names (bit i - first of
  * docs[(i - first) / 8] for document i), or of all when docs is NULL. */
@@ -64,10 +67,10 @@ int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size
 /* Passes the records that in gives on to out, piece by piece, unread. */
 int nd_scan_records_relay(const nd_record_pipe *in, const nd_record_pipe *out);
 
-/* Takes the records of batches [first_batch, end_batch) of c from in (with heads and
- * signatures) and imports them, as nd_scan_doc would have scanned them: the documents'
- * fields; their sketches written to spill a piece at a time; with blobs (the scan's, one
- * per batch), each batch's shingle blob. The sketches of the blocks that did not come
+/* Takes the records of batches [first_batch, end_batch) of c from in (all of them, or
+ * the heads with or without the signatures) and imports them, as nd_scan_doc would have scanned
+ * them: the documents' fields; their sketches written to spill a piece at a time; with blobs (the
+ * scan's, one per batch), each batch's shingle blob. The sketches of the blocks that did not come
  * are at ND_RECORD_ABSENT. ND_EFORMAT when they are not well-formed records of those
  * documents. When *make_shingles is set, the shingles of the documents with words are
  * still to be made (nd_scan_records_shingles) where their offsets say; the band records

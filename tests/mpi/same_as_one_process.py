@@ -93,7 +93,8 @@ def main():
         for name, paths, threshold in inputs:
             for options, outputs in (
                     (["--threshold", threshold], OUTPUTS),
-                    (["--threshold", threshold], DOCUMENT_OUTPUTS),
+                    # the least --memory: the band records cross in many small pieces
+                    (["--threshold", threshold, "--memory", "64K"], DOCUMENT_OUTPUTS),
                     (["--threshold", threshold, "--shingle-unit", "char", "--all-pairs"],
                      OUTPUTS)):
                 extra = options + paths

@@ -1,0 +1,220 @@
+/*
+ * band_exchange.c: band records to the ranks that own their hashes (see band_exchange.h).
+ *
+ * A rank reads its records chunk by chunk and routes each: its own go to its LSH parts'
+ * buffers, the others' to a piece per rank, sent without waiting when full. It waits only
+ * when a rank's previous piece is still on its way, and while it waits it takes the pieces
+ * that came: every rank takes what came whenever it would wait, so no two ranks wait for
+ * each other.
+ */
+#include "mpi/band_exchange.h"
+
+#include "common/spill.h"
+#include "mpi/messages.h"
+#include "scan/bands.h"
+
+#include <stdlib.h>
+
+/* Bytes of a piece: a share of --memory for each other rank, within bounds. */
+#define PIECE_LEAST ((uint64_t)4 << 10)
+#define PIECE_MOST ((uint64_t)4 << 20)
+
+static size_t piece_records(const nd_run_ctx *ctx, int ranks)
+{
+    uint64_t bytes = ctx->memory.total / (4 * (uint64_t)ranks);
+    bytes = bytes < PIECE_LEAST ? PIECE_LEAST : bytes > PIECE_MOST ? PIECE_MOST : bytes;
+    return (size_t)bytes / sizeof(nd_band_record);
+}
+
+/* The records on their way to one rank: a piece filling while the other is sent. */
+typedef struct outbox {
+    nd_band_record *filling, *flying;
+    size_t n;
+    MPI_Request sent;
+    bool in_flight;
+} outbox;
+
+typedef struct exchange {
+    nd_run_ctx *ctx;
+    int rank, ranks;
+    size_t piece;         /* records a message holds at most */
+    outbox *out;          /* per rank (not this one's) */
+    nd_band_record *came; /* a piece taken */
+    int ended;            /* ranks whose last piece came */
+    nd_band_record *kept; /* this rank's records, room per LSH part */
+    size_t *n_kept, room;
+    nd_scan_out *owned;
+    size_t chunks_cap;
+    uint64_t sent;
+    int rc;
+} exchange;
+
+/* Writes LSH part p's kept records to the scratch file as a chunk of owned. */
+static int flush_kept(exchange *x, int p)
+{
+    const size_t n = x->n_kept[p];
+    nd_band_chunk chunk = {0, n, p};
+    if (n == 0)
+        return 0;
+    x->n_kept[p] = 0;
+    int rc = nd_spill_append(x->ctx->spill, x->kept + (size_t)p * x->room, n * sizeof(*x->kept),
+                             &chunk.offset);
+    nd_scan_out *owned = x->owned;
+    if (rc == 0 && ND_GROW(owned->chunks, x->chunks_cap, owned->n_chunks + 1) < 0)
+        rc = ND_ENOMEM;
+    if (rc == 0)
+        owned->chunks[owned->n_chunks++] = chunk;
+    return rc;
+}
+
+/* Keeps records this rank owns, each with its band's LSH part (as the scan would). */
+static int keep(exchange *x, const nd_band_record *rec, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const int p = (int)(rec[i].band % (uint32_t)x->ctx->lsh_parts);
+        if (x->n_kept[p] == x->room)
+            rc = flush_kept(x, p);
+        x->kept[(size_t)p * x->room + x->n_kept[p]++] = rec[i];
+    }
+    return rc;
+}
+
+/* Takes every piece that has come; returns x->rc. */
+static int take_what_came(exchange *x)
+{
+    int from;
+    size_t len;
+    while (x->rc == 0 && nd_message_bands_came(&from, &len)) {
+        nd_message_take_bands(from, x->came, len);
+        if (len == 0)
+            x->ended++;
+        else
+            x->rc = keep(x, x->came, len / sizeof(*x->came));
+    }
+    return x->rc;
+}
+
+typedef struct flight {
+    exchange *x;
+    outbox *o;
+} flight;
+
+static int landed(void *payload)
+{
+    flight *f = payload;
+    return take_what_came(f->x) < 0 || nd_message_sent(&f->o->sent);
+}
+
+/* Sends the records rank `to`'s outbox holds (none: its last piece) once the piece
+ * before is gone. */
+static int post(exchange *x, int to)
+{
+    outbox *o = &x->out[to];
+    if (o->in_flight)
+        nd_message_wait_until(landed, &(flight){x, o});
+    if (x->rc < 0)
+        return x->rc;
+    nd_band_record *full = o->filling;
+    o->filling = o->flying;
+    o->flying = full;
+    nd_message_post_bands(to, full, o->n * sizeof(*full), &o->sent);
+    o->in_flight = true;
+    x->sent += o->n * sizeof(*full);
+    o->n = 0;
+    return 0;
+}
+
+/* Routes records: this rank's kept, the others' to their outboxes (but copies'). */
+static int route(exchange *x, const nd_band_record *rec, size_t n, const uint8_t *copies)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const uint32_t doc = rec[i].doc;
+        if (copies && copies[doc / 8] >> (doc % 8) & 1) /* its text is banded once */
+            continue;
+        const int to = (int)(rec[i].hash % (uint64_t)x->ranks);
+        if (to == x->rank) {
+            rc = keep(x, &rec[i], 1);
+            continue;
+        }
+        outbox *o = &x->out[to];
+        o->filling[o->n++] = rec[i];
+        if (o->n == x->piece)
+            rc = post(x, to);
+    }
+    return rc;
+}
+
+/* Whether every other rank's last piece came and every piece sent is gone. */
+static int all_landed(void *payload)
+{
+    exchange *x = payload;
+    if (take_what_came(x) < 0)
+        return 1;
+    if (x->ended < x->ranks - 1)
+        return 0;
+    for (int r = 0; r < x->ranks; r++)
+        if (r != x->rank && x->out[r].in_flight && !nd_message_sent(&x->out[r].sent))
+            return 0;
+    return 1;
+}
+
+/* Reads the chunks of own, routing their records, then sends each rank its last pieces
+ * and takes the others' until all came. */
+static int exchange_all(exchange *x, const nd_scan_out *own, const uint8_t *copies,
+                        nd_band_record *chunk)
+{
+    int rc = 0;
+    for (size_t k = 0; k < own->n_chunks && rc == 0; k++) {
+        const nd_band_chunk *ch = &own->chunks[k];
+        rc = nd_spill_read(x->ctx->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
+        if (rc == 0)
+            rc = route(x, chunk, ch->n, copies);
+        if (rc == 0)
+            rc = take_what_came(x);
+    }
+    for (int r = 0; r < x->ranks && rc == 0; r++)
+        if (r != x->rank && (rc = x->out[r].n ? post(x, r) : 0) == 0)
+            rc = post(x, r); /* an empty piece: the last */
+    if (rc == 0)
+        nd_message_wait_until(all_landed, x);
+    for (int p = 0; p < x->ctx->lsh_parts && rc == 0 && x->rc == 0; p++)
+        rc = flush_kept(x, p);
+    return rc < 0 ? rc : x->rc;
+}
+
+int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *copies, int rank,
+                      int ranks, nd_scan_out *owned, uint64_t *sent)
+{
+    const int parts = ctx->lsh_parts;
+    const size_t room = ND_BAND_CHUNK / (size_t)parts;
+    exchange x = {.ctx = ctx,
+                  .rank = rank,
+                  .ranks = ranks,
+                  .piece = piece_records(ctx, ranks),
+                  .room = room > 1 ? room : 1,
+                  .owned = owned};
+    *owned = (nd_scan_out){0};
+    x.out = calloc((size_t)ranks, sizeof(*x.out));
+    nd_band_record *pieces = malloc((2 * (size_t)ranks + 1) * x.piece * sizeof(*pieces));
+    x.kept = malloc((size_t)parts * x.room * sizeof(*x.kept));
+    x.n_kept = calloc((size_t)parts, sizeof(*x.n_kept));
+    nd_band_record *chunk = malloc(ND_BAND_CHUNK * sizeof(*chunk));
+    int rc = x.out && pieces && x.kept && x.n_kept && chunk ? 0 : ND_ENOMEM;
+    for (int r = 0; r < ranks && rc == 0; r++)
+        x.out[r] = (outbox){pieces + 2 * (size_t)r * x.piece,
+                            pieces + (2 * (size_t)r + 1) * x.piece, 0, MPI_REQUEST_NULL, false};
+    x.came = rc == 0 ? pieces + 2 * (size_t)ranks * x.piece : NULL;
+    if (rc == 0)
+        rc = exchange_all(&x, own, copies, chunk);
+    /* (after a failure, pieces may still be in flight: the rank then stops the job) */
+    if (rc == 0)
+        free(pieces);
+    free(chunk);
+    free(x.n_kept);
+    free(x.kept);
+    free(x.out);
+    *sent = x.sent;
+    return rc;
+}
