@@ -2,7 +2,7 @@
  * band_exchange.c: band records to the ranks that own their hashes (see band_exchange.h).
  *
  * A rank reads its records chunk by chunk and routes each: its own go to its LSH parts'
- * buffers, the others' to a piece per rank, sent without waiting when full. It waits only
+ * sorts, the others' to a piece per rank, sent without waiting when full. It waits only
  * when a rank's previous piece is still on its way, and while it waits it takes the pieces
  * that came: every rank takes what came whenever it would wait, so no two ranks wait for
  * each other.
@@ -11,7 +11,6 @@
 
 #include "common/spill.h"
 #include "mpi/messages.h"
-#include "scan/bands.h"
 
 #include <stdlib.h>
 
@@ -41,42 +40,17 @@ typedef struct exchange {
     outbox *out;          /* per rank (not this one's) */
     nd_band_record *came; /* a piece taken */
     int ended;            /* ranks whose last piece came */
-    nd_band_record *kept; /* this rank's records, room per LSH part */
-    size_t *n_kept, room;
-    nd_scan_out *owned;
-    size_t chunks_cap;
+    nd_lsh_sorts *sorts;  /* of the records this rank owns */
     uint64_t sent;
     int rc;
 } exchange;
 
-/* Writes LSH part p's kept records to the scratch file as a chunk of owned. */
-static int flush_kept(exchange *x, int p)
-{
-    const size_t n = x->n_kept[p];
-    nd_band_chunk chunk = {0, n, p};
-    if (n == 0)
-        return 0;
-    x->n_kept[p] = 0;
-    int rc = nd_spill_append(x->ctx->spill, x->kept + (size_t)p * x->room, n * sizeof(*x->kept),
-                             &chunk.offset);
-    nd_scan_out *owned = x->owned;
-    if (rc == 0 && ND_GROW(owned->chunks, x->chunks_cap, owned->n_chunks + 1) < 0)
-        rc = ND_ENOMEM;
-    if (rc == 0)
-        owned->chunks[owned->n_chunks++] = chunk;
-    return rc;
-}
-
-/* Keeps records this rank owns, each with its band's LSH part (as the scan would). */
+/* Keeps records this rank owns: into their LSH parts' sorts. */
 static int keep(exchange *x, const nd_band_record *rec, size_t n)
 {
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const int p = (int)(rec[i].band % (uint32_t)x->ctx->lsh_parts);
-        if (x->n_kept[p] == x->room)
-            rc = flush_kept(x, p);
-        x->kept[(size_t)p * x->room + x->n_kept[p]++] = rec[i];
-    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = nd_lsh_sorts_add(x->sorts, &rec[i]);
     return rc;
 }
 
@@ -179,29 +153,21 @@ static int exchange_all(exchange *x, const nd_scan_out *own, const uint8_t *copi
             rc = post(x, r); /* an empty piece: the last */
     if (rc == 0)
         nd_message_wait_until(all_landed, x);
-    for (int p = 0; p < x->ctx->lsh_parts && rc == 0 && x->rc == 0; p++)
-        rc = flush_kept(x, p);
     return rc < 0 ? rc : x->rc;
 }
 
 int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *copies, int rank,
-                      int ranks, nd_scan_out *owned, uint64_t *sent)
+                      int ranks, nd_lsh_sorts *sorts, uint64_t *sent)
 {
-    const int parts = ctx->lsh_parts;
-    const size_t room = ND_BAND_CHUNK / (size_t)parts;
     exchange x = {.ctx = ctx,
                   .rank = rank,
                   .ranks = ranks,
                   .piece = piece_records(ctx, ranks),
-                  .room = room > 1 ? room : 1,
-                  .owned = owned};
-    *owned = (nd_scan_out){0};
+                  .sorts = sorts};
     x.out = calloc((size_t)ranks, sizeof(*x.out));
     nd_band_record *pieces = malloc((2 * (size_t)ranks + 1) * x.piece * sizeof(*pieces));
-    x.kept = malloc((size_t)parts * x.room * sizeof(*x.kept));
-    x.n_kept = calloc((size_t)parts, sizeof(*x.n_kept));
     nd_band_record *chunk = malloc(ND_BAND_CHUNK * sizeof(*chunk));
-    int rc = x.out && pieces && x.kept && x.n_kept && chunk ? 0 : ND_ENOMEM;
+    int rc = x.out && pieces && chunk ? 0 : ND_ENOMEM;
     for (int r = 0; r < ranks && rc == 0; r++)
         x.out[r] = (outbox){pieces + 2 * (size_t)r * x.piece,
                             pieces + (2 * (size_t)r + 1) * x.piece, 0, MPI_REQUEST_NULL, false};
@@ -212,8 +178,6 @@ int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *co
     if (rc == 0)
         free(pieces);
     free(chunk);
-    free(x.n_kept);
-    free(x.kept);
     free(x.out);
     *sent = x.sent;
     return rc;

@@ -5,19 +5,19 @@
  * one band and hash) gives its candidates alone, so each rank takes the records whose
  * hash it owns (hash % ranks), from itself and from every other rank, and finds their
  * candidates by itself: the ranks' candidates together are one process's. Records go out
- * in pieces, several at once, while those that come are written to the scratch file as
- * the LSH stage reads them: a rank holds two pieces per other rank (of --memory / 4 /
- * ranks, 4 KB to 4 MB), whatever the number of documents.
+ * in pieces, several at once, while those that come go to the LSH sorts: a rank holds two
+ * pieces per other rank (of --memory / 4 / ranks, 4 KB to 4 MB), whatever the number of
+ * documents.
  */
 #ifndef ND_BAND_EXCHANGE_H
 #define ND_BAND_EXCHANGE_H
 
-#include "scan/scan.h"
+#include "pairs/lsh.h"
 
 /* Every rank at once: the band records in own (but those of the documents that copies
- * names, a bitmap of all documents, or NULL) go to their owners; *owned gets the chunks
- * of those this rank owns, for nd_lsh_buckets, and *sent the bytes it sent to others. */
+ * names, a bitmap of all documents, or NULL) go to their owners; those this rank owns go
+ * to sorts (nd_lsh_sorts_open), and *sent gets the bytes it sent to others. */
 int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *copies, int rank,
-                      int ranks, nd_scan_out *owned, uint64_t *sent);
+                      int ranks, nd_lsh_sorts *sorts, uint64_t *sent);
 
 #endif

@@ -311,14 +311,16 @@ static void lsh_shape(const nd_options *o, int *bands, int *rows)
 
 /* Every rank at once: its band records (scan's; but those of copies) to the ranks that own
  * their hashes, and the candidates of the buckets this one owns. */
-static int find_candidates(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m,
-                           const nd_scan_out *scan, const uint8_t *copies, nd_candidates *out)
+static int find_candidates(nd_run_ctx *ctx, nd_rank_run *m, const nd_scan_out *scan,
+                           const uint8_t *copies, nd_candidates *out)
 {
-    nd_scan_out owned;
-    int rc = nd_exchange_bands(ctx, scan, copies, m->rank, m->ranks, &owned, &m->bands_bytes);
+    nd_lsh_sorts sorts;
+    int rc = nd_lsh_sorts_open(ctx, &sorts);
     if (rc == 0)
-        rc = nd_lsh_buckets(ctx, c, &owned, out);
-    nd_scan_out_free(&owned);
+        rc = nd_exchange_bands(ctx, scan, copies, m->rank, m->ranks, &sorts, &m->bands_bytes);
+    if (rc == 0)
+        return nd_lsh_sorts_candidates(ctx, &sorts, out);
+    nd_lsh_sorts_close(&sorts);
     return rc;
 }
 
@@ -370,7 +372,7 @@ static int rank_lsh(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m, const n
         return ND_ENOMEM;
     scatter_bits(c, m, m->rank, packed_copies, copies);
     nd_candidates cand = {NULL, 0, 0};
-    int rc = find_candidates(ctx, c, m, scan, copies, &cand);
+    int rc = find_candidates(ctx, m, scan, copies, &cand);
     free(copies);
     if (rc == 0)
         rc = send_candidates(&cand, m->bands_bytes);
@@ -444,6 +446,10 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
     if (dealing)
         pthread_join(dealer, NULL);
     ctx->threads = node_threads;
+    /* the others' parts without LSH here (with passages of words their signatures come
+     * too): their ranks send their band records to the buckets' ranks */
+    const int bands = ctx->bands;
+    ctx->bands = 0;
     for (int r = 0; r < m->ranks && rc == 0; r++) {
         nd_message_pipe from = {r, 0};
         uint64_t reused = 0;
@@ -464,6 +470,7 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
         }
         m->first_bytes += from.bytes;
     }
+    ctx->bands = bands;
     return rc;
 }
 
@@ -550,7 +557,7 @@ static int lsh_on_ranks(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *
     const int node_threads = ctx->threads;
     ctx->threads = m->rank_threads;
     if (rc == 0)
-        rc = find_candidates(ctx, c, m, scan, copies, &lists[0]);
+        rc = find_candidates(ctx, m, scan, copies, &lists[0]);
     ctx->threads = node_threads;
     for (int r = 1; r < m->ranks && rc == 0; r++)
         rc = receive_candidates(m, r, &lists[r]);

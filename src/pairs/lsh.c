@@ -173,35 +173,60 @@ int nd_lsh_candidates(const uint32_t *sigs, const uint32_t *docs, size_t n_docs,
 typedef struct lsh_job {
     nd_run_ctx *ctx;
     const nd_corpus *corpus;
-    const nd_scan_out *scan;
+    const nd_scan_out *scan; /* the band records the scan left, or NULL: the sorts are full */
+    nd_lsh_sorts *sorts;
     nd_candidates *parts;
-    int n_parts;
 } lsh_job;
 
-/* The candidates of one part, from the band records the scan left in the scratch file,
- * sorted within its share of --memory (beyond it in runs on disk). */
-static int part_candidates(const lsh_job *job, int part, nd_band_record *chunk)
+int nd_lsh_sorts_open(nd_run_ctx *ctx, nd_lsh_sorts *s)
 {
-    nd_run_ctx *ctx = job->ctx;
-    nd_candidates *out = &job->parts[part];
     const nd_sort_env env = nd_run_sort_env(ctx, 1); /* the parts sort side by side */
-    nd_extsort *sorter;
-    int rc = nd_lsh_sorter_new(&sorter, &env, ctx->memory.lsh_part_sort, ctx->spill);
-    if (rc < 0)
-        return rc;
+    s->n_parts = ctx->lsh_parts;
+    s->part = calloc((size_t)s->n_parts, sizeof(*s->part));
+    int rc = s->part ? 0 : ND_ENOMEM;
+    for (int p = 0; p < s->n_parts && rc == 0; p++)
+        rc = nd_lsh_sorter_new(&s->part[p], &env, ctx->memory.lsh_part_sort, ctx->spill);
+    return rc;
+}
+
+void nd_lsh_sorts_close(nd_lsh_sorts *s)
+{
+    for (int p = 0; s->part && p < s->n_parts; p++)
+        nd_extsort_free(s->part[p]);
+    free(s->part);
+    *s = (nd_lsh_sorts){NULL, 0};
+}
+
+/* Adds part p's band records that the scan left in the scratch file (but copies') to its
+ * sort. */
+static int fill_part(const lsh_job *job, int p, nd_band_record *chunk)
+{
+    nd_extsort *sorter = job->sorts->part[p];
+    int rc = 0;
     for (size_t k = 0; k < job->scan->n_chunks && rc == 0; k++) {
         const nd_band_chunk *ch = &job->scan->chunks[k];
-        if (ch->part != part)
+        if (ch->part != p)
             continue;
-        rc = nd_spill_read(ctx->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
+        rc = nd_spill_read(job->ctx->spill, ch->offset, chunk, ch->n * sizeof(*chunk));
         for (size_t i = 0; i < ch->n && rc == 0; i++)
             if (!nd_doc_is_copy(job->corpus, chunk[i].doc)) /* its text is banded once */
                 rc = nd_extsort_add(sorter, &chunk[i]);
     }
+    return rc;
+}
+
+/* The candidates of part p, its records sorted within its share of --memory (beyond it
+ * in runs on disk); its sort is freed. */
+static int part_candidates(const lsh_job *job, int p, nd_band_record *chunk)
+{
+    nd_candidates *out = &job->parts[p];
+    nd_extsort *sorter = job->sorts->part[p];
+    int rc = job->scan ? fill_part(job, p, chunk) : 0;
     if (rc == 0)
-        rc = nd_lsh_candidates_sorted(sorter, ctx->opts->all_pairs, &out->keys, &out->n);
+        rc = nd_lsh_candidates_sorted(sorter, job->ctx->opts->all_pairs, &out->keys, &out->n);
     out->spilled_runs = nd_extsort_runs(sorter);
     nd_extsort_free(sorter);
+    job->sorts->part[p] = NULL;
     return rc;
 }
 
@@ -209,11 +234,13 @@ static int lsh_worker(void *stage, nd_work *work)
 {
     const lsh_job *job = stage;
     nd_scratch_pool *scratch = &job->ctx->scratch;
-    nd_band_record *chunk = nd_scratch_map(scratch, ND_BAND_CHUNK * sizeof(*chunk));
-    int rc = chunk ? 0 : ND_ENOMEM;
+    nd_band_record *chunk =
+        job->scan ? nd_scratch_map(scratch, ND_BAND_CHUNK * sizeof(*chunk)) : NULL;
+    int rc = chunk || !job->scan ? 0 : ND_ENOMEM;
     for (size_t part; rc == 0 && nd_work_take(work, &part);)
         rc = part_candidates(job, (int)part, chunk);
-    nd_scratch_unmap(scratch, chunk, ND_BAND_CHUNK * sizeof(*chunk));
+    if (chunk)
+        nd_scratch_unmap(scratch, chunk, ND_BAND_CHUNK * sizeof(*chunk));
     return rc;
 }
 
@@ -274,22 +301,30 @@ int nd_candidates_join(nd_candidates *lists, int n_lists, nd_candidates *out)
     return out->keys || (out->keys = malloc(sizeof(*out->keys))) ? 0 : ND_ENOMEM;
 }
 
-int nd_lsh_buckets(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
+/* The candidates of the parts' sorts, filled from scan unless it is NULL. */
+static int sorted_candidates(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                             nd_lsh_sorts *sorts, nd_candidates *out)
 {
-    lsh_job job = {.ctx = ctx, .corpus = c, .scan = scan, .n_parts = ctx->lsh_parts};
+    lsh_job job = {.ctx = ctx, .corpus = c, .scan = scan, .sorts = sorts};
     *out = (nd_candidates){NULL, 0, 0};
-    job.parts = calloc((size_t)job.n_parts, sizeof(*job.parts));
+    job.parts = calloc((size_t)sorts->n_parts, sizeof(*job.parts));
     if (!job.parts)
         return ND_ENOMEM;
-    int rc = nd_parallel(ctx->threads, (size_t)job.n_parts, lsh_worker, &job);
+    int rc = nd_parallel(ctx->threads, (size_t)sorts->n_parts, lsh_worker, &job);
     if (rc == 0)
-        rc = nd_candidates_join(job.parts, job.n_parts, out);
-    for (int p = 0; p < job.n_parts; p++)
+        rc = nd_candidates_join(job.parts, sorts->n_parts, out);
+    for (int p = 0; p < sorts->n_parts; p++)
         free(job.parts[p].keys);
     free(job.parts);
+    nd_lsh_sorts_close(sorts);
     nd_scratch_release(
         &ctx->scratch); /* the sorts' memory kept would only add to the next stage's */
     return rc;
+}
+
+int nd_lsh_sorts_candidates(nd_run_ctx *ctx, nd_lsh_sorts *sorts, nd_candidates *out)
+{
+    return sorted_candidates(ctx, NULL, NULL, sorts, out);
 }
 
 void nd_lsh_warn_all_pairs(const nd_run_ctx *ctx, const nd_candidates *cand)
@@ -303,7 +338,12 @@ void nd_lsh_warn_all_pairs(const nd_run_ctx *ctx, const nd_candidates *cand)
 
 int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out)
 {
-    const int rc = nd_lsh_buckets(ctx, c, scan, out);
+    nd_lsh_sorts sorts;
+    int rc = nd_lsh_sorts_open(ctx, &sorts);
+    if (rc == 0)
+        rc = sorted_candidates(ctx, c, scan, &sorts, out);
+    else
+        nd_lsh_sorts_close(&sorts);
     if (rc == 0)
         nd_lsh_warn_all_pairs(ctx, out);
     return rc;

@@ -39,11 +39,22 @@ typedef struct nd_candidates {
  * candidates joined and sorted, so they do not depend on the threads. */
 int nd_lsh_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out);
 
-/* The stage in two steps, for band records that other processes share (neardup-mpi:
- * each process holds whole buckets, and rank 0 joins their candidates): the candidates
- * of the band records in scan, then the warning of too many with --all-pairs. */
-int nd_lsh_buckets(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
-                   nd_candidates *out);
+/* The stage in steps, for band records that other processes share (neardup-mpi: each
+ * process holds whole buckets, and one joins their candidates): a sort per LSH part
+ * (band b in part b % parts, each within its share of --memory), filled with the records
+ * (but copies', see nd_doc_is_copy) by whoever has them, then grouped into candidates on
+ * all threads (the sorts are closed); then the warning of too many with --all-pairs. */
+typedef struct nd_lsh_sorts {
+    nd_extsort **part;
+    int n_parts;
+} nd_lsh_sorts;
+int nd_lsh_sorts_open(nd_run_ctx *ctx, nd_lsh_sorts *sorts);
+static inline int nd_lsh_sorts_add(nd_lsh_sorts *sorts, const nd_band_record *r)
+{
+    return nd_extsort_add(sorts->part[r->band % (uint32_t)sorts->n_parts], r);
+}
+int nd_lsh_sorts_candidates(nd_run_ctx *ctx, nd_lsh_sorts *sorts, nd_candidates *out);
+void nd_lsh_sorts_close(nd_lsh_sorts *sorts);
 void nd_lsh_warn_all_pairs(const nd_run_ctx *ctx, const nd_candidates *cand);
 
 /* Joins lists[0..n_lists) of candidates (each sorted and distinct; freed and emptied)

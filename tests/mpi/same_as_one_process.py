@@ -33,6 +33,10 @@ def write_jsonl(demo, path):
             text = "\n".join(paragraphs[(i * 7) % len(paragraphs):][:3 + i % 5])
             f.write(json.dumps({"id": f"line-{i}", "text": text}, ensure_ascii=False)
                     .encode() + b"\n")
+            if i % 3 == 0:  # 40 near copies: buckets of more than 32 documents
+                variant = paragraphs[:3] + [f"variant {i}"]
+                f.write(json.dumps({"id": f"near-{i}", "text": "\n".join(variant)},
+                                   ensure_ascii=False).encode() + b"\n")
             if i % 29 == 3:
                 f.write(b'{"id": "bad", "text": \n{"id": "none"}\n'
                         b'{"id": "nul", "text": "a\\u0000b"}\n'
