@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,36 +71,150 @@ static int check_work_dir(const char *const *inputs, size_t n, void *rank_run)
     return rc;
 }
 
-/* A rank that leaves by exit() (a usage error, --help: every rank alike) ends MPI. */
-static void finalize_at_exit(void)
+/* ---------------------------------------------------------------- MPI's own thread */
+
+/* MPI starts on a thread of its own while the command line is parsed and the inputs are
+ * listed, which need no MPI: its start, which meets the other processes, overlaps them
+ * (bench/README.md has the figures). That thread is MPI's main thread, on which
+ * MPI_Finalize must be called, so it waits to be told to end MPI; the others make their
+ * calls one at a time (MPI_THREAD_SERIALIZED). */
+typedef struct mpi_thread {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    enum { THREAD_STARTING, THREAD_STARTED, THREAD_FAILED, THREAD_ENDING } state;
+} mpi_thread;
+
+static void set_state(mpi_thread *t, int state)
 {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized)
+    pthread_mutex_lock(&t->lock);
+    t->state = state;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Waits until MPI has started or failed to; returns whether it started. */
+static bool mpi_started(mpi_thread *t)
+{
+    pthread_mutex_lock(&t->lock);
+    while (t->state == THREAD_STARTING)
+        pthread_cond_wait(&t->changed, &t->lock);
+    const bool started = t->state != THREAD_FAILED;
+    pthread_mutex_unlock(&t->lock);
+    return started;
+}
+
+static void *run_mpi(void *payload)
+{
+    mpi_thread *t = payload;
+    int provided = 0;
+    const bool initialized =
+        MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) == MPI_SUCCESS;
+    set_state(t, initialized && provided >= MPI_THREAD_SERIALIZED ? THREAD_STARTED : THREAD_FAILED);
+    pthread_mutex_lock(&t->lock);
+    while (t->state != THREAD_ENDING)
+        pthread_cond_wait(&t->changed, &t->lock);
+    pthread_mutex_unlock(&t->lock);
+    if (initialized)
         MPI_Finalize();
+    return NULL;
+}
+
+/* The thread, for the end of the process: every way out of it ends MPI (a usage error
+ * or --help leaves by exit(), on every rank alike). */
+static mpi_thread *mpi_of_process;
+
+static void end_mpi(void)
+{
+    mpi_thread *t = mpi_of_process;
+    if (!t || pthread_equal(pthread_self(), t->thread))
+        return;
+    mpi_started(t);
+    set_state(t, THREAD_ENDING);
+    pthread_join(t->thread, NULL);
+    mpi_of_process = NULL;
+}
+
+/* Stops the process when MPI did not start. */
+static void need_mpi(mpi_thread *t)
+{
+    if (!mpi_started(t)) {
+        fprintf(stderr, "neardup-mpi: MPI did not start with threads (MPI_THREAD_SERIALIZED)\n");
+        exit(ND_EXIT_INTERNAL);
+    }
+}
+
+/* This process's rank as the launcher tells it (mpirun, srun), before MPI has started,
+ * or -1. */
+static int rank_from_launcher(void)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK",
+                                        "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        const char *v = getenv(names[i]);
+        char *end;
+        const long rank = v ? strtol(v, &end, 10) : -1;
+        if (v && *v && !*end && rank >= 0 && rank < 1 << 30)
+            return (int)rank;
+    }
+    return -1;
+}
+
+/* ---------------------------------------------------------------- the run */
+
+typedef struct mpi_run {
+    mpi_thread *mpi;
+    nd_rank_run m;
+} mpi_run;
+
+/* The ranks, once MPI has started (the rank must be the one the launcher told). */
+static void learn_ranks(mpi_run *run)
+{
+    need_mpi(run->mpi);
+    nd_rank_run *m = &run->m;
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &m->ranks);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &m->node_ranks);
+    MPI_Comm_free(&node);
+    if (m->rank >= 0 && rank != m->rank) {
+        fprintf(stderr, "neardup-mpi: the launcher said rank %d, MPI says %d\n", m->rank, rank);
+        MPI_Abort(MPI_COMM_WORLD, ND_EXIT_INTERNAL);
+    }
+    m->rank = rank;
+}
+
+static int run_on_ranks(nd_corpus *c, nd_result **out, void *payload)
+{
+    mpi_run *run = payload;
+    learn_ranks(run);
+    return nd_rank_run_corpus(c, out, &run->m);
+}
+
+static int check_inputs(const char *const *inputs, size_t n, void *payload)
+{
+    return check_work_dir(inputs, n, &((mpi_run *)payload)->m);
 }
 
 int main(int argc, char **argv)
 {
     /* rank 0 deals the scan's parts on a thread of its own while its main thread scans,
      * which calls MPI only once that thread is done */
-    int provided;
-    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS ||
-        provided < MPI_THREAD_SERIALIZED) {
-        fprintf(stderr, "neardup-mpi: MPI did not start with threads (MPI_THREAD_SERIALIZED)\n");
+    static mpi_thread mpi = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                             .changed = PTHREAD_COND_INITIALIZER};
+    if (pthread_create(&mpi.thread, NULL, run_mpi, &mpi) != 0)
         return ND_EXIT_INTERNAL;
-    }
-    atexit(finalize_at_exit);
-    nd_rank_run m = {.deal_lock = PTHREAD_MUTEX_INITIALIZER};
-    MPI_Comm_rank(MPI_COMM_WORLD, &m.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &m.ranks);
-    MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    MPI_Comm_size(node, &m.node_ranks);
-    MPI_Comm_free(&node);
+    mpi_of_process = &mpi;
+    atexit(end_mpi);
+    mpi_run run = {&mpi, {.deal_lock = PTHREAD_MUTEX_INITIALIZER, .rank = rank_from_launcher()}};
+    nd_rank_run *m = &run.m;
+    if (m->rank < 0) /* a launcher that does not say: MPI tells, once started */
+        learn_ranks(&run);
     /* the command line's messages (--help, a usage error, the listing's) are rank 0's */
-    if (m.rank > 0 &&
-        (!freopen("/dev/null", "w", stdout) || (m.saved_stderr = dup(STDERR_FILENO)) < 0 ||
+    if (m->rank > 0 &&
+        (!freopen("/dev/null", "w", stdout) || (m->saved_stderr = dup(STDERR_FILENO)) < 0 ||
          dup2(STDOUT_FILENO, STDERR_FILENO) < 0))
         return ND_EXIT_INTERNAL;
     if (argc > 1 && !strcmp(argv[1], "index")) {
@@ -115,15 +230,15 @@ int main(int argc, char **argv)
                    "still hold\n"
                    "  --threads=N     threads of each rank (default: its share of its node)\n"
                    "The other options are neardup's:\n\n");
-    argc = take_work_dir(argc, argv, &m.work_dir);
-    const cli_engine engine = {nd_rank_run_corpus, &m, m.rank > 0, check_work_dir};
+    argc = take_work_dir(argc, argv, &m->work_dir);
+    const cli_engine engine = {run_on_ranks, &run, m->rank > 0, check_inputs};
     const int status = cli_main(argc, argv, &engine);
-    if (m.failure) { /* the others wait for records, or for rank 0: the job stops */
-        fprintf(stderr, "neardup-mpi: rank %d of %d stopped the run: %s\n", m.rank, m.ranks,
-                nd_strerror(m.failure));
+    need_mpi(&mpi);
+    if (m->failure) { /* the others wait for records, or for rank 0: the job stops */
+        fprintf(stderr, "neardup-mpi: rank %d of %d stopped the run: %s\n", m->rank, m->ranks,
+                nd_strerror(m->failure));
         MPI_Abort(MPI_COMM_WORLD, status);
     }
     nd_message_all_done();
-    MPI_Finalize();
     return status;
 }
