@@ -165,6 +165,7 @@ static int rank_from_launcher(void)
 typedef struct mpi_run {
     mpi_thread *mpi;
     nd_rank_run m;
+    bool ran; /* the engine was called (the ranks agreed on their listing there, or not) */
 } mpi_run;
 
 /* The ranks, once MPI has started (the rank must be the one the launcher told). */
@@ -172,6 +173,8 @@ static void learn_ranks(mpi_run *run)
 {
     need_mpi(run->mpi);
     nd_rank_run *m = &run->m;
+    if (m->ranks > 0) /* learnt already */
+        return;
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m->ranks);
@@ -189,6 +192,7 @@ static void learn_ranks(mpi_run *run)
 static int run_on_ranks(nd_corpus *c, nd_result **out, void *payload)
 {
     mpi_run *run = payload;
+    run->ran = true;
     learn_ranks(run);
     return nd_rank_run_corpus(c, out, &run->m);
 }
@@ -208,7 +212,8 @@ int main(int argc, char **argv)
         return ND_EXIT_INTERNAL;
     mpi_of_process = &mpi;
     atexit(end_mpi);
-    mpi_run run = {&mpi, {.deal_lock = PTHREAD_MUTEX_INITIALIZER, .rank = rank_from_launcher()}};
+    mpi_run run = {.mpi = &mpi,
+                   .m = {.deal_lock = PTHREAD_MUTEX_INITIALIZER, .rank = rank_from_launcher()}};
     nd_rank_run *m = &run.m;
     if (m->rank < 0) /* a launcher that does not say: MPI tells, once started */
         learn_ranks(&run);
@@ -233,7 +238,14 @@ int main(int argc, char **argv)
     argc = take_work_dir(argc, argv, &m->work_dir);
     const cli_engine engine = {run_on_ranks, &run, m->rank > 0, check_inputs};
     const int status = cli_main(argc, argv, &engine);
-    need_mpi(&mpi);
+    /* a rank that stopped before the run (a usage error it alone saw: an output that names
+     * an input only it read, from standard input) meets the others where they agree on
+     * their listing, with a value no listing has: they stop with a usage error too */
+    if (!run.ran) {
+        learn_ranks(&run);
+        if (!nd_message_all_agree(ND_RANK_NOT_LISTED))
+            return status;
+    }
     if (m->failure) { /* the others wait for records, or for rank 0: the job stops */
         fprintf(stderr, "neardup-mpi: rank %d of %d stopped the run: %s\n", m->rank, m->ranks,
                 nd_strerror(m->failure));

@@ -629,7 +629,7 @@ static uint64_t listing_hash(const nd_corpus *c)
         const uint64_t where[] = {d->source, d->kind, d->offset, d->length, d->listed_size};
         h = XXH3_64bits_withSeed(where, sizeof(where), h);
     }
-    return h;
+    return h == ND_RANK_NOT_LISTED ? h - 1 : h;
 }
 
 /* Stops every rank alike (each saw the same disagreement) with a usage error. */

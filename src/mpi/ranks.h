@@ -48,6 +48,9 @@ typedef struct nd_rank_run {
     void *progress_payload;
 } nd_rank_run;
 
+/* What a rank that stopped before listing agrees with (no listing hash is this). */
+#define ND_RANK_NOT_LISTED UINT64_MAX
+
 /* A cli_engine's run: on rank 0 the whole run (*out its result), on the others their
  * part of it (*out NULL). */
 int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run);

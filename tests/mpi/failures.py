@@ -69,6 +69,18 @@ def main():
                                timeout=120, input=given)
             check(f"{' '.join(stdin_input)} on 2 ranks: status 2, told once", r.returncode == 2
                   and r.stderr.count("do not list the same documents") == 1, failures, r.stderr)
+        # a usage error that rank 0 alone sees (the paths it alone reads name an output,
+        # or hold the --work-dir): told once, status 2, and the other ranks stop too
+        alone = os.path.join(tmp, "alone")
+        shutil.copytree(docs, alone)
+        first = min(os.path.join(d, n) for d, _, names in os.walk(alone) for n in names)
+        for extra, given, told in ((["--pairs", first], first, "it would be overwritten"),
+                                   (["--work-dir", os.path.join(alone, "parts")], alone,
+                                    "is inside the input")):
+            r = subprocess.run(mpi + extra + ["--files-from", "-"], cwd=tmp, capture_output=True,
+                               text=True, timeout=120, input=given + "\n")
+            check(f"{told}, rank 0 alone sees it: status 2, told once",
+                  r.returncode == 2 and r.stderr.count(told) == 1, failures, r.stderr)
         r = run(mpi + [docs, "--work-dir"], tmp)
         check("--work-dir with no directory: status 2", r.returncode == 2 and
               r.stderr.count("needs a directory") == 1, failures, r.stderr)
