@@ -219,11 +219,14 @@ int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size
     const nd_record_choice all = {ND_RECORD_ALL, NULL};
     choice = choice ? choice : &all;
     const part_head p = part_of(c, first, end, choice);
-    nd_spill_map map;
+    nd_spill_map map = {{NULL}, {0}};
     piece_out o = {.pipe = out, .buf = malloc(ND_RECORD_PIECE)};
     if (!o.buf)
         return ND_ENOMEM;
-    o.rc = nd_spill_map_all(spill, &map);
+    /* all the documents are read through a mapping of the scratch file, page after page;
+     * those a bitmap chooses are scattered, and each is read with a call of its own
+     * (empty, the map holds nothing), where a mapping would fault pages for each */
+    o.rc = choice->docs ? 0 : nd_spill_map_all(spill, &map);
     if (o.rc == 0)
         o.rc = out->move(out->payload, (void *)&p, sizeof(p));
     for (int k = 0; k < ND_RECORD_BLOCKS && o.rc == 0; k++) {
