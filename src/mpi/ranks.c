@@ -330,16 +330,24 @@ typedef struct candidates_head {
     uint64_t n, spilled_runs, bands_bytes;
 } candidates_head;
 
+/* Sends or receives (move) len bytes in messages of a piece at most, as records go. */
+static int move_in_pieces(int (*move)(void *pipe, void *bytes, size_t len), nd_message_pipe *pipe,
+                          unsigned char *bytes, size_t len)
+{
+    int rc = 0;
+    for (size_t at = 0; at < len && rc == 0; at += ND_RECORD_PIECE)
+        rc = move(pipe, bytes + at, len - at < ND_RECORD_PIECE ? len - at : ND_RECORD_PIECE);
+    return rc;
+}
+
 static int send_candidates(const nd_candidates *cand, uint64_t bands_bytes)
 {
     nd_message_pipe to = {0, 0};
     candidates_head head = {cand->n, cand->spilled_runs, bands_bytes};
     int rc = nd_message_send(&to, &head, sizeof(head));
-    unsigned char *keys = (unsigned char *)cand->keys;
-    const size_t bytes = cand->n * sizeof(*cand->keys);
-    for (size_t at = 0; at < bytes && rc == 0; at += ND_RECORD_PIECE)
-        rc = nd_message_send(&to, keys + at,
-                             bytes - at < ND_RECORD_PIECE ? bytes - at : ND_RECORD_PIECE);
+    if (rc == 0)
+        rc = move_in_pieces(nd_message_send, &to, (unsigned char *)cand->keys,
+                            cand->n * sizeof(*cand->keys));
     return rc;
 }
 
@@ -352,9 +360,8 @@ static int receive_candidates(nd_rank_run *m, int r, nd_candidates *cand)
     unsigned char *keys = rc == 0 ? malloc(bytes + 1) : NULL;
     if (rc == 0 && !keys)
         rc = ND_ENOMEM;
-    for (size_t at = 0; at < bytes && rc == 0; at += ND_RECORD_PIECE)
-        rc = nd_message_receive(&from, keys + at,
-                                bytes - at < ND_RECORD_PIECE ? bytes - at : ND_RECORD_PIECE);
+    if (rc == 0)
+        rc = move_in_pieces(nd_message_receive, &from, keys, bytes);
     *cand = (nd_candidates){(nd_pair_key *)(void *)keys, rc == 0 ? head.n : 0,
                             rc == 0 ? head.spilled_runs : 0};
     m->bands_bytes += rc == 0 ? head.bands_bytes : 0;
@@ -551,7 +558,7 @@ static int lsh_on_ranks(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *
     int rc = copies && lists ? 0 : ND_ENOMEM;
     for (size_t i = 0; i < c->n_docs && rc == 0; i++)
         if (nd_doc_is_copy(c, i))
-            copies[i / 8] |= (uint8_t)(1u << (i % 8));
+            mark_docs(copies, i, i + 1);
     if (rc == 0)
         rc = start_lsh(c, m, copies);
     const int node_threads = ctx->threads;
