@@ -261,6 +261,50 @@ Test(engines, random_fast_path_texts)
     cr_expect_gt(one_pass, 4000, "the one-pass splitter took on %d of 5000 simple texts", one_pass);
 }
 
+/* Letters followed by marks, as in fully vowelled Arabic (the Quran's Uthmani script),
+ * Latin or Greek with combining marks (Hebrew letters and U+06DD, a format character,
+ * are left to ICU): the fast path takes a letter with up to four marks
+ * of two UTF-8 bytes from a cache of such chunks. */
+// clang-format off
+static const uint32_t marked_letters[] = {
+    0x0627, 0x0628, 0x062A, 0x0644, 0x0645, 0x0646, 0x0647, 0x0648, 0x064A, 0x0649, 0x0671,
+    0x0640, 0x0621, 0x0660, 'a', 'e', 'o', 0x00E9, 0x03B1, 0x0430,
+};
+static const uint32_t marks[] = {
+    0x064B, 0x064C, 0x064D, 0x064E, 0x064F, 0x0650, 0x0651, 0x0652, 0x0653, 0x0654, 0x0655,
+    0x0670, 0x06D6, 0x06DA, 0x06DC, 0x06DF, 0x06E2, 0x06E5, 0x06ED, 0x05B0, 0x05B4, 0x05BC,
+    0x05C1, 0x0300, 0x0301, 0x0308, 0x0327, 0x0342, 0x0345,
+};
+static const uint32_t between[] = {' ', ' ', ' ', '\n', '.', 0x060C, '1', 0x00A0};
+// clang-format on
+
+static size_t make_marked_text(unsigned char *buf, int doc)
+{
+    (void)doc;
+    size_t len = 0;
+    const size_t words = 1 + (size_t)(next_random() % 60);
+    for (size_t i = 0; i < words; i++) {
+        const size_t letters = 1 + (size_t)(next_random() % 7);
+        for (size_t j = 0; j < letters; j++) {
+            len +=
+                put_utf8(marked_letters[next_random() % (sizeof(marked_letters) / 4)], buf + len);
+            for (size_t k = next_random() % 7; k > 4; k--) /* none (most often) to six */
+                len += put_utf8(marks[next_random() % (sizeof(marks) / 4)], buf + len);
+            for (size_t k = next_random() % 3; k > 0; k--)
+                len += put_utf8(marks[next_random() % (sizeof(marks) / 4)], buf + len);
+        }
+        len += put_utf8(between[next_random() % (sizeof(between) / 4)], buf + len);
+    }
+    return len;
+}
+
+Test(engines, random_marked_texts)
+{
+    rng_state = 7;
+    const int one_pass = compare_made(3000, make_marked_text, "marked random document");
+    cr_expect_gt(one_pass, 2900, "the one-pass splitter took on %d of 3000 marked texts", one_pass);
+}
+
 /* A random code point of mostly-ASCII text: letters of both cases, digits, spaces, ASCII
  * punctuation (middle characters among them), and now and then a non-ASCII character
  * or a combining mark, which ends an ASCII run of the one-pass splitter. */

@@ -227,9 +227,10 @@ static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
 /* The table of code points of one or two UTF-8 bytes (below U+0800), filled from the
  * memo and the word classes on first sight: whether the code point is a letter or
  * digit standing alone (a boundary before it, one unit out), and then that unit and
- * its class. */
+ * its class; or whether it is a mark (no boundary before it). */
 #define TWO_BYTE_KNOWN (1u << 31)
 #define TWO_BYTE_LETTER (1u << 30)
+#define TWO_BYTE_MARK (1u << 29) /* no boundary before it: it joins the chunk before */
 #define TWO_BYTE_CLASS_SHIFT 16
 
 static uint32_t fill_two_byte_entry(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
@@ -237,7 +238,7 @@ static uint32_t fill_two_byte_entry(nd_normalizer *nz, const uint64_t *memo, spl
 {
     uint32_t *f = &sp->w->two_byte[c];
     const uint64_t e = memo_of(nz, memo, c);
-    *f = TWO_BYTE_KNOWN;
+    *f = TWO_BYTE_KNOWN | (e & MEMO_BOUNDARY ? 0 : TWO_BYTE_MARK);
     if ((e & MEMO_BOUNDARY) &&
         (e & (MEMO_LONG | 3ull << MEMO_LEN_SHIFT)) == 1ull << MEMO_LEN_SHIFT) {
         const uint8_t cls = nd_word_class(sp->tk, sp->classes, (UChar)e);
@@ -530,6 +531,81 @@ static inline uint32_t two_byte_letter_at(const uint32_t *table, const uint8_t *
     return e & TWO_BYTE_LETTER ? e : 0;
 }
 
+/* The code point of the two-byte sequence at bytes[i], or -1. */
+static inline int32_t two_byte_at(const uint8_t *bytes, size_t len, size_t i)
+{
+    if (i + 1 >= len)
+        return -1;
+    const uint32_t b0 = bytes[i], b1 = bytes[i + 1];
+    if ((b0 & 0xE0) != 0xC0 || (b1 & 0xC0) != 0x80 || b0 < 0xC2)
+        return -1;
+    return (int32_t)((b0 & 0x1F) << 6 | (b1 & 0x3F));
+}
+
+/* The marks a letter's chunk holds on the fast path (a fatha, a shadda, a small high
+ * letter, ...), each a code point below U+0800 packed in MARK_BITS bits of a key after
+ * the letter's; a chunk with more goes through the general loop. */
+#define MARKS_MAX 4
+#define MARK_BITS 11
+
+/* The entry of the chunk whose code points key packs, a letter and its marks: a letter
+ * or digit, as two_byte's entries are, when the chunk normalizes to one unit of that
+ * class (the chunk cache of the normalizer says, as for any chunk). */
+static uint32_t marked_entry(nd_normalizer *nz, splitter *sp, uint64_t key)
+{
+    nd_words *w = sp->w;
+    const size_t slot = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (ND_MARKED_CHUNKS - 1);
+    if (w->marked[slot].key == key)
+        return w->marked[slot].entry;
+    UChar units[MARKS_MAX + 1];
+    int32_t n = 0;
+    for (uint64_t k = key; k; k >>= MARK_BITS) /* (no code point of a key is 0) */
+        units[n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
+    const UChar *out;
+    const int32_t m = nd_normalize_chunk(nz, units, n, &out);
+    if (m < 0) /* (the general loop meets the error again) */
+        return 0;
+    uint32_t entry = TWO_BYTE_KNOWN;
+    const uint8_t cls = m == 1 ? nd_word_class(sp->tk, sp->classes, out[0]) : WC_UNKNOWN;
+    if (is_word_class(cls))
+        entry |= TWO_BYTE_LETTER | (uint32_t)cls << TWO_BYTE_CLASS_SHIFT | out[0];
+    w->marked[slot].key = key;
+    w->marked[slot].entry = entry;
+    return entry;
+}
+
+/* Takes the marks at bytes[*i] (two-byte code points without a boundary before them)
+ * after the letter, into *marks (the key's bits above the letter's), and moves *i past
+ * them. Returns the entry of the letter with its marks, 0 when there are none, more
+ * than MARKS_MAX, or when the chunk normalizes to no lone letter or digit. */
+static uint32_t take_marks(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
+                           const uint8_t *bytes, size_t len, size_t *i, int32_t letter,
+                           uint64_t *marks)
+{
+    int taken = 0;
+    for (int32_t c; (c = two_byte_at(bytes, len, *i)) >= 0 &&
+                    (two_byte_entry(nz, memo, sp, c) & TWO_BYTE_MARK);
+         *i += 2) {
+        if (taken == MARKS_MAX)
+            return 0;
+        *marks |= (uint64_t)c << (MARK_BITS * ++taken);
+    }
+    return taken ? marked_entry(nz, sp, *marks | (uint64_t)letter) : 0;
+}
+
+/* Sets ch to the chunk of the letter at bytes[start] and its marks, ending at end. */
+static void hold_chunk(chunk *ch, const uint64_t *memo, const uint8_t *bytes, size_t len,
+                       size_t start, uint64_t marks, size_t end)
+{
+    ch->units[0] = (UChar)two_byte_at(bytes, len, start);
+    ch->n = 1;
+    for (uint64_t k = marks >> MARK_BITS; k; k >>= MARK_BITS)
+        ch->units[ch->n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
+    ch->first_entry = memo[ch->units[0]];
+    ch->start = (uint32_t)start;
+    ch->end = (uint32_t)end;
+}
+
 /* The heart of Arabic, Cyrillic or Greek text: ch holds one letter standing alone, and
  * while the next code point is another (two bytes, a boundary before it, so ch is
  * complete), ch's letter joins the word and the next one becomes ch. An ASCII separator
@@ -555,7 +631,8 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
     const uint32_t *const table = w->two_byte;
     size_t n = w->word_len;
     const size_t from = i;
-    uint32_t appended = held, held_start = ch->start, next;
+    uint32_t appended = 0, held_start = ch->start, next;
+    uint64_t held_marks = 0; /* the marks of the letter held, packed as take_marks does */
     while (n < cap) {
         size_t next_at = i;
         bool space = false;
@@ -564,6 +641,14 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
             next = two_byte_letter_at(table, bytes, len, i + 1);
             next_at = i + 1;
             space = true;
+        }
+        if (!next && !space && held_marks == 0) { /* the held letter's marks, if any */
+            const int32_t letter = two_byte_at(bytes, len, held_start);
+            const uint32_t marked = take_marks(nz, memo, sp, bytes, len, &i, letter, &held_marks);
+            if (marked & TWO_BYTE_LETTER) {
+                held = marked;
+                continue;
+            }
         }
         if (!next)
             break;
@@ -575,12 +660,13 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
         appended = held;
         if (space) { /* the word ends with the letter held until now */
             w->word_len = n;
-            sp->end = held_start + 2;
+            sp->end = (uint32_t)i;
             ch->n = 0; /* the next word starts afresh, maybe on the short-word path */
             *at = next_at;
             return finish_word(sp);
         }
         held = next;
+        held_marks = 0;
         held_start = (uint32_t)next_at;
         i = next_at + 2;
         if ((next = two_byte_letter_at(table, bytes, len, i)) == 0)
@@ -597,15 +683,13 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
             i += 2;
         } while (n < cap && (next = two_byte_letter_at(table, bytes, len, i)) != 0);
     }
-    if (i > from) {
+    if (appended) {
         w->word_len = n;
         sp->last_class = (uint8_t)(appended >> TWO_BYTE_CLASS_SHIFT);
-        sp->end = held_start; /* where the letter now held in ch begins */
-        ch->units[0] = (UChar)(((uint32_t)bytes[i - 2] & 0x1F) << 6 | (bytes[i - 1] & 0x3F));
-        ch->first_entry = memo[ch->units[0]]; /* ch->n stays 1 */
-        ch->start = held_start;
-        ch->end = (uint32_t)i;
+        sp->end = held_start; /* where the chunk now held in ch begins */
     }
+    if (i > from) /* ch->n stays 1 without marks */
+        hold_chunk(ch, memo, bytes, len, held_start, held_marks, i);
     *at = i;
     return 0;
 }

@@ -14,6 +14,8 @@
 #include "text/normalize.h"
 #include "text/tokenize.h"
 
+#define ND_MARKED_CHUNKS 1024 /* a power of two */
+
 typedef struct nd_words {
     nd_token *toks;
     size_t n, cap;
@@ -29,6 +31,11 @@ typedef struct nd_words {
     uint8_t extra_letter;     /* the ASCII letter besides [0-9A-Za-z], or 0x80 */
     uint32_t two_byte[0x800]; /* what fastwords.c knows of U+0000..U+07FF (one or two
                                  UTF-8 bytes), 0 until asked */
+    struct {
+        uint64_t key;           /* a letter's code point and its marks', 11 bits each */
+        uint32_t entry;         /* what the chunk normalizes to, as in two_byte */
+    } marked[ND_MARKED_CHUNKS]; /* a cache of the chunks of a letter with its marks
+                                   (all of one or two UTF-8 bytes), 0 until asked */
 } nd_words;
 
 /* Splits bytes[0..len) into words (w->toks, replaced). Returns 1 when done, 0 when
