@@ -3,6 +3,7 @@
  * and the offset map, with known answers.
  */
 #include "text/normalize.h"
+#include "common/utf8.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -152,5 +153,48 @@ Test(normalize, idempotent)
         char once[4096];
         strcpy(once, norm(ND_NORMALIZE_FULL, ND_ENGINE_ICU, texts[i]));
         cr_assert_str_eq(norm(ND_NORMALIZE_FULL, ND_ENGINE_ICU, once), once);
+    }
+}
+
+/* The code points counted before each offset of random bytes made of valid sequences of
+ * one to four bytes and invalid ones (stray continuation bytes, C0 and C1, leads cut
+ * short, F5..FF), against the decoder one sequence at a time: the 16-byte blocks of
+ * nd_utf8_count_upto, and where their end cuts a sequence. */
+Test(normalize, utf8_count_agrees_with_the_decoder)
+{
+    static const char *const pieces[] = {
+        "a",    " ",    "\xD9\x85", "\xD8\xA7", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+        "\x80", "\xBF", "\xC0\xAF", "\xC1",     "\xD9",     "\xE2\x82",     "\xF0\x9F",
+        "\xF5", "\xFF",
+    };
+    uint64_t state = 11;
+    for (int round = 0; round < 2000; round++) {
+        uint8_t bytes[300];
+        size_t len = 0;
+        while (len < 280) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            /* mostly Arabic and ASCII, as the 16-byte blocks take them */
+            const size_t r = (size_t)(state >> 33) % 64;
+            const char *p = pieces[r < 48 ? r % 4 : r % 16];
+            memcpy(bytes + len, p, strlen(p));
+            len += strlen(p);
+            if ((state >> 20) % 97 == 0)
+                break;
+        }
+        size_t at = 0;
+        uint64_t before = 0; /* code points of the sequences starting before at */
+        for (size_t upto = 0; upto <= len; upto++) {
+            while (at < upto) {
+                int used, bad;
+                nd_utf8_decode(bytes + at, len - at, &used, &bad);
+                at += (size_t)used;
+                before++;
+            }
+            size_t end;
+            cr_assert_eq(nd_utf8_count_upto(bytes, len, upto, &end), before, "round %d, upto %zu",
+                         round, upto);
+            cr_assert_eq(end, at, "round %d, upto %zu", round, upto);
+        }
+        cr_assert_eq(nd_utf8_count(bytes, len), before, "round %d", round);
     }
 }

@@ -56,6 +56,10 @@ invalid:
 /* Number of code points in s[0..len), counting each invalid byte as one (U+FFFD). */
 uint64_t nd_utf8_count(const uint8_t *s, size_t len);
 
+/* The same for the sequences that start in s[0..upto) (upto <= len); *end gets where the
+ * last of them ends (upto, or up to three bytes past it). */
+uint64_t nd_utf8_count_upto(const uint8_t *s, size_t len, size_t upto, size_t *end);
+
 /* The same for text known to be valid UTF-8: the bytes that are not continuation
  * bytes, in a loop the compiler vectorizes. */
 static inline uint64_t nd_utf8_count_valid(const uint8_t *s, size_t len)

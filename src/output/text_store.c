@@ -33,17 +33,17 @@ static int index_code_points(nd_stored_text *t)
     t->cp = malloc(steps * sizeof(*t->cp));
     if (!t->cp_pos || !t->cp)
         return ND_ENOMEM;
-    size_t at = 0, k = 0;
+    size_t at = 0;
     uint32_t count = 0;
-    while (k < steps) {
-        while (at < k * ND_CP_STEP) {
-            int used, bad;
-            nd_utf8_decode(t->bytes + at, t->len - at, &used, &bad);
-            at += (size_t)used;
-            count++;
+    for (size_t k = 0; k < steps; k++) {
+        if (at < k * ND_CP_STEP) {
+            size_t used;
+            count += (uint32_t)nd_utf8_count_upto(t->bytes + at, t->len - at, k * ND_CP_STEP - at,
+                                                  &used);
+            at += used;
         }
         t->cp_pos[k] = (uint32_t)at;
-        t->cp[k++] = count;
+        t->cp[k] = count;
     }
     return 0;
 }
