@@ -242,6 +242,10 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
         const int rc = nd_doc_line(c, r, d, &line);
         if (rc < 0)
             return rc;
+        /* room for the text at once (it is never longer than its line), not grown piece by
+         * piece between the escapes of a text of many short lines */
+        if (ND_GROW(*buf, *cap, d->length + 1) < 0)
+            return ND_ENOMEM;
         return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
                               why_len);
     }
