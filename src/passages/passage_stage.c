@@ -8,66 +8,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tokens come back from the scratch file, into one of two buffers (the two documents of
- * a pair); a buffer that already holds the document is not read again. Each read takes
- * the scratch bytes that follow too, into a window: documents taken in order (copies,
- * places) then cost a system call per window, not one each. Shingle records come back
+/* Tokens come back from the scratch file, for one of two slots (the two documents of a
+ * pair); a slot that already holds the document does not read it again. A slot reading
+ * at or just after the end of its window takes the scratch bytes that follow too, into
+ * a new window: documents a slot takes in order (copies, places, the first documents of
+ * pairs, the second documents of pairs within a cluster) then cost a system call per
+ * window, not one each, and no copy. A read elsewhere (the second documents of pairs
+ * across the corpus) takes the document's own bytes alone. Shingle records come back
  * from the scan's blobs. */
 #define TOKEN_WINDOW (32u << 10)
+
+typedef struct token_slot {
+    int64_t doc;          /* the document whose tokens toks holds, or -1 */
+    const nd_token *toks; /* in buf or in window */
+    nd_token *buf;        /* a document read alone */
+    size_t cap;
+    unsigned char *window; /* scratch bytes [window_off, window_off + window_len) */
+    uint64_t window_off;
+    size_t window_len;
+} token_slot;
 
 typedef struct token_loader {
     nd_run_ctx *ctx;
     const nd_corpus *corpus;
     const nd_scan_out *scan;
-    nd_token *buf[2];
-    size_t cap[2];
-    int64_t doc[2];
-    bool common_expected;  /* look for the shingles --max-df ignores before sorting */
-    unsigned char *window; /* scratch bytes [window_off, window_off + window_len) */
-    uint64_t window_off;
-    size_t window_len, window_cap;
+    token_slot slot[2];
+    bool common_expected; /* look for the shingles --max-df ignores before sorting */
 } token_loader;
 
-static int read_tokens(token_loader *l, const nd_doc *d, nd_token **buf, size_t *cap)
+static int read_tokens(nd_spill *spill, const nd_doc *d, token_slot *t)
 {
-    const size_t len = (size_t)d->n_tokens * sizeof(**buf);
-    const uint64_t off = d->tokens_off;
-    if (ND_GROW(*buf, *cap, (size_t)d->n_tokens + 1) < 0)
-        return ND_ENOMEM;
+    const size_t len = (size_t)d->n_tokens * sizeof(*t->toks);
+    const uint64_t off = d->tokens_off, window_end = t->window_off + t->window_len;
     /* offsets name a file in their high bits: a window never spans two */
-    const bool in_window =
-        l->window_len && off >= l->window_off && off - l->window_off + len <= l->window_len;
-    if (!in_window) {
-        if (len > TOKEN_WINDOW)
-            return nd_spill_read(l->ctx->spill, off, *buf, len);
-        if (!l->window && !(l->window = malloc(TOKEN_WINDOW)))
+    const bool in_window = t->window_len && off >= t->window_off && off + len <= window_end;
+    const bool follows = !t->window_len || (off >= window_end && off - window_end < TOKEN_WINDOW);
+    if (!in_window && (len > TOKEN_WINDOW || !follows)) {
+        if (ND_GROW(t->buf, t->cap, (size_t)d->n_tokens + 1) < 0)
             return ND_ENOMEM;
-        l->window_len = 0;
-        const int rc =
-            nd_spill_read_upto(l->ctx->spill, off, l->window, len, TOKEN_WINDOW, &l->window_len);
+        t->toks = t->buf;
+        return nd_spill_read(spill, off, t->buf, len);
+    }
+    if (!in_window) {
+        if (!t->window && !(t->window = malloc(TOKEN_WINDOW)))
+            return ND_ENOMEM;
+        t->window_len = 0;
+        const int rc = nd_spill_read_upto(spill, off, t->window, len, TOKEN_WINDOW, &t->window_len);
         if (rc < 0)
             return rc;
-        l->window_off = off;
+        t->window_off = off;
     }
-    memcpy(*buf, l->window + (off - l->window_off), len);
+    /* (scratch records are 8-byte aligned, and so is the window) */
+    t->toks = (const nd_token *)(t->window + (off - t->window_off));
     return 0;
 }
 
 static int load_tokens(void *loader, int slot, uint32_t doc, nd_token_seq *out)
 {
     token_loader *l = loader;
+    token_slot *t = &l->slot[slot];
     const nd_doc *d = &l->corpus->docs[doc];
     *out = (nd_token_seq){NULL, 0};
     if (!d->has_tokens)
         return 0;
-    if (l->doc[slot] != (int64_t)doc) {
-        l->doc[slot] = -1;
-        const int rc = read_tokens(l, d, &l->buf[slot], &l->cap[slot]);
+    if (t->doc != (int64_t)doc) {
+        t->doc = -1;
+        const int rc = read_tokens(l->ctx->spill, d, t);
         if (rc < 0)
             return rc;
-        l->doc[slot] = doc;
+        t->doc = doc;
     }
-    *out = (nd_token_seq){l->buf[slot], d->n_tokens};
+    *out = (nd_token_seq){t->toks, d->n_tokens};
     return 0;
 }
 
@@ -175,7 +186,7 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
     token_loader loader = {.ctx = ctx,
                            .corpus = c,
                            .scan = scan,
-                           .doc = {-1, -1},
+                           .slot = {{.doc = -1}, {.doc = -1}},
                            .common_expected = largest_cluster > (size_t)o->max_df};
     const nd_token_source src = {c->n_docs, load_tokens, scan->blobs ? feed_shingles : NULL,
                                  &loader};
@@ -196,8 +207,9 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
     if (rc == 0)
         rc = count_place_words(&loader, clusters);
     nd_scratch_release(&ctx->scratch);
-    free(loader.buf[0]);
-    free(loader.buf[1]);
-    free(loader.window);
+    for (int i = 0; i < 2; i++) {
+        free(loader.slot[i].buf);
+        free(loader.slot[i].window);
+    }
     return rc;
 }
