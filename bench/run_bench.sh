@@ -2,7 +2,7 @@
 # The benchmark: one command, one run, medians.
 #
 #   bench/run_bench.sh [--docs N] [--runs R] [--scaling] [--scaling-1m] [--profile] [--peer]
-#                      [--dir DIR]
+#                      [--no-untuned] [--dir DIR]
 #
 # Builds neardup (Release, -march=native) into build-bench, generates corpora with
 # bench/gen_corpus (Arabic and English, ~6 KB documents, 10% near-duplicates and 10%
@@ -18,6 +18,8 @@
 # thread against two on 100k documents of each language. --profile adds where the time
 # of one-thread runs goes (perf record: the functions with 1.5% of the samples or more).
 # --peer adds datasketch and neardup side by side on the peer's corpus (bench/run_peer.sh).
+# Last comes the table of text nobody tuned for (bench/run_untuned.sh: planted, Markov,
+# real and emoji corpora; about 10 minutes), unless --no-untuned.
 set -eu
 cd "$(dirname "$0")/.."
 docs=16000
@@ -25,6 +27,7 @@ runs=5
 scaling=""
 profile=""
 peer=""
+untuned=yes
 dir=/tmp/neardup-bench
 while [ $# -gt 0 ]; do
     case $1 in
@@ -34,8 +37,9 @@ while [ $# -gt 0 ]; do
         --scaling-1m) scaling="10000 100000 1000000"; shift ;;
         --profile) profile=yes; shift ;;
         --peer) peer=yes; shift ;;
+        --no-untuned) untuned=""; shift ;;
         --dir) dir=$2; shift 2 ;;
-        *) sed -n 2,21p "$0"; exit 2 ;;
+        *) sed -n 2,23p "$0"; exit 2 ;;
     esac
 done
 scripts/deps --bench
@@ -322,4 +326,10 @@ if [ -n "$peer" ]; then
     echo "### The peer, side by side (bench/run_peer.sh)"
     echo
     bench/run_peer.sh --runs "$runs"
+fi
+if [ -n "$untuned" ]; then
+    echo
+    echo "### Text nobody tuned for (bench/run_untuned.sh)"
+    echo
+    bench/run_untuned.sh --runs "$runs"
 fi
