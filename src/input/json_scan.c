@@ -134,12 +134,19 @@ static int escape(cursor *c, out_buf *o)
 }
 
 #ifdef __SSE2__
-/* Whether the 16 bytes at p are all plain: printable ASCII but '"' and '\\', or
- * two-byte UTF-8 sequences (lead C2..DF, then a continuation byte), none cut by
- * the block's end; *lead_carry says whether the block before ended with a lead
- * byte, and gets the same of this block. Most of the text of a news article in
- * Arabic, Cyrillic, Greek or a Latin script is made of such blocks. */
-static bool plain_block(const unsigned char *p, unsigned *lead_carry)
+/* plain_prefix's answer when the block before ended with a lead byte and this one does
+ * not start with its continuation: the run stops at that lead. */
+#define PLAIN_CUT_LEAD 17
+
+/* How many of the 16 bytes at p are plain from the first on (16: all): printable ASCII
+ * but '"' and '\\', or two-byte UTF-8 sequences (lead C2..DF, then a continuation byte),
+ * none cut short; a lead at the block's end counts when the next block goes on with its
+ * continuation. *lead_carry says whether the block before ended with a lead byte, and
+ * gets the same of this block when it is all plain. Most of the text of a news article
+ * in Arabic, Cyrillic, Greek or a Latin script is made of such blocks; where one is not,
+ * the answer says where the run stops (a quote, a backslash, a three-byte character
+ * such as a curly quote mark). */
+static unsigned plain_prefix(const unsigned char *p, unsigned *lead_carry)
 {
     const __m128i b = _mm_loadu_si128((const __m128i *)p);
     const __m128i sign = _mm_set1_epi8((char)0x80);
@@ -155,10 +162,15 @@ static bool plain_block(const unsigned char *p, unsigned *lead_carry)
     const unsigned plain = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(quote, ascii));
     const unsigned conts = (unsigned)_mm_movemask_epi8(cont);
     const unsigned leads = (unsigned)_mm_movemask_epi8(lead);
-    if ((plain | conts | leads) != 0xFFFF || conts != (((leads << 1) | *lead_carry) & 0xFFFF))
-        return false;
+    const unsigned after_lead = ((leads << 1) | *lead_carry) & 0xFFFF;
+    const unsigned cut = after_lead & ~conts; /* bit j: the lead at j - 1 lacks its continuation */
+    if (cut & 1)
+        return PLAIN_CUT_LEAD;
+    const unsigned bad = (~(plain | conts | leads) | (conts & ~after_lead) | cut >> 1) & 0xFFFF;
+    if (bad)
+        return (unsigned)__builtin_ctz(bad);
     *lead_carry = leads >> 15;
-    return true;
+    return 16;
 }
 #endif
 
@@ -204,25 +216,29 @@ static size_t plain_char(const unsigned char *p, const unsigned char *end)
     return bad ? 0 : (size_t)used;
 }
 
-/* Moves c->p over plain characters. Blocks of them go at once; where a block is not
- * all plain (a quote, or a three-byte character such as a curly quote mark), up to 16
- * bytes go one character at a time, and then blocks again. */
+/* Moves c->p over plain characters. Blocks of them go at once; where a block is not all
+ * plain, the run goes on from the first byte that is not, with one character looked at
+ * on its own (a three-byte character such as a curly quote mark is plain), then blocks
+ * again. The last 16 bytes or so go one character at a time. */
 static void plain_run(cursor *c)
 {
     const unsigned char *p = c->p, *const end = c->end;
     while (p < end) {
+        const unsigned char *stop = end - p > 16 ? p + 16 : end;
 #ifdef __SSE2__
-        unsigned lead_carry = 0;
+        unsigned lead_carry = 0, plain = 16;
 #ifdef __AVX2__
         while (end - p >= 33 && plain_block32(p, &lead_carry))
             p += 32;
 #endif
-        while (end - p >= 17 && plain_block(p, &lead_carry))
+        while (end - p >= 17 && (plain = plain_prefix(p, &lead_carry)) == 16)
             p += 16;
-        if (lead_carry) /* the last block ended inside a sequence: its continuation is next */
-            p--;
+        if (plain == PLAIN_CUT_LEAD || (plain == 16 && lead_carry))
+            p--; /* onto the lead whose continuation did not follow, or is in the tail */
+        else if (plain < 16)
+            p += plain;
+        stop = plain < 16 ? p + 1 : end - p > 16 ? p + 16 : end;
 #endif
-        const unsigned char *const stop = end - p > 16 ? p + 16 : end;
         while (p < stop) {
             const size_t used = plain_char(p, end);
             if (used == 0) {
