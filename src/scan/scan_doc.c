@@ -99,10 +99,12 @@ struct nd_scanner {
     size_t units_cap;
     uint32_t *cps; /* code points, for character shingles */
     size_t cps_cap;
-    nd_shingle_buf own; /* the shingles of the document, when the scanner writes them */
-    nd_shingle_buf *to; /* where the document's shingles go, after to->n: own or the caller's */
-    uint64_t *seen;     /* an open-addressing set of them, to count the distinct ones */
-    size_t seen_cap;
+    nd_shingle_buf own;   /* the shingles of the document, when the scanner writes them */
+    nd_shingle_buf *to;   /* where the document's shingles go, after to->n: own or the caller's */
+    uint8_t *slot_counts; /* counting the distinct ones: how many shingles fall in a slot */
+    size_t slots_cap;
+    uint64_t *shared; /* the shingles of the slots that several fall in */
+    size_t shared_cap;
     nd_spill_batch spill;    /* shingles and tokens on their way to the scratch file */
     nd_spill_batch sketches; /* signatures and profiles, apart: the identical stage reads
                                 the shingles of every copy, and the pages it maps stay
@@ -161,7 +163,8 @@ void nd_scanner_free(nd_scanner *s)
     free(s->cps);
     free(s->bytes);
     free(s->own.h);
-    free(s->seen);
+    free(s->slot_counts);
+    free(s->shared);
     nd_reader_dispose(&s->reader);
     nd_text_view_dispose(&s->view);
     free(s);
@@ -330,36 +333,35 @@ static int shingle_short_document(nd_scanner *s)
 /* ---------------------------------------------------------------- distinct shingles */
 
 /* The distinct values of h[0..n): verification takes a set of that size, and needs no
- * set of its own for a document whose shingles are all distinct (most are). */
+ * set of its own for a document whose shingles are all distinct (most are). The hashes
+ * are counted into 16 n or more slots by their top bits, without a branch; a hash alone
+ * in its slot is distinct, and only those of the slots that several fall in (one in
+ * sixteen or fewer) are sorted to be told apart. (A set probed hash by hash stalled on
+ * whether each slot was free, at no place a branch predicts.) */
 static int count_distinct(nd_scanner *s, const uint64_t *h, size_t n, uint32_t *distinct)
 {
-    size_t cap = 16;
-    unsigned shift = 60;
-    while (cap < 2 * n)
-        cap *= 2, shift--;
-    if (cap > s->seen_cap) {
-        free(s->seen);
-        s->seen_cap = 0;
-        if (!(s->seen = malloc(cap * sizeof(*s->seen))))
-            return ND_ENOMEM;
-        s->seen_cap = cap;
-    }
-    memset(s->seen, 0, cap * sizeof(*s->seen));
-    size_t count = 0;
-    bool zero = false; /* 0 marks an empty slot: the hash 0 is counted aside */
+    size_t slots = 64;
+    unsigned shift = 58;
+    while (slots < 16 * n)
+        slots *= 2, shift--;
+    if (ND_GROW(s->slot_counts, s->slots_cap, slots) < 0 ||
+        ND_GROW(s->shared, s->shared_cap, n + 1) < 0)
+        return ND_ENOMEM;
+    uint8_t *count = s->slot_counts;
+    memset(count, 0, slots);
     for (size_t i = 0; i < n; i++) {
-        if (h[i] == 0) {
-            count += !zero;
-            zero = true;
-            continue;
-        }
-        size_t at = h[i] >> shift;
-        while (s->seen[at] != 0 && s->seen[at] != h[i])
-            at = (at + 1) & (cap - 1);
-        count += s->seen[at] == 0;
-        s->seen[at] = h[i];
+        const size_t at = (size_t)(h[i] >> shift);
+        count[at] = (uint8_t)(count[at] + (count[at] < 2));
     }
-    *distinct = (uint32_t)count;
+    size_t n_shared = 0;
+    for (size_t i = 0; i < n; i++)
+        if (count[h[i] >> shift] > 1)
+            s->shared[n_shared++] = h[i];
+    nd_radix_sort_u64_in_place(s->shared, n_shared);
+    size_t count_shared = n_shared > 0;
+    for (size_t i = 1; i < n_shared; i++)
+        count_shared += s->shared[i] != s->shared[i - 1];
+    *distinct = (uint32_t)(n - n_shared + count_shared);
     return 0;
 }
 
