@@ -138,7 +138,7 @@ while [ $round -lt "$runs" ]; do
         for c in $confs; do
             t0=$(date +%s.%N)
             # shellcheck disable=SC2046
-            "$bin" -q $(args_of $c) --pairs /dev/null "$input" 2>/dev/null
+            "$bin" -q $(args_of "$c") --pairs /dev/null "$input" 2>/dev/null
             t1=$(date +%s.%N)
             awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' >> "$dir/$name.$c"
         done

@@ -437,6 +437,30 @@ Test(engines, very_long_two_byte_word)
     engine_close(&icu);
 }
 
+/* Words longer than the word buffer whose letters carry marks, in every mode: a held
+ * letter with marks comes back to the top of the letter loop once a letter, and the
+ * buffer must not be outrun between its checks (each pattern is a letter, a letter, a
+ * mark; the basic mode keeps marks, so its pattern composes alef with hamza above). */
+Test(engines, very_long_words_with_marks)
+{
+    static const char *const patterns[] = {"\xD8\xA8\xD8\xA8\xD9\x8E", "\xD8\xA8\xD8\xA7\xD9\x94"};
+    static const nd_normalize_mode modes[] = {ND_NORMALIZE_FULL, ND_NORMALIZE_BASIC};
+    static unsigned char text[6 * 8000 + 64];
+    for (size_t m = 0; m < 2; m++) {
+        size_t len = 0;
+        for (int i = 0; i < 8000; i++, len += 6)
+            memcpy(text + len, patterns[m], 6);
+        memcpy(text + len, " \xd9\x85\xd9\x86 end", 10);
+        len += 10;
+        engine fast, icu;
+        engine_open(&fast, modes[m], true);
+        engine_open(&icu, modes[m], false);
+        expect_same(&fast, &icu, text, len, "a word of 16,000 letters with marks");
+        engine_close(&fast);
+        engine_close(&icu);
+    }
+}
+
 /* Texts that stay on the fast path (letters, digits, punctuation of alphabetic scripts). */
 Test(engines, fast_path_texts)
 {

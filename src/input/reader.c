@@ -242,9 +242,9 @@ int nd_doc_read(const nd_corpus *c, nd_reader *r, const nd_doc *d, unsigned char
         const int rc = nd_doc_line(c, r, d, &line);
         if (rc < 0)
             return rc;
-        /* room for the text at once (it is never longer than its line), not grown piece by
-         * piece between the escapes of a text of many short lines */
-        if (ND_GROW(*buf, *cap, d->length + 1) < 0)
+        /* read again (its length known since the scan): room for the text at once, not
+         * grown piece by piece between the escapes of a text of many short lines */
+        if (d->n_bytes > 0 && d->n_bytes <= d->length && ND_GROW(*buf, *cap, d->n_bytes + 1) < 0)
             return ND_ENOMEM;
         return nd_jsonl_parse(line, d->length, c->id_key, c->text_key, buf, cap, len, id, why,
                               why_len);

@@ -7,7 +7,8 @@
  * per UTF-16 unit, then walks it again to find words: 10 bytes written and
  * read back per character, and a function call per chunk. Here each chunk
  * (normalize.h) is normalized from the memo (one table look-up for a lone
- * code point, the chunk cache for a letter with its marks) and its units go
+ * code point; for a two-byte letter with its marks, a cache of such chunks kept
+ * here, else the normalizer's chunk cache) and its units go
  * straight into a word state machine that applies the rules of the fast
  * tokenizer (tokenize.c): a word is a run of letters and digits, a middle
  * character joins two of the same class. Only the units of the current word
@@ -230,7 +231,8 @@ static int flush_chunk(nd_normalizer *nz, splitter *sp, chunk *ch)
  * its class; or whether it is a mark (no boundary before it). */
 #define TWO_BYTE_KNOWN (1u << 31)
 #define TWO_BYTE_LETTER (1u << 30)
-#define TWO_BYTE_MARK (1u << 29) /* no boundary before it: it joins the chunk before */
+/* no boundary before it (a mark, mostly): it joins the chunk before */
+#define TWO_BYTE_MARK (1u << 29)
 #define TWO_BYTE_CLASS_SHIFT 16
 
 static uint32_t fill_two_byte_entry(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
@@ -577,7 +579,9 @@ static uint32_t marked_entry(nd_normalizer *nz, splitter *sp, uint64_t key)
 /* Takes the marks at bytes[*i] (two-byte code points without a boundary before them)
  * after the letter, into *marks (the key's bits above the letter's), and moves *i past
  * them. Returns the entry of the letter with its marks, 0 when there are none, more
- * than MARKS_MAX, or when the chunk normalizes to no lone letter or digit. */
+ * than MARKS_MAX, or when the chunk normalizes to no lone letter or digit; *i and *marks
+ * have moved then too (past MARKS_MAX of them), and the chunk so far is the general
+ * loop's to finish. */
 static uint32_t take_marks(nd_normalizer *nz, const uint64_t *memo, splitter *sp,
                            const uint8_t *bytes, size_t len, size_t *i, int32_t letter,
                            uint64_t *marks)
@@ -593,11 +597,11 @@ static uint32_t take_marks(nd_normalizer *nz, const uint64_t *memo, splitter *sp
     return taken ? marked_entry(nz, sp, *marks | (uint64_t)letter) : 0;
 }
 
-/* Sets ch to the chunk of the letter at bytes[start] and its marks, ending at end. */
-static void hold_chunk(chunk *ch, const uint64_t *memo, const uint8_t *bytes, size_t len,
-                       size_t start, uint64_t marks, size_t end)
+/* Sets ch to the chunk [start, end) of a letter and its marks. */
+static void hold_chunk(chunk *ch, const uint64_t *memo, int32_t letter, size_t start,
+                       uint64_t marks, size_t end)
 {
-    ch->units[0] = (UChar)two_byte_at(bytes, len, start);
+    ch->units[0] = (UChar)letter;
     ch->n = 1;
     for (uint64_t k = marks >> MARK_BITS; k; k >>= MARK_BITS)
         ch->units[ch->n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
@@ -608,9 +612,11 @@ static void hold_chunk(chunk *ch, const uint64_t *memo, const uint8_t *bytes, si
 
 /* The heart of Arabic, Cyrillic or Greek text: ch holds one letter standing alone, and
  * while the next code point is another (two bytes, a boundary before it, so ch is
- * complete), ch's letter joins the word and the next one becomes ch. An ASCII separator
- * (a space) between two such letters ends the word there and starts the next. The
- * letters of one word go through a loop of their own, which has nothing else to test.
+ * complete), ch's letter joins the word and the next one becomes ch. Marks after the
+ * letter held join it first (take_marks), when the chunk they make normalizes to one
+ * letter. An ASCII separator (a space) between two such letters ends the word there and
+ * starts the next. The letters of one word go through a loop of their own, which has
+ * nothing else to test.
  * *at moves to where the general loop goes on. Returns 0 or ND_ENOMEM. */
 static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitter *sp, chunk *ch,
                                  const uint8_t *bytes, size_t len, size_t *at)
@@ -669,7 +675,9 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
         held_marks = 0;
         held_start = (uint32_t)next_at;
         i = next_at + 2;
-        if ((next = two_byte_letter_at(table, bytes, len, i)) == 0)
+        /* (the word may have just filled the buffer: a held letter with marks comes back
+         * to the top of the loop once a letter, and the loop below appends before it asks) */
+        if (n == cap || (next = two_byte_letter_at(table, bytes, len, i)) == 0)
             continue;
         if (!sp->in_word) {
             start_word(sp, held_start);
@@ -689,7 +697,7 @@ static int take_two_byte_letters(nd_normalizer *nz, const uint64_t *memo, splitt
         sp->end = held_start; /* where the chunk now held in ch begins */
     }
     if (i > from) /* ch->n stays 1 without marks */
-        hold_chunk(ch, memo, bytes, len, held_start, held_marks, i);
+        hold_chunk(ch, memo, two_byte_at(bytes, len, held_start), held_start, held_marks, i);
     *at = i;
     return 0;
 }
