@@ -39,6 +39,9 @@ while [ $# -gt 0 ]; do
         *) sed -n 2,30p "$0"; exit 2 ;;
     esac
 done
+for script in ../shared/eval/make_corpora.py ../shared/peers/make_corpus.py; do
+    [ -f "$script" ] || { echo "run_untuned.sh: no $script (the shared folder beside the repository)" >&2; exit 1; }
+done
 bench/build.sh
 bin=build-bench/neardup
 py=/usr/bin/python3
