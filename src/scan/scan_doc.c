@@ -332,6 +332,16 @@ static int shingle_short_document(nd_scanner *s)
 
 /* ---------------------------------------------------------------- distinct shingles */
 
+/* Sorts h[0..n) and returns how many distinct values it holds. */
+static size_t sorted_distinct(uint64_t *h, size_t n)
+{
+    nd_radix_sort_u64_in_place(h, n);
+    size_t count = n > 0;
+    for (size_t i = 1; i < n; i++)
+        count += h[i] != h[i - 1];
+    return count;
+}
+
 /* The distinct values of h[0..n): verification takes a set of that size, and needs no
  * set of its own for a document whose shingles are all distinct (most are). The hashes
  * are counted into 16 n or more slots by their top bits, without a branch; a hash alone
@@ -357,11 +367,7 @@ static int count_distinct(nd_scanner *s, const uint64_t *h, size_t n, uint32_t *
     for (size_t i = 0; i < n; i++)
         if (count[h[i] >> shift] > 1)
             s->shared[n_shared++] = h[i];
-    nd_radix_sort_u64_in_place(s->shared, n_shared);
-    size_t count_shared = n_shared > 0;
-    for (size_t i = 1; i < n_shared; i++)
-        count_shared += s->shared[i] != s->shared[i - 1];
-    *distinct = (uint32_t)(n - n_shared + count_shared);
+    *distinct = (uint32_t)(n - n_shared + sorted_distinct(s->shared, n_shared));
     return 0;
 }
 
@@ -372,12 +378,7 @@ bool nd_scan_distinct_deferred(const nd_doc *d)
 
 void nd_scan_count_distinct(nd_doc *d, uint64_t *h)
 {
-    const size_t n = d->n_shingles;
-    nd_radix_sort_u64_in_place(h, n);
-    uint32_t count = n > 0;
-    for (size_t i = 1; i < n; i++)
-        count += h[i] != h[i - 1];
-    d->n_distinct = count;
+    d->n_distinct = (uint32_t)sorted_distinct(h, d->n_shingles);
 }
 
 /* ---------------------------------------------------------------- a document */

@@ -519,20 +519,6 @@ static int take_ascii_run(splitter *sp, const uint8_t *bytes, size_t len, size_t
     }
 }
 
-/* The entry of the two-byte letter at bytes[i] (a letter or digit standing alone, whose
- * entry is known), or 0. */
-static inline uint32_t two_byte_letter_at(const uint32_t *table, const uint8_t *bytes, size_t len,
-                                          size_t i)
-{
-    if (i + 1 >= len)
-        return 0;
-    const uint32_t b0 = bytes[i], b1 = bytes[i + 1];
-    if ((b0 & 0xE0) != 0xC0 || (b1 & 0xC0) != 0x80 || b0 < 0xC2)
-        return 0;
-    const uint32_t e = table[(b0 & 0x1F) << 6 | (b1 & 0x3F)];
-    return e & TWO_BYTE_LETTER ? e : 0;
-}
-
 /* The code point of the two-byte sequence at bytes[i], or -1. */
 static inline int32_t two_byte_at(const uint8_t *bytes, size_t len, size_t i)
 {
@@ -544,11 +530,30 @@ static inline int32_t two_byte_at(const uint8_t *bytes, size_t len, size_t i)
     return (int32_t)((b0 & 0x1F) << 6 | (b1 & 0x3F));
 }
 
+/* The entry of the two-byte letter at bytes[i] (a letter or digit standing alone, whose
+ * entry is known), or 0. */
+static inline uint32_t two_byte_letter_at(const uint32_t *table, const uint8_t *bytes, size_t len,
+                                          size_t i)
+{
+    const int32_t c = two_byte_at(bytes, len, i);
+    const uint32_t e = c < 0 ? 0 : table[c];
+    return e & TWO_BYTE_LETTER ? e : 0;
+}
+
 /* The marks a letter's chunk holds on the fast path (a fatha, a shadda, a small high
  * letter, ...), each a code point below U+0800 packed in MARK_BITS bits of a key after
  * the letter's; a chunk with more goes through the general loop. */
 #define MARKS_MAX 4
 #define MARK_BITS 11
+
+/* The code points a key packs, a letter and its marks, into units; returns how many. */
+static int32_t unpack_chunk(uint64_t key, UChar *units)
+{
+    int32_t n = 0;
+    for (uint64_t k = key; k; k >>= MARK_BITS) /* (no code point of a key is 0) */
+        units[n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
+    return n;
+}
 
 /* The entry of the chunk whose code points key packs, a letter and its marks: a letter
  * or digit, as two_byte's entries are, when the chunk normalizes to one unit of that
@@ -560,9 +565,7 @@ static uint32_t marked_entry(nd_normalizer *nz, splitter *sp, uint64_t key)
     if (w->marked[slot].key == key)
         return w->marked[slot].entry;
     UChar units[MARKS_MAX + 1];
-    int32_t n = 0;
-    for (uint64_t k = key; k; k >>= MARK_BITS) /* (no code point of a key is 0) */
-        units[n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
+    const int32_t n = unpack_chunk(key, units);
     const UChar *out;
     const int32_t m = nd_normalize_chunk(nz, units, n, &out);
     if (m < 0) /* (the general loop meets the error again) */
@@ -601,10 +604,7 @@ static uint32_t take_marks(nd_normalizer *nz, const uint64_t *memo, splitter *sp
 static void hold_chunk(chunk *ch, const uint64_t *memo, int32_t letter, size_t start,
                        uint64_t marks, size_t end)
 {
-    ch->units[0] = (UChar)letter;
-    ch->n = 1;
-    for (uint64_t k = marks >> MARK_BITS; k; k >>= MARK_BITS)
-        ch->units[ch->n++] = (UChar)(k & ((1u << MARK_BITS) - 1));
+    ch->n = unpack_chunk(marks | (uint64_t)letter, ch->units);
     ch->first_entry = memo[ch->units[0]];
     ch->start = (uint32_t)start;
     ch->end = (uint32_t)end;
