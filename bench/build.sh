@@ -3,6 +3,10 @@
 # neardup for speed (Release, -march=native, no tests) into build-bench. Run from the
 # repository's root.
 set -eu
+# two benchmarks started at once build one after the other, not into each other
+mkdir -p build-bench
+exec 8>build-bench/.build.lock
+flock 8
 scripts/deps --bench
 mpi=""
 command -v mpicc >/dev/null 2>&1 && mpi="-DNEARDUP_MPI=ON" # neardup-mpi, for bench/run_mpi_bench.sh

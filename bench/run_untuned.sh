@@ -39,25 +39,40 @@ while [ $# -gt 0 ]; do
         *) sed -n 2,30p "$0"; exit 2 ;;
     esac
 done
+mkdir -p "$dir"
+# one run at a time on a folder: a second would build its corpora under the first one's
+# feet, and time itself against it
+exec 9>"$dir/.lock"
+flock -n 9 || { echo "run_untuned.sh: another run is using $dir" >&2; exit 1; }
 for script in ../shared/eval/make_corpora.py ../shared/peers/make_corpus.py; do
     [ -f "$script" ] || { echo "run_untuned.sh: no $script (the shared folder beside the repository)" >&2; exit 1; }
 done
 bench/build.sh
 bin=build-bench/neardup
 py=/usr/bin/python3
-mkdir -p "$dir"
 
+# Each corpus is built under a name of its own and renamed once complete: a run killed
+# while building leaves nothing that a later run would take for a corpus.
 for lang in arabic english; do
-    [ -e "$dir/$lang.jsonl" ] ||
+    if [ ! -e "$dir/$lang.jsonl" ]; then
         build-bench/bench/gen_corpus --docs 16000 --lang $lang --seed 1 --vocab demo --format jsonl \
-            --out "$dir/$lang.jsonl" >/dev/null
+            --out "$dir/$lang.part" >/dev/null
+        mv "$dir/$lang.part.truth.csv" "$dir/$lang.jsonl.truth.csv"
+        mv "$dir/$lang.part" "$dir/$lang.jsonl"
+    fi
 done
-[ -d "$dir/eval/planted-mixed/docs" ] ||
-    "$py" ../shared/eval/make_corpora.py "$dir/eval" --seeds-dir demo --scale large \
+if [ ! -d "$dir/eval" ]; then
+    rm -rf "$dir/eval.part"
+    "$py" ../shared/eval/make_corpora.py "$dir/eval.part" --seeds-dir demo --scale large \
         --only planted-arabic,planted-mixed --exact-threshold 0 >/dev/null 2>&1
-[ -d "$dir/markov-files" ] ||
-    "$py" ../shared/peers/make_corpus.py ../shared/seeds "$dir/markov-files" --n 20000 --no-debian \
-        --manifest "$dir/markov.manifest.csv" >/dev/null
+    mv "$dir/eval.part" "$dir/eval"
+fi
+if [ ! -d "$dir/markov-files" ]; then
+    rm -rf "$dir/markov-files.part"
+    "$py" ../shared/peers/make_corpus.py ../shared/seeds "$dir/markov-files.part" --n 20000 \
+        --no-debian --manifest "$dir/markov.manifest.csv" >/dev/null
+    mv "$dir/markov-files.part" "$dir/markov-files"
+fi
 "$py" - "$dir" <<'PY'
 import json, os, random, re, sys
 d = sys.argv[1]
