@@ -5,6 +5,7 @@
  * clusters and the report. And damaged records are refused, never read past their end.
  */
 #define _GNU_SOURCE /* open_memstream */
+#include "pairs/listing.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sets_needed.h"
 #include "scan/scan_records.h"
@@ -108,13 +109,16 @@ typedef struct remote_part {
 /* The run in parts: the first third scanned where the run reads it, the others by remote
  * parts whose records come as neardup-mpi's do (the heads first, with the signatures, of
  * which the band records are made here, where neardup-mpi's ranks make their own; with
- * passages of words all of them; later the sets asked for). */
+ * passages of words all of them; later the sets asked for, and the pairs of two documents
+ * of one remote part verified there). */
 typedef struct parts_run {
     const char *inputs[2];
     remote_part part[3];
     size_t n_parts;
     uint8_t *have, *need; /* bitmaps of the documents */
     size_t sets_sent, sets_all;
+    nd_pair *known; /* the pairs verified by their remote part, sorted */
+    size_t n_known, known_cap;
 } parts_run;
 
 static size_t first_doc(const nd_corpus *c, size_t batch)
@@ -192,11 +196,9 @@ static bool any_doc(const uint8_t *docs, size_t first, size_t end)
     return false;
 }
 
-static int send_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
-                     const nd_candidates *cand, void *payload)
+/* The sets run->need names come from their remote parts. */
+static int move_sets(nd_run_ctx *ctx, nd_corpus *c, parts_run *run)
 {
-    parts_run *run = payload;
-    run->sets_sent += nd_sets_needed(c, star, cand, run->have, run->need);
     int rc = 0;
     for (size_t k = 0; k < run->n_parts && rc == 0; k++) {
         const remote_part *p = &run->part[k];
@@ -215,6 +217,73 @@ static int send_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
     return rc;
 }
 
+static int send_sets(nd_run_ctx *ctx, nd_corpus *c, void *payload)
+{
+    parts_run *run = payload;
+    run->sets_sent += nd_sets_needed(c, run->have, run->need);
+    return move_sets(ctx, c, run);
+}
+
+/* The remote part that scanned document doc, or NULL (the run scanned it). */
+static remote_part *part_of_doc(parts_run *run, const nd_corpus *c, uint32_t doc)
+{
+    for (size_t k = 0; k < run->n_parts; k++)
+        if (doc >= first_doc(c, run->part[k].first) && doc < first_doc(c, run->part[k].end))
+            return &run->part[k];
+    return NULL;
+}
+
+static void want_set(parts_run *run, uint32_t doc)
+{
+    const uint8_t bit = (uint8_t)(1u << (doc % 8));
+    if (!(run->have[doc / 8] & bit)) {
+        run->have[doc / 8] |= bit;
+        run->need[doc / 8] |= bit;
+        run->sets_sent++;
+    }
+}
+
+/* Whether doc's set is here now (not only asked for). */
+static bool set_is_here(const parts_run *run, uint32_t doc)
+{
+    return (run->have[doc / 8] & ~run->need[doc / 8]) >> (doc % 8) & 1;
+}
+
+/* The run's nd_pair_source: a pair of two documents of one remote part is verified by
+ * that part, on its own context, as a rank verifies its pairs; the sets of the other
+ * pairs come, as neardup-mpi's rank 0 asks for them. */
+static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
+                         const nd_pair **known, size_t *n_known, void *payload)
+{
+    parts_run *run = payload;
+    memset(run->need, 0, c->n_docs / 8 + 1);
+    for (size_t i = 0; i < n; i++) {
+        const nd_pair_key k = keys[i];
+        remote_part *p = part_of_doc(run, c, k.a);
+        if (set_is_here(run, k.a) && set_is_here(run, k.b))
+            continue;
+        if (!p || p != part_of_doc(run, c, k.b)) {
+            want_set(run, k.a);
+            want_set(run, k.b);
+            continue;
+        }
+        nd_pair *v;
+        size_t n_v;
+        cr_assert_eq(nd_verify_stage(&p->ctx, p->corpus, &(nd_candidates){(nd_pair_key *)&k, 1, 0},
+                                     true, &v, &n_v, NULL),
+                     0);
+        cr_assert_eq(n_v, 1, "keep_all keeps the pair");
+        cr_assert_eq(ND_GROW(run->known, run->known_cap, run->n_known + 1), 0);
+        run->known[run->n_known++] = v[0];
+        free(v);
+    }
+    if (run->n_known > 1)
+        qsort(run->known, run->n_known, sizeof(*run->known), nd_compare_pair_docs);
+    *known = run->known;
+    *n_known = run->n_known;
+    return move_sets(ctx, (nd_corpus *)c, run);
+}
+
 static void end_parts_run(parts_run *run, const nd_corpus *c)
 {
     for (size_t k = 0; k < run->n_parts; k++) {
@@ -226,6 +295,7 @@ static void end_parts_run(parts_run *run, const nd_corpus *c)
         run->sets_all += c->docs[i].status == ND_DOC_OK;
     free(run->have);
     free(run->need);
+    free(run->known);
 }
 
 static void run(const nd_options *o, const char *dir, bool in_parts, outputs *out)
@@ -238,17 +308,22 @@ static void run(const nd_options *o, const char *dir, bool in_parts, outputs *ou
     cr_assert_eq(nd_corpus_add_path(c, path), 0);
     nd_result *r;
     parts_run parts = {.inputs = {SEEDS_DIR, path}};
-    const nd_run_hooks hooks = {.scan = scan_in_parts, .need_sets = send_sets, .payload = &parts};
+    const nd_pair_source pairs = {prepare_pairs, &parts};
+    const nd_run_hooks hooks = {
+        .scan = scan_in_parts, .need_sets = send_sets, .pair_source = &pairs, .payload = &parts};
     const int rc = in_parts ? nd_corpus_run_with(c, &hooks, &r) : nd_corpus_run(c, &r);
     cr_assert_eq(rc, 0);
     if (in_parts)
         end_parts_run(&parts, c);
-    /* without passages of words, the sets that come are those of the pairs only (with
-     * them, all came with the words) */
+    /* without passages of words, the sets that come are those of the pairs across parts
+     * only, and the pairs within a remote part are verified there (with them, all came
+     * with the words) */
     const bool every_set = o->passages && o->shingle_unit == ND_UNIT_WORD;
     cr_assert(!in_parts || (every_set ? parts.sets_sent == 0
                                       : parts.sets_sent > 0 && parts.sets_sent < parts.sets_all),
               "%zu sets of %zu", parts.sets_sent, parts.sets_all);
+    cr_assert(!in_parts || (every_set ? parts.n_known == 0 : parts.n_known > 0),
+              "%zu pairs verified by their part", parts.n_known);
     write_all(r, out);
     nd_result_free(r);
     nd_corpus_free(c);

@@ -43,6 +43,9 @@ typedef struct nd_run_ctx {
     void *diag_payload;
     struct nd_word_classes *classes; /* the tokenizers' classes kept from run to run, or NULL
                                         (borrowed: set after nd_run_ctx_open) */
+    const struct nd_pair_source *pair_source; /* where verification finds the pairs whose
+                                                 sets other processes hold (pairs/verify.h),
+                                                 or NULL (borrowed, like classes) */
 } nd_run_ctx;
 
 /* Opens a run's context for LSH bands x rows: threads and the memory plan from opts, the

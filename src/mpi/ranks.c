@@ -10,6 +10,7 @@
 #include "mpi/messages.h"
 #include "mpi/work_dir.h"
 #include "output/result.h"
+#include "pairs/listing.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sets_needed.h"
 
@@ -387,8 +388,37 @@ static int rank_lsh(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m, const n
     return rc;
 }
 
+/* A rank other than 0 asked for sets (asked: a bitmap of its documents, its parts' one
+ * after another) and pairs: verifies the pairs, each with both sets here, then sends rank
+ * 0 the sets and the pairs' values. */
+static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
+                       const uint8_t *asked, const nd_record_pipe *out)
+{
+    nd_message_pipe from_rank0 = {0, 0};
+    uint64_t n = 0;
+    int rc = nd_message_receive(&from_rank0, &n, sizeof(n));
+    nd_candidates pairs = {rc == 0 ? malloc((size_t)n * sizeof(nd_pair_key) + 1) : NULL, n, 0};
+    if (rc == 0 && !pairs.keys)
+        rc = ND_ENOMEM;
+    if (rc == 0)
+        rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)pairs.keys,
+                            pairs.n * sizeof(*pairs.keys));
+    nd_pair *values = NULL;
+    size_t n_values = 0;
+    if (rc == 0 && n) /* keep_all: every pair, in the order asked */
+        rc = nd_verify_stage(ctx, c, &pairs, true, &values, &n_values, NULL);
+    free(pairs.keys);
+    if (rc == 0)
+        rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
+    if (rc == 0)
+        rc = move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
+                            n_values * sizeof(*values));
+    free(values);
+    return rc;
+}
+
 /* A rank other than 0: scans its parts, sends rank 0 the first round of their records,
- * then the shingle sets rank 0 asks for, until it is done. */
+ * then the shingle sets and the pairs rank 0 asks for, until it is done. */
 static int serve_parts(nd_corpus *c, nd_rank_run *m)
 {
     nd_run_ctx ctx;
@@ -415,9 +445,8 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
         rc = ND_ENOMEM;
     for (nd_request what;
          rc == 0 && (what = nd_message_next_request(asked, asked_len)) != ND_REQUEST_DONE;)
-        rc = what == ND_REQUEST_LSH
-                 ? rank_lsh(&ctx, c, m, &scan, asked)
-                 : send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, &out);
+        rc = what == ND_REQUEST_LSH ? rank_lsh(&ctx, c, m, &scan, asked)
+                                    : answer_sets(&ctx, c, m, asked, &out);
     free(asked);
     nd_scan_out_free(&scan);
     nd_run_ctx_close(&ctx);
@@ -499,32 +528,212 @@ static int receive_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, int r, co
     return rc;
 }
 
-/* Before the identical stage and verification: the sets they read that rank 0 has not,
- * asked of the ranks that have them (all asked before any is waited for). */
-static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
-                        const nd_candidates *cand, void *payload)
+/* What rank 0 asks one rank for: the sets of the documents m->need names, and the pairs
+ * of two of its documents, verified there. */
+typedef struct rank_ask {
+    uint8_t *docs; /* m->need's bits of the rank's documents, its parts' one after another */
+    nd_pair_key *pairs;
+    size_t n_pairs, pairs_cap;
+    bool asked;
+} rank_ask;
+
+/* Asks every rank for what asks[r] names, without waiting for the answers (take_answers).
+ * Returns 1 when it asked any rank for anything. */
+static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks)
+{
+    int rc = 0, asked = 0;
+    for (int r = 1; r < m->ranks && rc == 0; r++) {
+        rank_ask *a = &asks[r];
+        const size_t len = rank_bitmap_bytes(c, m, r);
+        if (!(a->docs = malloc(len + 1)))
+            return ND_ENOMEM;
+        a->asked = gather_bits(c, m, r, m->need, a->docs) || a->n_pairs;
+        if (!a->asked)
+            continue;
+        nd_message_request(r, ND_REQUEST_SETS, a->docs, len);
+        nd_message_pipe to = {r, 0};
+        const uint64_t n = a->n_pairs;
+        rc = nd_message_send(&to, (void *)&n, sizeof(n));
+        if (rc == 0)
+            rc = move_in_pieces(nd_message_send, &to, (unsigned char *)a->pairs,
+                                a->n_pairs * sizeof(*a->pairs));
+        m->pairs_bytes += to.bytes;
+        asked = 1;
+    }
+    return rc < 0 ? rc : asked;
+}
+
+/* Receives the values of the n pairs rank r verified, into m->known. */
+static int receive_values(nd_rank_run *m, int r, size_t n)
+{
+    if (ND_GROW(m->known, m->known_cap, m->n_known + n) < 0)
+        return ND_ENOMEM;
+    nd_message_pipe from = {r, 0};
+    const int rc = move_in_pieces(nd_message_receive, &from,
+                                  (unsigned char *)(m->known + m->n_known), n * sizeof(*m->known));
+    m->n_known += rc == 0 ? n : 0;
+    m->pairs_verified += n;
+    m->pairs_bytes += from.bytes;
+    return rc;
+}
+
+/* Takes the ranks' answers: the sets into the scratch file, the pairs' values into
+ * m->known, which ends sorted. */
+static int take_answers(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, rank_ask *asks)
+{
+    int rc = 0;
+    for (int r = 1; r < m->ranks && rc == 0; r++) {
+        if (asks[r].asked)
+            rc = receive_sets(ctx, c, m, r, asks[r].docs);
+        if (rc == 0 && asks[r].n_pairs)
+            rc = receive_values(m, r, asks[r].n_pairs);
+    }
+    if (rc == 0 && m->n_known > 1)
+        qsort(m->known, m->n_known, sizeof(*m->known), nd_compare_pair_docs);
+    return rc;
+}
+
+static void free_asks(rank_ask *asks, int ranks)
+{
+    for (int r = 0; asks && r < ranks; r++) {
+        free(asks[r].docs);
+        free(asks[r].pairs);
+    }
+    free(asks);
+}
+
+/* Before the identical stage: the sets it reads that rank 0 has not, asked of the ranks
+ * that have them. */
+static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, void *payload)
 {
     nd_rank_run *m = payload;
-    m->sets_docs += nd_sets_needed(c, star, cand, m->have, m->need);
-    uint8_t **asked = calloc((size_t)m->ranks, sizeof(*asked));
-    int rc = asked ? 0 : ND_ENOMEM;
-    for (int r = 1; r < m->ranks && rc == 0; r++) {
-        asked[r] = malloc(rank_bitmap_bytes(c, m, r) + 1);
-        if (!asked[r]) {
-            rc = ND_ENOMEM;
-        } else if (!gather_bits(c, m, r, m->need, asked[r])) {
-            free(asked[r]);
-            asked[r] = NULL;
-        } else {
-            nd_message_request(r, ND_REQUEST_SETS, asked[r], rank_bitmap_bytes(c, m, r));
-        }
+    m->sets_docs += nd_sets_needed(c, m->have, m->need);
+    rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
+    int rc = asks ? send_asks(c, m, asks) : ND_ENOMEM;
+    if (rc >= 0)
+        rc = take_answers(ctx, c, m, asks);
+    free_asks(asks, m->ranks);
+    return rc;
+}
+
+/* The rank whose parts hold document doc: of the parts that start at or before its batch,
+ * the last (an empty part starts where the next does). */
+static int owner_of(const nd_rank_run *m, uint32_t doc)
+{
+    const size_t batch = doc / ND_SCAN_BATCH;
+    size_t lo = 0, hi = m->parts;
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (m->bounds[mid] <= batch)
+            lo = mid;
+        else
+            hi = mid;
     }
-    for (int r = 1; r < m->ranks && rc == 0; r++)
-        if (asked[r])
-            rc = receive_sets(ctx, c, m, r, asked[r]);
-    for (int r = 1; asked && r < m->ranks; r++)
-        free(asked[r]);
-    free(asked);
+    return m->owner[lo];
+}
+
+static bool has_set(const nd_rank_run *m, uint32_t doc)
+{
+    return m->have[doc / 8] >> (doc % 8) & 1;
+}
+
+/* Whether doc's set is in the scratch file now (not just asked for). */
+static bool set_is_here(const nd_rank_run *m, uint32_t doc)
+{
+    return has_set(m, doc) && !(m->need[doc / 8] >> (doc % 8) & 1);
+}
+
+/* Marks doc's set as asked for, unless rank 0 has it; returns how many it marked. */
+static size_t want_set(nd_rank_run *m, uint32_t doc)
+{
+    if (has_set(m, doc))
+        return 0;
+    mark_docs(m->have, doc, doc + 1);
+    mark_docs(m->need, doc, doc + 1);
+    return 1;
+}
+
+static bool is_known(const nd_rank_run *m, nd_pair_key k)
+{
+    const nd_pair key = {.doc_a = k.a, .doc_b = k.b};
+    return m->n_known &&
+           bsearch(&key, m->known, m->n_known, sizeof(key), nd_compare_pair_docs) != NULL;
+}
+
+/* Verifies here the pairs both of whose sets rank 0 has, as the other ranks do theirs
+ * (while they do): their values join m->known. */
+static int verify_here(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m,
+                       const nd_candidates *here)
+{
+    const nd_pair_source *source = ctx->pair_source;
+    nd_pair *values = NULL;
+    size_t n = 0;
+    ctx->pair_source = NULL; /* (these sets are here) */
+    int rc = nd_verify_stage(ctx, c, here, true, &values, &n, NULL);
+    ctx->pair_source = source;
+    if (rc == 0 && ND_GROW(m->known, m->known_cap, m->n_known + n) < 0)
+        rc = ND_ENOMEM;
+    if (rc == 0 && n)
+        memcpy(m->known + m->n_known, values, n * sizeof(*values));
+    m->n_known += rc == 0 ? n : 0;
+    free(values);
+    return rc;
+}
+
+static int append_pair(nd_pair_key **keys, size_t *n, size_t *cap, nd_pair_key k)
+{
+    if (ND_GROW(*keys, *cap, *n + 1) < 0)
+        return ND_ENOMEM;
+    (*keys)[(*n)++] = k;
+    return 0;
+}
+
+/* Sorts the pairs keys[0..n) that are not known yet: both sets here (into *here), both
+ * documents of one other rank (into its asks), or across ranks (the sets rank 0 lacks
+ * marked in m->need). */
+static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, nd_candidates *here,
+                      rank_ask *asks)
+{
+    size_t here_cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const nd_pair_key k = keys[i];
+        const int r = owner_of(m, k.a);
+        if (is_known(m, k))
+            continue;
+        if (set_is_here(m, k.a) && set_is_here(m, k.b))
+            rc = append_pair(&here->keys, &here->n, &here_cap, k);
+        else if (r > 0 && r == owner_of(m, k.b))
+            rc = append_pair(&asks[r].pairs, &asks[r].n_pairs, &asks[r].pairs_cap, k);
+        else
+            m->sets_docs += want_set(m, k.a) + want_set(m, k.b);
+    }
+    return rc;
+}
+
+/* The run's nd_pair_source on rank 0: a pair whose two sets one other rank holds is
+ * verified there (only its values come); of a pair across ranks, the sets rank 0 lacks
+ * come. While the ranks verify theirs, rank 0 verifies the pairs whose sets it has. */
+static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
+                         const nd_pair **known, size_t *n_known, void *payload)
+{
+    nd_rank_run *m = payload;
+    memset(m->need, 0, c->n_docs / 8 + 1);
+    rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
+    nd_candidates here = {NULL, 0, 0};
+    int rc = asks ? sort_pairs(m, keys, n, &here, asks) : ND_ENOMEM;
+    if (rc == 0)
+        rc = send_asks(c, m, asks);
+    /* (with no rank to wait for, verification reads the sets here as it goes) */
+    if (rc == 1 && here.n)
+        rc = verify_here(ctx, c, m, &here);
+    /* the sets that come set the offsets of the run's documents: its corpus is not const */
+    if (rc >= 0)
+        rc = take_answers(ctx, (nd_corpus *)c, m, asks);
+    free(here.keys);
+    free_asks(asks, m->ranks);
+    *known = m->known;
+    *n_known = m->n_known;
     return rc;
 }
 
@@ -601,14 +810,18 @@ static int run_rank0(nd_corpus *c, nd_rank_run *m, nd_result **out)
     m->progress_payload = c->run_progress_payload;
     nd_corpus_set_run_progress(c, stop_at_stage, m);
     c->opts.threads = m->rank_threads * m->node_ranks; /* the others are done scanning */
-    const nd_run_hooks hooks = {
-        .scan = import_parts, .need_sets = ask_for_sets, .lsh = lsh_on_ranks, .payload = m};
+    const nd_pair_source pairs = {prepare_pairs, m};
+    const nd_run_hooks hooks = {.scan = import_parts,
+                                .need_sets = ask_for_sets,
+                                .lsh = lsh_on_ranks,
+                                .pair_source = &pairs,
+                                .payload = m};
     const int rc = nd_corpus_run_with(c, &hooks, out);
     c->opts.threads = m->rank_threads;
     if (rc == 0)
-        (*out)->exchange =
-            (nd_exchange){m->ranks,      m->parts,     m->parts_reused, m->first_bytes,
-                          m->sets_bytes, m->sets_docs, m->bands_bytes,  m->candidates_bytes};
+        (*out)->exchange = (nd_exchange){
+            m->ranks,     m->parts,       m->parts_reused,     m->first_bytes,    m->sets_bytes,
+            m->sets_docs, m->bands_bytes, m->candidates_bytes, m->pairs_verified, m->pairs_bytes};
     for (int r = 1; r < m->ranks && rc == 0; r++)
         nd_message_request(r, ND_REQUEST_DONE, NULL, 0);
     return rc;
@@ -674,6 +887,9 @@ int nd_rank_run_corpus(nd_corpus *c, nd_result **out, void *rank_run)
     free(m->owner);
     free(m->have);
     free(m->need);
+    free(m->known);
+    m->known = NULL;
+    m->n_known = m->known_cap = 0;
     m->bounds = NULL;
     m->owner = NULL;
     m->have = m->need = NULL;

@@ -36,6 +36,8 @@ typedef struct nd_rank_run {
     uint64_t sets_docs;        /* rank 0: of how many documents */
     uint64_t bands_bytes;      /* the band records every rank sent to the others (rank 0: all's) */
     uint64_t candidates_bytes; /* rank 0: the candidates the others found */
+    uint64_t pairs_verified;   /* rank 0: pairs the ranks that hold both sets verified */
+    uint64_t pairs_bytes;      /* rank 0: those pairs, asked and answered */
     /* kept during the run */
     size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */
     size_t parts;
@@ -44,6 +46,8 @@ typedef struct nd_rank_run {
     pthread_mutex_t deal_lock;
     int rank_threads;
     uint8_t *have, *need; /* rank 0: documents whose sets it has, and asks for */
+    nd_pair *known;       /* rank 0: the pairs verified where their sets are, sorted */
+    size_t n_known, known_cap;
     nd_run_progress_fn progress;
     void *progress_payload;
 } nd_rank_run;

@@ -148,7 +148,7 @@ static int known_kept_jaccards(const nd_corpus *c, const nd_member *members, siz
     return 0;
 }
 
-int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
+int nd_kept_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_member *members,
                      size_t n_members, const nd_pair *verified, size_t n_verified, double **out)
 {
     nd_pair_key *pairs = calloc(n_members ? n_members : 1, sizeof(*pairs));
@@ -164,7 +164,7 @@ int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *membe
         else if (isnan(kept[i]))
             pairs[n++] = (nd_pair_key){members[i].kept_doc, members[i].doc};
     if (rc == 0)
-        rc = nd_exact_jaccards(spill, c, pairs, n, j);
+        rc = nd_exact_jaccards(ctx, c, pairs, n, j);
     for (size_t i = 0, k = 0; i < n_members && rc == 0; i++)
         if (!same_text(c, &members[i]) && isnan(kept[i]))
             kept[i] = j[k++];

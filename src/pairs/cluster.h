@@ -4,7 +4,7 @@
 #ifndef ND_CLUSTER_H
 #define ND_CLUSTER_H
 
-#include "common/spill.h"
+#include "common/context.h"
 #include "input/corpus.h"
 
 /* Union-find over document numbers, parent[x] the next document up x's tree; a set's
@@ -30,7 +30,7 @@ int nd_cluster_stage(const nd_corpus *c, nd_pair *pairs, size_t n_pairs, nd_memb
  * itself), in *out (malloc'd, n_members values): what --remove reports. A pair of a member
  * and its kept document among pairs (verified or listed: exact) gives it; for the others the kept
  * document is read once for the members of its cluster, which come in a row. */
-int nd_kept_jaccards(nd_spill *spill, const nd_corpus *c, const nd_member *members,
+int nd_kept_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_member *members,
                      size_t n_members, const nd_pair *verified, size_t n_verified, double **out);
 
 #endif

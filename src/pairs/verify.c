@@ -55,7 +55,9 @@ typedef struct verify_block {
 typedef struct sketch_source {
     nd_spill_map map;
     nd_spill *spill;
-    uint8_t *reads; /* per document: how many pairs read its shingles (up to 255), or NULL */
+    uint8_t *reads;       /* per document: how many pairs read its shingles (up to 255), or NULL */
+    const nd_pair *known; /* the pairs verified where their sets are (nd_pair_source) */
+    size_t n_known;
 } sketch_source;
 
 typedef struct verify_job {
@@ -206,6 +208,8 @@ static inline bool table_take(shingle_table *t, uint64_t h)
  * copied when misaligned). */
 typedef struct doc_sketch {
     bool want_sig;
+    bool read; /* the document doc's sketch is read */
+    uint32_t doc;
     const uint64_t *h;
     const uint32_t *sig;
     const uint8_t *profile; /* NULL when the document has none, or not wanted */
@@ -348,17 +352,19 @@ static bool profiles_rule_out(const doc_sketch *ka, const nd_doc *a, const doc_s
     return bound + 1 < give_up * ((double)a->n_distinct + (double)b->n_distinct);
 }
 
-/* Exact Jaccard of the pair k; a's sketch is read only when new_a (pairs with the same a
- * come in a row), its table filled when a pair of it first needs it. A pair the profiles
- * rule out gets *j = 0. */
-static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_key k, bool new_a,
-                        doc_sketch *ka, doc_sketch *kb, double give_up, double *j, size_t *shared)
+/* Exact Jaccard of the pair k; a's sketch is read only when ka holds another document's
+ * (pairs with the same a come in a row), its table filled when a pair of it first needs it.
+ * A pair the profiles rule out gets *j = 0. */
+static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_key k, doc_sketch *ka,
+                        doc_sketch *kb, double give_up, double *j, size_t *shared)
 {
     const nd_doc *a = &c->docs[k.a], *b = &c->docs[k.b];
     int rc = 0;
-    if (new_a) {
+    if (!ka->read || ka->doc != k.a) {
         ka->table_filled = false;
         rc = read_summary(&src->map, c, a, ka);
+        ka->read = rc == 0;
+        ka->doc = k.a;
     }
     if (rc == 0)
         rc = read_summary(&src->map, c, b, kb);
@@ -379,13 +385,20 @@ static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_ke
     return rc < 0 ? rc : exact_jaccard(ka, b, kb, give_up, j, shared);
 }
 
-/* Opens src over the scratch file for the pairs keys[0..n): how many of them read each
+/* Opens src over the scratch file for the pairs keys[0..n), once the run's pair source
+ * (if any) has made their sets readable or the pairs known: how many of them read each
  * document's shingles (a document is read once for a run of pairs of which it is the
  * first). */
-static int source_open(sketch_source *src, nd_spill *spill, const nd_corpus *c,
+static int source_open(sketch_source *src, nd_run_ctx *ctx, const nd_corpus *c,
                        const nd_pair_key *keys, size_t n)
 {
-    *src = (sketch_source){.spill = spill};
+    *src = (sketch_source){.spill = ctx->spill};
+    const nd_pair_source *elsewhere = ctx->pair_source;
+    int rc = elsewhere && n ? elsewhere->prepare(ctx, c, keys, n, &src->known, &src->n_known,
+                                                 elsewhere->payload)
+                            : 0;
+    if (rc < 0)
+        return rc;
     if (!(src->reads = calloc(c->n_docs ? c->n_docs : 1, 1)))
         return ND_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -394,19 +407,39 @@ static int source_open(sketch_source *src, nd_spill *spill, const nd_corpus *c,
             *a += *a < UINT8_MAX;
         *b += *b < UINT8_MAX;
     }
-    return n ? nd_spill_map_all(spill, &src->map) : 0;
+    return n ? nd_spill_map_all(ctx->spill, &src->map) : 0;
 }
 
-int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
+/* The pair k as the process that holds both its sets verified it, or NULL. */
+static const nd_pair *known_pair(const sketch_source *src, nd_pair_key k)
+{
+    size_t lo = 0, hi = src->n_known;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const nd_pair *p = &src->known[mid];
+        if (p->doc_a == k.a && p->doc_b == k.b)
+            return p;
+        if (p->doc_a < k.a || (p->doc_a == k.a && p->doc_b < k.b))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int nd_exact_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
                       double *j)
 {
     doc_sketch ka = {0}, kb = {0}; /* no signatures */
     sketch_source src;
-    int rc = source_open(&src, spill, c, pairs, n);
+    int rc = source_open(&src, ctx, c, pairs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
+        const nd_pair *known = known_pair(&src, pairs[i]);
         size_t shared;
-        rc = pair_jaccard(&src, c, pairs[i], i == 0 || pairs[i].a != pairs[i - 1].a, &ka, &kb, 0,
-                          &j[i], &shared);
+        if (known)
+            j[i] = known->jaccard;
+        else
+            rc = pair_jaccard(&src, c, pairs[i], &ka, &kb, 0, &j[i], &shared);
     }
     free(src.reads);
     sketch_dispose(&ka);
@@ -456,13 +489,14 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
             __builtin_prefetch(&c->docs[job->cand[i + PREFETCH_DOC].b]);
         if (i + PREFETCH_SKETCH < end)
             prefetch_sketch(&job->src.map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
-        size_t shared = 0;
-        double j = 0;
-        rc = pair_jaccard(&job->src, c, k, i == b * VERIFY_BLOCK || k.a != job->cand[i - 1].a, ka,
-                          kb, give_up, &j, &shared);
+        const nd_pair *known = known_pair(&job->src, k);
+        size_t shared = known ? known->shared : 0;
+        double j = known ? known->jaccard : 0;
+        rc = known ? 0 : pair_jaccard(&job->src, c, k, ka, kb, give_up, &j, &shared);
         if (rc < 0)
             break;
-        const double est = nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
+        const double est =
+            known ? known->jaccard_est : nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
         const int bin = (int)(est * ND_SIMILARITY_BINS);
         similarity[bin < ND_SIMILARITY_BINS ? bin : ND_SIMILARITY_BINS - 1]++;
         if (!job->keep_all && (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
@@ -533,7 +567,7 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
                     nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
 {
     sketch_source src;
-    int rc = source_open(&src, ctx->spill, c, cand->keys, cand->n);
+    int rc = source_open(&src, ctx, c, cand->keys, cand->n);
     if (rc == 0)
         rc = verify_candidates(ctx, c, cand, keep_all, &src, pairs, n_pairs, similarity);
     free(src.reads);
@@ -603,7 +637,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     sketch_source src = {.reads = NULL};
     int rc = forest && todo.keys ? 0 : ND_ENOMEM;
     if (rc == 0) /* (the reads of every candidate: an overestimate, as some are skipped) */
-        rc = source_open(&src, ctx->spill, c, cand->keys, cand->n);
+        rc = source_open(&src, ctx, c, cand->keys, cand->n);
     *pairs = NULL;
     *n_pairs = 0;
     *skipped = (nd_candidates){NULL, 0, 0};

@@ -28,7 +28,20 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
 
 /* The exact Jaccard of each pair (two scanned documents, in either order) into j[i], as
  * verification counts it; a document repeated as a in a row is read once. */
-int nd_exact_jaccards(nd_spill *spill, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
+int nd_exact_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
                       double *j);
+
+/* Where the verification of a run whose shingle sets are spread over processes
+ * (neardup-mpi) finds its pairs: before the pairs keys[0..n) are verified, prepare makes
+ * the sets of each either readable in the scratch file or the pair known: *known (sorted
+ * by doc_a, then doc_b; n_known of them, kept by the source) then holds the pairs the
+ * process that has both sets verified, each with nd_verify_stage's values for keep_all
+ * (the exact Jaccard, the estimate and the shared shingles). A pair is known in the
+ * order it was asked in: (a, b) is not (b, a). */
+typedef struct nd_pair_source {
+    int (*prepare)(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
+                   const nd_pair **known, size_t *n_known, void *payload);
+    void *payload;
+} nd_pair_source;
 
 #endif

@@ -61,14 +61,12 @@ static int find_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_scan_out *scan,
 {
     nd_candidates star = {NULL, 0, 0}, cand = {NULL, 0, 0};
     nd_report_progress(c, ND_STAGE_LSH, 0, 0, NULL, 0);
-    int rc = hooks->need_sets ? hooks->need_sets(ctx, c, NULL, NULL, hooks->payload) : 0;
+    int rc = hooks->need_sets ? hooks->need_sets(ctx, c, hooks->payload) : 0;
     if (rc == 0)
         rc = nd_identical_stage(ctx, c, &star);
     if (rc == 0)
         rc = hooks->lsh ? hooks->lsh(ctx, c, scan, &cand, hooks->payload)
                         : nd_lsh_stage(ctx, c, scan, &cand);
-    if (rc == 0 && hooks->need_sets)
-        rc = hooks->need_sets(ctx, c, &star, &cand, hooks->payload);
     r->stats.n_copies = star.n;
     r->stats.n_candidates = cand.n + star.n;
     r->stats.n_spilled_runs += cand.spilled_runs;
@@ -101,7 +99,7 @@ static int find_clusters(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
         rc = nd_listing_stage(ctx, c, skipped, r->members, r->n_members, &r->pairs, &r->n_pairs,
                               &r->stats.n_pairs_unlisted);
     if (rc == 0)
-        rc = nd_kept_jaccards(ctx->spill, c, r->members, r->n_members, r->pairs, r->n_pairs,
+        rc = nd_kept_jaccards(ctx, c, r->members, r->n_members, r->pairs, r->n_pairs,
                               &r->kept_jaccard);
     r->stats.n_pairs = r->n_pairs;
     r->stats.n_clusters = n_clusters;
@@ -176,6 +174,7 @@ int nd_corpus_run_with(nd_corpus *c, const nd_run_hooks *hooks, nd_result **out)
     nd_run_ctx ctx = {0};
     nd_result *r = NULL;
     int rc = start_run(c, &ctx, &r);
+    ctx.pair_source = hooks->pair_source;
     if (rc == 0)
         rc = run_stages(&ctx, c, hooks, r);
     if (r)

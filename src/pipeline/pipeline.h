@@ -5,23 +5,25 @@
 #define ND_PIPELINE_H
 
 #include "pairs/lsh.h"
+#include "pairs/verify.h"
 #include "scan/scan.h"
 
 /* How a run gets what the scan makes, when other processes scan (neardup-mpi). */
 typedef struct nd_run_hooks {
     /* Fills *out and the documents as nd_scan_stage would, but for the shingle sets and
-     * profiles, which may come later (see need_sets). */
+     * profiles, which may come later (see need_sets and pair_source). */
     int (*scan)(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *payload);
-    /* Called before the identical stage (star and cand NULL: it reads the sets of the
-     * documents whose text hashes repeat) and before verification (with the copies'
-     * pairs and the candidates: it reads the sets of their documents): those must then
-     * be where their documents' offsets say. NULL when the scan left every set. */
-    int (*need_sets)(nd_run_ctx *ctx, nd_corpus *c, const nd_candidates *star,
-                     const nd_candidates *cand, void *payload);
+    /* Called before the identical stage, which reads the sets of the documents whose text
+     * hashes repeat: those must then be where their documents' offsets say. NULL when the
+     * scan left every set. */
+    int (*need_sets)(nd_run_ctx *ctx, nd_corpus *c, void *payload);
     /* Finds LSH's candidates as nd_lsh_stage would, when the band records are spread
      * over processes (scan holds this one's). NULL: nd_lsh_stage. */
     int (*lsh)(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, nd_candidates *out,
                void *payload);
+    /* Where verification, the listing and the kept documents' Jaccards find the pairs whose
+     * sets the scan left elsewhere (pairs/verify.h). NULL when the scan left every set. */
+    const nd_pair_source *pair_source;
     void *payload;
 } nd_run_hooks;
 

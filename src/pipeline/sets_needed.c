@@ -1,5 +1,5 @@
 /*
- * sets_needed.c: the documents whose shingle sets the next stage reads (see
+ * sets_needed.c: the documents whose shingle sets the identical stage reads (see
  * sets_needed.h).
  */
 #include "pipeline/sets_needed.h"
@@ -15,14 +15,6 @@ static size_t mark(uint32_t doc, uint8_t *have, uint8_t *need)
     have[doc / 8] |= bit;
     need[doc / 8] |= bit;
     return 1;
-}
-
-static size_t mark_pairs(const nd_candidates *pairs, uint8_t *have, uint8_t *need)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < pairs->n; i++)
-        n += mark(pairs->keys[i].a, have, need) + mark(pairs->keys[i].b, have, need);
-    return n;
 }
 
 /* The documents of a text hash that another document has too: the identical stage
@@ -48,11 +40,9 @@ static size_t mark_repeated_texts(const nd_corpus *c, uint8_t *have, uint8_t *ne
     return marked;
 }
 
-size_t nd_sets_needed(const nd_corpus *c, const nd_candidates *star, const nd_candidates *cand,
-                      uint8_t *have, uint8_t *need)
+size_t nd_sets_needed(const nd_corpus *c, uint8_t *have, uint8_t *need)
 {
     memset(need, 0, (c->n_docs + 7) / 8);
-    if (!star) /* with --all-pairs the identical stage compares nothing */
-        return c->opts.all_pairs ? 0 : mark_repeated_texts(c, have, need);
-    return mark_pairs(star, have, need) + mark_pairs(cand, have, need);
+    /* with --all-pairs the identical stage compares nothing */
+    return c->opts.all_pairs ? 0 : mark_repeated_texts(c, have, need);
 }

@@ -1,5 +1,5 @@
 /*
- * sets_needed.h: which documents' shingle sets the stages after LSH read, for a run whose
+ * sets_needed.h: which documents' shingle sets the identical stage reads, for a run whose
  * scan left them with other processes (nd_run_hooks.need_sets).
  */
 #ifndef ND_SETS_NEEDED_H
@@ -7,11 +7,9 @@
 
 #include "pairs/lsh.h"
 
-/* The documents whose sets the next stage reads: with star and cand NULL, those the
- * identical stage compares (of a text hash that another document has too); else those
- * of the pairs. Marks in need (a bitmap of c->n_docs bits, bit i of byte i / 8) those
- * not marked in have yet, and marks them in have too. Returns how many it marked. */
-size_t nd_sets_needed(const nd_corpus *c, const nd_candidates *star, const nd_candidates *cand,
-                      uint8_t *have, uint8_t *need);
+/* The documents the identical stage compares (of a text hash that another document has
+ * too). Marks in need (a bitmap of c->n_docs bits, bit i of byte i / 8) those not marked
+ * in have yet, and marks them in have too. Returns how many it marked. */
+size_t nd_sets_needed(const nd_corpus *c, uint8_t *have, uint8_t *need);
 
 #endif

@@ -4,7 +4,8 @@ pairs, clusters, the remove list, passages, passage clusters, the kept lines
 (--dedup-out), the stats and the report; its messages about bad input are neardup's, and
 so is its exit status. Inputs: the demo's articles, the planted corpora when scripts/eval
 has built them, and a JSONL file of the demo's paragraphs with lines the scan refuses
-(bad JSON, no text, a NUL byte, invalid UTF-8), beside an input that does not exist.
+(bad JSON, no text, a NUL byte, invalid UTF-8), beside an input that does not exist. And
+the pairs of two documents of one rank are verified by that rank.
 
 usage: same_as_one_process.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR
 """
@@ -80,6 +81,37 @@ def compare(label, got, want):
     return bool(bad)
 
 
+def write_near_copies(demo, path, n=10000):
+    """n texts of the demo's paragraphs, each followed by a copy with one word changed: a
+    scanned part holds both documents of most pairs."""
+    paragraphs = []
+    for name in sorted(os.listdir(demo)):
+        with open(os.path.join(demo, name), encoding="utf-8") as f:
+            paragraphs += [p for p in f.read().split("\n") if p.strip()]
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            text = "\n".join(paragraphs[(i * 11) % len(paragraphs):][:2 + i % 4] + [f"text {i}"])
+            for copy in (text, text + " changed"):
+                f.write(json.dumps({"id": f"t{i}", "text": copy}, ensure_ascii=False) + "\n")
+
+
+def check_pairs_verified_where_their_sets_are(neardup_mpi, demo, tmp):
+    """Documents only, on 2 ranks: the pairs of two documents of one rank are verified by
+    that rank (rank 0 receives their values, not their sets)."""
+    copies, info = os.path.join(tmp, "copies.jsonl"), os.path.join(tmp, "info.json")
+    write_near_copies(demo, copies)
+    subprocess.run(mpirun(2) + [neardup_mpi, "-q", "--threads", "1", "--threshold", "0.5",
+                                "--pairs", "/dev/null", "--run-info", info, copies],
+                   check=True, timeout=300)
+    with open(info, encoding="utf-8") as f:
+        got = json.load(f)
+    ranks, candidates = got["ranks"], got["counts"]["candidate_pairs"]
+    there = ranks["pairs_verified_where_their_sets_are"]
+    print(f"2 ranks: {there} of {candidates} candidate pairs verified where their sets are, "
+          f"the sets of {ranks['shingle_sets_sent']} documents sent")
+    return there == 0
+
+
 def main():
     neardup, neardup_mpi, demo, corpora = sys.argv[1:5]
     failed = False
@@ -111,6 +143,7 @@ def main():
                     got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
                                      extra, outputs)
                     failed |= compare(f"{name} {' '.join(options)}, {n} rank(s)", got, want)
+        failed |= check_pairs_verified_where_their_sets_are(neardup_mpi, demo, tmp)
     sys.exit(1 if failed else 0)
 
 
