@@ -14,9 +14,11 @@
 
 #include <stdlib.h>
 
-/* Bytes of a piece: a share of --memory for each other rank, within bounds. */
+/* Bytes of a piece: a share of --memory for each other rank, within bounds. A larger
+ * piece saves no time (a message of 256 KiB moves at the memory's speed), and the pieces
+ * are memory the exchange writes for the first time. */
 #define PIECE_LEAST ((uint64_t)4 << 10)
-#define PIECE_MOST ((uint64_t)4 << 20)
+#define PIECE_MOST ((uint64_t)256 << 10)
 
 static size_t piece_records(const nd_run_ctx *ctx, int ranks)
 {
@@ -165,8 +167,11 @@ int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *co
                   .piece = piece_records(ctx, ranks),
                   .sorts = sorts};
     x.out = calloc((size_t)ranks, sizeof(*x.out));
-    nd_band_record *pieces = malloc((2 * (size_t)ranks + 1) * x.piece * sizeof(*pieces));
-    nd_band_record *chunk = malloc(ND_BAND_CHUNK * sizeof(*chunk));
+    /* (scratch: pages the run already has, where the pool kept some) */
+    const size_t pieces_bytes = (2 * (size_t)ranks + 1) * x.piece * sizeof(nd_band_record);
+    const size_t chunk_bytes = ND_BAND_CHUNK * sizeof(nd_band_record);
+    nd_band_record *pieces = nd_scratch_map(&ctx->scratch, pieces_bytes);
+    nd_band_record *chunk = nd_scratch_map(&ctx->scratch, chunk_bytes);
     int rc = x.out && pieces && chunk ? 0 : ND_ENOMEM;
     for (int r = 0; r < ranks && rc == 0; r++)
         x.out[r] = (outbox){pieces + 2 * (size_t)r * x.piece,
@@ -175,9 +180,10 @@ int nd_exchange_bands(nd_run_ctx *ctx, const nd_scan_out *own, const uint8_t *co
     if (rc == 0)
         rc = exchange_all(&x, own, copies, chunk);
     /* (after a failure, pieces may still be in flight: the rank then stops the job) */
-    if (rc == 0)
-        free(pieces);
-    free(chunk);
+    if (rc == 0 && pieces)
+        nd_scratch_unmap(&ctx->scratch, pieces, pieces_bytes);
+    if (chunk)
+        nd_scratch_unmap(&ctx->scratch, chunk, chunk_bytes);
     free(x.out);
     *sent = x.sent;
     return rc;
