@@ -88,7 +88,7 @@ print(f"| {sys.argv[2]} | {sys.argv[3]} | {docs:,} | {per['scan']:,.0f} | {per['
 PY
     done
 done
-printf '\nBytes sent per document of the corpus (2 ranks): to rank 0 but the band records, which go both ways:\n\n'
+printf '\nBytes sent per document of the corpus (2 ranks; --run-info "ranks"): to rank 0, but the band records, which go both ways, and the pairs, asked and answered:\n\n'
 printf '| corpus | outputs | documents | first round (heads; with passages all records) | band records | candidates | signatures and shingle sets asked for | pairs verified by the rank of both documents | input bytes per document |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 cat "$dir/bytes.md"
