@@ -389,8 +389,9 @@ static int rank_lsh(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m, const n
 }
 
 /* A rank other than 0 asked for sets (asked: a bitmap of its documents, its parts' one
- * after another) and pairs: verifies the pairs, each with both sets here, then sends rank
- * 0 the sets and the pairs' values. */
+ * after another) and pairs: sends rank 0 the sets, then verifies the pairs, each with
+ * both sets here, and sends their values (rank 0 takes every rank's sets first, and
+ * verifies while the ranks do). */
 static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
                        const uint8_t *asked, const nd_record_pipe *out)
 {
@@ -403,13 +404,13 @@ static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m
     if (rc == 0)
         rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)pairs.keys,
                             pairs.n * sizeof(*pairs.keys));
+    if (rc == 0)
+        rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
     nd_pair *values = NULL;
     size_t n_values = 0;
     if (rc == 0 && n) /* keep_all: every pair, in the order asked */
         rc = nd_verify_stage(ctx, c, &pairs, true, &values, &n_values, NULL);
     free(pairs.keys);
-    if (rc == 0)
-        rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
     if (rc == 0)
         rc = move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
                             n_values * sizeof(*values));
@@ -537,8 +538,8 @@ typedef struct rank_ask {
     bool asked;
 } rank_ask;
 
-/* Asks every rank for what asks[r] names, without waiting for the answers (take_answers).
- * Returns 1 when it asked any rank for anything. */
+/* Asks every rank for what asks[r] names, without waiting for the answers (take_sets,
+ * take_values). Returns 1 when it asked any rank for anything. */
 static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks)
 {
     int rc = 0, asked = 0;
@@ -572,22 +573,29 @@ static int receive_values(nd_rank_run *m, int r, size_t n)
     const int rc = move_in_pieces(nd_message_receive, &from,
                                   (unsigned char *)(m->known + m->n_known), n * sizeof(*m->known));
     m->n_known += rc == 0 ? n : 0;
-    m->pairs_verified += n;
+    m->pairs_verified += rc == 0 ? n : 0;
     m->pairs_bytes += from.bytes;
     return rc;
 }
 
-/* Takes the ranks' answers: the sets into the scratch file, the pairs' values into
- * m->known, which ends sorted. */
-static int take_answers(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, rank_ask *asks)
+/* Takes the sets the ranks were asked for, into the scratch file. */
+static int take_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, const rank_ask *asks)
 {
     int rc = 0;
-    for (int r = 1; r < m->ranks && rc == 0; r++) {
+    for (int r = 1; r < m->ranks && rc == 0; r++)
         if (asks[r].asked)
             rc = receive_sets(ctx, c, m, r, asks[r].docs);
-        if (rc == 0 && asks[r].n_pairs)
+    return rc;
+}
+
+/* Takes the values of the pairs the ranks were asked to verify into m->known, which ends
+ * sorted. */
+static int take_values(nd_rank_run *m, const rank_ask *asks)
+{
+    int rc = 0;
+    for (int r = 1; r < m->ranks && rc == 0; r++)
+        if (asks[r].n_pairs)
             rc = receive_values(m, r, asks[r].n_pairs);
-    }
     if (rc == 0 && m->n_known > 1)
         qsort(m->known, m->n_known, sizeof(*m->known), nd_compare_pair_docs);
     return rc;
@@ -611,7 +619,7 @@ static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, void *payload)
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
     int rc = asks ? send_asks(c, m, asks) : ND_ENOMEM;
     if (rc >= 0)
-        rc = take_answers(ctx, c, m, asks);
+        rc = take_sets(ctx, c, m, asks);
     free_asks(asks, m->ranks);
     return rc;
 }
@@ -722,14 +730,14 @@ static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key 
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
     nd_candidates here = {NULL, 0, 0};
     int rc = asks ? sort_pairs(m, keys, n, &here, asks) : ND_ENOMEM;
-    if (rc == 0)
-        rc = send_asks(c, m, asks);
-    /* (with no rank to wait for, verification reads the sets here as it goes) */
-    if (rc == 1 && here.n)
-        rc = verify_here(ctx, c, m, &here);
+    const int asked = rc == 0 ? send_asks(c, m, asks) : rc;
     /* the sets that come set the offsets of the run's documents: its corpus is not const */
-    if (rc >= 0)
-        rc = take_answers(ctx, (nd_corpus *)c, m, asks);
+    rc = asked >= 0 ? take_sets(ctx, (nd_corpus *)c, m, asks) : asked;
+    /* (with no rank to wait for, verification reads the sets here as it goes) */
+    if (rc == 0 && asked == 1 && here.n)
+        rc = verify_here(ctx, c, m, &here);
+    if (rc == 0)
+        rc = take_values(m, asks);
     free(here.keys);
     free_asks(asks, m->ranks);
     *known = m->known;

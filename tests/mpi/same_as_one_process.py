@@ -19,8 +19,10 @@ from mpi_run import mpirun
 
 OUTPUTS = ["--pairs", "--clusters", "--remove", "--passages", "--passage-clusters",
            "--dedup-out", "--stats", "--report"]
-# documents only: rank 0 asks the ranks for the shingle sets of the pairs alone
-DOCUMENT_OUTPUTS = ["--pairs", "--clusters", "--remove", "--dedup-out", "--stats", "--report"]
+# documents only (the report, like passages, reads every document's words, which then
+# all go to rank 0 first): a rank verifies the pairs of its own documents, and rank 0 asks
+# for the sets of the pairs across ranks
+DOCUMENT_OUTPUTS = ["--pairs", "--clusters", "--remove", "--dedup-out", "--stats"]
 
 
 def write_jsonl(demo, path):
@@ -91,25 +93,32 @@ def write_near_copies(demo, path, n=10000):
     with open(path, "w", encoding="utf-8") as f:
         for i in range(n):
             text = "\n".join(paragraphs[(i * 11) % len(paragraphs):][:2 + i % 4] + [f"text {i}"])
-            for copy in (text, text + " changed"):
-                f.write(json.dumps({"id": f"t{i}", "text": copy}, ensure_ascii=False) + "\n")
+            for k, copy in enumerate((text, text + " changed")):
+                f.write(json.dumps({"id": f"t{i}-{k}", "text": copy}, ensure_ascii=False) + "\n")
 
 
-def check_pairs_verified_where_their_sets_are(neardup_mpi, demo, tmp):
-    """Documents only, on 2 ranks: the pairs of two documents of one rank are verified by
-    that rank (rank 0 receives their values, not their sets)."""
+def check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp):
+    """Documents only, on 2 and 3 ranks, texts each followed by a near copy (clusters of
+    more than 32 documents among them): the bytes of neardup, and the pairs of two
+    documents of one rank verified by that rank (rank 0 receives their values, not their
+    sets)."""
     copies, info = os.path.join(tmp, "copies.jsonl"), os.path.join(tmp, "info.json")
     write_near_copies(demo, copies)
-    subprocess.run(mpirun(2) + [neardup_mpi, "-q", "--threads", "1", "--threshold", "0.5",
-                                "--pairs", "/dev/null", "--run-info", info, copies],
-                   check=True, timeout=300)
-    with open(info, encoding="utf-8") as f:
-        got = json.load(f)
-    ranks, candidates = got["ranks"], got["counts"]["candidate_pairs"]
-    there = ranks["pairs_verified_where_their_sets_are"]
-    print(f"2 ranks: {there} of {candidates} candidate pairs verified where their sets are, "
-          f"the sets of {ranks['shingle_sets_sent']} documents sent")
-    return there == 0
+    extra = ["--threshold", "0.5", copies]
+    want = outputs_of([neardup, "--threads", "2"], tmp, "one", extra, DOCUMENT_OUTPUTS)
+    failed = False
+    for n in (2, 3):
+        got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
+                         extra + ["--run-info", info], DOCUMENT_OUTPUTS)
+        failed |= compare(f"near copies --threshold 0.5 (documents only), {n} ranks", got, want)
+        with open(info, encoding="utf-8") as f:
+            got = json.load(f)
+        ranks, candidates = got["ranks"], got["counts"]["candidate_pairs"]
+        there = ranks["pairs_verified_where_their_sets_are"]
+        print(f"  {there} of {candidates} candidate pairs verified where their sets are, the "
+              f"sets of {ranks['shingle_sets_sent']} documents sent")
+        failed |= there == 0
+    return failed
 
 
 def main():
@@ -143,7 +152,7 @@ def main():
                     got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
                                      extra, outputs)
                     failed |= compare(f"{name} {' '.join(options)}, {n} rank(s)", got, want)
-        failed |= check_pairs_verified_where_their_sets_are(neardup_mpi, demo, tmp)
+        failed |= check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp)
     sys.exit(1 if failed else 0)
 
 
