@@ -5,7 +5,6 @@
  * clusters and the report. And damaged records are refused, never read past their end.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "pairs/listing.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sets_needed.h"
 #include "scan/scan_records.h"
@@ -253,7 +252,7 @@ static bool set_is_here(const parts_run *run, uint32_t doc)
  * that part, on its own context, as a rank verifies its pairs; the sets of the other
  * pairs come, as neardup-mpi's rank 0 asks for them. */
 static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
-                         const nd_pair **known, size_t *n_known, void *payload)
+                         bool exact, const nd_pair **known, size_t *n_known, void *payload)
 {
     parts_run *run = payload;
     memset(run->need, 0, c->n_docs / 8 + 1);
@@ -268,17 +267,15 @@ static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key 
             continue;
         }
         nd_pair *v;
-        size_t n_v;
-        cr_assert_eq(nd_verify_stage(&p->ctx, p->corpus, &(nd_candidates){(nd_pair_key *)&k, 1, 0},
-                                     true, &v, &n_v, NULL),
+        cr_assert_eq(nd_verify_values(&p->ctx, p->corpus, &(nd_candidates){(nd_pair_key *)&k, 1, 0},
+                                      exact, &v),
                      0);
-        cr_assert_eq(n_v, 1, "keep_all keeps the pair");
         cr_assert_eq(ND_GROW(run->known, run->known_cap, run->n_known + 1), 0);
         run->known[run->n_known++] = v[0];
         free(v);
     }
     if (run->n_known > 1)
-        qsort(run->known, run->n_known, sizeof(*run->known), nd_compare_pair_docs);
+        qsort(run->known, run->n_known, sizeof(*run->known), nd_compare_known_pairs);
     *known = run->known;
     *n_known = run->n_known;
     return move_sets(ctx, (nd_corpus *)c, run);

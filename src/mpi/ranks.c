@@ -10,7 +10,6 @@
 #include "mpi/messages.h"
 #include "mpi/work_dir.h"
 #include "output/result.h"
-#include "pairs/listing.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sets_needed.h"
 
@@ -396,9 +395,10 @@ static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m
                        const uint8_t *asked, const nd_record_pipe *out)
 {
     nd_message_pipe from_rank0 = {0, 0};
-    uint64_t n = 0;
-    int rc = nd_message_receive(&from_rank0, &n, sizeof(n));
-    nd_candidates pairs = {rc == 0 ? malloc((size_t)n * sizeof(nd_pair_key) + 1) : NULL, n, 0};
+    uint64_t head[2] = {0, 0}; /* how many pairs, and whether their exact values are asked */
+    int rc = nd_message_receive(&from_rank0, head, sizeof(head));
+    const size_t n = (size_t)head[0];
+    nd_candidates pairs = {rc == 0 ? malloc(n * sizeof(nd_pair_key) + 1) : NULL, n, 0};
     if (rc == 0 && !pairs.keys)
         rc = ND_ENOMEM;
     if (rc == 0)
@@ -407,13 +407,12 @@ static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m
     if (rc == 0)
         rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
     nd_pair *values = NULL;
-    size_t n_values = 0;
-    if (rc == 0 && n) /* keep_all: every pair, in the order asked */
-        rc = nd_verify_stage(ctx, c, &pairs, true, &values, &n_values, NULL);
+    if (rc == 0 && n) /* every pair, in the order asked */
+        rc = nd_verify_values(ctx, c, &pairs, head[1] != 0, &values);
     free(pairs.keys);
-    if (rc == 0)
+    if (rc == 0 && n)
         rc = move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
-                            n_values * sizeof(*values));
+                            n * sizeof(*values));
     free(values);
     return rc;
 }
@@ -540,7 +539,7 @@ typedef struct rank_ask {
 
 /* Asks every rank for what asks[r] names, without waiting for the answers (take_sets,
  * take_values). Returns 1 when it asked any rank for anything. */
-static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks)
+static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks, bool exact)
 {
     int rc = 0, asked = 0;
     for (int r = 1; r < m->ranks && rc == 0; r++) {
@@ -553,8 +552,8 @@ static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks)
             continue;
         nd_message_request(r, ND_REQUEST_SETS, a->docs, len);
         nd_message_pipe to = {r, 0};
-        const uint64_t n = a->n_pairs;
-        rc = nd_message_send(&to, (void *)&n, sizeof(n));
+        uint64_t head[2] = {a->n_pairs, exact};
+        rc = nd_message_send(&to, head, sizeof(head));
         if (rc == 0)
             rc = move_in_pieces(nd_message_send, &to, (unsigned char *)a->pairs,
                                 a->n_pairs * sizeof(*a->pairs));
@@ -597,7 +596,7 @@ static int take_values(nd_rank_run *m, const rank_ask *asks)
         if (asks[r].n_pairs)
             rc = receive_values(m, r, asks[r].n_pairs);
     if (rc == 0 && m->n_known > 1)
-        qsort(m->known, m->n_known, sizeof(*m->known), nd_compare_pair_docs);
+        qsort(m->known, m->n_known, sizeof(*m->known), nd_compare_known_pairs);
     return rc;
 }
 
@@ -617,7 +616,7 @@ static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, void *payload)
     nd_rank_run *m = payload;
     m->sets_docs += nd_sets_needed(c, m->have, m->need);
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
-    int rc = asks ? send_asks(c, m, asks) : ND_ENOMEM;
+    int rc = asks ? send_asks(c, m, asks, true) : ND_ENOMEM;
     if (rc >= 0)
         rc = take_sets(ctx, c, m, asks);
     free_asks(asks, m->ranks);
@@ -661,23 +660,21 @@ static size_t want_set(nd_rank_run *m, uint32_t doc)
     return 1;
 }
 
-static bool is_known(const nd_rank_run *m, nd_pair_key k)
+static bool is_known(const nd_rank_run *m, nd_pair_key k, bool exact)
 {
-    const nd_pair key = {.doc_a = k.a, .doc_b = k.b};
-    return m->n_known &&
-           bsearch(&key, m->known, m->n_known, sizeof(key), nd_compare_pair_docs) != NULL;
+    return nd_known_pair(m->known, m->n_known, k, exact) != NULL;
 }
 
 /* Verifies here the pairs both of whose sets rank 0 has, as the other ranks do theirs
  * (while they do): their values join m->known. */
 static int verify_here(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m,
-                       const nd_candidates *here)
+                       const nd_candidates *here, bool exact)
 {
     const nd_pair_source *source = ctx->pair_source;
     nd_pair *values = NULL;
-    size_t n = 0;
+    const size_t n = here->n;
     ctx->pair_source = NULL; /* (these sets are here) */
-    int rc = nd_verify_stage(ctx, c, here, true, &values, &n, NULL);
+    int rc = nd_verify_values(ctx, c, here, exact, &values);
     ctx->pair_source = source;
     if (rc == 0 && ND_GROW(m->known, m->known_cap, m->n_known + n) < 0)
         rc = ND_ENOMEM;
@@ -699,15 +696,15 @@ static int append_pair(nd_pair_key **keys, size_t *n, size_t *cap, nd_pair_key k
 /* Sorts the pairs keys[0..n) that are not known yet: both sets here (into *here), both
  * documents of one other rank (into its asks), or across ranks (the sets rank 0 lacks
  * marked in m->need). */
-static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, nd_candidates *here,
-                      rank_ask *asks)
+static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, bool exact,
+                      nd_candidates *here, rank_ask *asks)
 {
     size_t here_cap = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const nd_pair_key k = keys[i];
         const int r = owner_of(m, k.a);
-        if (is_known(m, k))
+        if (is_known(m, k, exact))
             continue;
         if (set_is_here(m, k.a) && set_is_here(m, k.b))
             rc = append_pair(&here->keys, &here->n, &here_cap, k);
@@ -723,19 +720,19 @@ static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, nd_cand
  * verified there (only its values come); of a pair across ranks, the sets rank 0 lacks
  * come. While the ranks verify theirs, rank 0 verifies the pairs whose sets it has. */
 static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
-                         const nd_pair **known, size_t *n_known, void *payload)
+                         bool exact, const nd_pair **known, size_t *n_known, void *payload)
 {
     nd_rank_run *m = payload;
     memset(m->need, 0, c->n_docs / 8 + 1);
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
     nd_candidates here = {NULL, 0, 0};
-    int rc = asks ? sort_pairs(m, keys, n, &here, asks) : ND_ENOMEM;
-    const int asked = rc == 0 ? send_asks(c, m, asks) : rc;
+    int rc = asks ? sort_pairs(m, keys, n, exact, &here, asks) : ND_ENOMEM;
+    const int asked = rc == 0 ? send_asks(c, m, asks, exact) : rc;
     /* the sets that come set the offsets of the run's documents: its corpus is not const */
     rc = asked >= 0 ? take_sets(ctx, (nd_corpus *)c, m, asks) : asked;
     /* (with no rank to wait for, verification reads the sets here as it goes) */
     if (rc == 0 && asked == 1 && here.n)
-        rc = verify_here(ctx, c, m, &here);
+        rc = verify_here(ctx, c, m, &here, exact);
     if (rc == 0)
         rc = take_values(m, asks);
     free(here.keys);

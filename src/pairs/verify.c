@@ -60,9 +60,16 @@ typedef struct sketch_source {
     size_t n_known;
 } sketch_source;
 
+/* What verification keeps of its candidates. */
+typedef enum verify_keep {
+    KEEP_REACHING, /* the pairs that reach the threshold (the others stop early) */
+    KEEP_ALL,      /* every pair, with its exact values */
+    KEEP_MARKED,   /* every pair; those that stop early below the threshold marked */
+} verify_keep;
+
 typedef struct verify_job {
     sketch_source src;
-    bool keep_all; /* every pair, whatever its similarity */
+    verify_keep keep;
     const nd_corpus *corpus;
     const nd_pair_key *cand;
     size_t n_cand;
@@ -390,11 +397,11 @@ static int pair_jaccard(const sketch_source *src, const nd_corpus *c, nd_pair_ke
  * document's shingles (a document is read once for a run of pairs of which it is the
  * first). */
 static int source_open(sketch_source *src, nd_run_ctx *ctx, const nd_corpus *c,
-                       const nd_pair_key *keys, size_t n)
+                       const nd_pair_key *keys, size_t n, bool exact)
 {
     *src = (sketch_source){.spill = ctx->spill};
     const nd_pair_source *elsewhere = ctx->pair_source;
-    int rc = elsewhere && n ? elsewhere->prepare(ctx, c, keys, n, &src->known, &src->n_known,
+    int rc = elsewhere && n ? elsewhere->prepare(ctx, c, keys, n, exact, &src->known, &src->n_known,
                                                  elsewhere->payload)
                             : 0;
     if (rc < 0)
@@ -410,21 +417,31 @@ static int source_open(sketch_source *src, nd_run_ctx *ctx, const nd_corpus *c,
     return n ? nd_spill_map_all(ctx->spill, &src->map) : 0;
 }
 
-/* The pair k as the process that holds both its sets verified it, or NULL. */
-static const nd_pair *known_pair(const sketch_source *src, nd_pair_key k)
+int nd_compare_known_pairs(const void *pa, const void *pb)
 {
-    size_t lo = 0, hi = src->n_known;
+    const nd_pair *a = pa, *b = pb;
+    if (a->doc_a != b->doc_a)
+        return a->doc_a < b->doc_a ? -1 : 1;
+    if (a->doc_b != b->doc_b)
+        return a->doc_b < b->doc_b ? -1 : 1;
+    return (a->cluster > b->cluster) - (a->cluster < b->cluster);
+}
+
+const nd_pair *nd_known_pair(const nd_pair *known, size_t n, nd_pair_key k, bool exact)
+{
+    size_t lo = 0, hi = n; /* the first pair not before k */
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        const nd_pair *p = &src->known[mid];
-        if (p->doc_a == k.a && p->doc_b == k.b)
-            return p;
+        const nd_pair *p = &known[mid];
         if (p->doc_a < k.a || (p->doc_a == k.a && p->doc_b < k.b))
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    const nd_pair *p = lo < n ? &known[lo] : NULL;
+    return p && p->doc_a == k.a && p->doc_b == k.b && !(exact && p->cluster == ND_PAIR_BELOW)
+               ? p
+               : NULL;
 }
 
 int nd_exact_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *pairs, size_t n,
@@ -432,9 +449,9 @@ int nd_exact_jaccards(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *pa
 {
     doc_sketch ka = {0}, kb = {0}; /* no signatures */
     sketch_source src;
-    int rc = source_open(&src, ctx, c, pairs, n);
+    int rc = source_open(&src, ctx, c, pairs, n, true);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const nd_pair *known = known_pair(&src, pairs[i]);
+        const nd_pair *known = nd_known_pair(src.known, src.n_known, pairs[i], true);
         size_t shared;
         if (known)
             j[i] = known->jaccard;
@@ -475,8 +492,8 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     const nd_corpus *c = job->corpus;
     const nd_options *o = &c->opts;
     const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
-    /* pairs below the threshold are dropped: their exact value is not needed */
-    const bool drops = !job->keep_all && o->verify == ND_VERIFY_EXACT;
+    /* the exact value of a pair below the threshold is not needed, but with KEEP_ALL */
+    const bool drops = job->keep != KEEP_ALL && o->verify == ND_VERIFY_EXACT;
     const double give_up = drops ? o->threshold / (1 + o->threshold) : 0;
     verify_block *out = &job->blocks[b];
     uint64_t similarity[ND_SIMILARITY_BINS] = {0};
@@ -489,7 +506,7 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
             __builtin_prefetch(&c->docs[job->cand[i + PREFETCH_DOC].b]);
         if (i + PREFETCH_SKETCH < end)
             prefetch_sketch(&job->src.map, c, &c->docs[job->cand[i + PREFETCH_SKETCH].b]);
-        const nd_pair *known = known_pair(&job->src, k);
+        const nd_pair *known = nd_known_pair(job->src.known, job->src.n_known, k, !drops);
         size_t shared = known ? known->shared : 0;
         double j = known ? known->jaccard : 0;
         rc = known ? 0 : pair_jaccard(&job->src, c, k, ka, kb, give_up, &j, &shared);
@@ -499,12 +516,14 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
             known ? known->jaccard_est : nd_minhash_estimate(ka->sig, kb->sig, o->num_perm);
         const int bin = (int)(est * ND_SIMILARITY_BINS);
         similarity[bin < ND_SIMILARITY_BINS ? bin : ND_SIMILARITY_BINS - 1]++;
-        if (!job->keep_all && (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold)
+        const bool below = (o->verify == ND_VERIFY_EXACT ? j : est) < o->threshold;
+        if (job->keep == KEEP_REACHING && below)
             continue;
+        const uint32_t mark = job->keep == KEEP_MARKED && drops && below ? ND_PAIR_BELOW : 0;
         if (ND_GROW(out->pairs, out->cap, out->n + 1) < 0)
             rc = ND_ENOMEM;
         else
-            out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, 0};
+            out->pairs[out->n++] = (nd_pair){k.a, k.b, j, est, (uint32_t)shared, mark};
     }
     memcpy(out->similarity, similarity, sizeof(similarity));
     return rc;
@@ -542,12 +561,12 @@ static int join_blocks(verify_block *blocks, size_t n_blocks, nd_pair **pairs, s
 /* nd_verify_stage with src open (its reads counted over cand or over more; the scratch
  * file is not written while candidates are verified, so its mappings stay whole). */
 static int verify_candidates(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand,
-                             bool keep_all, const sketch_source *src, nd_pair **pairs,
+                             verify_keep keep, const sketch_source *src, nd_pair **pairs,
                              size_t *n_pairs, uint64_t *similarity)
 {
     const size_t n_blocks = (cand->n + VERIFY_BLOCK - 1) / VERIFY_BLOCK;
     verify_job job = {
-        .src = *src, .keep_all = keep_all, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
+        .src = *src, .keep = keep, .corpus = c, .cand = cand->keys, .n_cand = cand->n};
     job.blocks = calloc(n_blocks ? n_blocks : 1, sizeof(*job.blocks));
     if (!job.blocks)
         return ND_ENOMEM;
@@ -567,9 +586,25 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
                     nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
 {
     sketch_source src;
-    int rc = source_open(&src, ctx, c, cand->keys, cand->n);
+    const bool exact = keep_all || c->opts.verify != ND_VERIFY_EXACT;
+    int rc = source_open(&src, ctx, c, cand->keys, cand->n, exact);
     if (rc == 0)
-        rc = verify_candidates(ctx, c, cand, keep_all, &src, pairs, n_pairs, similarity);
+        rc = verify_candidates(ctx, c, cand, keep_all ? KEEP_ALL : KEEP_REACHING, &src, pairs,
+                               n_pairs, similarity);
+    free(src.reads);
+    return rc;
+}
+
+int nd_verify_values(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *cand, bool exact,
+                     nd_pair **values)
+{
+    sketch_source src;
+    size_t n = 0;
+    *values = NULL;
+    int rc = source_open(&src, ctx, c, cand->keys, cand->n, exact);
+    if (rc == 0)
+        rc =
+            verify_candidates(ctx, c, cand, exact ? KEEP_ALL : KEEP_MARKED, &src, values, &n, NULL);
     free(src.reads);
     return rc;
 }
@@ -616,7 +651,7 @@ static int verify_round(nd_run_ctx *ctx, const nd_corpus *c, const sketch_source
     nd_pair *got = NULL;
     size_t n_got = 0;
     if (rc == 0)
-        rc = verify_candidates(ctx, c, todo, false, src, &got, &n_got, similarity);
+        rc = verify_candidates(ctx, c, todo, KEEP_REACHING, src, &got, &n_got, similarity);
     if (rc == 0 && ND_GROW(*pairs, *pairs_cap, *n_pairs + n_got) < 0)
         rc = ND_ENOMEM;
     for (size_t i = 0; i < n_got && rc == 0; i++) {
@@ -637,7 +672,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     sketch_source src = {.reads = NULL};
     int rc = forest && todo.keys ? 0 : ND_ENOMEM;
     if (rc == 0) /* (the reads of every candidate: an overestimate, as some are skipped) */
-        rc = source_open(&src, ctx, c, cand->keys, cand->n);
+        rc = source_open(&src, ctx, c, cand->keys, cand->n, c->opts.verify != ND_VERIFY_EXACT);
     *pairs = NULL;
     *n_pairs = 0;
     *skipped = (nd_candidates){NULL, 0, 0};
