@@ -7,7 +7,7 @@ told once, with status 2, and so is a --work-dir inside an input folder (the nex
 would read its part files as documents); --help is printed once.
 
 usage: failures.py NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
-scripts/eval has built it, else the demo)
+scripts/eval has built it, else 300 articles of the demo's paragraphs)
 """
 import os
 import shutil

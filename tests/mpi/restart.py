@@ -8,7 +8,7 @@ input is kept as a file is; parts of the same batches are taken whatever rank sc
 ranks cuts the same parts when they are one batch each, as here, or 64 MB each).
 
 usage: restart.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR (the planted Arabic corpus when
-scripts/eval has built it, else the demo)
+scripts/eval has built it, else 300 articles of the demo's paragraphs)
 """
 import gzip
 import json
