@@ -36,7 +36,8 @@ typedef struct nd_rank_run {
     uint64_t sets_docs;        /* rank 0: of how many documents */
     uint64_t bands_bytes;      /* the band records every rank sent to the others (rank 0: all's) */
     uint64_t candidates_bytes; /* rank 0: the candidates the others found */
-    uint64_t pairs_verified;   /* rank 0: pairs the ranks that hold both sets verified */
+    uint64_t pairs_verified;   /* rank 0: verifications by the ranks that hold both sets (a pair
+                                  asked again for its exact values counts twice) */
     uint64_t pairs_bytes;      /* rank 0: those pairs, asked and answered */
     /* kept during the run */
     size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */

@@ -19,7 +19,8 @@ typedef struct nd_exchange {
     uint64_t sets_docs;         /* of how many documents */
     uint64_t bands_bytes;       /* the band records all ranks sent one another */
     uint64_t candidates_bytes;  /* LSH's candidates the others sent rank 0 */
-    uint64_t pairs_verified;    /* pairs verified by the rank that holds both sets */
+    uint64_t pairs_verified;    /* verifications by the rank that holds both sets (a pair asked
+                                   again for its exact values counts twice) */
     uint64_t pairs_bytes;       /* those pairs: rank 0's questions and the answers */
 } nd_exchange;
 
