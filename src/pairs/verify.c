@@ -10,6 +10,7 @@
 #include "pairs/verify.h"
 
 #include "pairs/cluster.h"
+#include "pairs/listing.h"
 
 #include "text/minhash.h"
 #include "input/corpus.h"
@@ -420,11 +421,8 @@ static int source_open(sketch_source *src, nd_run_ctx *ctx, const nd_corpus *c,
 int nd_compare_known_pairs(const void *pa, const void *pb)
 {
     const nd_pair *a = pa, *b = pb;
-    if (a->doc_a != b->doc_a)
-        return a->doc_a < b->doc_a ? -1 : 1;
-    if (a->doc_b != b->doc_b)
-        return a->doc_b < b->doc_b ? -1 : 1;
-    return (a->cluster > b->cluster) - (a->cluster < b->cluster);
+    const int by_docs = nd_compare_pair_docs(pa, pb);
+    return by_docs ? by_docs : (a->cluster > b->cluster) - (a->cluster < b->cluster);
 }
 
 const nd_pair *nd_known_pair(const nd_pair *known, size_t n, nd_pair_key k, bool exact)
