@@ -232,16 +232,6 @@ static remote_part *part_of_doc(parts_run *run, const nd_corpus *c, uint32_t doc
     return NULL;
 }
 
-static void want_set(parts_run *run, uint32_t doc)
-{
-    const uint8_t bit = (uint8_t)(1u << (doc % 8));
-    if (!(run->have[doc / 8] & bit)) {
-        run->have[doc / 8] |= bit;
-        run->need[doc / 8] |= bit;
-        run->sets_sent++;
-    }
-}
-
 /* Whether doc's set is here now (not only asked for). */
 static bool set_is_here(const parts_run *run, uint32_t doc)
 {
@@ -262,8 +252,8 @@ static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key 
         if (set_is_here(run, k.a) && set_is_here(run, k.b))
             continue;
         if (!p || p != part_of_doc(run, c, k.b)) {
-            want_set(run, k.a);
-            want_set(run, k.b);
+            run->sets_sent +=
+                nd_set_wanted(k.a, run->have, run->need) + nd_set_wanted(k.b, run->have, run->need);
             continue;
         }
         nd_pair *v;

@@ -650,16 +650,6 @@ static bool set_is_here(const nd_rank_run *m, uint32_t doc)
     return has_set(m, doc) && !(m->need[doc / 8] >> (doc % 8) & 1);
 }
 
-/* Marks doc's set as asked for, unless rank 0 has it; returns how many it marked. */
-static size_t want_set(nd_rank_run *m, uint32_t doc)
-{
-    if (has_set(m, doc))
-        return 0;
-    mark_docs(m->have, doc, doc + 1);
-    mark_docs(m->need, doc, doc + 1);
-    return 1;
-}
-
 static bool is_known(const nd_rank_run *m, nd_pair_key k, bool exact)
 {
     return nd_known_pair(m->known, m->n_known, k, exact) != NULL;
@@ -703,15 +693,16 @@ static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, bool ex
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const nd_pair_key k = keys[i];
-        const int r = owner_of(m, k.a);
         if (is_known(m, k, exact))
             continue;
+        const int r = owner_of(m, k.a);
         if (set_is_here(m, k.a) && set_is_here(m, k.b))
             rc = append_pair(&here->keys, &here->n, &here_cap, k);
         else if (r > 0 && r == owner_of(m, k.b))
             rc = append_pair(&asks[r].pairs, &asks[r].n_pairs, &asks[r].pairs_cap, k);
         else
-            m->sets_docs += want_set(m, k.a) + want_set(m, k.b);
+            m->sets_docs +=
+                nd_set_wanted(k.a, m->have, m->need) + nd_set_wanted(k.b, m->have, m->need);
     }
     return rc;
 }

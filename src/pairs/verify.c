@@ -68,6 +68,13 @@ typedef enum verify_keep {
     KEEP_MARKED,   /* every pair; those that stop early below the threshold marked */
 } verify_keep;
 
+/* Whether verification keeping keep needs the exact values of pairs below the
+ * threshold (else a pair that cannot reach it stops early). */
+static bool exact_needed(const nd_options *o, verify_keep keep)
+{
+    return keep == KEEP_ALL || o->verify != ND_VERIFY_EXACT;
+}
+
 typedef struct verify_job {
     sketch_source src;
     verify_keep keep;
@@ -491,7 +498,7 @@ static int verify_block_run(verify_job *job, size_t b, doc_sketch *ka, doc_sketc
     const nd_options *o = &c->opts;
     const size_t end = (b + 1) * VERIFY_BLOCK < job->n_cand ? (b + 1) * VERIFY_BLOCK : job->n_cand;
     /* the exact value of a pair below the threshold is not needed, but with KEEP_ALL */
-    const bool drops = job->keep != KEEP_ALL && o->verify == ND_VERIFY_EXACT;
+    const bool drops = !exact_needed(o, job->keep);
     const double give_up = drops ? o->threshold / (1 + o->threshold) : 0;
     verify_block *out = &job->blocks[b];
     uint64_t similarity[ND_SIMILARITY_BINS] = {0};
@@ -584,11 +591,10 @@ int nd_verify_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidates *ca
                     nd_pair **pairs, size_t *n_pairs, uint64_t *similarity)
 {
     sketch_source src;
-    const bool exact = keep_all || c->opts.verify != ND_VERIFY_EXACT;
-    int rc = source_open(&src, ctx, c, cand->keys, cand->n, exact);
+    const verify_keep keep = keep_all ? KEEP_ALL : KEEP_REACHING;
+    int rc = source_open(&src, ctx, c, cand->keys, cand->n, exact_needed(&c->opts, keep));
     if (rc == 0)
-        rc = verify_candidates(ctx, c, cand, keep_all ? KEEP_ALL : KEEP_REACHING, &src, pairs,
-                               n_pairs, similarity);
+        rc = verify_candidates(ctx, c, cand, keep, &src, pairs, n_pairs, similarity);
     free(src.reads);
     return rc;
 }
@@ -670,7 +676,7 @@ int nd_verify_connecting(nd_run_ctx *ctx, const nd_corpus *c, const nd_candidate
     sketch_source src = {.reads = NULL};
     int rc = forest && todo.keys ? 0 : ND_ENOMEM;
     if (rc == 0) /* (the reads of every candidate: an overestimate, as some are skipped) */
-        rc = source_open(&src, ctx, c, cand->keys, cand->n, c->opts.verify != ND_VERIFY_EXACT);
+        rc = source_open(&src, ctx, c, cand->keys, cand->n, exact_needed(&c->opts, KEEP_REACHING));
     *pairs = NULL;
     *n_pairs = 0;
     *skipped = (nd_candidates){NULL, 0, 0};

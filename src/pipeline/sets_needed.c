@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t mark(uint32_t doc, uint8_t *have, uint8_t *need)
+size_t nd_set_wanted(uint32_t doc, uint8_t *have, uint8_t *need)
 {
     const uint8_t bit = (uint8_t)(1u << (doc % 8));
     if (have[doc / 8] & bit)
@@ -28,13 +28,13 @@ static size_t mark_repeated_texts(const nd_corpus *c, uint8_t *have, uint8_t *ne
         if (c->docs[i].status == ND_DOC_OK && slots)
             slots[n_ok++] = (nd_hash_doc){c->docs[i].text_hash, (uint32_t)i};
         else if (c->docs[i].status == ND_DOC_OK)
-            marked += mark((uint32_t)i, have, need);
+            marked += nd_set_wanted((uint32_t)i, have, need);
     nd_sort(slots, n_ok, sizeof(*slots), nd_compare_hash_docs);
     for (size_t lo = 0, hi; lo < n_ok; lo = hi) {
         for (hi = lo + 1; hi < n_ok && slots[hi].hash == slots[lo].hash; hi++)
             ;
         for (size_t i = lo; hi - lo > 1 && i < hi; i++)
-            marked += mark(slots[i].doc, have, need);
+            marked += nd_set_wanted(slots[i].doc, have, need);
     }
     free(slots);
     return marked;

@@ -12,4 +12,7 @@
  * in have yet, and marks them in have too. Returns how many it marked. */
 size_t nd_sets_needed(const nd_corpus *c, uint8_t *have, uint8_t *need);
 
+/* Marks doc in need and in have, unless have has it already; returns how many it marked. */
+size_t nd_set_wanted(uint32_t doc, uint8_t *have, uint8_t *need);
+
 #endif
