@@ -41,6 +41,13 @@
  * that falls in it is counted on its own, in its part's table. That count misses the
  * records before the slot was hot, so it is a lower bound: a shingle whose count passes
  * 4 x max_df is certainly ignored, and keeping leaves its records out.
+ *
+ * Ranks. When several processes each scanned some of the documents, each marks its own
+ * hashes in maps of the same size, and the maps are combined (seen twice: twice in one,
+ * or once in two) before keeping: each keeps the records of the shingles seen twice in
+ * all. A count of one process is a lower bound too; the shingles it finds common go
+ * out as one record each that says so, and the process that gathers a shingle's records
+ * ignores it.
  */
 #include "passages/feed.h"
 #include "common/scratch.h"
@@ -94,6 +101,7 @@ typedef struct feed {
     common_table common[PARTS];
     uint32_t most_records; /* 4 x max_df: past it, a shingle is ignored */
     uint64_t n_common;     /* shingles is_common finds, once marking is done */
+    const nd_feed_ranks *ranks;
 } feed;
 
 /* ---------------------------------------------------------------- the maps */
@@ -485,16 +493,37 @@ static int keep_share(const feed *f, share *s)
     return rc;
 }
 
-static int keep_all(feed *f, uint64_t room, nd_extsort *out)
+static int keep_all(feed *f, uint64_t room, const nd_feed_sink *out)
 {
     int rc = 0;
     for (size_t b = 0; b < f->n_blobs && rc == 0;) {
         b = plan_round(f, b, room);
         rc = run_shares(f, keep_share);
         for (size_t t = 0; t < f->n_shares && rc == 0; t++)
-            rc = nd_extsort_add_many(out, f->shares[t].kept, f->shares[t].n_kept);
+            rc = out->add(out->payload, f->shares[t].kept, f->shares[t].n_kept);
     }
     return rc;
+}
+
+/* With ranks: a record of ND_SHINGLE_IGNORED for each shingle is_common finds. */
+static int tell_common(const feed *f, const nd_feed_sink *out)
+{
+    int rc = 0;
+    for (unsigned p = 0; p < PARTS && f->n_common; p++)
+        for (size_t i = 0; i < f->common[p].cap && rc == 0; i++)
+            if (f->common[p].count[i] > f->most_records)
+                rc = out->add(out->payload,
+                              &(nd_shingle_record){f->common[p].hash[i], ND_SHINGLE_IGNORED, 0}, 1);
+    return rc;
+}
+
+/* The maps' bits: from the hashes of every rank, the same on each. */
+static unsigned shared_map_bits(const feed *f, uint64_t n_hashes)
+{
+    const nd_feed_ranks *r = f->ranks;
+    if (!r)
+        return map_bits(f->ctx, n_hashes);
+    return (unsigned)r->least(r->payload, map_bits(f->ctx, r->sum(r->payload, n_hashes)));
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -512,13 +541,14 @@ static void free_shares(feed *f)
 }
 
 int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
-                              int max_df, nd_extsort *out, uint64_t *capped)
+                              int max_df, const nd_feed_ranks *ranks, const nd_feed_sink *out,
+                              uint64_t *capped)
 {
     if (scan->n_batches == 0)
         return 0;
-    feed f = {.ctx = ctx, .c = c, .blobs = scan->blobs, .n_blobs = scan->n_batches};
+    feed f = {.ctx = ctx, .c = c, .blobs = scan->blobs, .n_blobs = scan->n_batches, .ranks = ranks};
     const uint64_t n_hashes = hashes_in(&f, 0, f.n_blobs);
-    f.bits = map_bits(ctx, n_hashes);
+    f.bits = shared_map_bits(&f, n_hashes);
     f.map_bytes = (size_t)(1ull << f.bits) / 8 * 2;
     f.n_shares = (size_t)ctx->threads < f.n_blobs ? (size_t)ctx->threads : f.n_blobs;
     f.n_mark_pieces = 4 * f.n_shares; /* ranges of parts: a thread that is done takes more */
@@ -531,12 +561,16 @@ int nd_feed_repeated_shingles(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan
         rc = counters_init(&f, n_hashes, max_df);
     if (rc == 0)
         rc = mark_all(&f, room);
+    if (rc == 0 && ranks)
+        rc = ranks->combine_maps(ranks->payload, f.maps, f.map_bytes / sizeof(uint64_t));
     f.n_common = rc == 0 ? common_shingles(&f) : 0;
     if (rc == 0)
         rc = keep_twice_only(&f);
     if (rc == 0)
         rc = keep_all(&f, room / 2, out);
-    *capped += f.n_common;
+    if (rc == 0 && ranks)
+        rc = tell_common(&f, out);
+    *capped += ranks ? 0 : f.n_common;
     free_shares(&f);
     counters_free(&f);
     nd_scratch_unmap(&ctx->scratch, f.maps, f.map_bytes);

@@ -82,11 +82,16 @@ static int load_tokens(void *loader, int slot, uint32_t doc, nd_token_seq *out)
     return 0;
 }
 
+static int add_to_sorter(void *sorter, const nd_shingle_record *records, size_t n)
+{
+    return nd_extsort_add_many(sorter, records, n);
+}
+
 static int feed_shingles(void *loader, struct nd_extsort *out, int max_df, uint64_t *capped)
 {
     const token_loader *l = loader;
     return nd_feed_repeated_shingles(l->ctx, l->corpus, l->scan, l->common_expected ? max_df : 0,
-                                     out, capped);
+                                     NULL, &(nd_feed_sink){add_to_sorter, out}, capped);
 }
 
 /* The passage of a copy with the first document of its text: all of their words. 1 when

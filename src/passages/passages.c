@@ -52,10 +52,7 @@
 #include <string.h>
 
 typedef nd_shingle_record shingle_record;
-
-typedef struct seed {
-    uint32_t doc_a, doc_b, pos_a, pos_b;
-} seed;
+typedef nd_seed seed;
 
 typedef struct run {
     uint32_t a0, a1, b0, b1; /* token ranges, end exclusive */
@@ -182,16 +179,44 @@ static int collect_shingles(const nd_token_source *src, int k, nd_extsort *out)
     return 0;
 }
 
-/* The occurrences of one shingle, gathered while they stream past in hash order. */
+/* The occurrences of one shingle, gathered while they stream past in hash order: in
+ * (doc, pos) order from one process, in any order when several found them (in_order
+ * then says whether they still are). */
 typedef struct shingle_group {
     shingle_record *rec;
     size_t n, cap, df;
-    bool capped;
+    bool capped, in_order;
 } shingle_group;
 
-static int add_seed(nd_extsort *seeds, const shingle_record *a, const shingle_record *b)
+typedef struct seed_sink {
+    nd_seed_fn add;
+    void *payload;
+} seed_sink;
+
+static int add_seed(const seed_sink *to, const shingle_record *a, const shingle_record *b)
 {
-    return nd_extsort_add(seeds, &(seed){a->doc, b->doc, a->pos, b->pos});
+    return to->add(to->payload, &(seed){a->doc, b->doc, a->pos, b->pos});
+}
+
+static int compare_places(const void *pa, const void *pb)
+{
+    const shingle_record *a = pa, *b = pb;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Puts a group that came out of order in (doc, pos) order, and caps it when its
+ * documents, counted now, are more than max_df. */
+static void order_group(shingle_group *g, int max_df)
+{
+    if (g->in_order || g->capped)
+        return;
+    nd_sort(g->rec, g->n, sizeof(*g->rec), compare_places);
+    g->df = 0;
+    for (size_t i = 0; i < g->n; i++)
+        g->df += i == 0 || g->rec[i - 1].doc != g->rec[i].doc;
+    g->capped = g->df > (size_t)max_df;
 }
 
 /* Adds the seeds of a finished group; a group too common counts. A shingle in at most
@@ -199,28 +224,36 @@ static int add_seed(nd_extsort *seeds, const shingle_record *a, const shingle_re
  * paragraph reprinted many times, a stanza repeated through a document) gives each
  * later place against the first (the records come in input order): a reprint is
  * aligned with the first print, in seeds linear in the places, not their square. */
-static int flush_group(shingle_group *g, bool every_pair, nd_extsort *seeds, uint64_t *n_capped)
+static int flush_group(shingle_group *g, const nd_passage_params *p, const seed_sink *seeds,
+                       uint64_t *n_capped)
 {
     int rc = 0;
+    order_group(g, p->max_df);
     if (g->capped)
         (*n_capped)++;
-    const bool all_pairs = every_pair || g->n <= ND_PASSAGE_ALL_PLACES;
+    const bool all_pairs = p->all_pairs || g->n <= ND_PASSAGE_ALL_PLACES;
     for (size_t i = 0; !g->capped && rc == 0 && i < (all_pairs ? g->n : 1); i++)
         for (size_t j = i + 1; rc == 0 && j < g->n; j++)
             rc = add_seed(seeds, &g->rec[i], &g->rec[j]);
     g->n = g->df = 0;
     g->capped = false;
+    g->in_order = true;
     return rc;
 }
 
 /* One more occurrence; past max_df documents (or 4 x max_df occurrences) the group is
- * boilerplate and its records are no longer kept, however many follow. */
+ * boilerplate and its records are no longer kept, however many follow. So is a group
+ * with a record of ND_SHINGLE_IGNORED. Out of order, its documents are counted when it
+ * is finished. */
 static int group_add(shingle_group *g, const shingle_record *r, int max_df)
 {
     if (g->capped)
         return 0;
-    g->df += g->n == 0 || g->rec[g->n - 1].doc != r->doc;
-    if (g->df > (size_t)max_df || g->n + 1 > 4 * (size_t)max_df) {
+    const shingle_record *last = g->n ? &g->rec[g->n - 1] : NULL;
+    g->in_order = g->in_order && (!last || compare_places(last, r) < 0);
+    g->df += !last || last->doc != r->doc;
+    if (r->doc == ND_SHINGLE_IGNORED || (g->in_order && g->df > (size_t)max_df) ||
+        g->n + 1 > 4 * (size_t)max_df) {
         g->capped = true;
         return 0;
     }
@@ -254,36 +287,73 @@ static size_t budget(const nd_passage_params *p, size_t share)
     return share && p->spill ? share : SIZE_MAX / 64;
 }
 
+int nd_passage_records_open(const nd_passage_params *p, nd_extsort **out)
+{
+    int rc = nd_extsort_new(out, sizeof(shingle_record), compare_shingle_records,
+                            sort_records_by_hash, &p->sort, budget(p, p->shingle_memory), p->spill);
+    if (rc == 0 &&
+        (rc = nd_extsort_partition(*out, 1u << RECORD_PART_BITS, record_part, NULL)) < 0) {
+        nd_extsort_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int nd_passage_seeds_open(const nd_passage_params *p, const size_t *n_docs, nd_extsort **out)
+{
+    int rc = nd_extsort_new(out, sizeof(seed), compare_seeds, sort_seeds, &p->sort,
+                            budget(p, p->seed_memory), p->spill);
+    if (rc == 0 && (rc = nd_extsort_partition(*out, SEED_PARTS, seed_part, n_docs)) < 0) {
+        nd_extsort_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int nd_passage_seeds(const nd_passage_params *p, nd_extsort *records, nd_seed_fn add, void *payload,
+                     uint64_t *capped)
+{
+    const seed_sink to = {add, payload};
+    shingle_group g = {.in_order = true};
+    uint64_t hash = 0;
+    const void *next;
+    int rc;
+    while ((rc = nd_extsort_next(records, &next)) == 1) {
+        const shingle_record *r = next;
+        rc = 0;
+        if (g.n + g.capped > 0 && r->hash != hash)
+            rc = flush_group(&g, p, &to, capped);
+        hash = r->hash;
+        if (rc == 0)
+            rc = group_add(&g, r, p->max_df);
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && g.n + g.capped > 0)
+        rc = flush_group(&g, p, &to, capped);
+    free(g.rec);
+    return rc;
+}
+
+static int add_to_sorter(void *seeds, const seed *s)
+{
+    return nd_extsort_add(seeds, s);
+}
+
 /* Seeds: each two occurrences of a shingle that is not boilerplate. */
 static int find_seeds(const nd_token_source *src, const nd_passage_params *p, nd_extsort *seeds,
                       nd_passage_counts *counts)
 {
     nd_extsort *rec;
-    shingle_group g = {0};
-    uint64_t hash = 0;
-    const void *next;
-    int rc = nd_extsort_new(&rec, sizeof(shingle_record), compare_shingle_records,
-                            sort_records_by_hash, &p->sort, budget(p, p->shingle_memory), p->spill);
+    int rc = nd_passage_records_open(p, &rec);
     if (rc < 0)
         return rc;
-    rc = nd_extsort_partition(rec, 1u << RECORD_PART_BITS, record_part, NULL);
-    if (rc == 0)
-        rc = src->shingles ? src->shingles(src->ctx, rec, p->max_df, &counts->capped)
-                           : collect_shingles(src, p->k, rec);
+    rc = src->shingles ? src->shingles(src->ctx, rec, p->max_df, &counts->capped)
+                       : collect_shingles(src, p->k, rec);
     if (rc == 0)
         rc = nd_extsort_finish(rec);
-    while (rc == 0 && (rc = nd_extsort_next(rec, &next)) == 1) {
-        const shingle_record *r = next;
-        rc = 0;
-        if (g.n + g.capped > 0 && r->hash != hash)
-            rc = flush_group(&g, p->all_pairs, seeds, &counts->capped);
-        hash = r->hash;
-        if (rc == 0)
-            rc = group_add(&g, r, p->max_df);
-    }
-    if (rc == 0 && g.n + g.capped > 0)
-        rc = flush_group(&g, p->all_pairs, seeds, &counts->capped);
-    free(g.rec);
+    if (rc == 0)
+        rc = nd_passage_seeds(p, rec, add_to_sorter, seeds, &counts->capped);
     counts->spilled += nd_extsort_runs(rec);
     nd_extsort_free(rec);
     return rc < 0 ? rc : nd_extsort_finish(seeds);
@@ -596,52 +666,115 @@ int nd_compare_passages(const void *pa, const void *pb)
     return (a->b_start > b->b_start) - (a->b_start < b->b_start);
 }
 
+/* Calls each(payload, seeds, n) for the seeds of each document pair, from seeds
+ * (finished), in order. */
+static int for_each_pair(nd_extsort *seeds, int (*each)(void *payload, const seed *s, size_t n),
+                         void *payload)
+{
+    seed *group = NULL;
+    size_t n_group = 0, group_cap = 0;
+    const void *next;
+    int rc;
+    while ((rc = nd_extsort_next(seeds, &next)) >= 0) {
+        const seed *sd = rc == 1 ? next : NULL;
+        rc = 0;
+        if (n_group && (!sd || sd->doc_a != group[0].doc_a || sd->doc_b != group[0].doc_b)) {
+            rc = each(payload, group, n_group);
+            n_group = 0;
+        }
+        if (!sd || rc < 0)
+            break;
+        if (ND_GROW(group, group_cap, n_group + 1) < 0) {
+            rc = ND_ENOMEM;
+            break;
+        }
+        group[n_group++] = *sd;
+    }
+    free(group);
+    return rc;
+}
+
+/* What the pairs' work keeps between pairs. */
+typedef struct pair_work {
+    const nd_token_source *src;
+    const nd_passage_params *p;
+    passage_list list;
+    run *runs;
+    span *spans;
+    size_t runs_cap, spans_cap;
+    int (*keep)(void *payload, const seed *s, size_t n); /* worth reading: the pair's seeds */
+    void *keep_payload;
+} pair_work;
+
+static int passages_of_pair(void *work, const seed *s, size_t n)
+{
+    pair_work *w = work;
+    return pair_passages(&w->list, w->src, s, n, w->p, &w->runs, &w->runs_cap, &w->spans,
+                         &w->spans_cap);
+}
+
+static int keep_if_worth_reading(void *work, const seed *s, size_t n)
+{
+    pair_work *w = work;
+    size_t n_runs = 0, n_spans = 0;
+    bool worth_reading = true;
+    int rc = seeds_to_runs(s, n, w->p->k, &w->runs, &n_runs, &w->runs_cap);
+    if (rc < 0 || s[0].doc_a == s[0].doc_b)
+        return rc < 0 ? rc : w->keep(w->keep_payload, s, n);
+    nd_sort(w->runs, n_runs, sizeof(*w->runs), compare_runs);
+    rc = chain_runs(w->runs, n_runs, w->p->max_gap, &w->spans, &n_spans, &w->spans_cap);
+    if (rc == 0)
+        rc = may_have_passage(w->spans, n_spans, w->p, &worth_reading);
+    return rc < 0 || !worth_reading ? rc : w->keep(w->keep_payload, s, n);
+}
+
+static void pair_work_free(pair_work *w)
+{
+    free(w->runs);
+    free(w->spans);
+}
+
+int nd_passage_seeds_worth_reading(const nd_passage_params *p, nd_extsort *seeds,
+                                   int (*keep)(void *payload, const nd_seed *s, size_t n),
+                                   void *payload)
+{
+    pair_work w = {.p = p, .keep = keep, .keep_payload = payload};
+    const int rc = for_each_pair(seeds, keep_if_worth_reading, &w);
+    pair_work_free(&w);
+    return rc;
+}
+
+int nd_passages_of_seeds(const nd_token_source *src, const nd_passage_params *p, nd_extsort *seeds,
+                         nd_passage **out, size_t *n_out)
+{
+    /* seeds arrive grouped by document pair: each group is one pair's work */
+    pair_work w = {.src = src, .p = p};
+    const int rc = for_each_pair(seeds, passages_of_pair, &w);
+    pair_work_free(&w);
+    if (rc < 0) {
+        free(w.list.items);
+        return rc;
+    }
+    nd_sort(w.list.items, w.list.n, sizeof(*w.list.items), nd_compare_passages);
+    *out = w.list.items;
+    *n_out = w.list.n;
+    return 0;
+}
+
 int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, nd_passage **out,
                         size_t *n_out, nd_passage_counts *counts)
 {
     nd_extsort *seeds = NULL;
-    seed *group = NULL;
-    size_t n_group = 0, group_cap = 0, runs_cap = 0, spans_cap = 0;
-    run *runs = NULL;
-    span *spans = NULL;
-    passage_list list = {0};
-    const void *next;
     *counts = (nd_passage_counts){0, 0};
-    int rc = nd_extsort_new(&seeds, sizeof(seed), compare_seeds, sort_seeds, &p->sort,
-                            budget(p, p->seed_memory), p->spill);
-    if (rc == 0)
-        rc = nd_extsort_partition(seeds, SEED_PARTS, seed_part, &src->n_docs);
+    int rc = nd_passage_seeds_open(p, &src->n_docs, &seeds);
     if (rc == 0)
         rc = find_seeds(src, p, seeds, counts);
-    /* seeds arrive grouped by document pair: each group is one pair's work */
-    while (rc == 0 && (rc = nd_extsort_next(seeds, &next)) >= 0) {
-        const seed *sd = rc == 1 ? next : NULL;
-        rc = 0;
-        if (n_group && (!sd || sd->doc_a != group[0].doc_a || sd->doc_b != group[0].doc_b)) {
-            rc = pair_passages(&list, src, group, n_group, p, &runs, &runs_cap, &spans, &spans_cap);
-            n_group = 0;
-        }
-        if (!sd)
-            break;
-        if (rc == 0 && ND_GROW(group, group_cap, n_group + 1) < 0)
-            rc = ND_ENOMEM;
-        if (rc == 0)
-            group[n_group++] = *sd;
-    }
+    if (rc == 0)
+        rc = nd_passages_of_seeds(src, p, seeds, out, n_out);
     if (seeds)
         counts->spilled += nd_extsort_runs(seeds);
     nd_extsort_free(seeds);
-    free(group);
-    free(runs);
-    free(spans);
-    if (rc < 0) {
-        free(list.items);
-        return rc;
-    }
-    nd_sort(list.items, list.n, sizeof(*list.items), nd_compare_passages);
-    *out = list.items;
-    *n_out = list.n;
-    return 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- in memory */

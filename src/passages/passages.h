@@ -33,6 +33,15 @@ typedef struct nd_shingle_record {
 
 struct nd_extsort;
 
+/* A record whose doc is this says that its shingle has more records than the passage
+ * stage takes (a process that left them out tells the one that finds the seeds). */
+#define ND_SHINGLE_IGNORED UINT32_MAX
+
+/* Two places of one shingle: doc_a <= doc_b (in one document, pos_a < pos_b). */
+typedef struct nd_seed {
+    uint32_t doc_a, doc_b, pos_a, pos_b;
+} nd_seed;
+
 /* Where the words of documents come from: load puts document doc's words in *out, valid
  * until the next load into the same slot (0 or 1: the two documents of a pair).
  * shingles, when not NULL, adds shingle records to the sorter in (doc, pos) order
@@ -58,6 +67,29 @@ int nd_compare_passages(const void *a, const void *b);
 
 int nd_find_passages_in(const nd_token_source *src, const nd_passage_params *p, nd_passage **out,
                         size_t *n_out, nd_passage_counts *counts);
+
+/* The stage in steps, for processes that share it (neardup-mpi): nd_find_passages_in is
+ * records -> seeds -> passages, all here.
+ *
+ * The sorter of shingle records (by hash, within p's share of memory): a hash's records
+ * may come in any order. */
+int nd_passage_records_open(const nd_passage_params *p, struct nd_extsort **out);
+/* The sorter of seeds (by document pair), for documents 0..*n_docs. */
+int nd_passage_seeds_open(const nd_passage_params *p, const size_t *n_docs,
+                          struct nd_extsort **out);
+/* The seeds of the records (finished), each given to add; *capped counts the shingles
+ * ignored for max_df. */
+typedef int (*nd_seed_fn)(void *payload, const nd_seed *s);
+int nd_passage_seeds(const nd_passage_params *p, struct nd_extsort *records, nd_seed_fn add,
+                     void *payload, uint64_t *capped);
+/* Gives keep the seeds of each pair of seeds (finished) whose words are worth reading:
+ * those whose seeds alone do not rule out a passage. */
+int nd_passage_seeds_worth_reading(const nd_passage_params *p, struct nd_extsort *seeds,
+                                   int (*keep)(void *payload, const nd_seed *s, size_t n),
+                                   void *payload);
+/* The passages of the pairs of seeds (finished), sorted; their words from src. */
+int nd_passages_of_seeds(const nd_token_source *src, const nd_passage_params *p,
+                         struct nd_extsort *seeds, nd_passage **out, size_t *n_out);
 
 /* The same for word sequences in memory, docs[0..n_docs). */
 int nd_find_passages(const nd_token_seq *docs, size_t n_docs, const nd_passage_params *p,
