@@ -5,9 +5,7 @@
  * one band and hash) gives its candidates alone, so each rank takes the records whose
  * hash it owns (hash % ranks), from itself and from every other rank, and finds their
  * candidates by itself: the ranks' candidates together are one process's. Records go out
- * in pieces, several at once, while those that come go to the LSH sorts: a rank holds two
- * pieces per other rank (of --memory / 4 / ranks, 4 KB to 4 MB), whatever the number of
- * documents.
+ * through an exchange (exchange.h), while those that come go to the LSH sorts.
  */
 #ifndef ND_BAND_EXCHANGE_H
 #define ND_BAND_EXCHANGE_H

@@ -7,7 +7,7 @@
 #include <mpi.h>
 #include <time.h>
 
-enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART, TAG_LSH, TAG_BANDS };
+enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART, TAG_LSH, TAG_FLOWS };
 
 /* Waits, testing with test(): at once while the answer comes soon (a transfer moves on
  * with each test), then with a pause of `pause` ns between tests. */
@@ -132,9 +132,9 @@ nd_request nd_message_next_request(uint8_t *docs, size_t len)
     return what;
 }
 
-void nd_message_post_bands(int to, const void *bytes, size_t len, MPI_Request *sent)
+void nd_message_post(nd_flow flow, int to, const void *bytes, size_t len, MPI_Request *sent)
 {
-    MPI_Isend(bytes, (int)len, MPI_BYTE, to, TAG_BANDS, MPI_COMM_WORLD, sent);
+    MPI_Isend(bytes, (int)len, MPI_BYTE, to, TAG_FLOWS + (int)flow, MPI_COMM_WORLD, sent);
 }
 
 bool nd_message_sent(MPI_Request *sent)
@@ -142,9 +142,9 @@ bool nd_message_sent(MPI_Request *sent)
     return request_done(sent);
 }
 
-bool nd_message_bands_came(int *from, size_t *len)
+bool nd_message_came(nd_flow flow, int *from, size_t *len)
 {
-    probe p = {MPI_ANY_SOURCE, TAG_BANDS, {0}};
+    probe p = {MPI_ANY_SOURCE, TAG_FLOWS + (int)flow, {0}};
     if (!message_came(&p))
         return false;
     int count = 0;
@@ -154,9 +154,10 @@ bool nd_message_bands_came(int *from, size_t *len)
     return true;
 }
 
-void nd_message_take_bands(int from, void *bytes, size_t len)
+void nd_message_take(nd_flow flow, int from, void *bytes, size_t len)
 {
-    MPI_Recv(bytes, (int)len, MPI_BYTE, from, TAG_BANDS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Recv(bytes, (int)len, MPI_BYTE, from, TAG_FLOWS + (int)flow, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
 }
 
 void nd_message_wait_until(int (*test)(void *payload), void *payload)

@@ -52,13 +52,16 @@ void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len
 /* A rank waits for what rank 0 asks next (docs[0..len) gets its bitmap). */
 nd_request nd_message_next_request(uint8_t *docs, size_t len);
 
-/* Band records from rank to rank, a piece a message; an empty one is a rank's last. A
- * piece is sent without waiting (the request tells when its bytes may be reused); one
- * that came is taken after its sender and length are known. */
-void nd_message_post_bands(int to, const void *bytes, size_t len, MPI_Request *sent);
+/* The all-to-all flows (exchange.h), each with a tag of its own: a rank that is done with
+ * one may send the next one's records to a rank still taking the first's. */
+typedef enum nd_flow { ND_FLOW_BANDS, ND_FLOW_SHINGLES, ND_FLOW_SEEDS } nd_flow;
+/* Records from rank to rank, a piece a message; an empty one is a rank's last. A piece is
+ * sent without waiting (the request tells when its bytes may be reused); one that came is
+ * taken after its sender and length are known. */
+void nd_message_post(nd_flow flow, int to, const void *bytes, size_t len, MPI_Request *sent);
 bool nd_message_sent(MPI_Request *sent);
-bool nd_message_bands_came(int *from, size_t *len);
-void nd_message_take_bands(int from, void *bytes, size_t len);
+bool nd_message_came(nd_flow flow, int *from, size_t *len);
+void nd_message_take(nd_flow flow, int from, void *bytes, size_t len);
 /* Calls test until it returns nonzero, at once at first, then with short pauses. */
 void nd_message_wait_until(int (*test)(void *payload), void *payload);
 
