@@ -3,8 +3,10 @@
  * boilerplate cap, on synthetic word sequences (word i of a document spans bytes
  * [10 i, 10 i + 5), its hash is the word's number in a small vocabulary).
  */
+#include "common/extsort.h"
 #include "passages/passage_clusters.h"
 #include "passages/passages.h"
+#include "text/shingle.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -57,6 +59,118 @@ static nd_passage *find(doc *docs, size_t n_docs, const nd_passage_params *p, si
     nd_passage *out;
     cr_assert_eq(nd_find_passages(seqs, n_docs, p, &out, n, capped), 0);
     return out;
+}
+
+static int load_seq(void *seqs, int slot, uint32_t i, nd_token_seq *out)
+{
+    (void)slot;
+    *out = ((const nd_token_seq *)seqs)[i];
+    return 0;
+}
+
+static int add_seed(void *seeds, const nd_seed *s)
+{
+    return nd_extsort_add(seeds, s);
+}
+
+/* The passages of docs through the stage's steps, their shingle records added last
+ * document first (as the ranks of neardup-mpi hand them over), then a record of
+ * ND_SHINGLE_IGNORED for each of ignored[0..n_ignored). */
+static nd_passage *find_in_steps(doc *docs, size_t n_docs, const nd_passage_params *p, size_t *n,
+                                 uint64_t *capped, const uint64_t *ignored, size_t n_ignored)
+{
+    static nd_token_seq seqs[64];
+    for (size_t i = 0; i < n_docs; i++)
+        seqs[i] = (nd_token_seq){docs[i].toks, docs[i].n};
+    const nd_token_source src = {n_docs, load_seq, NULL, seqs};
+    nd_extsort *records, *seeds;
+    cr_assert_eq(nd_passage_records_open(p, &records), 0);
+    for (size_t d = n_docs; d-- > 0;)
+        for (uint32_t i = 0; i + (uint32_t)p->k <= docs[d].n; i++) {
+            uint64_t window[8];
+            for (int j = 0; j < p->k; j++)
+                window[j] = docs[d].toks[i + (uint32_t)j].hash;
+            const nd_shingle_record r = {nd_shingle_hash(window, (size_t)p->k), (uint32_t)d, i};
+            cr_assert_eq(nd_extsort_add(records, &r), 0);
+        }
+    for (size_t i = 0; i < n_ignored; i++)
+        cr_assert_eq(
+            nd_extsort_add(records, &(nd_shingle_record){ignored[i], ND_SHINGLE_IGNORED, 0}), 0);
+    cr_assert_eq(nd_extsort_finish(records), 0);
+    const size_t all = n_docs;
+    cr_assert_eq(nd_passage_seeds_open(p, &all, &seeds), 0);
+    *capped = 0;
+    cr_assert_eq(nd_passage_seeds(p, records, add_seed, seeds, capped), 0);
+    cr_assert_eq(nd_extsort_finish(seeds), 0);
+    nd_passage *out;
+    cr_assert_eq(nd_passages_of_seeds(&src, p, seeds, &out, n), 0);
+    nd_extsort_free(records);
+    nd_extsort_free(seeds);
+    return out;
+}
+
+/* 30 documents reprint one text (more places than ND_PASSAGE_ALL_PLACES: each is
+ * aligned with the first print), 12 of them a footer, and two share another text. */
+static void reprints_and_a_footer(doc *d)
+{
+    for (int i = 0; i < 30; i++) {
+        add_filler(&d[i], 10 + i);
+        add_shared(&d[i], 700, 30);
+        add_filler(&d[i], 12);
+        if (i < 12)
+            add_shared(&d[i], 900, 12);
+    }
+    add_shared(&d[3], 300, 25);
+    add_shared(&d[17], 300, 25);
+}
+
+/* Records of a shingle that come in any order, as when several ranks found them, give the
+ * passages and the count of shingles ignored that records in input order give: with
+ * --max-df 40 (the reprint aligned with its first print), and 10 (the reprint and the
+ * footer ignored). */
+Test(passages, records_in_any_order)
+{
+    static doc d[30];
+    reprints_and_a_footer(d);
+    for (int max_df = 10; max_df <= 40; max_df += 30) {
+        const nd_passage_params p = {
+            .k = 5, .max_gap = 6, .min_passage = 8, .max_df = max_df, .sort = {1, NULL}};
+        size_t n, n_steps;
+        uint64_t capped, capped_steps;
+        nd_passage *want = find(d, 30, &p, &n, &capped);
+        nd_passage *got = find_in_steps(d, 30, &p, &n_steps, &capped_steps, NULL, 0);
+        /* 29 reprints, 66 pairs of footers and the shared text; or the text alone */
+        cr_assert_eq(n, max_df == 40 ? 96 : 1);
+        cr_assert_eq(capped > 0, max_df == 10);
+        cr_assert_eq(n_steps, n);
+        cr_assert_eq(capped_steps, capped);
+        cr_assert_eq(memcmp(got, want, n * sizeof(*got)), 0);
+        free(want);
+        free(got);
+    }
+}
+
+/* A shingle a rank found too common to send (a record of ND_SHINGLE_IGNORED) is ignored
+ * however few of its records came, and counted once. */
+Test(passages, a_shingle_told_ignored)
+{
+    static doc d[2];
+    add_filler(&d[0], 10), add_shared(&d[0], 300, 25), add_filler(&d[0], 10);
+    add_filler(&d[1], 10), add_shared(&d[1], 300, 25), add_filler(&d[1], 10);
+    size_t n;
+    uint64_t capped;
+    nd_passage *p = find_in_steps(d, 2, &params, &n, &capped, NULL, 0);
+    cr_assert_eq(n, 1);
+    free(p);
+    uint64_t ignored[21];
+    for (int i = 0; i < 21; i++) {
+        const uint64_t window[5] = {300 + i, 301 + i, 302 + i, 303 + i, 304 + i};
+        ignored[i] = nd_shingle_hash(window, 5);
+    }
+    p = find_in_steps(d, 2, &params, &n, &capped, ignored, 21);
+    cr_assert_eq(n, 0, "each shingle of the shared run was told ignored");
+    cr_assert_eq(capped, 21);
+    free(p);
 }
 
 /* A shared run of 20 words is found with exact word boundaries on both sides. */

@@ -108,8 +108,9 @@ typedef struct remote_part {
 /* The run in parts: the first third scanned where the run reads it, the others by remote
  * parts whose records come as neardup-mpi's do (the heads first, with the signatures, of
  * which the band records are made here, where neardup-mpi's ranks make their own; with
- * passages of words all of them; later the sets asked for, and the pairs of two documents
- * of one remote part verified there). */
+ * passages of words all of them, as a part kept in --work-dir holds them, since here the
+ * passage stage runs in one place; later the sets asked for, and the pairs of two
+ * documents of one remote part verified there). */
 typedef struct parts_run {
     const char *inputs[2];
     remote_part part[3];

@@ -26,7 +26,8 @@ struct nd_exchange {
     size_t size; /* of a record */
     int rank, ranks;
     size_t piece;          /* records a message holds at most */
-    unsigned char *pieces; /* the outboxes' pieces, then the piece taken */
+    unsigned char *pieces; /* the outboxes' pieces (this rank's: its own records, kept
+                              a piece at a time), then the piece taken */
     size_t pieces_bytes;
     outbox *out; /* per rank (not this one's) */
     unsigned char *came;
@@ -88,13 +89,22 @@ static int post(nd_exchange *x, int to)
     return 0;
 }
 
+/* Keeps the records this rank's own outbox holds. */
+static int keep_own(nd_exchange *x)
+{
+    outbox *o = &x->out[x->rank];
+    const int rc = o->n ? x->keep(x->payload, o->filling, o->n) : 0;
+    o->n = 0;
+    return rc;
+}
+
 int nd_exchange_put(nd_exchange *x, int to, const void *record)
 {
-    if (to == x->rank)
-        return x->keep(x->payload, record, 1);
     outbox *o = &x->out[to];
     memcpy(o->filling + o->n++ * x->size, record, x->size);
-    return o->n == x->piece ? post(x, to) : 0;
+    if (o->n < x->piece)
+        return 0;
+    return to == x->rank ? keep_own(x) : post(x, to);
 }
 
 int nd_exchange_open(nd_run_ctx *ctx, nd_flow flow, size_t record_size, int rank, int ranks,
@@ -144,7 +154,9 @@ int nd_exchange_close(nd_exchange *x, int rc, uint64_t *sent)
 {
     if (!x)
         return rc < 0 ? rc : ND_ENOMEM;
-    for (int r = 0; r < x->ranks && rc == 0 && x->out; r++)
+    if (rc == 0)
+        rc = keep_own(x);
+    for (int r = 0; r < x->ranks && rc == 0; r++)
         if (r != x->rank && (rc = x->out[r].n ? post(x, r) : 0) == 0)
             rc = post(x, r); /* an empty piece: the last */
     if (rc == 0)

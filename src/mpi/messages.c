@@ -7,7 +7,17 @@
 #include <mpi.h>
 #include <time.h>
 
-enum { TAG_RECORDS = 1, TAG_REQUEST, TAG_DONE, TAG_NEXT, TAG_PART, TAG_LSH, TAG_FLOWS };
+enum {
+    TAG_RECORDS = 1,
+    TAG_REQUEST,
+    TAG_DONE,
+    TAG_NEXT,
+    TAG_PART,
+    TAG_LSH,
+    TAG_PASSAGES,
+    TAG_SWAP,
+    TAG_FLOWS
+};
 
 /* Waits, testing with test(): at once while the answer comes soon (a transfer moves on
  * with each test), then with a pause of `pause` ns between tests. */
@@ -66,7 +76,7 @@ int nd_message_receive(void *pipe, void *bytes, size_t len)
     return 0;
 }
 
-static const int request_tags[] = {TAG_REQUEST, TAG_LSH, TAG_DONE};
+static const int request_tags[] = {TAG_REQUEST, TAG_LSH, TAG_PASSAGES, TAG_DONE};
 
 void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len)
 {
@@ -123,10 +133,11 @@ nd_request nd_message_next_request(uint8_t *docs, size_t len)
      * each 0.1 ms would take a share of them */
     probe p = {0, MPI_ANY_TAG, {0}};
     wait_with_pauses(message_came, &p, IDLE_PAUSE);
-    const nd_request what = p.status.MPI_TAG == TAG_LSH    ? ND_REQUEST_LSH
-                            : p.status.MPI_TAG == TAG_DONE ? ND_REQUEST_DONE
-                                                           : ND_REQUEST_SETS;
-    const bool done = what == ND_REQUEST_DONE;
+    const nd_request what = p.status.MPI_TAG == TAG_LSH        ? ND_REQUEST_LSH
+                            : p.status.MPI_TAG == TAG_PASSAGES ? ND_REQUEST_PASSAGES
+                            : p.status.MPI_TAG == TAG_DONE     ? ND_REQUEST_DONE
+                                                               : ND_REQUEST_SETS;
+    const bool done = what == ND_REQUEST_DONE || what == ND_REQUEST_PASSAGES;
     MPI_Recv(done ? NULL : docs, done ? 0 : (int)len, MPI_BYTE, 0, p.status.MPI_TAG, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
     return what;
@@ -163,6 +174,71 @@ void nd_message_take(nd_flow flow, int from, void *bytes, size_t len)
 void nd_message_wait_until(int (*test)(void *payload), void *payload)
 {
     wait_quietly(test, payload);
+}
+
+uint64_t nd_message_sum(uint64_t value)
+{
+    uint64_t sum;
+    MPI_Allreduce(&value, &sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    return sum;
+}
+
+uint64_t nd_message_least(uint64_t value)
+{
+    uint64_t least;
+    MPI_Allreduce(&value, &least, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    return least;
+}
+
+/* The reduction of the maps: a word pair (once, twice) at a time. */
+static void combine_pairs(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    const uint64_t *a = in;
+    uint64_t *b = inout;
+    for (size_t j = 0; j < (size_t)*len; j++) {
+        const uint64_t once = a[2 * j] | b[2 * j];
+        b[2 * j + 1] |= a[2 * j + 1] | (a[2 * j] & b[2 * j]);
+        b[2 * j] = once;
+    }
+}
+
+/* Pairs of words a reduction takes at most: its buffers are this large. */
+#define COMBINE_PAIRS ((size_t)1 << 20)
+
+void nd_message_combine_maps(uint64_t *maps, size_t words)
+{
+    MPI_Datatype pair;
+    MPI_Op op;
+    MPI_Type_contiguous(2, MPI_UINT64_T, &pair);
+    MPI_Type_commit(&pair);
+    MPI_Op_create(combine_pairs, 1, &op);
+    for (size_t at = 0; at < words / 2; at += COMBINE_PAIRS) {
+        const size_t n = words / 2 - at < COMBINE_PAIRS ? words / 2 - at : COMBINE_PAIRS;
+        MPI_Allreduce(MPI_IN_PLACE, maps + 2 * at, (int)n, pair, op, MPI_COMM_WORLD);
+    }
+    MPI_Op_free(&op);
+    MPI_Type_free(&pair);
+}
+
+/* Bytes a message of a swap holds at most. */
+#define SWAP_PIECE ((size_t)4 << 20)
+
+void nd_message_swap(int to, const void *out, size_t out_len, int from, void *in, size_t in_len)
+{
+    for (size_t at = 0; at < out_len || at < in_len; at += SWAP_PIECE) {
+        MPI_Request sent = MPI_REQUEST_NULL, came = MPI_REQUEST_NULL;
+        if (at < out_len)
+            MPI_Isend((const unsigned char *)out + at,
+                      (int)(out_len - at < SWAP_PIECE ? out_len - at : SWAP_PIECE), MPI_BYTE, to,
+                      TAG_SWAP, MPI_COMM_WORLD, &sent);
+        if (at < in_len)
+            MPI_Irecv((unsigned char *)in + at,
+                      (int)(in_len - at < SWAP_PIECE ? in_len - at : SWAP_PIECE), MPI_BYTE, from,
+                      TAG_SWAP, MPI_COMM_WORLD, &came);
+        wait_for(&sent);
+        wait_for(&came);
+    }
 }
 
 bool nd_message_all_agree(uint64_t value)

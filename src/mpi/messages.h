@@ -46,8 +46,14 @@ void nd_message_give_part(int to, uint64_t k);
 /* What rank 0 asks of a rank once the scan is over, with a bitmap of its documents: the
  * sets of those it names, or its part of LSH (the bitmap names the copies); or nothing
  * more. */
-typedef enum nd_request { ND_REQUEST_SETS, ND_REQUEST_LSH, ND_REQUEST_DONE } nd_request;
-/* Rank 0 asks rank `to` (docs: a bitmap of len bytes; none for ND_REQUEST_DONE). */
+typedef enum nd_request {
+    ND_REQUEST_SETS,
+    ND_REQUEST_LSH,
+    ND_REQUEST_PASSAGES,
+    ND_REQUEST_DONE
+} nd_request;
+/* Rank 0 asks rank `to` (docs: a bitmap of len bytes; none for ND_REQUEST_DONE and
+ * ND_REQUEST_PASSAGES, whose words follow as records). */
 void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len);
 /* A rank waits for what rank 0 asks next (docs[0..len) gets its bitmap). */
 nd_request nd_message_next_request(uint8_t *docs, size_t len);
@@ -64,6 +70,16 @@ bool nd_message_came(nd_flow flow, int *from, size_t *len);
 void nd_message_take(nd_flow flow, int from, void *bytes, size_t len);
 /* Calls test until it returns nonzero, at once at first, then with short pauses. */
 void nd_message_wait_until(int (*test)(void *payload), void *payload);
+
+/* Every rank at once, each with its own value: their sum, their least. */
+uint64_t nd_message_sum(uint64_t value);
+uint64_t nd_message_least(uint64_t value);
+/* Every rank at once: maps[0..words) (word 2j: seen once, 2j + 1: seen twice) made the
+ * union of every rank's (seen twice: twice in one, or once in two). */
+void nd_message_combine_maps(uint64_t *maps, size_t words);
+/* Sends out[0..out_len) to rank `to` while in[0..in_len) comes from rank `from` (each
+ * knows the other's length). */
+void nd_message_swap(int to, const void *out, size_t out_len, int from, void *in, size_t in_len);
 
 /* Whether every rank has the same value (each rank calls it with its own). */
 bool nd_message_all_agree(uint64_t value);

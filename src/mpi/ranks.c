@@ -8,6 +8,7 @@
 #include "mpi/band_exchange.h"
 #include "common/threads.h"
 #include "mpi/messages.h"
+#include "mpi/passage_ranks.h"
 #include "mpi/work_dir.h"
 #include "output/result.h"
 #include "pipeline/pipeline.h"
@@ -223,15 +224,6 @@ static int scan_own_parts(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, nd_scan
     return rc;
 }
 
-/* What goes to rank 0 first: all the records with passages of words (the passages read
- * every document's words), else the heads (each rank holds its documents' band records).
- */
-static unsigned first_round(const nd_corpus *c)
-{
-    const bool words = c->opts.passages && c->opts.shingle_unit == ND_UNIT_WORD;
-    return words ? ND_RECORD_ALL : ND_RECORD_FIRST;
-}
-
 /* The bytes of the bitmap of all of this rank's documents, its parts' one after another. */
 static size_t rank_bitmap_bytes(const nd_corpus *c, const nd_rank_run *m, int r)
 {
@@ -437,7 +429,7 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
     if (rc == 0)
         rc = out.move(out.payload, &reused, sizeof(reused));
     if (rc == 0)
-        rc = send_parts(&ctx, c, m, &(nd_record_choice){first_round(c), NULL}, &out);
+        rc = send_parts(&ctx, c, m, &(nd_record_choice){ND_RECORD_FIRST, NULL}, &out);
     /* rank 0 asks with a bitmap of this rank's documents, its parts' one after another */
     const size_t asked_len = rank_bitmap_bytes(c, m, m->rank);
     uint8_t *asked = rc == 0 ? calloc(asked_len + 1, 1) : NULL;
@@ -445,8 +437,9 @@ static int serve_parts(nd_corpus *c, nd_rank_run *m)
         rc = ND_ENOMEM;
     for (nd_request what;
          rc == 0 && (what = nd_message_next_request(asked, asked_len)) != ND_REQUEST_DONE;)
-        rc = what == ND_REQUEST_LSH ? rank_lsh(&ctx, c, m, &scan, asked)
-                                    : answer_sets(&ctx, c, m, asked, &out);
+        rc = what == ND_REQUEST_LSH        ? rank_lsh(&ctx, c, m, &scan, asked)
+             : what == ND_REQUEST_PASSAGES ? nd_rank_passages(&ctx, c, m, &scan)
+                                           : answer_sets(&ctx, c, m, asked, &out);
     free(asked);
     nd_scan_out_free(&scan);
     nd_run_ctx_close(&ctx);
@@ -482,8 +475,8 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
     if (dealing)
         pthread_join(dealer, NULL);
     ctx->threads = node_threads;
-    /* the others' parts without LSH here (with passages of words their signatures come
-     * too): their ranks send their band records to the buckets' ranks */
+    /* the others' parts without LSH here: their ranks send their band records to the
+     * buckets' ranks */
     const int bands = ctx->bands;
     ctx->bands = 0;
     for (int r = 0; r < m->ranks && rc == 0; r++) {
@@ -501,7 +494,7 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
             if (rc == ND_EFORMAT)
                 report(c, ND_DIAG_ERROR, rc, "neardup-mpi", "the records of rank %d are damaged",
                        r);
-            if (r == 0 || first_round(c) == ND_RECORD_ALL)
+            if (r == 0)
                 mark_docs(m->have, first, end);
         }
         m->first_bytes += from.bytes;
@@ -811,13 +804,15 @@ static int run_rank0(nd_corpus *c, nd_rank_run *m, nd_result **out)
                                 .need_sets = ask_for_sets,
                                 .lsh = lsh_on_ranks,
                                 .pair_source = &pairs,
+                                .passages = nd_rank0_passages,
                                 .payload = m};
     const int rc = nd_corpus_run_with(c, &hooks, out);
     c->opts.threads = m->rank_threads;
     if (rc == 0)
-        (*out)->exchange = (nd_exchange){
-            m->ranks,     m->parts,       m->parts_reused,     m->first_bytes,    m->sets_bytes,
-            m->sets_docs, m->bands_bytes, m->candidates_bytes, m->pairs_verified, m->pairs_bytes};
+        (*out)->exchange =
+            (nd_exchange){m->ranks,          m->parts,       m->parts_reused,  m->first_bytes,
+                          m->sets_bytes,     m->sets_docs,   m->bands_bytes,   m->candidates_bytes,
+                          m->pairs_verified, m->pairs_bytes, m->passages_bytes};
     for (int r = 1; r < m->ranks && rc == 0; r++)
         nd_message_request(r, ND_REQUEST_DONE, NULL, 0);
     return rc;

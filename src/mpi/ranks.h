@@ -8,11 +8,11 @@
  * markup), nor are all cores as fast, so a rank that finishes early takes more. Each rank scans its
  * parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the heads;
  * then, when rank 0 asks, the signatures, shingle sets and profiles of the documents the
- * identical stage and verification compare (with passages of words, the passages read every
- * document's words: all of the records go in the first round). LSH runs on every rank: each
- * sends its band records to the rank that owns their hash (band_exchange.h), finds the candidates
- * of the buckets it owns and sends them to rank 0. Rank 0 runs the other stages on the threads of
- * its node's ranks, idle by then, and writes neardup's outputs.
+ * identical stage and verification compare (a pair of two documents of one rank is verified
+ * there). LSH runs on every rank: each sends its band records to the rank that owns their hash
+ * (band_exchange.h), finds the candidates of the buckets it owns and sends them to rank 0. So does
+ * the passage stage (passage_ranks.h): the words stay on the rank that scanned them. Rank 0 runs
+ * the other stages on the threads of its node's ranks, idle by then, and writes neardup's outputs.
  */
 #ifndef ND_RANKS_H
 #define ND_RANKS_H
@@ -39,6 +39,7 @@ typedef struct nd_rank_run {
     uint64_t pairs_verified;   /* rank 0: verifications by the ranks that hold both sets (a pair
                                   asked again for its exact values counts twice) */
     uint64_t pairs_bytes;      /* rank 0: those pairs, asked and answered */
+    uint64_t passages_bytes;   /* rank 0: what every rank sent others in the passage stage */
     /* kept during the run */
     size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */
     size_t parts;

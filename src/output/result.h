@@ -13,8 +13,7 @@
 typedef struct nd_exchange {
     int ranks;
     size_t parts, parts_reused; /* the scan's parts, and those --work-dir kept */
-    uint64_t scan_bytes;        /* the first round: heads (with passages of words, all the
-                                   records) */
+    uint64_t scan_bytes;        /* the first round: heads */
     uint64_t sets_bytes;        /* the signatures, shingle sets and profiles asked for */
     uint64_t sets_docs;         /* of how many documents */
     uint64_t bands_bytes;       /* the band records all ranks sent one another */
@@ -22,6 +21,7 @@ typedef struct nd_exchange {
     uint64_t pairs_verified;    /* verifications by the rank that holds both sets (a pair asked
                                    again for its exact values counts twice) */
     uint64_t pairs_bytes;       /* those pairs: rank 0's questions and the answers */
+    uint64_t passages_bytes;    /* the passage stage: records, seeds, words, passages */
 } nd_exchange;
 
 struct nd_result {

@@ -344,6 +344,8 @@ static int make_room_for_hashes(nd_scratch_pool *scratch, share *s, size_t n)
  * documents that start no passages (few, if any). */
 static int read_batch_hashes(const feed *f, share *s, size_t b)
 {
+    if (f->blobs[b].n == 0) /* (none, or the batch is another rank's) */
+        return 0;
     const int rc = f->blobs[b].n ? read_hashes(f, b, s->h + s->n_h) : 0; /* s->h may be NULL */
     const size_t end = nd_scan_batch_end(f->c, b);
     size_t at = s->n_h;
@@ -444,6 +446,8 @@ static int mark_all(feed *f, uint64_t room)
 static int keep_batch(const feed *f, share *s, size_t b)
 {
     const size_t n = f->blobs[b].n;
+    if (n == 0) /* (none, or the batch is another rank's) */
+        return 0;
     const size_t need = s->n_kept + n;
     if (need > s->kept_cap) {
         const size_t cap = need > 2 * s->kept_cap ? need : 2 * s->kept_cap;

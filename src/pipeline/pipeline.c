@@ -144,8 +144,10 @@ static int run_stages(nd_run_ctx *ctx, nd_corpus *c, const nd_run_hooks *hooks, 
     nd_passage_clustering clusters = {0};
     if (rc == 0 && c->opts.passages) {
         nd_report_progress(c, ND_STAGE_PASSAGES, 0, 0, NULL, 0);
-        rc = nd_passage_stage(ctx, c, &scan, largest_cluster(r), &r->passages, &r->n_passages,
-                              &counts, &clusters);
+        rc = hooks->passages ? hooks->passages(ctx, c, &scan, largest_cluster(r), &r->passages,
+                                               &r->n_passages, &counts, &clusters, hooks->payload)
+                             : nd_passage_stage(ctx, c, &scan, largest_cluster(r), &r->passages,
+                                                &r->n_passages, &counts, &clusters);
     }
     r->places = clusters.places;
     r->n_places = clusters.n_places;

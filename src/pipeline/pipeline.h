@@ -5,6 +5,7 @@
 #define ND_PIPELINE_H
 
 #include "pairs/lsh.h"
+#include "passages/passage_stage.h"
 #include "pairs/verify.h"
 #include "scan/scan.h"
 
@@ -24,6 +25,11 @@ typedef struct nd_run_hooks {
     /* Where verification, the listing and the kept documents' Jaccards find the pairs whose
      * sets the scan left elsewhere (pairs/verify.h). NULL when the scan left every set. */
     const nd_pair_source *pair_source;
+    /* Runs the passage stage as nd_passage_stage would, when the documents' words are
+     * spread over processes (scan holds this one's). NULL: nd_passage_stage. */
+    int (*passages)(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan,
+                    size_t largest_cluster, nd_passage **out, size_t *n_out,
+                    nd_passage_counts *counts, nd_passage_clustering *clusters, void *payload);
     void *payload;
 } nd_run_hooks;
 

@@ -40,15 +40,18 @@ static size_t string_room(uint32_t len)
     return len == NO_STRING ? 0 : padded(len);
 }
 
-/* Whether the shingles go without a block of their own: with the words, the importer
- * makes them from the words' hashes. */
-static bool shingles_from_words(const nd_options *o)
+/* Whether the shingles go without a block of their own: with the words (of passages of
+ * word shingles), the importer makes them from the words' hashes. */
+static bool shingles_from_words(const nd_options *o, uint64_t blocks)
 {
-    return o->passages && o->shingle_unit == ND_UNIT_WORD;
+    return o->passages && o->shingle_unit == ND_UNIT_WORD &&
+           (blocks & ND_RECORD_BLOCK(ND_RECORD_TOKENS));
 }
 
-/* The bytes of each document's record in each block (its head's with its strings). */
-static void sizes_of(const record_head *h, const nd_options *o, uint64_t size[ND_RECORD_BLOCKS])
+/* The bytes of each document's record in each block of blocks (its head's with its
+ * strings). */
+static void sizes_of(const record_head *h, const nd_options *o, uint64_t blocks,
+                     uint64_t size[ND_RECORD_BLOCKS])
 {
     const bool ok = h->status == ND_DOC_OK;
     size[ND_RECORD_HEADS] = sizeof(*h) + string_room(h->id_len) + string_room(h->error_text_len) +
@@ -56,7 +59,7 @@ static void sizes_of(const record_head *h, const nd_options *o, uint64_t size[ND
     size[ND_RECORD_SIGS] = ok ? padded((size_t)o->num_perm * sizeof(uint32_t)) : 0;
     size[ND_RECORD_PROFILES] = ok && h->has_profile ? ND_PROFILE_BUCKETS : 0;
     size[ND_RECORD_SHINGLES] =
-        ok && !shingles_from_words(o) ? (uint64_t)h->n_shingles * sizeof(uint64_t) : 0;
+        ok && !shingles_from_words(o, blocks) ? (uint64_t)h->n_shingles * sizeof(uint64_t) : 0;
     size[ND_RECORD_TOKENS] = ok && h->has_tokens ? (uint64_t)h->n_tokens * sizeof(nd_token) : 0;
 }
 
@@ -81,7 +84,7 @@ static record_head head_of(const nd_doc *d, const nd_options *o)
     HEAD_FIELDS(TO_HEAD)
 #undef TO_HEAD
     uint64_t size[ND_RECORD_BLOCKS];
-    sizes_of(&h, o, size);
+    sizes_of(&h, o, ND_RECORD_FIRST, size);
     h.size = size[ND_RECORD_HEADS];
     return h;
 }
@@ -108,7 +111,7 @@ static part_head part_of(const nd_corpus *c, size_t first, size_t end,
             continue;
         const record_head h = head_of(&c->docs[i], &c->opts);
         uint64_t size[ND_RECORD_BLOCKS];
-        sizes_of(&h, &c->opts, size);
+        sizes_of(&h, &c->opts, choice->blocks, size);
         for (int k = 0; k < ND_RECORD_BLOCKS; k++)
             p.len[k] += choice->blocks & ND_RECORD_BLOCK(k) ? size[k] : 0;
     }
@@ -200,11 +203,11 @@ static void put_head(piece_out *o, const nd_doc *d, const nd_options *opts)
 }
 
 static void put_sketch(piece_out *o, nd_spill *spill, const nd_spill_map *map,
-                       const nd_options *opts, const nd_doc *d, int block)
+                       const nd_options *opts, const nd_doc *d, unsigned blocks, int block)
 {
     const record_head h = head_of(d, opts);
     uint64_t size[ND_RECORD_BLOCKS];
-    sizes_of(&h, opts, size);
+    sizes_of(&h, opts, blocks, size);
     const uint64_t offset[ND_RECORD_BLOCKS] = {0, d->sig_off, d->profile_off, d->shingles_off,
                                                d->tokens_off};
     const size_t len =
@@ -239,7 +242,7 @@ int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size
             if (k == ND_RECORD_HEADS)
                 put_head(&o, &c->docs[i], &c->opts);
             else
-                put_sketch(&o, spill, &map, &c->opts, &c->docs[i], k);
+                put_sketch(&o, spill, &map, &c->opts, &c->docs[i], choice->blocks, k);
         }
     }
     free(o.buf);
@@ -271,7 +274,8 @@ int nd_scan_records_relay(const nd_record_pipe *in, const nd_record_pipe *out)
 /* The head at heads[at..len) when it is whole and says what it holds consistently: its
  * sizes in each block added to sum. */
 static bool head_is_sound(const unsigned char *heads, uint64_t len, uint64_t at,
-                          const nd_options *o, record_head *h, uint64_t sum[ND_RECORD_BLOCKS])
+                          const nd_options *o, uint64_t blocks, record_head *h,
+                          uint64_t sum[ND_RECORD_BLOCKS])
 {
     if (len - at < sizeof(*h))
         return false;
@@ -282,12 +286,12 @@ static bool head_is_sound(const unsigned char *heads, uint64_t len, uint64_t at,
                              (h->charset_label_len == NO_STRING || h->charset_label_len < 256);
     /* shingles made from words: each document with shingles has its words, as many */
     const bool shingles_made =
-        !ok || !shingles_from_words(o) ||
+        !ok || !shingles_from_words(o, blocks) ||
         (h->has_tokens && h->n_shingles == nd_shingle_count(h->n_tokens, o->shingle_k));
     if (!strings_fit || h->status > ND_DOC_SKIPPED || (h->has_tokens && !ok) || !shingles_made)
         return false;
     uint64_t size[ND_RECORD_BLOCKS];
-    sizes_of(h, o, size);
+    sizes_of(h, o, blocks, size);
     if (h->size != size[ND_RECORD_HEADS] || h->size > len - at)
         return false;
     for (int k = 0; k < ND_RECORD_BLOCKS; k++)
@@ -305,7 +309,7 @@ static bool heads_are_sound(const unsigned char *heads, const part_head *p, cons
     if (p->n_docs != end - first)
         return false;
     for (size_t i = first; i < end; i++) {
-        if (!head_is_sound(heads, p->len[ND_RECORD_HEADS], at, &c->opts, &h, sum))
+        if (!head_is_sound(heads, p->len[ND_RECORD_HEADS], at, &c->opts, p->blocks, &h, sum))
             return false;
         at += h.size;
     }
@@ -357,11 +361,9 @@ static int receive_heads(const nd_record_pipe *in, const nd_corpus *c, size_t fi
     for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++)
         if (p->len[k] % 8 != 0 || p->len[k] > ((uint64_t)1 << 56))
             rc = ND_EFORMAT;
-    /* all the blocks, or the heads with or without the signatures (but with passages of
-     * words: the words, which the passages read, make the shingles) */
+    /* all the blocks, or the heads with or without the signatures */
     const unsigned sigs = ND_RECORD_BLOCK(ND_RECORD_SIGS);
-    const bool blocks_fit = p->blocks == ND_RECORD_ALL || ((p->blocks & ~sigs) == ND_RECORD_FIRST &&
-                                                           !shingles_from_words(&c->opts));
+    const bool blocks_fit = p->blocks == ND_RECORD_ALL || (p->blocks & ~sigs) == ND_RECORD_FIRST;
     if (rc == 0 && (p->n_docs != end - first || !blocks_fit))
         rc = ND_EFORMAT;
     if (rc == 0 && !(*heads = malloc(p->len[ND_RECORD_HEADS] + 1)))
@@ -403,10 +405,12 @@ static void place_sketches(nd_corpus *c, size_t first, size_t end, const nd_reco
             continue;
         const record_head h = head_of(d, &c->opts);
         uint64_t size[ND_RECORD_BLOCKS];
-        sizes_of(&h, &c->opts, size);
+        sizes_of(&h, &c->opts, choice->blocks, size);
         if (made && d->status == ND_DOC_OK)
             size[ND_RECORD_SHINGLES] = (uint64_t)d->n_shingles * sizeof(uint64_t);
-        nd_shingle_blob *blob = blobs ? &blobs[i / ND_SCAN_BATCH] : NULL;
+        /* (a batch whose shingles did not come has no blob here: its rank feeds them) */
+        const bool shingles_here = made || (choice->blocks & ND_RECORD_BLOCK(ND_RECORD_SHINGLES));
+        nd_shingle_blob *blob = blobs && shingles_here ? &blobs[i / ND_SCAN_BATCH] : NULL;
         if (blob && i % ND_SCAN_BATCH == 0)
             *blob = (nd_shingle_blob){at[ND_RECORD_SHINGLES], 0};
         if (blob && d->status == ND_DOC_OK)
@@ -452,7 +456,7 @@ int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first
         if (p.blocks & ND_RECORD_BLOCK(k))
             rc = receive_block(in, spill, p.len[k], buf, &base[k]);
     free(buf);
-    *make_shingles = shingles_from_words(&c->opts);
+    *make_shingles = shingles_from_words(&c->opts, p.blocks);
     const uint64_t made = *make_shingles ? shingles_to_make(c, first, end) : 0;
     if (rc == 0 && made)
         rc = nd_spill_reserve(spill, (size_t)made * sizeof(uint64_t), &base[ND_RECORD_SHINGLES]);

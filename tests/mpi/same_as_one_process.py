@@ -5,12 +5,14 @@ pairs, clusters, the remove list, passages, passage clusters, the kept lines
 so is its exit status. Inputs: the demo's articles, the planted corpora when scripts/eval
 has built them, and a JSONL file of the demo's paragraphs with lines the scan refuses
 (bad JSON, no text, a NUL byte, invalid UTF-8), beside an input that does not exist. And
-the pairs of two documents of one rank are verified by that rank.
+the pairs of two documents of one rank are verified by that rank, and the passages of
+shingles common enough for --max-df to ignore are neardup's, sorted within --memory or not.
 
 usage: same_as_one_process.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR
 """
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -19,9 +21,8 @@ from mpi_run import mpirun
 
 OUTPUTS = ["--pairs", "--clusters", "--remove", "--passages", "--passage-clusters",
            "--dedup-out", "--stats", "--report"]
-# documents only (the report, like passages, reads every document's words, which then
-# all go to rank 0 first): a rank verifies the pairs of its own documents, and rank 0 asks
-# for the sets of the pairs across ranks
+# documents only: a rank verifies the pairs of its own documents, and rank 0 asks for the
+# sets of the pairs across ranks
 DOCUMENT_OUTPUTS = ["--pairs", "--clusters", "--remove", "--dedup-out", "--stats"]
 
 
@@ -121,6 +122,53 @@ def check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp):
     return failed
 
 
+def write_footers(path, n=600):
+    """n articles of words drawn at random, each with one footer, a few quoting the next,
+    and 12 near copies of one: a cluster of more documents than --max-df 4, and a footer
+    common enough for a rank to find it so."""
+    rng = random.Random(7)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+                  for _ in range(5000)]
+    footer = "published by the demo press agency all rights reserved do not copy"
+    articles = [[rng.choice(vocabulary) for _ in range(80)] for _ in range(n)]
+    for i in range(0, n - 1, 20):  # a quote of 30 words in the next article
+        articles[i + 1][10:10] = articles[i][40:70]
+    with open(path, "w", encoding="utf-8") as f:
+        for i, words in enumerate(articles):
+            copies = 12 if i == 5 else 0
+            for k in range(1 + copies):
+                text = words[:k] + ["changed"] + words[k + 1:] if k else words
+                f.write(json.dumps({"id": f"a{i}-{k}", "text": " ".join(text) + ". " + footer})
+                        + "\n")
+
+
+def check_common_shingles(neardup, neardup_mpi, tmp):
+    """Passages on 2 and 3 ranks when a cluster holds more documents than --max-df: a rank
+    leaves out the records of the shingles it finds common and tells the rank of their
+    hash, which ignores them (as many shingles ignored as neardup's). With the least
+    --memory, every sorter of the stage spills."""
+    info, jsonl = os.path.join(tmp, "info.json"), os.path.join(tmp, "footers.jsonl")
+    write_footers(jsonl)
+    failed = False
+    for memory in ([], ["--memory", "64K"]):
+        extra = ["--threshold", "0.5", "--max-df", "4"] + memory + [jsonl]
+        want = outputs_of([neardup, "--threads", "2"], tmp, "one", extra + ["--run-info", info],
+                          OUTPUTS)
+        with open(info, encoding="utf-8") as f:
+            capped = json.load(f)["counts"]["capped_shingles"]
+        failed |= capped == 0 or want["--passages"].count(b"\n") < 10
+        for n in (2, 3):
+            got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
+                             extra + ["--run-info", info], OUTPUTS)
+            label = f"lines --max-df 4 {' '.join(memory)}, {n} ranks"
+            failed |= compare(label, got, want)
+            with open(info, encoding="utf-8") as f:
+                got_capped = json.load(f)["counts"]["capped_shingles"]
+            print(f"  shingles ignored for --max-df: {got_capped}, neardup's {capped}")
+            failed |= got_capped != capped
+    return failed
+
+
 def main():
     neardup, neardup_mpi, demo, corpora = sys.argv[1:5]
     failed = False
@@ -153,6 +201,7 @@ def main():
                                      extra, outputs)
                     failed |= compare(f"{name} {' '.join(options)}, {n} rank(s)", got, want)
         failed |= check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp)
+        failed |= check_common_shingles(neardup, neardup_mpi, tmp)
     sys.exit(1 if failed else 0)
 
 
