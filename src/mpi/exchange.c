@@ -162,7 +162,8 @@ int nd_exchange_close(nd_exchange *x, int rc, uint64_t *sent)
     if (rc == 0)
         nd_message_wait_until(all_landed, x);
     rc = rc < 0 ? rc : x->rc;
-    if (rc == 0 && x->pieces) /* (after a failure, pieces may still be in flight) */
+    /* (after a failure, pieces may still be in flight; none was when opening failed) */
+    if (x->pieces && (rc == 0 || !x->out))
         nd_scratch_unmap(&x->ctx->scratch, x->pieces, x->pieces_bytes);
     if (sent)
         *sent = x->sent;

@@ -68,6 +68,7 @@ static int open_flow(void *payload, int flow,
 {
     const passage_run *r = payload;
     const nd_flow of = flow == ND_PASSAGE_FLOW_RECORDS ? ND_FLOW_SHINGLES : ND_FLOW_SEEDS;
+    _Static_assert(sizeof(nd_shingle_record) == sizeof(nd_seed), "one record size for both flows");
     nd_exchange *x = NULL;
     const int rc =
         nd_exchange_open(r->ctx, of, sizeof(nd_seed), r->rank, r->ranks, keep, keep_payload, &x);
@@ -132,12 +133,29 @@ static int read_words(const passage_run *r, const uint32_t *docs, size_t n, uint
     return rc;
 }
 
-/* What one round of fetching brought: the words of some documents, in their order. */
+/* What the rounds of fetching brought: the table, its documents in the order they came. */
 typedef struct fetched {
-    uint32_t *docs, *counts;
-    nd_token *toks;
-    size_t n_docs, n_toks, docs_cap, toks_cap;
+    nd_token_table t;
+    size_t docs_cap, toks_cap, n_toks;
 } fetched;
+
+/* Room for n more documents and their words. */
+static int fetched_room(fetched *f, size_t n, uint64_t words)
+{
+    const size_t cap = f->t.n_docs + n;
+    if (cap > f->docs_cap) {
+        uint32_t *docs = realloc(f->t.docs, cap * sizeof(*docs));
+        f->t.docs = docs ? docs : f->t.docs;
+        uint32_t *counts = docs ? realloc(f->t.words, cap * sizeof(*counts)) : NULL;
+        f->t.words = counts ? counts : f->t.words;
+        uint64_t *at = counts ? realloc(f->t.at, cap * sizeof(*at)) : NULL;
+        f->t.at = at ? at : f->t.at;
+        if (!at)
+            return ND_ENOMEM;
+        f->docs_cap = cap;
+    }
+    return ND_GROW(f->t.toks, f->toks_cap, f->n_toks + (size_t)words + 1) < 0 ? ND_ENOMEM : 0;
+}
 
 /* One round: this rank asks rank `to` for the words of its documents among
  * docs[0..n), while rank `from` asks this one. */
@@ -153,73 +171,67 @@ static int fetch_round(passage_run *r, int to, int from, const uint32_t *docs, s
     nd_message_swap(to, &mine, sizeof(mine), from, &asked, sizeof(asked));
     uint32_t *theirs = malloc((size_t)asked * sizeof(*theirs) + 1);
     uint32_t *counts = malloc((size_t)asked * sizeof(*counts) + 1);
+    uint32_t *came = malloc((size_t)mine * sizeof(*came) + 1);
     nd_token *toks = NULL;
-    int rc = theirs && counts ? 0 : ND_ENOMEM;
+    int rc = theirs && counts && came ? 0 : ND_ENOMEM;
     /* (a failure here stops the job: the other ranks would wait for this one) */
     if (rc == 0)
         nd_message_swap(to, want, mine * sizeof(*want), from, theirs, asked * sizeof(*theirs));
     if (rc == 0)
         rc = read_words(r, theirs, asked, counts, &toks);
-    if (rc == 0 && (ND_GROW(f->docs, f->docs_cap, f->n_docs + mine) < 0 ||
-                    !(f->counts = realloc(f->counts, (f->docs_cap + 1) * sizeof(*f->counts)))))
-        rc = ND_ENOMEM;
-    if (rc == 0) {
-        memcpy(f->docs + f->n_docs, want, mine * sizeof(*want));
-        nd_message_swap(from, counts, asked * sizeof(*counts), to, f->counts + f->n_docs,
-                        mine * sizeof(*counts));
-    }
+    if (rc == 0)
+        nd_message_swap(from, counts, asked * sizeof(*counts), to, came, mine * sizeof(*came));
     uint64_t out = 0, in = 0;
     for (size_t i = 0; rc == 0 && i < asked; i++)
         out += counts[i];
     for (size_t i = 0; rc == 0 && i < mine; i++)
-        in += f->counts[f->n_docs + i];
-    if (rc == 0 && ND_GROW(f->toks, f->toks_cap, f->n_toks + in) < 0)
-        rc = ND_ENOMEM;
+        in += came[i];
+    if (rc == 0)
+        rc = fetched_room(f, (size_t)mine, in);
     if (rc == 0) {
-        nd_message_swap(from, toks, out * sizeof(*toks), to, f->toks + f->n_toks,
+        nd_message_swap(from, toks, out * sizeof(*toks), to, f->t.toks + f->n_toks,
                         in * sizeof(*toks));
-        f->n_docs += mine;
-        f->n_toks += in;
+        for (size_t i = 0; i < mine; i++, f->t.n_docs++) {
+            f->t.docs[f->t.n_docs] = want[i];
+            f->t.words[f->t.n_docs] = came[i];
+            f->t.at[f->t.n_docs] = f->n_toks;
+            f->n_toks += came[i];
+        }
         r->sent +=
             sizeof(mine) + mine * sizeof(*want) + asked * sizeof(*counts) + out * sizeof(*toks);
     }
     free(want);
     free(theirs);
     free(counts);
+    free(came);
     free(toks);
     return rc;
 }
 
-/* The table of what came, its documents sorted. */
-static int table_of(const fetched *f, nd_token_table *out)
+/* Sorts the table by document (the rounds came rank by rank, each in document order);
+ * the words stay where they came. */
+static int sort_table(nd_token_table *t)
 {
-    uint64_t *at = malloc((f->n_docs + 1) * sizeof(*at));
-    uint64_t *order = malloc((f->n_docs + 1) * sizeof(*order));
-    *out = (nd_token_table){malloc((f->n_docs + 1) * sizeof(uint32_t)),
-                            malloc((f->n_docs + 1) * sizeof(uint64_t)),
-                            malloc(f->n_toks * sizeof(nd_token) + 1), f->n_docs};
-    int rc = at && order && out->docs && out->at && out->toks ? 0 : ND_ENOMEM;
-    for (size_t i = 0, sum = 0; rc == 0 && i < f->n_docs; sum += f->counts[i++])
-        at[i] = sum;
-    /* the rounds came rank by rank, each in document order: merge them by sorting */
-    for (size_t i = 0; rc == 0 && i < f->n_docs; i++)
-        order[i] = (uint64_t)f->docs[i] << 32 | i; /* a document is asked once */
-    if (rc == 0)
-        nd_sort(order, f->n_docs, sizeof(*order), compare_u64);
-    for (size_t i = 0, sum = 0; rc == 0 && i < f->n_docs; i++) {
-        const size_t k = (size_t)(order[i] & 0xffffffffu);
-        out->docs[i] = f->docs[k];
-        out->at[i] = sum;
-        memcpy(out->toks + sum, f->toks + at[k], f->counts[k] * sizeof(nd_token));
-        sum += f->counts[k];
-        out->at[i + 1] = sum;
+    uint64_t *order = malloc((t->n_docs + 1) * sizeof(*order));
+    uint64_t *at = malloc((t->n_docs + 1) * sizeof(*at));
+    uint32_t *words = malloc((t->n_docs + 1) * sizeof(*words));
+    const int rc = order && at && words ? 0 : ND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < t->n_docs; i++)
+        order[i] = (uint64_t)t->docs[i] << 32 | i; /* a document is asked once */
+    if (rc == 0 && t->n_docs) {
+        nd_sort(order, t->n_docs, sizeof(*order), compare_u64);
+        for (size_t i = 0; i < t->n_docs; i++) {
+            const size_t k = (size_t)(order[i] & 0xffffffffu);
+            at[i] = t->at[k];
+            words[i] = t->words[k];
+            t->docs[i] = (uint32_t)(order[i] >> 32);
+        }
+        memcpy(t->at, at, t->n_docs * sizeof(*at));
+        memcpy(t->words, words, t->n_docs * sizeof(*words));
     }
-    if (rc == 0 && f->n_docs == 0)
-        out->at[0] = 0;
-    free(at);
     free(order);
-    if (rc < 0)
-        nd_token_table_free(out);
+    free(at);
+    free(words);
     return rc;
 }
 
@@ -232,10 +244,8 @@ static int fetch_words(void *payload, const uint32_t *docs, size_t n, nd_token_t
         rc = fetch_round(r, (r->rank + i) % r->ranks, (r->rank - i + r->ranks) % r->ranks, docs, n,
                          &f);
     if (rc == 0)
-        rc = table_of(&f, out);
-    free(f.docs);
-    free(f.counts);
-    free(f.toks);
+        rc = sort_table(&f.t);
+    *out = f.t;
     return rc;
 }
 

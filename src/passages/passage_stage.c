@@ -77,7 +77,7 @@ static void load_remote(const nd_token_table *t, uint32_t doc, nd_token_seq *out
             hi = mid;
     }
     if (lo < t->n_docs && t->docs[lo] == doc)
-        *out = (nd_token_seq){t->toks + t->at[lo], (uint32_t)(t->at[lo + 1] - t->at[lo])};
+        *out = (nd_token_seq){t->toks + t->at[lo], t->words[lo]};
 }
 
 static bool is_remote(const token_loader *l, uint32_t doc)
@@ -290,6 +290,7 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
 void nd_token_table_free(nd_token_table *t)
 {
     free(t->docs);
+    free(t->words);
     free(t->at);
     free(t->toks);
     *t = (nd_token_table){0};

@@ -25,10 +25,10 @@ int nd_passage_stage(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *sca
 /* ---------------------------------------------------------------- shared by ranks */
 
 /* The words of some documents another process scanned: docs[i]'s are toks[at[i],
- * at[i + 1]) (docs sorted). */
+ * at[i] + words[i]) (docs sorted). */
 typedef struct nd_token_table {
-    uint32_t *docs;
-    uint64_t *at; /* n_docs + 1 */
+    uint32_t *docs, *words;
+    uint64_t *at;
     nd_token *toks;
     size_t n_docs;
 } nd_token_table;
