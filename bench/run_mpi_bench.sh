@@ -83,13 +83,13 @@ r, docs = info["ranks"], info["counts"]["documents"]
 per = r["bytes_per_document"]
 print(f"| {sys.argv[2]} | {sys.argv[3]} | {docs:,} | {per['scan']:,.0f} | {per['bands']:,.0f} | "
       f"{per['candidates']:,.1f} | {per['shingle_sets']:,.0f} ({r['shingle_sets_sent']:,} documents) | "
-      f"{per['pairs']:,.1f} ({r['pairs_verified_where_their_sets_are']:,} of "
+      f"{per['pairs']:,.1f} ({r['pairs_verified_by_other_ranks']:,} of "
       f"{info['counts']['candidate_pairs']:,} candidates) | {per['passages']:,.0f} | "
       f"{info['counts']['bytes'] / docs:,.0f} |")
 PY
     done
 done
 printf '\nBytes sent per document of the corpus (2 ranks; --run-info "ranks"): to rank 0, but the band records and the passage stage, which go both ways, and the pairs, asked and answered:\n\n'
-printf '| corpus | outputs | documents | first round (heads) | band records | candidates | signatures and shingle sets asked for | pairs verified by the rank of both documents | passage stage | input bytes per document |\n'
+printf '| corpus | outputs | documents | first round (heads) | band records | candidates | signatures and shingle sets asked for | pairs verified by the rank of their first document | passage stage | input bytes per document |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 cat "$dir/bytes.md"

@@ -117,7 +117,8 @@ typedef struct parts_run {
     size_t n_parts;
     uint8_t *have, *need; /* bitmaps of the documents */
     size_t sets_sent, sets_all;
-    nd_pair *known; /* the pairs verified by their remote part, sorted */
+    size_t sets_moved; /* from a remote part (or the run) to another, with their heads */
+    nd_pair *known;    /* the pairs verified by their remote part, sorted */
     size_t n_known, known_cap;
 } parts_run;
 
@@ -239,9 +240,30 @@ static bool set_is_here(const parts_run *run, uint32_t doc)
     return (run->have[doc / 8] & ~run->need[doc / 8]) >> (doc % 8) & 1;
 }
 
-/* The run's nd_pair_source: a pair of two documents of one remote part is verified by
- * that part, on its own context, as a rank verifies its pairs; the sets of the other
- * pairs come, as neardup-mpi's rank 0 asks for them. */
+/* Moves document doc's head and set from the remote part that scanned it to remote part
+ * `to`, as neardup-mpi's ranks swap them: `to` has not its head. */
+static void move_set(const nd_corpus *c, const remote_part *from, remote_part *to, uint32_t doc)
+{
+    const size_t first = doc / ND_SCAN_BATCH * ND_SCAN_BATCH;
+    const size_t end = nd_scan_batch_end(c, doc / ND_SCAN_BATCH);
+    uint8_t one[ND_SCAN_BATCH / 8] = {0};
+    one[(doc - first) / 8] = (uint8_t)(1u << ((doc - first) % 8));
+    const nd_record_choice choice = {ND_RECORD_FIRST | ND_RECORD_SETS, one};
+    memory_pipe m = {0};
+    const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+    cr_assert_eq(nd_scan_records_send(from->ctx.spill, from->corpus, first, end, &choice, &put), 0);
+    cr_assert_eq(to->corpus->docs[doc].n_shingles, 0, "the part has not scanned it");
+    cr_assert_eq(nd_scan_records_receive_more(&get, to->corpus, first, end, &choice, to->ctx.spill),
+                 0);
+    cr_assert_eq(to->corpus->docs[doc].n_shingles, c->docs[doc].n_shingles);
+    cr_assert_eq(m.at, m.len, "every byte read");
+    free(m.bytes);
+}
+
+/* The run's nd_pair_source: a pair whose first document a remote part scanned, and the
+ * second not the run, is verified by that part, on its own context, as a rank verifies
+ * its pairs, with the other document's head and set moved there when another part scanned
+ * it; the sets of the other pairs come, as neardup-mpi's rank 0 asks for them. */
 static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
                          bool exact, const nd_pair **known, size_t *n_known, void *payload)
 {
@@ -249,13 +271,17 @@ static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key 
     memset(run->need, 0, c->n_docs / 8 + 1);
     for (size_t i = 0; i < n; i++) {
         const nd_pair_key k = keys[i];
-        remote_part *p = part_of_doc(run, c, k.a);
+        remote_part *p = part_of_doc(run, c, k.a), *q = part_of_doc(run, c, k.b);
         if (set_is_here(run, k.a) && set_is_here(run, k.b))
             continue;
-        if (!p || p != part_of_doc(run, c, k.b)) {
+        if (!p || !q) {
             run->sets_sent +=
                 nd_set_wanted(k.a, run->have, run->need) + nd_set_wanted(k.b, run->have, run->need);
             continue;
+        }
+        if (q != p && p->corpus->docs[k.b].n_shingles == 0) {
+            move_set(c, q, p, k.b);
+            run->sets_moved++;
         }
         nd_pair *v;
         cr_assert_eq(nd_verify_values(&p->ctx, p->corpus, &(nd_candidates){(nd_pair_key *)&k, 1, 0},
@@ -303,15 +329,17 @@ static void run(const nd_options *o, const char *dir, bool in_parts, outputs *ou
     cr_assert_eq(rc, 0);
     if (in_parts)
         end_parts_run(&parts, c);
-    /* without passages of words, the sets that come are those of the pairs across parts
-     * only, and the pairs within a remote part are verified there (with them, all came
-     * with the words) */
+    /* without passages of words, the sets that come are those of the pairs whose first
+     * document the run scanned only, and the pairs whose first document a remote part
+     * scanned are verified there, some with a set moved from elsewhere (with them, all
+     * came with the words) */
     const bool every_set = o->passages && o->shingle_unit == ND_UNIT_WORD;
     cr_assert(!in_parts || (every_set ? parts.sets_sent == 0
                                       : parts.sets_sent > 0 && parts.sets_sent < parts.sets_all),
               "%zu sets of %zu", parts.sets_sent, parts.sets_all);
     cr_assert(!in_parts || (every_set ? parts.n_known == 0 : parts.n_known > 0),
               "%zu pairs verified by their part", parts.n_known);
+    cr_assert(!in_parts || every_set || parts.sets_moved > 0, "no set moved between parts");
     write_all(r, out);
     nd_result_free(r);
     nd_corpus_free(c);

@@ -84,6 +84,22 @@ static void docs_of_part(const nd_corpus *c, const nd_rank_run *m, size_t k, siz
     *end = b1 > b0 ? nd_scan_batch_end(c, b1 - 1) : *first;
 }
 
+/* The rank whose parts hold document doc: of the parts that start at or before its batch,
+ * the last (an empty part starts where the next does). */
+static int owner_of(const nd_rank_run *m, uint32_t doc)
+{
+    const size_t batch = doc / ND_SCAN_BATCH;
+    size_t lo = 0, hi = m->parts;
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (m->bounds[mid] <= batch)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return m->owner[lo];
+}
+
 /* The first of rank r's parts from part k on, or m->parts. */
 static size_t next_part_of(const nd_rank_run *m, int r, size_t k)
 {
@@ -290,6 +306,112 @@ static int send_parts(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
     return rc;
 }
 
+/* Takes rank r's answer from `in`: the records (blocks: the sets, with or without their
+ * heads) of each of its parts that asked names. */
+static int take_parts_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int r,
+                           unsigned blocks, const uint8_t *asked, const nd_record_pipe *in)
+{
+    int rc = 0;
+    for (size_t k = next_part_of(m, r, 0); k < m->parts && rc == 0; k = next_part_of(m, r, k + 1)) {
+        size_t first, end;
+        docs_of_part(c, m, k, &first, &end);
+        if (names_any(asked, bitmap_bytes(c, m, k)))
+            rc = nd_scan_records_receive_more(in, c, first, end, &(nd_record_choice){blocks, asked},
+                                              ctx->spill);
+        asked += bitmap_bytes(c, m, k);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- sets between ranks */
+
+/* Records in memory: a swap moves them whole between two ranks. */
+typedef struct memory_pipe {
+    unsigned char *bytes;
+    size_t len, cap, at;
+} memory_pipe;
+
+static int put_memory(void *pipe, void *bytes, size_t len)
+{
+    memory_pipe *p = pipe;
+    if (ND_GROW(p->bytes, p->cap, p->len + len + 1) < 0)
+        return ND_ENOMEM;
+    memcpy(p->bytes + p->len, bytes, len);
+    p->len += len;
+    return 0;
+}
+
+static int get_memory(void *pipe, void *bytes, size_t len)
+{
+    memory_pipe *p = pipe;
+    if (len > p->len - p->at)
+        return ND_EFORMAT;
+    memcpy(bytes, p->bytes + p->at, len);
+    p->at += len;
+    return 0;
+}
+
+/* One round: this rank asks rank `to` for the sets wanted names (a bitmap of every
+ * document) of its documents, while rank `from` asks this one; *sent counts the bytes
+ * this rank sends. */
+static int swap_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int to, int from,
+                     const uint8_t *wanted, uint64_t *sent)
+{
+    const size_t ask_len = rank_bitmap_bytes(c, m, to),
+                 asked_len = rank_bitmap_bytes(c, m, m->rank);
+    uint8_t *ask = malloc(ask_len + 1), *asked = malloc(asked_len + 1);
+    memory_pipe answer = {0}, came = {0};
+    int rc = ask && asked ? 0 : ND_ENOMEM;
+    /* (a failure here stops the job: the other ranks would wait for this one) */
+    const bool asks = rc == 0 && gather_bits(c, m, to, wanted, ask);
+    if (rc == 0)
+        nd_message_swap(to, ask, ask_len, from, asked, asked_len);
+    /* with their heads: a rank has those of its own documents only */
+    const unsigned blocks = ND_RECORD_FIRST | ND_RECORD_SETS;
+    if (rc == 0 && names_any(asked, asked_len))
+        rc = send_parts(ctx, c, m, &(nd_record_choice){blocks, asked},
+                        &(nd_record_pipe){put_memory, &answer});
+    uint64_t len = answer.len, came_len = 0;
+    if (rc == 0)
+        nd_message_swap(from, &len, sizeof(len), to, &came_len, sizeof(came_len));
+    came.len = (size_t)came_len;
+    if (rc == 0 && !(came.bytes = malloc(came.len + 1)))
+        rc = ND_ENOMEM;
+    if (rc == 0)
+        nd_message_swap(from, answer.bytes, answer.len, to, came.bytes, came.len);
+    if (rc == 0 && asks)
+        rc = take_parts_sets(ctx, c, m, to, blocks, ask, &(nd_record_pipe){get_memory, &came});
+    *sent += ask_len + sizeof(len) + answer.len;
+    free(ask);
+    free(asked);
+    free(answer.bytes);
+    free(came.bytes);
+    return rc;
+}
+
+/* Every rank at once: the sets of other ranks' documents among pairs[0..n) (the pairs this
+ * rank verifies), from their ranks, while this rank sends the sets they ask of it, in
+ * rounds (round i: ask rank + i, answer rank - i). m->owner names every part's rank. */
+static int swap_sets_of_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m,
+                              const nd_pair_key *pairs, size_t n, uint64_t *sent)
+{
+    uint8_t *wanted = calloc(c->n_docs / 8 + 1, 1);
+    if (!wanted)
+        return ND_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t docs[2] = {pairs[i].a, pairs[i].b};
+        for (int k = 0; k < 2; k++)
+            if (owner_of(m, docs[k]) != m->rank)
+                wanted[docs[k] / 8] |= (uint8_t)(1u << (docs[k] % 8));
+    }
+    int rc = 0;
+    for (int i = 1; i < m->ranks && rc == 0; i++)
+        rc = swap_sets(ctx, c, m, (m->rank + i) % m->ranks, (m->rank - i + m->ranks) % m->ranks,
+                       wanted, sent);
+    free(wanted);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- LSH on every rank */
 
 /* LSH's bands and rows, as rank 0's run makes them of the options. */
@@ -380,14 +502,16 @@ static int rank_lsh(nd_run_ctx *ctx, const nd_corpus *c, nd_rank_run *m, const n
 }
 
 /* A rank other than 0 asked for sets (asked: a bitmap of its documents, its parts' one
- * after another) and pairs: sends rank 0 the sets, then verifies the pairs, each with
- * both sets here, and sends their values (rank 0 takes every rank's sets first, and
- * verifies while the ranks do). */
-static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m,
-                       const uint8_t *asked, const nd_record_pipe *out)
+ * after another) and pairs: sends rank 0 the sets, then, when the pairs include some whose
+ * second document another rank scanned, swaps sets with the other ranks (rank 0 sends
+ * which rank scanned each part); verifies the pairs and sends their values (rank 0 takes
+ * every rank's sets first, and verifies while the ranks do). */
+static int answer_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, const uint8_t *asked,
+                       const nd_record_pipe *out)
 {
     nd_message_pipe from_rank0 = {0, 0};
-    uint64_t head[2] = {0, 0}; /* how many pairs, and whether their exact values are asked */
+    /* how many pairs, whether their exact values are asked, whether sets are swapped */
+    uint64_t head[3] = {0, 0, 0};
     int rc = nd_message_receive(&from_rank0, head, sizeof(head));
     const size_t n = (size_t)head[0];
     nd_candidates pairs = {rc == 0 ? malloc(n * sizeof(nd_pair_key) + 1) : NULL, n, 0};
@@ -396,12 +520,20 @@ static int answer_sets(nd_run_ctx *ctx, const nd_corpus *c, const nd_rank_run *m
     if (rc == 0)
         rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)pairs.keys,
                             pairs.n * sizeof(*pairs.keys));
+    if (rc == 0 && head[2])
+        rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)m->owner,
+                            m->parts * sizeof(*m->owner));
     if (rc == 0)
         rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
+    uint64_t swapped = 0;
+    if (rc == 0 && head[2])
+        rc = swap_sets_of_pairs(ctx, c, m, pairs.keys, n, &swapped);
     nd_pair *values = NULL;
     if (rc == 0 && n) /* every pair, in the order asked */
         rc = nd_verify_values(ctx, c, &pairs, head[1] != 0, &values);
     free(pairs.keys);
+    if (rc == 0 && head[2])
+        rc = out->move(out->payload, &swapped, sizeof(swapped));
     if (rc == 0 && n)
         rc = move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
                             n * sizeof(*values));
@@ -503,20 +635,12 @@ static int import_parts(nd_run_ctx *ctx, nd_corpus *c, nd_scan_out *out, void *p
     return rc;
 }
 
-/* Receives rank r's answer: the sets of each of its parts that asked names. */
+/* Receives rank r's answer to rank 0: the sets of each of its parts that asked names. */
 static int receive_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, int r, const uint8_t *asked)
 {
     nd_message_pipe from = {r, 0};
-    int rc = 0;
-    for (size_t k = next_part_of(m, r, 0); k < m->parts && rc == 0; k = next_part_of(m, r, k + 1)) {
-        size_t first, end;
-        docs_of_part(c, m, k, &first, &end);
-        if (names_any(asked, bitmap_bytes(c, m, k)))
-            rc = nd_scan_records_receive_more(
-                &(nd_record_pipe){nd_message_receive, &from}, c, first, end,
-                &(nd_record_choice){ND_RECORD_SETS, asked}, ctx->spill);
-        asked += bitmap_bytes(c, m, k);
-    }
+    const int rc = take_parts_sets(ctx, c, m, r, ND_RECORD_SETS, asked,
+                                   &(nd_record_pipe){nd_message_receive, &from});
     m->sets_bytes += from.bytes;
     return rc;
 }
@@ -531,8 +655,9 @@ typedef struct rank_ask {
 } rank_ask;
 
 /* Asks every rank for what asks[r] names, without waiting for the answers (take_sets,
- * take_values). Returns 1 when it asked any rank for anything. */
-static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks, bool exact)
+ * take_values); with swap, every rank, which then swaps sets with the others (and learns
+ * which rank scanned each part). Returns 1 when it asked any rank for anything. */
+static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks, bool exact, bool swap)
 {
     int rc = 0, asked = 0;
     for (int r = 1; r < m->ranks && rc == 0; r++) {
@@ -540,16 +665,19 @@ static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks, bool ex
         const size_t len = rank_bitmap_bytes(c, m, r);
         if (!(a->docs = malloc(len + 1)))
             return ND_ENOMEM;
-        a->asked = gather_bits(c, m, r, m->need, a->docs) || a->n_pairs;
+        a->asked = gather_bits(c, m, r, m->need, a->docs) || a->n_pairs || swap;
         if (!a->asked)
             continue;
         nd_message_request(r, ND_REQUEST_SETS, a->docs, len);
         nd_message_pipe to = {r, 0};
-        uint64_t head[2] = {a->n_pairs, exact};
+        uint64_t head[3] = {a->n_pairs, exact, swap};
         rc = nd_message_send(&to, head, sizeof(head));
         if (rc == 0)
             rc = move_in_pieces(nd_message_send, &to, (unsigned char *)a->pairs,
                                 a->n_pairs * sizeof(*a->pairs));
+        if (rc == 0 && swap)
+            rc = move_in_pieces(nd_message_send, &to, (unsigned char *)m->owner,
+                                m->parts * sizeof(*m->owner));
         m->pairs_bytes += to.bytes;
         asked = 1;
     }
@@ -582,12 +710,17 @@ static int take_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, const rank_a
 
 /* Takes the values of the pairs the ranks were asked to verify into m->known, which ends
  * sorted. */
-static int take_values(nd_rank_run *m, const rank_ask *asks)
+static int take_values(nd_rank_run *m, const rank_ask *asks, bool swap)
 {
     int rc = 0;
-    for (int r = 1; r < m->ranks && rc == 0; r++)
-        if (asks[r].n_pairs)
+    for (int r = 1; r < m->ranks && rc == 0; r++) {
+        nd_message_pipe from = {r, 0};
+        uint64_t swapped = 0; /* the bytes of sets the rank sent the others */
+        if (swap && (rc = nd_message_receive(&from, &swapped, sizeof(swapped))) == 0)
+            m->swapped_bytes += swapped;
+        if (rc == 0 && asks[r].n_pairs)
             rc = receive_values(m, r, asks[r].n_pairs);
+    }
     if (rc == 0 && m->n_known > 1)
         qsort(m->known, m->n_known, sizeof(*m->known), nd_compare_known_pairs);
     return rc;
@@ -609,27 +742,11 @@ static int ask_for_sets(nd_run_ctx *ctx, nd_corpus *c, void *payload)
     nd_rank_run *m = payload;
     m->sets_docs += nd_sets_needed(c, m->have, m->need);
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
-    int rc = asks ? send_asks(c, m, asks, true) : ND_ENOMEM;
+    int rc = asks ? send_asks(c, m, asks, true, false) : ND_ENOMEM;
     if (rc >= 0)
         rc = take_sets(ctx, c, m, asks);
     free_asks(asks, m->ranks);
     return rc;
-}
-
-/* The rank whose parts hold document doc: of the parts that start at or before its batch,
- * the last (an empty part starts where the next does). */
-static int owner_of(const nd_rank_run *m, uint32_t doc)
-{
-    const size_t batch = doc / ND_SCAN_BATCH;
-    size_t lo = 0, hi = m->parts;
-    while (hi - lo > 1) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (m->bounds[mid] <= batch)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return m->owner[lo];
 }
 
 static bool has_set(const nd_rank_run *m, uint32_t doc)
@@ -676,33 +793,39 @@ static int append_pair(nd_pair_key **keys, size_t *n, size_t *cap, nd_pair_key k
     return 0;
 }
 
-/* Sorts the pairs keys[0..n) that are not known yet: both sets here (into *here), both
- * documents of one other rank (into its asks), or across ranks (the sets rank 0 lacks
- * marked in m->need). */
+/* Sorts the pairs keys[0..n) that are not known yet: both sets here (into *here); the
+ * first document another rank's, the second not rank 0's (into its asks: *swap says
+ * whether that rank needs the set of a second document a third rank scanned); or either
+ * document rank 0's (the sets it lacks marked in m->need: it has one, and the threads of
+ * its node). */
 static int sort_pairs(nd_rank_run *m, const nd_pair_key *keys, size_t n, bool exact,
-                      nd_candidates *here, rank_ask *asks)
+                      nd_candidates *here, rank_ask *asks, bool *swap)
 {
     size_t here_cap = 0;
     int rc = 0;
+    *swap = false;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const nd_pair_key k = keys[i];
         if (is_known(m, k, exact))
             continue;
-        const int r = owner_of(m, k.a);
-        if (set_is_here(m, k.a) && set_is_here(m, k.b))
+        const int r = owner_of(m, k.a), rb = owner_of(m, k.b);
+        if (set_is_here(m, k.a) && set_is_here(m, k.b)) {
             rc = append_pair(&here->keys, &here->n, &here_cap, k);
-        else if (r > 0 && r == owner_of(m, k.b))
+        } else if (r > 0 && rb > 0) {
             rc = append_pair(&asks[r].pairs, &asks[r].n_pairs, &asks[r].pairs_cap, k);
-        else
+            *swap |= rb != r;
+        } else {
             m->sets_docs +=
                 nd_set_wanted(k.a, m->have, m->need) + nd_set_wanted(k.b, m->have, m->need);
+        }
     }
     return rc;
 }
 
-/* The run's nd_pair_source on rank 0: a pair whose two sets one other rank holds is
- * verified there (only its values come); of a pair across ranks, the sets rank 0 lacks
- * come. While the ranks verify theirs, rank 0 verifies the pairs whose sets it has. */
+/* The run's nd_pair_source on rank 0: a pair whose first document another rank scanned
+ * is verified there (only its values come), with the other set from its rank; of a pair
+ * with a document rank 0 scanned, the set it lacks comes. While the ranks verify theirs,
+ * rank 0 verifies the pairs whose sets it has. */
 static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key *keys, size_t n,
                          bool exact, const nd_pair **known, size_t *n_known, void *payload)
 {
@@ -710,15 +833,20 @@ static int prepare_pairs(nd_run_ctx *ctx, const nd_corpus *c, const nd_pair_key 
     memset(m->need, 0, c->n_docs / 8 + 1);
     rank_ask *asks = calloc((size_t)m->ranks, sizeof(*asks));
     nd_candidates here = {NULL, 0, 0};
-    int rc = asks ? sort_pairs(m, keys, n, exact, &here, asks) : ND_ENOMEM;
-    const int asked = rc == 0 ? send_asks(c, m, asks, exact) : rc;
+    bool swap = false;
+    int rc = asks ? sort_pairs(m, keys, n, exact, &here, asks, &swap) : ND_ENOMEM;
+    const int asked = rc == 0 ? send_asks(c, m, asks, exact, swap) : rc;
     /* the sets that come set the offsets of the run's documents: its corpus is not const */
     rc = asked >= 0 ? take_sets(ctx, (nd_corpus *)c, m, asks) : asked;
+    uint64_t swapped = 0;
+    if (rc == 0 && swap) /* (rank 0 wants no set of the others: they came) */
+        rc = swap_sets_of_pairs(ctx, (nd_corpus *)c, m, NULL, 0, &swapped);
+    m->swapped_bytes += swapped;
     /* (with no rank to wait for, verification reads the sets here as it goes) */
     if (rc == 0 && asked == 1 && here.n)
         rc = verify_here(ctx, c, m, &here, exact);
     if (rc == 0)
-        rc = take_values(m, asks);
+        rc = take_values(m, asks, swap);
     free(here.keys);
     free_asks(asks, m->ranks);
     *known = m->known;
@@ -812,7 +940,7 @@ static int run_rank0(nd_corpus *c, nd_rank_run *m, nd_result **out)
         (*out)->exchange =
             (nd_exchange){m->ranks,          m->parts,       m->parts_reused,  m->first_bytes,
                           m->sets_bytes,     m->sets_docs,   m->bands_bytes,   m->candidates_bytes,
-                          m->pairs_verified, m->pairs_bytes, m->passages_bytes};
+                          m->pairs_verified, m->pairs_bytes, m->swapped_bytes, m->passages_bytes};
     for (int r = 1; r < m->ranks && rc == 0; r++)
         nd_message_request(r, ND_REQUEST_DONE, NULL, 0);
     return rc;

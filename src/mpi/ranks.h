@@ -8,11 +8,12 @@
  * markup), nor are all cores as fast, so a rank that finishes early takes more. Each rank scans its
  * parts (or takes them from --work-dir). Their records go to rank 0 in two rounds: first the heads;
  * then, when rank 0 asks, the signatures, shingle sets and profiles of the documents the
- * identical stage and verification compare (a pair of two documents of one rank is verified
- * there). LSH runs on every rank: each sends its band records to the rank that owns their hash
- * (band_exchange.h), finds the candidates of the buckets it owns and sends them to rank 0. So does
- * the passage stage (passage_ranks.h): the words stay on the rank that scanned them. Rank 0 runs
- * the other stages on the threads of its node's ranks, idle by then, and writes neardup's outputs.
+ * identical stage and verification compare (a pair whose first document another rank scanned
+ * is verified there, with the other set from its rank). LSH runs on every rank: each sends its band
+ * records to the rank that owns their hash (band_exchange.h), finds the candidates of the buckets
+ * it owns and sends them to rank 0. So does the passage stage (passage_ranks.h): the words stay on
+ * the rank that scanned them. Rank 0 runs the other stages on the threads of its node's ranks, idle
+ * by then, and writes neardup's outputs.
  */
 #ifndef ND_RANKS_H
 #define ND_RANKS_H
@@ -36,9 +37,11 @@ typedef struct nd_rank_run {
     uint64_t sets_docs;        /* rank 0: of how many documents */
     uint64_t bands_bytes;      /* the band records every rank sent to the others (rank 0: all's) */
     uint64_t candidates_bytes; /* rank 0: the candidates the others found */
-    uint64_t pairs_verified;   /* rank 0: verifications by the ranks that hold both sets (a pair
-                                  asked again for its exact values counts twice) */
+    uint64_t pairs_verified;   /* rank 0: verifications by the rank of the pair's first document
+                                  (a pair asked again for its exact values counts twice) */
     uint64_t pairs_bytes;      /* rank 0: those pairs, asked and answered */
+    uint64_t swapped_bytes;    /* rank 0: the sets of those pairs' second documents, sent
+                                  between ranks (by every rank) */
     uint64_t passages_bytes;   /* rank 0: what every rank sent others in the passage stage */
     /* kept during the run */
     size_t *bounds; /* part k is batches [bounds[k], bounds[k + 1]) */
@@ -48,7 +51,7 @@ typedef struct nd_rank_run {
     pthread_mutex_t deal_lock;
     int rank_threads;
     uint8_t *have, *need; /* rank 0: documents whose sets it has, and asks for */
-    nd_pair *known;       /* rank 0: the pairs verified where their sets are, sorted */
+    nd_pair *known;       /* rank 0: the pairs the other ranks verified, sorted */
     size_t n_known, known_cap;
     nd_run_progress_fn progress;
     void *progress_payload;

@@ -18,9 +18,10 @@ typedef struct nd_exchange {
     uint64_t sets_docs;         /* of how many documents */
     uint64_t bands_bytes;       /* the band records all ranks sent one another */
     uint64_t candidates_bytes;  /* LSH's candidates the others sent rank 0 */
-    uint64_t pairs_verified;    /* verifications by the rank that holds both sets (a pair asked
-                                   again for its exact values counts twice) */
+    uint64_t pairs_verified;    /* verifications by the rank of the pair's first document, not
+                                   rank 0 (a pair asked again for its exact values counts twice) */
     uint64_t pairs_bytes;       /* those pairs: rank 0's questions and the answers */
+    uint64_t swapped_bytes;     /* the sets of their second documents, between ranks */
     uint64_t passages_bytes;    /* the passage stage: records, seeds, words, passages */
 } nd_exchange;
 

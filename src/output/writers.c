@@ -431,16 +431,18 @@ static void put_exchange(const nd_result *r, FILE *out)
             ",\n \"ranks\":{\"ranks\":%d,\"parts\":%zu,\"parts_from_work_dir\":%zu,"
             "\"bytes_to_rank0\":{\"scan\":%llu,\"candidates\":%llu,\"shingle_sets\":%llu},"
             "\"band_bytes_between_ranks\":%llu,\"pair_bytes_between_ranks\":%llu,"
-            "\"passage_bytes_between_ranks\":%llu,"
+            "\"set_bytes_between_ranks\":%llu,\"passage_bytes_between_ranks\":%llu,"
             "\"bytes_per_document\":{\"scan\":%.1f,\"bands\":%.1f,\"candidates\":%.1f,"
-            "\"shingle_sets\":%.1f,\"pairs\":%.1f,\"passages\":%.1f},"
-            "\"shingle_sets_sent\":%llu,\"pairs_verified_where_their_sets_are\":%llu}",
+            "\"shingle_sets\":%.1f,\"pairs\":%.1f,\"sets_between_ranks\":%.1f,"
+            "\"passages\":%.1f},"
+            "\"shingle_sets_sent\":%llu,\"pairs_verified_by_other_ranks\":%llu}",
             x->ranks, x->parts, x->parts_reused, (unsigned long long)x->scan_bytes,
             (unsigned long long)x->candidates_bytes, (unsigned long long)x->sets_bytes,
             (unsigned long long)x->bands_bytes, (unsigned long long)x->pairs_bytes,
-            (unsigned long long)x->passages_bytes, (double)x->scan_bytes / docs,
-            (double)x->bands_bytes / docs, (double)x->candidates_bytes / docs,
-            (double)x->sets_bytes / docs, (double)x->pairs_bytes / docs,
+            (unsigned long long)x->swapped_bytes, (unsigned long long)x->passages_bytes,
+            (double)x->scan_bytes / docs, (double)x->bands_bytes / docs,
+            (double)x->candidates_bytes / docs, (double)x->sets_bytes / docs,
+            (double)x->pairs_bytes / docs, (double)x->swapped_bytes / docs,
             (double)x->passages_bytes / docs, (unsigned long long)x->sets_docs,
             (unsigned long long)x->pairs_verified);
 }

@@ -302,13 +302,15 @@ static bool head_is_sound(const unsigned char *heads, uint64_t len, uint64_t at,
 /* Whether the heads are those of documents [first, end) and add up to the blocks'
  * lengths. */
 static bool heads_are_sound(const unsigned char *heads, const part_head *p, const nd_corpus *c,
-                            size_t first, size_t end)
+                            size_t first, size_t end, const nd_record_choice *choice)
 {
     uint64_t sum[ND_RECORD_BLOCKS] = {0}, at = 0;
     record_head h;
     if (p->n_docs != end - first)
         return false;
     for (size_t i = first; i < end; i++) {
+        if (!chosen(choice, i - first))
+            continue;
         if (!head_is_sound(heads, p->len[ND_RECORD_HEADS], at, &c->opts, p->blocks, &h, sum))
             return false;
         at += h.size;
@@ -353,24 +355,28 @@ static int take_head(nd_doc *d, const unsigned char **at)
 }
 
 /* The heads block, whole (a few dozen bytes a document), checked against the part. */
+/* The part head and the heads block of the documents choice names (the heads, with the
+ * blocks choice says), or of all (all the blocks, or the heads with or without the
+ * signatures), checked against the part. */
 static int receive_heads(const nd_record_pipe *in, const nd_corpus *c, size_t first, size_t end,
-                         part_head *p, unsigned char **heads)
+                         const nd_record_choice *choice, part_head *p, unsigned char **heads)
 {
     *heads = NULL;
     int rc = in->move(in->payload, p, sizeof(*p));
     for (int k = 0; k < ND_RECORD_BLOCKS && rc == 0; k++)
         if (p->len[k] % 8 != 0 || p->len[k] > ((uint64_t)1 << 56))
             rc = ND_EFORMAT;
-    /* all the blocks, or the heads with or without the signatures */
     const unsigned sigs = ND_RECORD_BLOCK(ND_RECORD_SIGS);
-    const bool blocks_fit = p->blocks == ND_RECORD_ALL || (p->blocks & ~sigs) == ND_RECORD_FIRST;
+    const bool blocks_fit =
+        choice->docs ? p->blocks == choice->blocks
+                     : p->blocks == ND_RECORD_ALL || (p->blocks & ~sigs) == ND_RECORD_FIRST;
     if (rc == 0 && (p->n_docs != end - first || !blocks_fit))
         rc = ND_EFORMAT;
     if (rc == 0 && !(*heads = malloc(p->len[ND_RECORD_HEADS] + 1)))
         rc = ND_ENOMEM;
     for (uint64_t at = 0; at < p->len[ND_RECORD_HEADS] && rc == 0; at += ND_RECORD_PIECE)
         rc = in->move(in->payload, *heads + at, piece_size(p->len[ND_RECORD_HEADS] - at));
-    if (rc == 0 && !heads_are_sound(*heads, p, c, first, end))
+    if (rc == 0 && !heads_are_sound(*heads, p, c, first, end, choice))
         rc = ND_EFORMAT;
     return rc;
 }
@@ -428,6 +434,20 @@ static void place_sketches(nd_corpus *c, size_t first, size_t end, const nd_reco
     }
 }
 
+/* The part head and the heads of the documents choice names, taken into them. */
+static int take_heads(const nd_record_pipe *in, nd_corpus *c, size_t first, size_t end,
+                      const nd_record_choice *choice, part_head *p)
+{
+    unsigned char *heads;
+    int rc = receive_heads(in, c, first, end, choice, p, &heads);
+    const unsigned char *head = heads;
+    for (size_t i = first; i < end && rc == 0; i++)
+        if (chosen(choice, i - first))
+            rc = take_head(&c->docs[i], &head);
+    free(heads);
+    return rc;
+}
+
 static uint64_t shingles_to_make(const nd_corpus *c, size_t first, size_t end)
 {
     uint64_t n = 0;
@@ -443,12 +463,8 @@ int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first
     const size_t first = first_batch * ND_SCAN_BATCH;
     const size_t end = end_batch > first_batch ? nd_scan_batch_end(c, end_batch - 1) : first;
     part_head p;
-    unsigned char *heads, *buf = NULL;
-    int rc = receive_heads(in, c, first, end, &p, &heads);
-    const unsigned char *head = heads;
-    for (size_t i = first; i < end && rc == 0; i++)
-        rc = take_head(&c->docs[i], &head);
-    free(heads);
+    unsigned char *buf = NULL;
+    int rc = take_heads(in, c, first, end, &(nd_record_choice){ND_RECORD_ALL, NULL}, &p);
     if (rc == 0 && !(buf = malloc(ND_RECORD_PIECE)))
         rc = ND_ENOMEM;
     uint64_t base[ND_RECORD_BLOCKS] = {0};
@@ -470,10 +486,15 @@ int nd_scan_records_receive_more(const nd_record_pipe *in, nd_corpus *c, size_t 
                                  const nd_record_choice *choice, nd_spill *spill)
 {
     part_head p;
-    const part_head want = part_of(c, first, end, choice);
-    int rc = in->move(in->payload, &p, sizeof(p));
-    if (rc == 0 && memcmp(&p, &want, sizeof(p)) != 0)
-        rc = ND_EFORMAT;
+    int rc;
+    if (choice->blocks & ND_RECORD_BLOCK(ND_RECORD_HEADS)) {
+        rc = take_heads(in, c, first, end, choice, &p);
+    } else { /* the receiver has the heads: the part head must be what they make */
+        const part_head want = part_of(c, first, end, choice);
+        rc = in->move(in->payload, &p, sizeof(p));
+        if (rc == 0 && memcmp(&p, &want, sizeof(p)) != 0)
+            rc = ND_EFORMAT;
+    }
     unsigned char *buf = rc == 0 ? malloc(ND_RECORD_PIECE) : NULL;
     if (rc == 0 && !buf)
         rc = ND_ENOMEM;

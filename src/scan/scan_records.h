@@ -79,10 +79,10 @@ int nd_scan_records_receive(const nd_record_pipe *in, nd_corpus *c, size_t first
                             size_t end_batch, nd_spill *spill, struct nd_shingle_blob *blobs,
                             bool *make_shingles);
 
-/* Takes the records without heads that choice names (blocks, and the documents of
- * [first, end) its bitmap names) from in: their sketches written to spill, and the
- * documents' offsets set. ND_EFORMAT when they are not of the length those documents
- * have. */
+/* Takes the records that choice names (blocks, and the documents of [first, end) its
+ * bitmap names) from in: their heads, when the blocks have them (a process that did not
+ * scan them has none); their sketches written to spill, and the documents' offsets set.
+ * ND_EFORMAT when they are not of the length those documents have. */
 int nd_scan_records_receive_more(const nd_record_pipe *in, nd_corpus *c, size_t first, size_t end,
                                  const nd_record_choice *choice, nd_spill *spill);
 

@@ -5,8 +5,9 @@ pairs, clusters, the remove list, passages, passage clusters, the kept lines
 so is its exit status. Inputs: the demo's articles, the planted corpora when scripts/eval
 has built them, and a JSONL file of the demo's paragraphs with lines the scan refuses
 (bad JSON, no text, a NUL byte, invalid UTF-8), beside an input that does not exist. And
-the pairs of two documents of one rank are verified by that rank, and the passages of
-shingles common enough for --max-df to ignore are neardup's, sorted within --memory or not.
+the pairs whose first document a rank scanned are verified by that rank, and the passages
+of shingles common enough for --max-df to ignore are neardup's, sorted within --memory or
+not.
 
 usage: same_as_one_process.py NEARDUP NEARDUP_MPI DEMO_DIR CORPORA_DIR
 """
@@ -98,11 +99,12 @@ def write_near_copies(demo, path, n=10000):
                 f.write(json.dumps({"id": f"t{i}-{k}", "text": copy}, ensure_ascii=False) + "\n")
 
 
-def check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp):
+def check_pairs_verified_by_other_ranks(neardup, neardup_mpi, demo, tmp):
     """Documents only, on 2 and 3 ranks, texts each followed by a near copy (clusters of
-    more than 32 documents among them): the bytes of neardup, and the pairs of two
-    documents of one rank verified by that rank (rank 0 receives their values, not their
-    sets)."""
+    more than 32 documents among them): the bytes of neardup, and the pairs whose first
+    document a rank other than 0 scanned verified by that rank (rank 0 receives their
+    values, not their sets), with the set of a second document a third rank scanned sent
+    by that rank (on 3 ranks)."""
     copies, info = os.path.join(tmp, "copies.jsonl"), os.path.join(tmp, "info.json")
     write_near_copies(demo, copies)
     extra = ["--threshold", "0.5", copies]
@@ -115,10 +117,11 @@ def check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp):
         with open(info, encoding="utf-8") as f:
             got = json.load(f)
         ranks, candidates = got["ranks"], got["counts"]["candidate_pairs"]
-        there = ranks["pairs_verified_where_their_sets_are"]
-        print(f"  {there} of {candidates} candidate pairs verified where their sets are, the "
-              f"sets of {ranks['shingle_sets_sent']} documents sent")
-        failed |= there == 0
+        there, swapped = ranks["pairs_verified_by_other_ranks"], ranks["set_bytes_between_ranks"]
+        print(f"  {there} of {candidates} candidate pairs verified by another rank than 0, "
+              f"{swapped} bytes of sets sent between ranks, the sets of "
+              f"{ranks['shingle_sets_sent']} documents sent to rank 0")
+        failed |= there == 0 or (n == 3 and swapped == 0)
     return failed
 
 
@@ -200,7 +203,7 @@ def main():
                     got = outputs_of(mpirun(n) + [neardup_mpi, "--threads", "1"], tmp, f"n{n}",
                                      extra, outputs)
                     failed |= compare(f"{name} {' '.join(options)}, {n} rank(s)", got, want)
-        failed |= check_pairs_verified_where_their_sets_are(neardup, neardup_mpi, demo, tmp)
+        failed |= check_pairs_verified_by_other_ranks(neardup, neardup_mpi, demo, tmp)
         failed |= check_common_shingles(neardup, neardup_mpi, tmp)
     sys.exit(1 if failed else 0)
 
