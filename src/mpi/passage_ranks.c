@@ -50,16 +50,7 @@ static int compare_extents(const void *a, const void *b)
 static int owner_of(void *payload, uint32_t doc)
 {
     const passage_run *r = payload;
-    const size_t batch = doc / ND_SCAN_BATCH;
-    size_t lo = 0, hi = r->parts; /* the last part that starts at or before batch */
-    while (hi - lo > 1) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (r->bounds[mid] <= batch)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return r->owner[lo];
+    return nd_rank_of_doc(r->bounds, r->parts, r->owner, doc);
 }
 
 static int open_flow(void *payload, int flow,

@@ -84,20 +84,23 @@ static void docs_of_part(const nd_corpus *c, const nd_rank_run *m, size_t k, siz
     *end = b1 > b0 ? nd_scan_batch_end(c, b1 - 1) : *first;
 }
 
-/* The rank whose parts hold document doc: of the parts that start at or before its batch,
- * the last (an empty part starts where the next does). */
-static int owner_of(const nd_rank_run *m, uint32_t doc)
+int nd_rank_of_doc(const size_t *bounds, size_t parts, const int *owner, uint32_t doc)
 {
     const size_t batch = doc / ND_SCAN_BATCH;
-    size_t lo = 0, hi = m->parts;
+    size_t lo = 0, hi = parts;
     while (hi - lo > 1) {
         const size_t mid = lo + (hi - lo) / 2;
-        if (m->bounds[mid] <= batch)
+        if (bounds[mid] <= batch)
             lo = mid;
         else
             hi = mid;
     }
-    return m->owner[lo];
+    return owner[lo];
+}
+
+static int owner_of(const nd_rank_run *m, uint32_t doc)
+{
+    return nd_rank_of_doc(m->bounds, m->parts, m->owner, doc);
 }
 
 /* The first of rank r's parts from part k on, or m->parts. */

@@ -57,6 +57,11 @@ typedef struct nd_rank_run {
     void *progress_payload;
 } nd_rank_run;
 
+/* The rank whose parts hold document doc: of the parts that start at or before its batch
+ * (part k is batches [bounds[k], bounds[k + 1]), owner[k]'s), the last (an empty part
+ * starts where the next does). */
+int nd_rank_of_doc(const size_t *bounds, size_t parts, const int *owner, uint32_t doc);
+
 /* What a rank that stopped before listing agrees with (no listing hash is this). */
 #define ND_RANK_NOT_LISTED UINT64_MAX
 
