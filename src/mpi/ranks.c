@@ -393,24 +393,31 @@ static int swap_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int to
 }
 
 /* Every rank at once: the sets of other ranks' documents among pairs[0..n) (the pairs this
- * rank verifies), from their ranks, while this rank sends the sets they ask of it, in
- * rounds (round i: ask rank + i, answer rank - i). m->owner names every part's rank. */
-static int swap_sets_of_pairs(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m,
+ * rank verifies) that have not come before (m->have), from their ranks, while this rank
+ * sends the sets they ask of it, in rounds (round i: ask rank + i, answer rank - i).
+ * m->owner names every part's rank. */
+static int swap_sets_of_pairs(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m,
                               const nd_pair_key *pairs, size_t n, uint64_t *sent)
 {
     uint8_t *wanted = calloc(c->n_docs / 8 + 1, 1);
-    if (!wanted)
+    if (!m->have)
+        m->have = calloc(c->n_docs / 8 + 1, 1);
+    if (!wanted || !m->have) {
+        free(wanted);
         return ND_ENOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
         const uint32_t docs[2] = {pairs[i].a, pairs[i].b};
         for (int k = 0; k < 2; k++)
-            if (owner_of(m, docs[k]) != m->rank)
+            if (owner_of(m, docs[k]) != m->rank && !(m->have[docs[k] / 8] >> (docs[k] % 8) & 1))
                 wanted[docs[k] / 8] |= (uint8_t)(1u << (docs[k] % 8));
     }
     int rc = 0;
     for (int i = 1; i < m->ranks && rc == 0; i++)
         rc = swap_sets(ctx, c, m, (m->rank + i) % m->ranks, (m->rank - i + m->ranks) % m->ranks,
                        wanted, sent);
+    for (size_t j = 0; rc == 0 && j < c->n_docs / 8 + 1; j++)
+        m->have[j] |= wanted[j]; /* (rank 0 wants none: its have stays its own) */
     free(wanted);
     return rc;
 }

@@ -50,8 +50,10 @@ typedef struct nd_rank_run {
     size_t next_part; /* rank 0: the next part to deal */
     pthread_mutex_t deal_lock;
     int rank_threads;
-    uint8_t *have, *need; /* rank 0: documents whose sets it has, and asks for */
-    nd_pair *known;       /* rank 0: the pairs the other ranks verified, sorted */
+    uint8_t *have;  /* documents whose sets the rank has (rank 0: every one that
+                       came; another rank: those the others sent, its own apart) */
+    uint8_t *need;  /* rank 0: documents whose sets it asks for */
+    nd_pair *known; /* rank 0: the pairs the other ranks verified, sorted */
     size_t n_known, known_cap;
     nd_run_progress_fn progress;
     void *progress_payload;
