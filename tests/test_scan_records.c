@@ -70,32 +70,6 @@ static void write_all(const nd_result *r, outputs *o)
     }
 }
 
-/* Records in memory: written at the end, read from at. */
-typedef struct memory_pipe {
-    unsigned char *bytes;
-    size_t len, cap, at;
-} memory_pipe;
-
-static int put_memory(void *payload, void *bytes, size_t len)
-{
-    memory_pipe *m = payload;
-    if (ND_GROW(m->bytes, m->cap, m->len + len) < 0)
-        return ND_ENOMEM;
-    memcpy(m->bytes + m->len, bytes, len);
-    m->len += len;
-    return 0;
-}
-
-static int get_memory(void *payload, void *bytes, size_t len)
-{
-    memory_pipe *m = payload;
-    if (len > m->len - m->at)
-        return ND_EIO; /* (not ND_EFORMAT: the tests tell the two apart) */
-    memcpy(bytes, m->bytes + m->at, len);
-    m->at += len;
-    return 0;
-}
-
 /* A part scanned by "another process": its own corpus of the same inputs, and its own
  * context, kept until the run ends (it sends the shingle sets asked for). */
 typedef struct remote_part {
@@ -143,8 +117,8 @@ static int scan_remote_part(nd_run_ctx *ctx, nd_corpus *c, const parts_run *run,
     /* the signatures too: the band records are made here */
     const unsigned first = ND_RECORD_FIRST | ND_RECORD_BLOCK(ND_RECORD_SIGS);
     const nd_record_choice choice = {all ? ND_RECORD_ALL : first, NULL};
-    memory_pipe m = {0};
-    const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+    nd_memory_pipe m = {0};
+    const nd_record_pipe put = {nd_memory_put, &m}, get = {nd_memory_get, &m};
     nd_corpus *theirs = p->corpus = corpus_of(&c->opts, run->inputs);
     int rc = nd_run_ctx_open(&p->ctx, &theirs->opts, 0, 0, NULL, NULL);
     if (rc == 0)
@@ -207,8 +181,8 @@ static int move_sets(nd_run_ctx *ctx, nd_corpus *c, parts_run *run)
         if (!any_doc(run->need, first, end))
             continue;
         const nd_record_choice choice = {ND_RECORD_SETS, run->need + first / 8};
-        memory_pipe m = {0};
-        const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+        nd_memory_pipe m = {0};
+        const nd_record_pipe put = {nd_memory_put, &m}, get = {nd_memory_get, &m};
         rc = nd_scan_records_send(p->ctx.spill, p->corpus, first, end, &choice, &put);
         if (rc == 0)
             rc = nd_scan_records_receive_more(&get, c, first, end, &choice, ctx->spill);
@@ -249,8 +223,8 @@ static void move_set(const nd_corpus *c, const remote_part *from, remote_part *t
     uint8_t one[ND_SCAN_BATCH / 8] = {0};
     one[(doc - first) / 8] = (uint8_t)(1u << ((doc - first) % 8));
     const nd_record_choice choice = {ND_RECORD_FIRST | ND_RECORD_SETS, one};
-    memory_pipe m = {0};
-    const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
+    nd_memory_pipe m = {0};
+    const nd_record_pipe put = {nd_memory_put, &m}, get = {nd_memory_get, &m};
     cr_assert_eq(nd_scan_records_send(from->ctx.spill, from->corpus, first, end, &choice, &put), 0);
     cr_assert_eq(to->corpus->docs[doc].n_shingles, 0, "the part has not scanned it");
     cr_assert_eq(nd_scan_records_receive_more(&get, to->corpus, first, end, &choice, to->ctx.spill),
@@ -402,7 +376,7 @@ Test(scan_records, estimated_verification_and_strict_utf8)
 }
 
 /* Imports the demo's records from m into a fresh corpus: the receiver's answer. */
-static int import_demo(memory_pipe *m, const nd_options *o)
+static int import_demo(nd_memory_pipe *m, const nd_options *o)
 {
     nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, o), 0);
@@ -412,7 +386,7 @@ static int import_demo(memory_pipe *m, const nd_options *o)
     nd_scan_out out;
     cr_assert_eq(nd_scan_begin(c, &out), 0);
     m->at = 0;
-    const nd_record_pipe get = {get_memory, m};
+    const nd_record_pipe get = {nd_memory_get, m};
     const int rc = nd_scan_part(&ctx, c, 0, 1, &get, &out);
     nd_scan_out_free(&out);
     nd_run_ctx_close(&ctx);
@@ -429,9 +403,9 @@ Test(scan_records, damaged_records_are_refused)
     nd_corpus *c;
     cr_assert_eq(nd_corpus_new(&c, &o), 0);
     cr_assert_eq(nd_corpus_add_path(c, SEEDS_DIR), 0);
-    memory_pipe m = {0}, relayed = {0};
-    const nd_record_pipe put = {put_memory, &m}, get = {get_memory, &m};
-    const nd_record_pipe relay_put = {put_memory, &relayed};
+    nd_memory_pipe m = {0}, relayed = {0};
+    const nd_record_pipe put = {nd_memory_put, &m}, get = {nd_memory_get, &m};
+    const nd_record_pipe relay_put = {nd_memory_put, &relayed};
     nd_run_ctx ctx;
     nd_scan_out scan;
     cr_assert_eq(nd_run_ctx_open(&ctx, &o, 0, 0, NULL, NULL), 0);

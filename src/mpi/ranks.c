@@ -328,32 +328,6 @@ static int take_parts_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, 
 
 /* ---------------------------------------------------------------- sets between ranks */
 
-/* Records in memory: a swap moves them whole between two ranks. */
-typedef struct memory_pipe {
-    unsigned char *bytes;
-    size_t len, cap, at;
-} memory_pipe;
-
-static int put_memory(void *pipe, void *bytes, size_t len)
-{
-    memory_pipe *p = pipe;
-    if (ND_GROW(p->bytes, p->cap, p->len + len + 1) < 0)
-        return ND_ENOMEM;
-    memcpy(p->bytes + p->len, bytes, len);
-    p->len += len;
-    return 0;
-}
-
-static int get_memory(void *pipe, void *bytes, size_t len)
-{
-    memory_pipe *p = pipe;
-    if (len > p->len - p->at)
-        return ND_EFORMAT;
-    memcpy(bytes, p->bytes + p->at, len);
-    p->at += len;
-    return 0;
-}
-
 /* One round: this rank asks rank `to` for the sets wanted names (a bitmap of every
  * document) of its documents, while rank `from` asks this one; *sent counts the bytes
  * this rank sends. */
@@ -363,7 +337,7 @@ static int swap_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int to
     const size_t ask_len = rank_bitmap_bytes(c, m, to),
                  asked_len = rank_bitmap_bytes(c, m, m->rank);
     uint8_t *ask = malloc(ask_len + 1), *asked = malloc(asked_len + 1);
-    memory_pipe answer = {0}, came = {0};
+    nd_memory_pipe answer = {0}, came = {0}; /* (a swap moves them whole) */
     int rc = ask && asked ? 0 : ND_ENOMEM;
     /* (a failure here stops the job: the other ranks would wait for this one) */
     const bool asks = rc == 0 && gather_bits(c, m, to, wanted, ask);
@@ -373,7 +347,7 @@ static int swap_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int to
     const unsigned blocks = ND_RECORD_FIRST | ND_RECORD_SETS;
     if (rc == 0 && names_any(asked, asked_len))
         rc = send_parts(ctx, c, m, &(nd_record_choice){blocks, asked},
-                        &(nd_record_pipe){put_memory, &answer});
+                        &(nd_record_pipe){nd_memory_put, &answer});
     uint64_t len = answer.len, came_len = 0;
     if (rc == 0)
         nd_message_swap(from, &len, sizeof(len), to, &came_len, sizeof(came_len));
@@ -383,7 +357,7 @@ static int swap_sets(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, int to
     if (rc == 0)
         nd_message_swap(from, answer.bytes, answer.len, to, came.bytes, came.len);
     if (rc == 0 && asks)
-        rc = take_parts_sets(ctx, c, m, to, blocks, ask, &(nd_record_pipe){get_memory, &came});
+        rc = take_parts_sets(ctx, c, m, to, blocks, ask, &(nd_record_pipe){nd_memory_get, &came});
     *sent += ask_len + sizeof(len) + answer.len;
     free(ask);
     free(asked);

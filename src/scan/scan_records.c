@@ -123,6 +123,28 @@ static size_t piece_size(uint64_t left)
     return left < ND_RECORD_PIECE ? (size_t)left : ND_RECORD_PIECE;
 }
 
+/* ---------------------------------------------------------------- in memory */
+
+int nd_memory_put(void *pipe, void *bytes, size_t len)
+{
+    nd_memory_pipe *m = pipe;
+    if (ND_GROW(m->bytes, m->cap, m->len + len + 1) < 0)
+        return ND_ENOMEM;
+    memcpy(m->bytes + m->len, bytes, len);
+    m->len += len;
+    return 0;
+}
+
+int nd_memory_get(void *pipe, void *bytes, size_t len)
+{
+    nd_memory_pipe *m = pipe;
+    if (len > m->len - m->at)
+        return ND_EIO;
+    memcpy(bytes, m->bytes + m->at, len);
+    m->at += len;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- sending */
 
 /* A block on its way out: bytes gathered into pieces, each moved once full. */

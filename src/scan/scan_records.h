@@ -59,6 +59,15 @@ typedef struct nd_record_pipe {
     void *payload;
 } nd_record_pipe;
 
+/* Records in memory, a pipe's payload: nd_memory_put appends, nd_memory_get takes them in
+ * order (ND_EIO past their end). */
+typedef struct nd_memory_pipe {
+    unsigned char *bytes;
+    size_t len, cap, at;
+} nd_memory_pipe;
+int nd_memory_put(void *pipe, void *bytes, size_t len);
+int nd_memory_get(void *pipe, void *bytes, size_t len);
+
 /* Sends the records of documents [first, end), scanned into spill, through out: those
  * choice names (NULL: all). Records without heads are of documents the receiver knows. */
 int nd_scan_records_send(nd_spill *spill, const nd_corpus *c, size_t first, size_t end,
