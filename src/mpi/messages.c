@@ -76,6 +76,16 @@ int nd_message_receive(void *pipe, void *bytes, size_t len)
     return 0;
 }
 
+int nd_message_move_in_pieces(int (*move)(void *pipe, void *bytes, size_t len),
+                              nd_message_pipe *pipe, void *bytes, size_t len)
+{
+    int rc = 0;
+    for (size_t at = 0; at < len && rc == 0; at += ND_RECORD_PIECE)
+        rc = move(pipe, (unsigned char *)bytes + at,
+                  len - at < ND_RECORD_PIECE ? len - at : ND_RECORD_PIECE);
+    return rc;
+}
+
 static const int request_tags[] = {TAG_REQUEST, TAG_LSH, TAG_PASSAGES, TAG_DONE};
 
 void nd_message_request(int to, nd_request what, const uint8_t *docs, size_t len)

@@ -26,6 +26,10 @@ typedef struct nd_message_pipe {
 
 int nd_message_send(void *pipe, void *bytes, size_t len);
 int nd_message_receive(void *pipe, void *bytes, size_t len);
+/* Sends or receives (move, one of the two) len bytes in messages of ND_RECORD_PIECE at
+ * most, as records go. */
+int nd_message_move_in_pieces(int (*move)(void *pipe, void *bytes, size_t len),
+                              nd_message_pipe *pipe, void *bytes, size_t len);
 
 /* No part left: what rank 0 answers then. */
 #define ND_NO_PART UINT64_MAX

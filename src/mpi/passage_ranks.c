@@ -41,12 +41,6 @@ static int compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int compare_extents(const void *a, const void *b)
-{
-    const uint32_t x = ((const nd_doc_extent *)a)->doc, y = ((const nd_doc_extent *)b)->doc;
-    return (x > y) - (x < y);
-}
-
 static int owner_of(void *payload, uint32_t doc)
 {
     const passage_run *r = payload;
@@ -252,25 +246,14 @@ static int share(nd_run_ctx *ctx, const nd_corpus *c, const nd_scan_out *scan, b
     return nd_passage_share(ctx, c, scan, common_expected, &ranks, out, n_out, counts);
 }
 
-/* Sends or receives (move) len bytes in messages of a piece at most. */
-static int move_in_pieces(int (*move)(void *pipe, void *bytes, size_t len), int peer, void *bytes,
-                          size_t len)
-{
-    nd_message_pipe pipe = {peer, 0};
-    int rc = 0;
-    for (size_t at = 0; at < len && rc == 0; at += ND_RECORD_PIECE)
-        rc = move(&pipe, (unsigned char *)bytes + at,
-                  len - at < ND_RECORD_PIECE ? len - at : ND_RECORD_PIECE);
-    return rc;
-}
-
 static void *receive_array(int from, size_t n, size_t size, int *rc)
 {
     void *a = *rc == 0 ? malloc(n * size + 1) : NULL;
     if (*rc == 0 && !a)
         *rc = ND_ENOMEM;
     if (*rc == 0)
-        *rc = move_in_pieces(nd_message_receive, from, a, n * size);
+        *rc =
+            nd_message_move_in_pieces(nd_message_receive, &(nd_message_pipe){from, 0}, a, n * size);
     return a;
 }
 
@@ -302,8 +285,9 @@ static int copy_extents(nd_run_ctx *ctx, const nd_corpus *c, passage_run *r, con
  * back. */
 static int answer_place_words(nd_run_ctx *ctx, const nd_corpus *c)
 {
+    nd_message_pipe rank0 = {0, 0};
     uint64_t n = 0;
-    int rc = move_in_pieces(nd_message_receive, 0, &n, sizeof(n));
+    int rc = nd_message_move_in_pieces(nd_message_receive, &rank0, &n, sizeof(n));
     nd_passage_place *places = receive_array(0, (size_t)n, sizeof(*places), &rc);
     uint32_t *words = rc == 0 ? malloc(n * sizeof(*words) + 1) : NULL;
     if (rc == 0 && !words)
@@ -313,7 +297,7 @@ static int answer_place_words(nd_run_ctx *ctx, const nd_corpus *c)
     for (size_t i = 0; rc == 0 && i < n; i++)
         words[i] = places[i].words;
     if (rc == 0)
-        rc = move_in_pieces(nd_message_send, 0, words, n * sizeof(*words));
+        rc = nd_message_move_in_pieces(nd_message_send, &rank0, words, n * sizeof(*words));
     free(places);
     free(words);
     return rc;
@@ -321,8 +305,9 @@ static int answer_place_words(nd_run_ctx *ctx, const nd_corpus *c)
 
 int nd_rank_passages(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, const nd_scan_out *scan)
 {
+    nd_message_pipe rank0 = {0, 0};
     start_head h;
-    int rc = move_in_pieces(nd_message_receive, 0, &h, sizeof(h));
+    int rc = nd_message_move_in_pieces(nd_message_receive, &rank0, &h, sizeof(h));
     int *owner = receive_array(0, (size_t)h.parts, sizeof(*owner), &rc);
     uint32_t *copies = receive_array(0, 2 * (size_t)h.copies, sizeof(*copies), &rc);
     if (rc == 0 && h.parts != m->parts)
@@ -342,11 +327,13 @@ int nd_rank_passages(nd_run_ctx *ctx, nd_corpus *c, const nd_rank_run *m, const 
                       r.sent + sizeof(out) + n_passages * sizeof(*passages) +
                           n_extents * sizeof(*extents)};
     if (rc == 0)
-        rc = move_in_pieces(nd_message_send, 0, &out, sizeof(out));
+        rc = nd_message_move_in_pieces(nd_message_send, &rank0, &out, sizeof(out));
     if (rc == 0)
-        rc = move_in_pieces(nd_message_send, 0, passages, n_passages * sizeof(*passages));
+        rc = nd_message_move_in_pieces(nd_message_send, &rank0, passages,
+                                       n_passages * sizeof(*passages));
     if (rc == 0)
-        rc = move_in_pieces(nd_message_send, 0, extents, n_extents * sizeof(*extents));
+        rc = nd_message_move_in_pieces(nd_message_send, &rank0, extents,
+                                       n_extents * sizeof(*extents));
     if (rc == 0)
         rc = answer_place_words(ctx, c);
     free(owner);
@@ -375,11 +362,14 @@ static int start_ranks(const nd_corpus *c, const nd_rank_run *m, bool common_exp
     int rc = 0;
     for (int r = 1; r < m->ranks && rc == 0; r++) {
         nd_message_request(r, ND_REQUEST_PASSAGES, NULL, 0);
-        rc = move_in_pieces(nd_message_send, r, (void *)&h, sizeof(h));
+        rc = nd_message_move_in_pieces(nd_message_send, &(nd_message_pipe){r, 0}, (void *)&h,
+                                       sizeof(h));
         if (rc == 0)
-            rc = move_in_pieces(nd_message_send, r, m->owner, m->parts * sizeof(*m->owner));
+            rc = nd_message_move_in_pieces(nd_message_send, &(nd_message_pipe){r, 0}, m->owner,
+                                           m->parts * sizeof(*m->owner));
         if (rc == 0)
-            rc = move_in_pieces(nd_message_send, r, copies, 2 * n * sizeof(*copies));
+            rc = nd_message_move_in_pieces(nd_message_send, &(nd_message_pipe){r, 0}, copies,
+                                           2 * n * sizeof(*copies));
         *sent += sizeof(h) + m->parts * sizeof(*m->owner) + 2 * n * sizeof(*copies);
     }
     free(copies);
@@ -396,7 +386,7 @@ static int gather_shares(const nd_rank_run *m, passage_run *run, nd_passage **ou
     *n_extents = 0;
     for (int r = 1; r < m->ranks && rc == 0; r++) {
         share_head h;
-        rc = move_in_pieces(nd_message_receive, r, &h, sizeof(h));
+        rc = nd_message_move_in_pieces(nd_message_receive, &(nd_message_pipe){r, 0}, &h, sizeof(h));
         nd_passage *p = receive_array(r, (size_t)h.passages, sizeof(*p), &rc);
         nd_doc_extent *e = receive_array(r, (size_t)h.extents, sizeof(*e), &rc);
         nd_passage *all = rc == 0 ? realloc(*out, (*n_out + h.passages + 1) * sizeof(*all)) : NULL;
@@ -422,7 +412,7 @@ static int gather_shares(const nd_rank_run *m, passage_run *run, nd_passage **ou
     }
     if (rc == 0) {
         nd_sort(*out, *n_out, sizeof(**out), nd_compare_passages);
-        nd_sort(*extents, *n_extents, sizeof(**extents), compare_extents);
+        nd_sort(*extents, *n_extents, sizeof(**extents), nd_compare_doc_extents);
     }
     return rc;
 }
@@ -446,8 +436,10 @@ static int place_words(nd_run_ctx *ctx, const nd_corpus *c, passage_run *r,
                                                  pc->places[i].end, 0};
         if (to == 0)
             rc = nd_passage_count_words(ctx, c, theirs, (size_t)k);
-        else if ((rc = move_in_pieces(nd_message_send, to, &k, sizeof(k))) == 0)
-            rc = move_in_pieces(nd_message_send, to, theirs, (size_t)k * sizeof(*theirs));
+        else if ((rc = nd_message_move_in_pieces(nd_message_send, &(nd_message_pipe){to, 0}, &k,
+                                                 sizeof(k))) == 0)
+            rc = nd_message_move_in_pieces(nd_message_send, &(nd_message_pipe){to, 0}, theirs,
+                                           (size_t)k * sizeof(*theirs));
         r->sent +=
             to == 0 ? 0 : sizeof(k) + k * (sizeof(*theirs) + sizeof(uint32_t)); /* and back */
         for (size_t i = 0, j = 0; rc == 0 && to == 0 && i < n; i++)
@@ -459,7 +451,8 @@ static int place_words(nd_run_ctx *ctx, const nd_corpus *c, passage_run *r,
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
             k += rank[i] == from;
-        rc = move_in_pieces(nd_message_receive, from, words, k * sizeof(*words));
+        rc = nd_message_move_in_pieces(nd_message_receive, &(nd_message_pipe){from, 0}, words,
+                                       k * sizeof(*words));
         for (size_t i = 0, j = 0; rc == 0 && i < n; i++)
             if (rank[i] == from)
                 pc->places[i].words = words[j++];

@@ -428,24 +428,14 @@ typedef struct candidates_head {
     uint64_t n, spilled_runs, bands_bytes;
 } candidates_head;
 
-/* Sends or receives (move) len bytes in messages of a piece at most, as records go. */
-static int move_in_pieces(int (*move)(void *pipe, void *bytes, size_t len), nd_message_pipe *pipe,
-                          unsigned char *bytes, size_t len)
-{
-    int rc = 0;
-    for (size_t at = 0; at < len && rc == 0; at += ND_RECORD_PIECE)
-        rc = move(pipe, bytes + at, len - at < ND_RECORD_PIECE ? len - at : ND_RECORD_PIECE);
-    return rc;
-}
-
 static int send_candidates(const nd_candidates *cand, uint64_t bands_bytes)
 {
     nd_message_pipe to = {0, 0};
     candidates_head head = {cand->n, cand->spilled_runs, bands_bytes};
     int rc = nd_message_send(&to, &head, sizeof(head));
     if (rc == 0)
-        rc = move_in_pieces(nd_message_send, &to, (unsigned char *)cand->keys,
-                            cand->n * sizeof(*cand->keys));
+        rc = nd_message_move_in_pieces(nd_message_send, &to, (unsigned char *)cand->keys,
+                                       cand->n * sizeof(*cand->keys));
     return rc;
 }
 
@@ -459,7 +449,7 @@ static int receive_candidates(nd_rank_run *m, int r, nd_candidates *cand)
     if (rc == 0 && !keys)
         rc = ND_ENOMEM;
     if (rc == 0)
-        rc = move_in_pieces(nd_message_receive, &from, keys, bytes);
+        rc = nd_message_move_in_pieces(nd_message_receive, &from, keys, bytes);
     *cand = (nd_candidates){(nd_pair_key *)(void *)keys, rc == 0 ? head.n : 0,
                             rc == 0 ? head.spilled_runs : 0};
     m->bands_bytes += rc == 0 ? head.bands_bytes : 0;
@@ -502,11 +492,11 @@ static int answer_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, const uint
     if (rc == 0 && !pairs.keys)
         rc = ND_ENOMEM;
     if (rc == 0)
-        rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)pairs.keys,
-                            pairs.n * sizeof(*pairs.keys));
+        rc = nd_message_move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)pairs.keys,
+                                       pairs.n * sizeof(*pairs.keys));
     if (rc == 0 && head[2])
-        rc = move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)m->owner,
-                            m->parts * sizeof(*m->owner));
+        rc = nd_message_move_in_pieces(nd_message_receive, &from_rank0, (unsigned char *)m->owner,
+                                       m->parts * sizeof(*m->owner));
     if (rc == 0)
         rc = send_parts(ctx, c, m, &(nd_record_choice){ND_RECORD_SETS, asked}, out);
     uint64_t swapped = 0;
@@ -519,8 +509,8 @@ static int answer_sets(nd_run_ctx *ctx, nd_corpus *c, nd_rank_run *m, const uint
     if (rc == 0 && head[2])
         rc = out->move(out->payload, &swapped, sizeof(swapped));
     if (rc == 0 && n)
-        rc = move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
-                            n * sizeof(*values));
+        rc = nd_message_move_in_pieces(nd_message_send, out->payload, (unsigned char *)values,
+                                       n * sizeof(*values));
     free(values);
     return rc;
 }
@@ -657,11 +647,11 @@ static int send_asks(const nd_corpus *c, nd_rank_run *m, rank_ask *asks, bool ex
         uint64_t head[3] = {a->n_pairs, exact, swap};
         rc = nd_message_send(&to, head, sizeof(head));
         if (rc == 0)
-            rc = move_in_pieces(nd_message_send, &to, (unsigned char *)a->pairs,
-                                a->n_pairs * sizeof(*a->pairs));
+            rc = nd_message_move_in_pieces(nd_message_send, &to, (unsigned char *)a->pairs,
+                                           a->n_pairs * sizeof(*a->pairs));
         if (rc == 0 && swap)
-            rc = move_in_pieces(nd_message_send, &to, (unsigned char *)m->owner,
-                                m->parts * sizeof(*m->owner));
+            rc = nd_message_move_in_pieces(nd_message_send, &to, (unsigned char *)m->owner,
+                                           m->parts * sizeof(*m->owner));
         m->pairs_bytes += to.bytes;
         asked = 1;
     }
@@ -674,8 +664,8 @@ static int receive_values(nd_rank_run *m, int r, size_t n)
     if (ND_GROW(m->known, m->known_cap, m->n_known + n) < 0)
         return ND_ENOMEM;
     nd_message_pipe from = {r, 0};
-    const int rc = move_in_pieces(nd_message_receive, &from,
-                                  (unsigned char *)(m->known + m->n_known), n * sizeof(*m->known));
+    const int rc = nd_message_move_in_pieces(
+        nd_message_receive, &from, (unsigned char *)(m->known + m->n_known), n * sizeof(*m->known));
     m->n_known += rc == 0 ? n : 0;
     m->pairs_verified += rc == 0 ? n : 0;
     m->pairs_bytes += from.bytes;

@@ -149,7 +149,7 @@ static nd_passage_params params_of(nd_run_ctx *ctx, const nd_corpus *c)
                                nd_run_sort_env(ctx, ctx->threads)};
 }
 
-static int compare_extents(const void *a, const void *b)
+int nd_compare_doc_extents(const void *a, const void *b)
 {
     const uint32_t x = ((const nd_doc_extent *)a)->doc, y = ((const nd_doc_extent *)b)->doc;
     return (x > y) - (x < y);
@@ -162,7 +162,7 @@ static int extent_of(token_loader *l, int slot, uint32_t doc, const nd_doc_exten
 {
     const nd_doc_extent key = {.doc = doc};
     const nd_doc_extent *found =
-        n_extents ? bsearch(&key, extents, n_extents, sizeof(key), compare_extents) : NULL;
+        n_extents ? bsearch(&key, extents, n_extents, sizeof(key), nd_compare_doc_extents) : NULL;
     nd_token_seq seq = {NULL, 0};
     *e = found ? *found : (nd_doc_extent){doc, 0, 0, 0};
     const int rc = found ? 0 : load_tokens(l, slot, doc, &seq);

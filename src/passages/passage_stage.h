@@ -75,6 +75,9 @@ typedef struct nd_doc_extent {
     uint32_t start, end;
 } nd_doc_extent;
 
+/* The order of extents: by document. */
+int nd_compare_doc_extents(const void *a, const void *b);
+
 /* The extents of this process's documents docs[0..n) into out[0..n). */
 int nd_passage_extents(nd_run_ctx *ctx, const nd_corpus *c, const uint32_t *docs, size_t n,
                        nd_doc_extent *out);
